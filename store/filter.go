@@ -1,0 +1,154 @@
+package store
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// UserFilter selects users. Every part that is set must hold (AND); the zero
+// filter matches every user. Backends compile it themselves (SQL, BSON) and
+// must answer every filter identically: docs/FILTERS.md is the normative
+// description and store/storetest holds the shared table of cases.
+//
+// List parts distinguish nil (not set) from empty (set, matches nothing), so
+// a filter built from an empty id list can never widen into "everyone".
+type UserFilter struct {
+	IDs       []string
+	Usernames []string // compared as FoldKey(v) with UsernameKey
+	Emails    []string // compared as FoldKey(v) with EmailKey
+	// Search is a case-insensitive substring of SearchText (username, email,
+	// names): backends match FoldKey-style lower case of the needle.
+	Search string
+
+	Status        []Status
+	Active        *bool // ACTIVE and not deleted
+	IsGuest       *bool
+	EmailVerified *bool
+	Deleted       *bool
+
+	Roles *SetMatch
+	Tags  *SetMatch
+
+	CreatedAt     *TimeRange
+	LastLoginAt   *TimeRange // "never" is earlier than every time
+	LastRequestAt *TimeRange
+
+	Metadata    []JSONPredicate
+	AppMetadata []JSONPredicate
+
+	And []UserFilter // all must hold; empty holds
+	Or  []UserFilter // one must hold; empty (non-nil) holds for nobody
+	Not *UserFilter
+}
+
+// IsZero reports whether the filter sets nothing and so matches every user.
+func (f *UserFilter) IsZero() bool {
+	if f == nil {
+		return true
+	}
+	return f.IDs == nil && f.Usernames == nil && f.Emails == nil && f.Search == "" &&
+		f.Status == nil && f.Active == nil && f.IsGuest == nil && f.EmailVerified == nil &&
+		f.Deleted == nil && f.Roles == nil && f.Tags == nil && f.CreatedAt == nil &&
+		f.LastLoginAt == nil && f.LastRequestAt == nil && f.Metadata == nil &&
+		f.AppMetadata == nil && f.And == nil && f.Or == nil && f.Not == nil
+}
+
+// SetMatch tests a string-set field (roles, tags). Any: holds one of them
+// (empty non-nil: nobody). All: holds every one (empty: everybody).
+type SetMatch struct {
+	Any []string
+	All []string
+}
+
+// TimeRange bounds a time field; zero bounds are unset.
+type TimeRange struct {
+	Gt, Gte, Lt, Lte time.Time
+}
+
+// JSONOp is a comparison on a value inside Metadata or AppMetadata.
+type JSONOp string
+
+const (
+	JSONEq       JSONOp = "EQ"
+	JSONNe       JSONOp = "NE"
+	JSONIn       JSONOp = "IN"
+	JSONNin      JSONOp = "NIN"
+	JSONGt       JSONOp = "GT"
+	JSONGte      JSONOp = "GTE"
+	JSONLt       JSONOp = "LT"
+	JSONLte      JSONOp = "LTE"
+	JSONExists   JSONOp = "EXISTS"
+	JSONContains JSONOp = "CONTAINS"
+	JSONPrefix   JSONOp = "PREFIX"
+)
+
+// JSONPredicate compares the value at Path (dot-separated object keys, see
+// ParsePath) with Value (a JSON document). ValidatePredicate checks the shapes
+// each operator accepts; docs/FILTERS.md gives the exact semantics.
+type JSONPredicate struct {
+	Path  string
+	Op    JSONOp
+	Value json.RawMessage
+}
+
+// OrderField is a field users can be ordered by.
+type OrderField string
+
+const (
+	OrderCreatedAt     OrderField = "CREATED_AT"
+	OrderUpdatedAt     OrderField = "UPDATED_AT"
+	OrderUsername      OrderField = "USERNAME" // by UsernameKey
+	OrderEmail         OrderField = "EMAIL"    // by EmailKey
+	OrderLastLoginAt   OrderField = "LAST_LOGIN_AT"
+	OrderLastRequestAt OrderField = "LAST_REQUEST_AT"
+	OrderMetadata      OrderField = "METADATA"     // value at Path
+	OrderAppMetadata   OrderField = "APP_METADATA" // value at Path
+)
+
+// UserOrder is one sort key. Listings always end with the id, ascending, as
+// the final tiebreak, so every order is total and cursors are stable.
+type UserOrder struct {
+	Field OrderField
+	Desc  bool
+	Path  string // for the two JSON fields
+}
+
+// DefaultOrder is the order of a query that names none.
+var DefaultOrder = []UserOrder{{Field: OrderCreatedAt}}
+
+// UserQuery asks for one page of users.
+type UserQuery struct {
+	Filter *UserFilter
+	Order  []UserOrder // empty: DefaultOrder
+	After  *Cursor     // start after this position (keyset)
+	Offset int         // then skip this many
+	Limit  int         // page size, > 0
+}
+
+// UserPage is one page of a listing.
+type UserPage struct {
+	Users   []*User
+	HasNext bool // more users follow the last one
+}
+
+// UserPatch is a change applied to many users at once. Removals apply before
+// additions, so renaming a role is RemoveRoles old + AddRoles new.
+type UserPatch struct {
+	Status      *Status
+	AddRoles    []string
+	RemoveRoles []string
+	AddTags     []string
+	RemoveTags  []string
+	AppMetadata json.RawMessage // JSON merge patch (RFC 7396); nil: unchanged
+	DeletedAt   time.Time       // set: soft-delete (zero: unchanged)
+	UpdatedAt   time.Time       // required: stamped on every changed user
+}
+
+// IndexedPath declares a metadata path that administrators filter on often.
+// Each backend creates an index for it at open, so equality and range
+// predicates on the path, with the default order, are answered from the
+// index instead of a scan.
+type IndexedPath struct {
+	AppMetadata bool   // false: Metadata
+	Path        string // dot path, see ParsePath
+}

@@ -1,0 +1,68 @@
+package store
+
+import "time"
+
+// SessionKind says what a session was opened for.
+type SessionKind string
+
+const (
+	SessionUser  SessionKind = "USER"
+	SessionGuest SessionKind = "GUEST"
+	SessionApp   SessionKind = "APP"
+)
+
+// Session is one sign-in of a user. It lives until RevokedAt is set, until
+// ExpiresAt (the absolute lifetime), or until it is idle for longer than the
+// configured idle timeout after LastSeenAt; the session service decides.
+type Session struct {
+	ID         string
+	UserID     string
+	Kind       SessionKind
+	DeviceID   string
+	UserAgent  string
+	IP         string
+	CreatedAt  time.Time
+	LastSeenAt time.Time
+	ExpiresAt  time.Time
+	RevokedAt  time.Time // zero: not revoked
+	Version    int64
+}
+
+// Revoked reports whether the session was ended explicitly.
+func (s *Session) Revoked() bool { return !s.RevokedAt.IsZero() }
+
+// RefreshToken is a refresh token of a session, kept by the hash of the
+// opaque value the client holds. Each refresh consumes the current token and
+// issues the next; a consumed token presented again reveals a stolen or
+// replayed token, and the session service then revokes the session.
+type RefreshToken struct {
+	Hash       string // hex SHA-256 of the token; the token itself is never stored
+	SessionID  string
+	UserID     string
+	CreatedAt  time.Time
+	ExpiresAt  time.Time
+	ConsumedAt time.Time // zero: still current
+}
+
+// Consumed reports whether the token was already exchanged.
+func (t *RefreshToken) Consumed() bool { return !t.ConsumedAt.IsZero() }
+
+// SessionRevocation selects sessions to end at once.
+type SessionRevocation struct {
+	UserIDs  []string  // sessions of these users
+	ExceptID string    // keep this session (the caller's own)
+	At       time.Time // the revocation time recorded
+}
+
+// SigningKey is a key that signs access tokens. Private is the key in the
+// algorithm's standard encoding (Ed25519: the 32-byte seed), Public what the
+// JWKS publishes. A key signs while it is the newest one not retired, and
+// verifies until its retirement plus the longest token lifetime has passed.
+type SigningKey struct {
+	ID        string // the JWT "kid"
+	Algorithm string // "EdDSA"
+	Private   []byte
+	Public    []byte
+	CreatedAt time.Time
+	RetiredAt time.Time // zero: may still sign
+}

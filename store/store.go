@@ -1,0 +1,144 @@
+// Package store defines usergraph's records and the Store interface that the
+// storage backends (store/sqlite, store/mongo) implement.
+//
+// The store keeps data and enforces uniqueness; it holds no policy about who
+// may do what. Times are stored at millisecond precision in UTC (see Trunc);
+// a zero time means "never" and compares earlier than every other time.
+// Records returned are the caller's to change. Every backend passes the
+// conformance suite in store/storetest.
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// Store is the storage of users, sessions, roles and keys.
+type Store interface {
+	UserStore
+	SessionStore
+	RoleStore
+	KeyStore
+	SettingStore
+
+	// Ping reports whether the database answers.
+	Ping(ctx context.Context) error
+	// Close releases the database.
+	Close() error
+}
+
+// UserStore keeps users.
+type UserStore interface {
+	// CreateUser inserts u. The caller sets ID (NewID), keys and times.
+	// Returns an error matching ErrAlreadyExists (a *ConflictError naming
+	// FieldID, FieldUsername, FieldEmail or FieldPhone) if a unique key is taken.
+	CreateUser(ctx context.Context, u *User) error
+	// CreateUsers inserts many users, for imports and seeding. On a conflict it
+	// returns the ErrAlreadyExists error; users before the conflicting one may
+	// have been inserted.
+	CreateUsers(ctx context.Context, users []*User) error
+	// GetUser returns ErrNotFound if no user has the id.
+	GetUser(ctx context.Context, id string) (*User, error)
+	// GetUsers returns the users with the given ids that exist, in no
+	// particular order.
+	GetUsers(ctx context.Context, ids []string) ([]*User, error)
+	// GetUserByKey finds a user by a normalized key (UsernameKey, EmailKey or
+	// PhoneKey). Returns ErrNotFound if none matches.
+	GetUserByKey(ctx context.Context, field KeyField, key string) (*User, error)
+	// UpdateUser reads the user, calls update on it and writes the result,
+	// atomically with respect to other updates of that user: concurrent
+	// updates never lose one another (backends retry or lock). update may be
+	// called more than once; an error from it aborts and is returned as is.
+	// Returns ErrNotFound, or ErrAlreadyExists if a changed key is taken.
+	UpdateUser(ctx context.Context, id string, update func(*User) error) (*User, error)
+	// DeleteUser removes the user with its sessions and refresh tokens.
+	// Returns ErrNotFound if no user has the id.
+	DeleteUser(ctx context.Context, id string) error
+
+	// ListUsers returns one page of the users matching q.Filter in q.Order.
+	// Returns ErrInvalid for a filter or order that does not validate.
+	ListUsers(ctx context.Context, q UserQuery) (*UserPage, error)
+	// CountUsers counts the users matching f.
+	CountUsers(ctx context.Context, f *UserFilter) (int, error)
+	// PatchUsers applies p to every user matching f and returns how many
+	// matched. Each user is changed atomically; Version and UpdatedAt change.
+	PatchUsers(ctx context.Context, f *UserFilter, p UserPatch) (int, error)
+	// DeleteUsers hard-deletes every user matching f (with sessions and
+	// refresh tokens) and returns how many.
+	DeleteUsers(ctx context.Context, f *UserFilter) (int, error)
+
+	// RecordActivity applies a batch of observed requests: each session's
+	// LastSeenAt and each user's LastRequestAt move forward to At (never
+	// back). Unknown ids are ignored. It does not change Version.
+	RecordActivity(ctx context.Context, batch []Activity) error
+}
+
+// SessionStore keeps sessions and their refresh tokens.
+type SessionStore interface {
+	// CreateSession inserts s (caller sets ID and times).
+	CreateSession(ctx context.Context, s *Session) error
+	// GetSession returns ErrNotFound if no session has the id.
+	GetSession(ctx context.Context, id string) (*Session, error)
+	// ListSessions returns the sessions of the given users that are not
+	// revoked and whose ExpiresAt is after now, oldest first.
+	ListSessions(ctx context.Context, userIDs []string, now time.Time) ([]*Session, error)
+	// UpdateSession is UpdateUser for sessions. Returns ErrNotFound.
+	UpdateSession(ctx context.Context, id string, update func(*Session) error) (*Session, error)
+	// RevokeSession sets RevokedAt on one session if it is not revoked yet.
+	// Returns ErrNotFound if no session has the id.
+	RevokeSession(ctx context.Context, id string, at time.Time) error
+	// RevokeSessions ends every unrevoked session of r.UserIDs except
+	// r.ExceptID, and returns the ids it revoked.
+	RevokeSessions(ctx context.Context, r SessionRevocation) ([]string, error)
+
+	// CreateRefreshToken inserts t. Returns ErrAlreadyExists on a hash collision.
+	CreateRefreshToken(ctx context.Context, t *RefreshToken) error
+	// GetRefreshToken returns ErrNotFound if no token has the hash.
+	GetRefreshToken(ctx context.Context, hash string) (*RefreshToken, error)
+	// ConsumeRefreshToken marks the token consumed at at, if and only if it
+	// is still current: of two concurrent calls exactly one succeeds.
+	// Returns ErrNotFound, or ErrConflict if it was already consumed.
+	ConsumeRefreshToken(ctx context.Context, hash string, at time.Time) error
+}
+
+// RoleStore keeps roles. Names are unique as given (callers normalize).
+type RoleStore interface {
+	// CreateRole returns ErrAlreadyExists (FieldName) if the name is taken.
+	CreateRole(ctx context.Context, r *Role) error
+	// GetRole returns ErrNotFound if no role has the name.
+	GetRole(ctx context.Context, name string) (*Role, error)
+	// ListRoles returns every role ordered by name.
+	ListRoles(ctx context.Context) ([]*Role, error)
+	// UpdateRole is UpdateUser for roles; a rename that collides returns
+	// ErrAlreadyExists (FieldName).
+	UpdateRole(ctx context.Context, name string, update func(*Role) error) (*Role, error)
+	// DeleteRole returns ErrNotFound if no role has the name. It does not
+	// touch users holding the role; the caller patches them.
+	DeleteRole(ctx context.Context, name string) error
+}
+
+// KeyStore keeps token signing keys.
+type KeyStore interface {
+	// CreateSigningKey returns ErrAlreadyExists if the id is taken.
+	CreateSigningKey(ctx context.Context, k *SigningKey) error
+	// ListSigningKeys returns every key, newest first.
+	ListSigningKeys(ctx context.Context) ([]*SigningKey, error)
+	// RetireSigningKey sets RetiredAt on a key. Returns ErrNotFound.
+	RetireSigningKey(ctx context.Context, id string, at time.Time) error
+	// DeleteSigningKey removes a key. Returns ErrNotFound.
+	DeleteSigningKey(ctx context.Context, id string) error
+}
+
+// SettingStore keeps small named values the server needs across restarts
+// (the bootstrap token's hash, whether the service was initialized).
+type SettingStore interface {
+	// GetSetting returns ErrNotFound if the name was never set.
+	GetSetting(ctx context.Context, name string) (string, error)
+	// CreateSetting sets a value once: ErrAlreadyExists if the name is set.
+	// It is the store's one "first writer wins" primitive.
+	CreateSetting(ctx context.Context, name, value string) error
+	// PutSetting sets or replaces a value.
+	PutSetting(ctx context.Context, name, value string) error
+	// DeleteSetting removes a value; a missing name is not an error.
+	DeleteSetting(ctx context.Context, name string) error
+}

@@ -1,0 +1,130 @@
+package store
+
+import (
+	"encoding/json"
+	"strings"
+	"time"
+)
+
+// Status is an account's lifecycle state.
+type Status string
+
+const (
+	StatusActive    Status = "ACTIVE"
+	StatusPending   Status = "PENDING"   // signed up, not yet activated
+	StatusSuspended Status = "SUSPENDED" // blocked by an administrator, or soft-deleted
+)
+
+// Valid reports whether s is one of the defined statuses.
+func (s Status) Valid() bool {
+	return s == StatusActive || s == StatusPending || s == StatusSuspended
+}
+
+// User is an account. The store keeps it as given; which fields a caller may
+// change, and how keys are normalized, is decided by the services.
+type User struct {
+	ID string
+
+	Username string
+	Email    string
+	Phone    string // E.164 when set
+
+	// Keys are the normalized forms of Username, Email and Phone that unique
+	// indexes and lookups use (see FoldKey). Empty keys are not unique.
+	UsernameKey string
+	EmailKey    string
+	PhoneKey    string
+
+	EmailVerified  bool
+	FirstName      string
+	LastName       string
+	FullName       string
+	Website        string
+	AvatarURL      string
+	Address        string
+	AdditionalInfo string
+	Tags           []string // never nil when read back
+
+	// Metadata is the user's own schemaless data; AppMetadata is written by
+	// administrators only. Both hold a JSON object; nil is stored as {}.
+	Metadata    json.RawMessage
+	AppMetadata json.RawMessage
+
+	Status  Status
+	IsGuest bool
+	Roles   []string // role names; never nil when read back
+
+	PasswordHash string // PHC string; empty for accounts without a password
+
+	// DeletedAt is set by a soft delete: the account stays, suspended, and its
+	// keys stay reserved.
+	DeletedAt time.Time
+
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+	LastLoginAt   time.Time // zero: never
+	LastRequestAt time.Time // zero: never
+
+	// Version increases with every update; backends without transactions use
+	// it for optimistic concurrency. Callers never set it.
+	Version int64
+}
+
+// Deleted reports whether the account was soft-deleted.
+func (u *User) Deleted() bool { return !u.DeletedAt.IsZero() }
+
+// Active reports whether the account may be used: ACTIVE and not deleted.
+func (u *User) Active() bool { return u.Status == StatusActive && !u.Deleted() }
+
+// HasRole reports whether the user holds the named role.
+func (u *User) HasRole(name string) bool {
+	for _, r := range u.Roles {
+		if r == name {
+			return true
+		}
+	}
+	return false
+}
+
+// Clone returns a deep copy, so a caller may change it without touching a
+// record shared through a cache.
+func (u *User) Clone() *User {
+	c := *u
+	c.Tags = append([]string{}, u.Tags...)
+	c.Roles = append([]string{}, u.Roles...)
+	c.Metadata = append(json.RawMessage(nil), u.Metadata...)
+	c.AppMetadata = append(json.RawMessage(nil), u.AppMetadata...)
+	return &c
+}
+
+// FoldKey is the normalization behind case-insensitive keys: Unicode lower
+// case of the trimmed string. Backends compare keys byte for byte (no
+// collation, see DESIGN.md), so every key written and every key looked up
+// must pass through the same function.
+func FoldKey(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// SearchText is what the filter's case-insensitive search looks in: the
+// folded username, email and names joined by a separator no needle contains.
+// Backends store it beside the user and match a folded needle as a plain
+// substring, so search behaves the same with or without ICU or collations.
+func SearchText(u *User) string {
+	parts := []string{u.Username, u.Email, u.FirstName, u.LastName, u.FullName}
+	return strings.ToLower(strings.Join(parts, "\x00"))
+}
+
+// KeyField names a unique lookup key of a user.
+type KeyField string
+
+const (
+	KeyUsername KeyField = "username"
+	KeyEmail    KeyField = "email"
+	KeyPhone    KeyField = "phone"
+)
+
+// Activity is one observed request of a session, applied in batches so that
+// authenticated requests do not write to the store one by one.
+type Activity struct {
+	SessionID string
+	UserID    string
+	At        time.Time
+}
