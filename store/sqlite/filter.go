@@ -1,0 +1,251 @@
+package sqlite
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/usergraph/usergraph/store"
+)
+
+// where is a compiled SQL condition with its arguments. Conditions may
+// evaluate to NULL where a JSON path is missing; WHERE treats NULL as false,
+// and "not" wraps its operand in IFNULL(…, 0) so negation stays two-valued
+// (docs/FILTERS.md).
+type where struct {
+	sql  strings.Builder
+	args []any
+}
+
+func (w *where) add(sql string, args ...any) {
+	w.sql.WriteString(sql)
+	w.args = append(w.args, args...)
+}
+
+// compileFilter returns the SQL condition for f ("1" for the zero filter).
+func compileFilter(f *store.UserFilter) (string, []any, error) {
+	if err := store.ValidateFilter(f); err != nil {
+		return "", nil, err
+	}
+	var w where
+	if err := w.filter(f); err != nil {
+		return "", nil, err
+	}
+	return w.sql.String(), w.args, nil
+}
+
+// filter writes the conjunction of every part of f.
+func (w *where) filter(f *store.UserFilter) error {
+	if f == nil {
+		w.add("1")
+		return nil
+	}
+	parts := w.parts(f)
+	if len(parts) == 0 {
+		w.add("1")
+		return nil
+	}
+	w.add("(")
+	for i, part := range parts {
+		if i > 0 {
+			w.add(" AND ")
+		}
+		if err := part(); err != nil {
+			return err
+		}
+	}
+	w.add(")")
+	return nil
+}
+
+// parts lists a writer for each set part of f, in a fixed order.
+func (w *where) parts(f *store.UserFilter) []func() error {
+	var ps []func() error
+	add := func(p func()) { ps = append(ps, func() error { p(); return nil }) }
+	if f.IDs != nil {
+		add(func() { w.in("id", toAny(f.IDs)) })
+	}
+	if f.Usernames != nil {
+		add(func() { w.in("username_key", folded(f.Usernames)) })
+	}
+	if f.Emails != nil {
+		add(func() { w.in("email_key", folded(f.Emails)) })
+	}
+	if f.Search != "" {
+		add(func() { w.add("instr(search_text, ?) > 0", strings.ToLower(f.Search)) })
+	}
+	if f.Status != nil {
+		add(func() { w.in("status", statuses(f.Status)) })
+	}
+	if f.Active != nil {
+		add(func() { w.boolean(*f.Active, "(status = 'ACTIVE' AND deleted_at = 0)") })
+	}
+	if f.IsGuest != nil {
+		add(func() { w.add("is_guest = ?", boolInt(*f.IsGuest)) })
+	}
+	if f.EmailVerified != nil {
+		add(func() { w.add("email_verified = ?", boolInt(*f.EmailVerified)) })
+	}
+	if f.Deleted != nil {
+		add(func() { w.boolean(*f.Deleted, "deleted_at <> 0") })
+	}
+	if f.Roles != nil {
+		add(func() { w.set("roles", f.Roles) })
+	}
+	if f.Tags != nil {
+		add(func() { w.set("tags", f.Tags) })
+	}
+	for _, t := range []struct {
+		col string
+		r   *store.TimeRange
+	}{{"created_at", f.CreatedAt}, {"last_login_at", f.LastLoginAt}, {"last_request_at", f.LastRequestAt}} {
+		if t.r != nil {
+			add(func() { w.timeRange(t.col, t.r) })
+		}
+	}
+	for _, p := range f.Metadata {
+		ps = append(ps, func() error { return w.predicate(false, p) })
+	}
+	for _, p := range f.AppMetadata {
+		ps = append(ps, func() error { return w.predicate(true, p) })
+	}
+	if f.And != nil {
+		ps = append(ps, func() error { return w.junction(" AND ", "1", f.And) })
+	}
+	if f.Or != nil {
+		ps = append(ps, func() error { return w.junction(" OR ", "0", f.Or) })
+	}
+	if f.Not != nil {
+		ps = append(ps, func() error { return w.not(func() error { return w.filter(f.Not) }) })
+	}
+	return ps
+}
+
+func (w *where) junction(op, empty string, fs []store.UserFilter) error {
+	if len(fs) == 0 {
+		w.add(empty)
+		return nil
+	}
+	w.add("(")
+	for i := range fs {
+		if i > 0 {
+			w.add(op)
+		}
+		if err := w.filter(&fs[i]); err != nil {
+			return err
+		}
+	}
+	w.add(")")
+	return nil
+}
+
+// not negates a condition, counting NULL (a missing path) as false first.
+func (w *where) not(inner func() error) error {
+	w.add("NOT IFNULL(")
+	if err := inner(); err != nil {
+		return err
+	}
+	w.add(", 0)")
+	return nil
+}
+
+func (w *where) boolean(want bool, cond string) {
+	if want {
+		w.add(cond)
+	} else {
+		w.add("NOT " + cond)
+	}
+}
+
+// in writes col IN (...); an empty list matches nothing.
+func (w *where) in(col string, vals []any) {
+	if len(vals) == 0 {
+		w.add("0")
+		return
+	}
+	w.add(col+" IN ("+placeholders(len(vals))+")", vals...)
+}
+
+// set tests a JSON array column of names.
+func (w *where) set(col string, m *store.SetMatch) {
+	w.add("(")
+	if m.Any != nil {
+		if len(m.Any) == 0 {
+			w.add("0")
+		} else {
+			w.add("EXISTS (SELECT 1 FROM json_each("+col+") WHERE value IN ("+placeholders(len(m.Any))+"))", toAny(m.Any)...)
+		}
+	} else {
+		w.add("1")
+	}
+	for _, name := range m.All {
+		w.add(" AND EXISTS (SELECT 1 FROM json_each("+col+") WHERE value = ?)", name)
+	}
+	w.add(")")
+}
+
+func (w *where) timeRange(col string, r *store.TimeRange) {
+	w.add("(1")
+	for _, b := range []struct {
+		op string
+		t  time.Time
+	}{{">", r.Gt}, {">=", r.Gte}, {"<", r.Lt}, {"<=", r.Lte}} {
+		if !b.t.IsZero() {
+			w.add(" AND "+col+" "+b.op+" ?", b.t.UnixMilli())
+		}
+	}
+	w.add(")")
+}
+
+func toAny(l []string) []any {
+	out := make([]any, len(l))
+	for i, s := range l {
+		out[i] = s
+	}
+	return out
+}
+
+func folded(l []string) []any {
+	out := make([]any, len(l))
+	for i, s := range l {
+		out[i] = store.FoldKey(s)
+	}
+	return out
+}
+
+func statuses(l []store.Status) []any {
+	out := make([]any, len(l))
+	for i, s := range l {
+		out[i] = string(s)
+	}
+	return out
+}
+
+// pathExpr returns the column and the "column, 'json path'" argument list
+// of json_extract / json_type for a dot path. The path is inlined as a
+// literal (its keys are restricted by store.ParsePath), because SQLite only
+// uses an expression index when the query's expression is textually the same.
+func pathExpr(app bool, path string) (col, expr string, err error) {
+	segs, err := store.ParsePath(path)
+	if err != nil {
+		return "", "", err
+	}
+	col = "metadata"
+	if app {
+		col = "app_metadata"
+	}
+	return col, fmt.Sprintf(`%s, '$."%s"'`, col, strings.Join(segs, `"."`)), nil
+}
+
+// sqlValue converts a decoded JSON scalar to the value SQLite's
+// json_extract yields for it: integers as int64, other numbers as float64.
+func sqlValue(v any) any {
+	if n, ok := v.(json.Number); ok {
+		if i, err := n.Int64(); err == nil {
+			return i
+		}
+		return store.Float(n)
+	}
+	return v
+}

@@ -1,0 +1,111 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+
+	"github.com/usergraph/usergraph/store"
+)
+
+const roleColumns = `id, name, description, permissions, built_in, created_at, updated_at, version`
+
+func roleArgs(r *store.Role) []any {
+	perms := r.Permissions
+	if perms == nil {
+		perms = []store.Permission{}
+	}
+	b, _ := json.Marshal(perms)
+	return []any{r.ID, r.Name, r.Description, string(b), boolInt(r.BuiltIn),
+		ms(r.CreatedAt), ms(r.UpdatedAt), r.Version}
+}
+
+func scanRole(row scanner) (*store.Role, error) {
+	var r store.Role
+	var perms string
+	var builtIn int
+	var created, updated int64
+	if err := row.Scan(&r.ID, &r.Name, &r.Description, &perms, &builtIn, &created, &updated, &r.Version); err != nil {
+		return nil, mapErr(err)
+	}
+	r.Permissions = []store.Permission{}
+	if err := json.Unmarshal([]byte(perms), &r.Permissions); err != nil {
+		return nil, mapErr(err)
+	}
+	for i := range r.Permissions {
+		if r.Permissions[i].Verbs == nil {
+			r.Permissions[i].Verbs = []store.Verb{}
+		}
+	}
+	r.BuiltIn = builtIn == 1
+	r.CreatedAt, r.UpdatedAt = fromMS(created), fromMS(updated)
+	return &r, nil
+}
+
+// CreateRole inserts r.
+func (db *DB) CreateRole(ctx context.Context, r *store.Role) error {
+	if r.Version == 0 {
+		r.Version = 1
+	}
+	_, err := db.w.ExecContext(ctx, `INSERT INTO roles (`+roleColumns+`) VALUES (`+placeholders(8)+`)`, roleArgs(r)...)
+	return mapErr(err)
+}
+
+// GetRole returns store.ErrNotFound if no role has the name.
+func (db *DB) GetRole(ctx context.Context, name string) (*store.Role, error) {
+	return scanRole(db.r.QueryRowContext(ctx, `SELECT `+roleColumns+` FROM roles WHERE name = ?`, name))
+}
+
+// ListRoles returns every role ordered by name.
+func (db *DB) ListRoles(ctx context.Context) ([]*store.Role, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT `+roleColumns+` FROM roles ORDER BY name`)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer rows.Close()
+	var out []*store.Role
+	for rows.Next() {
+		r, err := scanRole(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, mapErr(rows.Err())
+}
+
+// UpdateRole reads, changes and writes a role in one transaction.
+func (db *DB) UpdateRole(ctx context.Context, name string, update func(*store.Role) error) (*store.Role, error) {
+	var out *store.Role
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		r, err := scanRole(tx.QueryRowContext(ctx, `SELECT `+roleColumns+` FROM roles WHERE name = ?`, name))
+		if err != nil {
+			return err
+		}
+		id := r.ID
+		if err := update(r); err != nil {
+			return err
+		}
+		r.ID = id
+		r.Version++
+		args := append(roleArgs(r)[1:], id)
+		if _, err := tx.ExecContext(ctx, `UPDATE roles SET `+setList(roleColumns)+` WHERE id = ?`, args...); err != nil {
+			return mapErr(err)
+		}
+		out = r
+		return nil
+	})
+	return out, err
+}
+
+// DeleteRole removes a role by name.
+func (db *DB) DeleteRole(ctx context.Context, name string) error {
+	res, err := db.w.ExecContext(ctx, `DELETE FROM roles WHERE name = ?`, name)
+	if err != nil {
+		return mapErr(err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return store.ErrNotFound
+	}
+	return nil
+}

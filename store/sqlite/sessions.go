@@ -1,0 +1,177 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"github.com/usergraph/usergraph/store"
+)
+
+const sessionColumns = `id, user_id, kind, device_id, user_agent, ip, created_at, last_seen_at, expires_at, revoked_at, version`
+
+func sessionArgs(s *store.Session) []any {
+	return []any{s.ID, s.UserID, string(s.Kind), s.DeviceID, s.UserAgent, s.IP,
+		ms(s.CreatedAt), ms(s.LastSeenAt), ms(s.ExpiresAt), ms(s.RevokedAt), s.Version}
+}
+
+func scanSession(row scanner) (*store.Session, error) {
+	var s store.Session
+	var kind string
+	var created, seen, expires, revoked int64
+	if err := row.Scan(&s.ID, &s.UserID, &kind, &s.DeviceID, &s.UserAgent, &s.IP,
+		&created, &seen, &expires, &revoked, &s.Version); err != nil {
+		return nil, mapErr(err)
+	}
+	s.Kind = store.SessionKind(kind)
+	s.CreatedAt, s.LastSeenAt = fromMS(created), fromMS(seen)
+	s.ExpiresAt, s.RevokedAt = fromMS(expires), fromMS(revoked)
+	return &s, nil
+}
+
+// CreateSession inserts s.
+func (db *DB) CreateSession(ctx context.Context, s *store.Session) error {
+	if s.Version == 0 {
+		s.Version = 1
+	}
+	_, err := db.w.ExecContext(ctx, `INSERT INTO sessions (`+sessionColumns+`) VALUES (`+placeholders(11)+`)`, sessionArgs(s)...)
+	return mapErr(err)
+}
+
+// GetSession returns store.ErrNotFound if no session has the id.
+func (db *DB) GetSession(ctx context.Context, id string) (*store.Session, error) {
+	return scanSession(db.r.QueryRowContext(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE id = ?`, id))
+}
+
+// ListSessions returns the live sessions of userIDs, oldest first.
+func (db *DB) ListSessions(ctx context.Context, userIDs []string, now time.Time) ([]*store.Session, error) {
+	if len(userIDs) == 0 {
+		return nil, nil
+	}
+	args := make([]any, 0, len(userIDs)+1)
+	for _, id := range userIDs {
+		args = append(args, id)
+	}
+	args = append(args, ms(now))
+	rows, err := db.r.QueryContext(ctx, `SELECT `+sessionColumns+` FROM sessions
+		WHERE user_id IN (`+placeholders(len(userIDs))+`) AND revoked_at = 0 AND expires_at > ?
+		ORDER BY created_at, id`, args...)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer rows.Close()
+	var out []*store.Session
+	for rows.Next() {
+		s, err := scanSession(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, mapErr(rows.Err())
+}
+
+// UpdateSession reads, changes and writes a session in one transaction.
+func (db *DB) UpdateSession(ctx context.Context, id string, update func(*store.Session) error) (*store.Session, error) {
+	var out *store.Session
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		s, err := scanSession(tx.QueryRowContext(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE id = ?`, id))
+		if err != nil {
+			return err
+		}
+		if err := update(s); err != nil {
+			return err
+		}
+		s.ID = id
+		s.Version++
+		args := append(sessionArgs(s)[1:], id)
+		if _, err := tx.ExecContext(ctx, `UPDATE sessions SET `+setList(sessionColumns)+` WHERE id = ?`, args...); err != nil {
+			return mapErr(err)
+		}
+		out = s
+		return nil
+	})
+	return out, err
+}
+
+// RevokeSession ends one session; an already revoked one keeps its time.
+func (db *DB) RevokeSession(ctx context.Context, id string, at time.Time) error {
+	res, err := db.w.ExecContext(ctx, `UPDATE sessions SET
+		revoked_at = CASE WHEN revoked_at = 0 THEN ? ELSE revoked_at END,
+		version = version + 1 WHERE id = ?`, ms(at), id)
+	if err != nil {
+		return mapErr(err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return store.ErrNotFound
+	}
+	return nil
+}
+
+// RevokeSessions ends every live session of the users except one.
+func (db *DB) RevokeSessions(ctx context.Context, r store.SessionRevocation) ([]string, error) {
+	if len(r.UserIDs) == 0 {
+		return nil, nil
+	}
+	args := []any{ms(r.At)}
+	for _, id := range r.UserIDs {
+		args = append(args, id)
+	}
+	args = append(args, r.ExceptID)
+	rows, err := db.w.QueryContext(ctx, `UPDATE sessions SET revoked_at = ?, version = version + 1
+		WHERE user_id IN (`+placeholders(len(r.UserIDs))+`) AND revoked_at = 0 AND id <> ?
+		RETURNING id`, args...)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, mapErr(err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, mapErr(rows.Err())
+}
+
+// CreateRefreshToken inserts t.
+func (db *DB) CreateRefreshToken(ctx context.Context, t *store.RefreshToken) error {
+	_, err := db.w.ExecContext(ctx, `INSERT INTO refresh_tokens
+		(hash, session_id, user_id, created_at, expires_at, consumed_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		t.Hash, t.SessionID, t.UserID, ms(t.CreatedAt), ms(t.ExpiresAt), ms(t.ConsumedAt))
+	return mapErr(err)
+}
+
+// GetRefreshToken returns store.ErrNotFound if no token has the hash.
+func (db *DB) GetRefreshToken(ctx context.Context, hash string) (*store.RefreshToken, error) {
+	var t store.RefreshToken
+	var created, expires, consumed int64
+	err := db.r.QueryRowContext(ctx, `SELECT hash, session_id, user_id, created_at, expires_at, consumed_at
+		FROM refresh_tokens WHERE hash = ?`, hash).Scan(&t.Hash, &t.SessionID, &t.UserID, &created, &expires, &consumed)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	t.CreatedAt, t.ExpiresAt, t.ConsumedAt = fromMS(created), fromMS(expires), fromMS(consumed)
+	return &t, nil
+}
+
+// ConsumeRefreshToken is a compare-and-swap on consumed_at.
+func (db *DB) ConsumeRefreshToken(ctx context.Context, hash string, at time.Time) error {
+	res, err := db.w.ExecContext(ctx, `UPDATE refresh_tokens SET consumed_at = ? WHERE hash = ? AND consumed_at = 0`, ms(at), hash)
+	if err != nil {
+		return mapErr(err)
+	}
+	if n, _ := res.RowsAffected(); n == 1 {
+		return nil
+	}
+	var exists int
+	if err := db.w.QueryRowContext(ctx, `SELECT count(*) FROM refresh_tokens WHERE hash = ?`, hash).Scan(&exists); err != nil {
+		return mapErr(err)
+	}
+	if exists == 0 {
+		return store.ErrNotFound
+	}
+	return store.ErrConflict
+}

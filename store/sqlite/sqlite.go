@@ -1,0 +1,195 @@
+// Package sqlite implements store.Store on an SQLite file: the embedded
+// default that a fresh checkout runs on with no setup.
+//
+// It opens two pools on the same WAL-mode file: one connection for writes
+// (SQLite allows one writer at a time, so queueing them in Go is cheaper than
+// retrying on SQLITE_BUSY) and several read-only connections that run
+// concurrently with it.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+
+	"github.com/usergraph/usergraph/store"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Options tune a store. The zero value is usable.
+type Options struct {
+	// IndexedPaths get an expression index each (see docs/FILTERS.md).
+	IndexedPaths []store.IndexedPath
+	// Readers is the size of the read pool (default: 2 × GOMAXPROCS, at least 4).
+	Readers int
+}
+
+// DB is a store.Store on one SQLite file.
+type DB struct {
+	w *sql.DB // exactly one connection: every write
+	r *sql.DB // read-only connections
+}
+
+var _ store.Store = (*DB)(nil)
+
+// Open opens (creating if needed) the database file at path, applies
+// pending migrations and creates the indexes for opts.IndexedPaths.
+func Open(ctx context.Context, path string, opts Options) (*DB, error) {
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return nil, fmt.Errorf("sqlite: create directory: %w", err)
+		}
+	}
+	db := &DB{}
+	var err error
+	if db.w, err = sql.Open("sqlite", dsn(path, false)); err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	db.w.SetMaxOpenConns(1)
+	db.w.SetMaxIdleConns(1)
+	db.w.SetConnMaxLifetime(0)
+	if err := db.migrate(ctx); err != nil {
+		db.w.Close()
+		return nil, err
+	}
+	if err := db.createPathIndexes(ctx, opts.IndexedPaths); err != nil {
+		db.w.Close()
+		return nil, err
+	}
+	if db.r, err = sql.Open("sqlite", dsn(path, true)); err != nil {
+		db.w.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	readers := opts.Readers
+	if readers <= 0 {
+		readers = max(4, 2*runtime.GOMAXPROCS(0))
+	}
+	db.r.SetMaxOpenConns(readers)
+	db.r.SetMaxIdleConns(readers)
+	db.r.SetConnMaxLifetime(0)
+	return db, nil
+}
+
+// dsn builds the connection string. WAL lets readers run beside the writer;
+// synchronous=NORMAL is durable across application crashes and costs one
+// fsync per checkpoint instead of per commit; _txlock=immediate takes the
+// write lock at BEGIN so a read-modify-write transaction cannot deadlock.
+func dsn(path string, readOnly bool) string {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Add("_pragma", "foreign_keys(ON)")
+	q.Add("_pragma", "cache_size(-16000)")
+	q.Add("_pragma", "temp_store(MEMORY)")
+	if readOnly {
+		q.Add("_pragma", "query_only(1)")
+	} else {
+		q.Set("_txlock", "immediate")
+	}
+	return "file:" + path + "?" + q.Encode()
+}
+
+// Ping reports whether the database answers.
+func (db *DB) Ping(ctx context.Context) error {
+	var one int
+	if err := db.r.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
+		return fmt.Errorf("sqlite: ping: %w", err)
+	}
+	return nil
+}
+
+// Close closes both pools, checkpointing the WAL.
+func (db *DB) Close() error {
+	rerr := db.r.Close()
+	if _, err := db.w.Exec("PRAGMA wal_checkpoint(TRUNCATE)"); err != nil && rerr == nil {
+		rerr = err
+	}
+	if err := db.w.Close(); err != nil {
+		return err
+	}
+	return rerr
+}
+
+// migrate applies the embedded migrations not yet recorded, each in its own
+// transaction, in file-name order.
+func (db *DB) migrate(ctx context.Context) error {
+	if _, err := db.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY)`); err != nil {
+		return fmt.Errorf("sqlite: migrations table: %w", err)
+	}
+	names, err := migrations.ReadDir("migrations")
+	if err != nil {
+		return err
+	}
+	sort.Slice(names, func(i, j int) bool { return names[i].Name() < names[j].Name() })
+	for _, f := range names {
+		if err := db.applyMigration(ctx, f.Name()); err != nil {
+			return fmt.Errorf("sqlite: migration %s: %w", f.Name(), err)
+		}
+	}
+	return nil
+}
+
+func (db *DB) applyMigration(ctx context.Context, name string) error {
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE name = ?`, name).Scan(&n); err != nil || n > 0 {
+			return err
+		}
+		body, err := migrations.ReadFile("migrations/" + name)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO schema_migrations (name) VALUES (?)`, name)
+		return err
+	})
+}
+
+// createPathIndexes creates one expression index per declared metadata
+// path, followed by the default order's columns so that a filtered first
+// page is read in order straight from the index.
+func (db *DB) createPathIndexes(ctx context.Context, paths []store.IndexedPath) error {
+	for _, p := range paths {
+		col, expr, err := pathExpr(p.AppMetadata, p.Path)
+		if err != nil {
+			return err
+		}
+		name := "users_" + col + "_" + strings.NewReplacer(".", "_", "-", "_").Replace(p.Path)
+		q := fmt.Sprintf(`CREATE INDEX IF NOT EXISTS %q ON users (json_extract(%s), created_at, id)`, name, expr)
+		if _, err := db.w.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("sqlite: index %s: %w", name, err)
+		}
+	}
+	// Let SQLite refresh its planner statistics where they are missing or
+	// stale; cheap when nothing changed, unlike a full ANALYZE.
+	if _, err := db.w.ExecContext(ctx, `PRAGMA optimize=0x10002`); err != nil {
+		return fmt.Errorf("sqlite: optimize: %w", err)
+	}
+	return nil
+}
+
+// tx runs fn in a write transaction.
+func (db *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return mapErr(err)
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return mapErr(tx.Commit())
+}
