@@ -1,0 +1,152 @@
+// Package password hashes and verifies passwords (argon2id in PHC string
+// form, bcrypt accepted for imported users) and checks new passwords against
+// the password policy.
+//
+// Hashing is deliberately expensive in memory and time, so every hash and
+// verification runs under a FIFO concurrency bound: a login storm queues
+// instead of exhausting memory, and waiters are served in arrival order.
+package password
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"runtime"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/crypto/argon2"
+	"golang.org/x/sync/semaphore"
+)
+
+// Hasher hashes and verifies passwords. It is safe for concurrent use.
+type Hasher struct {
+	params   Params
+	sem      *semaphore.Weighted // FIFO: waiters acquire in arrival order
+	inFlight atomic.Int64
+	// dummy is a hash at params with random salt and key, verified by
+	// VerifyDummy. Verification costs the same whatever the key bytes are,
+	// so it needs no real password behind it.
+	dummy string
+}
+
+// NewHasher returns a hasher that creates hashes with p and runs at most
+// maxConcurrent hashes or verifications at once (<= 0: GOMAXPROCS), so
+// hashing never holds more than about maxConcurrent × p.Memory KiB.
+// It panics if p does not Validate: callers that take p from configuration
+// validate it first to report the error.
+func NewHasher(p Params, maxConcurrent int) *Hasher {
+	if err := p.Validate(); err != nil {
+		panic("password: invalid params: " + err.Error())
+	}
+	if maxConcurrent <= 0 {
+		maxConcurrent = runtime.GOMAXPROCS(0)
+	}
+	return &Hasher{
+		params: p,
+		sem:    semaphore.NewWeighted(int64(maxConcurrent)),
+		dummy:  encodePHC(p, random(p.SaltLength), random(p.KeyLength)),
+	}
+}
+
+// Params returns the parameters new hashes are made with.
+func (h *Hasher) Params() Params { return h.params }
+
+// InFlight returns how many hashes or verifications are running now (not
+// waiting). It never exceeds the hasher's concurrency bound.
+func (h *Hasher) InFlight() int { return int(h.inFlight.Load()) }
+
+// Hash returns the argon2id PHC string of plain with a fresh random salt.
+// It returns ctx.Err() if ctx ends before the hash starts.
+func (h *Hasher) Hash(ctx context.Context, plain string) (string, error) {
+	p := h.params
+	salt := random(p.SaltLength)
+	var key []byte
+	err := h.bounded(ctx, func() {
+		key = argon2.IDKey([]byte(plain), salt, p.Iterations, p.Memory, p.Parallelism, p.KeyLength)
+	})
+	if err != nil {
+		return "", err
+	}
+	return encodePHC(p, salt, key), nil
+}
+
+// Verify reports whether plain matches encoded, an argon2id PHC string or a
+// bcrypt hash. rehash is true when plain matched and the hash should be
+// replaced by Hash(plain): it is bcrypt, or argon2id with parameters other
+// than the hasher's. A wrong password is ok == false with a nil error; a
+// malformed or out-of-bounds hash is an error matching ErrInvalidHash; an
+// ended ctx returns ctx.Err().
+func (h *Hasher) Verify(ctx context.Context, plain, encoded string) (ok, rehash bool, err error) {
+	switch {
+	case strings.HasPrefix(encoded, argon2idPrefix):
+		return h.verifyArgon2id(ctx, plain, encoded)
+	case isBcrypt(encoded):
+		return h.verifyBcrypt(ctx, plain, encoded)
+	}
+	return false, false, invalidHash("unknown scheme")
+}
+
+// VerifyDummy spends the work of a real Verify and discards the result.
+// Sign-in calls it when no user matches, so that "unknown user" and "wrong
+// password" take the same time and cannot be told apart.
+func (h *Hasher) VerifyDummy(ctx context.Context, plain string) {
+	_, _, _ = h.verifyArgon2id(ctx, plain, h.dummy)
+}
+
+func (h *Hasher) verifyArgon2id(ctx context.Context, plain, encoded string) (ok, rehash bool, err error) {
+	// Decoding checks the bounds before any memory is spent on the hash.
+	p, salt, want, err := decodePHC(encoded)
+	if err != nil {
+		return false, false, err
+	}
+	var got []byte
+	err = h.bounded(ctx, func() {
+		got = argon2.IDKey([]byte(plain), salt, p.Iterations, p.Memory, p.Parallelism, p.KeyLength)
+	})
+	if err != nil {
+		return false, false, err
+	}
+	ok = subtle.ConstantTimeCompare(got, want) == 1
+	return ok, ok && p != h.params, nil
+}
+
+// bounded runs work under the concurrency bound. ctx is checked before
+// queueing, while queued, and once more after the wait, which may have been
+// long, so no work is spent for a caller that has already gone.
+func (h *Hasher) bounded(ctx context.Context, work func()) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := h.sem.Acquire(ctx, 1); err != nil {
+		return err
+	}
+	defer h.sem.Release(1)
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	h.inFlight.Add(1)
+	defer h.inFlight.Add(-1)
+	work()
+	return nil
+}
+
+// Benchmark returns the average time of one Hash at the hasher's params
+// over n runs (at least one), queueing like any other hash. The load tool
+// uses it to print how many sign-ins per second the bound allows.
+func (h *Hasher) Benchmark(n int) time.Duration {
+	n = max(n, 1)
+	start := time.Now()
+	for range n {
+		_, _ = h.Hash(context.Background(), "correct horse battery staple")
+	}
+	return time.Since(start) / time.Duration(n)
+}
+
+// random returns n bytes from crypto/rand, which never fails (Go 1.24+).
+func random(n uint32) []byte {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return b
+}

@@ -1,0 +1,243 @@
+package password_test
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"regexp"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/usergraph/usergraph/password"
+)
+
+// cheap are test parameters: the same code path as production, a fraction
+// of the cost.
+var cheap = password.Params{Memory: 64, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32}
+
+func TestDefaultParams(t *testing.T) {
+	got, want := password.DefaultParams(), password.Params{Memory: 19456, Iterations: 2, Parallelism: 1, SaltLength: 16, KeyLength: 32}
+	if got != want {
+		t.Fatalf("DefaultParams() = %+v, want %+v", got, want)
+	}
+	if err := got.Validate(); err != nil {
+		t.Fatalf("DefaultParams().Validate() = %v", err)
+	}
+}
+
+func TestHashFormat(t *testing.T) {
+	h := password.NewHasher(cheap, 1)
+	enc, err := h.Hash(context.Background(), "correct horse")
+	if err != nil {
+		t.Fatal(err)
+	}
+	re := regexp.MustCompile(`^\$argon2id\$v=19\$m=64,t=1,p=1\$([A-Za-z0-9+/]+)\$([A-Za-z0-9+/]+)$`)
+	m := re.FindStringSubmatch(enc)
+	if m == nil {
+		t.Fatalf("Hash() = %q, not a PHC argon2id string", enc)
+	}
+	for i, want := range []int{16, 32} {
+		b, err := base64.RawStdEncoding.DecodeString(m[i+1])
+		if err != nil || len(b) != want {
+			t.Errorf("field %d decodes to %d bytes (err %v), want %d", i+4, len(b), err, want)
+		}
+	}
+	again, _ := h.Hash(context.Background(), "correct horse")
+	if again == enc {
+		t.Errorf("two hashes of one password are equal: salt not random")
+	}
+}
+
+func TestVerify(t *testing.T) {
+	ctx := context.Background()
+	h := password.NewHasher(cheap, 0)
+	enc, err := h.Hash(ctx, "correct horse")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		plain  string
+		wantOK bool
+	}{
+		{"correct horse", true},
+		{"correct horsE", false},
+		{"", false},
+	}
+	for _, tt := range tests {
+		ok, rehash, err := h.Verify(ctx, tt.plain, enc)
+		if ok != tt.wantOK || rehash || err != nil {
+			t.Errorf("Verify(%q) = %v, %v, %v; want %v, false, nil", tt.plain, ok, rehash, err, tt.wantOK)
+		}
+	}
+}
+
+func TestVerifyBcrypt(t *testing.T) {
+	ctx := context.Background()
+	h := password.NewHasher(cheap, 0)
+	b, err := bcrypt.GenerateFromPassword([]byte("imported pw"), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, prefix := range []string{"$2a$", "$2b$", "$2y$"} {
+		enc := prefix + string(b[4:])
+		if ok, rehash, err := h.Verify(ctx, "imported pw", enc); !ok || !rehash || err != nil {
+			t.Errorf("Verify(right, %s...) = %v, %v, %v; want true, true, nil", prefix, ok, rehash, err)
+		}
+		if ok, rehash, err := h.Verify(ctx, "imported pW", enc); ok || rehash || err != nil {
+			t.Errorf("Verify(wrong, %s...) = %v, %v, %v; want false, false, nil", prefix, ok, rehash, err)
+		}
+	}
+}
+
+func TestVerifyRehashOnParamChange(t *testing.T) {
+	ctx := context.Background()
+	old := password.NewHasher(cheap, 0)
+	enc, _ := old.Hash(ctx, "correct horse")
+	changes := map[string]func(*password.Params){
+		"memory":      func(p *password.Params) { p.Memory = 128 },
+		"iterations":  func(p *password.Params) { p.Iterations = 2 },
+		"parallelism": func(p *password.Params) { p.Parallelism = 2 },
+		"salt length": func(p *password.Params) { p.SaltLength = 32 },
+		"key length":  func(p *password.Params) { p.KeyLength = 64 },
+	}
+	for name, change := range changes {
+		p := cheap
+		change(&p)
+		ok, rehash, err := password.NewHasher(p, 0).Verify(ctx, "correct horse", enc)
+		if !ok || !rehash || err != nil {
+			t.Errorf("%s changed: Verify = %v, %v, %v; want true, true, nil", name, ok, rehash, err)
+		}
+	}
+}
+
+func TestVerifyDummy(t *testing.T) {
+	ctx := context.Background()
+	h := password.NewHasher(password.Params{Memory: 4096, Iterations: 3, Parallelism: 1, SaltLength: 16, KeyLength: 32}, 1)
+	enc, _ := h.Hash(ctx, "correct horse")
+	// Minimum of several runs: the least noisy estimate of each cost.
+	best := func(f func()) time.Duration {
+		var m time.Duration
+		for i := range 5 {
+			start := time.Now()
+			f()
+			if d := time.Since(start); i == 0 || d < m {
+				m = d
+			}
+		}
+		return m
+	}
+	verify := best(func() { _, _, _ = h.Verify(ctx, "wrong", enc) })
+	dummy := best(func() { h.VerifyDummy(ctx, "wrong") })
+	if dummy < verify/3 || dummy > verify*3 {
+		t.Errorf("VerifyDummy takes %v, Verify %v: want similar", dummy, verify)
+	}
+}
+
+func TestCancelledContext(t *testing.T) {
+	// Params that would take seconds: a prompt return proves nothing ran.
+	slow := password.Params{Memory: 64 << 10, Iterations: password.MaxIterations, Parallelism: 1, SaltLength: 16, KeyLength: 32}
+	h := password.NewHasher(slow, 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	start := time.Now()
+	if _, err := h.Hash(ctx, "correct horse"); !errors.Is(err, context.Canceled) {
+		t.Errorf("Hash(cancelled) error = %v, want context.Canceled", err)
+	}
+	enc := "$argon2id$v=19$m=65536,t=64,p=1$c2FsdHNhbHRzYWx0c2FsdA$" + base64.RawStdEncoding.EncodeToString(make([]byte, 32))
+	if _, _, err := h.Verify(ctx, "x", enc); !errors.Is(err, context.Canceled) {
+		t.Errorf("Verify(cancelled) error = %v, want context.Canceled", err)
+	}
+	if d := time.Since(start); d > 100*time.Millisecond {
+		t.Errorf("cancelled calls took %v: work was done", d)
+	}
+}
+
+func TestCancelWhileWaiting(t *testing.T) {
+	h := password.NewHasher(password.Params{Memory: 4096, Iterations: 32, Parallelism: 1, SaltLength: 16, KeyLength: 32}, 1)
+	var wg sync.WaitGroup
+	wg.Go(func() { _, _ = h.Hash(context.Background(), "holds the only slot") })
+	for h.InFlight() == 0 {
+		time.Sleep(100 * time.Microsecond)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Millisecond)
+	defer cancel()
+	if _, err := h.Hash(ctx, "waits"); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Hash while the slot is held = %v, want context.DeadlineExceeded", err)
+	}
+	wg.Wait()
+}
+
+func TestConcurrencyBound(t *testing.T) {
+	for _, limit := range []int{1, 3} {
+		h := password.NewHasher(password.Params{Memory: 256, Iterations: 8, Parallelism: 1, SaltLength: 16, KeyLength: 32}, limit)
+		var peak atomic.Int64
+		done := make(chan struct{})
+		sampler := make(chan struct{})
+		go func() {
+			defer close(sampler)
+			for {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				if n := int64(h.InFlight()); n > peak.Load() {
+					peak.Store(n)
+				}
+			}
+		}()
+		var wg sync.WaitGroup
+		for range 24 {
+			wg.Go(func() { _, _ = h.Hash(context.Background(), "storm") })
+		}
+		wg.Wait()
+		close(done)
+		<-sampler
+		if got := peak.Load(); got < 1 || got > int64(limit) {
+			t.Errorf("limit %d: peak in-flight = %d, want 1..%d", limit, got, limit)
+		}
+		if got := h.InFlight(); got != 0 {
+			t.Errorf("limit %d: in-flight after all returned = %d, want 0", limit, got)
+		}
+	}
+}
+
+func TestBenchmarkMethod(t *testing.T) {
+	if d := password.NewHasher(cheap, 1).Benchmark(2); d <= 0 {
+		t.Errorf("Benchmark(2) = %v, want > 0", d)
+	}
+}
+
+func TestNewHasherRejectsBadParams(t *testing.T) {
+	defer func() {
+		if recover() == nil {
+			t.Errorf("NewHasher(Iterations: 0) did not panic")
+		}
+	}()
+	p := cheap
+	p.Iterations = 0
+	password.NewHasher(p, 1)
+}
+
+func BenchmarkHash(b *testing.B) {
+	h := password.NewHasher(password.DefaultParams(), 0)
+	for b.Loop() {
+		if _, err := h.Hash(context.Background(), "correct horse battery staple"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkVerify(b *testing.B) {
+	h := password.NewHasher(password.DefaultParams(), 0)
+	enc, _ := h.Hash(context.Background(), "correct horse battery staple")
+	for b.Loop() {
+		if ok, _, err := h.Verify(context.Background(), "correct horse battery staple", enc); !ok || err != nil {
+			b.Fatal(ok, err)
+		}
+	}
+}
