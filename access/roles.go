@@ -1,0 +1,156 @@
+package access
+
+import (
+	"context"
+	"errors"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/usergraph/usergraph/apperr"
+	"github.com/usergraph/usergraph/store"
+)
+
+var roleNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_.:-]{0,63}$`)
+
+// NormalizeRoleName folds a role name to its stored form (lower case) and
+// checks it: letters, digits, '_', '.', ':' and '-', at most 64.
+func NormalizeRoleName(name string) (string, error) {
+	n := strings.ToLower(strings.TrimSpace(name))
+	if !roleNameRE.MatchString(n) {
+		return "", apperr.New(apperr.InvalidRole, "a role name is 1 to 64 letters, digits, '_', '.', ':' or '-', starting with a letter or digit").OnField("name")
+	}
+	return n, nil
+}
+
+// Roles returns the whole catalogue, ordered by name.
+func (s *Service) Roles(ctx context.Context) ([]*store.Role, error) {
+	return s.store.ListRoles(ctx)
+}
+
+// Role returns one role; NOT_FOUND if it does not exist.
+func (s *Service) Role(ctx context.Context, name string) (*store.Role, error) {
+	n, err := NormalizeRoleName(name)
+	if err != nil {
+		return nil, err
+	}
+	r, err := s.store.GetRole(ctx, n)
+	return r, roleErr(err, n)
+}
+
+// Exists reports whether a role of that name exists.
+func (s *Service) Exists(ctx context.Context, name string) (bool, error) {
+	_, err := s.Role(ctx, name)
+	if apperr.CodeOf(err) == apperr.NotFound {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// CreateRole adds a role without permissions.
+func (s *Service) CreateRole(ctx context.Context, name, description string) (*store.Role, error) {
+	n, err := NormalizeRoleName(name)
+	if err != nil {
+		return nil, err
+	}
+	now := store.Now()
+	r := &store.Role{ID: store.NewID(), Name: n, Description: strings.TrimSpace(description),
+		Permissions: []store.Permission{}, CreatedAt: now, UpdatedAt: now}
+	if err := s.store.CreateRole(ctx, r); err != nil {
+		return nil, roleErr(err, n)
+	}
+	s.invalidate()
+	return r, nil
+}
+
+// UpdateRole changes a role's name and description. A rename moves every
+// holder to the new name; built-in roles cannot be renamed.
+func (s *Service) UpdateRole(ctx context.Context, name, newName, description string) (*store.Role, error) {
+	old, err := NormalizeRoleName(name)
+	if err != nil {
+		return nil, err
+	}
+	n, err := NormalizeRoleName(newName)
+	if err != nil {
+		return nil, err
+	}
+	r, err := s.store.UpdateRole(ctx, old, func(r *store.Role) error {
+		if r.BuiltIn && n != old {
+			return apperr.New(apperr.Forbidden, "built-in role %q cannot be renamed", old)
+		}
+		r.Name, r.Description, r.UpdatedAt = n, strings.TrimSpace(description), store.Now()
+		return nil
+	})
+	if err != nil {
+		return nil, roleErr(err, old)
+	}
+	s.invalidate()
+	if n != old {
+		return r, s.moveHolders(ctx, old, []string{n})
+	}
+	return r, nil
+}
+
+// DeleteRole removes a role and takes it away from every holder.
+func (s *Service) DeleteRole(ctx context.Context, name string) error {
+	n, err := NormalizeRoleName(name)
+	if err != nil {
+		return err
+	}
+	r, err := s.store.GetRole(ctx, n)
+	if err != nil {
+		return roleErr(err, n)
+	}
+	if r.BuiltIn {
+		return apperr.New(apperr.Forbidden, "built-in role %q cannot be deleted", n)
+	}
+	if err := s.store.DeleteRole(ctx, n); err != nil {
+		return roleErr(err, n)
+	}
+	s.invalidate()
+	return s.moveHolders(ctx, n, nil)
+}
+
+// moveHolders replaces role old by add on every user holding it. Without
+// multi-document transactions this runs after the role change; if it fails
+// the holders keep a name that grants nothing, and the error is reported.
+func (s *Service) moveHolders(ctx context.Context, old string, add []string) error {
+	_, err := s.store.PatchUsers(ctx, &store.UserFilter{Roles: &store.SetMatch{Any: []string{old}}},
+		store.UserPatch{RemoveRoles: []string{old}, AddRoles: add, UpdatedAt: store.Now()})
+	return err
+}
+
+// EnsureBuiltIns creates the admin role and the default role if missing.
+func (s *Service) EnsureBuiltIns(ctx context.Context) error {
+	now := store.Now()
+	builtIns := []*store.Role{{
+		ID: store.NewID(), Name: AdminRole, Description: "Every permission.", BuiltIn: true,
+		Permissions: []store.Permission{{ID: store.NewID(), Name: "everything", Pattern: "**", Verbs: slices.Clone(store.AllVerbs)}},
+		CreatedAt:   now, UpdatedAt: now,
+	}}
+	if s.defaultRole != "" && s.defaultRole != AdminRole {
+		builtIns = append(builtIns, &store.Role{ID: store.NewID(), Name: s.defaultRole,
+			Description: "Given to every new account.", BuiltIn: true,
+			Permissions: []store.Permission{}, CreatedAt: now, UpdatedAt: now})
+	}
+	for _, r := range builtIns {
+		if err := s.store.CreateRole(ctx, r); err != nil && !errors.Is(err, store.ErrAlreadyExists) {
+			return err
+		}
+	}
+	s.invalidate()
+	return nil
+}
+
+// roleErr translates store errors about role name.
+func roleErr(err error, name string) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, store.ErrNotFound):
+		return apperr.New(apperr.NotFound, "no role named %q", name)
+	case errors.Is(err, store.ErrAlreadyExists):
+		return apperr.New(apperr.RoleExists, "a role with that name already exists").OnField("name")
+	}
+	return err
+}

@@ -1,0 +1,303 @@
+package account
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"time"
+
+	"github.com/usergraph/usergraph/access"
+	"github.com/usergraph/usergraph/apperr"
+	"github.com/usergraph/usergraph/session"
+	"github.com/usergraph/usergraph/store"
+)
+
+// Administrators' operations on single users. The GraphQL directives
+// check the caller's permission for each operation; the rules here add what
+// depends on the input (granting roles needs the roles permission) and keep
+// at least one active administrator.
+
+const rolesResource = "graphql/users/roles"
+
+// CreateUser creates an account on an administrator's behalf. Roles other
+// than the default need permission to grant roles.
+func (s *Service) CreateUser(ctx context.Context, actor *session.Principal, in NewUser) (*store.User, error) {
+	if in.Status == "" {
+		in.Status = store.StatusActive
+	}
+	def := s.access.DefaultRole()
+	if in.Roles == nil && def != "" {
+		in.Roles = []string{def}
+	}
+	roles, err := s.checkRoles(ctx, in.Roles)
+	if err != nil {
+		return nil, err
+	}
+	if slices.ContainsFunc(roles, func(r string) bool { return r != def }) {
+		if err := s.require(ctx, actor, rolesResource, store.VerbPut); err != nil {
+			return nil, err
+		}
+	}
+	in.Roles = roles
+	u, err := s.build(ctx, in, false)
+	if err != nil {
+		return nil, err
+	}
+	return u, userErr(s.store.CreateUser(ctx, u))
+}
+
+// AdminChange is ProfileChange plus what only administrators change.
+type AdminChange struct {
+	ProfileChange
+	Username         *string
+	Password         *string // a new password ends the user's sessions
+	EmailVerified    *bool
+	AppMetadataPatch json.RawMessage
+}
+
+// UpdateUser changes any field of a user but roles and status.
+func (s *Service) UpdateUser(ctx context.Context, id string, ch AdminChange) (*store.User, error) {
+	hash, err := s.newPasswordHash(ctx, ch.Password)
+	if err != nil {
+		return nil, err
+	}
+	u, err := s.update(ctx, id, func(u *store.User) error {
+		if ch.Username != nil {
+			if err := s.changeUsername(u, *ch.Username); err != nil {
+				return err
+			}
+		}
+		if err := s.applyChange(u, ch.ProfileChange); err != nil {
+			return err
+		}
+		if ch.EmailVerified != nil {
+			u.EmailVerified = *ch.EmailVerified && u.Email != ""
+		}
+		if ch.AppMetadataPatch != nil {
+			merged, err := s.mergeObject("appMetadata", u.AppMetadata, ch.AppMetadataPatch)
+			if err != nil {
+				return err
+			}
+			u.AppMetadata = merged
+		}
+		if hash != "" {
+			u.PasswordHash = hash
+		}
+		return nil
+	})
+	if err != nil || hash == "" {
+		return u, err
+	}
+	_, err = s.sessions.RevokeUser(ctx, id, "")
+	return u, err
+}
+
+func (s *Service) changeUsername(u *store.User, username string) error {
+	if username == "" {
+		if u.Email == "" {
+			return apperr.Input("username", "an account without an email needs a username")
+		}
+		u.Username = ""
+	} else {
+		name, err := checkUsername(username)
+		if err != nil {
+			return err
+		}
+		u.Username = name
+	}
+	s.setKeys(u)
+	return nil
+}
+
+func (s *Service) newPasswordHash(ctx context.Context, pw *string) (string, error) {
+	if pw == nil {
+		return "", nil
+	}
+	if err := s.checkPassword("password", *pw); err != nil {
+		return "", err
+	}
+	return s.hasher.Hash(ctx, *pw)
+}
+
+// SetStatus changes a user's status. SUSPENDED (or PENDING) ends the user's
+// sessions at once; ACTIVE also restores a soft-deleted account.
+func (s *Service) SetStatus(ctx context.Context, id string, status store.Status) (*store.User, error) {
+	if !status.Valid() {
+		return nil, apperr.Input("status", "unknown status")
+	}
+	if status != store.StatusActive {
+		if err := s.guardLastAdmin(ctx, &store.UserFilter{IDs: []string{id}}); err != nil {
+			return nil, err
+		}
+	}
+	u, err := s.update(ctx, id, func(u *store.User) error {
+		u.Status = status
+		if status == store.StatusActive {
+			u.DeletedAt = time.Time{}
+		}
+		return nil
+	})
+	if err != nil || status == store.StatusActive {
+		return u, err
+	}
+	_, err = s.sessions.RevokeUser(ctx, id, "")
+	return u, err
+}
+
+// GrantRole gives a user an existing role.
+func (s *Service) GrantRole(ctx context.Context, id, role string) (*store.User, error) {
+	roles, err := s.checkRoles(ctx, []string{role})
+	if err != nil {
+		return nil, err
+	}
+	return s.update(ctx, id, func(u *store.User) error {
+		if !u.HasRole(roles[0]) {
+			u.Roles = append(u.Roles, roles[0])
+		}
+		return nil
+	})
+}
+
+// RevokeRole takes a role away; the last active administrator keeps admin.
+func (s *Service) RevokeRole(ctx context.Context, id, role string) (*store.User, error) {
+	name, err := access.NormalizeRoleName(role)
+	if err != nil {
+		return nil, apperr.OnFieldOf(err, "role")
+	}
+	if name == access.AdminRole {
+		if err := s.guardLastAdmin(ctx, &store.UserFilter{IDs: []string{id}}); err != nil {
+			return nil, err
+		}
+	}
+	return s.update(ctx, id, func(u *store.User) error {
+		u.Roles = slices.DeleteFunc(u.Roles, func(r string) bool { return r == name })
+		return nil
+	})
+}
+
+// DeleteUser soft-deletes (suspends, marks deleted, keeps keys reserved) or,
+// with hard, removes the account and its sessions.
+func (s *Service) DeleteUser(ctx context.Context, id string, hard bool) error {
+	if err := s.guardLastAdmin(ctx, &store.UserFilter{IDs: []string{id}}); err != nil {
+		return err
+	}
+	if hard {
+		err := s.store.DeleteUser(ctx, id)
+		s.sessions.ForgetUsers(id)
+		return userErr(err)
+	}
+	if _, err := s.update(ctx, id, func(u *store.User) error {
+		u.Status = store.StatusSuspended
+		if !u.Deleted() {
+			u.DeletedAt = store.Now()
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	_, err := s.sessions.RevokeUser(ctx, id, "")
+	return err
+}
+
+// SetMetadata replaces a user's metadata.
+func (s *Service) SetMetadata(ctx context.Context, id string, metadata json.RawMessage) (*store.User, error) {
+	if len(metadata) == 0 || string(metadata) == "null" {
+		return nil, apperr.Input("metadata", "metadata must be a JSON object")
+	}
+	md, err := checkObject("metadata", metadata, s.cfg.MetadataMaxBytes)
+	if err != nil {
+		return nil, err
+	}
+	return s.update(ctx, id, func(u *store.User) error {
+		u.Metadata = md
+		return nil
+	})
+}
+
+// SetMetadataField sets the value at a dot path of a user's metadata,
+// creating objects on the way; a nil or null value removes the key.
+func (s *Service) SetMetadataField(ctx context.Context, id, key string, value json.RawMessage) (*store.User, error) {
+	path, err := store.ParsePath(key)
+	if err != nil {
+		return nil, apperr.Input("key", "key must be a dot path of letters, digits, '_' and '-'")
+	}
+	patch := mergePatchAt(path, value)
+	return s.update(ctx, id, func(u *store.User) error {
+		merged, err := s.mergeObject("metadata", u.Metadata, patch)
+		if err != nil {
+			return err
+		}
+		u.Metadata = merged
+		return nil
+	})
+}
+
+// mergePatchAt builds the merge patch {"a":{"b":value}} for path a.b.
+func mergePatchAt(path []string, value json.RawMessage) json.RawMessage {
+	if len(value) == 0 {
+		value = json.RawMessage("null")
+	}
+	patch := value
+	for i := len(path) - 1; i >= 0; i-- {
+		k, _ := json.Marshal(path[i])
+		patch = json.RawMessage("{" + string(k) + ":" + string(patch) + "}")
+	}
+	return patch
+}
+
+// checkRoles normalizes role names and checks that each role exists.
+func (s *Service) checkRoles(ctx context.Context, names []string) ([]string, error) {
+	out := make([]string, 0, len(names))
+	for _, name := range names {
+		n, err := access.NormalizeRoleName(name)
+		if err != nil {
+			return nil, apperr.OnFieldOf(err, "role")
+		}
+		ok, err := s.access.Exists(ctx, n)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, apperr.New(apperr.InvalidRole, "there is no role named %q", n).OnField("role")
+		}
+		if !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	return out, nil
+}
+
+// require checks a permission the caller needs for this particular input.
+func (s *Service) require(ctx context.Context, actor *session.Principal, resource string, verb store.Verb) error {
+	if actor == nil {
+		return apperr.New(apperr.Unauthenticated, "sign in first")
+	}
+	ok, err := s.access.Allowed(ctx, actor.User.Roles, resource, verb)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return apperr.New(apperr.Forbidden, "this needs %s on %s", verb, resource)
+	}
+	return nil
+}
+
+// guardLastAdmin refuses a change that would leave no active administrator:
+// when every active admin is among the users f selects.
+func (s *Service) guardLastAdmin(ctx context.Context, f *store.UserFilter) error {
+	admins := store.UserFilter{Roles: &store.SetMatch{Any: []string{access.AdminRole}}, Active: ptr(true)}
+	all, err := s.store.CountUsers(ctx, &admins)
+	if err != nil || all == 0 {
+		return err
+	}
+	hit, err := s.store.CountUsers(ctx, &store.UserFilter{And: []store.UserFilter{admins, *f}})
+	if err != nil {
+		return err
+	}
+	if hit >= all {
+		return apperr.New(apperr.Forbidden, "this would leave no active administrator")
+	}
+	return nil
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -1,0 +1,245 @@
+package account
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"strings"
+
+	"github.com/usergraph/usergraph/access"
+	"github.com/usergraph/usergraph/apperr"
+	"github.com/usergraph/usergraph/session"
+	"github.com/usergraph/usergraph/store"
+)
+
+// Page sizes for listings.
+const (
+	DefaultPageSize = 50
+	MaxPageSize     = 500
+	MaxOffset       = 10_000
+)
+
+// Query is an administrator's listing request.
+type Query struct {
+	Filter *store.UserFilter
+	Order  []store.UserOrder
+	First  int
+	After  string // cursor
+	Offset int
+}
+
+// ListUsers returns one page of users. Soft-deleted accounts are left out
+// unless the filter mentions "deleted".
+func (s *Service) ListUsers(ctx context.Context, q Query) (*store.UserPage, *store.UserFilter, error) {
+	f, err := s.checkFilter(q.Filter)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := store.ValidateOrder(q.Order); err != nil {
+		return nil, nil, inputErr("orderBy", err)
+	}
+	if q.First < 0 || q.First > MaxPageSize {
+		return nil, nil, apperr.Input("first", "first must be between 0 and %d", MaxPageSize)
+	}
+	if q.Offset < 0 || q.Offset > MaxOffset {
+		return nil, nil, apperr.Input("offset", "offset must be between 0 and %d; page with after instead", MaxOffset)
+	}
+	sq := store.UserQuery{Filter: f, Order: q.Order, Limit: q.First, Offset: q.Offset}
+	if q.After != "" {
+		if sq.After, err = store.DecodeCursor(q.After, q.Order); err != nil {
+			return nil, nil, inputErr("after", err)
+		}
+	}
+	if q.First == 0 {
+		return &store.UserPage{}, f, nil
+	}
+	page, err := s.store.ListUsers(ctx, sq)
+	return page, f, userErr(err)
+}
+
+// CountUsers counts the users a checked filter selects.
+func (s *Service) CountUsers(ctx context.Context, f *store.UserFilter) (int, error) {
+	n, err := s.store.CountUsers(ctx, f)
+	return n, userErr(err)
+}
+
+// checkFilter validates a filter and leaves soft-deleted accounts out unless
+// it mentions them.
+func (s *Service) checkFilter(f *store.UserFilter) (*store.UserFilter, error) {
+	if err := store.ValidateFilter(f); err != nil {
+		return nil, inputErr("filter", err)
+	}
+	if mentionsDeleted(f) {
+		return f, nil
+	}
+	out := store.UserFilter{Deleted: ptr(false)}
+	if f != nil {
+		out.And = []store.UserFilter{*f}
+	}
+	return &out, nil
+}
+
+func mentionsDeleted(f *store.UserFilter) bool {
+	if f == nil {
+		return false
+	}
+	if f.Deleted != nil || mentionsDeleted(f.Not) {
+		return true
+	}
+	return slices.ContainsFunc(f.And, func(g store.UserFilter) bool { return mentionsDeleted(&g) }) ||
+		slices.ContainsFunc(f.Or, func(g store.UserFilter) bool { return mentionsDeleted(&g) })
+}
+
+// Patch is a bulk change (UserPatchInput).
+type Patch struct {
+	Status      *store.Status
+	AddRoles    []string
+	RemoveRoles []string
+	AddTags     []string
+	RemoveTags  []string
+	AppMetadata json.RawMessage
+}
+
+// UpdateUsers applies a patch to every user the filter selects and returns
+// how many were selected. Role changes need the roles permission; a patch
+// that suspends users ends their sessions.
+func (s *Service) UpdateUsers(ctx context.Context, actor *session.Principal, f *store.UserFilter, p Patch) (int, error) {
+	sp, err := s.checkPatch(ctx, actor, p)
+	if err != nil {
+		return 0, err
+	}
+	if f, err = s.checkBulkFilter(f); err != nil {
+		return 0, err
+	}
+	if (sp.Status != nil && *sp.Status != store.StatusActive) || slices.Contains(sp.RemoveRoles, access.AdminRole) {
+		if err := s.guardLastAdmin(ctx, f); err != nil {
+			return 0, err
+		}
+	}
+	ids, err := s.matchingIDs(ctx, f)
+	if err != nil {
+		return 0, err
+	}
+	return len(ids), s.inChunks(ids, func(chunk []string) error {
+		_, err := s.store.PatchUsers(ctx, &store.UserFilter{IDs: chunk}, sp)
+		if err != nil {
+			return userErr(err)
+		}
+		return s.afterBulk(ctx, chunk, sp.Status != nil && *sp.Status != store.StatusActive)
+	})
+}
+
+// DeleteUsers soft- or hard-deletes every user the filter selects.
+func (s *Service) DeleteUsers(ctx context.Context, f *store.UserFilter, hard bool) (int, error) {
+	f, err := s.checkBulkFilter(f)
+	if err != nil {
+		return 0, err
+	}
+	if err := s.guardLastAdmin(ctx, f); err != nil {
+		return 0, err
+	}
+	ids, err := s.matchingIDs(ctx, f)
+	if err != nil {
+		return 0, err
+	}
+	suspended := store.StatusSuspended
+	soft := store.UserPatch{Status: &suspended, DeletedAt: store.Now(), UpdatedAt: store.Now()}
+	return len(ids), s.inChunks(ids, func(chunk []string) error {
+		var err error
+		if hard {
+			_, err = s.store.DeleteUsers(ctx, &store.UserFilter{IDs: chunk})
+		} else {
+			_, err = s.store.PatchUsers(ctx, &store.UserFilter{IDs: chunk}, soft)
+		}
+		if err != nil {
+			return userErr(err)
+		}
+		return s.afterBulk(ctx, chunk, true)
+	})
+}
+
+// checkBulkFilter refuses a filter that selects everybody.
+func (s *Service) checkBulkFilter(f *store.UserFilter) (*store.UserFilter, error) {
+	if f.IsZero() {
+		return nil, apperr.Input("filter", "an empty filter would select every user; say which users")
+	}
+	return s.checkFilter(f)
+}
+
+func (s *Service) checkPatch(ctx context.Context, actor *session.Principal, p Patch) (store.UserPatch, error) {
+	sp := store.UserPatch{Status: p.Status, RemoveTags: p.RemoveTags, UpdatedAt: store.Now()}
+	if p.Status != nil && !p.Status.Valid() {
+		return sp, apperr.Input("status", "unknown status")
+	}
+	var err error
+	if sp.AddTags, err = checkTags(p.AddTags); err != nil {
+		return sp, err
+	}
+	if p.AppMetadata != nil {
+		if sp.AppMetadata, err = checkObject("appMetadata", p.AppMetadata, s.cfg.MetadataMaxBytes); err != nil {
+			return sp, err
+		}
+	}
+	if len(p.AddRoles) > 0 {
+		if err := s.require(ctx, actor, rolesResource, store.VerbPut); err != nil {
+			return sp, err
+		}
+		if sp.AddRoles, err = s.checkRoles(ctx, p.AddRoles); err != nil {
+			return sp, err
+		}
+	}
+	if len(p.RemoveRoles) > 0 {
+		if err := s.require(ctx, actor, rolesResource, store.VerbDelete); err != nil {
+			return sp, err
+		}
+		for _, r := range p.RemoveRoles {
+			sp.RemoveRoles = append(sp.RemoveRoles, strings.ToLower(strings.TrimSpace(r)))
+		}
+	}
+	return sp, nil
+}
+
+// matchingIDs lists the ids a filter selects, page by page.
+func (s *Service) matchingIDs(ctx context.Context, f *store.UserFilter) ([]string, error) {
+	var ids []string
+	q := store.UserQuery{Filter: f, Limit: 1000}
+	for {
+		page, err := s.store.ListUsers(ctx, q)
+		if err != nil {
+			return nil, userErr(err)
+		}
+		for _, u := range page.Users {
+			ids = append(ids, u.ID)
+		}
+		if !page.HasNext {
+			return ids, nil
+		}
+		q.After = store.CursorOf(page.Users[len(page.Users)-1], nil)
+	}
+}
+
+func (s *Service) inChunks(ids []string, fn func([]string) error) error {
+	for start := 0; start < len(ids); start += store.MaxFilterListLen {
+		if err := fn(ids[start:min(start+store.MaxFilterListLen, len(ids))]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// afterBulk makes cached sessions re-read the users and, if they lost
+// access, ends their sessions.
+func (s *Service) afterBulk(ctx context.Context, ids []string, endSessions bool) error {
+	if !endSessions {
+		s.sessions.ForgetUsers(ids...)
+		return nil
+	}
+	_, err := s.sessions.RevokeUsers(ctx, ids, "")
+	return err
+}
+
+// inputErr turns a store validation error into BAD_USER_INPUT on field.
+func inputErr(field string, err error) error {
+	msg := strings.TrimPrefix(err.Error(), store.ErrInvalid.Error()+": ")
+	return apperr.Input(field, "%s", msg)
+}

@@ -1,0 +1,130 @@
+package account
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+
+	"github.com/usergraph/usergraph/access"
+	"github.com/usergraph/usergraph/apperr"
+	"github.com/usergraph/usergraph/session"
+	"github.com/usergraph/usergraph/store"
+)
+
+// Settings that record the bootstrap state.
+const (
+	settingBootstrapHash = "bootstrap_token_sha256"
+	settingInitialized   = "initialized_at"
+)
+
+// PrepareBootstrap runs at start. Until the service is initialized it makes
+// sure a bootstrap token exists: the configured one, or one generated on the
+// very first start, which it returns (once) so the caller can print it.
+func (s *Service) PrepareBootstrap(ctx context.Context) (generated string, initialized bool, err error) {
+	if _, err := s.store.GetSetting(ctx, settingInitialized); err == nil {
+		return "", true, nil
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return "", false, err
+	}
+	if s.cfg.BootstrapToken != "" {
+		return "", false, nil
+	}
+	b := make([]byte, 24)
+	rand.Read(b)
+	token := "ugb_" + base64.RawURLEncoding.EncodeToString(b)
+	err = s.store.CreateSetting(ctx, settingBootstrapHash, sha256Hex(token))
+	if errors.Is(err, store.ErrAlreadyExists) {
+		return "", false, nil // printed at an earlier start
+	}
+	if err != nil {
+		return "", false, err
+	}
+	return token, false, nil
+}
+
+// Admin is the first administrator's account.
+type Admin struct {
+	Username, Email, Password string
+}
+
+var errNotBootstrappable = apperr.New(apperr.Forbidden, "usergraph is already initialized")
+
+// Initialize creates the built-in roles and the first administrator, once,
+// for the holder of the bootstrap token, and signs them in.
+func (s *Service) Initialize(ctx context.Context, bootstrapToken string, a Admin) (*session.Tokens, error) {
+	if err := s.checkBootstrapToken(ctx, bootstrapToken); err != nil {
+		return nil, err
+	}
+	u, err := s.InitializeTrusted(ctx, a)
+	if err != nil {
+		return nil, err
+	}
+	return s.sessions.Open(ctx, u, store.SessionUser)
+}
+
+// InitializeTrusted is Initialize for callers with direct access to the
+// database (the command line), which need no token.
+func (s *Service) InitializeTrusted(ctx context.Context, a Admin) (*store.User, error) {
+	if err := s.access.EnsureBuiltIns(ctx); err != nil {
+		return nil, err
+	}
+	admins, err := s.store.CountUsers(ctx, &store.UserFilter{Roles: &store.SetMatch{Any: []string{access.AdminRole}}})
+	if err != nil || admins > 0 {
+		return nil, errors.Join(err, errNotBootstrappable)
+	}
+	roles := []string{access.AdminRole}
+	if def := s.access.DefaultRole(); def != "" && def != access.AdminRole {
+		roles = append(roles, def)
+	}
+	u, err := s.build(ctx, NewUser{Username: a.Username, Email: a.Email, Password: a.Password,
+		Roles: roles, Status: store.StatusActive}, true)
+	if err != nil {
+		return nil, err
+	}
+	// The setting is the lock: of two concurrent initializations one wins.
+	if err := s.store.CreateSetting(ctx, settingInitialized, u.CreatedAt.Format("2006-01-02T15:04:05.000Z")); err != nil {
+		if errors.Is(err, store.ErrAlreadyExists) {
+			return nil, errNotBootstrappable
+		}
+		return nil, err
+	}
+	if err := s.store.CreateUser(ctx, u); err != nil {
+		s.store.DeleteSetting(context.WithoutCancel(ctx), settingInitialized) // let a corrected retry through
+		return nil, userErr(err)
+	}
+	s.store.DeleteSetting(ctx, settingBootstrapHash)
+	s.log.Info("initialized: first administrator created", "user", u.ID)
+	return u, nil
+}
+
+// checkBootstrapToken compares in constant time with the configured token
+// or the hash of the generated one.
+func (s *Service) checkBootstrapToken(ctx context.Context, token string) error {
+	if _, err := s.store.GetSetting(ctx, settingInitialized); err == nil {
+		return errNotBootstrappable
+	}
+	want := sha256Hex(s.cfg.BootstrapToken)
+	if s.cfg.BootstrapToken == "" {
+		h, err := s.store.GetSetting(ctx, settingBootstrapHash)
+		if errors.Is(err, store.ErrNotFound) {
+			return errNotBootstrappable
+		}
+		if err != nil {
+			return err
+		}
+		want = h
+	}
+	if subtle.ConstantTimeCompare([]byte(sha256Hex(token)), []byte(want)) != 1 {
+		return apperr.New(apperr.Forbidden, "the bootstrap token is wrong").OnField("bootstrapToken")
+	}
+	return nil
+}
+
+func sha256Hex(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
+}

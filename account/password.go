@@ -1,0 +1,73 @@
+package account
+
+import (
+	"context"
+
+	"github.com/usergraph/usergraph/apperr"
+	"github.com/usergraph/usergraph/session"
+	"github.com/usergraph/usergraph/store"
+)
+
+var errWrongPassword = apperr.New(apperr.WrongPassword, "the password is wrong").OnField("password")
+
+// ChangePassword replaces the caller's password after checking the old one,
+// and ends the caller's other sessions.
+func (s *Service) ChangePassword(ctx context.Context, p *session.Principal, oldPassword, newPassword string) error {
+	u, err := s.confirmPassword(ctx, p, oldPassword)
+	if err != nil {
+		return apperr.OnFieldOf(err, "oldPassword")
+	}
+	if err := s.checkPassword("newPassword", newPassword, u.Username, u.Email); err != nil {
+		return err
+	}
+	hash, err := s.hasher.Hash(ctx, newPassword)
+	if err != nil {
+		return err
+	}
+	if _, err := s.update(ctx, u.ID, func(u *store.User) error {
+		u.PasswordHash = hash
+		return nil
+	}); err != nil {
+		return err
+	}
+	_, err = s.sessions.RevokeUser(ctx, u.ID, p.SessionID)
+	return err
+}
+
+// DeleteAccount removes the caller's account for good, with its sessions.
+func (s *Service) DeleteAccount(ctx context.Context, p *session.Principal, plain string) error {
+	u, err := s.confirmPassword(ctx, p, plain)
+	if err != nil {
+		return err
+	}
+	if err := s.guardLastAdmin(ctx, &store.UserFilter{IDs: []string{u.ID}}); err != nil {
+		return err
+	}
+	err = s.store.DeleteUser(ctx, u.ID)
+	s.sessions.ForgetUsers(u.ID)
+	return userErr(err)
+}
+
+// confirmPassword checks the caller's current password (rate-limited like
+// logins, since a stolen session could otherwise guess it).
+func (s *Service) confirmPassword(ctx context.Context, p *session.Principal, plain string) (*store.User, error) {
+	if ok, retry := s.limits.LoginPerAccount.Allow("confirm:" + p.UserID); !ok {
+		return nil, apperr.Limited(retry)
+	}
+	u, err := s.store.GetUser(ctx, p.UserID)
+	if err != nil {
+		return nil, userErr(err)
+	}
+	if u.PasswordHash == "" {
+		s.hasher.VerifyDummy(ctx, plain)
+		return nil, errWrongPassword
+	}
+	ok, _, err := s.hasher.Verify(ctx, plain, u.PasswordHash)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, errWrongPassword
+	}
+	return u, nil
+}

@@ -1,0 +1,146 @@
+package account
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/usergraph/usergraph/apperr"
+	"github.com/usergraph/usergraph/session"
+	"github.com/usergraph/usergraph/store"
+)
+
+// ProfileChange lists the fields to change; nil fields stay as they are,
+// and a pointer to "" clears a field.
+type ProfileChange struct {
+	Email, Phone                                       *string
+	FirstName, LastName, FullName                      *string
+	Website, AvatarURL, Address, AdditionalInfo        *string
+	Tags                                               *[]string
+	MetadataPatch                                      json.RawMessage // JSON merge patch; nil: unchanged
+}
+
+// UpdateProfile changes the caller's own profile. A new email address is
+// unverified.
+func (s *Service) UpdateProfile(ctx context.Context, p *session.Principal, ch ProfileChange) (*store.User, error) {
+	return s.update(ctx, p.UserID, func(u *store.User) error {
+		return s.applyChange(u, ch)
+	})
+}
+
+// applyChange validates and applies a profile change to u.
+func (s *Service) applyChange(u *store.User, ch ProfileChange) error {
+	if err := s.changeIdentifiers(u, ch.Email, ch.Phone); err != nil {
+		return err
+	}
+	texts := []struct {
+		name string
+		src  *string
+		dst  *string
+	}{
+		{"firstName", ch.FirstName, &u.FirstName}, {"lastName", ch.LastName, &u.LastName},
+		{"fullName", ch.FullName, &u.FullName}, {"website", ch.Website, &u.Website},
+		{"avatarUrl", ch.AvatarURL, &u.AvatarURL}, {"address", ch.Address, &u.Address},
+		{"additionalInfo", ch.AdditionalInfo, &u.AdditionalInfo},
+	}
+	for _, t := range texts {
+		if t.src == nil {
+			continue
+		}
+		v, err := checkText(t.name, *t.src)
+		if err != nil {
+			return err
+		}
+		*t.dst = v
+	}
+	if ch.Tags != nil {
+		tags, err := checkTags(*ch.Tags)
+		if err != nil {
+			return err
+		}
+		u.Tags = tags
+	}
+	if ch.MetadataPatch != nil {
+		merged, err := s.mergeObject("metadata", u.Metadata, ch.MetadataPatch)
+		if err != nil {
+			return err
+		}
+		u.Metadata = merged
+	}
+	return nil
+}
+
+// changeIdentifiers sets a new email and/or phone; at least a username or
+// an email must remain.
+func (s *Service) changeIdentifiers(u *store.User, email, phone *string) error {
+	if email != nil && *email != u.Email {
+		e := ""
+		if *email != "" {
+			var err error
+			if e, err = checkEmail(*email); err != nil {
+				return err
+			}
+		}
+		if e == "" && u.Username == "" {
+			return apperr.Input("email", "an account without a username needs an email")
+		}
+		if store.FoldKey(e) != u.EmailKey {
+			u.EmailVerified = false
+		}
+		u.Email = e
+	}
+	if phone != nil {
+		p := ""
+		if *phone != "" {
+			var err error
+			if p, err = checkPhone(*phone, s.cfg.PhoneRegion); err != nil {
+				return err
+			}
+		}
+		u.Phone = p
+	}
+	s.setKeys(u)
+	return nil
+}
+
+// mergeObject applies a merge patch to a JSON object field and checks the
+// result.
+func (s *Service) mergeObject(field string, doc, patch json.RawMessage) (json.RawMessage, error) {
+	if string(patch) == "null" {
+		return json.RawMessage(`{}`), nil
+	}
+	if _, err := checkObject(field, patch, s.cfg.MetadataMaxBytes); err != nil {
+		return nil, err
+	}
+	merged, err := store.MergeObject(doc, patch)
+	if err != nil {
+		return nil, apperr.Input(field, "%s: the merge patch does not apply", field)
+	}
+	return checkObject(field, merged, s.cfg.MetadataMaxBytes)
+}
+
+// ChangeUsername gives the caller a new username.
+func (s *Service) ChangeUsername(ctx context.Context, p *session.Principal, username string) (*store.User, error) {
+	name, err := checkUsername(username)
+	if err != nil {
+		return nil, err
+	}
+	return s.update(ctx, p.UserID, func(u *store.User) error {
+		u.Username = name
+		s.setKeys(u)
+		return nil
+	})
+}
+
+// update runs a read-modify-write of one user, stamps UpdatedAt, translates
+// errors and makes cached sessions re-read the user.
+func (s *Service) update(ctx context.Context, id string, change func(*store.User) error) (*store.User, error) {
+	u, err := s.store.UpdateUser(ctx, id, func(u *store.User) error {
+		if err := change(u); err != nil {
+			return err
+		}
+		u.UpdatedAt = store.Now()
+		return nil
+	})
+	s.sessions.ForgetUsers(id)
+	return u, userErr(err)
+}

@@ -1,0 +1,129 @@
+// Package account holds the rules for user accounts: sign-up, sign-in,
+// profiles, passwords, and the administration of users. It knows nothing of
+// GraphQL; resolvers, the command line and hosted pages all call it.
+package account
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+
+	"github.com/usergraph/usergraph/access"
+	"github.com/usergraph/usergraph/apperr"
+	"github.com/usergraph/usergraph/password"
+	"github.com/usergraph/usergraph/ratelimit"
+	"github.com/usergraph/usergraph/session"
+	"github.com/usergraph/usergraph/store"
+)
+
+// Config holds the account rules a deployment chooses.
+type Config struct {
+	SignupStatus          store.Status // ACTIVE or PENDING
+	UsernameCaseSensitive bool
+	PhoneRegion           string // for numbers given without +country
+	MetadataMaxBytes      int
+	BootstrapToken        string // from configuration; empty: generated at first start
+}
+
+// Limits are the brute-force limits (nil limiters allow everything).
+type Limits struct {
+	LoginPerIP      *ratelimit.Limiter
+	LoginPerAccount *ratelimit.Limiter
+	LookupPerIP     *ratelimit.Limiter // usernameExists
+}
+
+// Service is the account service.
+type Service struct {
+	store    store.Store
+	hasher   *password.Hasher
+	policy   password.Policy
+	sessions *session.Manager
+	access   *access.Service
+	limits   Limits
+	cfg      Config
+	log      *slog.Logger
+}
+
+// Deps are the services an account service builds on.
+type Deps struct {
+	Store    store.Store
+	Hasher   *password.Hasher
+	Policy   password.Policy
+	Sessions *session.Manager
+	Access   *access.Service
+	Limits   Limits
+	Log      *slog.Logger
+}
+
+// New returns the account service.
+func New(d Deps, cfg Config) *Service {
+	if cfg.MetadataMaxBytes <= 0 {
+		cfg.MetadataMaxBytes = 64 << 10
+	}
+	if cfg.SignupStatus == "" {
+		cfg.SignupStatus = store.StatusActive
+	}
+	return &Service{store: d.Store, hasher: d.Hasher, policy: d.Policy, sessions: d.Sessions,
+		access: d.Access, limits: d.Limits, cfg: cfg, log: d.Log}
+}
+
+// usernameKey is the unique key of a username: folded unless usernames are
+// configured case-sensitive.
+func (s *Service) usernameKey(username string) string {
+	if username == "" {
+		return ""
+	}
+	if s.cfg.UsernameCaseSensitive {
+		return strings.TrimSpace(username)
+	}
+	return store.FoldKey(username)
+}
+
+// setKeys recomputes a user's unique keys from its identifiers.
+func (s *Service) setKeys(u *store.User) {
+	u.UsernameKey = s.usernameKey(u.Username)
+	u.EmailKey = store.FoldKey(u.Email)
+	u.PhoneKey = u.Phone // already E.164
+}
+
+// checkPassword applies the password policy, naming the field.
+func (s *Service) checkPassword(field, pw string, related ...string) error {
+	if err := s.policy.Check(pw, related...); err != nil {
+		var weak *password.WeakPasswordError
+		if errors.As(err, &weak) {
+			return apperr.New(apperr.WeakPassword, "%s", weak.Reason).OnField(field)
+		}
+		return err
+	}
+	return nil
+}
+
+// userErr translates store errors about a user.
+func userErr(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, store.ErrNotFound):
+		return apperr.New(apperr.NotFound, "no such user")
+	case errors.Is(err, store.ErrAlreadyExists):
+		field := store.ConflictField(err)
+		if field == store.FieldID {
+			return err // a generated id collided: a fault, not the client's
+		}
+		return apperr.New(apperr.AlreadyExists, "that %s is already taken", field).OnField(field)
+	case errors.Is(err, store.ErrInvalid):
+		return apperr.New(apperr.BadUserInput, "%s", strings.TrimPrefix(err.Error(), store.ErrInvalid.Error()+": "))
+	}
+	return err
+}
+
+// isAdminView reports whether a caller may see every user's private fields
+// (the same permission that lists users).
+func (s *Service) isAdminView(ctx context.Context, viewer *session.Principal) bool {
+	if viewer == nil {
+		return false
+	}
+	ok, err := s.access.Allowed(ctx, viewer.User.Roles, "graphql/users", store.VerbGet)
+	return err == nil && ok
+}

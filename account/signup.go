@@ -1,0 +1,35 @@
+package account
+
+import (
+	"context"
+
+	"github.com/usergraph/usergraph/session"
+	"github.com/usergraph/usergraph/store"
+)
+
+// Signup creates an account with the configured initial status and the
+// default role. An ACTIVE account is signed in at once; a PENDING one gets
+// no tokens until it is activated.
+func (s *Service) Signup(ctx context.Context, in NewUser) (*store.User, *session.Tokens, error) {
+	in.AppMetadata, in.EmailVerified = nil, false // never the caller's to set
+	in.Status = s.cfg.SignupStatus
+	in.Roles = nil
+	if r := s.access.DefaultRole(); r != "" {
+		in.Roles = []string{r}
+	}
+	u, err := s.build(ctx, in, true)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := s.store.CreateUser(ctx, u); err != nil {
+		return nil, nil, userErr(err)
+	}
+	if u.Status != store.StatusActive {
+		return u, nil, nil
+	}
+	tokens, err := s.sessions.Open(ctx, u, store.SessionUser)
+	if err != nil {
+		return nil, nil, err
+	}
+	return u, tokens, nil
+}

@@ -1,0 +1,124 @@
+package account
+
+import (
+	"encoding/json"
+	"net/mail"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/nyaruka/phonenumbers"
+	"github.com/usergraph/usergraph/apperr"
+	"github.com/usergraph/usergraph/store"
+)
+
+// Input rules for identifiers and profile fields. Violations are answered
+// with the API's codes, naming the field.
+
+var usernameRE = regexp.MustCompile(`^[\p{L}\p{N}][\p{L}\p{N}._-]{1,63}$`)
+
+// checkUsername accepts 2 to 64 letters, digits, '.', '_' and '-' starting
+// with a letter or digit. No '@', so a login identifier with one is an email.
+func checkUsername(username string) (string, error) {
+	u := strings.TrimSpace(username)
+	if !usernameRE.MatchString(u) {
+		return "", apperr.New(apperr.InvalidUsername, "a username is 2 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit").OnField("username")
+	}
+	return u, nil
+}
+
+// checkEmail accepts a bare address (no display name) with a dotted domain.
+func checkEmail(email string) (string, error) {
+	e := strings.TrimSpace(email)
+	addr, err := mail.ParseAddress(e)
+	at := strings.LastIndexByte(e, '@')
+	if err != nil || addr.Address != e || len(e) > 254 || at < 1 || !strings.Contains(e[at+1:], ".") {
+		return "", apperr.New(apperr.InvalidEmail, "%q is not an email address", email).OnField("email")
+	}
+	return e, nil
+}
+
+// checkPhone parses a number (in international form, or national form in
+// the configured region) and returns it in E.164.
+func checkPhone(phone, region string) (string, error) {
+	n, err := phonenumbers.Parse(strings.TrimSpace(phone), region)
+	if err != nil || !phonenumbers.IsValidNumber(n) {
+		return "", apperr.New(apperr.InvalidPhone, "%q is not a valid phone number (use international form, e.g. +14155550123)", phone).OnField("phone")
+	}
+	return phonenumbers.Format(n, phonenumbers.E164), nil
+}
+
+// looksLikePhone tells whether a login identifier could be a phone number.
+func looksLikePhone(s string) bool {
+	digits := 0
+	for _, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case strings.ContainsRune("+-(). ", r):
+		default:
+			return false
+		}
+	}
+	return digits >= 6
+}
+
+// Field limits, in characters.
+var textLimits = map[string]int{
+	"firstName": 128, "lastName": 128, "fullName": 256, "website": 2048,
+	"avatarUrl": 2048, "address": 1024, "additionalInfo": 4096,
+}
+
+func checkText(field, v string) (string, error) {
+	v = strings.TrimSpace(v)
+	if utf8.RuneCountInString(v) > textLimits[field] {
+		return "", apperr.Input(field, "%s is longer than %d characters", field, textLimits[field])
+	}
+	if (field == "website" || field == "avatarUrl") && v != "" {
+		u, err := url.Parse(v)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return "", apperr.Input(field, "%s must be an http or https URL", field)
+		}
+	}
+	return v, nil
+}
+
+const (
+	maxTags   = 64
+	maxTagLen = 64
+)
+
+// checkTags trims, drops duplicates and bounds the tag list.
+func checkTags(tags []string) ([]string, error) {
+	out := make([]string, 0, len(tags))
+	for _, t := range tags {
+		t = strings.TrimSpace(t)
+		if t == "" || utf8.RuneCountInString(t) > maxTagLen {
+			return nil, apperr.Input("tags", "a tag is 1 to %d characters", maxTagLen)
+		}
+		if !slices.Contains(out, t) {
+			out = append(out, t)
+		}
+	}
+	if len(out) > maxTags {
+		return nil, apperr.Input("tags", "at most %d tags", maxTags)
+	}
+	return out, nil
+}
+
+// checkObject validates user-supplied JSON for metadata fields: an object,
+// with keys every backend can store and query, within the size limit.
+func checkObject(field string, raw json.RawMessage, maxBytes int) (json.RawMessage, error) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return json.RawMessage(`{}`), nil
+	}
+	if len(raw) > maxBytes {
+		return nil, apperr.Input(field, "%s is larger than %d bytes", field, maxBytes)
+	}
+	if err := store.ValidateObject(raw); err != nil {
+		return nil, apperr.Input(field, "%s: %s", field, strings.TrimPrefix(err.Error(), store.ErrInvalid.Error()+": "))
+	}
+	return raw, nil
+}

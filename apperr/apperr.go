@@ -1,0 +1,124 @@
+// Package apperr is the one error type that crosses layers: a stable code
+// from API.md's table, the numeric status umpack clients know, and a message
+// meant for people. Services return these; the GraphQL presenter and the
+// plain HTTP handlers turn them into responses. Any other error is a fault
+// and reaches clients only as INTERNAL.
+package apperr
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Code is a stable, machine-readable error code.
+type Code string
+
+const (
+	Unauthenticated    Code = "UNAUTHENTICATED"
+	Forbidden          Code = "FORBIDDEN"
+	UserNotActive      Code = "USER_NOT_ACTIVE"
+	AlreadyExists      Code = "ALREADY_EXISTS"
+	InvalidCredentials Code = "INVALID_CREDENTIALS"
+	WrongPassword      Code = "WRONG_PASSWORD"
+	NotFound           Code = "NOT_FOUND"
+	InvalidRole        Code = "INVALID_ROLE"
+	RoleExists         Code = "ROLE_EXISTS"
+	InvalidPattern     Code = "INVALID_PATTERN"
+	PatternExists      Code = "PATTERN_EXISTS"
+	InvalidPhone       Code = "INVALID_PHONE"
+	InvalidUsername    Code = "INVALID_USERNAME"
+	InvalidEmail       Code = "INVALID_EMAIL"
+	BadUserInput       Code = "BAD_USER_INPUT"
+	WeakPassword       Code = "WEAK_PASSWORD"
+	RateLimited        Code = "RATE_LIMITED"
+	Internal           Code = "INTERNAL"
+)
+
+// Statuses of UNAUTHENTICATED, which tell a client what to do next.
+const (
+	StatusNoToken      = 606 // sign in
+	StatusInvalidToken = 607 // sign in again
+	StatusExpiredToken = 608 // refresh
+)
+
+var statuses = map[Code]int{
+	Unauthenticated:    StatusNoToken,
+	Forbidden:          609,
+	UserNotActive:      601,
+	AlreadyExists:      602,
+	InvalidCredentials: 603,
+	WrongPassword:      604,
+	NotFound:           605,
+	InvalidRole:        701,
+	RoleExists:         702,
+	InvalidPattern:     703,
+	PatternExists:      704,
+	InvalidPhone:       804,
+	InvalidUsername:    900,
+	InvalidEmail:       901,
+}
+
+// Error is an error a client can act on.
+type Error struct {
+	Code       Code
+	Status     int    // internalStatus; 0 when the code has none
+	Message    string // safe to show
+	Field      string // the input field at fault, when there is one
+	RetryAfter int    // seconds, for RATE_LIMITED
+}
+
+func (e *Error) Error() string { return string(e.Code) + ": " + e.Message }
+
+// New returns an error with code's default status.
+func New(code Code, format string, args ...any) *Error {
+	return &Error{Code: code, Status: statuses[code], Message: fmt.Sprintf(format, args...)}
+}
+
+// WithStatus returns a copy with another internalStatus (e.g. 607 or 608).
+func (e *Error) WithStatus(status int) *Error {
+	c := *e
+	c.Status = status
+	return &c
+}
+
+// OnField returns a copy naming the input field at fault.
+func (e *Error) OnField(field string) *Error {
+	c := *e
+	c.Field = field
+	return &c
+}
+
+// Input is BAD_USER_INPUT on a named field.
+func Input(field, format string, args ...any) *Error {
+	return New(BadUserInput, format, args...).OnField(field)
+}
+
+// Limited is RATE_LIMITED with a retry hint.
+func Limited(retryAfter int) *Error {
+	e := New(RateLimited, "too many attempts, try again in %d seconds", retryAfter)
+	e.RetryAfter = retryAfter
+	return e
+}
+
+// As returns the *Error in err's chain, if any.
+func As(err error) (*Error, bool) {
+	var e *Error
+	ok := errors.As(err, &e)
+	return e, ok
+}
+
+// CodeOf returns err's code: INTERNAL for anything that is not an *Error.
+func CodeOf(err error) Code {
+	if e, ok := As(err); ok {
+		return e.Code
+	}
+	return Internal
+}
+
+// OnFieldOf names the field of err if it is an *Error; other errors pass.
+func OnFieldOf(err error, field string) error {
+	if e, ok := As(err); ok {
+		return e.OnField(field)
+	}
+	return err
+}

@@ -1,0 +1,59 @@
+package session
+
+import (
+	"sync"
+	"time"
+
+	"github.com/usergraph/usergraph/store"
+)
+
+// activity collects the latest request time per session in memory, so an
+// authenticated request costs a map write instead of a store write. The
+// session manager flushes it in batches (Run) and consults it for idle
+// timeouts, so a session in use never looks idle.
+type activity struct {
+	mu      sync.Mutex
+	pending map[string]store.Activity // by session id
+}
+
+func newActivity() *activity {
+	return &activity{pending: make(map[string]store.Activity)}
+}
+
+func (a *activity) record(sessionID, userID string, at time.Time) {
+	a.mu.Lock()
+	if cur, ok := a.pending[sessionID]; !ok || at.After(cur.At) {
+		a.pending[sessionID] = store.Activity{SessionID: sessionID, UserID: userID, At: at}
+	}
+	a.mu.Unlock()
+}
+
+func (a *activity) seen(sessionID string) (time.Time, bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	cur, ok := a.pending[sessionID]
+	return cur.At, ok
+}
+
+// snapshot returns every pending record. They stay pending (and keep
+// counting for idle checks) until written is called with them.
+func (a *activity) snapshot() []store.Activity {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	batch := make([]store.Activity, 0, len(a.pending))
+	for _, act := range a.pending {
+		batch = append(batch, act)
+	}
+	return batch
+}
+
+// written drops records the store now has, keeping any newer ones.
+func (a *activity) written(batch []store.Activity) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, act := range batch {
+		if cur, ok := a.pending[act.SessionID]; ok && !cur.At.After(act.At) {
+			delete(a.pending, act.SessionID)
+		}
+	}
+}

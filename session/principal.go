@@ -1,0 +1,64 @@
+package session
+
+import (
+	"context"
+
+	"github.com/usergraph/usergraph/store"
+)
+
+// Principal is the signed-in caller of a request: a live session of an
+// active user. User is a snapshot taken when the session was last checked;
+// treat it as read-only.
+type Principal struct {
+	UserID    string
+	SessionID string
+	Kind      store.SessionKind
+	User      *store.User
+	Session   *store.Session
+}
+
+// Client describes where a request comes from, for session records and
+// rate limits.
+type Client struct {
+	IP        string
+	UserAgent string
+}
+
+type principalKey struct{}
+type failureKey struct{}
+type clientKey struct{}
+
+// WithPrincipal returns ctx carrying the authenticated caller.
+func WithPrincipal(ctx context.Context, p *Principal) context.Context {
+	return context.WithValue(ctx, principalKey{}, p)
+}
+
+// FromContext returns the caller, or nil for an anonymous request.
+func FromContext(ctx context.Context) *Principal {
+	p, _ := ctx.Value(principalKey{}).(*Principal)
+	return p
+}
+
+// WithFailure records why credentials sent with a request were refused, so
+// a field that needs a signed-in caller can say "expired" rather than
+// "missing". Requests with bad credentials still reach public fields.
+func WithFailure(ctx context.Context, err error) context.Context {
+	return context.WithValue(ctx, failureKey{}, err)
+}
+
+// FailureFrom returns the recorded authentication failure, if any.
+func FailureFrom(ctx context.Context) error {
+	err, _ := ctx.Value(failureKey{}).(error)
+	return err
+}
+
+// WithClient returns ctx carrying the request's client description.
+func WithClient(ctx context.Context, c Client) context.Context {
+	return context.WithValue(ctx, clientKey{}, c)
+}
+
+// ClientFrom returns the request's client description (zero if unknown).
+func ClientFrom(ctx context.Context) Client {
+	c, _ := ctx.Value(clientKey{}).(Client)
+	return c
+}

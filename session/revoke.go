@@ -1,0 +1,110 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/usergraph/usergraph/store"
+)
+
+// Revoke ends one session. Returns store.ErrNotFound if it does not exist.
+func (m *Manager) Revoke(ctx context.Context, sessionID string) error {
+	m.cache.forgetSession(sessionID)
+	err := m.store.RevokeSession(ctx, sessionID, m.now())
+	m.cache.forgetSession(sessionID) // again: a check may have run meanwhile
+	return err
+}
+
+// RevokeUser ends every session of a user except exceptSessionID (may be
+// empty) and returns how many it ended.
+func (m *Manager) RevokeUser(ctx context.Context, userID, exceptSessionID string) (int, error) {
+	return m.RevokeUsers(ctx, []string{userID}, exceptSessionID)
+}
+
+// RevokeUsers ends every session of the users except exceptSessionID.
+func (m *Manager) RevokeUsers(ctx context.Context, userIDs []string, exceptSessionID string) (int, error) {
+	m.ForgetUsers(userIDs...)
+	ids, err := m.store.RevokeSessions(ctx, store.SessionRevocation{UserIDs: userIDs, ExceptID: exceptSessionID, At: m.now()})
+	m.ForgetUsers(userIDs...)
+	return len(ids), err
+}
+
+// ForgetUsers drops what the cache knows about the users' sessions, so the
+// next request re-reads them. Services call it after changing a user's
+// status, roles or profile.
+func (m *Manager) ForgetUsers(userIDs ...string) {
+	for _, id := range userIDs {
+		m.cache.forgetUser(id)
+	}
+}
+
+// List returns the live sessions of the users.
+func (m *Manager) List(ctx context.Context, userIDs []string) ([]*store.Session, error) {
+	now := m.now()
+	all, err := m.store.ListSessions(ctx, userIDs, now)
+	if err != nil {
+		return nil, err
+	}
+	live := all[:0]
+	for _, s := range all {
+		if m.Live(s, now) {
+			live = append(live, s)
+		}
+	}
+	return live, nil
+}
+
+// Get returns one session of a user, or store.ErrNotFound if it is not the
+// user's or no longer live.
+func (m *Manager) Get(ctx context.Context, userID, sessionID string) (*store.Session, error) {
+	s, err := m.store.GetSession(ctx, sessionID)
+	if err != nil {
+		return nil, err
+	}
+	if s.UserID != userID || !m.Live(s, m.now()) {
+		return nil, store.ErrNotFound
+	}
+	return s, nil
+}
+
+// notFoundAs maps store.ErrNotFound to replacement, keeping other errors.
+func notFoundAs(err, replacement error) error {
+	if err == nil || errors.Is(err, store.ErrNotFound) {
+		return replacement
+	}
+	return err
+}
+
+// Run writes observed activity to the store every FlushEvery until ctx ends,
+// then writes what is left.
+func (m *Manager) Run(ctx context.Context) {
+	every := m.cfg.FlushEvery
+	if every <= 0 {
+		every = 5 * time.Second
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+			m.Flush(context.WithoutCancel(ctx))
+		case <-ctx.Done():
+			m.Flush(context.WithoutCancel(ctx))
+			return
+		}
+	}
+}
+
+// Flush writes pending activity now.
+func (m *Manager) Flush(ctx context.Context) {
+	batch := m.activity.snapshot()
+	if len(batch) == 0 {
+		return
+	}
+	if err := m.store.RecordActivity(ctx, batch); err != nil {
+		m.log.Error("recording session activity", "err", err, "sessions", len(batch))
+		return
+	}
+	m.activity.written(batch)
+}
