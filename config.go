@@ -1,0 +1,212 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"net/netip"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/usergraph/usergraph/ratelimit"
+	"github.com/usergraph/usergraph/store"
+)
+
+// Config is every setting of the server. Each is a flag and a USERGRAPH_*
+// environment variable (flag -public-url is USERGRAPH_PUBLIC_URL); a flag
+// given on the command line wins over the environment.
+type Config struct {
+	Listen      string
+	DatabaseURL string
+	PublicURL   string
+	LogLevel    string
+	LogFormat   string
+	PprofListen string
+
+	BootstrapToken        string
+	SignupStatus          string
+	DefaultRole           string
+	UsernameCaseSensitive bool
+	PhoneRegion           string
+	PasswordMinLength     int
+
+	Argon2MemoryKiB   uint
+	Argon2Iterations  uint
+	Argon2Parallelism uint
+	HashConcurrency   int
+
+	AccessTokenTTL     time.Duration
+	SessionIdleTimeout time.Duration
+	SessionLifetime    time.Duration
+	SessionCacheTTL    time.Duration
+	ActivityFlush      time.Duration
+
+	CookieName     string
+	CookieSecure   string // auto | true | false
+	TrustedProxies string
+	MaxBodyBytes   int64
+	Introspection  bool
+	GraphiQL       bool
+	MaxDepth       int
+	MaxComplexity  int
+
+	LoginLimitIP      string
+	LoginLimitAccount string
+	LookupLimitIP     string
+
+	IndexedPaths string
+
+	MongoDatabase    string
+	MongoTimeout     time.Duration
+	MongoMaxPoolSize uint
+}
+
+// flags binds every setting to fs with its default and help.
+func (c *Config) flags(fs *flag.FlagSet) {
+	fs.StringVar(&c.Listen, "listen", "127.0.0.1:8080", "address to listen on (:0 picks a free port)")
+	fs.StringVar(&c.DatabaseURL, "database-url", "sqlite:./data/usergraph.db", "sqlite:PATH or mongodb://… / mongodb+srv://…")
+	fs.StringVar(&c.PublicURL, "public-url", "", "base URL of links and the token issuer (default http:// + listen address)")
+	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
+	fs.StringVar(&c.LogFormat, "log-format", "text", "text or json")
+	fs.StringVar(&c.PprofListen, "pprof-listen", "", "serve net/http/pprof on this address (off when empty)")
+
+	fs.StringVar(&c.BootstrapToken, "bootstrap-token", "", "token that initialize needs (default: generated and logged at first start)")
+	fs.StringVar(&c.SignupStatus, "signup-status", "ACTIVE", "status of new accounts: ACTIVE or PENDING")
+	fs.StringVar(&c.DefaultRole, "default-role", "user", "role every new account receives (empty: none)")
+	fs.BoolVar(&c.UsernameCaseSensitive, "username-case-sensitive", false, "usernames compare case-sensitively")
+	fs.StringVar(&c.PhoneRegion, "phone-region", "", "region (e.g. US) for phone numbers given without +country code")
+	fs.IntVar(&c.PasswordMinLength, "password-min-length", 8, "minimum password length (8..1024)")
+
+	fs.UintVar(&c.Argon2MemoryKiB, "argon2-memory-kib", 19456, "argon2id memory cost in KiB")
+	fs.UintVar(&c.Argon2Iterations, "argon2-iterations", 2, "argon2id iterations")
+	fs.UintVar(&c.Argon2Parallelism, "argon2-parallelism", 1, "argon2id lanes")
+	fs.IntVar(&c.HashConcurrency, "hash-concurrency", runtime.GOMAXPROCS(0), "password hashes computed at once; more wait in line")
+
+	fs.DurationVar(&c.AccessTokenTTL, "access-token-ttl", 15*time.Minute, "lifetime of access tokens")
+	fs.DurationVar(&c.SessionIdleTimeout, "session-idle-timeout", 2*time.Hour, "a session ends this long after its last request")
+	fs.DurationVar(&c.SessionLifetime, "session-lifetime", 30*24*time.Hour, "a session ends this long after sign-in at the latest")
+	fs.DurationVar(&c.SessionCacheTTL, "session-cache-ttl", 5*time.Second, "how long a checked session is trusted without a store read (other instances' revocations take this long)")
+	fs.DurationVar(&c.ActivityFlush, "activity-flush", 5*time.Second, "how often last-seen times are written")
+
+	fs.StringVar(&c.CookieName, "cookie-name", "usergraph_token", "access-token cookie for browsers (empty: no cookie)")
+	fs.StringVar(&c.CookieSecure, "cookie-secure", "auto", "Secure cookies: auto (when the public URL is https), true or false")
+	fs.StringVar(&c.TrustedProxies, "trusted-proxies", "", "comma-separated CIDRs whose X-Forwarded-For is believed")
+	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", 1<<20, "largest request body")
+	fs.BoolVar(&c.Introspection, "introspection", true, "allow GraphQL introspection (switch off in production if you like)")
+	fs.BoolVar(&c.GraphiQL, "graphiql", true, "serve GraphiQL at / and /graphiql")
+	fs.IntVar(&c.MaxDepth, "max-depth", 12, "deepest allowed GraphQL selection")
+	fs.IntVar(&c.MaxComplexity, "max-complexity", 10000, "highest allowed GraphQL complexity")
+
+	fs.StringVar(&c.LoginLimitIP, "login-limit-ip", "60/1m", "login attempts per client IP (N/duration or off)")
+	fs.StringVar(&c.LoginLimitAccount, "login-limit-account", "10/15m", "login attempts per account (N/duration or off)")
+	fs.StringVar(&c.LookupLimitIP, "lookup-limit-ip", "60/1m", "usernameExists checks per client IP (N/duration or off)")
+
+	fs.StringVar(&c.IndexedPaths, "indexed-paths", "", "comma-separated metadata paths to index, e.g. metadata.org.id,appMetadata.plan")
+
+	fs.StringVar(&c.MongoDatabase, "mongo-database", "", "MongoDB database (default: from the URL path, else usergraph)")
+	fs.DurationVar(&c.MongoTimeout, "mongo-timeout", 10*time.Second, "MongoDB connect and server-selection timeout")
+	fs.UintVar(&c.MongoMaxPoolSize, "mongo-max-pool-size", 100, "MongoDB connection pool size")
+}
+
+// LoadConfig reads flags from args and, for flags not given, USERGRAPH_*
+// variables from env. extra may register more flags (a subcommand's).
+func LoadConfig(args []string, env func(string) string, errOut io.Writer, extra ...func(*flag.FlagSet)) (Config, error) {
+	var c Config
+	fs := flag.NewFlagSet("usergraph", flag.ContinueOnError)
+	fs.SetOutput(errOut)
+	c.flags(fs)
+	for _, f := range extra {
+		f(fs)
+	}
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	var err error
+	fs.VisitAll(func(f *flag.Flag) {
+		name := EnvName(f.Name)
+		if v := env(name); v != "" && !given[f.Name] && err == nil {
+			if e := fs.Set(f.Name, v); e != nil {
+				err = fmt.Errorf("%s=%q: %v", name, v, e)
+			}
+		}
+	})
+	if err != nil {
+		return c, err
+	}
+	return c, c.validate()
+}
+
+// EnvName is the environment variable of a flag: listen → USERGRAPH_LISTEN.
+func EnvName(flagName string) string {
+	return "USERGRAPH_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+func (c *Config) validate() error {
+	switch store.Status(c.SignupStatus) {
+	case store.StatusActive, store.StatusPending:
+	default:
+		return fmt.Errorf("signup-status must be ACTIVE or PENDING, not %q", c.SignupStatus)
+	}
+	if c.PasswordMinLength < 8 || c.PasswordMinLength > 1024 {
+		return fmt.Errorf("password-min-length must be 8..1024")
+	}
+	if c.AccessTokenTTL <= 0 || c.SessionIdleTimeout <= 0 || c.SessionLifetime <= 0 {
+		return fmt.Errorf("token and session lifetimes must be positive")
+	}
+	for _, r := range []string{c.LoginLimitIP, c.LoginLimitAccount, c.LookupLimitIP} {
+		if _, err := ratelimit.ParseRule(r); err != nil {
+			return err
+		}
+	}
+	if _, err := c.trustedProxies(); err != nil {
+		return err
+	}
+	_, err := c.indexedPaths()
+	return err
+}
+
+func (c *Config) trustedProxies() ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, s := range splitList(c.TrustedProxies) {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			return nil, fmt.Errorf("trusted-proxies: %q is not a CIDR", s)
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// indexedPaths parses "metadata.a.b,appMetadata.c".
+func (c *Config) indexedPaths() ([]store.IndexedPath, error) {
+	var out []store.IndexedPath
+	for _, s := range splitList(c.IndexedPaths) {
+		field, path, _ := strings.Cut(s, ".")
+		if field != "metadata" && field != "appMetadata" {
+			return nil, fmt.Errorf("indexed-paths: %q must start with metadata. or appMetadata.", s)
+		}
+		if _, err := store.ParsePath(path); err != nil {
+			return nil, fmt.Errorf("indexed-paths: %v", err)
+		}
+		out = append(out, store.IndexedPath{AppMetadata: field == "appMetadata", Path: path})
+	}
+	return out, nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func mustRule(s string) ratelimit.Rule {
+	r, _ := ratelimit.ParseRule(s) // checked by validate
+	return r
+}

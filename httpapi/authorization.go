@@ -1,0 +1,86 @@
+package httpapi
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/usergraph/usergraph/access"
+	"github.com/usergraph/usergraph/apperr"
+	"github.com/usergraph/usergraph/session"
+	"github.com/usergraph/usergraph/store"
+)
+
+// authorization answers reverse proxies' sub-requests (nginx auth_request,
+// Traefik forwardAuth, Caddy forward_auth): 200 when the caller is signed in
+// and, if a resource is named, allowed; 401 when not signed in; 403 when
+// the caller's roles grant no matching permission.
+//
+// The resource and verb come from ?resource=&verb=, or else from the
+// X-Forwarded-Uri and X-Forwarded-Method headers the proxies send
+// (nginx: X-Original-URI / X-Original-Method by convention).
+type authorization struct {
+	access *access.Service
+}
+
+func (a authorization) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	p := session.FromContext(r.Context())
+	if p == nil {
+		status := apperr.StatusNoToken
+		if e, ok := apperr.As(session.FailureFrom(r.Context())); ok {
+			status = e.Status
+		}
+		w.Header().Set("WWW-Authenticate", `Bearer realm="usergraph"`)
+		writeStatus(w, r, http.StatusUnauthorized, apperr.New(apperr.Unauthenticated, "sign in first").WithStatus(status))
+		return
+	}
+	resource, verb := forwarded(r)
+	w.Header().Set("X-Auth-User", p.UserID)
+	if resource == "" {
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	ok, err := a.access.Allowed(r.Context(), p.User.Roles, resource, verb)
+	switch {
+	case err != nil:
+		writeStatus(w, r, http.StatusInternalServerError, apperr.New(apperr.Internal, "internal error"))
+	case !ok:
+		writeStatus(w, r, http.StatusForbidden, apperr.New(apperr.Forbidden, "%s %s is not allowed", verb, resource))
+	default:
+		w.WriteHeader(http.StatusOK)
+	}
+}
+
+// forwarded returns the resource and verb asked about.
+func forwarded(r *http.Request) (string, store.Verb) {
+	q := r.URL.Query()
+	resource, verb := q.Get("resource"), q.Get("verb")
+	if resource == "" {
+		resource = firstHeader(r, "X-Forwarded-Uri", "X-Original-Uri", "X-Original-URL")
+	}
+	if verb == "" {
+		verb = firstHeader(r, "X-Forwarded-Method", "X-Original-Method")
+	}
+	if verb == "" {
+		verb = "GET"
+	}
+	return resource, store.Verb(strings.ToUpper(verb))
+}
+
+func firstHeader(r *http.Request, names ...string) string {
+	for _, n := range names {
+		if v := r.Header.Get(n); v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// writeStatus answers HEAD with the status only.
+func writeStatus(w http.ResponseWriter, r *http.Request, status int, e *apperr.Error) {
+	if r.Method == http.MethodHead {
+		w.WriteHeader(status)
+		return
+	}
+	writeError(w, status, e)
+}

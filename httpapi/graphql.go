@@ -1,0 +1,91 @@
+package httpapi
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/99designs/gqlgen/graphql/playground"
+	"github.com/usergraph/usergraph/graph"
+	"github.com/usergraph/usergraph/graph/model"
+	"github.com/usergraph/usergraph/resolvers"
+	"github.com/vektah/gqlparser/v2/ast"
+)
+
+// newGraphQL builds the GraphQL handler with explicit transports (POST
+// JSON and GET for queries, nothing that a form could send), the error
+// presenter, depth and complexity limits, a parsed-query cache and
+// automatic persisted queries.
+func newGraphQL(r *resolvers.Resolver, cfg Config, log *slog.Logger) (http.Handler, error) {
+	gcfg := r.Config()
+	gcfg.Complexity.Query.Users = usersComplexity
+	schema := graph.NewExecutableSchema(gcfg)
+	if err := resolvers.CheckAccessDirectives(schema.Schema()); err != nil {
+		return nil, err
+	}
+	srv := handler.New(schema)
+	srv.AddTransport(transport.POST{})
+	srv.AddTransport(transport.GET{})
+	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	srv.SetErrorPresenter(presentError(log))
+	srv.SetRecoverFunc(recoverFunc(log))
+	srv.SetParserTokenLimit(cfg.MaxTokens)
+	if cfg.Introspection {
+		srv.Use(extension.Introspection{})
+	} else {
+		srv.SetDisableSuggestion(true) // suggestions would leak field names
+	}
+	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
+	srv.Use(depthLimit{max: cfg.MaxDepth})
+	srv.Use(extension.FixedComplexityLimit(cfg.MaxComplexity))
+	srv.AroundOperations(r.WithLoaders)
+	return srv, nil
+}
+
+// usersComplexity counts a page of users as its size times the cost of one.
+func usersComplexity(child int, _ *model.UserFilter, _ []*model.UserOrder, first *int, _ *string, _ *int) int {
+	n := 50
+	if first != nil {
+		n = max(*first, 1)
+	}
+	return 1 + n*child
+}
+
+// graphiQL serves the GraphiQL IDE (it loads its scripts from a CDN in the
+// browser).
+func graphiQL() http.Handler {
+	return playground.Handler("usergraph", "/graphql")
+}
+
+// cookieJar sets the access-token cookie on the response of the request.
+type cookieJar struct {
+	w      http.ResponseWriter
+	name   string
+	secure bool
+}
+
+var _ resolvers.Cookies = cookieJar{}
+
+func (c cookieJar) SetAccessToken(token string, expires time.Time) {
+	http.SetCookie(c.w, &http.Cookie{Name: c.name, Value: token, Path: "/", Expires: expires,
+		MaxAge: int(time.Until(expires).Seconds()), HttpOnly: true, Secure: c.secure, SameSite: http.SameSiteLaxMode})
+}
+
+func (c cookieJar) ClearAccessToken() {
+	http.SetCookie(c.w, &http.Cookie{Name: c.name, Value: "", Path: "/", MaxAge: -1,
+		HttpOnly: true, Secure: c.secure, SameSite: http.SameSiteLaxMode})
+}
+
+func withCookies(cfg Config, next http.Handler) http.Handler {
+	if cfg.CookieName == "" {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		jar := cookieJar{w: w, name: cfg.CookieName, secure: cfg.CookieSecure}
+		next.ServeHTTP(w, r.WithContext(resolvers.WithCookies(r.Context(), jar)))
+	})
+}

@@ -1,0 +1,164 @@
+package httpapi
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"mime"
+	"net"
+	"net/http"
+	"net/netip"
+	"strings"
+
+	"github.com/usergraph/usergraph/apperr"
+	"github.com/usergraph/usergraph/session"
+)
+
+type requestIDKey struct{}
+
+// RequestID returns the id given to the request (echoed in X-Request-Id and
+// in INTERNAL errors, so a report can be matched to the log).
+func RequestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}
+
+func withRequestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b := make([]byte, 8)
+		rand.Read(b)
+		id := hex.EncodeToString(b)
+		w.Header().Set("X-Request-Id", id)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id)))
+	})
+}
+
+// withRecover answers a panic with 500 instead of dropping the connection.
+func withRecover(log *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				log.Error("panic in handler", "request_id", RequestID(r.Context()), "panic", p)
+				writeError(w, http.StatusInternalServerError, apperr.New(apperr.Internal, "internal error"))
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// withClient records the client's address and user agent. X-Forwarded-For
+// is believed only from the configured trusted proxies, read right to left.
+func withClient(trusted []netip.Prefix, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c := session.Client{IP: clientIP(r, trusted), UserAgent: r.UserAgent()}
+		next.ServeHTTP(w, r.WithContext(session.WithClient(r.Context(), c)))
+	})
+}
+
+func clientIP(r *http.Request, trusted []netip.Prefix) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	addr, err := netip.ParseAddr(host)
+	if err != nil {
+		return host
+	}
+	hops := strings.Split(r.Header.Get("X-Forwarded-For"), ",")
+	for i := len(hops) - 1; i >= 0 && isTrusted(addr, trusted); i-- {
+		next, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			break
+		}
+		addr = next
+	}
+	return addr.Unmap().String()
+}
+
+func isTrusted(a netip.Addr, trusted []netip.Prefix) bool {
+	for _, p := range trusted {
+		if p.Contains(a.Unmap()) {
+			return true
+		}
+	}
+	return false
+}
+
+// withCSRFCheck refuses state-changing requests a browser would send
+// cross-site without a preflight: they must be JSON or carry a custom header.
+// Together with SameSite=Lax cookies this keeps cookie-authenticated
+// requests safe from cross-site forgery.
+func withCSRFCheck(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet || r.Method == http.MethodHead || r.Method == http.MethodOptions {
+			next.ServeHTTP(w, r)
+			return
+		}
+		mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+		if mt != "application/json" && r.Header.Get("X-Requested-With") == "" {
+			writeError(w, http.StatusUnsupportedMediaType,
+				apperr.New(apperr.BadUserInput, "send JSON (Content-Type: application/json) or an X-Requested-With header"))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// withBodyLimit refuses bodies over max bytes with 413.
+func withBodyLimit(max int64, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > max {
+			writeError(w, http.StatusRequestEntityTooLarge, apperr.New(apperr.BadUserInput, "the request body is larger than %d bytes", max))
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, max)
+		next.ServeHTTP(w, r)
+	})
+}
+
+// authenticator checks the credentials a request carries, if any. A request
+// with bad credentials goes on anonymously with the failure recorded, so
+// public fields still work and protected ones can say why they refuse.
+type authenticator struct {
+	sessions   *session.Manager
+	cookieName string
+}
+
+func (a authenticator) wrap(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tok, err := a.token(r)
+		ctx := r.Context()
+		switch {
+		case err != nil:
+			ctx = session.WithFailure(ctx, err)
+		case tok != "":
+			if p, err := a.sessions.Authenticate(ctx, tok); err != nil {
+				ctx = session.WithFailure(ctx, err)
+			} else {
+				ctx = session.WithPrincipal(ctx, p)
+			}
+		}
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// token reads "Authorization: Bearer <token>", else the access-token cookie.
+func (a authenticator) token(r *http.Request) (string, error) {
+	if h := r.Header.Get("Authorization"); h != "" {
+		scheme, tok, ok := strings.Cut(h, " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(tok) == "" {
+			return "", apperr.New(apperr.Unauthenticated, "the Authorization header must be \"Bearer <access token>\"").WithStatus(apperr.StatusInvalidToken)
+		}
+		return strings.TrimSpace(tok), nil
+	}
+	if a.cookieName != "" {
+		if c, err := r.Cookie(a.cookieName); err == nil && c.Value != "" {
+			return c.Value, nil
+		}
+	}
+	return "", nil
+}

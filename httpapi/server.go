@@ -1,0 +1,89 @@
+// Package httpapi is usergraph's HTTP surface: the GraphQL endpoint and
+// GraphiQL, /authorization for reverse proxies, the JWKS, health and metrics,
+// with the middleware every request passes (request id, client address,
+// body limit, CSRF rule, authentication).
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"time"
+
+	"github.com/usergraph/usergraph/resolvers"
+	"github.com/usergraph/usergraph/store"
+)
+
+// Config shapes the HTTP surface.
+type Config struct {
+	CookieName     string // access-token cookie; empty: no cookies
+	CookieSecure   bool
+	TrustedProxies []netip.Prefix
+	MaxBodyBytes   int64
+	Introspection  bool
+	GraphiQL       bool
+	MaxDepth       int
+	MaxComplexity  int
+	MaxTokens      int // parser token limit
+}
+
+// Deps are what the handlers call.
+type Deps struct {
+	Resolver *resolvers.Resolver
+	Store    store.Store // for readiness
+	Log      *slog.Logger
+}
+
+// New returns the whole HTTP handler.
+func New(d Deps, cfg Config) (http.Handler, error) {
+	gql, err := newGraphQL(d.Resolver, cfg, d.Log)
+	if err != nil {
+		return nil, err
+	}
+	m := newMetrics()
+	mux := http.NewServeMux()
+	mux.Handle("/graphql", m.route("graphql", withCookies(cfg, gql)))
+	if cfg.GraphiQL {
+		mux.Handle("GET /{$}", graphiQL())
+		mux.Handle("GET /graphiql", graphiQL())
+	}
+	mux.Handle("GET /authorization", m.route("authorization", authorization{access: d.Resolver.Access}))
+	mux.Handle("GET /.well-known/jwks.json", m.route("jwks", jwks(d.Resolver)))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	mux.Handle("GET /readyz", readyz(d.Store))
+	mux.Handle("GET /metrics", m.handler())
+
+	auth := authenticator{sessions: d.Resolver.Sessions, cookieName: cfg.CookieName}
+	var h http.Handler = mux
+	h = auth.wrap(h)
+	h = withCSRFCheck(h)
+	h = withBodyLimit(cfg.MaxBodyBytes, h)
+	h = withClient(cfg.TrustedProxies, h)
+	h = withRecover(d.Log, h)
+	h = withRequestID(h)
+	return h, nil
+}
+
+func jwks(r *resolvers.Resolver) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/jwk-set+json")
+		w.Header().Set("Cache-Control", "public, max-age=300")
+		w.Write(r.Tokens.JWKS())
+	})
+}
+
+// readyz reports whether the database answers.
+func readyz(st store.Store) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := st.Ping(ctx); err != nil {
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "database": "unreachable"})
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	})
+}

@@ -1,0 +1,33 @@
+package resolvers
+
+import (
+	"context"
+	"time"
+)
+
+// Cookies lets resolvers hand browser clients their access token as an
+// HttpOnly cookie. The HTTP layer puts an implementation in the context; with
+// none (or cookies switched off) these calls do nothing.
+type Cookies interface {
+	SetAccessToken(token string, expires time.Time)
+	ClearAccessToken()
+}
+
+type cookiesKey struct{}
+
+// WithCookies returns ctx carrying c.
+func WithCookies(ctx context.Context, c Cookies) context.Context {
+	return context.WithValue(ctx, cookiesKey{}, c)
+}
+
+func setCookie(ctx context.Context, token string, expires time.Time) {
+	if c, ok := ctx.Value(cookiesKey{}).(Cookies); ok {
+		c.SetAccessToken(token, expires)
+	}
+}
+
+func clearCookie(ctx context.Context) {
+	if c, ok := ctx.Value(cookiesKey{}).(Cookies); ok {
+		c.ClearAccessToken()
+	}
+}

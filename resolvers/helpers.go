@@ -1,0 +1,147 @@
+package resolvers
+
+import (
+	"context"
+	"errors"
+
+	"github.com/vikstrous/dataloadgen"
+	"github.com/usergraph/usergraph/access"
+	"github.com/usergraph/usergraph/account"
+	"github.com/usergraph/usergraph/apperr"
+	"github.com/usergraph/usergraph/graph/model"
+	"github.com/usergraph/usergraph/session"
+	"github.com/usergraph/usergraph/store"
+)
+
+// auth returns the payload of new tokens and hands browsers the cookie.
+func (r *Resolver) auth(ctx context.Context, t *session.Tokens) *model.AuthPayload {
+	setCookie(ctx, t.Access, t.AccessExpiresAt)
+	return toAuth(t)
+}
+
+// revokeOwnSession ends one of the caller's sessions; others' sessions are
+// NOT_FOUND, exactly like sessions that do not exist.
+func (r *Resolver) revokeOwnSession(ctx context.Context, id string) (bool, error) {
+	p := session.FromContext(ctx)
+	if _, err := r.Sessions.Get(ctx, p.UserID, id); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return false, apperr.New(apperr.NotFound, "no such session")
+		}
+		return false, err
+	}
+	if err := r.Sessions.Revoke(ctx, id); err != nil {
+		return false, err
+	}
+	if id == p.SessionID {
+		clearCookie(ctx)
+	}
+	return true, nil
+}
+
+// userByID loads a user through the operation's loader and applies the
+// caller's view.
+func (r *Resolver) userByID(ctx context.Context, id string) (*model.User, error) {
+	u, err := loadersFrom(ctx).users.Load(ctx, id)
+	if errors.Is(err, dataloadgen.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return toUser(r.Accounts.View(ctx, session.FromContext(ctx), u)), nil
+}
+
+// node resolves any object by id. Ids are unique across types, so it tries
+// a user, then one of the caller's sessions, then a role (for callers who may
+// read roles).
+func (r *Resolver) node(ctx context.Context, id string) (model.Node, error) {
+	if u, err := r.userByID(ctx, id); u != nil || err != nil {
+		return u, err
+	}
+	p := session.FromContext(ctx)
+	if s, err := r.Sessions.Get(ctx, p.UserID, id); err == nil {
+		return toSession(s, p.SessionID), nil
+	}
+	ok, err := r.Access.Allowed(ctx, p.User.Roles, "graphql/roles", store.VerbGet)
+	if err != nil || !ok {
+		return nil, err
+	}
+	roles, err := r.Access.Roles(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, role := range roles {
+		if role.ID == id {
+			return toRole(role), nil
+		}
+	}
+	return nil, nil
+}
+
+// connection builds a Relay connection from a page. totalCount is left to
+// its own resolver, which runs only when a client selects it.
+func connection(page *store.UserPage, q account.Query, f *store.UserFilter) *model.UserConnection {
+	c := &model.UserConnection{
+		Edges:    make([]*model.UserEdge, len(page.Users)),
+		Nodes:    make([]*model.User, len(page.Users)),
+		PageInfo: &model.PageInfo{HasNextPage: page.HasNext, HasPreviousPage: q.After != "" || q.Offset > 0},
+		Filter:   f,
+	}
+	for i, u := range page.Users {
+		n := toUser(u)
+		cursor := store.CursorOf(u, q.Order).Encode()
+		c.Edges[i], c.Nodes[i] = &model.UserEdge{Cursor: cursor, Node: n}, n
+		if i == 0 {
+			c.PageInfo.StartCursor = &cursor
+		}
+		c.PageInfo.EndCursor = &cursor
+	}
+	return c
+}
+
+func permissionInput(in model.PermissionInput) access.PermissionInput {
+	verbs := make([]store.Verb, len(in.Verbs))
+	for i, v := range in.Verbs {
+		verbs[i] = store.Verb(v)
+	}
+	return access.PermissionInput{Name: val(in.Name), Pattern: in.Pattern, Verbs: verbs}
+}
+
+func userOrErr(u *store.User, err error) (*model.User, error) {
+	if err != nil {
+		return nil, err
+	}
+	return toUser(u), nil
+}
+
+func roleOrErr(r *store.Role, err error) (*model.Role, error) {
+	if err != nil {
+		return nil, err
+	}
+	return toRole(r), nil
+}
+
+func permissionOrErr(p *store.Permission, err error) (*model.Permission, error) {
+	if err != nil {
+		return nil, err
+	}
+	return toPermission(p), nil
+}
+
+func apperrNotFound(err error) bool {
+	return err != nil && apperr.CodeOf(err) == apperr.NotFound
+}
+
+// onlyNotFound reports whether every error of a batch load is "no such key".
+func onlyNotFound(err error) bool {
+	var errs dataloadgen.ErrorSlice
+	if !errors.As(err, &errs) {
+		return errors.Is(err, dataloadgen.ErrNotFound)
+	}
+	for _, e := range errs {
+		if e != nil && !errors.Is(e, dataloadgen.ErrNotFound) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,130 @@
+package resolvers
+
+import (
+	"strings"
+	"time"
+
+	"github.com/usergraph/usergraph/graph/model"
+	"github.com/usergraph/usergraph/session"
+	"github.com/usergraph/usergraph/store"
+)
+
+// Conversions from records to API types. Empty strings and "never" times
+// become null; lists are never null.
+
+func toUser(u *store.User) *model.User {
+	if u == nil {
+		return nil
+	}
+	return &model.User{
+		ID:             u.ID,
+		Username:       str(u.Username),
+		Email:          str(u.Email),
+		EmailVerified:  u.EmailVerified,
+		Phone:          str(u.Phone),
+		FirstName:      str(u.FirstName),
+		LastName:       str(u.LastName),
+		FullName:       str(fullName(u)),
+		Website:        str(u.Website),
+		AvatarURL:      str(u.AvatarURL),
+		Address:        str(u.Address),
+		AdditionalInfo: str(u.AdditionalInfo),
+		Tags:           nonNil(u.Tags),
+		Metadata:       object(u.Metadata),
+		AppMetadata:    object(u.AppMetadata),
+		Status:         model.UserStatus(u.Status),
+		Active:         u.Active(),
+		IsGuest:        u.IsGuest,
+		CreatedAt:      u.CreatedAt,
+		UpdatedAt:      u.UpdatedAt,
+		LastLoginAt:    optTime(u.LastLoginAt),
+		LastRequestAt:  optTime(u.LastRequestAt),
+		DeletedAt:      optTime(u.DeletedAt),
+		RoleNames:      nonNil(u.Roles),
+	}
+}
+
+// fullName is the stored full name, or the first and last names joined.
+func fullName(u *store.User) string {
+	if u.FullName != "" {
+		return u.FullName
+	}
+	return strings.TrimSpace(u.FirstName + " " + u.LastName)
+}
+
+func toSession(s *store.Session, current string) *model.Session {
+	return &model.Session{
+		ID:         s.ID,
+		Kind:       model.SessionKind(s.Kind),
+		UserAgent:  str(s.UserAgent),
+		IP:         str(s.IP),
+		CreatedAt:  s.CreatedAt,
+		LastSeenAt: s.LastSeenAt,
+		ExpiresAt:  s.ExpiresAt,
+		Current:    s.ID == current,
+	}
+}
+
+func toRole(r *store.Role) *model.Role {
+	out := &model.Role{ID: r.ID, Name: r.Name, Description: str(r.Description), BuiltIn: r.BuiltIn,
+		Permissions: make([]*model.Permission, len(r.Permissions))}
+	for i := range r.Permissions {
+		out.Permissions[i] = toPermission(&r.Permissions[i])
+	}
+	return out
+}
+
+func toPermission(p *store.Permission) *model.Permission {
+	verbs := make([]model.Verb, len(p.Verbs))
+	for i, v := range p.Verbs {
+		verbs[i] = model.Verb(v)
+	}
+	return &model.Permission{ID: p.ID, Name: str(p.Name), Pattern: p.Pattern, Verbs: verbs}
+}
+
+func toAuth(t *session.Tokens) *model.AuthPayload {
+	return &model.AuthPayload{
+		AccessToken:  t.Access,
+		RefreshToken: t.Refresh,
+		TokenType:    "Bearer",
+		ExpiresIn:    int(time.Until(t.AccessExpiresAt).Round(time.Second).Seconds()),
+		ExpiresAt:    t.AccessExpiresAt,
+		Session:      toSession(t.Session, t.Session.ID),
+		User:         toUser(t.User),
+	}
+}
+
+func str(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func val(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func optTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+func nonNil[T any](l []T) []T {
+	if l == nil {
+		return []T{}
+	}
+	return l
+}
+
+func object(raw []byte) []byte {
+	if len(raw) == 0 {
+		return []byte("{}")
+	}
+	return raw
+}
