@@ -58,11 +58,11 @@ func TestSignupStoresProfileAndMetadata(t *testing.T) {
 		Signup struct {
 			User struct {
 				Username, Email, Phone, FirstName, LastName, FullName, Website, AvatarURL, Address, AdditionalInfo string
-				Tags                                                                                              []string
-				Metadata, AppMetadata                                                                             json.RawMessage
-				Status                                                                                            string
-				Active, IsGuest, EmailVerified                                                                    bool
-				Roles                                                                                             []struct{ Name string }
+				Tags                                                                                               []string
+				Metadata, AppMetadata                                                                              json.RawMessage
+				Status                                                                                             string
+				Active, IsGuest, EmailVerified                                                                     bool
+				Roles                                                                                              []struct{ Name string }
 			}
 		}
 	}

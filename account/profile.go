@@ -12,11 +12,11 @@ import (
 // ProfileChange lists the fields to change; nil fields stay as they are,
 // and a pointer to "" clears a field.
 type ProfileChange struct {
-	Email, Phone                                       *string
-	FirstName, LastName, FullName                      *string
-	Website, AvatarURL, Address, AdditionalInfo        *string
-	Tags                                               *[]string
-	MetadataPatch                                      json.RawMessage // JSON merge patch; nil: unchanged
+	Email, Phone                                *string
+	FirstName, LastName, FullName               *string
+	Website, AvatarURL, Address, AdditionalInfo *string
+	Tags                                        *[]string
+	MetadataPatch                               json.RawMessage // JSON merge patch; nil: unchanged
 }
 
 // UpdateProfile changes the caller's own profile. A new email address is

@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 
-	"github.com/vikstrous/dataloadgen"
 	"github.com/usergraph/usergraph/access"
 	"github.com/usergraph/usergraph/account"
 	"github.com/usergraph/usergraph/apperr"
 	"github.com/usergraph/usergraph/graph/model"
 	"github.com/usergraph/usergraph/session"
 	"github.com/usergraph/usergraph/store"
+	"github.com/vikstrous/dataloadgen"
 )
 
 // auth returns the payload of new tokens and hands browsers the cookie.

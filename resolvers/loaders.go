@@ -5,8 +5,8 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/vikstrous/dataloadgen"
 	"github.com/usergraph/usergraph/store"
+	"github.com/vikstrous/dataloadgen"
 )
 
 // loaders batch the reads of one operation: every user looked up by id,
