@@ -14,10 +14,10 @@ import (
 // a filter built from an empty id list can never widen into "everyone".
 type UserFilter struct {
 	IDs       []string
-	Usernames []string // compared as FoldKey(v) with UsernameKey
-	Emails    []string // compared as FoldKey(v) with EmailKey
+	Usernames []string // compared as FoldKey(v) with UsernameKey; "" matches nobody
+	Emails    []string // compared as FoldKey(v) with EmailKey; "" matches nobody
 	// Search is a case-insensitive substring of SearchText (username, email,
-	// names): backends match FoldKey-style lower case of the needle.
+	// names): backends match strings.ToLower(Search), untrimmed; "" is unset.
 	Search string
 
 	Status        []Status
@@ -131,8 +131,9 @@ type UserPage struct {
 	HasNext bool // more users follow the last one
 }
 
-// UserPatch is a change applied to many users at once. Removals apply before
-// additions, so renaming a role is RemoveRoles old + AddRoles new.
+// UserPatch is a change applied to many users at once, as store.ApplyPatch
+// defines it. Removals apply before additions, so renaming a role is
+// RemoveRoles old + AddRoles new.
 type UserPatch struct {
 	Status      *Status
 	AddRoles    []string

@@ -37,6 +37,20 @@ type Role struct {
 	Version     int64
 }
 
+// Normalize puts r in its stored form: times in UTC at millisecond
+// precision, permission and verb lists never nil.
+func (r *Role) Normalize() {
+	r.CreatedAt, r.UpdatedAt = Trunc(r.CreatedAt), Trunc(r.UpdatedAt)
+	if r.Permissions == nil {
+		r.Permissions = []Permission{}
+	}
+	for i := range r.Permissions {
+		if r.Permissions[i].Verbs == nil {
+			r.Permissions[i].Verbs = []Verb{}
+		}
+	}
+}
+
 // Clone returns a deep copy.
 func (r *Role) Clone() *Role {
 	c := *r

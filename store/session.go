@@ -28,6 +28,13 @@ type Session struct {
 	Version    int64
 }
 
+// Normalize puts s in its stored form (times in UTC, milliseconds).
+func (s *Session) Normalize() {
+	for _, t := range []*time.Time{&s.CreatedAt, &s.LastSeenAt, &s.ExpiresAt, &s.RevokedAt} {
+		*t = Trunc(*t)
+	}
+}
+
 // Revoked reports whether the session was ended explicitly.
 func (s *Session) Revoked() bool { return !s.RevokedAt.IsZero() }
 

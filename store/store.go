@@ -14,6 +14,10 @@ import (
 )
 
 // Store is the storage of users, sessions, roles and keys.
+//
+// Methods that write a record (Create*, Update*) normalize it first (see
+// User.Normalize), and the record an Update* returns is the record as
+// stored, equal to what a later Get returns.
 type Store interface {
 	UserStore
 	SessionStore
@@ -43,7 +47,7 @@ type UserStore interface {
 	// particular order.
 	GetUsers(ctx context.Context, ids []string) ([]*User, error)
 	// GetUserByKey finds a user by a normalized key (UsernameKey, EmailKey or
-	// PhoneKey). Returns ErrNotFound if none matches.
+	// PhoneKey). Returns ErrNotFound if none matches (always for "").
 	GetUserByKey(ctx context.Context, field KeyField, key string) (*User, error)
 	// UpdateUser reads the user, calls update on it and writes the result,
 	// atomically with respect to other updates of that user: concurrent
@@ -58,24 +62,31 @@ type UserStore interface {
 	// ListUsers returns one page of the users matching q.Filter in q.Order.
 	// Returns ErrInvalid for a filter or order that does not validate.
 	ListUsers(ctx context.Context, q UserQuery) (*UserPage, error)
-	// CountUsers counts the users matching f.
+	// CountUsers counts the users matching f. Returns ErrInvalid for a
+	// filter that does not validate.
 	CountUsers(ctx context.Context, f *UserFilter) (int, error)
-	// PatchUsers applies p to every user matching f and returns how many
-	// matched. Each user is changed atomically; Version and UpdatedAt change.
+	// PatchUsers applies p (see ApplyPatch) to every user matching f and
+	// returns how many matched. Each user is changed atomically; the users
+	// the patch changes get a new Version and UpdatedAt, the others stay as
+	// they are. Returns ErrInvalid (and 0) for a filter that does not
+	// validate or a patch that does not apply; the embedded backend then
+	// changes nobody, backends without transactions may have changed some.
 	PatchUsers(ctx context.Context, f *UserFilter, p UserPatch) (int, error)
 	// DeleteUsers hard-deletes every user matching f (with sessions and
-	// refresh tokens) and returns how many.
+	// refresh tokens) and returns how many. Returns ErrInvalid for a filter
+	// that does not validate, deleting nobody.
 	DeleteUsers(ctx context.Context, f *UserFilter) (int, error)
 
 	// RecordActivity applies a batch of observed requests: each session's
 	// LastSeenAt and each user's LastRequestAt move forward to At (never
-	// back). Unknown ids are ignored. It does not change Version.
+	// back). Unknown ids are ignored. It changes neither record's Version.
 	RecordActivity(ctx context.Context, batch []Activity) error
 }
 
 // SessionStore keeps sessions and their refresh tokens.
 type SessionStore interface {
-	// CreateSession inserts s (caller sets ID and times).
+	// CreateSession inserts s (caller sets ID and times). Returns
+	// ErrAlreadyExists if the id is taken.
 	CreateSession(ctx context.Context, s *Session) error
 	// GetSession returns ErrNotFound if no session has the id.
 	GetSession(ctx context.Context, id string) (*Session, error)

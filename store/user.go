@@ -86,6 +86,28 @@ func (u *User) HasRole(name string) bool {
 	return false
 }
 
+// Normalize puts u in the form every backend stores and reads back: times
+// in UTC at millisecond precision, lists and JSON objects never nil.
+// Backends call it before writing, so what a write returns equals what a
+// later read returns.
+func (u *User) Normalize() {
+	for _, t := range []*time.Time{&u.DeletedAt, &u.CreatedAt, &u.UpdatedAt, &u.LastLoginAt, &u.LastRequestAt} {
+		*t = Trunc(*t)
+	}
+	if u.Tags == nil {
+		u.Tags = []string{}
+	}
+	if u.Roles == nil {
+		u.Roles = []string{}
+	}
+	if len(u.Metadata) == 0 {
+		u.Metadata = json.RawMessage(`{}`)
+	}
+	if len(u.AppMetadata) == 0 {
+		u.AppMetadata = json.RawMessage(`{}`)
+	}
+}
+
 // Clone returns a deep copy, so a caller may change it without touching a
 // record shared through a cache.
 func (u *User) Clone() *User {

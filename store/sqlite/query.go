@@ -90,7 +90,10 @@ func (db *DB) PatchUsers(ctx context.Context, f *store.UserFilter, p store.UserP
 			last = chunk[len(chunk)-1].ID
 		}
 	})
-	return matched, err
+	if err != nil {
+		return 0, err
+	}
+	return matched, nil
 }
 
 func patchEach(ctx context.Context, tx *sql.Tx, users []*store.User, p store.UserPatch) error {

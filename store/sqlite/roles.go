@@ -44,6 +44,7 @@ func scanRole(row scanner) (*store.Role, error) {
 
 // CreateRole inserts r.
 func (db *DB) CreateRole(ctx context.Context, r *store.Role) error {
+	r.Normalize()
 	if r.Version == 0 {
 		r.Version = 1
 	}
@@ -87,6 +88,7 @@ func (db *DB) UpdateRole(ctx context.Context, name string, update func(*store.Ro
 			return err
 		}
 		r.ID = id
+		r.Normalize()
 		r.Version++
 		args := append(roleArgs(r)[1:], id)
 		if _, err := tx.ExecContext(ctx, `UPDATE roles SET `+setList(roleColumns)+` WHERE id = ?`, args...); err != nil {

@@ -31,6 +31,7 @@ func scanSession(row scanner) (*store.Session, error) {
 
 // CreateSession inserts s.
 func (db *DB) CreateSession(ctx context.Context, s *store.Session) error {
+	s.Normalize()
 	if s.Version == 0 {
 		s.Version = 1
 	}
@@ -83,6 +84,7 @@ func (db *DB) UpdateSession(ctx context.Context, id string, update func(*store.S
 			return err
 		}
 		s.ID = id
+		s.Normalize()
 		s.Version++
 		args := append(sessionArgs(s)[1:], id)
 		if _, err := tx.ExecContext(ctx, `UPDATE sessions SET `+setList(sessionColumns)+` WHERE id = ?`, args...); err != nil {

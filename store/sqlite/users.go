@@ -10,6 +10,7 @@ import (
 
 // CreateUser inserts u.
 func (db *DB) CreateUser(ctx context.Context, u *store.User) error {
+	u.Normalize()
 	if u.Version == 0 {
 		u.Version = 1
 	}
@@ -30,6 +31,7 @@ func (db *DB) CreateUsers(ctx context.Context, users []*store.User) error {
 			}
 			defer stmt.Close()
 			for _, u := range chunk {
+				u.Normalize()
 				if u.Version == 0 {
 					u.Version = 1
 				}
@@ -90,6 +92,7 @@ func (db *DB) UpdateUser(ctx context.Context, id string, update func(*store.User
 			return err
 		}
 		u.ID = id
+		u.Normalize()
 		u.Version++
 		args := append(userArgs(u)[1:], id)
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET `+setList(userColumns)+` WHERE id = ?`, args...); err != nil {

@@ -1,0 +1,138 @@
+package storetest
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/usergraph/usergraph/store"
+)
+
+var concurrencyTests = []subTest{
+	{"ConcurrentCreateUserSameEmail", testConcurrentCreateUser},
+	{"ConcurrentUpdateUserNoLostUpdate", testConcurrentUpdateUser},
+	{"ConcurrentConsumeRefreshToken", testConcurrentConsume},
+	{"ConcurrentCreateSetting", testConcurrentCreateSetting},
+}
+
+// race runs f(0..n-1) in n goroutines released together, and returns the
+// errors in index order.
+func race(n int, f func(i int) error) []error {
+	errs := make([]error, n)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			errs[i] = f(i)
+		})
+	}
+	close(start)
+	wg.Wait()
+	return errs
+}
+
+// oneWinner checks that exactly one error is nil and every other one
+// satisfies loser; it returns the winner's index (-1 if none).
+func oneWinner(t *testing.T, what string, errs []error, loser func(error) bool) int {
+	t.Helper()
+	winner, wins := -1, 0
+	var bad []error
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			winner, wins = i, wins+1
+		case !loser(err):
+			bad = append(bad, fmt.Errorf("goroutine %d: %w", i, err))
+		}
+	}
+	if wins != 1 {
+		t.Errorf("%s: %d of %d calls succeeded, want exactly 1", what, wins, len(errs))
+	}
+	if len(bad) > 0 {
+		t.Errorf("%s: unexpected errors from the losers:%s", what, fmtErrs(bad))
+	}
+	return winner
+}
+
+// 50 sign-ups racing for one email: the unique key admits exactly one.
+func testConcurrentCreateUser(t *testing.T, s store.Store) {
+	const n = 50
+	users := make([]*store.User, n)
+	for i := range users {
+		users[i] = prepUser(&store.User{Username: fmt.Sprintf("racer%02d", i), Email: "Same@Example.com"})
+	}
+	errs := race(n, func(i int) error { return s.CreateUser(t.Context(), users[i]) })
+	winner := oneWinner(t, "CreateUser with one email", errs, func(err error) bool {
+		return errors.Is(err, store.ErrAlreadyExists) && store.ConflictField(err) == store.FieldEmail
+	})
+	if n := mustCount(t, s, nil); n != 1 {
+		t.Errorf("CountUsers after the race: got %d, want 1", n)
+	}
+	if winner >= 0 {
+		got, err := s.GetUserByKey(t.Context(), store.KeyEmail, "same@example.com")
+		if err != nil || got.ID != users[winner].ID {
+			t.Errorf("GetUserByKey(email): got %v, %v; want the winner %s", got, err, users[winner].ID)
+		}
+	}
+}
+
+// 20 read-modify-write updates of one user, each adding its own tag: none
+// may be lost (UpdateUser retries or locks).
+func testConcurrentUpdateUser(t *testing.T, s store.Store) {
+	const n = 20
+	u := newUser("hot")
+	mustCreateUsers(t, s, u)
+	before := mustGetUser(t, s, u.ID)
+	errs := race(n, func(i int) error {
+		_, err := s.UpdateUser(t.Context(), u.ID, func(u *store.User) error {
+			u.Tags = append(u.Tags, fmt.Sprintf("t%02d", i))
+			return nil
+		})
+		return err
+	})
+	var failed []error
+	for i, err := range errs {
+		if err != nil {
+			failed = append(failed, fmt.Errorf("goroutine %d: %w", i, err))
+		}
+	}
+	if len(failed) > 0 {
+		t.Errorf("concurrent UpdateUser failed:%s", fmtErrs(failed))
+	}
+	after := mustGetUser(t, s, u.ID)
+	var want []string
+	for i := range n {
+		want = append(want, fmt.Sprintf("t%02d", i))
+	}
+	if got := set(after.Tags); !slices.Equal(got, want) {
+		t.Errorf("tags after %d concurrent updates: got %v (%d), want %v", n, got, len(got), want)
+	}
+	if after.Version < before.Version+n {
+		t.Errorf("Version after %d updates: got %d, want at least %d", n, after.Version, before.Version+n)
+	}
+}
+
+// Refresh token rotation: of concurrent consumers of one token exactly one
+// wins; the others learn it was consumed (ErrConflict).
+func testConcurrentConsume(t *testing.T, s store.Store) {
+	const n = 20
+	tok := newToken(tokenSession(t, s))
+	mustCreateToken(t, s, tok)
+	errs := race(n, func(i int) error { return s.ConsumeRefreshToken(t.Context(), tok.Hash, day(2+i)) })
+	winner := oneWinner(t, "ConsumeRefreshToken", errs, func(err error) bool { return errors.Is(err, store.ErrConflict) })
+	if winner >= 0 {
+		checkTime(t, "ConsumedAt is the winner's time", mustGetToken(t, s, tok.Hash).ConsumedAt, day(2+winner))
+	}
+}
+
+func testConcurrentCreateSetting(t *testing.T, s store.Store) {
+	const n = 20
+	errs := race(n, func(i int) error { return s.CreateSetting(t.Context(), "initialized", fmt.Sprint(i)) })
+	winner := oneWinner(t, "CreateSetting", errs, func(err error) bool { return errors.Is(err, store.ErrAlreadyExists) })
+	if winner >= 0 {
+		wantSetting(t, s, "the winner's value", "initialized", fmt.Sprint(winner))
+	}
+}
