@@ -26,6 +26,10 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 		if gqlErr.Err == nil {
 			return clientError(gqlErr)
 		}
+		if gqlErr.Err.Error() == "introspection disabled" { // gqlgen's refusal of __schema/__type: the client's doing, not a fault
+			return &gqlerror.Error{Message: "introspection is disabled on this server", Path: gqlErr.Path,
+				Locations: gqlErr.Locations, Extensions: map[string]any{"code": "GRAPHQL_VALIDATION_FAILED"}}
+		}
 		if errors.Is(err, context.Canceled) {
 			gqlErr.Message, gqlErr.Err = "the request was cancelled", nil
 			gqlErr.Extensions = map[string]any{"code": "CANCELLED"}

@@ -29,7 +29,7 @@ func newGraphQL(r *resolvers.Resolver, cfg Config, log *slog.Logger) (http.Handl
 	}
 	srv := handler.New(schema)
 	srv.AddTransport(transport.POST{})
-	srv.AddTransport(transport.GET{})
+	srv.AddTransport(getQueries{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.SetErrorPresenter(presentError(log))
 	srv.SetRecoverFunc(recoverFunc(log))

@@ -1,9 +1,12 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
+	"io"
 	"log/slog"
 	"mime"
 	"net"
@@ -116,6 +119,17 @@ func withBodyLimit(max int64, next http.Handler) http.Handler {
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, max)
+		if r.ContentLength < 0 { // chunked: the length shows only on reading, so read it here
+			b, err := io.ReadAll(r.Body)
+			if tooLarge := new(http.MaxBytesError); errors.As(err, &tooLarge) {
+				writeError(w, http.StatusRequestEntityTooLarge, apperr.New(apperr.BadUserInput, "the request body is larger than %d bytes", max))
+				return
+			} else if err != nil {
+				writeError(w, http.StatusBadRequest, apperr.New(apperr.BadUserInput, "the request body could not be read"))
+				return
+			}
+			r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(b)), int64(len(b))
+		}
 		next.ServeHTTP(w, r)
 	})
 }

@@ -43,7 +43,7 @@ func New(d Deps, cfg Config) (http.Handler, error) {
 	}
 	m := newMetrics()
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", m.route("graphql", withCookies(cfg, gql)))
+	mux.Handle("/graphql", m.route("graphql", requireJSON(withCookies(cfg, gql))))
 	if cfg.GraphiQL {
 		mux.Handle("GET /{$}", graphiQL())
 		mux.Handle("GET /graphiql", graphiQL())

@@ -6,13 +6,19 @@ package scalar
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"io"
 	"strconv"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/usergraph/usergraph/apperr"
 )
+
+// invalid is the error of a value a client sent that the scalar cannot
+// take: BAD_USER_INPUT, not a fault.
+func invalid(format string, args ...any) error {
+	return apperr.New(apperr.BadUserInput, format, args...)
+}
 
 // TimeFormat is how times are written: RFC 3339 in UTC with milliseconds.
 const TimeFormat = "2006-01-02T15:04:05.000Z07:00"
@@ -28,11 +34,11 @@ func MarshalTime(t time.Time) graphql.Marshaler {
 func UnmarshalTime(v any) (time.Time, error) {
 	s, ok := v.(string)
 	if !ok {
-		return time.Time{}, fmt.Errorf("Time must be an RFC 3339 string")
+		return time.Time{}, invalid("Time must be an RFC 3339 string")
 	}
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("Time must be RFC 3339, e.g. 2026-01-02T15:04:05Z")
+		return time.Time{}, invalid("Time must be RFC 3339, e.g. 2026-01-02T15:04:05Z")
 	}
 	return t.UTC().Truncate(time.Millisecond), nil
 }
@@ -56,7 +62,21 @@ func UnmarshalRawJSON(v any) (json.RawMessage, error) {
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(v); err != nil {
-		return nil, fmt.Errorf("JSON value cannot be encoded")
+		return nil, invalid("JSON value cannot be encoded")
 	}
 	return json.RawMessage(bytes.TrimSpace(buf.Bytes())), nil
+}
+
+// MarshalString writes a string (gqlgen's own marshaller).
+func MarshalString(s string) graphql.Marshaler { return graphql.MarshalString(s) }
+
+// UnmarshalString accepts only strings. gqlgen's default would turn a JSON
+// number in the variables into a string, which the GraphQL spec forbids and
+// which would, say, accept a password sent as 123456789012.
+func UnmarshalString(v any) (string, error) {
+	s, ok := v.(string)
+	if !ok {
+		return "", invalid("String cannot represent a non-string value: %v", v)
+	}
+	return s, nil
 }

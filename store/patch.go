@@ -1,10 +1,9 @@
 package store
 
 import (
+	"bytes"
 	"encoding/json"
 	"slices"
-
-	jsonpatch "github.com/evanphx/json-patch/v5"
 )
 
 // ApplyPatch applies p to u in memory, the one definition of a bulk patch
@@ -65,14 +64,44 @@ func MergeObject(doc, patch json.RawMessage) (json.RawMessage, error) {
 	if len(doc) == 0 {
 		doc = json.RawMessage(`{}`)
 	}
-	out, err := jsonpatch.MergePatch(doc, patch)
-	if err != nil {
+	// Not jsonpatch.MergePatch: it drops null members of objects inside
+	// arrays, which RFC 7396 copies verbatim.
+	d, err1 := decodeJSON(doc)
+	p, err2 := decodeJSON(patch)
+	if err1 != nil || err2 != nil {
 		return nil, Invalidf("merge patch: not a JSON object")
 	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(mergePatch(d, p)); err != nil {
+		return nil, Invalidf("merge patch: %v", err)
+	}
+	out := json.RawMessage(bytes.TrimSpace(buf.Bytes()))
 	if err := ValidateObject(out); err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// mergePatch is RFC 7396's MergePatch(Target, Patch) over decoded JSON.
+func mergePatch(target, patch any) any {
+	p, ok := patch.(map[string]any)
+	if !ok {
+		return patch
+	}
+	t, ok := target.(map[string]any)
+	if !ok {
+		t = map[string]any{}
+	}
+	for k, v := range p {
+		if v == nil {
+			delete(t, k)
+		} else {
+			t[k] = mergePatch(t[k], v)
+		}
+	}
+	return t
 }
 
 func jsonEqual(a, b json.RawMessage) bool {

@@ -1,0 +1,678 @@
+package main_test
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// End-to-end tests of GraphQL over HTTP and the safety floor around it:
+// transports, content negotiation, malformed requests, body/depth/complexity
+// limits, introspection and GraphiQL switches, the CSRF rule, and the
+// operational endpoints. Every error response seen here is also checked
+// against the "nothing internal leaks" rule (httpCheckErrors).
+
+// httpAllowedCodes are the codes a client may see: API.md's table plus the
+// codes gqlgen gives its own parse/validation/limit errors.
+var httpAllowedCodes = map[string]bool{
+	"UNAUTHENTICATED": true, "FORBIDDEN": true, "USER_NOT_ACTIVE": true, "ALREADY_EXISTS": true,
+	"INVALID_CREDENTIALS": true, "WRONG_PASSWORD": true, "NOT_FOUND": true, "INVALID_ROLE": true,
+	"ROLE_EXISTS": true, "INVALID_PATTERN": true, "PATTERN_EXISTS": true, "RESET_TOKEN_EXPIRED": true,
+	"RESET_TOKEN_INVALID": true, "RESET_UNSUPPORTED": true, "INVALID_PHONE": true, "INVALID_DEVICE": true,
+	"DEVICE_DENIED": true, "DEVICE_CONTROL_OFF": true, "INVALID_USERNAME": true, "INVALID_EMAIL": true,
+	"BAD_USER_INPUT": true, "WEAK_PASSWORD": true, "RATE_LIMITED": true,
+	"GRAPHQL_PARSE_FAILED": true, "GRAPHQL_VALIDATION_FAILED": true, "COMPLEXITY_LIMIT_EXCEEDED": true,
+	"PERSISTED_QUERY_NOT_FOUND": true,
+}
+
+// httpLeakMarkers must never appear in an error message.
+var httpLeakMarkers = []string{"sqlite", "sql:", "runtime error", "goroutine", ".go:", "panic"}
+
+// httpCheckErrors asserts the general rule on every error of r: a known
+// code (never INTERNAL: nothing in this file is a server fault), and no
+// driver, runtime or source text in the message. noCode allows errors
+// without extensions.code, for the few answers gqlgen's transports write by
+// themselves (a GET mutation, an unsupported transport).
+func httpCheckErrors(t *testing.T, r *gqlResponse, noCode bool) {
+	t.Helper()
+	for _, e := range r.Errors {
+		code, _ := e.Extensions["code"].(string)
+		switch {
+		case code == "" && noCode:
+		case code == "INTERNAL":
+			t.Errorf("a client error was answered as INTERNAL: %+v", e)
+		case !httpAllowedCodes[code]:
+			t.Errorf("error code %q is not an API.md or gqlgen code: %+v", code, e)
+		}
+		low := strings.ToLower(e.Message)
+		for _, m := range httpLeakMarkers {
+			if strings.Contains(low, m) {
+				t.Errorf("error message leaks %q: %q", m, e.Message)
+			}
+		}
+	}
+}
+
+// httpPost sends body to /graphql with a content type and extra headers
+// (name, value pairs) and checks the errors of the answer.
+func httpPost(t *testing.T, ts *testServer, contentType, body string, headers ...string) *gqlResponse {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, ts.url+"/graphql", strings.NewReader(body))
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	r := ts.do(t, req)
+	httpCheckErrors(t, r, false)
+	return r
+}
+
+// httpPostOp posts a JSON GraphQL request built from query and variables.
+func httpPostOp(t *testing.T, ts *testServer, query string, v any, headers ...string) *gqlResponse {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"query": query, "variables": v})
+	return httpPost(t, ts, "application/json", string(body), headers...)
+}
+
+// httpGetOp sends a query with GET /graphql?query=…&variables=….
+func httpGetOp(t *testing.T, ts *testServer, query string, v any, noCode bool) *gqlResponse {
+	t.Helper()
+	q := url.Values{"query": {query}}
+	if v != nil {
+		b, _ := json.Marshal(v)
+		q.Set("variables", string(b))
+	}
+	req, _ := http.NewRequest(http.MethodGet, ts.url+"/graphql?"+q.Encode(), nil)
+	r := ts.do(t, req)
+	httpCheckErrors(t, r, noCode)
+	return r
+}
+
+// httpRaw sends a request and returns the response with its whole body.
+func httpRaw(t *testing.T, req *http.Request) (*http.Response, string) {
+	t.Helper()
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", req.Method, req.URL, err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatalf("%s %s: read body: %v", req.Method, req.URL, err)
+	}
+	return res, string(b)
+}
+
+// httpGet sends GET path and returns the response and its body.
+func httpGet(t *testing.T, ts *testServer, path string) (*http.Response, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, ts.url+path, nil)
+	return httpRaw(t, req)
+}
+
+// httpUsernameTaken reports whether an account with username exists.
+func httpUsernameTaken(t *testing.T, ts *testServer, username string) bool {
+	t.Helper()
+	var out struct {
+		UsernameExists bool `json:"usernameExists"`
+	}
+	ts.mustGQL(t, "", `query($u: String!) { usernameExists(username: $u) }`, vars{"u": username}).decode(t, &out)
+	return out.UsernameExists
+}
+
+// httpSignupBody is a JSON signup request for username.
+func httpSignupBody(username string) string {
+	b, _ := json.Marshal(map[string]any{"query": signupMutation,
+		"variables": vars{"in": vars{"username": username, "password": "correct horse battery"}}})
+	return string(b)
+}
+
+// httpWantNotStored fails if username exists or can sign in.
+func httpWantNotStored(t *testing.T, ts *testServer, username string) {
+	t.Helper()
+	if httpUsernameTaken(t, ts, username) {
+		t.Fatalf("account %q was created", username)
+	}
+	wantCode(t, ts.gql(t, "", loginMutation, vars{"id": username, "pw": "correct horse battery"}), "INVALID_CREDENTIALS", 603)
+}
+
+func TestHTTPTransports(t *testing.T) {
+	ts := startServer(t)
+	ts.signup(t, "taken1", "correct horse battery")
+
+	t.Run("POST application/json", func(t *testing.T) {
+		r := httpPostOp(t, ts, `query($u: String!) { usernameExists(username: $u) }`, vars{"u": "TAKEN1"})
+		if r.Status != http.StatusOK || len(r.Errors) > 0 || string(r.Data) != `{"usernameExists":true}` {
+			t.Fatalf("status %d, data %s, errors %+v", r.Status, r.Data, r.Errors)
+		}
+		if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+			t.Errorf("Content-Type = %q, want application/json when not asked for another", ct)
+		}
+	})
+	t.Run("POST with charset parameter", func(t *testing.T) {
+		body := `{"query":"{ usernameExists(username: \"nobody\") }"}`
+		r := httpPost(t, ts, "application/json; charset=utf-8", body)
+		if r.Status != http.StatusOK || string(r.Data) != `{"usernameExists":false}` {
+			t.Fatalf("status %d, data %s, errors %+v", r.Status, r.Data, r.Errors)
+		}
+	})
+	t.Run("GET query", func(t *testing.T) {
+		r := httpGetOp(t, ts, `{usernameExists(username:"taken1")}`, nil, false)
+		if r.Status != http.StatusOK || len(r.Errors) > 0 || string(r.Data) != `{"usernameExists":true}` {
+			t.Fatalf("status %d, data %s, errors %+v", r.Status, r.Data, r.Errors)
+		}
+		r = httpGetOp(t, ts, `query($u: String!) { usernameExists(username: $u) }`, vars{"u": "free-name"}, false)
+		if len(r.Errors) > 0 || string(r.Data) != `{"usernameExists":false}` {
+			t.Fatalf("GET with variables: data %s, errors %+v", r.Data, r.Errors)
+		}
+	})
+	t.Run("GET mutation is refused without effect", func(t *testing.T) {
+		q := `mutation { signup(input: {username: "viaget", password: "correct horse battery"}) { user { id } } }`
+		r := httpGetOp(t, ts, q, nil, true)
+		if r.Status < 400 || r.Status >= 500 || len(r.Errors) == 0 {
+			t.Fatalf("GET mutation: status %d, errors %+v; want a 4xx refusal", r.Status, r.Errors)
+		}
+		if len(r.Data) > 0 && string(r.Data) != "null" {
+			t.Errorf("GET mutation returned data %s", r.Data)
+		}
+		httpWantNotStored(t, ts, "viaget")
+	})
+}
+
+func TestHTTPContentNegotiation(t *testing.T) {
+	ts := startServer(t)
+	const grj = "application/graphql-response+json"
+	cases := []struct {
+		name       string
+		accept     string
+		query      string
+		wantCT     string
+		wantStatus int // 0: any 4xx
+		wantCode   string
+	}{
+		{"graphql-response+json ok", grj, `{ usernameExists(username: "nobody") }`, grj, 200, ""},
+		{"graphql-response+json parse error", grj, `{ me {`, grj, 400, "GRAPHQL_PARSE_FAILED"},
+		{"graphql-response+json validation error", grj, `{ nope }`, grj, 400, "GRAPHQL_VALIDATION_FAILED"},
+		{"json parse error", "application/json", `{ me {`, "application/json", 0, "GRAPHQL_PARSE_FAILED"},
+		{"no accept parse error", "", `{ me {`, "application/json", 0, "GRAPHQL_PARSE_FAILED"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var h []string
+			if c.accept != "" {
+				h = []string{"Accept", c.accept}
+			}
+			r := httpPostOp(t, ts, c.query, nil, h...)
+			if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, c.wantCT) {
+				t.Errorf("Content-Type = %q, want %s", ct, c.wantCT)
+			}
+			switch {
+			case c.wantStatus != 0 && r.Status != c.wantStatus:
+				t.Errorf("status = %d, want %d", r.Status, c.wantStatus)
+			case c.wantStatus == 0 && (r.Status < 400 || r.Status >= 500):
+				t.Errorf("status = %d, want 4xx", r.Status)
+			}
+			if c.wantCode == "" {
+				if len(r.Errors) > 0 || string(r.Data) != `{"usernameExists":false}` {
+					t.Errorf("data %s, errors %+v", r.Data, r.Errors)
+				}
+				return
+			}
+			wantCode(t, r, c.wantCode, 0)
+			if r.Errors[0].Message == "" {
+				t.Error("error without a message")
+			}
+		})
+	}
+}
+
+func TestHTTPMalformedRequests(t *testing.T) {
+	ts := startServer(t)
+	ts.signup(t, "existing", "correct horse battery")
+
+	t.Run("malformed JSON body", func(t *testing.T) {
+		body := `{"query": "mutation { signup(input: {username: \"brokenjson\", password: \"s3cr3t-marker-xyz\"}) { user { id } } }", "variables": {`
+		r := httpPost(t, ts, "application/json", body)
+		if r.Status != http.StatusBadRequest {
+			t.Errorf("status = %d, want 400", r.Status)
+		}
+		wantCode(t, r, "BAD_USER_INPUT", 0)
+		for _, e := range r.Errors {
+			if strings.Contains(e.Message, "s3cr3t-marker-xyz") || strings.Contains(e.Message, "brokenjson") {
+				t.Errorf("the message echoes the body: %q", e.Message)
+			}
+		}
+		httpWantNotStored(t, ts, "brokenjson")
+	})
+	t.Run("body is not an object", func(t *testing.T) {
+		r := httpPost(t, ts, "application/json", `["query"]`)
+		if r.Status != http.StatusBadRequest {
+			t.Errorf("status = %d, want 400", r.Status)
+		}
+		wantCode(t, r, "BAD_USER_INPUT", 0)
+	})
+
+	wrongTypes := []struct {
+		name string
+		in   map[string]any
+	}{
+		{"password is a number", map[string]any{"username": "wrongtype1", "password": 5}},
+		{"password is a boolean", map[string]any{"username": "wrongtype2", "password": true}},
+		{"password is an object", map[string]any{"username": "wrongtype3", "password": map[string]any{"p": "correct horse battery"}}},
+		{"username is a list", map[string]any{"username": []string{"wrongtype4"}, "password": "correct horse battery"}},
+		{"tags are objects", map[string]any{"username": "wrongtype5", "password": "correct horse battery", "tags": []any{map[string]any{"a": 1}}}},
+	}
+	for _, c := range wrongTypes {
+		t.Run("wrong variable type/"+c.name, func(t *testing.T) {
+			r := httpPostOp(t, ts, signupMutation, vars{"in": c.in})
+			if len(r.Errors) == 0 {
+				t.Fatalf("accepted: %s", r.Data)
+			}
+			if c.name != "password is a number" { // gqlgen reads JSON numbers as strings; the policy refuses "5"
+				wantCode(t, r, "GRAPHQL_VALIDATION_FAILED", 0)
+			}
+			for _, u := range []string{"wrongtype1", "wrongtype2", "wrongtype3", "wrongtype4", "wrongtype5"} {
+				if httpUsernameTaken(t, ts, u) {
+					t.Fatalf("account %s was created", u)
+				}
+			}
+		})
+	}
+
+	unknownInputs := []struct {
+		name, user, query string
+		v                 vars
+	}{
+		{"isAdmin in variables", "sneaky1", signupMutation, vars{"in": vars{"username": "sneaky1", "password": "correct horse battery", "isAdmin": true}}},
+		{"appMetadata in variables", "sneaky2", signupMutation, vars{"in": vars{"username": "sneaky2", "password": "correct horse battery", "appMetadata": vars{"plan": "gold"}}}},
+		{"roles in variables", "sneaky3", signupMutation, vars{"in": vars{"username": "sneaky3", "password": "correct horse battery", "roles": []string{"admin"}}}},
+		{"isAdmin literal", "sneaky4", `mutation { signup(input: {username: "sneaky4", password: "correct horse battery", isAdmin: true}) { user { id } } }`, nil},
+		{"appMetadata literal", "sneaky5", `mutation { signup(input: {username: "sneaky5", password: "correct horse battery", appMetadata: {plan: "gold"}}) { user { id } } }`, nil},
+		{"status literal", "sneaky6", `mutation { signup(input: {username: "sneaky6", password: "correct horse battery", status: ACTIVE}) { user { id } } }`, nil},
+	}
+	for _, c := range unknownInputs {
+		t.Run("unknown input field/"+c.name, func(t *testing.T) {
+			r := httpPostOp(t, ts, c.query, c.v)
+			wantCode(t, r, "GRAPHQL_VALIDATION_FAILED", 0)
+			httpWantNotStored(t, ts, c.user)
+		})
+	}
+
+	t.Run("unknown top-level field", func(t *testing.T) {
+		r := httpPostOp(t, ts, `{ allUsersPasswords }`, nil)
+		wantCode(t, r, "GRAPHQL_VALIDATION_FAILED", 0)
+		if len(r.Data) > 0 && string(r.Data) != "null" {
+			t.Errorf("data = %s", r.Data)
+		}
+	})
+	t.Run("unknown mutation", func(t *testing.T) {
+		r := httpPostOp(t, ts, `mutation { makeMeAdmin }`, nil)
+		wantCode(t, r, "GRAPHQL_VALIDATION_FAILED", 0)
+	})
+	t.Run("missing required argument", func(t *testing.T) {
+		r := httpPostOp(t, ts, `{ usernameExists }`, nil)
+		wantCode(t, r, "GRAPHQL_VALIDATION_FAILED", 0)
+	})
+	t.Run("empty query", func(t *testing.T) {
+		r := httpPost(t, ts, "application/json", `{"query": ""}`)
+		if len(r.Errors) == 0 {
+			t.Fatalf("an empty query was accepted: %s", r.Data)
+		}
+	})
+}
+
+func TestHTTPBodyLimit(t *testing.T) {
+	// bigSignup is a signup request padded to n bytes with JSON whitespace.
+	bigSignup := func(username string, n int) string {
+		b := httpSignupBody(username)
+		if pad := n - len(b); pad > 0 {
+			b = b[:len(b)-1] + strings.Repeat(" ", pad) + "}"
+		}
+		return b
+	}
+	// post sends body with a known length, or chunked when chunked is set.
+	post := func(t *testing.T, ts *testServer, body string, chunked bool) *gqlResponse {
+		t.Helper()
+		var rd io.Reader = strings.NewReader(body)
+		if chunked {
+			rd = io.MultiReader(rd) // unknown length: Transfer-Encoding: chunked
+		}
+		req, _ := http.NewRequest(http.MethodPost, ts.url+"/graphql", rd)
+		req.Header.Set("Content-Type", "application/json")
+		if chunked && req.ContentLength != 0 {
+			t.Fatal("the request body should have no known length")
+		}
+		r := ts.do(t, req)
+		httpCheckErrors(t, r, false)
+		return r
+	}
+
+	t.Run("default 1 MiB", func(t *testing.T) {
+		ts := startServer(t)
+		for _, chunked := range []bool{false, true} {
+			name := map[bool]string{false: "bigsized", true: "bigchunked"}[chunked]
+			r := post(t, ts, bigSignup(name, 1<<20+1), chunked)
+			if r.Status != http.StatusRequestEntityTooLarge {
+				t.Errorf("chunked=%v: status = %d, want 413 (errors %+v)", chunked, r.Status, r.Errors)
+			}
+			wantCode(t, r, "BAD_USER_INPUT", 0)
+			httpWantNotStored(t, ts, name)
+		}
+		// Just under the limit is served.
+		r := post(t, ts, bigSignup("fits", 1<<20-16), false)
+		if len(r.Errors) > 0 || r.Status != http.StatusOK {
+			t.Fatalf("a body under the limit was refused: %d %+v", r.Status, r.Errors)
+		}
+		if !httpUsernameTaken(t, ts, "fits") {
+			t.Fatal("the signup under the limit did not run")
+		}
+	})
+	t.Run("configured small", func(t *testing.T) {
+		ts := startServer(t, withConfig(func(c *mainConfig) { c.MaxBodyBytes = 600 }))
+		for _, chunked := range []bool{false, true} {
+			name := map[bool]string{false: "smallsized", true: "smallchunked"}[chunked]
+			body := bigSignup(name, 700)
+			r := post(t, ts, body, chunked)
+			if r.Status != http.StatusRequestEntityTooLarge {
+				t.Errorf("chunked=%v: status = %d, want 413 (errors %+v)", chunked, r.Status, r.Errors)
+			}
+			httpWantNotStored(t, ts, name)
+		}
+		for _, chunked := range []bool{false, true} {
+			name := map[bool]string{false: "tinysized", true: "tinychunked"}[chunked]
+			r := post(t, ts, httpSignupBody(name), chunked)
+			if len(r.Errors) > 0 {
+				t.Fatalf("chunked=%v: a small request was refused: %d %+v", chunked, r.Status, r.Errors)
+			}
+			if !httpUsernameTaken(t, ts, name) {
+				t.Fatalf("chunked=%v: the small signup did not run", chunked)
+			}
+		}
+	})
+}
+
+func TestHTTPDepthLimit(t *testing.T) {
+	ts := startServer(t, withConfig(func(c *mainConfig) { c.MaxDepth = 3 }))
+	var out struct{ Signup struct{ Auth auth } } // ts.signup selects deeper than 3
+	ts.mustGQL(t, "", `mutation { signup(input: {username: "deep", password: "correct horse battery"}) { auth { accessToken } } }`, nil).decode(t, &out)
+	a := out.Signup.Auth
+	if a.AccessToken == "" {
+		t.Fatal("no access token")
+	}
+
+	t.Run("at the limit", func(t *testing.T) {
+		r := httpPostOp(t, ts, `{ me { roles { name } } }`, nil, "Authorization", "Bearer "+a.AccessToken)
+		if len(r.Errors) > 0 {
+			t.Fatalf("depth 3 refused: %+v", r.Errors)
+		}
+	})
+	deep := []struct{ name, query string }{
+		{"nested fields", `{ me { roles { permissions { verbs } } } }`},
+		{"fragment spread", `{ me { ...R } } fragment R on User { roles { permissions { verbs } } }`},
+		{"nested fragments", `{ me { ...R } } fragment R on User { roles { ...P } } fragment P on Role { permissions { pattern } }`},
+		{"inline fragment", `{ me { ... on User { roles { permissions { verbs } } } } }`},
+		{"deep second field", `{ usernameExists(username: "deep") me { roles { permissions { verbs } } } }`},
+	}
+	for _, c := range deep {
+		t.Run(c.name, func(t *testing.T) {
+			r := httpPostOp(t, ts, c.query, nil, "Authorization", "Bearer "+a.AccessToken)
+			if len(r.Errors) == 0 {
+				t.Fatalf("too deep but answered: %s", r.Data)
+			}
+			if len(r.Data) > 0 && string(r.Data) != "null" {
+				t.Errorf("resolvers ran: data = %s", r.Data)
+			}
+			if got, _ := r.Errors[0].Extensions["maxDepth"].(float64); got != 3 {
+				t.Errorf("extensions.maxDepth = %v, want 3 (errors %+v)", r.Errors[0].Extensions["maxDepth"], r.Errors)
+			}
+		})
+	}
+	t.Run("refused before any resolver runs", func(t *testing.T) {
+		q := `mutation { signup(input: {username: "toodeep", password: "correct horse battery"}) { user { roles { permissions { verbs } } } } }`
+		r := httpPostOp(t, ts, q, nil)
+		if len(r.Errors) == 0 {
+			t.Fatalf("too deep but answered: %s", r.Data)
+		}
+		httpWantNotStored(t, ts, "toodeep")
+	})
+}
+
+func TestHTTPIntrospection(t *testing.T) {
+	const fullIntrospection = `{ __schema { types { name fields { name type { name ofType { name ofType { name } } } } } } }`
+	t.Run("on by default, within the default limits", func(t *testing.T) {
+		ts := startServer(t)
+		r := httpPostOp(t, ts, fullIntrospection, nil)
+		if len(r.Errors) > 0 {
+			t.Fatalf("introspection refused: %+v", r.Errors)
+		}
+		var out struct {
+			Schema struct {
+				Types []struct {
+					Name string `json:"name"`
+				} `json:"types"`
+			} `json:"__schema"`
+		}
+		r.decode(t, &out)
+		names := map[string]bool{}
+		for _, ty := range out.Schema.Types {
+			names[ty.Name] = true
+		}
+		for _, want := range []string{"User", "Query", "Mutation", "ProfileInput", "UserFilter"} {
+			if !names[want] {
+				t.Errorf("type %s missing from introspection", want)
+			}
+		}
+	})
+	t.Run("switched off", func(t *testing.T) {
+		ts := startServer(t, withConfig(func(c *mainConfig) { c.Introspection = false }))
+		for _, q := range []string{fullIntrospection, `{ __type(name: "User") { name fields { name } } }`} {
+			r := httpPostOp(t, ts, q, nil)
+			if len(r.Errors) == 0 {
+				t.Fatalf("introspection answered while off: %s", r.Data)
+			}
+			if strings.Contains(string(r.Data), `"name"`) {
+				t.Errorf("schema data returned while off: %s", r.Data)
+			}
+		}
+		if logs := ts.logs.String(); strings.Contains(logs, "request failed") {
+			t.Errorf("a refused introspection was logged as a fault:\n%s", logs)
+		}
+		// __typename is not introspection: clients add it everywhere.
+		r := httpPostOp(t, ts, `{ __typename usernameExists(username: "nobody") }`, nil)
+		if len(r.Errors) > 0 || !strings.Contains(string(r.Data), `"Query"`) {
+			t.Fatalf("__typename: data %s, errors %+v", r.Data, r.Errors)
+		}
+		// Without introspection, validation messages do not suggest field names.
+		r = httpPostOp(t, ts, `{ mee { id } }`, nil)
+		wantCode(t, r, "GRAPHQL_VALIDATION_FAILED", 0)
+		if strings.Contains(r.Errors[0].Message, "Did you mean") {
+			t.Errorf("the message suggests field names: %q", r.Errors[0].Message)
+		}
+	})
+}
+
+func TestHTTPComplexityLimit(t *testing.T) {
+	ts := startServer(t, withConfig(func(c *mainConfig) { c.MaxComplexity = 100 }))
+	adm := ts.admin(t)
+	bearer := "Bearer " + adm.AccessToken
+
+	r := httpPostOp(t, ts, `{ users(first: 500) { nodes { id username email firstName lastName tags metadata roles { name } } totalCount } }`, nil, "Authorization", bearer)
+	if len(r.Errors) == 0 {
+		t.Fatalf("a query over the complexity limit was answered: %.200s", r.Data)
+	}
+	wantCode(t, r, "COMPLEXITY_LIMIT_EXCEEDED", 0)
+	if len(r.Data) > 0 && string(r.Data) != "null" {
+		t.Errorf("data = %.200s", r.Data)
+	}
+	// The default page size counts too (50 users × fields).
+	r = httpPostOp(t, ts, `{ users { nodes { id username email firstName lastName } } }`, nil, "Authorization", bearer)
+	wantCode(t, r, "COMPLEXITY_LIMIT_EXCEEDED", 0)
+
+	// A small page is within the limit.
+	r = httpPostOp(t, ts, `{ users(first: 2) { nodes { id username } } }`, nil, "Authorization", bearer)
+	if len(r.Errors) > 0 {
+		t.Fatalf("a cheap query was refused: %+v", r.Errors)
+	}
+	if !strings.Contains(string(r.Data), `"root"`) {
+		t.Errorf("data = %s, want the administrator listed", r.Data)
+	}
+}
+
+func TestHTTPGraphiQL(t *testing.T) {
+	t.Run("enabled", func(t *testing.T) {
+		ts := startServer(t)
+		for _, p := range []string{"/", "/graphiql"} {
+			res, body := httpGet(t, ts, p)
+			if res.StatusCode != http.StatusOK {
+				t.Fatalf("GET %s: status %d", p, res.StatusCode)
+			}
+			if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
+				t.Errorf("GET %s: Content-Type = %q", p, ct)
+			}
+			if !strings.Contains(strings.ToLower(body), "graphiql") {
+				t.Errorf("GET %s: no GraphiQL in the page", p)
+			}
+		}
+	})
+	t.Run("disabled", func(t *testing.T) {
+		ts := startServer(t, withConfig(func(c *mainConfig) { c.GraphiQL = false }))
+		for _, p := range []string{"/", "/graphiql"} {
+			res, body := httpGet(t, ts, p)
+			if res.StatusCode != http.StatusNotFound {
+				t.Errorf("GET %s: status %d, want 404", p, res.StatusCode)
+			}
+			if strings.Contains(strings.ToLower(body), "graphiql") {
+				t.Errorf("GET %s: GraphiQL served while disabled", p)
+			}
+		}
+		// The API itself is still there.
+		if httpUsernameTaken(t, ts, "nobody") {
+			t.Fatal("usernameExists(nobody) = true")
+		}
+	})
+}
+
+func TestHTTPCSRF(t *testing.T) {
+	ts := startServer(t)
+	for i, ct := range []string{"text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", ""} {
+		name := "csrf" + string(rune('a'+i))
+		t.Run("content type "+ct, func(t *testing.T) {
+			r := httpPost(t, ts, ct, httpSignupBody(name))
+			if r.Status != http.StatusUnsupportedMediaType {
+				t.Errorf("status = %d, want 415", r.Status)
+			}
+			if len(r.Errors) == 0 {
+				t.Error("no error in the body")
+			}
+			httpWantNotStored(t, ts, name)
+		})
+	}
+	t.Run("a cookie does not make a simple request pass", func(t *testing.T) {
+		a := ts.signup(t, "cookieowner", "correct horse battery")
+		req, _ := http.NewRequest(http.MethodPost, ts.url+"/graphql",
+			strings.NewReader(`{"query":"mutation { changeUsername(username: \"hijacked\") { id } }"}`))
+		req.Header.Set("Content-Type", "text/plain")
+		req.AddCookie(&http.Cookie{Name: ts.cfg.CookieName, Value: a.AccessToken})
+		r := ts.do(t, req)
+		httpCheckErrors(t, r, false)
+		if r.Status != http.StatusUnsupportedMediaType {
+			t.Errorf("status = %d, want 415", r.Status)
+		}
+		if httpUsernameTaken(t, ts, "hijacked") || !httpUsernameTaken(t, ts, "cookieowner") {
+			t.Fatal("the forged mutation ran")
+		}
+	})
+	t.Run("custom header with text/plain", func(t *testing.T) {
+		req, _ := http.NewRequest(http.MethodPost, ts.url+"/graphql", strings.NewReader(httpSignupBody("csrfheader")))
+		req.Header.Set("Content-Type", "text/plain")
+		req.Header.Set("X-Requested-With", "XMLHttpRequest")
+		res, body := httpRaw(t, req)
+		if res.StatusCode >= 500 {
+			t.Fatalf("status %d: %s", res.StatusCode, body)
+		}
+		var r gqlResponse
+		if err := json.Unmarshal([]byte(body), &r); err == nil {
+			httpCheckErrors(t, &r, true)
+		}
+		// The server is still fine.
+		if httpUsernameTaken(t, ts, "nobody") {
+			t.Fatal("usernameExists(nobody) = true")
+		}
+	})
+	t.Run("custom header with JSON", func(t *testing.T) {
+		r := httpPost(t, ts, "application/json", httpSignupBody("csrfjson"), "X-Requested-With", "XMLHttpRequest")
+		if len(r.Errors) > 0 || !httpUsernameTaken(t, ts, "csrfjson") {
+			t.Fatalf("JSON with a custom header was refused: %d %+v", r.Status, r.Errors)
+		}
+	})
+}
+
+func TestHTTPOperationalEndpoints(t *testing.T) {
+	ts := startServer(t)
+	// One GraphQL request, so the route's counter exists.
+	httpUsernameTaken(t, ts, "nobody")
+
+	t.Run("healthz", func(t *testing.T) {
+		res, body := httpGet(t, ts, "/healthz")
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("status %d", res.StatusCode)
+		}
+		var out map[string]any
+		if err := json.Unmarshal([]byte(body), &out); err != nil || out["status"] != "ok" {
+			t.Fatalf("body = %s, want {\"status\":\"ok\"}", body)
+		}
+	})
+	t.Run("readyz", func(t *testing.T) {
+		res, body := httpGet(t, ts, "/readyz")
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("status %d: %s", res.StatusCode, body)
+		}
+	})
+	t.Run("metrics", func(t *testing.T) {
+		res, body := httpGet(t, ts, "/metrics")
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("status %d", res.StatusCode)
+		}
+		if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/plain") {
+			t.Errorf("Content-Type = %q, want Prometheus text", ct)
+		}
+		for _, want := range []string{"# TYPE usergraph_http_requests_total counter", `usergraph_http_requests_total{code="200",route="graphql"}`, "go_goroutines"} {
+			if !strings.Contains(body, want) {
+				t.Errorf("metrics lack %q", want)
+			}
+		}
+	})
+	t.Run("X-Request-Id on every response", func(t *testing.T) {
+		seen := map[string]bool{}
+		reqs := []*http.Request{}
+		for _, p := range []string{"/healthz", "/readyz", "/metrics", "/", "/no-such-page", "/.well-known/jwks.json", "/authorization",
+			"/graphql?query=" + url.QueryEscape("{ usernameExists(username: \"x1\") }")} {
+			req, _ := http.NewRequest(http.MethodGet, ts.url+p, nil)
+			reqs = append(reqs, req)
+		}
+		post, _ := http.NewRequest(http.MethodPost, ts.url+"/graphql", strings.NewReader(`{"query":"{ me { id } }"}`))
+		post.Header.Set("Content-Type", "application/json")
+		csrf, _ := http.NewRequest(http.MethodPost, ts.url+"/graphql", strings.NewReader(`x`))
+		csrf.Header.Set("Content-Type", "text/plain")
+		big, _ := http.NewRequest(http.MethodPost, ts.url+"/graphql", strings.NewReader(strings.Repeat(" ", 1<<20+1)))
+		big.Header.Set("Content-Type", "application/json")
+		reqs = append(reqs, post, csrf, big)
+		for _, req := range reqs {
+			res, _ := httpRaw(t, req)
+			id := res.Header.Get("X-Request-Id")
+			if id == "" {
+				t.Errorf("%s %s (%d): no X-Request-Id", req.Method, req.URL.Path, res.StatusCode)
+				continue
+			}
+			if seen[id] {
+				t.Errorf("%s %s: X-Request-Id %s repeated", req.Method, req.URL.Path, id)
+			}
+			seen[id] = true
+		}
+	})
+}

@@ -1,0 +1,55 @@
+package httpapi
+
+import (
+	"mime"
+	"net/http"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/usergraph/usergraph/apperr"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/parser"
+)
+
+// getQueries is gqlgen's GET transport, except that a mutation sent by GET
+// gets a coded error like every other error (gqlgen's own refusal has no
+// code). GET may only read: a link or an <img> must never change anything.
+type getQueries struct{ transport.GET }
+
+func (t getQueries) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+	q := r.URL.Query()
+	if isMutation(q.Get("query"), q.Get("operationName")) {
+		w.Header().Set("Allow", "POST")
+		writeError(w, http.StatusMethodNotAllowed, apperr.New(apperr.BadUserInput, "mutations must be sent with POST"))
+		return
+	}
+	t.GET.Do(w, r, exec)
+}
+
+// isMutation reports whether the operation a GET names is a mutation. A
+// query that does not parse is left to the transport, which reports it.
+func isMutation(query, name string) bool {
+	doc, err := parser.ParseQuery(&ast.Source{Input: query})
+	if err != nil {
+		return false
+	}
+	for _, op := range doc.Operations {
+		if (name == "" || op.Name == name) && op.Operation != ast.Query {
+			return true
+		}
+	}
+	return false
+}
+
+// requireJSON answers a POST that is not JSON with a coded 415: gqlgen
+// would answer "transport not supported" in plain text.
+func requireJSON(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+		if r.Method == http.MethodPost && mt != "application/json" {
+			writeError(w, http.StatusUnsupportedMediaType, apperr.New(apperr.BadUserInput, "send GraphQL requests as JSON (Content-Type: application/json)"))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
