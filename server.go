@@ -128,6 +128,7 @@ func (m *Main) open(ctx context.Context) (_ http.Handler, err error) {
 	m.sessions = session.New(m.store, tokens, session.Config{IdleTimeout: c.SessionIdleTimeout,
 		Lifetime: c.SessionLifetime, CacheTTL: c.SessionCacheTTL, FlushEvery: c.ActivityFlush}, m.Log)
 	roles := access.New(m.store, c.DefaultRole, 5*time.Second, m.Log)
+	roles.OnHoldersChanged(m.sessions.ForgetUsers)
 	if err := roles.EnsureBuiltIns(ctx); err != nil {
 		return nil, fmt.Errorf("built-in roles: %w", err)
 	}

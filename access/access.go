@@ -31,7 +31,14 @@ type Service struct {
 	mu       sync.RWMutex
 	compiled map[string]*compiledRole // by name
 	loadedAt time.Time
+
+	forgetUsers func(userIDs ...string) // see OnHoldersChanged
 }
+
+// OnHoldersChanged registers f, called with the ids of the users whose role
+// names a rename or deletion of a role changed, so that cached sessions
+// re-read them (session.Manager.ForgetUsers). Call it before serving.
+func (s *Service) OnHoldersChanged(f func(userIDs ...string)) { s.forgetUsers = f }
 
 type compiledRole struct {
 	perms []compiledPermission

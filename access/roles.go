@@ -115,8 +115,28 @@ func (s *Service) DeleteRole(ctx context.Context, name string) error {
 // multi-document transactions this runs after the role change; if it fails
 // the holders keep a name that grants nothing, and the error is reported.
 func (s *Service) moveHolders(ctx context.Context, old string, add []string) error {
-	_, err := s.store.PatchUsers(ctx, &store.UserFilter{Roles: &store.SetMatch{Any: []string{old}}},
-		store.UserPatch{RemoveRoles: []string{old}, AddRoles: add, UpdatedAt: store.Now()})
+	f := &store.UserFilter{Roles: &store.SetMatch{Any: []string{old}}}
+	// The holders' ids, for the session cache: a cached principal still
+	// carries the old name. No one can be granted the old name meanwhile,
+	// since no role has it any more.
+	var ids []string
+	for q := (store.UserQuery{Filter: f, Limit: 1000}); s.forgetUsers != nil; {
+		page, err := s.store.ListUsers(ctx, q)
+		if err != nil {
+			return err
+		}
+		for _, u := range page.Users {
+			ids = append(ids, u.ID)
+		}
+		if !page.HasNext {
+			break
+		}
+		q.After = store.CursorOf(page.Users[len(page.Users)-1], nil)
+	}
+	_, err := s.store.PatchUsers(ctx, f, store.UserPatch{RemoveRoles: []string{old}, AddRoles: add, UpdatedAt: store.Now()})
+	if s.forgetUsers != nil {
+		s.forgetUsers(ids...)
+	}
 	return err
 }
 

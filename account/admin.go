@@ -222,7 +222,11 @@ func (s *Service) SetMetadataField(ctx context.Context, id, key string, value js
 		return nil, apperr.Input("key", "key must be a dot path of letters, digits, '_' and '-'")
 	}
 	patch := mergePatchAt(path, value)
+	remove := len(value) == 0 || string(value) == "null"
 	return s.update(ctx, id, func(u *store.User) error {
+		if _, ok := store.LookupPath(u.Metadata, path); remove && !ok {
+			return nil // nothing to remove; the merge patch would create empty objects on the way
+		}
 		merged, err := s.mergeObject("metadata", u.Metadata, patch)
 		if err != nil {
 			return err

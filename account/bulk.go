@@ -160,7 +160,7 @@ func (s *Service) DeleteUsers(ctx context.Context, f *store.UserFilter, hard boo
 
 // checkBulkFilter refuses a filter that selects everybody.
 func (s *Service) checkBulkFilter(f *store.UserFilter) (*store.UserFilter, error) {
-	if f.IsZero() {
+	if !restricts(f) {
 		return nil, apperr.Input("filter", "an empty filter would select every user; say which users")
 	}
 	return s.checkFilter(f)
@@ -242,4 +242,29 @@ func (s *Service) afterBulk(ctx context.Context, ids []string, endSessions bool)
 func inputErr(field string, err error) error {
 	msg := strings.TrimPrefix(err.Error(), store.ErrInvalid.Error()+": ")
 	return apperr.Input(field, "%s", msg)
+}
+
+// restricts reports whether a filter can leave anybody out. {} does not,
+// and neither do {and: []}, {roles: {}} or {createdAt: {}}: a bulk change
+// must say which users it means.
+func restricts(f *store.UserFilter) bool {
+	if f == nil {
+		return false
+	}
+	if f.IDs != nil || f.Usernames != nil || f.Emails != nil || f.Status != nil || f.Search != "" ||
+		f.Active != nil || f.IsGuest != nil || f.EmailVerified != nil || f.Deleted != nil ||
+		len(f.Metadata) > 0 || len(f.AppMetadata) > 0 || f.Or != nil || f.Not != nil {
+		return true
+	}
+	for _, m := range []*store.SetMatch{f.Roles, f.Tags} {
+		if m != nil && (m.Any != nil || len(m.All) > 0) {
+			return true
+		}
+	}
+	for _, r := range []*store.TimeRange{f.CreatedAt, f.LastLoginAt, f.LastRequestAt} {
+		if r != nil && *r != (store.TimeRange{}) {
+			return true
+		}
+	}
+	return slices.ContainsFunc(f.And, func(g store.UserFilter) bool { return restricts(&g) })
 }

@@ -82,8 +82,12 @@ func (m *Manager) Open(ctx context.Context, u *store.User, kind store.SessionKin
 	return m.issue(ctx, u, s)
 }
 
-// issue creates a refresh token for s and signs an access token.
+// issue creates a refresh token for s and signs an access token that
+// expires no later than the session.
 func (m *Manager) issue(ctx context.Context, u *store.User, s *store.Session) (*Tokens, error) {
+	if !m.now().Add(time.Second).Before(s.ExpiresAt) { // JWT expiry has whole seconds
+		return nil, apperr.New(apperr.Unauthenticated, "the session has expired").WithStatus(apperr.StatusExpiredToken)
+	}
 	refresh, hash := newRefreshToken()
 	rt := &store.RefreshToken{
 		Hash:      hash,
@@ -101,6 +105,7 @@ func (m *Manager) issue(ctx context.Context, u *store.User, s *store.Session) (*
 		Kind:      string(s.Kind),
 		Roles:     u.Roles,
 		ID:        store.NewID(),
+		ExpiresAt: s.ExpiresAt,
 	})
 	if err != nil {
 		return nil, err

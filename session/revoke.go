@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/usergraph/usergraph/store"
@@ -17,9 +18,21 @@ func (m *Manager) Revoke(ctx context.Context, sessionID string) error {
 }
 
 // RevokeUser ends every session of a user except exceptSessionID (may be
-// empty) and returns how many it ended.
+// empty) and returns how many live sessions it ended. Sessions already over
+// (idle too long, past their lifetime) are marked revoked too, but not
+// counted: User.sessions no longer listed them.
 func (m *Manager) RevokeUser(ctx context.Context, userID, exceptSessionID string) (int, error) {
-	return m.RevokeUsers(ctx, []string{userID}, exceptSessionID)
+	live, listErr := m.List(ctx, []string{userID}) // only for the count: a failure must not stop the revocation
+	m.ForgetUsers(userID)
+	ids, err := m.store.RevokeSessions(ctx, store.SessionRevocation{UserIDs: []string{userID}, ExceptID: exceptSessionID, At: m.now()})
+	m.ForgetUsers(userID)
+	n := 0
+	for _, s := range live {
+		if slices.Contains(ids, s.ID) {
+			n++
+		}
+	}
+	return n, errors.Join(err, listErr)
 }
 
 // RevokeUsers ends every session of the users except exceptSessionID.

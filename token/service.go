@@ -83,7 +83,9 @@ func (s *Service) Issue(c Claims) (token string, expiresAt time.Time, err error)
 	now := s.cfg.Now().UTC().Truncate(time.Second)
 	exp := now.Add(s.cfg.AccessTTL)
 	if !c.ExpiresAt.IsZero() && c.ExpiresAt.Before(exp) {
-		exp = c.ExpiresAt.UTC().Truncate(time.Second)
+		// Rounded up: a token must not die before its session merely
+		// because JWT times have whole seconds.
+		exp = c.ExpiresAt.UTC().Add(time.Second - time.Nanosecond).Truncate(time.Second)
 	}
 	if !exp.After(now) {
 		return "", time.Time{}, errors.New("token: expiry is not in the future")
