@@ -3,20 +3,29 @@ package main_test
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	mongodriver "go.mongodb.org/mongo-driver/v2/mongo"
+	mongooptions "go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	main "github.com/usergraph/usergraph"
 )
 
 // The end-to-end tests start the real server on 127.0.0.1:0 with a
-// temporary SQLite file and talk to it over HTTP, as clients do.
+// temporary SQLite file and talk to it over HTTP, as clients do. With
+// USERGRAPH_TEST_MONGODB_URI set they run on that MongoDB server instead,
+// each test server on a database of its own.
 
 // testServer is one running usergraph.
 type testServer struct {
@@ -35,6 +44,9 @@ type option func(*main.Config)
 func startServer(t *testing.T, opts ...option) *testServer {
 	t.Helper()
 	cfg := testConfig(t, filepath.Join(t.TempDir(), "usergraph.db"))
+	if uri := os.Getenv(mongoEnv); uri != "" {
+		useMongo(t, &cfg, uri)
+	}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -53,6 +65,45 @@ func testConfig(t *testing.T, dbPath string) main.Config {
 		t.Fatal(err)
 	}
 	return cfg
+}
+
+// mongoEnv names the MongoDB server the end-to-end tests run on instead
+// of SQLite when it is set.
+const mongoEnv = "USERGRAPH_TEST_MONGODB_URI"
+
+// usingMongo reports whether startServer runs on MongoDB.
+func usingMongo() bool { return os.Getenv(mongoEnv) != "" }
+
+// skipOnMongo skips a test that needs the SQLite file itself (it opens
+// the file beside the server, or shares it with a command-line run).
+func skipOnMongo(t *testing.T, why string) {
+	t.Helper()
+	if usingMongo() {
+		t.Skip("on MongoDB: " + why)
+	}
+}
+
+// useMongo points cfg at a fresh database on the MongoDB server at uri,
+// for one test (restart keeps it), and drops the database when the test
+// ends.
+func useMongo(t *testing.T, cfg *main.Config, uri string) {
+	b := make([]byte, 8)
+	rand.Read(b)
+	name := "ugtest_e2e_" + hex.EncodeToString(b)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		client, err := mongodriver.Connect(mongooptions.Client().ApplyURI(uri))
+		if err != nil {
+			t.Errorf("connect to drop %s: %v", name, err)
+			return
+		}
+		defer client.Disconnect(ctx)
+		if err := client.Database(name).Drop(ctx); err != nil {
+			t.Errorf("drop %s: %v", name, err)
+		}
+	})
+	cfg.DatabaseURL, cfg.MongoDatabase = uri, name
 }
 
 func startWith(t *testing.T, cfg main.Config) *testServer {

@@ -30,6 +30,7 @@ import (
 	"github.com/usergraph/usergraph/resolvers"
 	"github.com/usergraph/usergraph/session"
 	"github.com/usergraph/usergraph/store"
+	"github.com/usergraph/usergraph/store/mongo"
 	"github.com/usergraph/usergraph/store/sqlite"
 	"github.com/usergraph/usergraph/token"
 )
@@ -246,7 +247,12 @@ func openStore(ctx context.Context, c Config, log *slog.Logger) (store.Store, er
 		}
 		return db, nil
 	case strings.HasPrefix(c.DatabaseURL, "mongodb://"), strings.HasPrefix(c.DatabaseURL, "mongodb+srv://"):
-		return nil, fmt.Errorf("database: the MongoDB store is not available in this build")
+		db, err := mongo.Open(ctx, c.DatabaseURL, mongo.Options{Database: c.MongoDatabase, Timeout: c.MongoTimeout,
+			MaxPoolSize: uint64(c.MongoMaxPoolSize), IndexedPaths: paths, Log: log})
+		if err != nil {
+			return nil, fmt.Errorf("database: %w", err)
+		}
+		return db, nil
 	}
 	return nil, fmt.Errorf("database-url must start with sqlite: or mongodb:// (got %q)", redactURL(c.DatabaseURL))
 }

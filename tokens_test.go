@@ -307,6 +307,7 @@ func TestTokenForgeriesAreRejected(t *testing.T) {
 }
 
 func TestTokenSignedWithServerKey(t *testing.T) {
+	skipOnMongo(t, "reads the signing key from the SQLite file")
 	ts := startServer(t)
 	a := ts.signup(t, "tokcarol", "correct horse battery")
 	b := ts.signup(t, "tokdave", "correct horse battery")

@@ -1,0 +1,195 @@
+// Package mongo implements store.Store on MongoDB through the official
+// driver (go.mongodb.org/mongo-driver/v2): the production backend for
+// replica sets and sharded clusters.
+//
+// It keeps to what every MongoDB-compatible server offers (DESIGN.md's
+// portability rule): no collation, no multi-document transactions, no
+// change streams, no aggregation expressions. Case-insensitive uniqueness
+// uses the normalized key fields under unique indexes; updates are
+// read-modify-write with an optimistic version check (cas.go); expiry is
+// checked in queries and TTL indexes only clean up.
+//
+// The semantics are those of the embedded backend, store/sqlite, checked by
+// the same conformance suite (store/storetest).
+package mongo
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"strings"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/usergraph/usergraph/store"
+)
+
+// Options tune a store. The zero value is usable.
+type Options struct {
+	// Database is the database name; empty: the URI's path, else "usergraph".
+	Database string
+	// Timeout bounds connecting, server selection and the ping at Open
+	// (default 10s).
+	Timeout time.Duration
+	// MaxPoolSize caps the connections per server (0: the driver's default).
+	MaxPoolSize uint64
+	// IndexedPaths get an index each (see docs/FILTERS.md).
+	IndexedPaths []store.IndexedPath
+	// Log receives warnings about indexes the server cannot build (nil:
+	// discarded).
+	Log *slog.Logger
+}
+
+// Collection names.
+const (
+	collUsers    = "users"
+	collSessions = "sessions"
+	collTokens   = "refresh_tokens"
+	collRoles    = "roles"
+	collKeys     = "signing_keys"
+	collSettings = "settings"
+)
+
+// DB is a store.Store on one MongoDB database.
+type DB struct {
+	client   *mongo.Client
+	db       *mongo.Database
+	users    *mongo.Collection
+	sessions *mongo.Collection
+	tokens   *mongo.Collection
+	roles    *mongo.Collection
+	keys     *mongo.Collection
+	settings *mongo.Collection
+	log      *slog.Logger
+}
+
+var _ store.Store = (*DB)(nil)
+
+// Open connects to the server at uri (mongodb:// or mongodb+srv://), checks
+// that it answers within opts.Timeout and creates the indexes. It fails fast
+// with a message naming the host (never the credentials) when the server
+// cannot be reached.
+func Open(ctx context.Context, uri string, opts Options) (*DB, error) {
+	if opts.Timeout <= 0 {
+		opts.Timeout = 10 * time.Second
+	}
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	host, path := uriHostAndDatabase(uri)
+	co := options.Client().ApplyURI(uri).
+		SetConnectTimeout(opts.Timeout).
+		SetServerSelectionTimeout(opts.Timeout)
+	if opts.MaxPoolSize > 0 {
+		co.SetMaxPoolSize(opts.MaxPoolSize)
+	}
+	client, err := mongo.Connect(co)
+	if err != nil {
+		// A malformed URI, or a mongodb+srv name that does not resolve.
+		// The driver's message may quote the URI, so only the log gets it.
+		opts.Log.Error("mongodb: connection string refused", "host", host, "err", &fault{op: "connect", err: err})
+		return nil, fmt.Errorf("mongodb: cannot use the connection string for %s (see the log)", host)
+	}
+	db := newDB(client, databaseName(opts.Database, path), opts.Log)
+	if err := db.ping(ctx, opts.Timeout, host); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := db.createIndexes(ctx, opts.IndexedPaths); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+func newDB(client *mongo.Client, name string, log *slog.Logger) *DB {
+	d := client.Database(name)
+	return &DB{
+		client:   client,
+		db:       d,
+		users:    d.Collection(collUsers),
+		sessions: d.Collection(collSessions),
+		tokens:   d.Collection(collTokens),
+		roles:    d.Collection(collRoles),
+		keys:     d.Collection(collKeys),
+		settings: d.Collection(collSettings),
+		log:      log,
+	}
+}
+
+// ping is Open's reachability check. The driver's error goes to the log
+// (operators need it); the returned message names the host and the limit.
+func (db *DB) ping(ctx context.Context, timeout time.Duration, host string) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	err := db.Ping(ctx)
+	if err == nil {
+		return nil
+	}
+	db.log.Error("mongodb: ping at start-up failed", "host", host, "err", err)
+	if ctx.Err() != nil || mongo.IsTimeout(err) || mongo.IsNetworkError(err) {
+		return fmt.Errorf("mongodb: cannot reach the server at %s within %s", host, timeout)
+	}
+	return fmt.Errorf("mongodb: the server at %s refused the connection (check the credentials and TLS settings)", host)
+}
+
+// databaseName picks the database: the option, else the URI's path, else
+// "usergraph".
+func databaseName(option, fromURI string) string {
+	switch {
+	case option != "":
+		return option
+	case fromURI != "":
+		return fromURI
+	}
+	return "usergraph"
+}
+
+// uriHostAndDatabase reads the host list and the database path of a
+// connection string without resolving anything (mongodb+srv would need DNS)
+// and without the user info, so both are safe to put in messages.
+func uriHostAndDatabase(uri string) (host, database string) {
+	rest := uri
+	if i := strings.Index(rest, "://"); i >= 0 {
+		rest = rest[i+3:]
+	}
+	if i := strings.IndexAny(rest, "?#"); i >= 0 {
+		rest = rest[:i]
+	}
+	host, path, _ := strings.Cut(rest, "/")
+	if at := strings.LastIndex(host, "@"); at >= 0 {
+		host = host[at+1:]
+	}
+	if db, err := url.PathUnescape(path); err == nil {
+		database = db
+	}
+	return host, database
+}
+
+// Ping reports whether the database answers.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.db.RunCommand(ctx, bson.D{{Key: "ping", Value: 1}}).Err(); err != nil {
+		return wrap("ping", err)
+	}
+	return nil
+}
+
+// Close disconnects, waiting up to 10 s for operations in flight.
+func (db *DB) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := db.client.Disconnect(ctx); err != nil {
+		return wrap("disconnect", err)
+	}
+	return nil
+}
+
+// Drop deletes the whole database. Tests use it to leave nothing behind.
+func (db *DB) Drop(ctx context.Context) error {
+	return wrap("drop database", db.db.Drop(ctx))
+}

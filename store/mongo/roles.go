@@ -1,0 +1,92 @@
+package mongo
+
+import (
+	"context"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/usergraph/usergraph/store"
+)
+
+// CreateRole inserts r; its id is the _id, its name is unique.
+func (db *DB) CreateRole(ctx context.Context, r *store.Role) error {
+	r.Normalize()
+	if r.Version == 0 {
+		r.Version = 1
+	}
+	d := toRoleDoc(r)
+	if _, err := db.roles.InsertOne(ctx, d); err != nil {
+		return db.roleConflict(ctx, "insert role", err, d, true)
+	}
+	return nil
+}
+
+// GetRole returns store.ErrNotFound if no role has the name.
+func (db *DB) GetRole(ctx context.Context, name string) (*store.Role, error) {
+	var d roleDoc
+	if err := db.roles.FindOne(ctx, bson.D{{Key: "name", Value: name}}).Decode(&d); err != nil {
+		return nil, wrap("find role", err)
+	}
+	return d.role(), nil
+}
+
+// ListRoles returns every role ordered by name (byte-wise: no collation).
+func (db *DB) ListRoles(ctx context.Context) ([]*store.Role, error) {
+	cur, err := db.roles.Find(ctx, bson.D{}, options.Find().SetSort(bson.D{{Key: "name", Value: 1}}))
+	if err != nil {
+		return nil, wrap("list roles", err)
+	}
+	var docs []roleDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, wrap("list roles", err)
+	}
+	out := make([]*store.Role, len(docs))
+	for i := range docs {
+		out[i] = docs[i].role()
+	}
+	return out, nil
+}
+
+// UpdateRole is a read-modify-write with a version check (cas.go). A retry
+// reads by name again: if a concurrent rename won, the role is not found,
+// as if the rename had come first.
+func (db *DB) UpdateRole(ctx context.Context, name string, update func(*store.Role) error) (*store.Role, error) {
+	var out *store.Role
+	err := retry(ctx, "update role", func() error {
+		r, err := db.GetRole(ctx, name)
+		if err != nil {
+			return err
+		}
+		id, read := r.ID, r.Version
+		if err := update(r); err != nil {
+			return err
+		}
+		r.ID = id
+		r.Normalize()
+		r.Version = read + 1
+		d := toRoleDoc(r)
+		res, err := db.roles.ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "version", Value: read}}, d)
+		if err != nil {
+			return db.roleConflict(ctx, "update role", err, d, false)
+		}
+		if res.MatchedCount == 0 {
+			return errStale
+		}
+		out = r
+		return nil
+	})
+	return out, err
+}
+
+// DeleteRole removes a role by name.
+func (db *DB) DeleteRole(ctx context.Context, name string) error {
+	res, err := db.roles.DeleteOne(ctx, bson.D{{Key: "name", Value: name}})
+	if err != nil {
+		return wrap("delete role", err)
+	}
+	if res.DeletedCount == 0 {
+		return store.ErrNotFound
+	}
+	return nil
+}

@@ -1,0 +1,191 @@
+package mongo
+
+import (
+	"context"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/usergraph/usergraph/store"
+)
+
+// CreateSession inserts s.
+func (db *DB) CreateSession(ctx context.Context, s *store.Session) error {
+	s.Normalize()
+	if s.Version == 0 {
+		s.Version = 1
+	}
+	if _, err := db.sessions.InsertOne(ctx, toSessionDoc(s)); err != nil {
+		return idConflict("insert session", err, store.FieldID)
+	}
+	return nil
+}
+
+// GetSession returns store.ErrNotFound if no session has the id.
+func (db *DB) GetSession(ctx context.Context, id string) (*store.Session, error) {
+	var d sessionDoc
+	if err := db.sessions.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d); err != nil {
+		return nil, wrap("find session", err)
+	}
+	return d.session(), nil
+}
+
+// ListSessions returns the live sessions of userIDs, oldest first. Expiry
+// is checked here: the TTL index only deletes long-expired sessions.
+func (db *DB) ListSessions(ctx context.Context, userIDs []string, now time.Time) ([]*store.Session, error) {
+	if len(userIDs) == 0 {
+		return nil, nil
+	}
+	f := bson.D{
+		{Key: "userId", Value: bson.D{{Key: "$in", Value: userIDs}}},
+		{Key: "revokedAt", Value: never},
+		{Key: "expiresAt", Value: bson.D{{Key: "$gt", Value: dateOf(store.Trunc(now))}}},
+	}
+	opts := options.Find().SetSort(bson.D{{Key: "createdAt", Value: 1}, {Key: "_id", Value: 1}})
+	cur, err := db.sessions.Find(ctx, f, opts)
+	if err != nil {
+		return nil, wrap("list sessions", err)
+	}
+	var docs []sessionDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, wrap("list sessions", err)
+	}
+	out := make([]*store.Session, len(docs))
+	for i := range docs {
+		out[i] = docs[i].session()
+	}
+	return out, nil
+}
+
+// UpdateSession is a read-modify-write with a version check (cas.go).
+func (db *DB) UpdateSession(ctx context.Context, id string, update func(*store.Session) error) (*store.Session, error) {
+	var out *store.Session
+	err := retry(ctx, "update session", func() error {
+		s, err := db.GetSession(ctx, id)
+		if err != nil {
+			return err
+		}
+		read := s.Version
+		if err := update(s); err != nil {
+			return err
+		}
+		s.ID = id
+		s.Normalize()
+		s.Version = read + 1
+		res, err := db.sessions.ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "version", Value: read}}, toSessionDoc(s))
+		if err != nil {
+			return wrap("update session", err)
+		}
+		if res.MatchedCount == 0 {
+			return errStale
+		}
+		out = s
+		return nil
+	})
+	return out, err
+}
+
+// RevokeSession ends one session; an already revoked one keeps its time.
+func (db *DB) RevokeSession(ctx context.Context, id string, at time.Time) error {
+	res, err := db.sessions.UpdateOne(ctx,
+		bson.D{{Key: "_id", Value: id}, {Key: "revokedAt", Value: never}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "revokedAt", Value: dateOf(store.Trunc(at))}}}, {Key: "$inc", Value: bson.D{{Key: "version", Value: 1}}}})
+	if err != nil {
+		return wrap("revoke session", err)
+	}
+	if res.MatchedCount == 1 {
+		return nil
+	}
+	// Not revoked now: either revoked before (fine) or not there.
+	n, err := db.sessions.CountDocuments(ctx, bson.D{{Key: "_id", Value: id}})
+	if err != nil {
+		return wrap("revoke session", err)
+	}
+	if n == 0 {
+		return store.ErrNotFound
+	}
+	return nil
+}
+
+// RevokeSessions ends every live session of the users except one. It
+// reads the ids first (a multi-document update returns no ids), then
+// revokes exactly those that are still unrevoked.
+func (db *DB) RevokeSessions(ctx context.Context, r store.SessionRevocation) ([]string, error) {
+	if len(r.UserIDs) == 0 {
+		return nil, nil
+	}
+	f := bson.D{
+		{Key: "userId", Value: bson.D{{Key: "$in", Value: r.UserIDs}}},
+		{Key: "revokedAt", Value: never},
+		{Key: "_id", Value: bson.D{{Key: "$ne", Value: r.ExceptID}}},
+	}
+	ids, err := db.sessionIDs(ctx, f)
+	if err != nil || len(ids) == 0 {
+		return nil, err
+	}
+	_, err = db.sessions.UpdateMany(ctx,
+		bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}, {Key: "revokedAt", Value: never}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "revokedAt", Value: dateOf(store.Trunc(r.At))}}}, {Key: "$inc", Value: bson.D{{Key: "version", Value: 1}}}})
+	if err != nil {
+		return nil, wrap("revoke sessions", err)
+	}
+	return ids, nil
+}
+
+func (db *DB) sessionIDs(ctx context.Context, f bson.D) ([]string, error) {
+	cur, err := db.sessions.Find(ctx, f, options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}))
+	if err != nil {
+		return nil, wrap("find sessions", err)
+	}
+	var docs []struct {
+		ID string `bson:"_id"`
+	}
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, wrap("find sessions", err)
+	}
+	ids := make([]string, len(docs))
+	for i, d := range docs {
+		ids[i] = d.ID
+	}
+	return ids, nil
+}
+
+// CreateRefreshToken inserts t; its hash is the _id.
+func (db *DB) CreateRefreshToken(ctx context.Context, t *store.RefreshToken) error {
+	if _, err := db.tokens.InsertOne(ctx, toTokenDoc(t)); err != nil {
+		return idConflict("insert refresh token", err, store.FieldID)
+	}
+	return nil
+}
+
+// GetRefreshToken returns store.ErrNotFound if no token has the hash.
+func (db *DB) GetRefreshToken(ctx context.Context, hash string) (*store.RefreshToken, error) {
+	var d tokenDoc
+	if err := db.tokens.FindOne(ctx, bson.D{{Key: "_id", Value: hash}}).Decode(&d); err != nil {
+		return nil, wrap("find refresh token", err)
+	}
+	return d.token(), nil
+}
+
+// ConsumeRefreshToken is a compare-and-swap on consumedAt: the update
+// matches only a token not consumed yet, so of concurrent calls one wins.
+func (db *DB) ConsumeRefreshToken(ctx context.Context, hash string, at time.Time) error {
+	res, err := db.tokens.UpdateOne(ctx,
+		bson.D{{Key: "_id", Value: hash}, {Key: "consumedAt", Value: never}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "consumedAt", Value: dateOf(store.Trunc(at))}}}})
+	if err != nil {
+		return wrap("consume refresh token", err)
+	}
+	if res.MatchedCount == 1 {
+		return nil
+	}
+	n, err := db.tokens.CountDocuments(ctx, bson.D{{Key: "_id", Value: hash}})
+	if err != nil {
+		return wrap("consume refresh token", err)
+	}
+	if n == 0 {
+		return store.ErrNotFound
+	}
+	return store.ErrConflict
+}

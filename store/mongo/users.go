@@ -1,0 +1,219 @@
+package mongo
+
+import (
+	"context"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/usergraph/usergraph/store"
+)
+
+// CreateUser inserts u.
+func (db *DB) CreateUser(ctx context.Context, u *store.User) error {
+	u.Normalize()
+	if u.Version == 0 {
+		u.Version = 1
+	}
+	d, err := toUserDoc(u)
+	if err != nil {
+		return err
+	}
+	if _, err := db.users.InsertOne(ctx, d); err != nil {
+		return db.userConflict(ctx, "insert user", err, d, true)
+	}
+	return nil
+}
+
+// CreateUsers inserts users in ordered batches of up to 1,000: the first
+// conflict stops the batch, and the users before it stay inserted.
+func (db *DB) CreateUsers(ctx context.Context, users []*store.User) error {
+	const batch = 1000
+	for start := 0; start < len(users); start += batch {
+		part := users[start:min(start+batch, len(users))]
+		docs := make([]*userDoc, len(part))
+		for i, u := range part {
+			u.Normalize()
+			if u.Version == 0 {
+				u.Version = 1
+			}
+			d, err := toUserDoc(u)
+			if err != nil {
+				return err
+			}
+			docs[i] = d
+		}
+		if _, err := db.users.InsertMany(ctx, docs, options.InsertMany().SetOrdered(true)); err != nil {
+			return db.userConflict(ctx, "insert users", err, docs[failedIndex(err, len(docs))], true)
+		}
+	}
+	return nil
+}
+
+// GetUser returns store.ErrNotFound if no user has the id.
+func (db *DB) GetUser(ctx context.Context, id string) (*store.User, error) {
+	return db.findUser(ctx, bson.D{{Key: "_id", Value: id}})
+}
+
+func (db *DB) findUser(ctx context.Context, filter bson.D) (*store.User, error) {
+	var d userDoc
+	if err := db.users.FindOne(ctx, filter).Decode(&d); err != nil {
+		return nil, wrap("find user", err)
+	}
+	return d.user()
+}
+
+// GetUsers returns the existing users among ids.
+func (db *DB) GetUsers(ctx context.Context, ids []string) ([]*store.User, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	return db.findUsers(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}}, nil)
+}
+
+var keyFields = map[store.KeyField][2]string{
+	store.KeyUsername: {fieldUniqueUsername, "usernameKey"},
+	store.KeyEmail:    {fieldUniqueEmail, "emailKey"},
+	store.KeyPhone:    {fieldUniquePhone, "phoneKey"},
+}
+
+// GetUserByKey finds a user by a normalized unique key through the unique
+// index; the plain key field must match too, so no key ever finds a user
+// through the placeholder of a key it does not have.
+func (db *DB) GetUserByKey(ctx context.Context, f store.KeyField, key string) (*store.User, error) {
+	names, ok := keyFields[f]
+	if !ok || key == "" {
+		return nil, store.ErrNotFound
+	}
+	return db.findUser(ctx, bson.D{{Key: names[0], Value: key}, {Key: names[1], Value: key}})
+}
+
+// UpdateUser is a read-modify-write with a version check (cas.go).
+func (db *DB) UpdateUser(ctx context.Context, id string, update func(*store.User) error) (*store.User, error) {
+	var out *store.User
+	err := retry(ctx, "update user", func() error {
+		u, err := db.GetUser(ctx, id)
+		if err != nil {
+			return err
+		}
+		read := u.Version
+		if err := update(u); err != nil {
+			return err
+		}
+		u.ID = id
+		u.Normalize()
+		u.Version = read + 1
+		if err := db.replaceUser(ctx, u, read); err != nil {
+			return err
+		}
+		out = u
+		return nil
+	})
+	return out, err
+}
+
+// replaceUser writes u if the stored version is still read; errStale if
+// not (changed or deleted since).
+func (db *DB) replaceUser(ctx context.Context, u *store.User, read int64) error {
+	d, err := toUserDoc(u)
+	if err != nil {
+		return err
+	}
+	res, err := db.users.ReplaceOne(ctx, bson.D{{Key: "_id", Value: u.ID}, {Key: "version", Value: read}}, d)
+	if err != nil {
+		return db.userConflict(ctx, "update user", err, d, false)
+	}
+	if res.MatchedCount == 0 {
+		return errStale
+	}
+	return nil
+}
+
+// DeleteUser removes the user with its sessions and refresh tokens. The
+// sessions and tokens go first: if the user's delete then fails, a retry
+// finds the user still there and finishes the job.
+func (db *DB) DeleteUser(ctx context.Context, id string) error {
+	if err := db.deleteUserData(ctx, []string{id}); err != nil {
+		return err
+	}
+	res, err := db.users.DeleteOne(ctx, bson.D{{Key: "_id", Value: id}})
+	if err != nil {
+		return wrap("delete user", err)
+	}
+	if res.DeletedCount == 0 {
+		return store.ErrNotFound
+	}
+	return nil
+}
+
+// deleteUserData removes the refresh tokens and sessions of the users.
+func (db *DB) deleteUserData(ctx context.Context, ids []string) error {
+	f := bson.D{{Key: "userId", Value: bson.D{{Key: "$in", Value: ids}}}}
+	if _, err := db.tokens.DeleteMany(ctx, f); err != nil {
+		return wrap("delete refresh tokens", err)
+	}
+	if _, err := db.sessions.DeleteMany(ctx, f); err != nil {
+		return wrap("delete sessions", err)
+	}
+	return nil
+}
+
+// RecordActivity moves last-seen times forward in one unordered bulk
+// write of $max updates: an older time never wins, unknown ids match
+// nothing, and neither record's version changes.
+func (db *DB) RecordActivity(ctx context.Context, batch []store.Activity) error {
+	var sessions, users []mongo.WriteModel
+	for _, a := range batch {
+		at := dateOf(store.Trunc(a.At))
+		if a.SessionID != "" {
+			sessions = append(sessions, maxModel(a.SessionID, "lastSeenAt", at))
+		}
+		if a.UserID != "" {
+			users = append(users, maxModel(a.UserID, "lastRequestAt", at))
+		}
+	}
+	for _, w := range []struct {
+		coll   *mongo.Collection
+		models []mongo.WriteModel
+	}{{db.sessions, sessions}, {db.users, users}} {
+		if len(w.models) == 0 {
+			continue
+		}
+		if _, err := w.coll.BulkWrite(ctx, w.models, options.BulkWrite().SetOrdered(false)); err != nil {
+			return wrap("record activity", err)
+		}
+	}
+	return nil
+}
+
+func maxModel(id, field string, at bson.DateTime) mongo.WriteModel {
+	return mongo.NewUpdateOneModel().
+		SetFilter(bson.D{{Key: "_id", Value: id}}).
+		SetUpdate(bson.D{{Key: "$max", Value: bson.D{{Key: field, Value: at}}}})
+}
+
+// findUsers runs a find and decodes every user.
+func (db *DB) findUsers(ctx context.Context, filter bson.D, opts *options.FindOptionsBuilder) ([]*store.User, error) {
+	if opts == nil {
+		opts = options.Find()
+	}
+	cur, err := db.users.Find(ctx, filter, opts)
+	if err != nil {
+		return nil, wrap("find users", err)
+	}
+	defer cur.Close(ctx)
+	var users []*store.User
+	for cur.Next(ctx) {
+		var d userDoc
+		if err := cur.Decode(&d); err != nil {
+			return nil, wrap("decode user", err)
+		}
+		u, err := d.user()
+		if err != nil {
+			return nil, err
+		}
+		users = append(users, u)
+	}
+	return users, wrap("find users", cur.Err())
+}
