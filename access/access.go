@@ -52,7 +52,7 @@ type compiledPermission struct {
 // New returns the service. defaultRole is the role new accounts receive;
 // ttl bounds how stale the catalogue may be when another instance changed it.
 func New(st store.Store, defaultRole string, ttl time.Duration, log *slog.Logger) *Service {
-	return &Service{store: st, log: log, defaultRole: defaultRole, ttl: ttl}
+	return &Service{store: st, log: log, defaultRole: defaultRole, ttl: ttl, forgetUsers: func(...string) {}}
 }
 
 // DefaultRole is the role given at sign-up ("" for none).

@@ -119,24 +119,12 @@ func (s *Service) moveHolders(ctx context.Context, old string, add []string) err
 	// The holders' ids, for the session cache: a cached principal still
 	// carries the old name. No one can be granted the old name meanwhile,
 	// since no role has it any more.
-	var ids []string
-	for q := (store.UserQuery{Filter: f, Limit: 1000}); s.forgetUsers != nil; {
-		page, err := s.store.ListUsers(ctx, q)
-		if err != nil {
-			return err
-		}
-		for _, u := range page.Users {
-			ids = append(ids, u.ID)
-		}
-		if !page.HasNext {
-			break
-		}
-		q.After = store.CursorOf(page.Users[len(page.Users)-1], nil)
+	ids, err := store.MatchingIDs(ctx, s.store, f)
+	if err != nil {
+		return err
 	}
-	_, err := s.store.PatchUsers(ctx, f, store.UserPatch{RemoveRoles: []string{old}, AddRoles: add, UpdatedAt: store.Now()})
-	if s.forgetUsers != nil {
-		s.forgetUsers(ids...)
-	}
+	_, err = s.store.PatchUsers(ctx, f, store.UserPatch{RemoveRoles: []string{old}, AddRoles: add, UpdatedAt: store.Now()})
+	s.forgetUsers(ids...)
 	return err
 }
 

@@ -199,23 +199,10 @@ func (s *Service) checkPatch(ctx context.Context, actor *session.Principal, p Pa
 	return sp, nil
 }
 
-// matchingIDs lists the ids a filter selects, page by page.
+// matchingIDs lists the ids a filter selects.
 func (s *Service) matchingIDs(ctx context.Context, f *store.UserFilter) ([]string, error) {
-	var ids []string
-	q := store.UserQuery{Filter: f, Limit: 1000}
-	for {
-		page, err := s.store.ListUsers(ctx, q)
-		if err != nil {
-			return nil, userErr(err)
-		}
-		for _, u := range page.Users {
-			ids = append(ids, u.ID)
-		}
-		if !page.HasNext {
-			return ids, nil
-		}
-		q.After = store.CursorOf(page.Users[len(page.Users)-1], nil)
-	}
+	ids, err := store.MatchingIDs(ctx, s.store, f)
+	return ids, userErr(err)
 }
 
 func (s *Service) inChunks(ids []string, fn func([]string) error) error {

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"encoding/json"
 	"time"
 )
@@ -152,4 +153,24 @@ type UserPatch struct {
 type IndexedPath struct {
 	AppMetadata bool   // false: Metadata
 	Path        string // dot path, see ParsePath
+}
+
+// MatchingIDs lists the ids of every user f matches, in pages of a thousand, for callers that must act on each (invalidate caches, end
+// sessions) around a bulk change.
+func MatchingIDs(ctx context.Context, s UserStore, f *UserFilter) ([]string, error) {
+	var ids []string
+	q := UserQuery{Filter: f, Limit: 1000}
+	for {
+		page, err := s.ListUsers(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		for _, u := range page.Users {
+			ids = append(ids, u.ID)
+		}
+		if !page.HasNext {
+			return ids, nil
+		}
+		q.After = CursorOf(page.Users[len(page.Users)-1], nil)
+	}
 }

@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 
 	"github.com/usergraph/usergraph/store"
@@ -77,27 +76,7 @@ func (db *DB) ListRoles(ctx context.Context) ([]*store.Role, error) {
 
 // UpdateRole reads, changes and writes a role in one transaction.
 func (db *DB) UpdateRole(ctx context.Context, name string, update func(*store.Role) error) (*store.Role, error) {
-	var out *store.Role
-	err := db.tx(ctx, func(tx *sql.Tx) error {
-		r, err := scanRole(tx.QueryRowContext(ctx, `SELECT `+roleColumns+` FROM roles WHERE name = ?`, name))
-		if err != nil {
-			return err
-		}
-		id := r.ID
-		if err := update(r); err != nil {
-			return err
-		}
-		r.ID = id
-		r.Normalize()
-		r.Version++
-		args := append(roleArgs(r)[1:], id)
-		if _, err := tx.ExecContext(ctx, `UPDATE roles SET `+setList(roleColumns)+` WHERE id = ?`, args...); err != nil {
-			return mapErr(err)
-		}
-		out = r
-		return nil
-	})
-	return out, err
+	return modify(ctx, db, rolesTable, "name", name, update)
 }
 
 // DeleteRole removes a role by name.

@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"time"
 
 	"github.com/usergraph/usergraph/store"
@@ -74,26 +73,7 @@ func (db *DB) ListSessions(ctx context.Context, userIDs []string, now time.Time)
 
 // UpdateSession reads, changes and writes a session in one transaction.
 func (db *DB) UpdateSession(ctx context.Context, id string, update func(*store.Session) error) (*store.Session, error) {
-	var out *store.Session
-	err := db.tx(ctx, func(tx *sql.Tx) error {
-		s, err := scanSession(tx.QueryRowContext(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE id = ?`, id))
-		if err != nil {
-			return err
-		}
-		if err := update(s); err != nil {
-			return err
-		}
-		s.ID = id
-		s.Normalize()
-		s.Version++
-		args := append(sessionArgs(s)[1:], id)
-		if _, err := tx.ExecContext(ctx, `UPDATE sessions SET `+setList(sessionColumns)+` WHERE id = ?`, args...); err != nil {
-			return mapErr(err)
-		}
-		out = s
-		return nil
-	})
-	return out, err
+	return modify(ctx, db, sessionsTable, "id", id, update)
 }
 
 // RevokeSession ends one session; an already revoked one keeps its time.

@@ -79,29 +79,9 @@ func (db *DB) GetUserByKey(ctx context.Context, field store.KeyField, key string
 	return scanUser(db.r.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE `+col+` = ?`, key))
 }
 
-// UpdateUser runs update inside a write transaction, so the read and the
-// write of the record cannot interleave with another update.
+// UpdateUser reads, changes and writes a user in one transaction.
 func (db *DB) UpdateUser(ctx context.Context, id string, update func(*store.User) error) (*store.User, error) {
-	var out *store.User
-	err := db.tx(ctx, func(tx *sql.Tx) error {
-		u, err := scanUser(tx.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id))
-		if err != nil {
-			return err
-		}
-		if err := update(u); err != nil {
-			return err
-		}
-		u.ID = id
-		u.Normalize()
-		u.Version++
-		args := append(userArgs(u)[1:], id)
-		if _, err := tx.ExecContext(ctx, `UPDATE users SET `+setList(userColumns)+` WHERE id = ?`, args...); err != nil {
-			return mapErr(err)
-		}
-		out = u
-		return nil
-	})
-	return out, err
+	return modify(ctx, db, usersTable, "id", id, update)
 }
 
 // DeleteUser removes the user with its sessions and refresh tokens.

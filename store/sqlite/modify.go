@@ -1,0 +1,52 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+
+	"github.com/usergraph/usergraph/store"
+)
+
+// table maps one record type to its table for modify.
+type table[T any] struct {
+	name    string
+	columns string                    // id first
+	scan    func(scanner) (*T, error) // reads columns
+	args    func(*T) []any            // values of columns, id first
+	restamp func(r *T, id string)     // keeps the id, normalizes, bumps Version
+}
+
+// modify is the read-modify-write of every Update* method: it reads the row
+// whose column key equals value, lets change edit the record and writes it
+// back, all in one write transaction, so updates of a record never
+// interleave (SQLite has one writer; no retries are needed).
+func modify[T any](ctx context.Context, db *DB, t table[T], key string, value any, change func(*T) error) (*T, error) {
+	var out *T
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		rec, err := t.scan(tx.QueryRowContext(ctx, `SELECT `+t.columns+` FROM `+t.name+` WHERE `+key+` = ?`, value))
+		if err != nil {
+			return err
+		}
+		id := t.args(rec)[0].(string)
+		if err := change(rec); err != nil {
+			return err
+		}
+		t.restamp(rec, id)
+		args := append(t.args(rec)[1:], id)
+		if _, err := tx.ExecContext(ctx, `UPDATE `+t.name+` SET `+setList(t.columns)+` WHERE id = ?`, args...); err != nil {
+			return mapErr(err)
+		}
+		out = rec
+		return nil
+	})
+	return out, err
+}
+
+var (
+	usersTable = table[store.User]{name: "users", columns: userColumns, scan: scanUser, args: userArgs,
+		restamp: func(u *store.User, id string) { u.ID = id; u.Normalize(); u.Version++ }}
+	sessionsTable = table[store.Session]{name: "sessions", columns: sessionColumns, scan: scanSession, args: sessionArgs,
+		restamp: func(s *store.Session, id string) { s.ID = id; s.Normalize(); s.Version++ }}
+	rolesTable = table[store.Role]{name: "roles", columns: roleColumns, scan: scanRole, args: roleArgs,
+		restamp: func(r *store.Role, id string) { r.ID = id; r.Normalize(); r.Version++ }}
+)
