@@ -1,0 +1,64 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestReportTargets(t *testing.T) {
+	lost := int64(0)
+	rep := &report{
+		Date:   time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC),
+		Server: serverInfo{URL: "http://x", PID: 1, IdleRSSMB: 25},
+		Hash:   &hashCost{PerHash: 40 * time.Millisecond, Cores: 2, Limit: 50},
+		Load:   loadInfo{Clients: 32, DurationS: 10},
+		Results: []*result{
+			{Scenario: "healthz", Clients: 32, RPS: 10000},
+			{Scenario: "me", Clients: 32, RPS: 2500},
+			{Scenario: "refresh", Clients: 32, RPS: 1500, Lost: &lost},
+			{Scenario: "login", Clients: 32, RPS: 48, P50Ms: 600, P99Ms: 800},
+			{Scenario: "users", Clients: 32, Requests: 10, P99Ms: 12},
+			{Scenario: "signup", Clients: 32, Failed: "boom"},
+			{Scenario: "logins-burst", Clients: 1000, PeakRSSMB: 300, Burst: &burstResult{Clients: 1000, Answered: 990, Timeouts: 10}},
+		},
+	}
+	rep.finish()
+	met := map[string]bool{}
+	for _, tg := range rep.Targets {
+		met[tg.Goal] = tg.Met
+	}
+	want := map[string]bool{
+		"me ≥ 30% of healthz req/s":                       false, // 25 %
+		"refresh ≥ 10% of healthz req/s":                  true,  // 15 %
+		"refresh: no lost rotation":                       true,
+		"login ≥ 95% of hash-bound limit":                 true, // 96 %
+		"login p99 ≤ 1.5 × p50":                           true,
+		"users page of 50: p99 ≤ 10 ms":                   false,
+		"logins-burst: every one of 1000 logins answered": false,
+		"logins-burst: server RSS ≤ 250 MB":               false,
+		"idle RSS ≤ 30 MB":                                true,
+	}
+	for goal, w := range want {
+		if got, ok := met[goal]; !ok || got != w {
+			t.Errorf("target %q: met %v (present %v), want %v", goal, got, ok, w)
+		}
+	}
+	if len(met) != len(want) {
+		t.Errorf("targets %v, want exactly %d", rep.Targets, len(want))
+	}
+	var text, js bytes.Buffer
+	if err := rep.writeText(&text); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"25% of healthz", "96% of hash bound", "FAILED: boom", "answered 990/1000", "MISSED"} {
+		if !strings.Contains(text.String(), s) {
+			t.Errorf("text report lacks %q:\n%s", s, text.String())
+		}
+	}
+	if err := rep.writeJSON(&js); err != nil || !json.Valid(js.Bytes()) {
+		t.Errorf("writeJSON: %v", err)
+	}
+}

@@ -1,0 +1,71 @@
+package session_test
+
+import (
+	"context"
+	"log/slog"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/usergraph/usergraph/session"
+	"github.com/usergraph/usergraph/store"
+	"github.com/usergraph/usergraph/store/sqlite"
+	"github.com/usergraph/usergraph/token"
+)
+
+// The session check every authenticated request pays, against a real
+// SQLite store: from the cache, and (CacheTTL 0) with the token's
+// signature verified and the session and user read each time.
+
+func BenchmarkAuthenticateCached(b *testing.B) {
+	benchmarkAuthenticate(b, 5*time.Second)
+}
+
+func BenchmarkAuthenticateUncached(b *testing.B) {
+	benchmarkAuthenticate(b, 0)
+}
+
+func benchmarkAuthenticate(b *testing.B, cacheTTL time.Duration) {
+	ctx := context.Background()
+	m, access := openSession(b, cacheTTL)
+	if _, err := m.Authenticate(ctx, access); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := m.Authenticate(ctx, access); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// openSession builds a Manager on a temporary SQLite store and opens one
+// session of an active user, returning its access token.
+func openSession(b *testing.B, cacheTTL time.Duration) (*session.Manager, string) {
+	b.Helper()
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "bench.db"), sqlite.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	log := slog.New(slog.DiscardHandler)
+	tokens, err := token.New(ctx, db, token.Config{Issuer: "http://bench", Audience: "http://bench"}, log)
+	if err != nil {
+		b.Fatal(err)
+	}
+	m := session.New(db, tokens, session.Config{
+		IdleTimeout: time.Hour, Lifetime: 24 * time.Hour, CacheTTL: cacheTTL, FlushEvery: time.Hour,
+	}, log)
+	now := store.Now()
+	u := &store.User{ID: store.NewID(), Username: "alice", UsernameKey: "alice", Status: store.StatusActive,
+		Roles: []string{"user"}, CreatedAt: now, UpdatedAt: now}
+	if err := db.CreateUser(ctx, u); err != nil {
+		b.Fatal(err)
+	}
+	t, err := m.Open(ctx, u, store.SessionUser)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return m, t.Access
+}
