@@ -82,12 +82,8 @@ func (m *Manager) Open(ctx context.Context, u *store.User, kind store.SessionKin
 	return m.issue(ctx, u, s)
 }
 
-// issue creates a refresh token for s and signs an access token that
-// expires no later than the session.
+// issue creates the first refresh token of s and signs an access token.
 func (m *Manager) issue(ctx context.Context, u *store.User, s *store.Session) (*Tokens, error) {
-	if !m.now().Add(time.Second).Before(s.ExpiresAt) { // JWT expiry has whole seconds
-		return nil, apperr.New(apperr.Unauthenticated, "the session has expired").WithStatus(apperr.StatusExpiredToken)
-	}
 	refresh, hash := newRefreshToken()
 	rt := &store.RefreshToken{
 		Hash:      hash,
@@ -98,6 +94,15 @@ func (m *Manager) issue(ctx context.Context, u *store.User, s *store.Session) (*
 	}
 	if err := m.store.CreateRefreshToken(ctx, rt); err != nil {
 		return nil, err
+	}
+	return m.sign(u, s, refresh)
+}
+
+// sign signs an access token for s that expires no later than the session
+// and returns it with the refresh token the client gets.
+func (m *Manager) sign(u *store.User, s *store.Session, refresh string) (*Tokens, error) {
+	if !m.now().Add(time.Second).Before(s.ExpiresAt) { // JWT expiry has whole seconds
+		return nil, apperr.New(apperr.Unauthenticated, "the session has expired").WithStatus(apperr.StatusExpiredToken)
 	}
 	access, exp, err := m.tokens.Issue(token.Claims{
 		UserID:    u.ID,

@@ -11,38 +11,39 @@ import (
 var errBadRefresh = apperr.New(apperr.Unauthenticated, "the refresh token is not valid").WithStatus(apperr.StatusInvalidToken)
 
 // Refresh exchanges a refresh token for new tokens. Every refresh consumes
-// the token it was given; presenting a consumed token again means the token
-// leaked (or a client replayed it), and the whole session is revoked.
+// the token it was given and stores its successor in one step; presenting a
+// consumed token again means the token leaked (or a client replayed it), and
+// the whole session is revoked. Exactly one of two concurrent refreshes
+// with the same token wins; the loser counts as a replay.
 func (m *Manager) Refresh(ctx context.Context, refresh string) (*Tokens, error) {
 	hash := hashToken(refresh)
-	rt, err := m.store.GetRefreshToken(ctx, hash)
-	if errors.Is(err, store.ErrNotFound) {
+	nextPlain, nextHash := newRefreshToken()
+	now := m.now()
+	next, err := m.store.RotateRefreshToken(ctx, hash, nextHash, now)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
 		return nil, errBadRefresh
+	case errors.Is(err, store.ErrConflict):
+		return nil, m.reused(ctx, hash)
+	case err != nil:
+		return nil, err
 	}
+	// Checked after the rotation: a token of an ended session or a
+	// suspended user is consumed for nothing, which does no harm.
+	s, u, err := m.load(ctx, next.SessionID)
 	if err != nil {
 		return nil, err
 	}
-	if rt.Consumed() {
-		return nil, m.reused(ctx, rt)
-	}
-	s, u, err := m.load(ctx, rt.SessionID)
-	if err != nil {
-		return nil, err
-	}
-	// Exactly one of two concurrent refreshes with the same token wins this
-	// compare-and-swap; the loser is treated as a replay.
-	if err := m.store.ConsumeRefreshToken(ctx, hash, m.now()); err != nil {
-		if errors.Is(err, store.ErrConflict) {
-			return nil, m.reused(ctx, rt)
-		}
-		return nil, err
-	}
-	m.activity.record(s.ID, u.ID, m.now())
-	return m.issue(ctx, u, s)
+	m.activity.record(s.ID, u.ID, now)
+	return m.sign(u, s, nextPlain)
 }
 
 // reused revokes the session of a replayed refresh token.
-func (m *Manager) reused(ctx context.Context, rt *store.RefreshToken) error {
+func (m *Manager) reused(ctx context.Context, hash string) error {
+	rt, err := m.store.GetRefreshToken(ctx, hash)
+	if err != nil {
+		return notFoundAs(err, errBadRefresh)
+	}
 	m.log.Warn("refresh token reused; revoking session", "session", rt.SessionID, "user", rt.UserID)
 	if err := m.Revoke(ctx, rt.SessionID); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err

@@ -106,10 +106,14 @@ type SessionStore interface {
 	CreateRefreshToken(ctx context.Context, t *RefreshToken) error
 	// GetRefreshToken returns ErrNotFound if no token has the hash.
 	GetRefreshToken(ctx context.Context, hash string) (*RefreshToken, error)
-	// ConsumeRefreshToken marks the token consumed at at, if and only if it
-	// is still current: of two concurrent calls exactly one succeeds.
-	// Returns ErrNotFound, or ErrConflict if it was already consumed.
-	ConsumeRefreshToken(ctx context.Context, hash string, at time.Time) error
+	// RotateRefreshToken exchanges a session's current refresh token for the
+	// next one: it marks the token with hash consumed at at and inserts a
+	// token with nextHash for the same session and user, expiring with it,
+	// if and only if the old one is still current — of concurrent calls with
+	// one hash exactly one succeeds. It returns the new token. Returns
+	// ErrNotFound if no token has hash, ErrConflict if it was consumed
+	// already (the new one is then not created).
+	RotateRefreshToken(ctx context.Context, hash, nextHash string, at time.Time) (*RefreshToken, error)
 }
 
 // RoleStore keeps roles. Names are unique as given (callers normalize).

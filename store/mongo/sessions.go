@@ -2,9 +2,11 @@ package mongo
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/usergraph/usergraph/store"
@@ -168,21 +170,36 @@ func (db *DB) GetRefreshToken(ctx context.Context, hash string) (*store.RefreshT
 	return d.token(), nil
 }
 
-// ConsumeRefreshToken is a compare-and-swap on consumedAt: the update
-// matches only a token not consumed yet, so of concurrent calls one wins.
-func (db *DB) ConsumeRefreshToken(ctx context.Context, hash string, at time.Time) error {
-	res, err := db.tokens.UpdateOne(ctx,
+// RotateRefreshToken is a compare-and-swap on consumedAt (the update
+// matches only a token not consumed yet, so of concurrent calls one wins)
+// followed by the insert of the successor. Without a transaction, a failed
+// insert leaves the session without a current token: its next refresh
+// fails, and the user signs in again.
+func (db *DB) RotateRefreshToken(ctx context.Context, hash, nextHash string, at time.Time) (*store.RefreshToken, error) {
+	var old tokenDoc
+	err := db.tokens.FindOneAndUpdate(ctx,
 		bson.D{{Key: "_id", Value: hash}, {Key: "consumedAt", Value: never}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "consumedAt", Value: dateOf(store.Trunc(at))}}}})
+		bson.D{{Key: "$set", Value: bson.D{{Key: "consumedAt", Value: dateOf(store.Trunc(at))}}}}).Decode(&old)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return nil, db.consumedOrMissing(ctx, hash)
+	}
 	if err != nil {
-		return wrap("consume refresh token", err)
+		return nil, wrap("rotate refresh token", err)
 	}
-	if res.MatchedCount == 1 {
-		return nil
+	prev := old.token()
+	next := &store.RefreshToken{Hash: nextHash, SessionID: prev.SessionID, UserID: prev.UserID,
+		CreatedAt: store.Trunc(at), ExpiresAt: prev.ExpiresAt}
+	if err := db.CreateRefreshToken(ctx, next); err != nil {
+		return nil, err
 	}
+	return next, nil
+}
+
+// consumedOrMissing tells why a token could not be consumed.
+func (db *DB) consumedOrMissing(ctx context.Context, hash string) error {
 	n, err := db.tokens.CountDocuments(ctx, bson.D{{Key: "_id", Value: hash}})
 	if err != nil {
-		return wrap("consume refresh token", err)
+		return wrap("rotate refresh token", err)
 	}
 	if n == 0 {
 		return store.ErrNotFound

@@ -2,6 +2,8 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"time"
 
 	"github.com/usergraph/usergraph/store"
@@ -139,17 +141,36 @@ func (db *DB) GetRefreshToken(ctx context.Context, hash string) (*store.RefreshT
 	return &t, nil
 }
 
-// ConsumeRefreshToken is a compare-and-swap on consumed_at.
-func (db *DB) ConsumeRefreshToken(ctx context.Context, hash string, at time.Time) error {
-	res, err := db.w.ExecContext(ctx, `UPDATE refresh_tokens SET consumed_at = ? WHERE hash = ? AND consumed_at = 0`, ms(at), hash)
-	if err != nil {
+// RotateRefreshToken consumes the current token (a compare-and-swap on
+// consumed_at) and inserts its successor in one transaction.
+func (db *DB) RotateRefreshToken(ctx context.Context, hash, nextHash string, at time.Time) (*store.RefreshToken, error) {
+	next := &store.RefreshToken{Hash: nextHash, CreatedAt: store.Trunc(at)}
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		var expires int64
+		err := tx.QueryRowContext(ctx, `UPDATE refresh_tokens SET consumed_at = ? WHERE hash = ? AND consumed_at = 0
+			RETURNING session_id, user_id, expires_at`, ms(at), hash).Scan(&next.SessionID, &next.UserID, &expires)
+		if errors.Is(err, sql.ErrNoRows) {
+			return consumedOrMissing(ctx, tx, hash)
+		}
+		if err != nil {
+			return mapErr(err)
+		}
+		next.ExpiresAt = fromMS(expires)
+		_, err = tx.ExecContext(ctx, `INSERT INTO refresh_tokens
+			(hash, session_id, user_id, created_at, expires_at, consumed_at) VALUES (?, ?, ?, ?, ?, 0)`,
+			next.Hash, next.SessionID, next.UserID, ms(next.CreatedAt), expires)
 		return mapErr(err)
+	})
+	if err != nil {
+		return nil, err
 	}
-	if n, _ := res.RowsAffected(); n == 1 {
-		return nil
-	}
+	return next, nil
+}
+
+// consumedOrMissing tells why a token could not be consumed.
+func consumedOrMissing(ctx context.Context, tx *sql.Tx, hash string) error {
 	var exists int
-	if err := db.w.QueryRowContext(ctx, `SELECT count(*) FROM refresh_tokens WHERE hash = ?`, hash).Scan(&exists); err != nil {
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM refresh_tokens WHERE hash = ?`, hash).Scan(&exists); err != nil {
 		return mapErr(err)
 	}
 	if exists == 0 {

@@ -13,7 +13,7 @@ import (
 var concurrencyTests = []subTest{
 	{"ConcurrentCreateUserSameEmail", testConcurrentCreateUser},
 	{"ConcurrentUpdateUserNoLostUpdate", testConcurrentUpdateUser},
-	{"ConcurrentConsumeRefreshToken", testConcurrentConsume},
+	{"ConcurrentRotateRefreshToken", testConcurrentRotate},
 	{"ConcurrentCreateSetting", testConcurrentCreateSetting},
 }
 
@@ -115,16 +115,27 @@ func testConcurrentUpdateUser(t *testing.T, s store.Store) {
 	}
 }
 
-// Refresh token rotation: of concurrent consumers of one token exactly one
-// wins; the others learn it was consumed (ErrConflict).
-func testConcurrentConsume(t *testing.T, s store.Store) {
+// Refresh token rotation: of concurrent rotations of one token exactly one
+// wins and creates its successor; the others learn it was consumed
+// (ErrConflict) and create nothing.
+func testConcurrentRotate(t *testing.T, s store.Store) {
 	const n = 20
 	tok := newToken(tokenSession(t, s))
 	mustCreateToken(t, s, tok)
-	errs := race(n, func(i int) error { return s.ConsumeRefreshToken(t.Context(), tok.Hash, day(2+i)) })
-	winner := oneWinner(t, "ConsumeRefreshToken", errs, func(err error) bool { return errors.Is(err, store.ErrConflict) })
-	if winner >= 0 {
-		checkTime(t, "ConsumedAt is the winner's time", mustGetToken(t, s, tok.Hash).ConsumedAt, day(2+winner))
+	errs := race(n, func(i int) error {
+		_, err := s.RotateRefreshToken(t.Context(), tok.Hash, fmt.Sprintf("next-%02d", i), day(2+i))
+		return err
+	})
+	winner := oneWinner(t, "RotateRefreshToken", errs, func(err error) bool { return errors.Is(err, store.ErrConflict) })
+	if winner < 0 {
+		return
+	}
+	checkTime(t, "ConsumedAt is the winner's time", mustGetToken(t, s, tok.Hash).ConsumedAt, day(2+winner))
+	for i := range n {
+		_, err := s.GetRefreshToken(t.Context(), fmt.Sprintf("next-%02d", i))
+		if exists := err == nil; exists != (i == winner) {
+			t.Errorf("successor of rotation %d exists = %v, want %v (winner %d)", i, exists, i == winner, winner)
+		}
 	}
 }
 

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"errors"
 	"slices"
 	"testing"
 	"time"
@@ -22,7 +23,7 @@ var sessionTests = []subTest{
 var tokenTests = []subTest{
 	{"RefreshTokenCreateGet", testTokenCreateGet},
 	{"RefreshTokenDuplicateHash", testTokenDuplicate},
-	{"ConsumeRefreshToken", testConsumeToken},
+	{"RotateRefreshToken", testRotateToken},
 	{"RefreshTokenNotFound", testTokenNotFound},
 }
 
@@ -281,7 +282,8 @@ func testDeleteUserCascade(t *testing.T, s store.Store) {
 		_, err := s.GetRefreshToken(ctx, tok.Hash)
 		wantErrIs(t, "GetRefreshToken of a deleted user's token", err, store.ErrNotFound)
 	}
-	wantErrIs(t, "ConsumeRefreshToken of a deleted user's token", s.ConsumeRefreshToken(ctx, tu1.Hash, day(3)), store.ErrNotFound)
+	_, err := s.RotateRefreshToken(ctx, tu1.Hash, "after-delete", day(3))
+	wantErrIs(t, "RotateRefreshToken of a deleted user's token", err, store.ErrNotFound)
 	if got, err := s.ListSessions(ctx, []string{u}, day(0)); err != nil || len(got) != 0 {
 		t.Errorf("ListSessions of the deleted user: got %d sessions, %v; want none", len(got), err)
 	}
@@ -362,19 +364,29 @@ func testTokenDuplicate(t *testing.T, s store.Store) {
 	checkToken(t, "token after the duplicate", mustGetToken(t, s, first.Hash), first)
 }
 
-func testConsumeToken(t *testing.T, s store.Store) {
+func testRotateToken(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	ss := tokenSession(t, s)
-	tok, next := newToken(ss), newToken(ss)
-	mustCreateToken(t, s, tok, next)
+	tok, other := newToken(ss), newToken(ss)
+	mustCreateToken(t, s, tok, other)
 	at := time.Date(2024, 1, 5, 0, 0, 0, 555555555, time.FixedZone("UTC+4", 4*3600))
-	if err := s.ConsumeRefreshToken(ctx, tok.Hash, at); err != nil {
-		t.Fatalf("ConsumeRefreshToken: %v", err)
+	next, err := s.RotateRefreshToken(ctx, tok.Hash, "next-hash", at)
+	if err != nil {
+		t.Fatalf("RotateRefreshToken: %v", err)
 	}
 	checkTime(t, "ConsumedAt", mustGetToken(t, s, tok.Hash).ConsumedAt, at)
-	wantErrIs(t, "second ConsumeRefreshToken", s.ConsumeRefreshToken(ctx, tok.Hash, day(9)), store.ErrConflict)
-	checkTime(t, "ConsumedAt after the second consume", mustGetToken(t, s, tok.Hash).ConsumedAt, at)
-	if got := mustGetToken(t, s, next.Hash); got.Consumed() {
+	want := &store.RefreshToken{Hash: "next-hash", SessionID: tok.SessionID, UserID: tok.UserID,
+		CreatedAt: store.Trunc(at), ExpiresAt: tok.ExpiresAt}
+	checkToken(t, "returned successor", next, want)
+	checkToken(t, "stored successor", mustGetToken(t, s, "next-hash"), want)
+
+	_, err = s.RotateRefreshToken(ctx, tok.Hash, "second-next", day(9))
+	wantErrIs(t, "second RotateRefreshToken", err, store.ErrConflict)
+	checkTime(t, "ConsumedAt after the second rotation", mustGetToken(t, s, tok.Hash).ConsumedAt, at)
+	if _, err := s.GetRefreshToken(ctx, "second-next"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("a refused rotation created its successor (GetRefreshToken: %v)", err)
+	}
+	if got := mustGetToken(t, s, other.Hash); got.Consumed() {
 		t.Errorf("the session's other token: got consumed at %v, want current", got.ConsumedAt)
 	}
 }
@@ -384,5 +396,6 @@ func testTokenNotFound(t *testing.T, s store.Store) {
 	mustCreateToken(t, s, newToken(tokenSession(t, s)))
 	_, err := s.GetRefreshToken(ctx, "0000")
 	wantErrIs(t, "GetRefreshToken", err, store.ErrNotFound)
-	wantErrIs(t, "ConsumeRefreshToken", s.ConsumeRefreshToken(ctx, "0000", day(2)), store.ErrNotFound)
+	_, err = s.RotateRefreshToken(ctx, "0000", "0001", day(2))
+	wantErrIs(t, "RotateRefreshToken", err, store.ErrNotFound)
 }
