@@ -191,11 +191,15 @@ func TestRefreshConcurrentSameToken(t *testing.T) {
 		}
 	}
 	// One compare-and-swap wins; every other attempt is a replay of a
-	// consumed token, which ends the session.
-	if len(winners) != 1 {
-		t.Fatalf("%d of %d concurrent refreshes succeeded, want exactly 1", len(winners), n)
+	// consumed token, which ends the session. Whether the winner still gets
+	// its tokens depends on whether a replay's revocation lands first, but
+	// they are dead either way.
+	if len(winners) > 1 {
+		t.Fatalf("%d of %d concurrent refreshes succeeded, want at most 1", len(winners), n)
 	}
-	sessWantDead(t, ts, "the winner's tokens after the replays", winners[0])
+	for _, w := range winners {
+		sessWantDead(t, ts, "the winner's tokens after the replays", w)
+	}
 	wantCode(t, ts.gql(t, a.AccessToken, `{ me { id } }`, nil), "UNAUTHENTICATED", 607)
 }
 

@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 
 	"github.com/usergraph/usergraph/store"
 )
@@ -22,7 +21,7 @@ type table[T any] struct {
 // interleave (SQLite has one writer; no retries are needed).
 func modify[T any](ctx context.Context, db *DB, t table[T], key string, value any, change func(*T) error) (*T, error) {
 	var out *T
-	err := db.tx(ctx, func(tx *sql.Tx) error {
+	err := db.tx(ctx, func(tx txn) error {
 		rec, err := t.scan(tx.QueryRowContext(ctx, `SELECT `+t.columns+` FROM `+t.name+` WHERE `+key+` = ?`, value))
 		if err != nil {
 			return err

@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"strconv"
 
 	"github.com/usergraph/usergraph/store"
@@ -73,7 +72,7 @@ func (db *DB) PatchUsers(ctx context.Context, f *store.UserFilter, p store.UserP
 		return 0, err
 	}
 	matched := 0
-	err = db.tx(ctx, func(tx *sql.Tx) error {
+	err = db.tx(ctx, func(tx txn) error {
 		// Walk the matches in id order, a chunk at a time, so a patch over
 		// a million users never holds them all in memory.
 		last := ""
@@ -96,7 +95,7 @@ func (db *DB) PatchUsers(ctx context.Context, f *store.UserFilter, p store.UserP
 	return matched, nil
 }
 
-func patchEach(ctx context.Context, tx *sql.Tx, users []*store.User, p store.UserPatch) error {
+func patchEach(ctx context.Context, tx txn, users []*store.User, p store.UserPatch) error {
 	stmt, err := tx.PrepareContext(ctx, `UPDATE users SET status = ?, roles = ?, tags = ?,
 		app_metadata = ?, deleted_at = ?, updated_at = ?, version = version + 1 WHERE id = ?`)
 	if err != nil {
@@ -126,7 +125,7 @@ func (db *DB) DeleteUsers(ctx context.Context, f *store.UserFilter) (int, error)
 		return 0, err
 	}
 	n := 0
-	err = db.tx(ctx, func(tx *sql.Tx) error {
+	err = db.tx(ctx, func(tx txn) error {
 		sel := `SELECT id FROM users WHERE ` + cond
 		if err := deleteUserData(ctx, tx, `IN (`+sel+`)`, args...); err != nil {
 			return err

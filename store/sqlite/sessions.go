@@ -145,7 +145,7 @@ func (db *DB) GetRefreshToken(ctx context.Context, hash string) (*store.RefreshT
 // consumed_at) and inserts its successor in one transaction.
 func (db *DB) RotateRefreshToken(ctx context.Context, hash, nextHash string, at time.Time) (*store.RefreshToken, error) {
 	next := &store.RefreshToken{Hash: nextHash, CreatedAt: store.Trunc(at)}
-	err := db.tx(ctx, func(tx *sql.Tx) error {
+	err := db.tx(ctx, func(tx txn) error {
 		var expires int64
 		err := tx.QueryRowContext(ctx, `UPDATE refresh_tokens SET consumed_at = ? WHERE hash = ? AND consumed_at = 0
 			RETURNING session_id, user_id, expires_at`, ms(at), hash).Scan(&next.SessionID, &next.UserID, &expires)
@@ -168,7 +168,7 @@ func (db *DB) RotateRefreshToken(ctx context.Context, hash, nextHash string, at 
 }
 
 // consumedOrMissing tells why a token could not be consumed.
-func consumedOrMissing(ctx context.Context, tx *sql.Tx, hash string) error {
+func consumedOrMissing(ctx context.Context, tx txn, hash string) error {
 	var exists int
 	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM refresh_tokens WHERE hash = ?`, hash).Scan(&exists); err != nil {
 		return mapErr(err)

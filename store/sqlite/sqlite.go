@@ -36,8 +36,8 @@ type Options struct {
 
 // DB is a store.Store on one SQLite file.
 type DB struct {
-	w *sql.DB // exactly one connection: every write
-	r *sql.DB // read-only connections
+	w *pool // exactly one connection: every write
+	r *pool // read-only connections
 }
 
 var _ store.Store = (*DB)(nil)
@@ -51,10 +51,11 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		}
 	}
 	db := &DB{}
-	var err error
-	if db.w, err = sql.Open("sqlite", dsn(path, false)); err != nil {
+	w, err := sql.Open("sqlite", dsn(path, false))
+	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
+	db.w = newPool(w)
 	db.w.SetMaxOpenConns(1)
 	db.w.SetMaxIdleConns(1)
 	db.w.SetConnMaxLifetime(0)
@@ -66,10 +67,12 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		db.w.Close()
 		return nil, err
 	}
-	if db.r, err = sql.Open("sqlite", dsn(path, true)); err != nil {
+	r, err := sql.Open("sqlite", dsn(path, true))
+	if err != nil {
 		db.w.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
+	db.r = newPool(r)
 	readers := opts.Readers
 	if readers <= 0 {
 		readers = max(4, 2*runtime.GOMAXPROCS(0))
@@ -141,7 +144,7 @@ func (db *DB) migrate(ctx context.Context) error {
 }
 
 func (db *DB) applyMigration(ctx context.Context, name string) error {
-	return db.tx(ctx, func(tx *sql.Tx) error {
+	return db.tx(ctx, func(tx txn) error {
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE name = ?`, name).Scan(&n); err != nil || n > 0 {
 			return err
@@ -181,15 +184,23 @@ func (db *DB) createPathIndexes(ctx context.Context, paths []store.IndexedPath) 
 	return nil
 }
 
-// tx runs fn in a write transaction.
-func (db *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+// tx runs fn in a write transaction, then prepares the statements it ran
+// that were not cached yet.
+func (db *DB) tx(ctx context.Context, fn func(txn) error) error {
 	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
 		return mapErr(err)
 	}
-	if err := fn(tx); err != nil {
+	var pending []string
+	if err := fn(txn{Tx: tx, w: db.w, pending: &pending}); err != nil {
 		tx.Rollback()
 		return err
 	}
-	return mapErr(tx.Commit())
+	if err := tx.Commit(); err != nil {
+		return mapErr(err)
+	}
+	for _, q := range pending {
+		db.w.stmt(ctx, q)
+	}
+	return nil
 }

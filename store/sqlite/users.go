@@ -24,7 +24,7 @@ func (db *DB) CreateUsers(ctx context.Context, users []*store.User) error {
 	const batch = 1000
 	for start := 0; start < len(users); start += batch {
 		chunk := users[start:min(start+batch, len(users))]
-		err := db.tx(ctx, func(tx *sql.Tx) error {
+		err := db.tx(ctx, func(tx txn) error {
 			stmt, err := tx.PrepareContext(ctx, `INSERT INTO users (`+userColumns+`) VALUES (`+userPlaceholders+`)`)
 			if err != nil {
 				return mapErr(err)
@@ -86,7 +86,7 @@ func (db *DB) UpdateUser(ctx context.Context, id string, update func(*store.User
 
 // DeleteUser removes the user with its sessions and refresh tokens.
 func (db *DB) DeleteUser(ctx context.Context, id string) error {
-	return db.tx(ctx, func(tx *sql.Tx) error {
+	return db.tx(ctx, func(tx txn) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM users WHERE id = ?`, id)
 		if err != nil {
 			return mapErr(err)
@@ -100,7 +100,7 @@ func (db *DB) DeleteUser(ctx context.Context, id string) error {
 
 // deleteUserData removes sessions and refresh tokens of the users selected
 // by cond (an SQL comparison on user_id, e.g. "= ?" or "IN (...)").
-func deleteUserData(ctx context.Context, tx *sql.Tx, cond string, args ...any) error {
+func deleteUserData(ctx context.Context, tx txn, cond string, args ...any) error {
 	for _, table := range []string{"refresh_tokens", "sessions"} {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE user_id `+cond, args...); err != nil {
 			return mapErr(err)
@@ -114,7 +114,7 @@ func (db *DB) RecordActivity(ctx context.Context, batch []store.Activity) error 
 	if len(batch) == 0 {
 		return nil
 	}
-	return db.tx(ctx, func(tx *sql.Tx) error {
+	return db.tx(ctx, func(tx txn) error {
 		for _, a := range batch {
 			at := ms(a.At)
 			if a.SessionID != "" {
