@@ -30,7 +30,7 @@ func (m *Manager) Refresh(ctx context.Context, refresh string) (*Tokens, error) 
 	}
 	// Checked after the rotation: a token of an ended session or a
 	// suspended user is consumed for nothing, which does no harm.
-	s, u, err := m.load(ctx, next.SessionID)
+	s, u, err := m.load(ctx, next.SessionID, next.UserID)
 	if err != nil {
 		return nil, err
 	}
@@ -51,27 +51,32 @@ func (m *Manager) reused(ctx context.Context, hash string) error {
 	return apperr.New(apperr.Unauthenticated, "the refresh token was already used; the session has been ended").WithStatus(apperr.StatusInvalidToken)
 }
 
-// load reads a session and its user and checks both may still be used.
-func (m *Manager) load(ctx context.Context, sessionID string) (*store.Session, *store.User, error) {
+// load returns a session and its user, checking both may still be used.
+// Like Authenticate, it trusts what it read for up to CacheTTL unless this
+// process changed the session or the user since (see cache.go), so a chain
+// of refreshes reads the store once per CacheTTL, not twice per refresh.
+func (m *Manager) load(ctx context.Context, sessionID, userID string) (*store.Session, *store.User, error) {
+	now := m.now()
+	key := "session:" + sessionID // access tokens, the other keys, are JWTs
+	if p, ok := m.cache.get(key, now); ok {
+		return p.Session, p.User, m.liveErr(p.Session, now)
+	}
+	stamp := m.cache.stamp(userID, sessionID)
 	s, err := m.store.GetSession(ctx, sessionID)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, nil, errBadRefresh
-	}
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, notFoundAs(err, errBadRefresh)
 	}
-	if err := m.liveErr(s, m.now()); err != nil {
+	if err := m.liveErr(s, now); err != nil {
 		return nil, nil, err
 	}
 	u, err := m.store.GetUser(ctx, s.UserID)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, nil, errBadRefresh
-	}
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, notFoundAs(err, errBadRefresh)
 	}
 	if !u.Active() {
 		return nil, nil, apperr.New(apperr.UserNotActive, "the account is not active")
 	}
+	p := &Principal{UserID: u.ID, SessionID: s.ID, Kind: s.Kind, User: u, Session: s}
+	m.cache.put(key, p, stamp, minTime(now.Add(m.cfg.CacheTTL), s.ExpiresAt))
 	return s, u, nil
 }

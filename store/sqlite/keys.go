@@ -9,7 +9,7 @@ import (
 
 // CreateSigningKey inserts k.
 func (db *DB) CreateSigningKey(ctx context.Context, k *store.SigningKey) error {
-	_, err := db.w.ExecContext(ctx, `INSERT INTO signing_keys
+	_, err := db.exec(ctx, `INSERT INTO signing_keys
 		(id, algorithm, private_key, public_key, created_at, retired_at) VALUES (?, ?, ?, ?, ?, ?)`,
 		k.ID, k.Algorithm, k.Private, k.Public, ms(k.CreatedAt), ms(k.RetiredAt))
 	return mapErr(err)
@@ -48,7 +48,7 @@ func (db *DB) DeleteSigningKey(ctx context.Context, id string) error {
 
 // execOne runs a write that must touch one row; none is store.ErrNotFound.
 func (db *DB) execOne(ctx context.Context, q string, args ...any) error {
-	res, err := db.w.ExecContext(ctx, q, args...)
+	res, err := db.exec(ctx, q, args...)
 	if err != nil {
 		return mapErr(err)
 	}

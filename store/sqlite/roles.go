@@ -47,7 +47,7 @@ func (db *DB) CreateRole(ctx context.Context, r *store.Role) error {
 	if r.Version == 0 {
 		r.Version = 1
 	}
-	_, err := db.w.ExecContext(ctx, `INSERT INTO roles (`+roleColumns+`) VALUES (`+placeholders(8)+`)`, roleArgs(r)...)
+	_, err := db.exec(ctx, `INSERT INTO roles (`+roleColumns+`) VALUES (`+placeholders(8)+`)`, roleArgs(r)...)
 	return mapErr(err)
 }
 
@@ -81,7 +81,7 @@ func (db *DB) UpdateRole(ctx context.Context, name string, update func(*store.Ro
 
 // DeleteRole removes a role by name.
 func (db *DB) DeleteRole(ctx context.Context, name string) error {
-	res, err := db.w.ExecContext(ctx, `DELETE FROM roles WHERE name = ?`, name)
+	res, err := db.exec(ctx, `DELETE FROM roles WHERE name = ?`, name)
 	if err != nil {
 		return mapErr(err)
 	}

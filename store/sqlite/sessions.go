@@ -36,7 +36,7 @@ func (db *DB) CreateSession(ctx context.Context, s *store.Session) error {
 	if s.Version == 0 {
 		s.Version = 1
 	}
-	_, err := db.w.ExecContext(ctx, `INSERT INTO sessions (`+sessionColumns+`) VALUES (`+placeholders(11)+`)`, sessionArgs(s)...)
+	_, err := db.exec(ctx, `INSERT INTO sessions (`+sessionColumns+`) VALUES (`+placeholders(11)+`)`, sessionArgs(s)...)
 	return mapErr(err)
 }
 
@@ -80,7 +80,7 @@ func (db *DB) UpdateSession(ctx context.Context, id string, update func(*store.S
 
 // RevokeSession ends one session; an already revoked one keeps its time.
 func (db *DB) RevokeSession(ctx context.Context, id string, at time.Time) error {
-	res, err := db.w.ExecContext(ctx, `UPDATE sessions SET
+	res, err := db.exec(ctx, `UPDATE sessions SET
 		revoked_at = CASE WHEN revoked_at = 0 THEN ? ELSE revoked_at END,
 		version = version + 1 WHERE id = ?`, ms(at), id)
 	if err != nil {
@@ -102,27 +102,30 @@ func (db *DB) RevokeSessions(ctx context.Context, r store.SessionRevocation) ([]
 		args = append(args, id)
 	}
 	args = append(args, r.ExceptID)
-	rows, err := db.w.QueryContext(ctx, `UPDATE sessions SET revoked_at = ?, version = version + 1
-		WHERE user_id IN (`+placeholders(len(r.UserIDs))+`) AND revoked_at = 0 AND id <> ?
-		RETURNING id`, args...)
-	if err != nil {
-		return nil, mapErr(err)
-	}
-	defer rows.Close()
 	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, mapErr(err)
+	err := db.tx(ctx, func(tx txn) error {
+		rows, err := tx.QueryContext(ctx, `UPDATE sessions SET revoked_at = ?, version = version + 1
+			WHERE user_id IN (`+placeholders(len(r.UserIDs))+`) AND revoked_at = 0 AND id <> ?
+			RETURNING id`, args...)
+		if err != nil {
+			return mapErr(err)
 		}
-		ids = append(ids, id)
-	}
-	return ids, mapErr(rows.Err())
+		defer rows.Close()
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				return mapErr(err)
+			}
+			ids = append(ids, id)
+		}
+		return mapErr(rows.Err())
+	})
+	return ids, err
 }
 
 // CreateRefreshToken inserts t.
 func (db *DB) CreateRefreshToken(ctx context.Context, t *store.RefreshToken) error {
-	_, err := db.w.ExecContext(ctx, `INSERT INTO refresh_tokens
+	_, err := db.exec(ctx, `INSERT INTO refresh_tokens
 		(hash, session_id, user_id, created_at, expires_at, consumed_at) VALUES (?, ?, ?, ?, ?, ?)`,
 		t.Hash, t.SessionID, t.UserID, ms(t.CreatedAt), ms(t.ExpiresAt), ms(t.ConsumedAt))
 	return mapErr(err)

@@ -36,8 +36,9 @@ type Options struct {
 
 // DB is a store.Store on one SQLite file.
 type DB struct {
-	w *pool // exactly one connection: every write
-	r *pool // read-only connections
+	w      *pool   // exactly one connection: every write
+	r      *pool   // read-only connections
+	writer *writer // groups writes into shared commits
 }
 
 var _ store.Store = (*DB)(nil)
@@ -80,6 +81,7 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	db.r.SetMaxOpenConns(readers)
 	db.r.SetMaxIdleConns(readers)
 	db.r.SetConnMaxLifetime(0)
+	db.writer = startWriter(db.w)
 	return db, nil
 }
 
@@ -112,8 +114,10 @@ func (db *DB) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close closes both pools, checkpointing the WAL.
+// Close finishes the queued writes and closes both pools, checkpointing
+// the WAL.
 func (db *DB) Close() error {
+	db.writer.stop()
 	rerr := db.r.Close()
 	if _, err := db.w.Exec("PRAGMA wal_checkpoint(TRUNCATE)"); err != nil && rerr == nil {
 		rerr = err
@@ -184,9 +188,12 @@ func (db *DB) createPathIndexes(ctx context.Context, paths []store.IndexedPath) 
 	return nil
 }
 
-// tx runs fn in a write transaction, then prepares the statements it ran
-// that were not cached yet.
+// tx runs fn in a write transaction: through the group-committing writer
+// once the store is open, directly while Open migrates.
 func (db *DB) tx(ctx context.Context, fn func(txn) error) error {
+	if db.writer != nil {
+		return db.writer.do(ctx, fn)
+	}
 	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
 		return mapErr(err)
@@ -196,11 +203,16 @@ func (db *DB) tx(ctx context.Context, fn func(txn) error) error {
 		tx.Rollback()
 		return err
 	}
-	if err := tx.Commit(); err != nil {
+	return mapErr(tx.Commit())
+}
+
+// exec runs one write statement.
+func (db *DB) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	var res sql.Result
+	err := db.tx(ctx, func(tx txn) error {
+		var err error
+		res, err = tx.ExecContext(ctx, q, args...)
 		return mapErr(err)
-	}
-	for _, q := range pending {
-		db.w.stmt(ctx, q)
-	}
-	return nil
+	})
+	return res, err
 }

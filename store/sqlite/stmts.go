@@ -107,7 +107,11 @@ func (t txn) stmt(q string) *sql.Stmt {
 	return s
 }
 
+// The txn methods detach from the caller's context: interrupting one
+// statement would roll back the whole (shared) transaction.
+
 func (t txn) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	ctx = context.WithoutCancel(ctx)
 	if s := t.stmt(q); s != nil {
 		return t.Tx.StmtContext(ctx, s).QueryRowContext(ctx, args...)
 	}
@@ -115,6 +119,7 @@ func (t txn) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Ro
 }
 
 func (t txn) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	ctx = context.WithoutCancel(ctx)
 	if s := t.stmt(q); s != nil {
 		return t.Tx.StmtContext(ctx, s).QueryContext(ctx, args...)
 	}
@@ -122,6 +127,7 @@ func (t txn) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows
 }
 
 func (t txn) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	ctx = context.WithoutCancel(ctx)
 	if s := t.stmt(q); s != nil {
 		return t.Tx.StmtContext(ctx, s).ExecContext(ctx, args...)
 	}

@@ -14,7 +14,7 @@ func (db *DB) CreateUser(ctx context.Context, u *store.User) error {
 	if u.Version == 0 {
 		u.Version = 1
 	}
-	_, err := db.w.ExecContext(ctx, `INSERT INTO users (`+userColumns+`) VALUES (`+userPlaceholders+`)`, userArgs(u)...)
+	_, err := db.exec(ctx, `INSERT INTO users (`+userColumns+`) VALUES (`+userPlaceholders+`)`, userArgs(u)...)
 	return mapErr(err)
 }
 
