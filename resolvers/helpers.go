@@ -78,8 +78,9 @@ func (r *Resolver) node(ctx context.Context, id string) (model.Node, error) {
 	return nil, nil
 }
 
-// connection builds a Relay connection from a page. totalCount is left to
-// its own resolver, which runs only when a client selects it.
+// connection builds a Relay connection from a page. totalCount and the
+// edges' cursors are left to their own resolvers, which run only when a
+// client selects them.
 func connection(page *store.UserPage, q account.Query, f *store.UserFilter) *model.UserConnection {
 	c := &model.UserConnection{
 		Edges:    make([]*model.UserEdge, len(page.Users)),
@@ -89,12 +90,11 @@ func connection(page *store.UserPage, q account.Query, f *store.UserFilter) *mod
 	}
 	for i, u := range page.Users {
 		n := toUser(u)
-		cursor := store.CursorOf(u, q.Order).Encode()
-		c.Edges[i], c.Nodes[i] = &model.UserEdge{Cursor: cursor, Node: n}, n
-		if i == 0 {
-			c.PageInfo.StartCursor = &cursor
-		}
-		c.PageInfo.EndCursor = &cursor
+		c.Edges[i], c.Nodes[i] = &model.UserEdge{Node: n, Record: u, Order: q.Order}, n
+	}
+	if n := len(page.Users); n > 0 {
+		start, end := store.CursorOf(page.Users[0], q.Order).Encode(), store.CursorOf(page.Users[n-1], q.Order).Encode()
+		c.PageInfo.StartCursor, c.PageInfo.EndCursor = &start, &end
 	}
 	return c
 }

@@ -304,6 +304,11 @@ func (r *userConnectionResolver) TotalCount(ctx context.Context, obj *model.User
 	return r.Accounts.CountUsers(ctx, obj.Filter)
 }
 
+// Cursor is the resolver for the cursor field.
+func (r *userEdgeResolver) Cursor(ctx context.Context, obj *model.UserEdge) (string, error) {
+	return store.CursorOf(obj.Record, obj.Order).Encode(), nil
+}
+
 // Mutation returns graph.MutationResolver implementation.
 func (r *Resolver) Mutation() graph.MutationResolver { return &mutationResolver{r} }
 
@@ -316,9 +321,13 @@ func (r *Resolver) User() graph.UserResolver { return &userResolver{r} }
 // UserConnection returns graph.UserConnectionResolver implementation.
 func (r *Resolver) UserConnection() graph.UserConnectionResolver { return &userConnectionResolver{r} }
 
+// UserEdge returns graph.UserEdgeResolver implementation.
+func (r *Resolver) UserEdge() graph.UserEdgeResolver { return &userEdgeResolver{r} }
+
 type (
 	mutationResolver       struct{ *Resolver }
 	queryResolver          struct{ *Resolver }
 	userResolver           struct{ *Resolver }
 	userConnectionResolver struct{ *Resolver }
+	userEdgeResolver       struct{ *Resolver }
 )

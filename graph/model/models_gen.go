@@ -267,8 +267,10 @@ type UserConnection struct {
 }
 
 type UserEdge struct {
-	Cursor string `json:"cursor"`
-	Node   *User  `json:"node"`
+	Cursor string            `json:"cursor"`
+	Node   *User             `json:"node"`
+	Order  []store.UserOrder `json:"-"`
+	Record *store.User       `json:"-"`
 }
 
 // Selects users; every part given must hold. Soft-deleted accounts are left

@@ -88,7 +88,9 @@ func (w *where) parts(f *store.UserFilter) []func() error {
 		add(func() { w.add("email_verified = ?", boolInt(*f.EmailVerified)) })
 	}
 	if f.Deleted != nil {
-		add(func() { w.boolean(*f.Deleted, "deleted_at <> 0") })
+		// Written as equality for false, the admin API's default, so the
+		// path indexes (which hold deleted_at) can serve it.
+		add(func() { w.add(map[bool]string{true: "deleted_at <> 0", false: "deleted_at = 0"}[*f.Deleted]) })
 	}
 	if f.Roles != nil {
 		add(func() { w.set("roles", f.Roles) })

@@ -17,7 +17,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
-	"strings"
 
 	"github.com/usergraph/usergraph/store"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -64,7 +63,7 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		db.w.Close()
 		return nil, err
 	}
-	if err := db.createPathIndexes(ctx, opts.IndexedPaths); err != nil {
+	if err := db.syncPathIndexes(ctx, opts.IndexedPaths); err != nil {
 		db.w.Close()
 		return nil, err
 	}
@@ -89,17 +88,21 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 // synchronous=NORMAL is durable across application crashes and costs one
 // fsync per checkpoint instead of per commit; _txlock=immediate takes the
 // write lock at BEGIN so a read-modify-write transaction cannot deadlock.
+// Page caches are small (8 MiB for the writer, 4 MiB per reader): they sit
+// outside the Go heap and its memory limit, and the operating system's file
+// cache serves the rest.
 func dsn(path string, readOnly bool) string {
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Add("_pragma", "foreign_keys(ON)")
-	q.Add("_pragma", "cache_size(-16000)")
 	q.Add("_pragma", "temp_store(MEMORY)")
 	if readOnly {
+		q.Add("_pragma", "cache_size(-4096)")
 		q.Add("_pragma", "query_only(1)")
 	} else {
+		q.Add("_pragma", "cache_size(-8192)")
 		q.Set("_txlock", "immediate")
 	}
 	return "file:" + path + "?" + q.Encode()
@@ -163,29 +166,6 @@ func (db *DB) applyMigration(ctx context.Context, name string) error {
 		_, err = tx.ExecContext(ctx, `INSERT INTO schema_migrations (name) VALUES (?)`, name)
 		return err
 	})
-}
-
-// createPathIndexes creates one expression index per declared metadata
-// path, followed by the default order's columns so that a filtered first
-// page is read in order straight from the index.
-func (db *DB) createPathIndexes(ctx context.Context, paths []store.IndexedPath) error {
-	for _, p := range paths {
-		col, expr, err := pathExpr(p.AppMetadata, p.Path)
-		if err != nil {
-			return err
-		}
-		name := "users_" + col + "_" + strings.NewReplacer(".", "_", "-", "_").Replace(p.Path)
-		q := fmt.Sprintf(`CREATE INDEX IF NOT EXISTS %q ON users (json_extract(%s), created_at, id)`, name, expr)
-		if _, err := db.w.ExecContext(ctx, q); err != nil {
-			return fmt.Errorf("sqlite: index %s: %w", name, err)
-		}
-	}
-	// Let SQLite refresh its planner statistics where they are missing or
-	// stale; cheap when nothing changed, unlike a full ANALYZE.
-	if _, err := db.w.ExecContext(ctx, `PRAGMA optimize=0x10002`); err != nil {
-		return fmt.Errorf("sqlite: optimize: %w", err)
-	}
-	return nil
 }
 
 // tx runs fn in a write transaction: through the group-committing writer
