@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/netip"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -23,6 +24,7 @@ type Config struct {
 	LogLevel    string
 	LogFormat   string
 	PprofListen string
+	MemoryLimit string
 
 	BootstrapToken        string
 	SignupStatus          string
@@ -70,6 +72,7 @@ func (c *Config) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&c.LogFormat, "log-format", "text", "text or json")
 	fs.StringVar(&c.PprofListen, "pprof-listen", "", "serve net/http/pprof on this address (off when empty)")
+	fs.StringVar(&c.MemoryLimit, "memory-limit", "160MiB", "soft limit of the Go heap (e.g. 160MiB, 1GiB, or off); GOMEMLIMIT wins when set")
 
 	fs.StringVar(&c.BootstrapToken, "bootstrap-token", "", "token that initialize needs (default: generated and logged at first start)")
 	fs.StringVar(&c.SignupStatus, "signup-status", "ACTIVE", "status of new accounts: ACTIVE or PENDING")
@@ -161,6 +164,9 @@ func (c *Config) validate() error {
 			return err
 		}
 	}
+	if _, err := c.memoryLimit(); err != nil {
+		return err
+	}
 	if _, err := c.trustedProxies(); err != nil {
 		return err
 	}
@@ -209,4 +215,26 @@ func splitList(s string) []string {
 func mustRule(s string) ratelimit.Rule {
 	r, _ := ratelimit.ParseRule(s) // checked by validate
 	return r
+}
+
+// memoryLimit parses -memory-limit into bytes (0: no limit).
+func (c *Config) memoryLimit() (int64, error) {
+	s := strings.TrimSpace(c.MemoryLimit)
+	if s == "off" || s == "" {
+		return 0, nil
+	}
+	units := []struct {
+		suffix string
+		n      int64
+	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}, {"B", 1}}
+	for _, u := range units {
+		if num, ok := strings.CutSuffix(s, u.suffix); ok {
+			n, err := strconv.ParseInt(strings.TrimSpace(num), 10, 64)
+			if err != nil || n <= 0 {
+				break
+			}
+			return n * u.n, nil
+		}
+	}
+	return 0, fmt.Errorf("memory-limit %q: want a size like 160MiB or 1GiB, or off", s)
 }

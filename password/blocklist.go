@@ -1,22 +1,36 @@
 package password
 
 import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	_ "embed"
 	"strings"
 	"sync"
-
-	"github.com/trustelem/zxcvbn/frequency"
 )
 
-// commonPasswords is the blocklist: the 30,000 most common passwords of the
-// zxcvbn frequency lists (github.com/trustelem/zxcvbn frequency.FrequencyLists
-// ["passwords"], a Go port of Dropbox's zxcvbn, built from leaked password
-// corpora), lower-cased. The set is built on first use so that processes
-// that never check a password pay nothing for it.
+//go:generate go run ./internal/genblocklist common-passwords.txt.gz
+
+// commonPasswordsGz is the blocklist: the 30,000 most common passwords of
+// the zxcvbn frequency lists, lower-cased (see internal/genblocklist).
+//
+//go:embed common-passwords.txt.gz
+var commonPasswordsGz []byte
+
+// commonPasswords is the blocklist as a set, built on first use so that
+// processes that never check a password pay nothing for it.
 var commonPasswords = sync.OnceValue(func() map[string]struct{} {
-	list := frequency.FrequencyLists["passwords"]
-	set := make(map[string]struct{}, len(list))
-	for _, pw := range list {
-		set[strings.ToLower(pw)] = struct{}{}
+	set := make(map[string]struct{}, 30_000)
+	r, err := gzip.NewReader(bytes.NewReader(commonPasswordsGz))
+	if err != nil {
+		panic("password: embedded blocklist is corrupt: " + err.Error())
+	}
+	lines := bufio.NewScanner(r)
+	for lines.Scan() {
+		set[lines.Text()] = struct{}{}
+	}
+	if err := lines.Err(); err != nil {
+		panic("password: embedded blocklist is corrupt: " + err.Error())
 	}
 	return set
 })
