@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -675,4 +676,35 @@ func TestHTTPOperationalEndpoints(t *testing.T) {
 			seen[id] = true
 		}
 	})
+}
+
+// The hasher's totals reach /metrics: operators watch the sign-in queue
+// there, and the load tool reads the server's own hash cost from it.
+func TestHTTPMetricsCountPasswordHashes(t *testing.T) {
+	ts := startServer(t)
+	read := func() float64 {
+		res, err := http.Get(ts.url + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		body, _ := io.ReadAll(res.Body)
+		for _, line := range strings.Split(string(body), "\n") {
+			if v, ok := strings.CutPrefix(line, "usergraph_password_hashes_total "); ok {
+				n, err := strconv.ParseFloat(v, 64)
+				if err != nil {
+					t.Fatalf("bad value %q", line)
+				}
+				return n
+			}
+		}
+		t.Fatalf("no usergraph_password_hashes_total in /metrics")
+		return 0
+	}
+	before := read()
+	ts.signup(t, "metricsuser", "correct horse battery")
+	ts.login(t, "metricsuser", "correct horse battery")
+	if got := read() - before; got != 2 {
+		t.Errorf("hashes counted for a sign-up and a login: %v, want 2", got)
+	}
 }

@@ -138,8 +138,9 @@ func (m *Main) open(ctx context.Context) (_ http.Handler, err error) {
 	if err := roles.EnsureBuiltIns(ctx); err != nil {
 		return nil, fmt.Errorf("built-in roles: %w", err)
 	}
+	hasher := password.NewHasher(params, c.HashConcurrency)
 	m.accounts = account.New(account.Deps{
-		Store: m.store, Hasher: password.NewHasher(params, c.HashConcurrency),
+		Store: m.store, Hasher: hasher,
 		Policy: password.Policy{MinLength: c.PasswordMinLength}, Sessions: m.sessions, Access: roles, Log: m.Log,
 		Limits: account.Limits{
 			LoginPerIP:      ratelimit.New(mustRule(c.LoginLimitIP)),
@@ -151,7 +152,7 @@ func (m *Main) open(ctx context.Context) (_ http.Handler, err error) {
 	proxies, _ := c.trustedProxies()
 	return httpapi.New(httpapi.Deps{
 		Resolver: &resolvers.Resolver{Accounts: m.accounts, Sessions: m.sessions, Access: roles, Tokens: tokens, Log: m.Log},
-		Store:    m.store, Log: m.Log,
+		Store:    m.store, Hasher: hasher, Log: m.Log,
 	}, httpapi.Config{
 		CookieName: c.CookieName, CookieSecure: c.cookieSecure(), TrustedProxies: proxies,
 		MaxBodyBytes: c.MaxBodyBytes, Introspection: c.Introspection, GraphiQL: c.GraphiQL,

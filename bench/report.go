@@ -74,8 +74,10 @@ type result struct {
 	Profile           string       `json:"profile,omitempty"`
 	Burst             *burstResult `json:"burst,omitempty"`
 	// Hash is the hash cost measured right before login and signup.
-	Hash   *hashCost `json:"hashCost,omitempty"`
-	Failed string    `json:"failed,omitempty"`
+	Hash *hashCost `json:"hashCost,omitempty"`
+	// ServerHash is the server's own hash cost during the window.
+	ServerHash *serverHash `json:"serverHashCost,omitempty"`
+	Failed     string      `json:"failed,omitempty"`
 }
 
 // fill sets the counts and percentiles from ok requests with sorted
@@ -167,11 +169,21 @@ func (rep *report) finish() {
 			if r.P50Ms > 0 {
 				ratio = r.P99Ms / r.P50Ms
 			}
+			// The bound that counts is the server's own hash cost in the
+			// window; the tool's measurement beforehand is shown beside it.
+			if sh := r.ServerHash; sh != nil {
+				pct := 100 * r.RPS / sh.Limit
+				r.Extra = fmt.Sprintf("%.0f%% of hash bound %.1f/s (server: %.1f ms/hash)", pct, sh.Limit, sh.PerHashMs)
+				add(r.Scenario+" ≥ 95% of hash-bound limit", fmt.Sprintf("%.1f%% (%.1f of %.1f/s)", pct, r.RPS, sh.Limit), pct >= 95)
+			}
 			if h := cmp.Or(r.Hash, rep.Hash); h != nil {
 				pct := 100 * r.RPS / h.Limit
-				r.Extra = fmt.Sprintf("%.0f%% of hash bound %.1f/s (2 at once: %.1f/s), p99/p50 %.2f", pct, h.Limit, h.Parallel, ratio)
-				add(r.Scenario+" ≥ 95% of hash-bound limit", fmt.Sprintf("%.1f%% (%.1f of %.1f/s)", pct, r.RPS, h.Limit), pct >= 95)
+				r.Extra = strings.TrimPrefix(r.Extra+fmt.Sprintf("; %.0f%% of the tool's bound %.1f/s (2 at once: %.1f/s)", pct, h.Limit, h.Parallel), "; ")
+				if r.ServerHash == nil {
+					add(r.Scenario+" ≥ 95% of hash-bound limit", fmt.Sprintf("%.1f%% (%.1f of %.1f/s)", pct, r.RPS, h.Limit), pct >= 95)
+				}
 			}
+			r.Extra += fmt.Sprintf(", p99/p50 %.2f", ratio)
 			add(r.Scenario+" p99 ≤ 1.5 × p50", fmt.Sprintf("p99/p50 = %.3f", ratio), r.P50Ms > 0 && ratio <= 1.5)
 		case "users":
 			add("users page of 50: p99 ≤ 10 ms", fmtMs(r.P99Ms)+" ms", r.Requests > 0 && r.P99Ms <= 10)

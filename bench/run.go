@@ -133,10 +133,13 @@ func runScenario(ctx context.Context, e *env, name string, p proc, progress io.W
 	var m measured
 	var clock cpuClock
 	var prof <-chan error
+	var hashStart hashTotals
+	var hashErr error
 	lr := closedLoop(ctx, c.Clients, c.Warmup, c.Duration, sc.client, window{
 		atStart: func() {
 			clock.start()
 			w = p.watch()
+			hashStart, hashErr = readHashTotals(ctx, c.URL)
 			if c.ProfileDir != "" && c.PprofURL != "" {
 				r.Profile = filepath.Join(c.ProfileDir, name+".pprof")
 				prof = captureProfile(c.PprofURL, c.Duration, r.Profile)
@@ -145,6 +148,9 @@ func runScenario(ctx context.Context, e *env, name string, p proc, progress io.W
 		atEnd: func() {
 			m = w.end()
 			r.ToolCPUSeconds, r.MachineCPUSeconds = clock.end()
+			if end, err := readHashTotals(ctx, c.URL); hashErr == nil && err == nil && (name == "login" || name == "signup") {
+				r.ServerHash = end.since(hashStart)
+			}
 		},
 	})
 	if prof != nil {

@@ -11,6 +11,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/usergraph/usergraph/password"
 	"github.com/usergraph/usergraph/resolvers"
 	"github.com/usergraph/usergraph/store"
 )
@@ -31,7 +32,8 @@ type Config struct {
 // Deps are what the handlers call.
 type Deps struct {
 	Resolver *resolvers.Resolver
-	Store    store.Store // for readiness
+	Store    store.Store      // for readiness
+	Hasher   *password.Hasher // for its metrics
 	Log      *slog.Logger
 }
 
@@ -42,6 +44,7 @@ func New(d Deps, cfg Config) (http.Handler, error) {
 		return nil, err
 	}
 	m := newMetrics()
+	m.watchHasher(d.Hasher)
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", m.route("graphql", requireJSON(withCookies(cfg, gql))))
 	if cfg.GraphiQL {

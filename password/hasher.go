@@ -25,6 +25,10 @@ type Hasher struct {
 	params   Params
 	sem      *semaphore.Weighted // FIFO: waiters acquire in arrival order
 	inFlight atomic.Int64
+	waiting  atomic.Int64
+	hashes   atomic.Uint64
+	workNS   atomic.Int64 // time spent hashing
+	waitNS   atomic.Int64 // time spent queued for a slot
 	// dummy is a hash at params with random salt and key, verified by
 	// VerifyDummy. Verification costs the same whatever the key bytes are,
 	// so it needs no real password behind it.
@@ -119,7 +123,11 @@ func (h *Hasher) bounded(ctx context.Context, work func()) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := h.sem.Acquire(ctx, 1); err != nil {
+	queued := time.Now()
+	h.waiting.Add(1)
+	err := h.sem.Acquire(ctx, 1)
+	h.waiting.Add(-1)
+	if err != nil {
 		return err
 	}
 	defer h.sem.Release(1)
@@ -128,8 +136,34 @@ func (h *Hasher) bounded(ctx context.Context, work func()) error {
 	}
 	h.inFlight.Add(1)
 	defer h.inFlight.Add(-1)
+	start := time.Now()
 	work()
+	h.waitNS.Add(int64(start.Sub(queued)))
+	h.workNS.Add(int64(time.Since(start)))
+	h.hashes.Add(1)
 	return nil
+}
+
+// Stats are the hasher's running totals, for metrics: how many hashes and
+// verifications ran, the time they took and the time they waited for a
+// slot, and how many run or wait now.
+type Stats struct {
+	Hashes   uint64
+	Work     time.Duration
+	Wait     time.Duration
+	InFlight int
+	Waiting  int
+}
+
+// Stats returns the running totals.
+func (h *Hasher) Stats() Stats {
+	return Stats{
+		Hashes:   h.hashes.Load(),
+		Work:     time.Duration(h.workNS.Load()),
+		Wait:     time.Duration(h.waitNS.Load()),
+		InFlight: int(h.inFlight.Load()),
+		Waiting:  int(h.waiting.Load()),
+	}
 }
 
 // Benchmark returns the average time of one Hash at the hasher's params

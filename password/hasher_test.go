@@ -241,3 +241,27 @@ func BenchmarkVerify(b *testing.B) {
 		}
 	}
 }
+
+func TestStatsCountWorkAndWaiting(t *testing.T) {
+	h := password.NewHasher(cheap, 1)
+	before := h.Stats()
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			h.Hash(context.Background(), "correct horse battery")
+		}()
+	}
+	wg.Wait()
+	s := h.Stats()
+	if got := s.Hashes - before.Hashes; got != 4 {
+		t.Errorf("Hashes grew by %d, want 4", got)
+	}
+	if s.Work <= before.Work {
+		t.Errorf("Work did not grow: %v → %v", before.Work, s.Work)
+	}
+	if s.InFlight != 0 || s.Waiting != 0 {
+		t.Errorf("after the hashes: %d in flight, %d waiting; want 0 and 0", s.InFlight, s.Waiting)
+	}
+}
