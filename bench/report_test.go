@@ -15,7 +15,7 @@ func TestReportTargets(t *testing.T) {
 		Server: serverInfo{URL: "http://x", PID: 1, IdleRSSMB: 25},
 		// The tool's own bound differs from the server's: the server's decides.
 		Hash: &hashCost{PerHash: 20 * time.Millisecond, Cores: 2, Limit: 100},
-		Load:   loadInfo{Clients: 32, DurationS: 10},
+		Load: loadInfo{Clients: 32, DurationS: 10},
 		Results: []*result{
 			{Scenario: "healthz", Clients: 32, RPS: 10000},
 			{Scenario: "me", Clients: 32, RPS: 2500},
