@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"strings"
 
 	"github.com/usergraph/usergraph/store"
 )
@@ -18,7 +19,9 @@ type table[T any] struct {
 // modify is the read-modify-write of every Update* method: it reads the row
 // whose column key equals value, lets change edit the record and writes it
 // back, all in one write transaction, so updates of a record never
-// interleave (SQLite has one writer; no retries are needed).
+// interleave (SQLite has one writer; no retries are needed). Only columns
+// whose value changed are written, so SQLite leaves the indexes of the
+// others alone (a login's last-login stamp touches one index, not eight).
 func modify[T any](ctx context.Context, db *DB, t table[T], key string, value any, change func(*T) error) (*T, error) {
 	var out *T
 	err := db.tx(ctx, func(tx txn) error {
@@ -26,19 +29,35 @@ func modify[T any](ctx context.Context, db *DB, t table[T], key string, value an
 		if err != nil {
 			return err
 		}
-		id := t.args(rec)[0].(string)
+		before := t.args(rec)
+		id := before[0].(string)
 		if err := change(rec); err != nil {
 			return err
 		}
 		t.restamp(rec, id)
-		args := append(t.args(rec)[1:], id)
-		if _, err := tx.ExecContext(ctx, `UPDATE `+t.name+` SET `+setList(t.columns)+` WHERE id = ?`, args...); err != nil {
+		set, args := changedColumns(t.columns, before, t.args(rec))
+		if _, err := tx.ExecContext(ctx, `UPDATE `+t.name+` SET `+set+` WHERE id = ?`, append(args, id)...); err != nil {
 			return mapErr(err)
 		}
 		out = rec
 		return nil
 	})
 	return out, err
+}
+
+// changedColumns returns "a = ?, b = ?" for the columns (after the id)
+// whose values differ, with the new values. Version always differs.
+func changedColumns(columns string, before, after []any) (string, []any) {
+	cols := strings.Split(columns, ",")
+	var set []string
+	var args []any
+	for i := 1; i < len(cols); i++ {
+		if before[i] != after[i] {
+			set = append(set, strings.TrimSpace(cols[i])+" = ?")
+			args = append(args, after[i])
+		}
+	}
+	return strings.Join(set, ", "), args
 }
 
 var (
