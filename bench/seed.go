@@ -17,6 +17,7 @@ import (
 	"github.com/usergraph/usergraph/apperr"
 	"github.com/usergraph/usergraph/password"
 	"github.com/usergraph/usergraph/store"
+	"github.com/usergraph/usergraph/store/mongo"
 	"github.com/usergraph/usergraph/store/sqlite"
 )
 
@@ -50,7 +51,7 @@ func runSeed(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	var c seedConfig
 	fs := flag.NewFlagSet("bench seed", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&c.DatabaseURL, "database-url", os.Getenv("USERGRAPH_DATABASE_URL"), "the server's store: sqlite:PATH (default $USERGRAPH_DATABASE_URL)")
+	fs.StringVar(&c.DatabaseURL, "database-url", os.Getenv("USERGRAPH_DATABASE_URL"), "the server's store: sqlite:PATH or mongodb://… (default $USERGRAPH_DATABASE_URL)")
 	fs.IntVar(&c.Users, "users", 10000, "users to insert")
 	fs.IntVar(&c.First, "first", 0, "index of the first user (to add to an earlier seed)")
 	fs.IntVar(&c.Batch, "batch", 10000, "users per CreateUsers call")
@@ -71,10 +72,6 @@ func runSeed(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if c.Users < 0 || c.First < 0 || c.Batch < 1 || c.Orgs < 1 {
 		return errors.New("-users and -first must not be negative, -batch and -orgs must be positive")
 	}
-	path, err := sqlitePath(c.DatabaseURL)
-	if err != nil {
-		return err
-	}
 	paths, err := parseIndexedPaths(c.IndexedPaths)
 	if err != nil {
 		return err
@@ -85,7 +82,7 @@ func runSeed(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 
-	db, err := sqlite.Open(ctx, path, sqlite.Options{})
+	db, err := openSeedStore(ctx, c.DatabaseURL, paths, log)
 	if err != nil {
 		return err
 	}
@@ -118,7 +115,7 @@ func runSeed(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	if len(paths) > 0 {
+	if path, ok := strings.CutPrefix(c.DatabaseURL, "sqlite:"); ok && len(paths) > 0 {
 		fmt.Fprintf(stdout, "building the indexes of %s…\n", c.IndexedPaths)
 		t0 := time.Now()
 		db2, err := sqlite.Open(ctx, path, sqlite.Options{IndexedPaths: paths})
@@ -131,6 +128,21 @@ func runSeed(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		fmt.Fprintf(stdout, "indexes built in %s\n", time.Since(t0).Round(time.Millisecond))
 	}
 	return nil
+}
+
+// openSeedStore opens the store a database URL names, as the server does.
+// SQLite opens without the path indexes, which are built once after the
+// inserts (cheaper than keeping them up to date row by row); MongoDB
+// creates its indexes at open.
+func openSeedStore(ctx context.Context, url string, paths []store.IndexedPath, log *slog.Logger) (store.Store, error) {
+	if strings.HasPrefix(url, "mongodb://") || strings.HasPrefix(url, "mongodb+srv://") {
+		return mongo.Open(ctx, url, mongo.Options{IndexedPaths: paths, Timeout: 10 * time.Second, Log: log})
+	}
+	path, err := sqlitePath(url)
+	if err != nil {
+		return nil, err
+	}
+	return sqlite.Open(ctx, path, sqlite.Options{})
 }
 
 // seedUsers inserts the users in batches; a goroutine builds the next
@@ -259,7 +271,7 @@ func sqlitePath(url string) (string, error) {
 	case strings.HasPrefix(url, "sqlite:"):
 		return strings.TrimPrefix(url, "sqlite:"), nil
 	case strings.HasPrefix(url, "mongodb://"), strings.HasPrefix(url, "mongodb+srv://"):
-		return "", errors.New("seed writes to sqlite: stores only for now (MongoDB seeding is not implemented yet)")
+		return "", errors.New("not an sqlite: URL")
 	}
 	scheme, _, _ := strings.Cut(url, ":")
 	return "", fmt.Errorf("database-url must start with sqlite: or mongodb:// (got %s:…)", scheme)
