@@ -27,6 +27,15 @@ import (
 // USERGRAPH_TEST_MONGODB_URI set they run on that MongoDB server instead,
 // each test server on a database of its own.
 
+// TestMain removes the binary some tests build (usergraphBinary).
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binaryPath != "" {
+		os.RemoveAll(filepath.Dir(binaryPath))
+	}
+	os.Exit(code)
+}
+
 // testServer is one running usergraph.
 type testServer struct {
 	t    *testing.T

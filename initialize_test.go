@@ -245,16 +245,8 @@ func initRun(t *testing.T, bin string, env []string, args ...string) (stdout, st
 }
 
 func TestInitCommandLine(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the binary")
-	}
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "usergraph")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	db := filepath.Join(dir, "cli.db")
+	bin := usergraphBinary(t)
+	db := filepath.Join(t.TempDir(), "cli.db")
 	args := []string{"init", "-database-url", "sqlite:" + db, "-argon2-memory-kib", "64", "-argon2-iterations", "1",
 		"-username", "boss", "-email", "boss@example.com"}
 
