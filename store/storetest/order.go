@@ -131,6 +131,10 @@ func expectOrder(users []*store.User, order []store.UserOrder) []*store.User {
 	return out
 }
 
+// compareSortValue is the suite's own reading of docs/FILTERS.md's order.
+// It repeats what a backend may implement (store/mongo merges pages with
+// one) on purpose: an oracle that shared the backends' code would agree
+// with their mistakes.
 func compareSortValue(f store.OrderField, x, y store.SortValue) int {
 	switch f {
 	case store.OrderUsername, store.OrderEmail:
