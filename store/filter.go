@@ -42,18 +42,6 @@ type UserFilter struct {
 	Not *UserFilter
 }
 
-// IsZero reports whether the filter sets nothing and so matches every user.
-func (f *UserFilter) IsZero() bool {
-	if f == nil {
-		return true
-	}
-	return f.IDs == nil && f.Usernames == nil && f.Emails == nil && f.Search == "" &&
-		f.Status == nil && f.Active == nil && f.IsGuest == nil && f.EmailVerified == nil &&
-		f.Deleted == nil && f.Roles == nil && f.Tags == nil && f.CreatedAt == nil &&
-		f.LastLoginAt == nil && f.LastRequestAt == nil && f.Metadata == nil &&
-		f.AppMetadata == nil && f.And == nil && f.Or == nil && f.Not == nil
-}
-
 // SetMatch tests a string-set field (roles, tags). Any: holds one of them
 // (empty non-nil: nobody). All: holds every one (empty: everybody).
 type SetMatch struct {
@@ -126,10 +114,39 @@ type UserQuery struct {
 	Limit  int         // page size, > 0
 }
 
+// Check validates a query as every backend must before running it: a
+// positive limit, a valid order, and a cursor made for that order. It
+// returns the order to run (DefaultOrder when the query names none).
+func (q UserQuery) Check() ([]UserOrder, error) {
+	if q.Limit <= 0 {
+		return nil, Invalidf("limit must be positive")
+	}
+	if err := ValidateOrder(q.Order); err != nil {
+		return nil, err
+	}
+	order := q.Order
+	if len(order) == 0 {
+		order = DefaultOrder
+	}
+	if q.After != nil && len(q.After.Values) != len(order) {
+		return nil, Invalidf("cursor does not belong to this order")
+	}
+	return order, nil
+}
+
 // UserPage is one page of a listing.
 type UserPage struct {
 	Users   []*User
 	HasNext bool // more users follow the last one
+}
+
+// PageOf makes the page of a query from the users a backend read for it:
+// up to limit+1 in order, the one past the page telling that more follow.
+func PageOf(users []*User, limit int) *UserPage {
+	if len(users) > limit {
+		return &UserPage{Users: users[:limit], HasNext: true}
+	}
+	return &UserPage{Users: users}
 }
 
 // UserPatch is a change applied to many users at once, as store.ApplyPatch

@@ -42,17 +42,6 @@ var orderFields = map[store.OrderField]string{
 	store.OrderEmail:         "emailKey",
 }
 
-// orderOf validates order and returns it, or the default order.
-func orderOf(order []store.UserOrder) ([]store.UserOrder, error) {
-	if err := store.ValidateOrder(order); err != nil {
-		return nil, err
-	}
-	if len(order) == 0 {
-		return store.DefaultOrder, nil
-	}
-	return order, nil
-}
-
 // sortKeys maps a validated order to server keys.
 func sortKeys(order []store.UserOrder) ([]sortKey, error) {
 	keys := make([]sortKey, len(order))

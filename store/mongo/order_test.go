@@ -12,7 +12,7 @@ import (
 
 func mustKeys(t *testing.T, order []store.UserOrder) []sortKey {
 	t.Helper()
-	order, err := orderOf(order)
+	order, err := store.UserQuery{Order: order, Limit: 1}.Check()
 	if err != nil {
 		t.Fatal(err)
 	}

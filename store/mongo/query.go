@@ -14,10 +14,7 @@ import (
 // ListUsers returns one page of matching users in order, fetching one
 // user more than asked to learn whether another page follows.
 func (db *DB) ListUsers(ctx context.Context, q store.UserQuery) (*store.UserPage, error) {
-	if q.Limit <= 0 {
-		return nil, store.Invalidf("limit must be positive")
-	}
-	order, err := orderOf(q.Order)
+	order, err := q.Check()
 	if err != nil {
 		return nil, err
 	}
@@ -29,9 +26,6 @@ func (db *DB) ListUsers(ctx context.Context, q store.UserQuery) (*store.UserPage
 	if err != nil {
 		return nil, err
 	}
-	if q.After != nil && len(q.After.Values) != len(order) {
-		return nil, store.Invalidf("cursor does not belong to this order")
-	}
 	offset := max(q.Offset, 0)
 	var users []*store.User
 	if hasJSONKey(keys) {
@@ -42,11 +36,7 @@ func (db *DB) ListUsers(ctx context.Context, q store.UserQuery) (*store.UserPage
 	if err != nil {
 		return nil, err
 	}
-	page := &store.UserPage{Users: users}
-	if len(users) > q.Limit {
-		page.Users, page.HasNext = users[:q.Limit], true
-	}
-	return page, nil
+	return store.PageOf(users, q.Limit), nil
 }
 
 // sortedPage reads a page in the server's order: every key sorts natively.

@@ -10,10 +10,11 @@ import (
 // ListUsers returns one page of matching users in order, fetching one row
 // more than asked to learn whether another page follows.
 func (db *DB) ListUsers(ctx context.Context, q store.UserQuery) (*store.UserPage, error) {
-	if q.Limit <= 0 {
-		return nil, store.Invalidf("limit must be positive")
+	order, err := q.Check()
+	if err != nil {
+		return nil, err
 	}
-	keys, err := sortKeys(q.Order)
+	keys, err := sortKeys(order)
 	if err != nil {
 		return nil, err
 	}
@@ -22,9 +23,6 @@ func (db *DB) ListUsers(ctx context.Context, q store.UserQuery) (*store.UserPage
 		return nil, err
 	}
 	if q.After != nil {
-		if len(q.After.Values) != countFields(q.Order) {
-			return nil, store.Invalidf("cursor does not belong to this order")
-		}
 		var w where
 		w.after(keys, q.After)
 		cond += " AND " + w.sql.String()
@@ -39,18 +37,7 @@ func (db *DB) ListUsers(ctx context.Context, q store.UserQuery) (*store.UserPage
 	if err != nil {
 		return nil, err
 	}
-	page := &store.UserPage{Users: users}
-	if len(users) > q.Limit {
-		page.Users, page.HasNext = users[:q.Limit], true
-	}
-	return page, nil
-}
-
-func countFields(order []store.UserOrder) int {
-	if len(order) == 0 {
-		return len(store.DefaultOrder)
-	}
-	return len(order)
+	return store.PageOf(users, q.Limit), nil
 }
 
 // CountUsers counts the users matching f.

@@ -156,12 +156,3 @@ func (db *DB) queryUsers(ctx context.Context, q querier, query string, args ...a
 func placeholders(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
 }
-
-// setList turns "a, b, c" (the first being the id) into "b = ?, c = ?".
-func setList(columns string) string {
-	cols := strings.Split(columns, ",")[1:]
-	for i, c := range cols {
-		cols[i] = strings.TrimSpace(c) + " = ?"
-	}
-	return strings.Join(cols, ", ")
-}
