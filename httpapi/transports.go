@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"mime"
 	"net/http"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -45,8 +44,7 @@ func isMutation(query, name string) bool {
 // would answer "transport not supported" in plain text.
 func requireJSON(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-		if r.Method == http.MethodPost && mt != "application/json" {
+		if r.Method == http.MethodPost && !isJSON(r) {
 			writeError(w, http.StatusUnsupportedMediaType, apperr.New(apperr.BadUserInput, "send GraphQL requests as JSON (Content-Type: application/json)"))
 			return
 		}

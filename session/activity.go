@@ -1,6 +1,7 @@
 package session
 
 import (
+	"context"
 	"sync"
 	"time"
 
@@ -56,4 +57,37 @@ func (a *activity) written(batch []store.Activity) {
 			delete(a.pending, act.SessionID)
 		}
 	}
+}
+
+// Run writes observed activity to the store every FlushEvery until ctx ends,
+// then writes what is left.
+func (m *Manager) Run(ctx context.Context) {
+	every := m.cfg.FlushEvery
+	if every <= 0 {
+		every = 5 * time.Second
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+			m.Flush(context.WithoutCancel(ctx))
+		case <-ctx.Done():
+			m.Flush(context.WithoutCancel(ctx))
+			return
+		}
+	}
+}
+
+// Flush writes pending activity now.
+func (m *Manager) Flush(ctx context.Context) {
+	batch := m.activity.snapshot()
+	if len(batch) == 0 {
+		return
+	}
+	if err := m.store.RecordActivity(ctx, batch); err != nil {
+		m.log.Error("recording session activity", "err", err, "sessions", len(batch))
+		return
+	}
+	m.activity.written(batch)
 }

@@ -9,6 +9,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"log/slog"
 	"time"
 
@@ -166,4 +167,12 @@ func truncate(s string, n int) string {
 		return s[:n]
 	}
 	return s
+}
+
+// notFoundAs maps store.ErrNotFound to replacement, keeping other errors.
+func notFoundAs(err, replacement error) error {
+	if err == nil || errors.Is(err, store.ErrNotFound) {
+		return replacement
+	}
+	return err
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"slices"
-	"time"
 
 	"github.com/usergraph/usergraph/store"
 )
@@ -23,9 +22,7 @@ func (m *Manager) Revoke(ctx context.Context, sessionID string) error {
 // counted: User.sessions no longer listed them.
 func (m *Manager) RevokeUser(ctx context.Context, userID, exceptSessionID string) (int, error) {
 	live, listErr := m.List(ctx, []string{userID}) // only for the count: a failure must not stop the revocation
-	m.ForgetUsers(userID)
-	ids, err := m.store.RevokeSessions(ctx, store.SessionRevocation{UserIDs: []string{userID}, ExceptID: exceptSessionID, At: m.now()})
-	m.ForgetUsers(userID)
+	ids, err := m.revoke(ctx, []string{userID}, exceptSessionID)
 	n := 0
 	for _, s := range live {
 		if slices.Contains(ids, s.ID) {
@@ -37,10 +34,18 @@ func (m *Manager) RevokeUser(ctx context.Context, userID, exceptSessionID string
 
 // RevokeUsers ends every session of the users except exceptSessionID.
 func (m *Manager) RevokeUsers(ctx context.Context, userIDs []string, exceptSessionID string) (int, error) {
+	ids, err := m.revoke(ctx, userIDs, exceptSessionID)
+	return len(ids), err
+}
+
+// revoke ends the users' sessions and returns the ids it ended. The cache
+// forgets the users before and after: a check running meanwhile may have
+// read the sessions still live.
+func (m *Manager) revoke(ctx context.Context, userIDs []string, exceptSessionID string) ([]string, error) {
 	m.ForgetUsers(userIDs...)
 	ids, err := m.store.RevokeSessions(ctx, store.SessionRevocation{UserIDs: userIDs, ExceptID: exceptSessionID, At: m.now()})
 	m.ForgetUsers(userIDs...)
-	return len(ids), err
+	return ids, err
 }
 
 // ForgetUsers drops what the cache knows about the users' sessions, so the
@@ -79,45 +84,4 @@ func (m *Manager) Get(ctx context.Context, userID, sessionID string) (*store.Ses
 		return nil, store.ErrNotFound
 	}
 	return s, nil
-}
-
-// notFoundAs maps store.ErrNotFound to replacement, keeping other errors.
-func notFoundAs(err, replacement error) error {
-	if err == nil || errors.Is(err, store.ErrNotFound) {
-		return replacement
-	}
-	return err
-}
-
-// Run writes observed activity to the store every FlushEvery until ctx ends,
-// then writes what is left.
-func (m *Manager) Run(ctx context.Context) {
-	every := m.cfg.FlushEvery
-	if every <= 0 {
-		every = 5 * time.Second
-	}
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-t.C:
-			m.Flush(context.WithoutCancel(ctx))
-		case <-ctx.Done():
-			m.Flush(context.WithoutCancel(ctx))
-			return
-		}
-	}
-}
-
-// Flush writes pending activity now.
-func (m *Manager) Flush(ctx context.Context) {
-	batch := m.activity.snapshot()
-	if len(batch) == 0 {
-		return
-	}
-	if err := m.store.RecordActivity(ctx, batch); err != nil {
-		m.log.Error("recording session activity", "err", err, "sessions", len(batch))
-		return
-	}
-	m.activity.written(batch)
 }
