@@ -1,6 +1,8 @@
 package main_test
 
 import (
+	"encoding/json"
+	"slices"
 	"testing"
 )
 
@@ -76,4 +78,55 @@ func (ts *testServer) admin(t *testing.T) auth {
 	}
 	r.decode(t, &out)
 	return out.Initialize.Auth
+}
+
+// apiUser decodes a User as the tests select it (any subset of fields).
+type apiUser struct {
+	ID             string          `json:"id"`
+	Username       *string         `json:"username"`
+	Email          *string         `json:"email"`
+	EmailVerified  bool            `json:"emailVerified"`
+	Phone          *string         `json:"phone"`
+	FirstName      *string         `json:"firstName"`
+	LastName       *string         `json:"lastName"`
+	FullName       *string         `json:"fullName"`
+	Website        *string         `json:"website"`
+	AvatarURL      *string         `json:"avatarUrl"`
+	Address        *string         `json:"address"`
+	AdditionalInfo *string         `json:"additionalInfo"`
+	Tags           []string        `json:"tags"`
+	Metadata       json.RawMessage `json:"metadata"`
+	AppMetadata    json.RawMessage `json:"appMetadata"`
+	Status         string          `json:"status"`
+	Active         bool            `json:"active"`
+	Roles          []struct {
+		Name string `json:"name"`
+	} `json:"roles"`
+	Sessions []struct {
+		ID string `json:"id"`
+	} `json:"sessions"`
+	CreatedAt     string  `json:"createdAt"`
+	UpdatedAt     string  `json:"updatedAt"`
+	LastLoginAt   *string `json:"lastLoginAt"`
+	LastRequestAt *string `json:"lastRequestAt"`
+	DeletedAt     *string `json:"deletedAt"`
+	Typename      string  `json:"__typename"`
+}
+
+// roleNames returns the user's role names, sorted.
+func (u apiUser) roleNames() []string {
+	var out []string
+	for _, r := range u.Roles {
+		out = append(out, r.Name)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// userStr shows a nullable string.
+func userStr(s *string) string {
+	if s == nil {
+		return "<null>"
+	}
+	return *s
 }

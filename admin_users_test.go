@@ -10,58 +10,23 @@ import (
 
 // End-to-end tests of the administrators' user operations.
 
-// adminUser is a User as an administrator reads it.
-type adminUser struct {
-	ID             string          `json:"id"`
-	Username       *string         `json:"username"`
-	Email          *string         `json:"email"`
-	EmailVerified  bool            `json:"emailVerified"`
-	Phone          *string         `json:"phone"`
-	FirstName      *string         `json:"firstName"`
-	LastName       *string         `json:"lastName"`
-	FullName       *string         `json:"fullName"`
-	Tags           []string        `json:"tags"`
-	Metadata       json.RawMessage `json:"metadata"`
-	AppMetadata    json.RawMessage `json:"appMetadata"`
-	Status         string          `json:"status"`
-	Active         bool            `json:"active"`
-	Roles          []struct{ Name string }
-	DeletedAt      *string `json:"deletedAt"`
-	TypenameForAll string  `json:"__typename"`
-}
-
 const adminUserFields = `__typename id username email emailVerified phone firstName lastName fullName tags metadata appMetadata status active roles { name } deletedAt`
 
 // roleNames returns the sorted role names.
-func (u adminUser) roleNames() []string {
-	var out []string
-	for _, r := range u.Roles {
-		out = append(out, r.Name)
-	}
-	slices.Sort(out)
-	return out
-}
-
-func adminStr(p *string) string {
-	if p == nil {
-		return "<null>"
-	}
-	return *p
-}
 
 // adminGet reads a user by id (nil if null).
-func adminGet(t *testing.T, ts *testServer, token, id string) *adminUser {
+func adminGet(t *testing.T, ts *testServer, token, id string) *apiUser {
 	t.Helper()
 	r := ts.mustGQL(t, token, `query($id: ID!) { user(id: $id) { `+adminUserFields+` } }`, vars{"id": id})
-	return rolesData[*adminUser](t, r, "user")
+	return rolesData[*apiUser](t, r, "user")
 }
 
 const adminCreateUser = `mutation($in: CreateUserInput!) { createUser(input: $in) { ` + adminUserFields + ` } }`
 
 // adminCreate creates a user and fails on errors.
-func adminCreate(t *testing.T, ts *testServer, token string, in vars) adminUser {
+func adminCreate(t *testing.T, ts *testServer, token string, in vars) apiUser {
 	t.Helper()
-	return rolesData[adminUser](t, ts.mustGQL(t, token, adminCreateUser, vars{"in": in}), "createUser")
+	return rolesData[apiUser](t, ts.mustGQL(t, token, adminCreateUser, vars{"in": in}), "createUser")
 }
 
 // adminLoginCode tries to sign in and returns the error code ("" on success).
@@ -124,7 +89,7 @@ func TestAdminCreateUser(t *testing.T) {
 		wantCode(t, r, "FORBIDDEN", 609)
 		r = ts.gql(t, manager.AccessToken, adminCreateUser, vars{"in": vars{"username": "escalated", "password": rolesPassword, "roles": []string{"admin"}}})
 		wantCode(t, r, "FORBIDDEN", 609)
-		if rolesData[*adminUser](t, ts.mustGQL(t, root, `{ userByUsername(username: "escalated") { id } }`, nil), "userByUsername") != nil {
+		if rolesData[*apiUser](t, ts.mustGQL(t, root, `{ userByUsername(username: "escalated") { id } }`, nil), "userByUsername") != nil {
 			t.Fatal("a refused createUser created the account")
 		}
 	})
@@ -172,10 +137,10 @@ func TestAdminUpdateUser(t *testing.T) {
 		"appMetadata":   vars{"plan": "pro", "limits": vars{"storage": 10, "seats": nil}, "since": 2024},
 		"emailVerified": true,
 	}})
-	u := rolesData[adminUser](t, r, "updateUser")
+	u := rolesData[apiUser](t, r, "updateUser")
 	checks := map[string][2]string{
-		"username": {adminStr(u.Username), "Gina2"}, "email": {adminStr(u.Email), "gina2@example.com"},
-		"phone": {adminStr(u.Phone), "+14155550123"}, "fullName": {adminStr(u.FullName), "Gina Jones"},
+		"username": {userStr(u.Username), "Gina2"}, "email": {userStr(u.Email), "gina2@example.com"},
+		"phone": {userStr(u.Phone), "+14155550123"}, "fullName": {userStr(u.FullName), "Gina Jones"},
 		"tags": {strings.Join(u.Tags, ","), "vip"}, "emailVerified": {fmt.Sprint(u.EmailVerified), "true"},
 		"roles": {strings.Join(u.roleNames(), ","), "user"}, "status": {u.Status, "ACTIVE"},
 	}
@@ -196,15 +161,15 @@ func TestAdminUpdateUser(t *testing.T) {
 
 	t.Run("clearing fields", func(t *testing.T) {
 		r := ts.mustGQL(t, root, update, vars{"id": id, "in": vars{"lastName": nil, "phone": nil, "tags": nil, "appMetadata": nil}})
-		u := rolesData[adminUser](t, r, "updateUser")
-		if u.LastName != nil || u.Phone != nil || len(u.Tags) != 0 || adminStr(u.FirstName) != "Gina" {
+		u := rolesData[apiUser](t, r, "updateUser")
+		if u.LastName != nil || u.Phone != nil || len(u.Tags) != 0 || userStr(u.FirstName) != "Gina" {
 			t.Errorf("after clearing: %+v", u)
 		}
 		assertJSONEqual(t, "appMetadata", u.AppMetadata, `{}`)
 	})
 	t.Run("a new email is unverified unless said otherwise", func(t *testing.T) {
 		r := ts.mustGQL(t, root, update, vars{"id": id, "in": vars{"email": "gina3@example.com"}})
-		if u := rolesData[adminUser](t, r, "updateUser"); u.EmailVerified {
+		if u := rolesData[apiUser](t, r, "updateUser"); u.EmailVerified {
 			t.Error("emailVerified stayed true for a new email")
 		}
 	})
@@ -257,7 +222,7 @@ func TestAdminSetUserStatus(t *testing.T) {
 		id, hal := rolesNewUser(t, ts, root, "hal")
 		ts.meID(t, hal.AccessToken)
 		r := ts.mustGQL(t, root, setStatus, vars{"id": id, "s": "SUSPENDED"})
-		if u := rolesData[adminUser](t, r, "setUserStatus"); u.Status != "SUSPENDED" || u.Active {
+		if u := rolesData[apiUser](t, r, "setUserStatus"); u.Status != "SUSPENDED" || u.Active {
 			t.Fatalf("status = %+v", u)
 		}
 		wantCode(t, ts.gql(t, hal.AccessToken, `{ me { id } }`, nil), "UNAUTHENTICATED", 0)
@@ -276,7 +241,7 @@ func TestAdminSetUserStatus(t *testing.T) {
 			t.Fatalf("login while PENDING = %s %d", code, st)
 		}
 		r := ts.mustGQL(t, root, setStatus, vars{"id": u.ID, "s": "ACTIVE"})
-		if got := rolesData[adminUser](t, r, "setUserStatus"); got.Status != "ACTIVE" || !got.Active {
+		if got := rolesData[apiUser](t, r, "setUserStatus"); got.Status != "ACTIVE" || !got.Active {
 			t.Fatalf("status = %+v", got)
 		}
 		ts.meID(t, ts.login(t, "ivy", rolesPassword).AccessToken)
@@ -536,25 +501,25 @@ func TestAdminLookups(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			got := rolesData[*adminUser](t, ts.mustGQL(t, c.token, c.query, c.v), c.field)
+			got := rolesData[*apiUser](t, ts.mustGQL(t, c.token, c.query, c.v), c.field)
 			if c.wantID == "" {
 				if got != nil {
 					t.Fatalf("%s = %+v, want null", c.field, got)
 				}
 				return
 			}
-			if got == nil || got.ID != c.wantID || got.TypenameForAll != c.wantType {
+			if got == nil || got.ID != c.wantID || got.Typename != c.wantType {
 				t.Fatalf("%s = %+v, want %s %s", c.field, got, c.wantType, c.wantID)
 			}
 			if c.wantType != "User" {
 				return
 			}
-			if adminStr(got.Username) != "nia" || adminStr(got.FirstName) != "Nia" {
+			if userStr(got.Username) != "nia" || userStr(got.FirstName) != "Nia" {
 				t.Errorf("public fields missing: %+v", got)
 			}
 			if c.private {
-				if adminStr(got.Email) != "nia@example.com" {
-					t.Errorf("email = %s", adminStr(got.Email))
+				if userStr(got.Email) != "nia@example.com" {
+					t.Errorf("email = %s", userStr(got.Email))
 				}
 				assertJSONEqual(t, "appMetadata", got.AppMetadata, `{"plan":"pro"}`)
 			} else if got.Email != nil || len(got.Roles) != 0 {
@@ -646,8 +611,8 @@ func TestAdminSelfServiceCannotEscalate(t *testing.T) {
 	u := adminGet(t, ts, root, id)
 	assertJSONEqual(t, "appMetadata", u.AppMetadata, `{"plan":"free"}`)
 	assertJSONEqual(t, "metadata", u.Metadata, `{"appMetadata":{"plan":"pro"},"roles":["admin"],"status":"ACTIVE"}`)
-	if got := u.roleNames(); !slices.Equal(got, []string{"user"}) || u.Status != "ACTIVE" || adminStr(u.FirstName) != "Mal" {
-		t.Fatalf("after the attempts: roles %v, status %s, firstName %s", got, u.Status, adminStr(u.FirstName))
+	if got := u.roleNames(); !slices.Equal(got, []string{"user"}) || u.Status != "ACTIVE" || userStr(u.FirstName) != "Mal" {
+		t.Fatalf("after the attempts: roles %v, status %s, firstName %s", got, u.Status, userStr(u.FirstName))
 	}
 	if r := rolesGetRole(t, ts, root, "user"); len(r.Permissions) != 0 {
 		t.Fatalf("the user role gained permissions: %+v", r.Permissions)

@@ -17,58 +17,11 @@ const profUserFields = `id username email emailVerified phone firstName lastName
 	address additionalInfo tags metadata appMetadata status active roles { name } sessions { id }
 	createdAt updatedAt lastLoginAt lastRequestAt`
 
-// profUser is a User as profUserFields selects it.
-type profUser struct {
-	ID             string          `json:"id"`
-	Username       *string         `json:"username"`
-	Email          *string         `json:"email"`
-	EmailVerified  bool            `json:"emailVerified"`
-	Phone          *string         `json:"phone"`
-	FirstName      *string         `json:"firstName"`
-	LastName       *string         `json:"lastName"`
-	FullName       *string         `json:"fullName"`
-	Website        *string         `json:"website"`
-	AvatarURL      *string         `json:"avatarUrl"`
-	Address        *string         `json:"address"`
-	AdditionalInfo *string         `json:"additionalInfo"`
-	Tags           []string        `json:"tags"`
-	Metadata       json.RawMessage `json:"metadata"`
-	AppMetadata    json.RawMessage `json:"appMetadata"`
-	Status         string          `json:"status"`
-	Active         bool            `json:"active"`
-	Roles          []struct {
-		Name string `json:"name"`
-	} `json:"roles"`
-	Sessions []struct {
-		ID string `json:"id"`
-	} `json:"sessions"`
-	CreatedAt     string  `json:"createdAt"`
-	UpdatedAt     string  `json:"updatedAt"`
-	LastLoginAt   *string `json:"lastLoginAt"`
-	LastRequestAt *string `json:"lastRequestAt"`
-}
-
-func (u profUser) roleNames() []string {
-	var out []string
-	for _, r := range u.Roles {
-		out = append(out, r.Name)
-	}
-	return out
-}
-
-// profStr shows a nullable string.
-func profStr(s *string) string {
-	if s == nil {
-		return "<null>"
-	}
-	return *s
-}
-
 // profWantStr fails unless the nullable string got is want ("<null>" for null).
 func profWantStr(t *testing.T, field string, got *string, want string) {
 	t.Helper()
-	if profStr(got) != want {
-		t.Errorf("%s = %q, want %q", field, profStr(got), want)
+	if userStr(got) != want {
+		t.Errorf("%s = %q, want %q", field, userStr(got), want)
 	}
 }
 
@@ -90,9 +43,9 @@ func profSignup(t *testing.T, ts *testServer, in vars) (token, id string) {
 }
 
 // profMe returns the caller's whole record.
-func profMe(t *testing.T, ts *testServer, token string) profUser {
+func profMe(t *testing.T, ts *testServer, token string) apiUser {
 	t.Helper()
-	var out struct{ Me *profUser }
+	var out struct{ Me *apiUser }
 	ts.mustGQL(t, token, `{ me { `+profUserFields+` } }`, nil).decode(t, &out)
 	if out.Me == nil {
 		t.Fatal("me = null")
@@ -107,13 +60,13 @@ func profUpdate(t *testing.T, ts *testServer, token string, in vars) *gqlRespons
 }
 
 // profMustUpdate is profUpdate failing on errors; it returns the user.
-func profMustUpdate(t *testing.T, ts *testServer, token string, in vars) profUser {
+func profMustUpdate(t *testing.T, ts *testServer, token string, in vars) apiUser {
 	t.Helper()
 	r := profUpdate(t, ts, token, in)
 	if len(r.Errors) > 0 {
 		t.Fatalf("updateProfile(%v): %+v", in, r.Errors)
 	}
-	var out struct{ UpdateProfile profUser }
+	var out struct{ UpdateProfile apiUser }
 	r.decode(t, &out)
 	return out.UpdateProfile
 }
@@ -159,7 +112,7 @@ func TestProfileUpdateLeavesOmittedAndClearsNull(t *testing.T) {
 	t.Run("empty input changes nothing", func(t *testing.T) {
 		before := profMe(t, ts, tok)
 		u := profMustUpdate(t, ts, tok, vars{})
-		if profStr(u.LastName) != profStr(before.LastName) || profStr(u.Website) != profStr(before.Website) || string(u.Metadata) != string(before.Metadata) {
+		if userStr(u.LastName) != userStr(before.LastName) || userStr(u.Website) != userStr(before.Website) || string(u.Metadata) != string(before.Metadata) {
 			t.Errorf("an empty update changed the profile: %+v → %+v", before, u)
 		}
 	})
@@ -576,19 +529,19 @@ func TestProfileVisibility(t *testing.T) {
 	ts.login(t, "mia", "correct horse battery")
 	nedTok, _ := profSignup(t, ts, vars{"username": "ned"})
 
-	byID := func(t *testing.T, tok, id string) *profUser {
+	byID := func(t *testing.T, tok, id string) *apiUser {
 		t.Helper()
-		var out struct{ User *profUser }
+		var out struct{ User *apiUser }
 		ts.mustGQL(t, tok, `query($id: ID!) { user(id: $id) { `+profUserFields+` } }`, vars{"id": id}).decode(t, &out)
 		return out.User
 	}
-	byName := func(t *testing.T, tok, name string) *profUser {
+	byName := func(t *testing.T, tok, name string) *apiUser {
 		t.Helper()
-		var out struct{ UserByUsername *profUser }
+		var out struct{ UserByUsername *apiUser }
 		ts.mustGQL(t, tok, `query($u: String!) { userByUsername(username: $u) { `+profUserFields+` } }`, vars{"u": name}).decode(t, &out)
 		return out.UserByUsername
 	}
-	wantPublic := func(t *testing.T, u *profUser) {
+	wantPublic := func(t *testing.T, u *apiUser) {
 		t.Helper()
 		if u == nil {
 			t.Fatal("user = null, want the public view")
@@ -617,7 +570,7 @@ func TestProfileVisibility(t *testing.T) {
 			t.Error("emailVerified shown")
 		}
 	}
-	wantFull := func(t *testing.T, u *profUser) {
+	wantFull := func(t *testing.T, u *apiUser) {
 		t.Helper()
 		if u == nil {
 			t.Fatal("user = null, want the full view")
@@ -630,7 +583,7 @@ func TestProfileVisibility(t *testing.T) {
 		assertJSONEqual(t, "metadata", u.Metadata, `{"secret":"s"}`)
 		assertJSONEqual(t, "appMetadata", u.AppMetadata, `{"plan":"gold"}`)
 		if !slices.Equal(u.roleNames(), []string{"user"}) || len(u.Sessions) < 2 || u.LastLoginAt == nil {
-			t.Errorf("roles %v, %d sessions, lastLoginAt %v", u.roleNames(), len(u.Sessions), profStr(u.LastLoginAt))
+			t.Errorf("roles %v, %d sessions, lastLoginAt %v", u.roleNames(), len(u.Sessions), userStr(u.LastLoginAt))
 		}
 	}
 
@@ -725,7 +678,7 @@ func TestProfileTimestamps(t *testing.T) {
 		prev := profMe(t, ts, tok).UpdatedAt
 		// Stamps have millisecond precision: update until one lands in a later
 		// millisecond (the first almost always does).
-		var got profUser
+		var got apiUser
 		for i := 0; i < 200; i++ {
 			got = profMustUpdate(t, ts, tok, vars{"firstName": "Olga" + strings.Repeat("!", i%2)})
 			if got.UpdatedAt != prev {
