@@ -44,21 +44,30 @@ func (m *Manager) Authenticate(ctx context.Context, accessToken string) (*Princi
 	return p, nil
 }
 
-// check reads the session and user a token names: one read each by primary key.
+// check reads the session and user of an access token and checks both may
+// still be used; a user no longer active makes the token invalid.
 func (m *Manager) check(ctx context.Context, c *token.Claims, now time.Time) (*Principal, error) {
-	s, err := m.store.GetSession(ctx, c.SessionID)
-	if err != nil || s.UserID != c.UserID {
-		return nil, notFoundAs(err, errInvalidToken)
+	return m.read(ctx, c.SessionID, c.UserID, now, errInvalidToken, errInvalidToken)
+}
+
+// read reads a session and its user, one read each by primary key, and
+// checks the session is live and the user active. A session or user that
+// is missing (or not each other's) is answered with missing, a user no
+// longer active with inactive: callers differ in what those mean.
+func (m *Manager) read(ctx context.Context, sessionID, userID string, now time.Time, missing, inactive error) (*Principal, error) {
+	s, err := m.store.GetSession(ctx, sessionID)
+	if err != nil || s.UserID != userID {
+		return nil, notFoundAs(err, missing)
 	}
 	if err := m.liveErr(s, now); err != nil {
 		return nil, err
 	}
 	u, err := m.store.GetUser(ctx, s.UserID)
 	if err != nil {
-		return nil, notFoundAs(err, errInvalidToken)
+		return nil, notFoundAs(err, missing)
 	}
 	if !u.Active() {
-		return nil, errInvalidToken
+		return nil, inactive
 	}
 	return &Principal{UserID: u.ID, SessionID: s.ID, Kind: s.Kind, User: u, Session: s}, nil
 }

@@ -62,21 +62,10 @@ func (m *Manager) load(ctx context.Context, sessionID, userID string) (*store.Se
 		return p.Session, p.User, m.liveErr(p.Session, now)
 	}
 	stamp := m.cache.stamp(userID, sessionID)
-	s, err := m.store.GetSession(ctx, sessionID)
+	p, err := m.read(ctx, sessionID, userID, now, errBadRefresh, apperr.New(apperr.UserNotActive, "the account is not active"))
 	if err != nil {
-		return nil, nil, notFoundAs(err, errBadRefresh)
-	}
-	if err := m.liveErr(s, now); err != nil {
 		return nil, nil, err
 	}
-	u, err := m.store.GetUser(ctx, s.UserID)
-	if err != nil {
-		return nil, nil, notFoundAs(err, errBadRefresh)
-	}
-	if !u.Active() {
-		return nil, nil, apperr.New(apperr.UserNotActive, "the account is not active")
-	}
-	p := &Principal{UserID: u.ID, SessionID: s.ID, Kind: s.Kind, User: u, Session: s}
-	m.cache.put(key, p, stamp, minTime(now.Add(m.cfg.CacheTTL), s.ExpiresAt))
-	return s, u, nil
+	m.cache.put(key, p, stamp, minTime(now.Add(m.cfg.CacheTTL), p.Session.ExpiresAt))
+	return p.Session, p.User, nil
 }
