@@ -102,8 +102,9 @@ func (s *Service) changeIdentifiers(u *store.User, email, phone *string) error {
 	return nil
 }
 
-// mergeObject applies a merge patch to a JSON object field and checks the
-// result.
+// mergeObject applies a merge patch to a JSON object field. The patch is
+// checked here; store.MergeObject checks the result's keys, so only its
+// size is left to check.
 func (s *Service) mergeObject(field string, doc, patch json.RawMessage) (json.RawMessage, error) {
 	if string(patch) == "null" {
 		return json.RawMessage(`{}`), nil
@@ -115,7 +116,10 @@ func (s *Service) mergeObject(field string, doc, patch json.RawMessage) (json.Ra
 	if err != nil {
 		return nil, apperr.Input(field, "%s: the merge patch does not apply", field)
 	}
-	return checkObject(field, merged, s.cfg.MetadataMaxBytes)
+	if len(merged) > s.cfg.MetadataMaxBytes {
+		return nil, apperr.Input(field, "%s is larger than %d bytes", field, s.cfg.MetadataMaxBytes)
+	}
+	return merged, nil
 }
 
 // ChangeUsername gives the caller a new username.
