@@ -14,6 +14,9 @@ func TestSignupLoginMeRefreshLogout(t *testing.T) {
 	if a.AccessToken == "" || !strings.HasPrefix(a.RefreshToken, "ugr_") || !a.Session.Current {
 		t.Fatalf("signup tokens look wrong: %+v", a)
 	}
+	if want := int(ts.cfg.AccessTokenTTL.Seconds()); a.ExpiresIn != want {
+		t.Errorf("expiresIn = %d, want the access-token lifetime %d", a.ExpiresIn, want)
+	}
 	if got := ts.meID(t, a.AccessToken); got != a.User.ID {
 		t.Fatalf("me = %s, want %s", got, a.User.ID)
 	}

@@ -1,6 +1,7 @@
 package resolvers
 
 import (
+	"math"
 	"strings"
 	"time"
 
@@ -87,7 +88,7 @@ func toAuth(t *session.Tokens) *model.AuthPayload {
 		AccessToken:  t.Access,
 		RefreshToken: t.Refresh,
 		TokenType:    "Bearer",
-		ExpiresIn:    int(time.Until(t.AccessExpiresAt).Round(time.Second).Seconds()),
+		ExpiresIn:    int(math.Ceil(time.Until(t.AccessExpiresAt).Seconds())), // JWT expiry is a whole second at or after now+TTL's
 		ExpiresAt:    t.AccessExpiresAt,
 		Session:      toSession(t.Session, t.Session.ID),
 		User:         toUser(t.User),
