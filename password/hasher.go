@@ -16,7 +16,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"golang.org/x/crypto/argon2"
 	"golang.org/x/sync/semaphore"
 )
 
@@ -29,6 +28,7 @@ type Hasher struct {
 	hashes   atomic.Uint64
 	workNS   atomic.Int64 // time spent hashing
 	waitNS   atomic.Int64 // time spent queued for a slot
+	memory   *memories
 	// dummy is a hash at params with random salt and key, verified by
 	// VerifyDummy. Verification costs the same whatever the key bytes are,
 	// so it needs no real password behind it.
@@ -50,6 +50,7 @@ func NewHasher(p Params, maxConcurrent int) *Hasher {
 	return &Hasher{
 		params: p,
 		sem:    semaphore.NewWeighted(int64(maxConcurrent)),
+		memory: newMemories(p.Memory, maxConcurrent),
 		dummy:  encodePHC(p, random(p.SaltLength), random(p.KeyLength)),
 	}
 }
@@ -68,7 +69,7 @@ func (h *Hasher) Hash(ctx context.Context, plain string) (string, error) {
 	salt := random(p.SaltLength)
 	var key []byte
 	err := h.bounded(ctx, func() {
-		key = argon2.IDKey([]byte(plain), salt, p.Iterations, p.Memory, p.Parallelism, p.KeyLength)
+		key = h.memory.idKey(plain, salt, p)
 	})
 	if err != nil {
 		return "", err
@@ -107,7 +108,7 @@ func (h *Hasher) verifyArgon2id(ctx context.Context, plain, encoded string) (ok,
 	}
 	var got []byte
 	err = h.bounded(ctx, func() {
-		got = argon2.IDKey([]byte(plain), salt, p.Iterations, p.Memory, p.Parallelism, p.KeyLength)
+		got = h.memory.idKey(plain, salt, p)
 	})
 	if err != nil {
 		return false, false, err

@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"golang.org/x/crypto/argon2"
+	"github.com/usergraph/usergraph/password/internal/argon2"
 )
 
 // ErrInvalidHash is returned (wrapped, with detail) for a stored hash that

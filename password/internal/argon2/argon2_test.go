@@ -1,0 +1,103 @@
+package argon2_test
+
+import (
+	"bytes"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	upstream "golang.org/x/crypto/argon2"
+
+	"github.com/usergraph/usergraph/password/internal/argon2"
+)
+
+// One Memory serves every case in turn, so each runs in memory that an
+// earlier, different computation left dirty (and sometimes larger than it
+// needs), which is what reuse means.
+func TestIDKeyMatchesUpstream(t *testing.T) {
+	var m argon2.Memory
+	rng := rand.New(rand.NewPCG(1, 2))
+	cases := []struct {
+		time, memory uint32
+		threads      uint8
+		keyLen       uint32
+	}{
+		{2, 19456, 1, 32}, // OWASP, the server's default
+		{2, 19456, 1, 32}, // the same again in its own leftovers
+		{1, 64, 1, 16},    // much smaller than the memory holds
+		{3, 1000, 4, 64},  // lanes, and memory not a multiple of 4 × lanes
+		{1, 8, 1, 32},     // below the minimum: upstream rounds it up
+		{2, 4099, 3, 33},
+		{2, 19456, 1, 32},
+	}
+	for i, c := range cases {
+		password, salt := random(rng, 1+i*7), random(rng, 16)
+		want := upstream.IDKey(password, salt, c.time, c.memory, c.threads, c.keyLen)
+		got := m.IDKey(password, salt, c.time, c.memory, c.threads, c.keyLen)
+		if !bytes.Equal(got, want) {
+			t.Errorf("case %d %+v: key %x, upstream %x", i, c, got, want)
+		}
+	}
+}
+
+// Memory full of ones gives the same key as upstream's zeroed memory: the
+// first pass must overwrite every block, not XOR into it.
+func TestIDKeyIgnoresLeftoverMemory(t *testing.T) {
+	var m argon2.Memory
+	password, salt := []byte("correct horse battery staple"), []byte("0123456789abcdef")
+	want := upstream.IDKey(password, salt, 2, 1024, 1, 32)
+	m.IDKey(password, salt, 2, 1024, 1, 32) // sizes the memory
+	argon2.Fill(&m, ^uint64(0))
+	if got := m.IDKey(password, salt, 2, 1024, 1, 32); !bytes.Equal(got, want) {
+		t.Fatalf("key %x after the memory was filled with ones, want %x", got, want)
+	}
+}
+
+// The files other than argon2.go are upstream's; when go.mod moves to a new
+// x/crypto whose versions differ, this says which to copy again (and
+// argon2.go's changes to re-apply by hand, the other tests guarding them).
+func TestUpstreamFiles(t *testing.T) {
+	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "golang.org/x/crypto").Output()
+	if err != nil {
+		t.Fatalf("go list golang.org/x/crypto: %v", err)
+	}
+	dir := filepath.Join(strings.TrimSpace(string(out)), "argon2")
+	ours, err := filepath.Glob("blam*")
+	if err != nil || len(ours) < 5 {
+		t.Fatalf("copied files: %v %v", ours, err)
+	}
+	for _, name := range append(ours, "blake2b.go") {
+		want, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if got, _ := os.ReadFile(name); !bytes.Equal(got, want) {
+			t.Errorf("%s differs from %s: copy it again", name, filepath.Join(dir, name))
+		}
+	}
+}
+
+func BenchmarkIDKeyReused(b *testing.B) {
+	var m argon2.Memory
+	for b.Loop() {
+		m.IDKey([]byte("password"), []byte("0123456789abcdef"), 2, 19456, 1, 32)
+	}
+}
+
+func BenchmarkIDKeyUpstream(b *testing.B) {
+	for b.Loop() {
+		upstream.IDKey([]byte("password"), []byte("0123456789abcdef"), 2, 19456, 1, 32)
+	}
+}
+
+func random(rng *rand.Rand, n int) []byte {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(rng.Uint32())
+	}
+	return b
+}
