@@ -6,24 +6,28 @@ import (
 	"github.com/usergraph/usergraph/password/internal/argon2"
 )
 
-// memoryIdle is how long kept argon2 memory outlives the last hash.
-const memoryIdle = time.Minute
+// memoryIdle is how long kept argon2 memory outlives the last hash: while
+// sign-ins keep coming it is reused; when they pause, the memory (kept
+// memory also raises the heap size the collector lets other garbage reach)
+// goes back to the collector, and sparse sign-ins allocate as upstream does.
+const memoryIdle = 10 * time.Second
 
 // memories keeps the argon2 working memory of finished hashes for the next
 // ones. Allocating and zeroing it anew for every hash (19 MiB at OWASP's
 // parameters) cost about a tenth of a login's CPU in allocation, zeroing and
 // garbage collection. At most one memory per concurrency slot is kept, so
-// the hasher's bound on memory stays what it was, and after a quiet minute
-// they are let go, so an idle server does not hold them.
+// the hasher's bound on memory stays what it was, and after a quiet spell
+// they are let go.
 type memories struct {
 	kib  uint32 // the size kept; larger computations get memory of their own
 	free chan *argon2.Memory
+	keep time.Duration // memoryIdle; shorter in tests
 	idle *time.Timer
 }
 
 func newMemories(kib uint32, slots int) *memories {
-	m := &memories{kib: kib, free: make(chan *argon2.Memory, slots)}
-	m.idle = time.AfterFunc(memoryIdle, m.drain)
+	m := &memories{kib: kib, free: make(chan *argon2.Memory, slots), keep: memoryIdle}
+	m.idle = time.AfterFunc(m.keep, m.drain)
 	return m
 }
 
@@ -51,7 +55,7 @@ func (m *memories) put(mem *argon2.Memory) {
 	case m.free <- mem:
 	default: // every slot already has one
 	}
-	m.idle.Reset(memoryIdle)
+	m.idle.Reset(m.keep)
 }
 
 // drain lets go of the kept memories; the collector frees them.
