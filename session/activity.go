@@ -59,24 +59,33 @@ func (a *activity) written(batch []store.Activity) {
 	}
 }
 
-// Run writes observed activity to the store every FlushEvery until ctx ends,
-// then writes what is left.
+// Run writes observed activity to the store every FlushEvery and purges
+// long-expired sessions at once and every PurgeEvery, until ctx ends; then
+// it writes what is left.
 func (m *Manager) Run(ctx context.Context) {
-	every := m.cfg.FlushEvery
-	if every <= 0 {
-		every = 5 * time.Second
-	}
-	t := time.NewTicker(every)
-	defer t.Stop()
+	flush := time.NewTicker(orDefault(m.cfg.FlushEvery, 5*time.Second))
+	defer flush.Stop()
+	purge := time.NewTicker(orDefault(m.cfg.PurgeEvery, time.Hour))
+	defer purge.Stop()
+	m.Purge(ctx)
 	for {
 		select {
-		case <-t.C:
+		case <-flush.C:
 			m.Flush(context.WithoutCancel(ctx))
+		case <-purge.C:
+			m.Purge(ctx)
 		case <-ctx.Done():
 			m.Flush(context.WithoutCancel(ctx))
 			return
 		}
 	}
+}
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d <= 0 {
+		return def
+	}
+	return d
 }
 
 // Flush writes pending activity now.

@@ -28,6 +28,9 @@ type Config struct {
 	CacheTTL time.Duration
 	// FlushEvery is how often observed activity is written to the store.
 	FlushEvery time.Duration
+	// PurgeEvery is how often sessions expired for longer than
+	// store.ExpiredRetention are deleted with their refresh tokens.
+	PurgeEvery time.Duration
 }
 
 // Manager is the session service.

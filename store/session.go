@@ -11,6 +11,12 @@ const (
 	SessionApp   SessionKind = "APP"
 )
 
+// ExpiredRetention is how long an expired session and its refresh tokens
+// are kept before they are purged: long enough that a late replay of a
+// rotated token is still recognized as such, short enough that the store
+// does not grow with every sign-in and refresh forever.
+const ExpiredRetention = 7 * 24 * time.Hour
+
 // Session is one sign-in of a user. It lives until RevokedAt is set, until
 // ExpiresAt (the absolute lifetime), or until it is idle for longer than the
 // configured idle timeout after LastSeenAt; the session service decides.

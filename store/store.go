@@ -101,6 +101,10 @@ type SessionStore interface {
 	// RevokeSessions ends every unrevoked session of r.UserIDs except
 	// r.ExceptID, and returns the ids it revoked.
 	RevokeSessions(ctx context.Context, r SessionRevocation) ([]string, error)
+	// PurgeSessions deletes the sessions whose ExpiresAt is before t, with
+	// their refresh tokens, and returns how many sessions it deleted. The
+	// session manager calls it with now - ExpiredRetention.
+	PurgeSessions(ctx context.Context, t time.Time) (int, error)
 
 	// CreateRefreshToken inserts t. Returns ErrAlreadyExists on a hash collision.
 	CreateRefreshToken(ctx context.Context, t *RefreshToken) error

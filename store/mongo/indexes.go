@@ -3,6 +3,7 @@ package mongo
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -21,9 +22,10 @@ import (
 // because queries check expiry themselves.
 
 // expiredGrace is how long TTL cleanup keeps sessions and refresh tokens
-// after they expire: long enough that a late replay of a rotated token is
-// still recognized, and the index never decides whether a session is live.
-const expiredGrace = 7 * 24 * 3600 // seconds
+// after they expire (store.ExpiredRetention, in seconds): the index never
+// decides whether a session is live. PurgeSessions does the same work where
+// the server has no TTL indexes.
+const expiredGrace = int32(store.ExpiredRetention / time.Second)
 
 // indexSpec is one index of one collection.
 type indexSpec struct {

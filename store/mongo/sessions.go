@@ -206,3 +206,18 @@ func (db *DB) consumedOrMissing(ctx context.Context, hash string) error {
 	}
 	return store.ErrConflict
 }
+
+// PurgeSessions deletes what the TTL indexes delete on a server that has
+// them; on one without (FerretDB 1.x) it is the only cleanup. Tokens go
+// first, so an interrupted purge leaves no token without its session.
+func (db *DB) PurgeSessions(ctx context.Context, t time.Time) (int, error) {
+	f := bson.D{{Key: "expiresAt", Value: bson.D{{Key: "$lt", Value: dateOf(store.Trunc(t))}}}}
+	if _, err := db.tokens.DeleteMany(ctx, f); err != nil {
+		return 0, wrap("purge refresh tokens", err)
+	}
+	res, err := db.sessions.DeleteMany(ctx, f)
+	if err != nil {
+		return 0, wrap("purge sessions", err)
+	}
+	return int(res.DeletedCount), nil
+}

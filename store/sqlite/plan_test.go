@@ -106,3 +106,34 @@ func seedPlanUsers(t *testing.T, db *DB, n int) {
 		t.Fatal(err)
 	}
 }
+
+// TestPurgeQueryPlan: purging expired sessions reads neither table whole
+// and takes a batch in index order, without sorting.
+func TestPurgeQueryPlan(t *testing.T) {
+	db, err := Open(t.Context(), filepath.Join(t.TempDir(), "plan.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, q := range []string{purgeTokens, purgeSessions} {
+		rows, err := db.r.QueryContext(t.Context(), `EXPLAIN QUERY PLAN `+q, 1, 1, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var plan []string
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, detail)
+		}
+		rows.Close()
+		text := strings.Join(plan, "\n")
+		if strings.Contains(text, "SCAN sessions") || strings.Contains(text, "SCAN refresh_tokens") || strings.Contains(text, "TEMP B-TREE") {
+			t.Errorf("plan scans a table or sorts:\n%s\nfor %s", text, q)
+		}
+		t.Logf("plan:\n%s", text)
+	}
+}

@@ -181,3 +181,43 @@ func consumedOrMissing(ctx context.Context, tx txn, hash string) error {
 	}
 	return store.ErrConflict
 }
+
+// purgeBatch is how many sessions one purge transaction deletes, so the
+// writer is never held for long.
+const purgeBatch = 500
+
+// The statements of one purge batch: the expired tokens of the batch's
+// users, then the batch. Both read sessions by sessions_expires and tokens
+// by refresh_tokens_user (TestPurgeQueryPlan).
+const (
+	purgeTokens = `DELETE FROM refresh_tokens WHERE expires_at < ? AND user_id IN
+		(SELECT user_id FROM sessions WHERE expires_at < ? ORDER BY expires_at LIMIT ?)`
+	purgeSessions = `DELETE FROM sessions WHERE id IN
+		(SELECT id FROM sessions WHERE expires_at < ? ORDER BY expires_at LIMIT ?)`
+)
+
+// PurgeSessions deletes expired sessions a batch at a time. Every token of a
+// session expires with it, so the tokens of a batch are the expired ones of
+// its users (found by the user index; refresh_tokens has no expiry index).
+func (db *DB) PurgeSessions(ctx context.Context, t time.Time) (int, error) {
+	cutoff := ms(t)
+	total := 0
+	for {
+		var n int64
+		err := db.tx(ctx, func(tx txn) error {
+			if _, err := tx.ExecContext(ctx, purgeTokens, cutoff, cutoff, purgeBatch); err != nil {
+				return mapErr(err)
+			}
+			res, err := tx.ExecContext(ctx, purgeSessions, cutoff, purgeBatch)
+			if err != nil {
+				return mapErr(err)
+			}
+			n, err = res.RowsAffected()
+			return mapErr(err)
+		})
+		total += int(n)
+		if err != nil || n < purgeBatch {
+			return total, err
+		}
+	}
+}

@@ -1,0 +1,21 @@
+package session
+
+import (
+	"context"
+
+	"github.com/usergraph/usergraph/store"
+)
+
+// Purge deletes the sessions that expired more than store.ExpiredRetention
+// ago, with their refresh tokens; until then a replayed token of theirs is
+// still recognized. Every sign-in adds a session and every refresh a token,
+// so without this the store only grows.
+func (m *Manager) Purge(ctx context.Context) {
+	n, err := m.store.PurgeSessions(ctx, m.now().Add(-store.ExpiredRetention))
+	switch {
+	case err != nil && ctx.Err() == nil:
+		m.log.Warn("purging expired sessions", "err", err, "purged", n)
+	case n > 0:
+		m.log.Info("purged expired sessions", "sessions", n)
+	}
+}
