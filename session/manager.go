@@ -80,23 +80,15 @@ func (m *Manager) Open(ctx context.Context, u *store.User, kind store.SessionKin
 		LastSeenAt: now,
 		ExpiresAt:  now.Add(m.cfg.Lifetime),
 	}
-	if err := m.store.CreateSession(ctx, s); err != nil {
-		return nil, err
-	}
-	return m.issue(ctx, u, s)
-}
-
-// issue creates the first refresh token of s and signs an access token.
-func (m *Manager) issue(ctx context.Context, u *store.User, s *store.Session) (*Tokens, error) {
 	refresh, hash := newRefreshToken()
-	rt := &store.RefreshToken{
+	first := &store.RefreshToken{
 		Hash:      hash,
 		SessionID: s.ID,
 		UserID:    u.ID,
-		CreatedAt: m.now(),
+		CreatedAt: now,
 		ExpiresAt: s.ExpiresAt,
 	}
-	if err := m.store.CreateRefreshToken(ctx, rt); err != nil {
+	if err := m.store.CreateSession(ctx, s, first); err != nil {
 		return nil, err
 	}
 	return m.sign(u, s, refresh)

@@ -85,9 +85,11 @@ type UserStore interface {
 
 // SessionStore keeps sessions and their refresh tokens.
 type SessionStore interface {
-	// CreateSession inserts s (caller sets ID and times). Returns
-	// ErrAlreadyExists if the id is taken.
-	CreateSession(ctx context.Context, s *Session) error
+	// CreateSession inserts s (caller sets ID and times) and, in the same
+	// write, its first refresh tokens, so that no session is stored without
+	// the token its client was given. Returns ErrAlreadyExists if the id or
+	// a token's hash is taken, and then stores neither.
+	CreateSession(ctx context.Context, s *Session, tokens ...*RefreshToken) error
 	// GetSession returns ErrNotFound if no session has the id.
 	GetSession(ctx context.Context, id string) (*Session, error)
 	// ListSessions returns the sessions of the given users that are not

@@ -12,14 +12,30 @@ import (
 	"github.com/usergraph/usergraph/store"
 )
 
-// CreateSession inserts s.
-func (db *DB) CreateSession(ctx context.Context, s *store.Session) error {
+// CreateSession inserts s, then its tokens. Without a transaction, a
+// failed token insert is undone by deleting the session and whatever
+// tokens of it were stored; should that fail too, what is left is a
+// session no client holds a token of, which expires unused.
+func (db *DB) CreateSession(ctx context.Context, s *store.Session, tokens ...*store.RefreshToken) error {
 	s.Normalize()
 	if s.Version == 0 {
 		s.Version = 1
 	}
 	if _, err := db.sessions.InsertOne(ctx, toSessionDoc(s)); err != nil {
 		return idConflict("insert session", err, store.FieldID)
+	}
+	if len(tokens) == 0 {
+		return nil
+	}
+	docs := make([]any, len(tokens))
+	for i, t := range tokens {
+		docs[i] = toTokenDoc(t)
+	}
+	if _, err := db.tokens.InsertMany(ctx, docs); err != nil {
+		undo := context.WithoutCancel(ctx)
+		_, _ = db.tokens.DeleteMany(undo, bson.D{{Key: "sessionId", Value: s.ID}})
+		_, _ = db.sessions.DeleteOne(undo, bson.D{{Key: "_id", Value: s.ID}})
+		return idConflict("insert refresh token", err, store.FieldID)
 	}
 	return nil
 }

@@ -30,14 +30,23 @@ func scanSession(row scanner) (*store.Session, error) {
 	return &s, nil
 }
 
-// CreateSession inserts s.
-func (db *DB) CreateSession(ctx context.Context, s *store.Session) error {
+// CreateSession inserts s and its tokens in one transaction.
+func (db *DB) CreateSession(ctx context.Context, s *store.Session, tokens ...*store.RefreshToken) error {
 	s.Normalize()
 	if s.Version == 0 {
 		s.Version = 1
 	}
-	_, err := db.exec(ctx, `INSERT INTO sessions (`+sessionColumns+`) VALUES (`+placeholders(11)+`)`, sessionArgs(s)...)
-	return mapErr(err)
+	return db.tx(ctx, func(tx txn) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO sessions (`+sessionColumns+`) VALUES (`+placeholders(11)+`)`, sessionArgs(s)...); err != nil {
+			return mapErr(err)
+		}
+		for _, t := range tokens {
+			if _, err := tx.ExecContext(ctx, insertToken, tokenArgs(t)...); err != nil {
+				return mapErr(err)
+			}
+		}
+		return nil
+	})
 }
 
 // GetSession returns store.ErrNotFound if no session has the id.
@@ -123,11 +132,16 @@ func (db *DB) RevokeSessions(ctx context.Context, r store.SessionRevocation) ([]
 	return ids, err
 }
 
+const insertToken = `INSERT INTO refresh_tokens
+	(hash, session_id, user_id, created_at, expires_at, consumed_at) VALUES (?, ?, ?, ?, ?, ?)`
+
+func tokenArgs(t *store.RefreshToken) []any {
+	return []any{t.Hash, t.SessionID, t.UserID, ms(t.CreatedAt), ms(t.ExpiresAt), ms(t.ConsumedAt)}
+}
+
 // CreateRefreshToken inserts t.
 func (db *DB) CreateRefreshToken(ctx context.Context, t *store.RefreshToken) error {
-	_, err := db.exec(ctx, `INSERT INTO refresh_tokens
-		(hash, session_id, user_id, created_at, expires_at, consumed_at) VALUES (?, ?, ?, ?, ?, ?)`,
-		t.Hash, t.SessionID, t.UserID, ms(t.CreatedAt), ms(t.ExpiresAt), ms(t.ConsumedAt))
+	_, err := db.exec(ctx, insertToken, tokenArgs(t)...)
 	return mapErr(err)
 }
 

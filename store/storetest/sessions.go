@@ -11,6 +11,7 @@ import (
 
 var sessionTests = []subTest{
 	{"SessionCreateGet", testSessionCreateGet},
+	{"SessionCreateWithTokens", testSessionCreateWithTokens},
 	{"SessionNotFound", testSessionNotFound},
 	{"ListSessions", testListSessions},
 	{"UpdateSession", testUpdateSession},
@@ -398,4 +399,31 @@ func testTokenNotFound(t *testing.T, s store.Store) {
 	wantErrIs(t, "GetRefreshToken", err, store.ErrNotFound)
 	_, err = s.RotateRefreshToken(ctx, "0000", "0001", day(2))
 	wantErrIs(t, "RotateRefreshToken", err, store.ErrNotFound)
+}
+
+// A session created with its first tokens stores all of them; a token whose
+// hash is taken stores none of them, the session included.
+func testSessionCreateWithTokens(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	user := sessionUser(t, s, "owner")
+	ss := newSession(user, day(1))
+	first, second := newToken(ss), newToken(ss)
+	if err := s.CreateSession(ctx, ss, first, second); err != nil {
+		t.Fatalf("CreateSession with tokens: %v", err)
+	}
+	mustGetSession(t, s, ss.ID)
+	checkToken(t, "first token", mustGetToken(t, s, first.Hash), first)
+	checkToken(t, "second token", mustGetToken(t, s, second.Hash), second)
+
+	other := newSession(user, day(2))
+	fresh, taken := newToken(other), newToken(other)
+	taken.Hash = second.Hash
+	wantErrIs(t, "CreateSession with a taken token hash", s.CreateSession(ctx, other, fresh, taken), store.ErrAlreadyExists)
+	if _, err := s.GetSession(ctx, other.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("the refused session was stored (GetSession: %v)", err)
+	}
+	if _, err := s.GetRefreshToken(ctx, fresh.Hash); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("the refused session's other token was stored (GetRefreshToken: %v)", err)
+	}
+	checkToken(t, "the taken hash's token", mustGetToken(t, s, second.Hash), second)
 }
