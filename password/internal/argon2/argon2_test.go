@@ -101,3 +101,22 @@ func random(rng *rand.Rand, n int) []byte {
 	}
 	return b
 }
+
+// Two at once, as the server hashes on two cores: upstream's garbage also
+// costs collections there.
+func BenchmarkIDKeyReusedParallel(b *testing.B) {
+	b.RunParallel(func(pb *testing.PB) {
+		var m argon2.Memory
+		for pb.Next() {
+			m.IDKey([]byte("password"), []byte("0123456789abcdef"), 2, 19456, 1, 32)
+		}
+	})
+}
+
+func BenchmarkIDKeyUpstreamParallel(b *testing.B) {
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			upstream.IDKey([]byte("password"), []byte("0123456789abcdef"), 2, 19456, 1, 32)
+		}
+	})
+}
