@@ -43,29 +43,36 @@ func benchmarkAuthenticate(b *testing.B, cacheTTL time.Duration) {
 // session of an active user, returning its access token.
 func openSession(b *testing.B, cacheTTL time.Duration) (*session.Manager, string) {
 	b.Helper()
-	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "bench.db"), sqlite.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { db.Close() })
-	log := slog.New(slog.DiscardHandler)
-	tokens, err := token.New(ctx, db, token.Config{Issuer: "http://bench", Audience: "http://bench"}, log)
-	if err != nil {
-		b.Fatal(err)
-	}
-	m := session.New(db, tokens, session.Config{
+	m, _, u := newManager(b, session.Config{
 		IdleTimeout: time.Hour, Lifetime: 24 * time.Hour, CacheTTL: cacheTTL, FlushEvery: time.Hour,
-	}, log)
-	now := store.Now()
-	u := &store.User{ID: store.NewID(), Username: "alice", UsernameKey: "alice", Status: store.StatusActive,
-		Roles: []string{"user"}, CreatedAt: now, UpdatedAt: now}
-	if err := db.CreateUser(ctx, u); err != nil {
-		b.Fatal(err)
-	}
-	t, err := m.Open(ctx, u, store.SessionUser)
+	})
+	t, err := m.Open(context.Background(), u, store.SessionUser)
 	if err != nil {
 		b.Fatal(err)
 	}
 	return m, t.Access
+}
+
+// newManager builds a Manager with cfg on a temporary SQLite store that
+// holds one active user.
+func newManager(tb testing.TB, cfg session.Config) (*session.Manager, store.Store, *store.User) {
+	tb.Helper()
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(tb.TempDir(), "session.db"), sqlite.Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	log := slog.New(slog.DiscardHandler)
+	tokens, err := token.New(ctx, db, token.Config{Issuer: "http://test", Audience: "http://test"}, log)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	now := store.Now()
+	u := &store.User{ID: store.NewID(), Username: "alice", UsernameKey: "alice", Status: store.StatusActive,
+		Roles: []string{"user"}, CreatedAt: now, UpdatedAt: now}
+	if err := db.CreateUser(ctx, u); err != nil {
+		tb.Fatal(err)
+	}
+	return session.New(db, tokens, cfg, log), db, u
 }

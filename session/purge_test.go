@@ -3,39 +3,20 @@ package session_test
 import (
 	"context"
 	"errors"
-	"log/slog"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/usergraph/usergraph/session"
 	"github.com/usergraph/usergraph/store"
-	"github.com/usergraph/usergraph/store/sqlite"
-	"github.com/usergraph/usergraph/token"
 )
 
 // Run purges sessions expired for longer than store.ExpiredRetention when it
 // starts and then every PurgeEvery, and leaves the others alone.
 func TestRunPurgesLongExpiredSessions(t *testing.T) {
 	ctx := t.Context()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "purge.db"), sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	log := slog.New(slog.DiscardHandler)
-	tokens, err := token.New(ctx, db, token.Config{Issuer: "http://test", Audience: "http://test"}, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := session.New(db, tokens, session.Config{IdleTimeout: time.Hour, Lifetime: 24 * time.Hour,
-		FlushEvery: time.Hour, PurgeEvery: 50 * time.Millisecond}, log)
+	m, db, u := newManager(t, session.Config{IdleTimeout: time.Hour, Lifetime: 24 * time.Hour,
+		FlushEvery: time.Hour, PurgeEvery: 50 * time.Millisecond})
 	now := store.Now()
-	u := &store.User{ID: store.NewID(), Username: "alice", UsernameKey: "alice", Status: store.StatusActive,
-		Roles: []string{"user"}, CreatedAt: now, UpdatedAt: now}
-	if err := db.CreateUser(ctx, u); err != nil {
-		t.Fatal(err)
-	}
 	session := func(expires time.Time) string {
 		s := &store.Session{ID: store.NewID(), UserID: u.ID, Kind: store.SessionUser,
 			CreatedAt: expires.Add(-time.Hour), LastSeenAt: expires.Add(-time.Hour), ExpiresAt: expires}
