@@ -33,7 +33,11 @@ func (db *DB) ListUsers(ctx context.Context, q store.UserQuery) (*store.UserPage
 	if q.Offset > 0 {
 		query += ` OFFSET ` + strconv.Itoa(q.Offset)
 	}
-	users, err := db.queryUsers(ctx, db.r, query, args...)
+	var users []*store.User
+	err = db.scans.do(ctx, func() (err error) {
+		users, err = db.queryUsers(ctx, db.r, query, args...)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -47,8 +51,10 @@ func (db *DB) CountUsers(ctx context.Context, f *store.UserFilter) (int, error) 
 		return 0, err
 	}
 	var n int
-	err = db.r.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE `+cond, args...).Scan(&n)
-	return n, mapErr(err)
+	err = db.scans.do(ctx, func() error {
+		return mapErr(db.r.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE `+cond, args...).Scan(&n))
+	})
+	return n, err
 }
 
 // PatchUsers applies the patch to every matching user in one transaction,

@@ -38,6 +38,7 @@ type DB struct {
 	w      *pool   // exactly one connection: every write
 	r      *pool   // read-only connections
 	writer *writer // groups writes into shared commits
+	scans  *scans  // users pages and counts queue here, in order
 }
 
 var _ store.Store = (*DB)(nil)
@@ -80,6 +81,7 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	db.r.SetMaxOpenConns(readers)
 	db.r.SetMaxIdleConns(readers)
 	db.r.SetConnMaxLifetime(0)
+	db.scans = newScans(readers)
 	db.writer = startWriter(db.w)
 	return db, nil
 }
