@@ -160,7 +160,8 @@ func (m *Main) open(ctx context.Context) (_ http.Handler, err error) {
 	})
 }
 
-// serve starts the HTTP server and the activity flusher.
+// serve starts the HTTP server and the session manager's background work
+// (activity flushes, purges).
 func (m *Main) serve(h http.Handler) {
 	m.server = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	bg, stop := context.WithCancel(context.Background())

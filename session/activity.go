@@ -59,21 +59,20 @@ func (a *activity) written(batch []store.Activity) {
 	}
 }
 
-// Run writes observed activity to the store every FlushEvery and purges
-// long-expired sessions at once and every PurgeEvery, until ctx ends; then
-// it writes what is left.
+// Run writes observed activity to the store every FlushEvery and, beside
+// it, purges long-expired sessions at once and every PurgeEvery, until ctx
+// ends; then it writes what is left. A long first purge (a backlog after an
+// upgrade) does not hold up the flushes.
 func (m *Manager) Run(ctx context.Context) {
+	var purging sync.WaitGroup
+	purging.Go(func() { m.purgeEvery(ctx, orDefault(m.cfg.PurgeEvery, time.Hour)) })
+	defer purging.Wait()
 	flush := time.NewTicker(orDefault(m.cfg.FlushEvery, 5*time.Second))
 	defer flush.Stop()
-	purge := time.NewTicker(orDefault(m.cfg.PurgeEvery, time.Hour))
-	defer purge.Stop()
-	m.Purge(ctx)
 	for {
 		select {
 		case <-flush.C:
 			m.Flush(context.WithoutCancel(ctx))
-		case <-purge.C:
-			m.Purge(ctx)
 		case <-ctx.Done():
 			m.Flush(context.WithoutCancel(ctx))
 			return

@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"time"
 
 	"github.com/usergraph/usergraph/store"
 )
@@ -17,5 +18,19 @@ func (m *Manager) Purge(ctx context.Context) {
 		m.log.Warn("purging expired sessions", "err", err, "purged", n)
 	case n > 0:
 		m.log.Info("purged expired sessions", "sessions", n)
+	}
+}
+
+// purgeEvery purges now and then every interval until ctx ends.
+func (m *Manager) purgeEvery(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		m.Purge(ctx)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			return
+		}
 	}
 }
