@@ -662,6 +662,9 @@ func TestProfileTimestamps(t *testing.T) {
 	if updated.Before(created) {
 		t.Errorf("updatedAt %s before createdAt %s", updated, created)
 	}
+	if u.LastLoginAt == nil || profTime(t, "lastLoginAt", *u.LastLoginAt) != created {
+		t.Errorf("lastLoginAt after sign-up = %s, want createdAt %s: signing up signs in", userStr(u.LastLoginAt), created)
+	}
 
 	t.Run("lastLoginAt set by login", func(t *testing.T) {
 		before := time.Now().Add(-time.Second)

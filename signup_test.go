@@ -196,16 +196,20 @@ func TestSignupRejectsBadInput(t *testing.T) {
 
 func TestPendingSignupCannotLogin(t *testing.T) {
 	ts := startServer(t, withConfig(func(c *mainConfig) { c.SignupStatus = "PENDING" }))
-	r := ts.mustGQL(t, "", signupMutation, vars{"in": vars{"username": "erin", "password": "correct horse battery"}})
+	r := ts.mustGQL(t, "", `mutation($in: SignupInput!) { signup(input: $in) { user { status lastLoginAt } auth { accessToken } } }`,
+		vars{"in": vars{"username": "erin", "password": "correct horse battery"}})
 	var out struct {
 		Signup struct {
-			User struct{ Status string }
+			User struct {
+				Status      string
+				LastLoginAt *string
+			}
 			Auth *auth
 		}
 	}
 	r.decode(t, &out)
-	if out.Signup.User.Status != "PENDING" || out.Signup.Auth != nil {
-		t.Fatalf("pending signup = %+v, want status PENDING and no auth", out.Signup)
+	if out.Signup.User.Status != "PENDING" || out.Signup.Auth != nil || out.Signup.User.LastLoginAt != nil {
+		t.Fatalf("pending signup = %+v, want status PENDING, no auth and no lastLoginAt (not signed in)", out.Signup)
 	}
 	wantCode(t, ts.gql(t, "", loginMutation, vars{"id": "erin", "pw": "correct horse battery"}), "USER_NOT_ACTIVE", 601)
 	// A wrong password does not reveal the account's status.

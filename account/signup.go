@@ -21,6 +21,9 @@ func (s *Service) Signup(ctx context.Context, in NewUser) (*store.User, *session
 	if err != nil {
 		return nil, nil, err
 	}
+	if u.Status == store.StatusActive {
+		u.LastLoginAt = u.CreatedAt // signed in at once: the first sign-in, stored with the user
+	}
 	if err := s.store.CreateUser(ctx, u); err != nil {
 		return nil, nil, userErr(err)
 	}

@@ -1227,6 +1227,7 @@ type User implements Node {
   sessions: [Session!]!
   createdAt: Time!
   updatedAt: Time!
+  "The latest sign-in: a login, or a sign-up that signed in at once. Null before the first."
   lastLoginAt: Time
   lastRequestAt: Time
   "Set when an administrator soft-deleted the account."

@@ -245,9 +245,10 @@ type User struct {
 	IsGuest bool    `json:"isGuest"`
 	Roles   []*Role `json:"roles"`
 	// Live sessions (self or administrator only).
-	Sessions      []*Session `json:"sessions"`
-	CreatedAt     time.Time  `json:"createdAt"`
-	UpdatedAt     time.Time  `json:"updatedAt"`
+	Sessions  []*Session `json:"sessions"`
+	CreatedAt time.Time  `json:"createdAt"`
+	UpdatedAt time.Time  `json:"updatedAt"`
+	// The latest sign-in: a login, or a sign-up that signed in at once. Null before the first.
 	LastLoginAt   *time.Time `json:"lastLoginAt,omitempty"`
 	LastRequestAt *time.Time `json:"lastRequestAt,omitempty"`
 	// Set when an administrator soft-deleted the account.
