@@ -7,26 +7,32 @@ import (
 )
 
 // memoryIdle is how long kept argon2 memory outlives the last hash: while
-// sign-ins keep coming it is reused; when they pause, the memory (kept
-// memory also raises the heap size the collector lets other garbage reach)
-// goes back to the collector, and sparse sign-ins allocate as upstream does.
+// sign-ins keep coming it is reused; when they pause, it is given back, and
+// sparse sign-ins map memory for each hash.
 const memoryIdle = 10 * time.Second
 
 // memories keeps the argon2 working memory of finished hashes for the next
 // ones. Allocating and zeroing it anew for every hash (19 MiB at OWASP's
 // parameters) cost about a tenth of a login's CPU in allocation, zeroing and
 // garbage collection. At most one memory per concurrency slot is kept, so
-// the hasher's bound on memory stays what it was, and after a quiet spell
-// they are let go.
+// the hasher's bound on memory stays what it was; it lives outside the Go
+// heap where the platform allows (mapped), and after a quiet spell it is
+// given back.
 type memories struct {
 	kib  uint32 // the size kept; larger computations get memory of their own
-	free chan *argon2.Memory
+	free chan kept
 	keep time.Duration // memoryIdle; shorter in tests
 	idle *time.Timer
 }
 
+// kept is one reusable memory and the function that releases it.
+type kept struct {
+	mem     *argon2.Memory
+	release func()
+}
+
 func newMemories(kib uint32, slots int) *memories {
-	m := &memories{kib: kib, free: make(chan *argon2.Memory, slots), keep: memoryIdle}
+	m := &memories{kib: kib, free: make(chan kept, slots), keep: memoryIdle}
 	m.idle = time.AfterFunc(m.keep, m.drain)
 	return m
 }
@@ -36,33 +42,37 @@ func (m *memories) idKey(plain string, salt []byte, p Params) []byte {
 	if p.Memory > m.kib { // a stored hash with dearer parameters: rare, not kept
 		return new(argon2.Memory).IDKey([]byte(plain), salt, p.Iterations, p.Memory, p.Parallelism, p.KeyLength)
 	}
-	mem := m.get()
-	defer m.put(mem)
-	return mem.IDKey([]byte(plain), salt, p.Iterations, p.Memory, p.Parallelism, p.KeyLength)
+	k := m.get()
+	defer m.put(k)
+	return k.mem.IDKey([]byte(plain), salt, p.Iterations, p.Memory, p.Parallelism, p.KeyLength)
 }
 
-func (m *memories) get() *argon2.Memory {
+func (m *memories) get() kept {
 	select {
-	case mem := <-m.free:
-		return mem
+	case k := <-m.free:
+		return k
 	default:
-		return new(argon2.Memory)
+		mem, release := mapped(m.kib)
+		return kept{mem, release}
 	}
 }
 
-func (m *memories) put(mem *argon2.Memory) {
+func (m *memories) put(k kept) {
 	select {
-	case m.free <- mem:
+	case m.free <- k:
 	default: // every slot already has one
+		k.release()
 	}
 	m.idle.Reset(m.keep)
 }
 
-// drain lets go of the kept memories; the collector frees them.
+// drain releases the kept memories. Only memories in m.free are touched:
+// one in use is not there, so none is released under a computation.
 func (m *memories) drain() {
 	for {
 		select {
-		case <-m.free:
+		case k := <-m.free:
+			k.release()
 		default:
 			return
 		}

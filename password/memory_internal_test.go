@@ -24,7 +24,7 @@ func TestMemoriesKeptWhileBusyDroppedWhenIdle(t *testing.T) {
 	m.drain() // leave first the only one kept
 	m.put(first)
 	m.idKey("pw", make([]byte, 16), p)
-	if got := <-m.free; got != first {
+	if got := <-m.free; got.mem != first.mem {
 		t.Errorf("the next hash did not reuse the kept memory")
 	} else {
 		m.put(got)

@@ -8,9 +8,9 @@
 // and offers no way to reuse it (golang/go#36634); under a login load that
 // garbage costs a tenth of the CPU in allocation, zeroing and collection.
 //
-// Only argon2.go differs from upstream: Key and IDKey became Memory.IDKey,
-// initBlocks takes the memory, and the first pass overwrites blocks instead
-// of XORing into them. The other files are upstream's, byte for byte, which
+// Only argon2.go differs from upstream: Key and IDKey became Memory.IDKey
+// (MemoryIn lets the memory live outside the Go heap), initBlocks takes the
+// memory, and the first pass overwrites blocks instead of XORing into them. The other files are upstream's, byte for byte, which
 // TestUpstreamFiles checks against the x/crypto version in go.mod; the tests
 // compare every result with upstream's IDKey.
 package argon2
@@ -18,6 +18,7 @@ package argon2
 import (
 	"encoding/binary"
 	"sync"
+	"unsafe"
 
 	"golang.org/x/crypto/blake2b"
 )
@@ -36,6 +37,16 @@ const (
 // use: one computation at a time.
 type Memory struct {
 	blocks []block
+}
+
+// MemoryIn returns a Memory that computes in buf: whole 1 KiB blocks,
+// 8-byte aligned (page-aligned memory from mmap is). A computation needing
+// more than buf holds allocates its own on the Go heap instead.
+func MemoryIn(buf []byte) *Memory {
+	if len(buf)%(blockLength*8) != 0 || uintptr(unsafe.Pointer(unsafe.SliceData(buf)))%8 != 0 {
+		panic("argon2: memory must be whole aligned blocks")
+	}
+	return &Memory{blocks: unsafe.Slice((*block)(unsafe.Pointer(unsafe.SliceData(buf))), len(buf)/(blockLength*8))}
 }
 
 // IDKey is golang.org/x/crypto/argon2.IDKey computed in m, which grows to

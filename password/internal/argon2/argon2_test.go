@@ -120,3 +120,26 @@ func BenchmarkIDKeyUpstreamParallel(b *testing.B) {
 		}
 	})
 }
+
+// Memory that the caller supplies (the server maps it outside the heap)
+// gives upstream's keys too, dirty or not, and a larger computation than it
+// holds still works.
+func TestMemoryIn(t *testing.T) {
+	buf := make([]byte, 256*1024)
+	for i := range buf {
+		buf[i] = byte(i * 7)
+	}
+	m := argon2.MemoryIn(buf)
+	password, salt := []byte("pw"), []byte("0123456789abcdef")
+	for _, kib := range []uint32{256, 64, 1024} {
+		if got, want := m.IDKey(password, salt, 2, kib, 1, 32), upstream.IDKey(password, salt, 2, kib, 1, 32); !bytes.Equal(got, want) {
+			t.Errorf("m=%d: key %x, upstream %x", kib, got, want)
+		}
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("MemoryIn accepted a partial block")
+		}
+	}()
+	argon2.MemoryIn(make([]byte, 1000))
+}
