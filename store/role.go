@@ -38,8 +38,11 @@ type Role struct {
 }
 
 // Normalize puts r in its stored form: times in UTC at millisecond
-// precision, permission and verb lists never nil.
+// precision, permission and verb lists never nil; a new role gets version 1.
 func (r *Role) Normalize() {
+	if r.Version == 0 {
+		r.Version = 1
+	}
 	r.CreatedAt, r.UpdatedAt = Trunc(r.CreatedAt), Trunc(r.UpdatedAt)
 	if r.Permissions == nil {
 		r.Permissions = []Permission{}

@@ -34,8 +34,12 @@ type Session struct {
 	Version    int64
 }
 
-// Normalize puts s in its stored form (times in UTC, milliseconds).
+// Normalize puts s in its stored form (times in UTC, milliseconds; a new
+// session gets version 1).
 func (s *Session) Normalize() {
+	if s.Version == 0 {
+		s.Version = 1
+	}
 	for _, t := range []*time.Time{&s.CreatedAt, &s.LastSeenAt, &s.ExpiresAt, &s.RevokedAt} {
 		*t = Trunc(*t)
 	}

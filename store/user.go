@@ -89,8 +89,11 @@ func (u *User) HasRole(name string) bool {
 // Normalize puts u in the form every backend stores and reads back: times
 // in UTC at millisecond precision, lists and JSON objects never nil.
 // Backends call it before writing, so what a write returns equals what a
-// later read returns.
+// later read returns. A record without a version is new: it gets version 1.
 func (u *User) Normalize() {
+	if u.Version == 0 {
+		u.Version = 1
+	}
 	for _, t := range []*time.Time{&u.DeletedAt, &u.CreatedAt, &u.UpdatedAt, &u.LastLoginAt, &u.LastRequestAt} {
 		*t = Trunc(*t)
 	}

@@ -12,9 +12,6 @@ import (
 // CreateRole inserts r; its id is the _id, its name is unique.
 func (db *DB) CreateRole(ctx context.Context, r *store.Role) error {
 	r.Normalize()
-	if r.Version == 0 {
-		r.Version = 1
-	}
 	d := toRoleDoc(r)
 	if _, err := db.roles.InsertOne(ctx, d); err != nil {
 		return db.roleConflict(ctx, "insert role", err, d, true)

@@ -18,9 +18,6 @@ import (
 // session no client holds a token of, which expires unused.
 func (db *DB) CreateSession(ctx context.Context, s *store.Session, tokens ...*store.RefreshToken) error {
 	s.Normalize()
-	if s.Version == 0 {
-		s.Version = 1
-	}
 	if _, err := db.sessions.InsertOne(ctx, toSessionDoc(s)); err != nil {
 		return idConflict("insert session", err, store.FieldID)
 	}

@@ -13,9 +13,6 @@ import (
 // CreateUser inserts u.
 func (db *DB) CreateUser(ctx context.Context, u *store.User) error {
 	u.Normalize()
-	if u.Version == 0 {
-		u.Version = 1
-	}
 	d, err := toUserDoc(u)
 	if err != nil {
 		return err
@@ -35,9 +32,6 @@ func (db *DB) CreateUsers(ctx context.Context, users []*store.User) error {
 		docs := make([]*userDoc, len(part))
 		for i, u := range part {
 			u.Normalize()
-			if u.Version == 0 {
-				u.Version = 1
-			}
 			d, err := toUserDoc(u)
 			if err != nil {
 				return err

@@ -44,9 +44,6 @@ func scanRole(row scanner) (*store.Role, error) {
 // CreateRole inserts r.
 func (db *DB) CreateRole(ctx context.Context, r *store.Role) error {
 	r.Normalize()
-	if r.Version == 0 {
-		r.Version = 1
-	}
 	_, err := db.exec(ctx, `INSERT INTO roles (`+roleColumns+`) VALUES (`+placeholders(8)+`)`, roleArgs(r)...)
 	return mapErr(err)
 }

@@ -33,9 +33,6 @@ func scanSession(row scanner) (*store.Session, error) {
 // CreateSession inserts s and its tokens in one transaction.
 func (db *DB) CreateSession(ctx context.Context, s *store.Session, tokens ...*store.RefreshToken) error {
 	s.Normalize()
-	if s.Version == 0 {
-		s.Version = 1
-	}
 	return db.tx(ctx, func(tx txn) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO sessions (`+sessionColumns+`) VALUES (`+placeholders(11)+`)`, sessionArgs(s)...); err != nil {
 			return mapErr(err)

@@ -11,9 +11,6 @@ import (
 // CreateUser inserts u.
 func (db *DB) CreateUser(ctx context.Context, u *store.User) error {
 	u.Normalize()
-	if u.Version == 0 {
-		u.Version = 1
-	}
 	_, err := db.exec(ctx, `INSERT INTO users (`+userColumns+`) VALUES (`+userPlaceholders+`)`, userArgs(u)...)
 	return mapErr(err)
 }
@@ -32,9 +29,6 @@ func (db *DB) CreateUsers(ctx context.Context, users []*store.User) error {
 			defer stmt.Close()
 			for _, u := range chunk {
 				u.Normalize()
-				if u.Version == 0 {
-					u.Version = 1
-				}
 				if _, err := stmt.ExecContext(ctx, userArgs(u)...); err != nil {
 					return mapErr(err)
 				}
