@@ -39,12 +39,15 @@ func newMemories(kib uint32, slots int) *memories {
 
 // idKey is argon2id's key in reused memory when p fits it.
 func (m *memories) idKey(plain string, salt []byte, p Params) []byte {
-	if p.Memory > m.kib { // a stored hash with dearer parameters: rare, not kept
-		return new(argon2.Memory).IDKey([]byte(plain), salt, p.Iterations, p.Memory, p.Parallelism, p.KeyLength)
+	var mem *argon2.Memory
+	if p.Memory <= m.kib {
+		k := m.get()
+		defer m.put(k)
+		mem = k.mem
+	} else { // a stored hash with dearer parameters: rare, not kept
+		mem = new(argon2.Memory)
 	}
-	k := m.get()
-	defer m.put(k)
-	return k.mem.IDKey([]byte(plain), salt, p.Iterations, p.Memory, p.Parallelism, p.KeyLength)
+	return mem.IDKey([]byte(plain), salt, p.Iterations, p.Memory, p.Parallelism, p.KeyLength)
 }
 
 func (m *memories) get() kept {

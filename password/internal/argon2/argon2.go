@@ -10,9 +10,10 @@
 //
 // Only argon2.go differs from upstream: Key and IDKey became Memory.IDKey
 // (MemoryIn lets the memory live outside the Go heap), initBlocks takes the
-// memory, and the first pass overwrites blocks instead of XORing into them. The other files are upstream's, byte for byte, which
-// TestUpstreamFiles checks against the x/crypto version in go.mod; the tests
-// compare every result with upstream's IDKey.
+// memory, and the first pass overwrites blocks instead of XORing into them.
+// The other files are upstream's, byte for byte, which TestUpstreamFiles
+// checks against the x/crypto version in go.mod; the tests compare every
+// result with upstream's IDKey.
 package argon2
 
 import (
