@@ -170,9 +170,7 @@ func (db *DB) RotateRefreshToken(ctx context.Context, hash, nextHash string, at 
 			return mapErr(err)
 		}
 		next.ExpiresAt = fromMS(expires)
-		_, err = tx.ExecContext(ctx, `INSERT INTO refresh_tokens
-			(hash, session_id, user_id, created_at, expires_at, consumed_at) VALUES (?, ?, ?, ?, ?, 0)`,
-			next.Hash, next.SessionID, next.UserID, ms(next.CreatedAt), expires)
+		_, err = tx.ExecContext(ctx, insertToken, tokenArgs(next)...)
 		return mapErr(err)
 	})
 	if err != nil {
