@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
+	"net/url"
 	"runtime"
 	"strconv"
 	"strings"
@@ -37,6 +38,7 @@ type Config struct {
 	Argon2Iterations  uint
 	Argon2Parallelism uint
 	HashConcurrency   int
+	HashQueueTimeout  time.Duration
 
 	AccessTokenTTL     time.Duration
 	SessionIdleTimeout time.Duration
@@ -52,6 +54,8 @@ type Config struct {
 	GraphiQL       bool
 	MaxDepth       int
 	MaxComplexity  int
+	MaxHashes      int
+	CORSOrigins    string
 
 	LoginLimitIP      string
 	LoginLimitAccount string
@@ -85,6 +89,7 @@ func (c *Config) flags(fs *flag.FlagSet) {
 	fs.UintVar(&c.Argon2Iterations, "argon2-iterations", 2, "argon2id iterations")
 	fs.UintVar(&c.Argon2Parallelism, "argon2-parallelism", 1, "argon2id lanes")
 	fs.IntVar(&c.HashConcurrency, "hash-concurrency", runtime.GOMAXPROCS(0), "password hashes computed at once; more wait in line")
+	fs.DurationVar(&c.HashQueueTimeout, "hash-queue-timeout", 2*time.Second, "a sign-in that cannot start hashing within this is answered RATE_LIMITED")
 
 	fs.DurationVar(&c.AccessTokenTTL, "access-token-ttl", 15*time.Minute, "lifetime of access tokens")
 	fs.DurationVar(&c.SessionIdleTimeout, "session-idle-timeout", 2*time.Hour, "a session ends this long after its last request")
@@ -100,6 +105,8 @@ func (c *Config) flags(fs *flag.FlagSet) {
 	fs.BoolVar(&c.GraphiQL, "graphiql", true, "serve GraphiQL at / and /graphiql")
 	fs.IntVar(&c.MaxDepth, "max-depth", 12, "deepest allowed GraphQL selection")
 	fs.IntVar(&c.MaxComplexity, "max-complexity", 10000, "highest allowed GraphQL complexity")
+	fs.IntVar(&c.MaxHashes, "max-hashes-per-request", 1, "fields that hash or verify a password in one HTTP request")
+	fs.StringVar(&c.CORSOrigins, "cors-origins", "", "comma-separated origins (scheme://host[:port]) trusted to send state-changing requests from a browser")
 
 	fs.StringVar(&c.LoginLimitIP, "login-limit-ip", "60/1m", "login attempts per client IP (N/duration or off)")
 	fs.StringVar(&c.LoginLimitAccount, "login-limit-account", "10/15m", "login attempts per account (N/duration or off)")
@@ -170,6 +177,15 @@ func (c *Config) validate() error {
 	if _, err := c.trustedProxies(); err != nil {
 		return err
 	}
+	if c.HashQueueTimeout <= 0 {
+		return fmt.Errorf("hash-queue-timeout must be positive")
+	}
+	if c.MaxHashes < 1 {
+		return fmt.Errorf("max-hashes-per-request must be at least 1")
+	}
+	if _, err := c.corsOrigins(); err != nil {
+		return err
+	}
 	_, err := c.indexedPaths()
 	return err
 }
@@ -182,6 +198,24 @@ func (c *Config) trustedProxies() ([]netip.Prefix, error) {
 			return nil, fmt.Errorf("trusted-proxies: %q is not a CIDR", s)
 		}
 		out = append(out, p)
+	}
+	return out, nil
+}
+
+// corsOrigins parses the trusted origins. Each must be exactly what a
+// browser sends in Origin: scheme://host[:port] in lower case, http or
+// https, nothing after the authority. Anything else would never match a
+// request, and the operator would not learn why.
+func (c *Config) corsOrigins() ([]string, error) {
+	var out []string
+	for _, s := range splitList(c.CORSOrigins) {
+		u, err := url.Parse(s)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil ||
+			u.Opaque != "" || u.Path != "" || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || u.RawFragment != "" ||
+			strings.HasSuffix(u.Host, ":") || s != strings.ToLower(s) {
+			return nil, fmt.Errorf("cors-origins: %q is not an origin: want scheme://host[:port] in lower case, e.g. https://app.example.com", s)
+		}
+		out = append(out, s)
 	}
 	return out, nil
 }

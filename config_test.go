@@ -62,6 +62,17 @@ func TestLoadConfigRejectsBadValues(t *testing.T) {
 		{"-indexed-paths", "profile.org"},
 		{"-password-min-length", "4"},
 		{"-access-token-ttl", "-1s"},
+		{"-hash-queue-timeout", "0s"},
+		{"-max-hashes-per-request", "0"},
+		{"-cors-origins", "app.example.com"},
+		{"-cors-origins", "https://app.example.com/"},
+		{"-cors-origins", "https://app.example.com/login"},
+		{"-cors-origins", "https://App.Example.com"},
+		{"-cors-origins", "https://user@app.example.com"},
+		{"-cors-origins", "https://app.example.com?x"},
+		{"-cors-origins", "ftp://app.example.com"},
+		{"-cors-origins", "https://app.example.com:"},
+		{"-cors-origins", "https://ok.example.com,*"},
 	} {
 		if _, err := LoadConfig(args, func(string) string { return "" }, io.Discard); err == nil {
 			t.Errorf("LoadConfig(%q) accepted a bad value", args)
@@ -70,5 +81,17 @@ func TestLoadConfigRejectsBadValues(t *testing.T) {
 	env := map[string]string{"USERGRAPH_MAX_DEPTH": "deep"}
 	if _, err := LoadConfig(nil, func(k string) string { return env[k] }, io.Discard); err == nil || !strings.Contains(err.Error(), "USERGRAPH_MAX_DEPTH") {
 		t.Errorf("a bad variable should be reported by name, got %v", err)
+	}
+}
+
+// Trusted origins are taken as browsers send them in Origin.
+func TestLoadConfigCORSOrigins(t *testing.T) {
+	c, err := LoadConfig([]string{"-cors-origins", " https://app.example.com, http://127.0.0.1:5173 ,"}, func(string) string { return "" }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := c.corsOrigins()
+	if want := []string{"https://app.example.com", "http://127.0.0.1:5173"}; strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("corsOrigins() = %q, want %q", got, want)
 	}
 }

@@ -2,6 +2,7 @@ package main_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -12,9 +13,10 @@ import (
 
 // End-to-end tests of GraphQL over HTTP and the safety floor around it:
 // transports, content negotiation, malformed requests, body/depth/complexity
-// limits, introspection and GraphiQL switches, the CSRF rule, and the
-// operational endpoints. Every error response seen here is also checked
-// against the "nothing internal leaks" rule (httpCheckErrors).
+// limits, introspection and GraphiQL switches, the CSRF rule (the
+// cross-origin check), and the operational endpoints. Every error response
+// seen here is also checked against the "nothing internal leaks" rule
+// (httpCheckErrors).
 
 // httpAllowedCodes are the codes a client may see: API.md's table plus the
 // codes gqlgen gives its own parse/validation/limit errors.
@@ -558,59 +560,94 @@ func TestHTTPGraphiQL(t *testing.T) {
 	})
 }
 
+// The CSRF rule is the standard library's cross-origin check: a
+// state-changing request that a browser sends from another origin is
+// refused with 403 and a coded body, whatever its content type, unless the
+// origin is trusted (USERGRAPH_CORS_ORIGINS). Same-origin requests and
+// requests without Sec-Fetch-Site or Origin (curl, servers) pass. Apart
+// from that, a POST that is not JSON gets 415: a content-type check.
 func TestHTTPCSRF(t *testing.T) {
-	ts := startServer(t)
-	for i, ct := range []string{"text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", ""} {
-		name := "csrf" + string(rune('a'+i))
-		t.Run("content type "+ct, func(t *testing.T) {
-			r := httpPost(t, ts, ct, httpSignupBody(name))
-			if r.Status != http.StatusUnsupportedMediaType {
-				t.Errorf("status = %d, want 415", r.Status)
+	ts := startServer(t, withConfig(func(c *mainConfig) { c.CORSOrigins = "https://app.example.com" }))
+	self := ts.url // the Origin a page served by this server sends
+	refused := func(t *testing.T, r *gqlResponse) {
+		t.Helper()
+		if r.Status != http.StatusForbidden {
+			t.Errorf("status = %d, want 403", r.Status)
+		}
+		wantCode(t, r, "FORBIDDEN", 609)
+	}
+	cases := []struct {
+		name    string
+		headers []string
+		pass    bool
+	}{
+		{"cross-site (Sec-Fetch-Site)", []string{"Sec-Fetch-Site", "cross-site", "Origin", "https://evil.example"}, false},
+		{"same-site is another origin", []string{"Sec-Fetch-Site", "same-site", "Origin", "https://sub.example.com"}, false},
+		{"foreign Origin, no Sec-Fetch-Site (older browser)", []string{"Origin", "https://evil.example"}, false},
+		{"Origin differing only in port", []string{"Origin", "http://127.0.0.1:1"}, false},
+		{"untrusted look-alike of a trusted origin", []string{"Sec-Fetch-Site", "cross-site", "Origin", "https://app.example.com.evil.example"}, false},
+		{"trusted origin", []string{"Sec-Fetch-Site", "cross-site", "Origin", "https://app.example.com"}, true},
+		{"trusted origin, no Sec-Fetch-Site", []string{"Origin", "https://app.example.com"}, true},
+		{"same-origin (Sec-Fetch-Site)", []string{"Sec-Fetch-Site", "same-origin", "Origin", self}, true},
+		{"typed by the user (Sec-Fetch-Site: none)", []string{"Sec-Fetch-Site", "none"}, true},
+		{"Origin matching Host", []string{"Origin", self}, true},
+		{"no Sec-Fetch-Site or Origin (curl, servers)", nil, true},
+	}
+	for i, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			name := fmt.Sprintf("csrf%d", i)
+			r := httpPost(t, ts, "application/json", httpSignupBody(name), c.headers...)
+			if !c.pass {
+				refused(t, r)
+				httpWantNotStored(t, ts, name)
+				return
 			}
-			if len(r.Errors) == 0 {
-				t.Error("no error in the body")
+			if len(r.Errors) > 0 || !httpUsernameTaken(t, ts, name) {
+				t.Fatalf("refused: %d %+v", r.Status, r.Errors)
 			}
-			httpWantNotStored(t, ts, name)
 		})
 	}
-	t.Run("a cookie does not make a simple request pass", func(t *testing.T) {
+	t.Run("a cross-site form is refused as such, whatever its content type", func(t *testing.T) {
+		for i, ct := range []string{"application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "text/plain"} {
+			name := fmt.Sprintf("csrfform%d", i)
+			refused(t, httpPost(t, ts, ct, httpSignupBody(name), "Sec-Fetch-Site", "cross-site", "Origin", "https://evil.example"))
+			httpWantNotStored(t, ts, name)
+		}
+	})
+	t.Run("a cookie does not make a cross-site request pass", func(t *testing.T) {
 		a := ts.signup(t, "cookieowner", "correct horse battery")
 		req, _ := http.NewRequest(http.MethodPost, ts.url+"/graphql",
 			strings.NewReader(`{"query":"mutation { changeUsername(username: \"hijacked\") { id } }"}`))
-		req.Header.Set("Content-Type", "text/plain")
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Sec-Fetch-Site", "cross-site")
+		req.Header.Set("Origin", "https://evil.example")
 		req.AddCookie(&http.Cookie{Name: ts.cfg.CookieName, Value: a.AccessToken})
 		r := ts.do(t, req)
 		httpCheckErrors(t, r, false)
-		if r.Status != http.StatusUnsupportedMediaType {
-			t.Errorf("status = %d, want 415", r.Status)
-		}
+		refused(t, r)
 		if httpUsernameTaken(t, ts, "hijacked") || !httpUsernameTaken(t, ts, "cookieowner") {
 			t.Fatal("the forged mutation ran")
 		}
 	})
-	t.Run("custom header with text/plain", func(t *testing.T) {
-		req, _ := http.NewRequest(http.MethodPost, ts.url+"/graphql", strings.NewReader(httpSignupBody("csrfheader")))
-		req.Header.Set("Content-Type", "text/plain")
-		req.Header.Set("X-Requested-With", "XMLHttpRequest")
-		res, body := httpRaw(t, req)
-		if res.StatusCode >= 500 {
-			t.Fatalf("status %d: %s", res.StatusCode, body)
-		}
-		var r gqlResponse
-		if err := json.Unmarshal([]byte(body), &r); err == nil {
-			httpCheckErrors(t, &r, true)
-		}
-		// The server is still fine.
-		if httpUsernameTaken(t, ts, "nobody") {
-			t.Fatal("usernameExists(nobody) = true")
+	t.Run("reading cross-site is allowed (GET is safe)", func(t *testing.T) {
+		req, _ := http.NewRequest(http.MethodGet, ts.url+"/graphql?query="+url.QueryEscape(`{ usernameExists(username: "nobody") }`), nil)
+		req.Header.Set("Sec-Fetch-Site", "cross-site")
+		req.Header.Set("Origin", "https://evil.example")
+		if r := ts.do(t, req); r.Status != http.StatusOK || len(r.Errors) > 0 {
+			t.Fatalf("cross-site GET query: %d %+v", r.Status, r.Errors)
 		}
 	})
-	t.Run("custom header with JSON", func(t *testing.T) {
-		r := httpPost(t, ts, "application/json", httpSignupBody("csrfjson"), "X-Requested-With", "XMLHttpRequest")
-		if len(r.Errors) > 0 || !httpUsernameTaken(t, ts, "csrfjson") {
-			t.Fatalf("JSON with a custom header was refused: %d %+v", r.Status, r.Errors)
-		}
-	})
+	for i, ct := range []string{"text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", ""} {
+		name := fmt.Sprintf("csrfct%d", i)
+		t.Run("same-origin content type "+ct, func(t *testing.T) {
+			r := httpPost(t, ts, ct, httpSignupBody(name), "X-Requested-With", "XMLHttpRequest")
+			if r.Status != http.StatusUnsupportedMediaType {
+				t.Errorf("status = %d, want 415", r.Status)
+			}
+			wantCode(t, r, "BAD_USER_INPUT", 0)
+			httpWantNotStored(t, ts, name)
+		})
+	}
 }
 
 func TestHTTPOperationalEndpoints(t *testing.T) {

@@ -466,7 +466,8 @@ func TestProfileLoginRateLimits(t *testing.T) {
 		wantCode(t, ts.gql(t, "", loginMutation, vars{"id": "u1", "pw": pw}), "RATE_LIMITED", 0)
 	})
 	t.Run("aliases in one request count one by one", func(t *testing.T) {
-		ts := startServer(t, withConfig(func(c *mainConfig) { c.LoginLimitIP = "3/1m" }))
+		// Five logins in one request need a hash limit of five (default one).
+		ts := startServer(t, withConfig(func(c *mainConfig) { c.LoginLimitIP, c.MaxHashes = "3/1m", 5 }))
 		ts.signup(t, "lara", pw)
 		var q strings.Builder
 		q.WriteString("mutation {")

@@ -138,7 +138,7 @@ func (m *Main) open(ctx context.Context) (_ http.Handler, err error) {
 	if err := roles.EnsureBuiltIns(ctx); err != nil {
 		return nil, fmt.Errorf("built-in roles: %w", err)
 	}
-	hasher := password.NewHasher(params, c.HashConcurrency)
+	hasher := password.NewHasher(params, c.HashConcurrency, password.QueueTimeout(c.HashQueueTimeout))
 	m.accounts = account.New(account.Deps{
 		Store: m.store, Hasher: hasher,
 		Policy: password.Policy{MinLength: c.PasswordMinLength}, Sessions: m.sessions, Access: roles, Log: m.Log,
@@ -150,6 +150,7 @@ func (m *Main) open(ctx context.Context) (_ http.Handler, err error) {
 	}, account.Config{SignupStatus: store.Status(c.SignupStatus), UsernameCaseSensitive: c.UsernameCaseSensitive,
 		PhoneRegion: c.PhoneRegion, BootstrapToken: c.BootstrapToken})
 	proxies, _ := c.trustedProxies()
+	origins, _ := c.corsOrigins()
 	return httpapi.New(httpapi.Deps{
 		Resolver: &resolvers.Resolver{Accounts: m.accounts, Sessions: m.sessions, Access: roles, Tokens: tokens, Log: m.Log},
 		Store:    m.store, Hasher: hasher, Log: m.Log,
@@ -157,6 +158,7 @@ func (m *Main) open(ctx context.Context) (_ http.Handler, err error) {
 		CookieName: c.CookieName, CookieSecure: c.cookieSecure(), TrustedProxies: proxies,
 		MaxBodyBytes: c.MaxBodyBytes, Introspection: c.Introspection, GraphiQL: c.GraphiQL,
 		MaxDepth: c.MaxDepth, MaxComplexity: c.MaxComplexity, MaxTokens: 15000,
+		MaxHashes: c.MaxHashes, TrustedOrigins: origins,
 	})
 }
 

@@ -116,7 +116,7 @@ func (s *Service) newPasswordHash(ctx context.Context, pw *string) (string, erro
 	if err := s.checkPassword("password", *pw); err != nil {
 		return "", err
 	}
-	return s.hasher.Hash(ctx, *pw)
+	return s.hash(ctx, *pw)
 }
 
 // SetStatus changes a user's status. SUSPENDED (or PENDING) ends the user's

@@ -22,13 +22,15 @@ func (s *Service) Login(ctx context.Context, identifier, plain string) (*session
 	}
 	u, err := s.findByIdentifier(ctx, identifier)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && u.PasswordHash == "") {
-		s.hasher.VerifyDummy(ctx, plain)
+		if err := s.verifyDummy(ctx, plain); err != nil {
+			return nil, err
+		}
 		return nil, errBadCredentials
 	}
 	if err != nil {
 		return nil, err
 	}
-	ok, rehash, err := s.hasher.Verify(ctx, plain, u.PasswordHash)
+	ok, rehash, err := s.verify(ctx, u.ID, plain, u.PasswordHash)
 	if err != nil {
 		return nil, err
 	}
@@ -50,7 +52,7 @@ func (s *Service) recordLogin(ctx context.Context, u *store.User, plain string, 
 	newHash := ""
 	if rehash {
 		var err error
-		if newHash, err = s.hasher.Hash(ctx, plain); err != nil {
+		if newHash, err = s.hash(ctx, plain); err != nil {
 			return nil, err
 		}
 	}

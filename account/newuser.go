@@ -50,7 +50,7 @@ func (s *Service) build(ctx context.Context, in NewUser, needPassword bool) (*st
 		if err := s.checkPassword("password", in.Password, u.Username, u.Email); err != nil {
 			return nil, err
 		}
-		if u.PasswordHash, err = s.hasher.Hash(ctx, in.Password); err != nil {
+		if u.PasswordHash, err = s.hash(ctx, in.Password); err != nil {
 			return nil, err
 		}
 	}

@@ -20,7 +20,7 @@ func (s *Service) ChangePassword(ctx context.Context, p *session.Principal, oldP
 	if err := s.checkPassword("newPassword", newPassword, u.Username, u.Email); err != nil {
 		return err
 	}
-	hash, err := s.hasher.Hash(ctx, newPassword)
+	hash, err := s.hash(ctx, newPassword)
 	if err != nil {
 		return err
 	}
@@ -59,10 +59,12 @@ func (s *Service) confirmPassword(ctx context.Context, p *session.Principal, pla
 		return nil, userErr(err)
 	}
 	if u.PasswordHash == "" {
-		s.hasher.VerifyDummy(ctx, plain)
+		if err := s.verifyDummy(ctx, plain); err != nil {
+			return nil, err
+		}
 		return nil, errWrongPassword
 	}
-	ok, _, err := s.hasher.Verify(ctx, plain, u.PasswordHash)
+	ok, _, err := s.verify(ctx, u.ID, plain, u.PasswordHash)
 	if err != nil {
 		return nil, err
 	}

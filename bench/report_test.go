@@ -54,7 +54,7 @@ func TestReportTargets(t *testing.T) {
 	if err := rep.writeText(&text); err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range []string{"25% of healthz", "96% of hash bound 50.0/s (server: 40.0 ms/hash)", "48% of the tool's bound", "FAILED: boom", "answered 990/1000", "MISSED"} {
+	for _, s := range []string{"25% of healthz", "96% of hash bound 50.0/s (server: 40.0 ms/hash)", "48% of the tool's bound", "FAILED: boom", "answered 990/1000 (0 refused)", "MISSED"} {
 		if !strings.Contains(text.String(), s) {
 			t.Errorf("text report lacks %q:\n%s", s, text.String())
 		}

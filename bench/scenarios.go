@@ -312,6 +312,7 @@ func (s *users) client(i int) func(context.Context) error {
 type burstResult struct {
 	Clients   int             `json:"clients"`
 	Answered  int             `json:"answered"`
+	Refused   int             `json:"refused"` // RATE_LIMITED at once: the server's hash queue was full (-hash-queue-timeout)
 	Failed    int             `json:"failed"`
 	Timeouts  int             `json:"timeouts"`
 	Errors    map[string]int  `json:"errors,omitempty"`
@@ -358,6 +359,9 @@ func loginsBurst(ctx context.Context, e *env, n int, limit time.Duration) *burst
 		case errKind(err) == "timeout":
 			r.Timeouts++
 			r.Errors["timeout"]++
+		case errKind(err) == "RATE_LIMITED":
+			r.Refused++
+			r.Errors["RATE_LIMITED"]++
 		default:
 			r.Failed++
 			r.Errors[errKind(err)]++

@@ -1158,6 +1158,15 @@ The caller's roles must grant ` + "`" + `verb` + "`" + ` on ` + "`" + `resource`
 ` + "`" + `graphql/users` + "`" + `; permissions match it with their glob patterns).
 """
 directive @hasPermission(resource: String!, verb: Verb!) on FIELD_DEFINITION
+"""
+The field hashes or verifies a password (argon2id: costly by design). At
+most USERGRAPH_MAX_HASHES_PER_REQUEST such fields run in one request
+(httpapi/hashlimit.go); resolvers/hashes_test.go fails if a field whose
+resolver can reach the hasher lacks this. With ` + "`" + `ifArgument` + "`" + `, a dot path into
+the arguments (e.g. "input.password"), the field counts only when that
+argument is given and not null.
+"""
+directive @hashes(ifArgument: String) on FIELD_DEFINITION
 
 "An instant, RFC 3339 in UTC with milliseconds, e.g. 2026-11-25T19:30:00.000Z."
 scalar Time
@@ -1538,8 +1547,8 @@ input PermissionInput {
 }
 
 type Mutation {
-  signup(input: SignupInput!): SignupPayload! @public
-  login(input: LoginInput!): AuthPayload! @public
+  signup(input: SignupInput!): SignupPayload! @public @hashes
+  login(input: LoginInput!): AuthPayload! @public @hashes
   "Exchanges a refresh token for new tokens; the old refresh token stops working."
   refreshSession(refreshToken: String!): AuthPayload! @public
   "Ends the caller's session."
@@ -1549,17 +1558,19 @@ type Mutation {
   "Ends one of the caller's sessions."
   revokeSession(id: ID!): Boolean! @signedIn
   "Ends the caller's other sessions."
-  changePassword(oldPassword: String!, newPassword: String!): Boolean! @signedIn
+  changePassword(oldPassword: String!, newPassword: String!): Boolean! @signedIn @hashes
   updateProfile(input: ProfileInput!): User! @signedIn
   changeUsername(username: String!): User! @signedIn
   "Deletes the caller's account for good."
-  deleteAccount(password: String!): Boolean! @signedIn
+  deleteAccount(password: String!): Boolean! @signedIn @hashes
 
   "First start only: creates the first administrator and the built-in roles."
-  initialize(input: InitializeInput!): InitializePayload! @public
+  initialize(input: InitializeInput!): InitializePayload! @public @hashes
 
-  createUser(input: CreateUserInput!): User! @hasPermission(resource: "graphql/users", verb: POST)
-  updateUser(id: ID!, input: UpdateUserInput!): User! @hasPermission(resource: "graphql/users", verb: PATCH)
+  createUser(input: CreateUserInput!): User!
+    @hasPermission(resource: "graphql/users", verb: POST) @hashes(ifArgument: "input.password")
+  updateUser(id: ID!, input: UpdateUserInput!): User!
+    @hasPermission(resource: "graphql/users", verb: PATCH) @hashes(ifArgument: "input.password")
   "SUSPENDED ends the user's sessions at once."
   setUserStatus(id: ID!, status: UserStatus!): User! @hasPermission(resource: "graphql/users", verb: PATCH)
   grantRole(userId: ID!, role: String!): User! @hasPermission(resource: "graphql/users/roles", verb: PUT)

@@ -3,7 +3,6 @@ package httpapi
 import (
 	"log/slog"
 	"net/http"
-	"time"
 
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
@@ -39,6 +38,11 @@ func newGraphQL(r *resolvers.Resolver, cfg Config, log *slog.Logger) (http.Handl
 	} else {
 		srv.SetDisableSuggestion(true) // suggestions would leak field names
 	}
+	hashes, err := newHashLimit(schema.Schema(), cfg.MaxHashes)
+	if err != nil {
+		return nil, err
+	}
+	srv.Use(hashes)
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
 	srv.Use(depthLimit{max: cfg.MaxDepth})
 	srv.Use(extension.FixedComplexityLimit(cfg.MaxComplexity))
@@ -59,33 +63,4 @@ func usersComplexity(child int, _ *model.UserFilter, _ []*model.UserOrder, first
 // browser).
 func graphiQL() http.Handler {
 	return playground.Handler("usergraph", "/graphql")
-}
-
-// cookieJar sets the access-token cookie on the response of the request.
-type cookieJar struct {
-	w      http.ResponseWriter
-	name   string
-	secure bool
-}
-
-var _ resolvers.Cookies = cookieJar{}
-
-func (c cookieJar) SetAccessToken(token string, expires time.Time) {
-	http.SetCookie(c.w, &http.Cookie{Name: c.name, Value: token, Path: "/", Expires: expires,
-		MaxAge: int(time.Until(expires).Seconds()), HttpOnly: true, Secure: c.secure, SameSite: http.SameSiteLaxMode})
-}
-
-func (c cookieJar) ClearAccessToken() {
-	http.SetCookie(c.w, &http.Cookie{Name: c.name, Value: "", Path: "/", MaxAge: -1,
-		HttpOnly: true, Secure: c.secure, SameSite: http.SameSiteLaxMode})
-}
-
-func withCookies(cfg Config, next http.Handler) http.Handler {
-	if cfg.CookieName == "" {
-		return next
-	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		jar := cookieJar{w: w, name: cfg.CookieName, secure: cfg.CookieSecure}
-		next.ServeHTTP(w, r.WithContext(resolvers.WithCookies(r.Context(), jar)))
-	})
 }

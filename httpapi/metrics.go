@@ -55,6 +55,8 @@ func (m *metrics) watchHasher(h *password.Hasher) {
 			func(s password.Stats) float64 { return s.Work.Seconds() }),
 		counter("usergraph_password_hash_wait_seconds_total", "Time requests waited for a hashing slot.",
 			func(s password.Stats) float64 { return s.Wait.Seconds() }),
+		counter("usergraph_password_hash_refusals_total", "Sign-ins answered RATE_LIMITED because no hashing slot freed up within the queue timeout.",
+			func(s password.Stats) float64 { return float64(s.Refused) }),
 		gauge("usergraph_password_hashes_in_flight", "Password hashes computing now.",
 			func(s password.Stats) float64 { return float64(s.InFlight) }),
 		gauge("usergraph_password_hashes_waiting", "Requests waiting for a hashing slot now.",

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"mime"
 	"net"
 	"net/http"
 	"net/netip"
@@ -91,30 +90,27 @@ func isTrusted(a netip.Addr, trusted []netip.Prefix) bool {
 	return false
 }
 
-// withCSRFCheck refuses state-changing requests a browser would send
-// cross-site without a preflight: they must be JSON or carry a custom header.
-// Together with SameSite=Lax cookies this keeps cookie-authenticated
-// requests safe from cross-site forgery.
-func withCSRFCheck(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodGet || r.Method == http.MethodHead || r.Method == http.MethodOptions {
-			next.ServeHTTP(w, r)
-			return
+// withCrossOriginCheck is the CSRF rule, one for every route and content
+// type (JSON, multipart uploads, the hosted pages' forms): a state-changing
+// request (anything but GET, HEAD and OPTIONS) that a browser sends from
+// another origin is refused with 403, unless that origin is trusted. The
+// standard library's http.CrossOriginProtection decides: Sec-Fetch-Site
+// when the browser sends it, else Origin against Host; a request with
+// neither (curl, server-to-server) is not a browser's and passes. Together
+// with SameSite=Lax cookies this keeps cookie-authenticated requests safe
+// from cross-site forgery.
+func withCrossOriginCheck(trusted []string, next http.Handler) (http.Handler, error) {
+	cop := http.NewCrossOriginProtection()
+	for _, origin := range trusted {
+		if err := cop.AddTrustedOrigin(origin); err != nil {
+			return nil, err
 		}
-		if !isJSON(r) && r.Header.Get("X-Requested-With") == "" {
-			writeError(w, http.StatusUnsupportedMediaType,
-				apperr.New(apperr.BadUserInput, "send JSON (Content-Type: application/json) or an X-Requested-With header"))
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
-}
-
-// isJSON reports whether the request body is declared JSON, a content type
-// a cross-site form cannot send without a CORS preflight.
-func isJSON(r *http.Request) bool {
-	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	return mt == "application/json"
+	}
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		writeError(w, http.StatusForbidden, apperr.New(apperr.Forbidden,
+			"cross-origin request refused: state-changing requests from a browser must come from this server's origin or a trusted one (USERGRAPH_CORS_ORIGINS)"))
+	}))
+	return cop.Handler(next), nil
 }
 
 // withBodyLimit refuses bodies over max bytes with 413.

@@ -1,7 +1,7 @@
 // Package httpapi is usergraph's HTTP surface: the GraphQL endpoint and
 // GraphiQL, /authorization for reverse proxies, the JWKS, health and metrics,
 // with the middleware every request passes (request id, client address,
-// body limit, CSRF rule, authentication).
+// body limit, cross-origin (CSRF) check, authentication).
 package httpapi
 
 import (
@@ -26,7 +26,9 @@ type Config struct {
 	GraphiQL       bool
 	MaxDepth       int
 	MaxComplexity  int
-	MaxTokens      int // parser token limit
+	MaxTokens      int      // parser token limit
+	MaxHashes      int      // fields that hash or verify a password in one request (hashlimit.go)
+	TrustedOrigins []string // origins whose cross-origin requests pass the CSRF check
 }
 
 // Deps are what the handlers call.
@@ -62,8 +64,10 @@ func New(d Deps, cfg Config) (http.Handler, error) {
 	auth := authenticator{sessions: d.Resolver.Sessions, cookieName: cfg.CookieName}
 	var h http.Handler = mux
 	h = auth.wrap(h)
-	h = withCSRFCheck(h)
 	h = withBodyLimit(cfg.MaxBodyBytes, h)
+	if h, err = withCrossOriginCheck(cfg.TrustedOrigins, h); err != nil { // before a body is read
+		return nil, err
+	}
 	h = withClient(cfg.TrustedProxies, h)
 	h = withRecover(d.Log, h)
 	h = withRequestID(h)

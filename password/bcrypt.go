@@ -8,9 +8,10 @@ import (
 	"golang.org/x/crypto/bcrypt"
 )
 
-// maxBcryptCost bounds imported bcrypt hashes. Each step doubles the work;
-// cost 16 is several seconds, and bcrypt accepts up to 31 (days).
-const maxBcryptCost = 16
+// maxBcryptCost bounds imported bcrypt hashes. Each step doubles the work:
+// cost 10-12 is what systems commonly used (a tenth to a quarter of a
+// second), 14 about a second, and bcrypt accepts up to 31 (days).
+const maxBcryptCost = 14
 
 // isBcrypt reports whether encoded uses a bcrypt prefix we accept. $2a$,
 // $2b$ and $2y$ differ only in historical bugs of other implementations and

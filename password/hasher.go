@@ -5,12 +5,15 @@
 // Hashing is deliberately expensive in memory and time, so every hash and
 // verification runs under a FIFO concurrency bound: a login storm queues
 // instead of exhausting memory, and waiters are served in arrival order.
+// A caller that cannot start within the queue timeout gets ErrBusy at once
+// rather than waiting behind the whole storm.
 package password
 
 import (
 	"context"
 	"crypto/rand"
 	"crypto/subtle"
+	"errors"
 	"runtime"
 	"strings"
 	"sync/atomic"
@@ -19,40 +22,65 @@ import (
 	"golang.org/x/sync/semaphore"
 )
 
+// ErrBusy is returned when a hash or verification could not start within
+// the hasher's queue timeout. Nothing was computed; the caller should answer
+// at once and have the client come back after RetryAfter.
+var ErrBusy = errors.New("password: too many hashes queued")
+
 // Hasher hashes and verifies passwords. It is safe for concurrent use.
 type Hasher struct {
-	params   Params
-	sem      *semaphore.Weighted // FIFO: waiters acquire in arrival order
-	inFlight atomic.Int64
-	waiting  atomic.Int64
-	hashes   atomic.Uint64
-	workNS   atomic.Int64 // time spent hashing
-	waitNS   atomic.Int64 // time spent queued for a slot
-	memory   *memories
+	params       Params
+	stored       storedLimits // bounds of hashes read from storage
+	slots        int
+	queueTimeout time.Duration       // 0: wait as long as the caller's context allows
+	sem          *semaphore.Weighted // FIFO: waiters acquire in arrival order
+	inFlight     atomic.Int64
+	waiting      atomic.Int64
+	hashes       atomic.Uint64
+	refused      atomic.Uint64 // ErrBusy answers
+	workNS       atomic.Int64  // time spent hashing
+	waitNS       atomic.Int64  // time spent queued for a slot
+	memory       *memories
 	// dummy is a hash at params with random salt and key, verified by
 	// VerifyDummy. Verification costs the same whatever the key bytes are,
 	// so it needs no real password behind it.
 	dummy string
 }
 
+// Option changes a Hasher made by NewHasher.
+type Option func(*Hasher)
+
+// QueueTimeout bounds how long a hash or verification waits for a slot
+// before it returns ErrBusy (d <= 0: as long as its context allows).
+func QueueTimeout(d time.Duration) Option {
+	return func(h *Hasher) { h.queueTimeout = max(d, 0) }
+}
+
 // NewHasher returns a hasher that creates hashes with p and runs at most
 // maxConcurrent hashes or verifications at once (<= 0: GOMAXPROCS), so
-// hashing never holds more than about maxConcurrent × p.Memory KiB.
+// hashing never holds more than about maxConcurrent × p.Memory KiB (and a
+// stored hash may ask for at most storedFactor times that, see limitsFor).
 // It panics if p does not Validate: callers that take p from configuration
 // validate it first to report the error.
-func NewHasher(p Params, maxConcurrent int) *Hasher {
+func NewHasher(p Params, maxConcurrent int, opts ...Option) *Hasher {
 	if err := p.Validate(); err != nil {
 		panic("password: invalid params: " + err.Error())
 	}
 	if maxConcurrent <= 0 {
 		maxConcurrent = runtime.GOMAXPROCS(0)
 	}
-	return &Hasher{
+	h := &Hasher{
 		params: p,
+		stored: limitsFor(p),
+		slots:  maxConcurrent,
 		sem:    semaphore.NewWeighted(int64(maxConcurrent)),
 		memory: newMemories(p.Memory, maxConcurrent),
 		dummy:  encodePHC(p, random(p.SaltLength), random(p.KeyLength)),
 	}
+	for _, o := range opts {
+		o(h)
+	}
+	return h
 }
 
 // Params returns the parameters new hashes are made with.
@@ -63,7 +91,8 @@ func (h *Hasher) Params() Params { return h.params }
 func (h *Hasher) InFlight() int { return int(h.inFlight.Load()) }
 
 // Hash returns the argon2id PHC string of plain with a fresh random salt.
-// It returns ctx.Err() if ctx ends before the hash starts.
+// It returns ctx.Err() if ctx ends before the hash starts, and ErrBusy if
+// it could not start within the queue timeout.
 func (h *Hasher) Hash(ctx context.Context, plain string) (string, error) {
 	p := h.params
 	salt := random(p.SaltLength)
@@ -82,7 +111,7 @@ func (h *Hasher) Hash(ctx context.Context, plain string) (string, error) {
 // replaced by Hash(plain): it is bcrypt, or argon2id with parameters other
 // than the hasher's. A wrong password is ok == false with a nil error; a
 // malformed or out-of-bounds hash is an error matching ErrInvalidHash; an
-// ended ctx returns ctx.Err().
+// ended ctx returns ctx.Err(); a full queue returns ErrBusy.
 func (h *Hasher) Verify(ctx context.Context, plain, encoded string) (ok, rehash bool, err error) {
 	switch {
 	case strings.HasPrefix(encoded, argon2idPrefix):
@@ -95,14 +124,17 @@ func (h *Hasher) Verify(ctx context.Context, plain, encoded string) (ok, rehash 
 
 // VerifyDummy spends the work of a real Verify and discards the result.
 // Sign-in calls it when no user matches, so that "unknown user" and "wrong
-// password" take the same time and cannot be told apart.
-func (h *Hasher) VerifyDummy(ctx context.Context, plain string) {
-	_, _, _ = h.verifyArgon2id(ctx, plain, h.dummy)
+// password" take the same time and cannot be told apart. Its error is
+// Verify's (ctx.Err() or ErrBusy), so that under load both get the same
+// refusal too.
+func (h *Hasher) VerifyDummy(ctx context.Context, plain string) error {
+	_, _, err := h.verifyArgon2id(ctx, plain, h.dummy)
+	return err
 }
 
 func (h *Hasher) verifyArgon2id(ctx context.Context, plain, encoded string) (ok, rehash bool, err error) {
 	// Decoding checks the bounds before any memory is spent on the hash.
-	p, salt, want, err := decodePHC(encoded)
+	p, salt, want, err := decodePHC(encoded, h.stored)
 	if err != nil {
 		return false, false, err
 	}
@@ -125,10 +157,7 @@ func (h *Hasher) bounded(ctx context.Context, work func()) error {
 		return err
 	}
 	queued := time.Now()
-	h.waiting.Add(1)
-	err := h.sem.Acquire(ctx, 1)
-	h.waiting.Add(-1)
-	if err != nil {
+	if err := h.acquire(ctx); err != nil {
 		return err
 	}
 	defer h.sem.Release(1)
@@ -145,11 +174,52 @@ func (h *Hasher) bounded(ctx context.Context, work func()) error {
 	return nil
 }
 
+// acquire takes a slot: at once if one is free and nobody waits, else in
+// arrival order within the queue timeout. It returns ctx.Err() if the caller
+// went away first, and ErrBusy (counted) if the timeout passed.
+func (h *Hasher) acquire(ctx context.Context) error {
+	if h.sem.TryAcquire(1) {
+		return nil
+	}
+	h.waiting.Add(1)
+	defer h.waiting.Add(-1)
+	wait := ctx
+	if h.queueTimeout > 0 {
+		var cancel context.CancelFunc
+		wait, cancel = context.WithTimeout(ctx, h.queueTimeout)
+		defer cancel()
+	}
+	err := h.sem.Acquire(wait, 1)
+	switch {
+	case err == nil:
+		return nil
+	case ctx.Err() != nil:
+		return ctx.Err()
+	}
+	h.refused.Add(1)
+	return ErrBusy
+}
+
+// RetryAfter estimates when a hash asked for now could start: the time for
+// the work queued now to drain through the slots at the average hash time,
+// and never less than the queue timeout (a refusal means the queue was at
+// least that long). Callers answering ErrBusy pass it on to the client.
+func (h *Hasher) RetryAfter() time.Duration {
+	s := h.Stats()
+	if s.Hashes == 0 {
+		return h.queueTimeout
+	}
+	perHash := s.Work / time.Duration(s.Hashes)
+	rounds := (s.InFlight + s.Waiting + h.slots - 1) / h.slots
+	return max(h.queueTimeout, time.Duration(rounds)*perHash)
+}
+
 // Stats are the hasher's running totals, for metrics: how many hashes and
 // verifications ran, the time they took and the time they waited for a
-// slot, and how many run or wait now.
+// slot, how many were refused with ErrBusy, and how many run or wait now.
 type Stats struct {
 	Hashes   uint64
+	Refused  uint64
 	Work     time.Duration
 	Wait     time.Duration
 	InFlight int
@@ -160,6 +230,7 @@ type Stats struct {
 func (h *Hasher) Stats() Stats {
 	return Stats{
 		Hashes:   h.hashes.Load(),
+		Refused:  h.refused.Load(),
 		Work:     time.Duration(h.workNS.Load()),
 		Wait:     time.Duration(h.waitNS.Load()),
 		InFlight: int(h.inFlight.Load()),

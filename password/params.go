@@ -47,3 +47,48 @@ func (p Params) Validate() error {
 	}
 	return nil
 }
+
+// storedFactor is how much more a stored hash may cost than a new one.
+// Hashes made before the configured cost changed still verify (and are
+// rehashed at the next sign-in), but a stored hash is data, not
+// configuration: a tampered or corrupt record must not make one sign-in hold
+// gigabytes or run for seconds while it waits for nobody's benefit.
+//
+// Lowering the configured memory or work by more than this in one step
+// leaves older hashes unverifiable (their sign-ins fail as faults, logged):
+// lower it in steps, or let the users reset their passwords.
+const storedFactor = 4
+
+// storedLimits are the largest parameters a stored hash may have, derived
+// from the hasher's own.
+type storedLimits struct {
+	memory      uint32 // KiB: what one verification holds
+	work        uint64 // memory × iterations: what one verification costs in time
+	parallelism uint8  // lanes: goroutines of one verification
+}
+
+// limitsFor returns the limits for hashes verified by a hasher with params
+// p: memory and work (memory × iterations, so that the equivalent OWASP
+// configurations, which trade memory for iterations, verify each other's
+// hashes) at most storedFactor times p's, and at most 16 lanes or
+// storedFactor times p's, whichever is more.
+func limitsFor(p Params) storedLimits {
+	return storedLimits{
+		memory:      uint32(min(uint64(p.Memory)*storedFactor, MaxMemory)),
+		work:        uint64(p.Memory) * uint64(p.Iterations) * storedFactor,
+		parallelism: uint8(min(max(int(p.Parallelism)*storedFactor, 16), 255)),
+	}
+}
+
+// check reports whether the stored parameters p are within l.
+func (l storedLimits) check(p Params) error {
+	switch work := uint64(p.Memory) * uint64(p.Iterations); {
+	case p.Memory > l.memory:
+		return fmt.Errorf("memory %d KiB above %d (%d× the configured)", p.Memory, l.memory, storedFactor)
+	case work > l.work:
+		return fmt.Errorf("memory × iterations %d above %d (%d× the configured)", work, l.work, storedFactor)
+	case p.Parallelism > l.parallelism:
+		return fmt.Errorf("parallelism %d above %d", p.Parallelism, l.parallelism)
+	}
+	return nil
+}

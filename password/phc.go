@@ -33,9 +33,9 @@ func paramString(p Params) string {
 }
 
 // decodePHC parses an argon2id PHC string and checks its parameters against
-// the bounds before anything is computed with them. The returned Params
-// carry the salt and key lengths found in the string.
-func decodePHC(encoded string) (p Params, salt, key []byte, err error) {
+// the absolute bounds and lim before anything is computed with them. The
+// returned Params carry the salt and key lengths found in the string.
+func decodePHC(encoded string, lim storedLimits) (p Params, salt, key []byte, err error) {
 	fields := strings.Split(encoded, "$")
 	if len(fields) != 6 || fields[0] != "" || fields[1] != "argon2id" {
 		return p, nil, nil, invalidHash("want $argon2id$v=..$m=..,t=..,p=..$salt$hash")
@@ -46,10 +46,13 @@ func decodePHC(encoded string) (p Params, salt, key []byte, err error) {
 	if p, err = parseParams(fields[3]); err != nil {
 		return p, nil, nil, err
 	}
-	if salt, err = b64.DecodeString(fields[4]); err != nil {
+	if err := lim.check(p); err != nil {
+		return p, nil, nil, invalidHash("%v", err)
+	}
+	if salt, err = decodeB64(fields[4]); err != nil {
 		return p, nil, nil, invalidHash("salt is not base64")
 	}
-	if key, err = b64.DecodeString(fields[5]); err != nil {
+	if key, err = decodeB64(fields[5]); err != nil {
 		return p, nil, nil, invalidHash("hash is not base64")
 	}
 	p.SaltLength, p.KeyLength = uint32(len(salt)), uint32(len(key))
@@ -73,6 +76,17 @@ func parseParams(s string) (Params, error) {
 		return p, invalidHash("non-canonical parameters %q", s)
 	}
 	return p, nil
+}
+
+// decodeB64 decodes s and insists that it is the one spelling of its
+// bytes: the decoder skips line breaks, which would otherwise let one hash
+// be stored in many forms.
+func decodeB64(s string) ([]byte, error) {
+	b, err := b64.DecodeString(s)
+	if err == nil && b64.EncodeToString(b) != s {
+		err = errors.New("non-canonical base64")
+	}
+	return b, err
 }
 
 func invalidHash(format string, args ...any) error {

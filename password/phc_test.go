@@ -2,9 +2,13 @@ package password_test
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
+
+	"golang.org/x/crypto/argon2"
 
 	"github.com/usergraph/usergraph/password"
 )
@@ -35,6 +39,7 @@ func TestVerifyMalformedHash(t *testing.T) {
 		"salt padded":        strings.Replace(valid, salt, salt+"==", 1),
 		"salt too short":     strings.Replace(valid, salt, "c2FsdA", 1),
 		"hash not base64":    strings.Replace(valid, key, "####", 1),
+		"hash line break":    strings.Replace(valid, key, key[:8]+"\n"+key[8:], 1),
 		"hash too short":     strings.Replace(valid, key, "a2V5", 1),
 		"hash too long":      strings.Replace(valid, key, strings.Repeat("A", 100), 1),
 		"empty hash":         strings.TrimSuffix(valid, key),
@@ -44,6 +49,7 @@ func TestVerifyMalformedHash(t *testing.T) {
 		"bcrypt truncated":   "$2a$10$abc",
 		"bcrypt bad cost":    "$2a$xx$" + strings.Repeat("a", 53),
 		"bcrypt cost 31":     "$2a$31$" + strings.Repeat("a", 53),
+		"bcrypt cost 15":     "$2b$15$" + strings.Repeat("a", 53),
 		"bcrypt bad base64":  "$2b$04$" + strings.Repeat("!", 53),
 	}
 	h := password.NewHasher(cheap, 1)
@@ -73,5 +79,54 @@ func TestParamsValidate(t *testing.T) {
 		if err := p.Validate(); err == nil {
 			t.Errorf("%+v.Validate() = nil, want an error", p)
 		}
+	}
+}
+
+// A stored hash may cost at most 4× what the hasher's own hashes cost (in
+// memory, and in memory × iterations) and use at most 16 lanes: within
+// that it verifies as usual; beyond it, it is an invalid hash, refused
+// before any work, however genuine its key.
+func TestVerifyStoredParameterBounds(t *testing.T) {
+	ctx := context.Background()
+	// Configured: 256 KiB × 2 iterations = 512; 4× is 1024 KiB and 2048.
+	h := password.NewHasher(password.Params{Memory: 256, Iterations: 2, Parallelism: 1, SaltLength: 16, KeyLength: 32}, 1)
+	salt := []byte("0123456789abcdef")
+	stored := func(m, t uint32, p uint8) string {
+		key := argon2.IDKey([]byte("stored"), salt, t, m, p, 32)
+		return fmt.Sprintf("$argon2id$v=19$m=%d,t=%d,p=%d$%s$%s", m, t, p,
+			base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key))
+	}
+	within := []struct {
+		m, t uint32
+		p    uint8
+	}{
+		{1024, 2, 1}, // 4× the memory and the work
+		{512, 4, 1},  // 2× the memory, 4× the work
+		{128, 16, 1}, // fewer KiB, more iterations: the same work (OWASP's trade)
+		{256, 2, 16}, // 16 lanes
+	}
+	for _, c := range within {
+		if ok, rehash, err := h.Verify(ctx, "stored", stored(c.m, c.t, c.p)); !ok || !rehash || err != nil {
+			t.Errorf("m=%d,t=%d,p=%d: Verify = %v, %v, %v; want true, true, nil", c.m, c.t, c.p, ok, rehash, err)
+		}
+	}
+	before := h.Stats().Hashes
+	beyond := []struct {
+		m, t uint32
+		p    uint8
+	}{
+		{1025, 1, 1}, // memory above 4×
+		{1024, 3, 1}, // work above 4×
+		{256, 9, 1},  // work above 4× through iterations alone
+		{256, 2, 17}, // lanes above 16
+	}
+	for _, c := range beyond {
+		ok, rehash, err := h.Verify(ctx, "stored", stored(c.m, c.t, c.p))
+		if !errors.Is(err, password.ErrInvalidHash) || ok || rehash {
+			t.Errorf("m=%d,t=%d,p=%d: Verify = %v, %v, %v; want false, false, ErrInvalidHash", c.m, c.t, c.p, ok, rehash, err)
+		}
+	}
+	if got := h.Stats().Hashes - before; got != 0 {
+		t.Errorf("%d hashes computed for out-of-bounds stored hashes, want 0", got)
 	}
 }

@@ -7,7 +7,9 @@ import (
 
 // Cookies lets resolvers hand browser clients their access token as an
 // HttpOnly cookie. The HTTP layer puts an implementation in the context; with
-// none (or cookies switched off) these calls do nothing.
+// none (or cookies switched off) these calls do nothing. Calls may repeat
+// within a request (aliased fields): the last one decides what the response
+// sets, and it sets each cookie once.
 type Cookies interface {
 	SetAccessToken(token string, expires time.Time)
 	ClearAccessToken()

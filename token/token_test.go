@@ -141,6 +141,9 @@ func TestTampered(t *testing.T) {
 		"garbage":         "not.a.token",
 		"huge":            tok + strings.Repeat("A", 10000),
 		"signature moved": parts[0] + "." + parts[1] + "." + parts[2] + "A",
+		// base64 decoding skips line breaks: the same signature, respelled
+		"line break":       parts[0] + "." + parts[1] + "." + parts[2][:20] + "\n" + parts[2][20:],
+		"trailing newline": tok + "\n",
 	}
 	for name, bad := range tests {
 		if _, err := s.Verify(bad); !errors.Is(err, token.ErrInvalid) {
