@@ -206,8 +206,8 @@ func (s *Service) matchingIDs(ctx context.Context, f *store.UserFilter) ([]strin
 }
 
 func (s *Service) inChunks(ids []string, fn func([]string) error) error {
-	for start := 0; start < len(ids); start += store.MaxFilterListLen {
-		if err := fn(ids[start:min(start+store.MaxFilterListLen, len(ids))]); err != nil {
+	for start := 0; start < len(ids); start += store.MaxFilterWidth {
+		if err := fn(ids[start:min(start+store.MaxFilterWidth, len(ids))]); err != nil {
 			return err
 		}
 	}

@@ -46,14 +46,25 @@ func (w *where) filter(f *store.UserFilter) error {
 		w.add("1")
 		return nil
 	}
+	return w.join(" AND ", len(parts), func(i int) error { return parts[i]() })
+}
+
+// join writes n terms joined by op as a balanced tree of parentheses.
+// SQLite parses "a OR b OR c …" into a left-deep tree one level deeper per
+// term and refuses depth 1000 (SQLITE_MAX_EXPR_DEPTH), which a wide filter
+// would reach; halving keeps a junction of n terms log2(n) deep.
+func (w *where) join(op string, n int, term func(i int) error) error {
+	if n == 1 {
+		return term(0)
+	}
+	half := n / 2
 	w.add("(")
-	for i, part := range parts {
-		if i > 0 {
-			w.add(" AND ")
-		}
-		if err := part(); err != nil {
-			return err
-		}
+	if err := w.join(op, half, term); err != nil {
+		return err
+	}
+	w.add(op)
+	if err := w.join(op, n-half, func(i int) error { return term(half + i) }); err != nil {
+		return err
 	}
 	w.add(")")
 	return nil
@@ -129,17 +140,7 @@ func (w *where) junction(op, empty string, fs []store.UserFilter) error {
 		w.add(empty)
 		return nil
 	}
-	w.add("(")
-	for i := range fs {
-		if i > 0 {
-			w.add(op)
-		}
-		if err := w.filter(&fs[i]); err != nil {
-			return err
-		}
-	}
-	w.add(")")
-	return nil
+	return w.join(op, len(fs), func(i int) error { return w.filter(&fs[i]) })
 }
 
 // not negates a condition, counting NULL (a missing path) as false first.
@@ -171,20 +172,28 @@ func (w *where) in(col string, vals []any) {
 
 // set tests a JSON array column of names.
 func (w *where) set(col string, m *store.SetMatch) {
-	w.add("(")
+	var terms []func() error
 	if m.Any != nil {
-		if len(m.Any) == 0 {
-			w.add("0")
-		} else {
-			w.add("EXISTS (SELECT 1 FROM json_each("+col+") WHERE value IN ("+placeholders(len(m.Any))+"))", toAny(m.Any)...)
-		}
-	} else {
-		w.add("1")
+		terms = append(terms, func() error {
+			if len(m.Any) == 0 {
+				w.add("0")
+			} else {
+				w.add("EXISTS (SELECT 1 FROM json_each("+col+") WHERE value IN ("+placeholders(len(m.Any))+"))", toAny(m.Any)...)
+			}
+			return nil
+		})
 	}
 	for _, name := range m.All {
-		w.add(" AND EXISTS (SELECT 1 FROM json_each("+col+") WHERE value = ?)", name)
+		terms = append(terms, func() error {
+			w.add("EXISTS (SELECT 1 FROM json_each("+col+") WHERE value = ?)", name)
+			return nil
+		})
 	}
-	w.add(")")
+	if len(terms) == 0 {
+		w.add("1")
+		return
+	}
+	w.join(" AND ", len(terms), func(i int) error { return terms[i]() })
 }
 
 func (w *where) timeRange(col string, r *store.TimeRange) {
