@@ -52,6 +52,7 @@ type Config struct {
 	GraphiQL       bool
 	MaxDepth       int
 	MaxComplexity  int
+	MaxFilterWidth int
 
 	LoginLimitIP      string
 	LoginLimitAccount string
@@ -100,6 +101,7 @@ func (c *Config) flags(fs *flag.FlagSet) {
 	fs.BoolVar(&c.GraphiQL, "graphiql", true, "serve GraphiQL at / and /graphiql")
 	fs.IntVar(&c.MaxDepth, "max-depth", 12, "deepest allowed GraphQL selection")
 	fs.IntVar(&c.MaxComplexity, "max-complexity", 10000, "highest allowed GraphQL complexity")
+	fs.IntVar(&c.MaxFilterWidth, "max-filter-width", store.DefaultFilterWidth, fmt.Sprintf("branches of one and/or and items of one list in a users filter (1..%d)", store.MaxFilterWidth))
 
 	fs.StringVar(&c.LoginLimitIP, "login-limit-ip", "60/1m", "login attempts per client IP (N/duration or off)")
 	fs.StringVar(&c.LoginLimitAccount, "login-limit-account", "10/15m", "login attempts per account (N/duration or off)")
@@ -155,6 +157,9 @@ func (c *Config) validate() error {
 	}
 	if c.PasswordMinLength < 8 || c.PasswordMinLength > 1024 {
 		return fmt.Errorf("password-min-length must be 8..1024")
+	}
+	if c.MaxFilterWidth < 1 || c.MaxFilterWidth > store.MaxFilterWidth {
+		return fmt.Errorf("max-filter-width must be 1..%d", store.MaxFilterWidth)
 	}
 	if c.AccessTokenTTL <= 0 || c.SessionIdleTimeout <= 0 || c.SessionLifetime <= 0 {
 		return fmt.Errorf("token and session lifetimes must be positive")

@@ -62,6 +62,8 @@ func TestLoadConfigRejectsBadValues(t *testing.T) {
 		{"-indexed-paths", "profile.org"},
 		{"-password-min-length", "4"},
 		{"-access-token-ttl", "-1s"},
+		{"-max-filter-width", "0"},
+		{"-max-filter-width", "1001"}, // past what the backends compile (store.MaxFilterWidth)
 	} {
 		if _, err := LoadConfig(args, func(string) string { return "" }, io.Discard); err == nil {
 			t.Errorf("LoadConfig(%q) accepted a bad value", args)

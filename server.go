@@ -148,7 +148,7 @@ func (m *Main) open(ctx context.Context) (_ http.Handler, err error) {
 			LookupPerIP:     ratelimit.New(mustRule(c.LookupLimitIP)),
 		},
 	}, account.Config{SignupStatus: store.Status(c.SignupStatus), UsernameCaseSensitive: c.UsernameCaseSensitive,
-		PhoneRegion: c.PhoneRegion, BootstrapToken: c.BootstrapToken})
+		PhoneRegion: c.PhoneRegion, BootstrapToken: c.BootstrapToken, MaxFilterWidth: c.MaxFilterWidth})
 	proxies, _ := c.trustedProxies()
 	return httpapi.New(httpapi.Deps{
 		Resolver: &resolvers.Resolver{Accounts: m.accounts, Sessions: m.sessions, Access: roles, Tokens: tokens, Log: m.Log},

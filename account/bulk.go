@@ -63,20 +63,27 @@ func (s *Service) CountUsers(ctx context.Context, f *store.UserFilter) (int, err
 	return n, userErr(err)
 }
 
-// checkFilter validates a filter and leaves soft-deleted accounts out unless
-// it mentions them.
+// checkFilter validates a client's filter within the configured limits and
+// leaves soft-deleted accounts out unless it mentions them.
 func (s *Service) checkFilter(f *store.UserFilter) (*store.UserFilter, error) {
-	if err := store.ValidateFilter(f); err != nil {
+	if err := s.filterLimits.Check(f); err != nil {
 		return nil, inputErr("filter", err)
 	}
+	return leaveOutDeleted(f), nil
+}
+
+// leaveOutDeleted wraps a checked filter so that it selects no soft-deleted
+// account unless it mentions them. The wrapper is one of the levels
+// store.HardFilterLimits leaves room for.
+func leaveOutDeleted(f *store.UserFilter) *store.UserFilter {
 	if mentionsDeleted(f) {
-		return f, nil
+		return f
 	}
 	out := store.UserFilter{Deleted: ptr(false)}
 	if f != nil {
 		out.And = []store.UserFilter{*f}
 	}
-	return &out, nil
+	return &out
 }
 
 func mentionsDeleted(f *store.UserFilter) bool {
@@ -158,12 +165,16 @@ func (s *Service) DeleteUsers(ctx context.Context, f *store.UserFilter, hard boo
 	})
 }
 
-// checkBulkFilter refuses a filter that selects everybody.
+// checkBulkFilter is checkFilter that also refuses a filter selecting
+// everybody (restricts walks only a filter that passed the limits).
 func (s *Service) checkBulkFilter(f *store.UserFilter) (*store.UserFilter, error) {
+	if err := s.filterLimits.Check(f); err != nil {
+		return nil, inputErr("filter", err)
+	}
 	if !restricts(f) {
 		return nil, apperr.Input("filter", "an empty filter would select every user; say which users")
 	}
-	return s.checkFilter(f)
+	return leaveOutDeleted(f), nil
 }
 
 func (s *Service) checkPatch(ctx context.Context, actor *session.Principal, p Patch) (store.UserPatch, error) {
