@@ -178,12 +178,15 @@ func (s *Service) checkBulkFilter(f *store.UserFilter) (*store.UserFilter, error
 }
 
 func (s *Service) checkPatch(ctx context.Context, actor *session.Principal, p Patch) (store.UserPatch, error) {
-	sp := store.UserPatch{Status: p.Status, RemoveTags: p.RemoveTags, UpdatedAt: store.Now()}
+	sp := store.UserPatch{Status: p.Status, UpdatedAt: store.Now()}
 	if p.Status != nil && !p.Status.Valid() {
 		return sp, apperr.Input("status", "unknown status")
 	}
 	var err error
-	if sp.AddTags, err = checkTags(p.AddTags); err != nil {
+	if sp.AddTags, err = checkTags("addTags", p.AddTags); err != nil {
+		return sp, err
+	}
+	if sp.RemoveTags, err = checkTags("removeTags", p.RemoveTags); err != nil {
 		return sp, err
 	}
 	if p.AppMetadata != nil {
@@ -195,7 +198,7 @@ func (s *Service) checkPatch(ctx context.Context, actor *session.Principal, p Pa
 		if err := s.require(ctx, actor, rolesResource, store.VerbPut); err != nil {
 			return sp, err
 		}
-		if sp.AddRoles, err = s.checkRoles(ctx, p.AddRoles); err != nil {
+		if sp.AddRoles, err = s.checkRoles(ctx, "addRoles", p.AddRoles); err != nil {
 			return sp, err
 		}
 	}
@@ -203,11 +206,28 @@ func (s *Service) checkPatch(ctx context.Context, actor *session.Principal, p Pa
 		if err := s.require(ctx, actor, rolesResource, store.VerbDelete); err != nil {
 			return sp, err
 		}
-		for _, r := range p.RemoveRoles {
-			sp.RemoveRoles = append(sp.RemoveRoles, strings.ToLower(strings.TrimSpace(r)))
+		if sp.RemoveRoles, err = roleNames("removeRoles", p.RemoveRoles); err != nil {
+			return sp, err
 		}
 	}
 	return sp, nil
+}
+
+// roleNames folds the names of roles to take away. They need not exist
+// (a deleted role's name may linger on users), so only their number and
+// size are checked.
+func roleNames(field string, names []string) ([]string, error) {
+	if err := checkCount(field, len(names), maxRoles); err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, len(names))
+	for _, r := range names {
+		if err := checkBytes(field, r, maxRoleBytes); err != nil {
+			return nil, err
+		}
+		out = append(out, strings.ToLower(strings.TrimSpace(r)))
+	}
+	return out, nil
 }
 
 // matchingIDs lists the ids a filter selects.
