@@ -3,6 +3,8 @@ package store
 import (
 	"encoding/json"
 	"fmt"
+	"math"
+	"strconv"
 )
 
 // ValidatePredicate checks the path and that the value has the shape the
@@ -131,7 +133,8 @@ func ValidateOrder(order []UserOrder) error {
 }
 
 // ValidateObject checks that raw is a JSON object whose keys (at any depth)
-// are storable and queryable in every backend: no '.', no leading '$', no NUL.
+// are storable and queryable in every backend: no '.', no leading '$', no NUL;
+// and whose numbers every backend can hold (a double: 1e400 is not one).
 func ValidateObject(raw json.RawMessage) error {
 	v, err := decodeJSON(raw)
 	if err != nil {
@@ -153,7 +156,7 @@ func validateKeys(v any, depth int) error {
 	case map[string]any:
 		for k, e := range x {
 			if k == "" || k[0] == '$' || containsAny(k, ".\x00") {
-				return Invalidf("key %q: keys may not be empty, start with '$' or contain '.'", k)
+				return Invalidf("key %.64q: keys may not be empty, start with '$' or contain '.'", k)
 			}
 			if err := validateKeys(e, depth+1); err != nil {
 				return err
@@ -164,6 +167,10 @@ func validateKeys(v any, depth int) error {
 			if err := validateKeys(e, depth+1); err != nil {
 				return err
 			}
+		}
+	case json.Number:
+		if f, err := strconv.ParseFloat(x.String(), 64); err != nil || math.IsInf(f, 0) {
+			return Invalidf("number %.32s is out of range", x)
 		}
 	}
 	return nil
