@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	main "github.com/usergraph/usergraph"
+	"github.com/usergraph/usergraph/store"
 )
 
 // End-to-end tests of the bounds on inputs (issue 9: bounded cost). Every
@@ -71,7 +72,9 @@ func TestSignupBoundsListsAndStrings(t *testing.T) {
 	// 64 tags, repeated, are fine: the bound is on what is sent.
 	r = ts.mustGQL(t, "", `mutation($in: SignupInput!) { signup(input: $in) { user { tags } } }`,
 		vars{"in": signup(vars{"tags": append(inputTags(32, true), inputTags(32, true)...)})})
-	var out struct{ Signup struct{ User struct{ Tags []string } } }
+	var out struct {
+		Signup struct{ User struct{ Tags []string } }
+	}
 	r.decode(t, &out)
 	if got := len(out.Signup.User.Tags); got != 32 {
 		t.Errorf("signed up with %d tags, want the 32 distinct ones", got)
@@ -130,7 +133,9 @@ func (w *inputFilterWorld) usernames(t *testing.T, filter vars) ([]string, *gqlR
 	if len(r.Errors) > 0 {
 		return nil, r
 	}
-	var out struct{ Users struct{ Nodes []struct{ Username string } } }
+	var out struct {
+		Users struct{ Nodes []struct{ Username string } }
+	}
 	r.decode(t, &out)
 	var names []string
 	for _, n := range out.Users.Nodes {
@@ -278,4 +283,38 @@ func TestAuthorizeBoundsResourceAndPatterns(t *testing.T) {
 	r = ts.gql(t, root, `mutation($in: PermissionInput!) { addPermission(role: "reader", input: $in) { id } }`,
 		vars{"in": vars{"pattern": strings.Repeat("{*,a}", 8) + "x*", "verbs": []string{"GET"}}})
 	wantCode(t, r, "INVALID_PATTERN", 703)
+}
+
+// Input values are decoded level by level, at a cost that grows with the
+// depth of each level: they are bounded in depth before any is decoded,
+// far beyond what the services accept, so only abuse meets the bound.
+func TestInputNestingBounded(t *testing.T) {
+	w := inputFilterSetup(t)
+	deep := vars{}
+	for range 9000 {
+		deep = vars{"not": deep}
+	}
+	// Anonymous: arguments are decoded before the permission is checked.
+	r := w.ts.gql(t, "", `query($f: UserFilter) { users(filter: $f) { nodes { id } } }`, vars{"f": deep})
+	if r.code() != "BAD_USER_INPUT" || r.field() != "$f" {
+		t.Errorf("a filter variable 9000 levels deep: code %q on %q (%+v), want BAD_USER_INPUT on $f", r.code(), r.field(), r.Errors)
+	}
+	inline := `{ users(filter: ` + strings.Repeat(`{not: `, 100) + `{}` + strings.Repeat(`}`, 100) + `) { nodes { id } } }`
+	r = w.ts.gql(t, w.admin, inline, nil)
+	if r.code() != "BAD_USER_INPUT" || r.field() != "filter" {
+		t.Errorf("a filter written 100 levels deep: code %q on %q, want BAD_USER_INPUT on filter", r.code(), r.field())
+	}
+
+	// The deepest inputs the services accept pass: a filter 8 levels of
+	// "or" deep ending in a predicate, metadata 16 objects deep.
+	f := vars{"ids": []string{w.hit}, "metadata": []vars{{"path": "a", "op": "NIN", "value": []int{1}}}}
+	for range store.MaxFilterDepth {
+		f = vars{"or": []vars{f}}
+	}
+	w.wantHit(t, "a filter 8 levels deep", f)
+	var meta any = 1
+	for range 16 {
+		meta = vars{"a": meta}
+	}
+	w.ts.mustGQL(t, "", signupMutation, vars{"in": vars{"username": "deep", "password": "correct horse battery", "metadata": meta}})
 }
