@@ -161,39 +161,53 @@ func (w *where) boolean(want bool, cond string) {
 	}
 }
 
-// in writes col IN (...); an empty list matches nothing.
+// in writes col IN (...); an empty list matches nothing, one value is an
+// equality (SQLite codes each IN list once per statement, comparing it with
+// every list before: a filter of a thousand one-id branches paid for that).
 func (w *where) in(col string, vals []any) {
-	if len(vals) == 0 {
+	switch len(vals) {
+	case 0:
 		w.add("0")
-		return
+	case 1:
+		w.add(col+" = ?", vals[0])
+	default:
+		w.add(col+" IN ("+placeholders(len(vals))+")", vals...)
 	}
-	w.add(col+" IN ("+placeholders(len(vals))+")", vals...)
 }
 
-// set tests a JSON array column of names.
+// set tests a JSON array column of names. "all" is one subquery that
+// counts the distinct names held among those asked for, whatever their
+// number: a subquery per name would scan the array once per name and make
+// SQLite plan a thousand subqueries for a filter at the width limit.
 func (w *where) set(col string, m *store.SetMatch) {
-	var terms []func() error
+	w.add("(")
 	if m.Any != nil {
-		terms = append(terms, func() error {
-			if len(m.Any) == 0 {
-				w.add("0")
-			} else {
-				w.add("EXISTS (SELECT 1 FROM json_each("+col+") WHERE value IN ("+placeholders(len(m.Any))+"))", toAny(m.Any)...)
-			}
-			return nil
-		})
-	}
-	for _, name := range m.All {
-		terms = append(terms, func() error {
-			w.add("EXISTS (SELECT 1 FROM json_each("+col+") WHERE value = ?)", name)
-			return nil
-		})
-	}
-	if len(terms) == 0 {
+		if len(m.Any) == 0 {
+			w.add("0")
+		} else {
+			w.add("EXISTS (SELECT 1 FROM json_each("+col+") WHERE value IN ("+placeholders(len(m.Any))+"))", toAny(m.Any)...)
+		}
+	} else {
 		w.add("1")
-		return
 	}
-	w.join(" AND ", len(terms), func(i int) error { return terms[i]() })
+	if all := distinct(m.All); len(all) > 0 {
+		w.add(" AND (SELECT count(DISTINCT value) FROM json_each("+col+") WHERE value IN ("+placeholders(len(all))+")) = ?",
+			append(toAny(all), len(all))...)
+	}
+	w.add(")")
+}
+
+// distinct drops repeated names, keeping the first of each.
+func distinct(names []string) []string {
+	seen := make(map[string]bool, len(names))
+	var out []string
+	for _, n := range names {
+		if !seen[n] {
+			seen[n] = true
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 func (w *where) timeRange(col string, r *store.TimeRange) {
