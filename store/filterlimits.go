@@ -22,7 +22,7 @@ type FilterLimits struct {
 	// Terms counts the whole filter: every filter object, every part set
 	// in it, every list item, and every JSON predicate (3) with its IN
 	// values. A term binds at most one SQL variable, which keeps every
-	// filter within SQLite's 32,766.
+	// filter far within SQLite's 32,766.
 	Terms int
 }
 
@@ -41,9 +41,10 @@ func ClientFilterLimits(width int) FilterLimits {
 // at exactly these) and refuses anything beyond with ErrInvalid. They are
 // wider than ClientFilterLimits by what services wrap around a client's
 // filter: two levels (the soft-delete default, the last-admin guard) and a
-// few terms.
+// few terms (7 today). No wider: SQLite's work to prepare a statement grows
+// with the square of its bound values.
 var HardFilterLimits = FilterLimits{Depth: MaxFilterDepth + 2, Width: MaxFilterWidth,
-	Predicates: MaxFilterPredicates, Terms: 2 * MaxFilterTerms}
+	Predicates: MaxFilterPredicates, Terms: MaxFilterTerms + 100}
 
 // ValidateFilter checks a filter against HardFilterLimits: paths, operator
 // values, nesting and sizes. Backends rely on it having passed (and return
@@ -100,10 +101,12 @@ func (c *filterCheck) filter(f *UserFilter, depth int) error {
 	return c.filter(f.Not, depth+1)
 }
 
-// scalarParts counts the parts of f that are neither lists nor nested.
+// scalarParts counts the parts of f that are not nested filters, besides
+// their list items (roles and tags count once more: "all" binds its count).
 func scalarParts(f *UserFilter) int {
 	n := 0
-	for _, set := range []bool{f.Search != "", f.Active != nil, f.IsGuest != nil, f.EmailVerified != nil, f.Deleted != nil} {
+	for _, set := range []bool{f.Search != "", f.Active != nil, f.IsGuest != nil, f.EmailVerified != nil, f.Deleted != nil,
+		f.Roles != nil, f.Tags != nil} {
 		if set {
 			n++
 		}

@@ -16,23 +16,33 @@ var limitTests = []subTest{
 
 // The widest filter store.HardFilterLimits allows must compile and run on
 // every backend (SQLite's expression depth and variable count, MongoDB's
-// nesting and document size), and one step past any limit must be
+// nesting and document size), and a filter past any limit must be
 // ErrInvalid before anything runs.
 
-// WidestFilter returns a filter that reaches every limit of l at once: an
-// "or" of l.Width branches, one nested l.Depth deep, a list and an "and" of
-// l.Width items, l.Predicates JSON predicates (one IN of l.Width values),
-// strings of store.MaxFilterString bytes on a path of the greatest length,
-// and exactly l.Terms terms (store.FilterLimits.Terms). It selects the user
-// with id hit and nobody else. l.Width must be at least 5 and l.Terms large
-// enough for the parts; WidestFilter panics otherwise.
+// WidestFilter returns a filter at the limits of l: an "or" of l.Width
+// branches, one nested l.Depth deep; an "and" of l.Width branches;
+// l.Predicates JSON predicates of every operator, one on the longest path;
+// strings of store.MaxFilterString bytes; and exactly l.Terms terms
+// (store.FilterLimits.Terms), spent on lists in turn: roles.any, the IN
+// values of a predicate, roles.all, then the branches' ids, none past
+// l.Width. (The terms bound all lists together, so they cannot all be
+// l.Width long at once.) It selects the user with id hit and nobody else.
+// l.Width must be at least 5 and l.Terms enough for the fixed parts;
+// WidestFilter panics otherwise.
 func WidestFilter(l store.FilterLimits, hit string) store.UserFilter {
 	b := widest{limits: l, terms: 1} // the root
 	branches := []store.UserFilter{b.deep(hit), b.predicates(), b.and(), b.lists()}
 	for len(branches) < l.Width {
 		branches = append(branches, b.nobody())
 	}
-	b.fill(branches[4:])
+	lists := &branches[3]
+	lists.Roles.Any = b.spend(lists.Roles.Any, func(i int) string { return long(i) })
+	in := &branches[1].Metadata[0]
+	in.Value = inValues(b.spend(nil, func(i int) string { return fmt.Sprintf(`"v%d"`, i) }))
+	lists.Roles.All = b.spend(lists.Roles.All, func(i int) string { return long(l.Width + i) })
+	for i := 4; i < len(branches); i++ {
+		branches[i].IDs = b.spend(branches[i].IDs, func(j int) string { return fmt.Sprintf("no-such-id-%d-%d", i, j) })
+	}
 	if b.terms != l.Terms {
 		panic(fmt.Sprintf("storetest: WidestFilter counted %d terms, want %d", b.terms, l.Terms))
 	}
@@ -43,6 +53,20 @@ func WidestFilter(l store.FilterLimits, hit string) store.UserFilter {
 type widest struct {
 	limits store.FilterLimits
 	terms  int
+}
+
+// spend grows list towards l.Width with item(i) while terms are left.
+func (b *widest) spend(list []string, item func(i int) string) []string {
+	for len(list) < b.limits.Width && b.terms < b.limits.Terms {
+		list = append(list, item(len(list)))
+		b.terms++
+	}
+	return list
+}
+
+// inValues is a JSON array of the JSON values given.
+func inValues(values []string) json.RawMessage {
+	return json.RawMessage("[" + strings.Join(values, ",") + "]")
 }
 
 // long is a string of the greatest length a filter takes, unique per n.
@@ -77,16 +101,13 @@ func (b *widest) deep(hit string) store.UserFilter {
 	return f
 }
 
-// predicates holds l.Predicates predicates of every operator on the
-// longest path, the first an IN of l.Width values.
+// predicates holds l.Predicates predicates of every operator, the first an
+// IN (its values come last, see WidestFilter) on the longest path. The
+// others' paths are short: SQLite repeats a path for each test of its
+// value, and a quarter of a megabyte of SQL would add time, not proof.
 func (b *widest) predicates() store.UserFilter {
 	path := strings.TrimSuffix(strings.Repeat(strings.Repeat("k", 64)+".", store.MaxPathSegments), ".")
 	str, _ := json.Marshal(long(0))
-	values := make([]string, b.limits.Width) // one long, within store.MaxPredicateValue
-	values[0] = string(str)
-	for i := 1; i < len(values); i++ {
-		values[i] = fmt.Sprintf(`"v%d"`, i)
-	}
 	ops := []struct {
 		op    store.JSONOp
 		value string
@@ -96,11 +117,11 @@ func (b *widest) predicates() store.UserFilter {
 		{store.JSONExists, `true`}, {store.JSONContains, string(str)}, {store.JSONPrefix, string(str)},
 	}
 	f := b.nobody()
-	f.Metadata = []store.JSONPredicate{{Path: path, Op: store.JSONIn, Value: json.RawMessage("[" + strings.Join(values, ",") + "]")}}
-	b.terms += 3 + b.limits.Width
+	f.Metadata = []store.JSONPredicate{{Path: path, Op: store.JSONIn, Value: inValues(nil)}}
+	b.terms += 3
 	for i := 1; i < b.limits.Predicates; i++ {
 		o := ops[i%len(ops)]
-		p := store.JSONPredicate{Path: path, Op: o.op, Value: json.RawMessage(o.value)}
+		p := store.JSONPredicate{Path: fmt.Sprintf("p%d.q", i), Op: o.op, Value: json.RawMessage(o.value)}
 		b.terms += 3
 		if o.op == store.JSONNin {
 			b.terms += 4
@@ -114,70 +135,46 @@ func (b *widest) predicates() store.UserFilter {
 	return f
 }
 
-// and is an "and" of l.Width branches.
+// and is an "and" of l.Width branches, all but one of them {} (a term
+// each; the backends still write or walk every one).
 func (b *widest) and() store.UserFilter {
 	f := store.UserFilter{And: make([]store.UserFilter, b.limits.Width)}
-	b.terms++
-	for i := range f.And {
-		f.And[i] = b.nobody()
-	}
+	b.terms += b.limits.Width // the branch and the empty ones
+	f.And[0] = b.nobody()
 	return f
 }
 
-// lists has the longest search and role lists of l.Width long names.
+// lists has the longest search; its role lists are filled last.
 func (b *widest) lists() store.UserFilter {
-	names := func(from int) []string {
-		l := make([]string, b.limits.Width)
-		for i := range l {
-			l[i] = long(from + i)
-		}
-		return l
-	}
-	b.terms += 2 + 2*b.limits.Width
-	return store.UserFilter{Search: long(0), Roles: &store.SetMatch{Any: names(0), All: names(b.limits.Width)}}
+	b.terms += 3 // the object, search, roles
+	return store.UserFilter{Search: long(0), Roles: &store.SetMatch{Any: []string{}, All: []string{}}}
 }
 
-// fill adds ids to the branches, none past l.Width, until the filter has
-// exactly l.Terms terms.
-func (b *widest) fill(branches []store.UserFilter) {
-	for i := range branches {
-		for len(branches[i].IDs) < b.limits.Width && b.terms < b.limits.Terms {
-			branches[i].IDs = append(branches[i].IDs, fmt.Sprintf("no-such-id-%d-%d", i, len(branches[i].IDs)))
-			b.terms++
-		}
-	}
-}
-
-// dropIDs removes n ids from the filler branches of a WidestFilter, making
-// room for n terms.
-func dropIDs(f *store.UserFilter, n int) {
-	for i := len(f.Or) - 1; i >= 4 && n > 0; i-- {
-		for len(f.Or[i].IDs) > 1 && n > 0 {
-			f.Or[i].IDs = f.Or[i].IDs[:len(f.Or[i].IDs)-1]
-			n--
-		}
-	}
-}
-
+// testFilterAtLimits runs the widest filter of the backends' limits, and
+// of the default limits for clients (where every list kind is long).
 func testFilterAtLimits(t *testing.T, s store.Store) {
 	names, byLabel := seedFilterPopulation(t, s)
-	f := WidestFilter(store.HardFilterLimits, byLabel["ann"])
-	if err := store.ValidateFilter(&f); err != nil {
-		t.Fatalf("the widest filter does not validate: %v", err)
-	}
-	page, err := s.ListUsers(t.Context(), store.UserQuery{Filter: &f, Limit: 100})
-	if err != nil {
-		t.Fatalf("ListUsers: %v", err)
-	}
-	if got := names.labels(page.Users); len(got) != 1 || got[0] != "ann" {
-		t.Errorf("ListUsers: got %s, want [ann]", show(got))
-	}
-	if n := mustCount(t, s, &f); n != 1 {
-		t.Errorf("CountUsers: got %d, want 1", n)
-	}
-	n, err := s.PatchUsers(t.Context(), &f, store.UserPatch{AddTags: []string{"widest"}, UpdatedAt: day(99)})
-	if err != nil || n != 1 {
-		t.Errorf("PatchUsers: got %d, %v; want 1, nil", n, err)
+	for _, l := range []store.FilterLimits{store.HardFilterLimits, store.ClientFilterLimits(store.DefaultFilterWidth)} {
+		t.Run(fmt.Sprintf("width %d", l.Width), func(t *testing.T) {
+			f := WidestFilter(l, byLabel["ann"])
+			if err := store.ValidateFilter(&f); err != nil {
+				t.Fatalf("the widest filter does not validate: %v", err)
+			}
+			page, err := s.ListUsers(t.Context(), store.UserQuery{Filter: &f, Limit: 100})
+			if err != nil {
+				t.Fatalf("ListUsers: %v", err)
+			}
+			if got := names.labels(page.Users); len(got) != 1 || got[0] != "ann" {
+				t.Errorf("ListUsers: got %s, want [ann]", show(got))
+			}
+			if n := mustCount(t, s, &f); n != 1 {
+				t.Errorf("CountUsers: got %d, want 1", n)
+			}
+			n, err := s.PatchUsers(t.Context(), &f, store.UserPatch{AddTags: []string{fmt.Sprint("widest-", l.Width)}, UpdatedAt: day(99)})
+			if err != nil || n != 1 {
+				t.Errorf("PatchUsers: got %d, %v; want 1, nil", n, err)
+			}
+		})
 	}
 }
 
@@ -185,49 +182,67 @@ func testFilterPastLimits(t *testing.T, s store.Store) {
 	seedFilterPopulation(t, s)
 	defer checkNothingChanged(t, s)
 	l := store.HardFilterLimits
+	names := func(n int) []string {
+		out := make([]string, n)
+		for i := range out {
+			out[i] = fmt.Sprintf("n%d", i)
+		}
+		return out
+	}
+	nobodies := func(n int) []store.UserFilter {
+		out := make([]store.UserFilter, n)
+		for i := range out {
+			out[i] = store.UserFilter{IDs: []string{"no-such-id"}}
+		}
+		return out
+	}
+	deep := store.UserFilter{IDs: []string{"no-such-id"}}
+	for range l.Depth + 1 {
+		inner := deep
+		deep = store.UserFilter{Not: &inner}
+	}
+	tooMany := store.UserFilter{Or: make([]store.UserFilter, l.Terms/l.Width+1)}
+	for i := range tooMany.Or {
+		tooMany.Or[i].IDs = names(l.Width)
+	}
+	values := make([]string, l.Width+1)
+	for i := range values {
+		values[i] = fmt.Sprint(i)
+	}
+	preds := make([]store.JSONPredicate, l.Predicates+1)
+	for i := range preds {
+		preds[i] = jp("age", store.JSONExists, `true`)
+	}
 	cases := []struct {
 		name string
-		past func(f *store.UserFilter)
+		f    store.UserFilter
 	}{
-		{"terms", func(f *store.UserFilter) { f.Or[len(f.Or)-1].IDs = append(f.Or[len(f.Or)-1].IDs, "one-more") }},
-		{"or branches", func(f *store.UserFilter) {
-			dropIDs(f, 2)
-			f.Or = append(f.Or, store.UserFilter{IDs: []string{"one-more"}})
-		}},
-		{"and branches", func(f *store.UserFilter) {
-			dropIDs(f, 2)
-			f.Or[2].And = append(f.Or[2].And, store.UserFilter{IDs: []string{"one-more"}})
-		}},
-		{"depth", func(f *store.UserFilter) {
-			dropIDs(f, 1)
-			inner := f.Or[0]
-			f.Or[0] = store.UserFilter{Not: &inner}
-		}},
-		{"list items", func(f *store.UserFilter) {
-			dropIDs(f, 1)
-			f.Or[3].Roles.Any = append(f.Or[3].Roles.Any, "one-more")
-		}},
-		{"IN values", func(f *store.UserFilter) {
-			dropIDs(f, 1)
-			p := &f.Or[1].Metadata[0]
-			p.Value = json.RawMessage(strings.TrimSuffix(string(p.Value), "]") + `,"one-more"]`)
-		}},
-		{"predicates", func(f *store.UserFilter) {
-			dropIDs(f, 3)
-			f.Or[1].Metadata = append(f.Or[1].Metadata, jp("age", store.JSONExists, `true`))
-		}},
-		{"search bytes", func(f *store.UserFilter) { f.Or[3].Search += "x" }},
-		{"list item bytes", func(f *store.UserFilter) { f.Or[3].Roles.All[0] += "x" }},
-		{"path bytes", func(f *store.UserFilter) { f.Or[1].Metadata[1].Path += "k" }},
-		{"value bytes", func(f *store.UserFilter) {
-			f.Or[1].Metadata[1].Value = json.RawMessage(strings.Repeat(" ", store.MaxPredicateValue) + `"x"`)
-		}},
+		{"or branches", store.UserFilter{Or: nobodies(l.Width + 1)}},
+		{"and branches", store.UserFilter{And: nobodies(l.Width + 1)}},
+		{"depth", deep},
+		{"list items", store.UserFilter{Roles: &store.SetMatch{Any: names(l.Width + 1)}}},
+		{"IN values", md(jp("age", store.JSONIn, "["+strings.Join(values, ",")+"]"))},
+		{"predicates", md(preds...)},
+		{"terms", tooMany},
+		{"search bytes", store.UserFilter{Search: long(0) + "x"}},
+		{"list item bytes", store.UserFilter{Tags: &store.SetMatch{All: []string{long(0) + "x"}}}},
+		{"path bytes", md(jp(strings.Repeat("k", store.MaxPathLen+1), store.JSONExists, `true`))},
+		{"value bytes", md(jp("age", store.JSONEq, strings.Repeat(" ", store.MaxPredicateValue)+`"x"`))},
+		{"one term past the widest", func() store.UserFilter {
+			f := WidestFilter(l, "no-such-id")
+			last := &f.Or[len(f.Or)-1]
+			if len(last.IDs) < l.Width {
+				last.IDs = append(last.IDs, "one-more")
+			} else {
+				last.Search = "one-more"
+			}
+			return f
+		}()},
 	}
 	for _, tc := range cases {
-		f := WidestFilter(l, "no-such-id")
-		tc.past(&f)
+		f := tc.f
 		if err := store.ValidateFilter(&f); err == nil {
-			t.Fatalf("%s: one past the limit validates", tc.name)
+			t.Fatalf("%s: the filter past the limit validates", tc.name)
 		}
 		_, err := s.ListUsers(t.Context(), store.UserQuery{Filter: &f, Limit: 100})
 		wantErrIs(t, "ListUsers past "+tc.name, err, store.ErrInvalid)
