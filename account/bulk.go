@@ -222,8 +222,8 @@ func roleNames(field string, names []string) ([]string, error) {
 	}
 	out := make([]string, 0, len(names))
 	for _, r := range names {
-		if err := checkBytes(field, r, maxRoleBytes); err != nil {
-			return nil, err
+		if len(r) > maxRoleBytes {
+			return nil, apperr.Input(field, "a role name is at most %d bytes", maxRoleBytes)
 		}
 		out = append(out, strings.ToLower(strings.TrimSpace(r)))
 	}

@@ -35,10 +35,10 @@ var textLimits = map[string]int{
 // charBytes is the byte bound of a value of n characters.
 func charBytes(n int) int { return 4 * n }
 
-// checkBytes refuses a string longer than max bytes, naming the field.
-func checkBytes(field, s string, max int) error {
-	if len(s) > max {
-		return apperr.Input(field, "%s is longer than %d bytes", field, max)
+// checkBytes refuses a string longer than limit bytes, naming the field.
+func checkBytes(field, s string, limit int) error {
+	if len(s) > limit {
+		return apperr.Input(field, "%s is longer than %d bytes", field, limit)
 	}
 	return nil
 }
@@ -46,10 +46,10 @@ func checkBytes(field, s string, max int) error {
 // checkID refuses an id no record can have before it reaches the store.
 func checkID(field, id string) error { return checkBytes(field, id, maxIDBytes) }
 
-// checkCount refuses a list longer than max, naming the field.
-func checkCount(field string, n, max int) error {
-	if n > max {
-		return apperr.Input(field, "%s has more than %d items", field, max)
+// checkCount refuses a list longer than limit, naming the field.
+func checkCount(field string, n, limit int) error {
+	if n > limit {
+		return apperr.Input(field, "%s has more than %d items", field, limit)
 	}
 	return nil
 }

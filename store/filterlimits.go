@@ -5,13 +5,13 @@ package store
 // the part it bounds is looked at, so the check itself costs at most the
 // limits, never the size of the request.
 const (
-	MaxFilterDepth      = 8    // nesting of and / or / not
-	DefaultFilterWidth  = 500  // USERGRAPH_MAX_FILTER_WIDTH's default
-	MaxFilterWidth      = 1000 // the widest a deployment may configure; the backends' own bound
-	MaxFilterPredicates = 100  // JSON predicates in the whole filter
-	MaxFilterTerms      = 5000 // see FilterLimits.Terms
-	MaxFilterString     = 1024 // bytes of one string: an id, a name, search, a JSON string value
-	MaxPredicateValue   = 64 << 10
+	MaxFilterDepth      = 8        // nesting of and / or / not
+	DefaultFilterWidth  = 500      // USERGRAPH_MAX_FILTER_WIDTH's default
+	MaxFilterWidth      = 1000     // the widest a deployment may configure; the backends' own bound
+	MaxFilterPredicates = 100      // JSON predicates in the whole filter
+	MaxFilterTerms      = 5000     // see FilterLimits.Terms
+	MaxFilterString     = 1024     // bytes of one string: an id, a name, search, a JSON string value
+	MaxPredicateValue   = 64 << 10 // bytes of one JSON predicate's value, before it is decoded
 )
 
 // FilterLimits bound the size of one filter.
