@@ -56,6 +56,7 @@ type Config struct {
 	MaxComplexity  int
 	MaxHashes      int
 	CORSOrigins    string
+	MaxFilterWidth int
 
 	LoginLimitIP      string
 	LoginLimitAccount string
@@ -107,6 +108,7 @@ func (c *Config) flags(fs *flag.FlagSet) {
 	fs.IntVar(&c.MaxComplexity, "max-complexity", 10000, "highest allowed GraphQL complexity")
 	fs.IntVar(&c.MaxHashes, "max-hashes-per-request", 1, "fields that hash or verify a password in one HTTP request")
 	fs.StringVar(&c.CORSOrigins, "cors-origins", "", "comma-separated origins (scheme://host[:port]) trusted to send state-changing requests from a browser")
+	fs.IntVar(&c.MaxFilterWidth, "max-filter-width", store.DefaultFilterWidth, fmt.Sprintf("branches of one and/or and items of one list in a users filter (1..%d)", store.MaxFilterWidth))
 
 	fs.StringVar(&c.LoginLimitIP, "login-limit-ip", "60/1m", "login attempts per client IP (N/duration or off)")
 	fs.StringVar(&c.LoginLimitAccount, "login-limit-account", "10/15m", "login attempts per account (N/duration or off)")
@@ -162,6 +164,9 @@ func (c *Config) validate() error {
 	}
 	if c.PasswordMinLength < 8 || c.PasswordMinLength > 1024 {
 		return fmt.Errorf("password-min-length must be 8..1024")
+	}
+	if c.MaxFilterWidth < 1 || c.MaxFilterWidth > store.MaxFilterWidth {
+		return fmt.Errorf("max-filter-width must be 1..%d", store.MaxFilterWidth)
 	}
 	if c.AccessTokenTTL <= 0 || c.SessionIdleTimeout <= 0 || c.SessionLifetime <= 0 {
 		return fmt.Errorf("token and session lifetimes must be positive")

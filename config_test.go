@@ -73,6 +73,8 @@ func TestLoadConfigRejectsBadValues(t *testing.T) {
 		{"-cors-origins", "ftp://app.example.com"},
 		{"-cors-origins", "https://app.example.com:"},
 		{"-cors-origins", "https://ok.example.com,*"},
+		{"-max-filter-width", "0"},
+		{"-max-filter-width", "1001"}, // past what the backends compile (store.MaxFilterWidth)
 	} {
 		if _, err := LoadConfig(args, func(string) string { return "" }, io.Discard); err == nil {
 			t.Errorf("LoadConfig(%q) accepted a bad value", args)

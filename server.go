@@ -148,7 +148,7 @@ func (m *Main) open(ctx context.Context) (_ http.Handler, err error) {
 			LookupPerIP:     ratelimit.New(mustRule(c.LookupLimitIP)),
 		},
 	}, account.Config{SignupStatus: store.Status(c.SignupStatus), UsernameCaseSensitive: c.UsernameCaseSensitive,
-		PhoneRegion: c.PhoneRegion, BootstrapToken: c.BootstrapToken})
+		PhoneRegion: c.PhoneRegion, BootstrapToken: c.BootstrapToken, MaxFilterWidth: c.MaxFilterWidth})
 	proxies, _ := c.trustedProxies()
 	origins, _ := c.corsOrigins()
 	return httpapi.New(httpapi.Deps{

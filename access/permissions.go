@@ -3,7 +3,6 @@ package access
 import (
 	"context"
 	"slices"
-	"strings"
 
 	"github.com/usergraph/usergraph/apperr"
 	"github.com/usergraph/usergraph/store"
@@ -16,12 +15,20 @@ type PermissionInput struct {
 	Verbs   []store.Verb
 }
 
+// maxPermissionName bounds a permission's name, in characters.
+const maxPermissionName = 128
+
 func (in PermissionInput) check() (store.Permission, error) {
 	if _, err := compilePattern(in.Pattern); err != nil {
 		return store.Permission{}, err
 	}
-	if len(in.Verbs) == 0 {
-		return store.Permission{}, apperr.Input("verbs", "a permission needs at least one verb")
+	name, err := checkText("name", in.Name, maxPermissionName)
+	if err != nil {
+		return store.Permission{}, err
+	}
+	// More verbs than there are can only repeat some.
+	if len(in.Verbs) == 0 || len(in.Verbs) > len(store.AllVerbs) {
+		return store.Permission{}, apperr.Input("verbs", "a permission needs 1 to %d verbs", len(store.AllVerbs))
 	}
 	verbs := []store.Verb{}
 	for _, v := range store.AllVerbs { // stable order, no duplicates
@@ -29,7 +36,7 @@ func (in PermissionInput) check() (store.Permission, error) {
 			verbs = append(verbs, v)
 		}
 	}
-	return store.Permission{Name: strings.TrimSpace(in.Name), Pattern: in.Pattern, Verbs: verbs}, nil
+	return store.Permission{Name: name, Pattern: in.Pattern, Verbs: verbs}, nil
 }
 
 // AddPermission adds a permission to a role; PATTERN_EXISTS if the role
@@ -43,6 +50,9 @@ func (s *Service) AddPermission(ctx context.Context, role string, in PermissionI
 	err = s.editPermissions(ctx, role, func(perms []store.Permission) ([]store.Permission, error) {
 		if i := patternIndex(perms, p.Pattern); i >= 0 {
 			return nil, patternExists(p.Pattern)
+		}
+		if len(perms) >= maxPermissions { // every authorization of the role's holders tries each
+			return nil, apperr.Input("pattern", "a role has at most %d permissions", maxPermissions)
 		}
 		return append(perms, p), nil
 	})

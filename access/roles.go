@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/usergraph/usergraph/apperr"
 	"github.com/usergraph/usergraph/store"
@@ -13,14 +14,38 @@ import (
 
 var roleNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_.:-]{0,63}$`)
 
+// Bounds of a role's name (before it is folded) and description.
+const (
+	maxRoleNameBytes   = 256 // 64 characters, four bytes each at most
+	maxRoleDescription = 1024
+)
+
+var errRoleName = apperr.New(apperr.InvalidRole, "a role name is 1 to 64 letters, digits, '_', '.', ':' or '-', starting with a letter or digit").OnField("name")
+
 // NormalizeRoleName folds a role name to its stored form (lower case) and
 // checks it: letters, digits, '_', '.', ':' and '-', at most 64.
 func NormalizeRoleName(name string) (string, error) {
+	if len(name) > maxRoleNameBytes {
+		return "", errRoleName
+	}
 	n := strings.ToLower(strings.TrimSpace(name))
 	if !roleNameRE.MatchString(n) {
-		return "", apperr.New(apperr.InvalidRole, "a role name is 1 to 64 letters, digits, '_', '.', ':' or '-', starting with a letter or digit").OnField("name")
+		return "", errRoleName
 	}
 	return n, nil
+}
+
+// checkText trims a free-text field and bounds it to max characters,
+// counting bytes first.
+func checkText(field, v string, max int) (string, error) {
+	if len(v) > 4*max {
+		return "", apperr.Input(field, "%s is longer than %d characters", field, max)
+	}
+	v = strings.TrimSpace(v)
+	if utf8.RuneCountInString(v) > max {
+		return "", apperr.Input(field, "%s is longer than %d characters", field, max)
+	}
+	return v, nil
 }
 
 // Roles returns the whole catalogue, ordered by name.
@@ -53,8 +78,11 @@ func (s *Service) CreateRole(ctx context.Context, name, description string) (*st
 	if err != nil {
 		return nil, err
 	}
+	if description, err = checkText("description", description, maxRoleDescription); err != nil {
+		return nil, err
+	}
 	now := store.Now()
-	r := &store.Role{ID: store.NewID(), Name: n, Description: strings.TrimSpace(description),
+	r := &store.Role{ID: store.NewID(), Name: n, Description: description,
 		Permissions: []store.Permission{}, CreatedAt: now, UpdatedAt: now}
 	if err := s.store.CreateRole(ctx, r); err != nil {
 		return nil, roleErr(err, n)
@@ -74,11 +102,14 @@ func (s *Service) UpdateRole(ctx context.Context, name, newName, description str
 	if err != nil {
 		return nil, err
 	}
+	if description, err = checkText("description", description, maxRoleDescription); err != nil {
+		return nil, err
+	}
 	r, err := s.store.UpdateRole(ctx, old, func(r *store.Role) error {
 		if r.BuiltIn && n != old {
 			return apperr.New(apperr.Forbidden, "built-in role %q cannot be renamed", old)
 		}
-		r.Name, r.Description, r.UpdatedAt = n, strings.TrimSpace(description), store.Now()
+		r.Name, r.Description, r.UpdatedAt = n, description, store.Now()
 		return nil
 	})
 	if err != nil {

@@ -29,7 +29,7 @@ func (s *Service) CreateUser(ctx context.Context, actor *session.Principal, in N
 	if in.Roles == nil && def != "" {
 		in.Roles = []string{def}
 	}
-	roles, err := s.checkRoles(ctx, in.Roles)
+	roles, err := s.checkRoles(ctx, "roles", in.Roles)
 	if err != nil {
 		return nil, err
 	}
@@ -57,6 +57,9 @@ type AdminChange struct {
 
 // UpdateUser changes any field of a user but roles and status.
 func (s *Service) UpdateUser(ctx context.Context, id string, ch AdminChange) (*store.User, error) {
+	if err := checkID("id", id); err != nil {
+		return nil, err
+	}
 	hash, err := s.newPasswordHash(ctx, ch.Password)
 	if err != nil {
 		return nil, err
@@ -122,6 +125,9 @@ func (s *Service) newPasswordHash(ctx context.Context, pw *string) (string, erro
 // SetStatus changes a user's status. SUSPENDED (or PENDING) ends the user's
 // sessions at once; ACTIVE also restores a soft-deleted account.
 func (s *Service) SetStatus(ctx context.Context, id string, status store.Status) (*store.User, error) {
+	if err := checkID("id", id); err != nil {
+		return nil, err
+	}
 	if !status.Valid() {
 		return nil, apperr.Input("status", "unknown status")
 	}
@@ -146,7 +152,10 @@ func (s *Service) SetStatus(ctx context.Context, id string, status store.Status)
 
 // GrantRole gives a user an existing role.
 func (s *Service) GrantRole(ctx context.Context, id, role string) (*store.User, error) {
-	roles, err := s.checkRoles(ctx, []string{role})
+	if err := checkID("userId", id); err != nil {
+		return nil, err
+	}
+	roles, err := s.checkRoles(ctx, "roles", []string{role})
 	if err != nil {
 		return nil, err
 	}
@@ -160,6 +169,9 @@ func (s *Service) GrantRole(ctx context.Context, id, role string) (*store.User, 
 
 // RevokeRole takes a role away; the last active administrator keeps admin.
 func (s *Service) RevokeRole(ctx context.Context, id, role string) (*store.User, error) {
+	if err := checkID("userId", id); err != nil {
+		return nil, err
+	}
 	name, err := access.NormalizeRoleName(role)
 	if err != nil {
 		return nil, apperr.OnFieldOf(err, "role")
@@ -178,6 +190,9 @@ func (s *Service) RevokeRole(ctx context.Context, id, role string) (*store.User,
 // DeleteUser soft-deletes (suspends, marks deleted, keeps keys reserved) or,
 // with hard, removes the account and its sessions.
 func (s *Service) DeleteUser(ctx context.Context, id string, hard bool) error {
+	if err := checkID("id", id); err != nil {
+		return err
+	}
 	if err := s.guardLastAdmin(ctx, &store.UserFilter{IDs: []string{id}}); err != nil {
 		return err
 	}
@@ -201,6 +216,9 @@ func (s *Service) DeleteUser(ctx context.Context, id string, hard bool) error {
 
 // SetMetadata replaces a user's metadata.
 func (s *Service) SetMetadata(ctx context.Context, id string, metadata json.RawMessage) (*store.User, error) {
+	if err := checkID("id", id); err != nil {
+		return nil, err
+	}
 	if len(metadata) == 0 || string(metadata) == "null" {
 		return nil, apperr.Input("metadata", "metadata must be a JSON object")
 	}
@@ -217,6 +235,9 @@ func (s *Service) SetMetadata(ctx context.Context, id string, metadata json.RawM
 // SetMetadataField sets the value at a dot path of a user's metadata,
 // creating objects on the way; a nil or null value removes the key.
 func (s *Service) SetMetadataField(ctx context.Context, id, key string, value json.RawMessage) (*store.User, error) {
+	if err := checkID("id", id); err != nil {
+		return nil, err
+	}
 	path, err := store.ParsePath(key)
 	if err != nil {
 		return nil, apperr.Input("key", "key must be a dot path of letters, digits, '_' and '-'")
@@ -249,14 +270,24 @@ func mergePatchAt(path []string, value json.RawMessage) json.RawMessage {
 	return patch
 }
 
-// checkRoles normalizes role names and checks that each role exists.
-func (s *Service) checkRoles(ctx context.Context, names []string) ([]string, error) {
+// checkRoles normalizes role names and checks that each role exists: the
+// count first (list names the input), then each name ("role" in errors, as
+// clients know it), duplicates dropped.
+func (s *Service) checkRoles(ctx context.Context, list string, names []string) ([]string, error) {
+	if err := checkCount(list, len(names), maxRoles); err != nil {
+		return nil, err
+	}
 	out := make([]string, 0, len(names))
+	seen := make(map[string]bool, len(names))
 	for _, name := range names {
 		n, err := access.NormalizeRoleName(name)
 		if err != nil {
 			return nil, apperr.OnFieldOf(err, "role")
 		}
+		if seen[n] {
+			continue
+		}
+		seen[n] = true
 		ok, err := s.access.Exists(ctx, n)
 		if err != nil {
 			return nil, err
@@ -264,9 +295,7 @@ func (s *Service) checkRoles(ctx context.Context, names []string) ([]string, err
 		if !ok {
 			return nil, apperr.New(apperr.InvalidRole, "there is no role named %q", n).OnField("role")
 		}
-		if !slices.Contains(out, n) {
-			out = append(out, n)
-		}
+		out = append(out, n)
 	}
 	return out, nil
 }

@@ -63,20 +63,27 @@ func (s *Service) CountUsers(ctx context.Context, f *store.UserFilter) (int, err
 	return n, userErr(err)
 }
 
-// checkFilter validates a filter and leaves soft-deleted accounts out unless
-// it mentions them.
+// checkFilter validates a client's filter within the configured limits and
+// leaves soft-deleted accounts out unless it mentions them.
 func (s *Service) checkFilter(f *store.UserFilter) (*store.UserFilter, error) {
-	if err := store.ValidateFilter(f); err != nil {
+	if err := s.filterLimits.Check(f); err != nil {
 		return nil, inputErr("filter", err)
 	}
+	return leaveOutDeleted(f), nil
+}
+
+// leaveOutDeleted wraps a checked filter so that it selects no soft-deleted
+// account unless it mentions them. The wrapper is one of the levels
+// store.HardFilterLimits leaves room for.
+func leaveOutDeleted(f *store.UserFilter) *store.UserFilter {
 	if mentionsDeleted(f) {
-		return f, nil
+		return f
 	}
 	out := store.UserFilter{Deleted: ptr(false)}
 	if f != nil {
 		out.And = []store.UserFilter{*f}
 	}
-	return &out, nil
+	return &out
 }
 
 func mentionsDeleted(f *store.UserFilter) bool {
@@ -158,21 +165,28 @@ func (s *Service) DeleteUsers(ctx context.Context, f *store.UserFilter, hard boo
 	})
 }
 
-// checkBulkFilter refuses a filter that selects everybody.
+// checkBulkFilter is checkFilter that also refuses a filter selecting
+// everybody (restricts walks only a filter that passed the limits).
 func (s *Service) checkBulkFilter(f *store.UserFilter) (*store.UserFilter, error) {
+	if err := s.filterLimits.Check(f); err != nil {
+		return nil, inputErr("filter", err)
+	}
 	if !restricts(f) {
 		return nil, apperr.Input("filter", "an empty filter would select every user; say which users")
 	}
-	return s.checkFilter(f)
+	return leaveOutDeleted(f), nil
 }
 
 func (s *Service) checkPatch(ctx context.Context, actor *session.Principal, p Patch) (store.UserPatch, error) {
-	sp := store.UserPatch{Status: p.Status, RemoveTags: p.RemoveTags, UpdatedAt: store.Now()}
+	sp := store.UserPatch{Status: p.Status, UpdatedAt: store.Now()}
 	if p.Status != nil && !p.Status.Valid() {
 		return sp, apperr.Input("status", "unknown status")
 	}
 	var err error
-	if sp.AddTags, err = checkTags(p.AddTags); err != nil {
+	if sp.AddTags, err = checkTags("addTags", p.AddTags); err != nil {
+		return sp, err
+	}
+	if sp.RemoveTags, err = checkTags("removeTags", p.RemoveTags); err != nil {
 		return sp, err
 	}
 	if p.AppMetadata != nil {
@@ -184,7 +198,7 @@ func (s *Service) checkPatch(ctx context.Context, actor *session.Principal, p Pa
 		if err := s.require(ctx, actor, rolesResource, store.VerbPut); err != nil {
 			return sp, err
 		}
-		if sp.AddRoles, err = s.checkRoles(ctx, p.AddRoles); err != nil {
+		if sp.AddRoles, err = s.checkRoles(ctx, "addRoles", p.AddRoles); err != nil {
 			return sp, err
 		}
 	}
@@ -192,11 +206,28 @@ func (s *Service) checkPatch(ctx context.Context, actor *session.Principal, p Pa
 		if err := s.require(ctx, actor, rolesResource, store.VerbDelete); err != nil {
 			return sp, err
 		}
-		for _, r := range p.RemoveRoles {
-			sp.RemoveRoles = append(sp.RemoveRoles, strings.ToLower(strings.TrimSpace(r)))
+		if sp.RemoveRoles, err = roleNames("removeRoles", p.RemoveRoles); err != nil {
+			return sp, err
 		}
 	}
 	return sp, nil
+}
+
+// roleNames folds the names of roles to take away. They need not exist
+// (a deleted role's name may linger on users), so only their number and
+// size are checked.
+func roleNames(field string, names []string) ([]string, error) {
+	if err := checkCount(field, len(names), maxRoles); err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, len(names))
+	for _, r := range names {
+		if len(r) > maxRoleBytes {
+			return nil, apperr.Input(field, "a role name is at most %d bytes", maxRoleBytes)
+		}
+		out = append(out, strings.ToLower(strings.TrimSpace(r)))
+	}
+	return out, nil
 }
 
 // matchingIDs lists the ids a filter selects.
@@ -206,8 +237,8 @@ func (s *Service) matchingIDs(ctx context.Context, f *store.UserFilter) ([]strin
 }
 
 func (s *Service) inChunks(ids []string, fn func([]string) error) error {
-	for start := 0; start < len(ids); start += store.MaxFilterListLen {
-		if err := fn(ids[start:min(start+store.MaxFilterListLen, len(ids))]); err != nil {
+	for start := 0; start < len(ids); start += store.MaxFilterWidth {
+		if err := fn(ids[start:min(start+store.MaxFilterWidth, len(ids))]); err != nil {
 			return err
 		}
 	}

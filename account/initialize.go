@@ -104,6 +104,9 @@ func (s *Service) InitializeTrusted(ctx context.Context, a Admin) (*store.User, 
 // checkBootstrapToken compares in constant time with the configured token
 // or the hash of the generated one.
 func (s *Service) checkBootstrapToken(ctx context.Context, token string) error {
+	if err := checkBytes("bootstrapToken", token, maxTokenBytes); err != nil {
+		return err
+	}
 	if _, err := s.store.GetSetting(ctx, settingInitialized); err == nil {
 		return errNotBootstrappable
 	}

@@ -17,6 +17,14 @@ var errBadCredentials = apperr.New(apperr.InvalidCredentials, "the identifier or
 // work; the account's status is revealed only to someone who knows the
 // password.
 func (s *Service) Login(ctx context.Context, identifier, plain string) (*session.Tokens, error) {
+	// Bounded first: the identifier becomes a rate limiter's key, and the
+	// password is hashed.
+	if err := checkBytes("identifier", identifier, maxIdentifier); err != nil {
+		return nil, err
+	}
+	if err := checkBytes("password", plain, maxPassword); err != nil {
+		return nil, err
+	}
 	if err := s.limitLogin(ctx, identifier); err != nil {
 		return nil, err
 	}

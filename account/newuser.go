@@ -37,7 +37,7 @@ func (s *Service) build(ctx context.Context, in NewUser, needPassword bool) (*st
 	if err := s.applyProfile(u, in.Profile); err != nil {
 		return nil, err
 	}
-	if u.Tags, err = checkTags(in.Tags); err != nil {
+	if u.Tags, err = checkTags("tags", in.Tags); err != nil {
 		return nil, err
 	}
 	if u.Metadata, err = checkObject("metadata", in.Metadata, s.cfg.MetadataMaxBytes); err != nil {

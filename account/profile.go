@@ -53,7 +53,7 @@ func (s *Service) applyChange(u *store.User, ch ProfileChange) error {
 		*t.dst = v
 	}
 	if ch.Tags != nil {
-		tags, err := checkTags(*ch.Tags)
+		tags, err := checkTags("tags", *ch.Tags)
 		if err != nil {
 			return err
 		}

@@ -23,6 +23,7 @@ type Config struct {
 	UsernameCaseSensitive bool
 	PhoneRegion           string // for numbers given without +country
 	MetadataMaxBytes      int
+	MaxFilterWidth        int    // branches of one and/or, items of one list (0: store.DefaultFilterWidth)
 	BootstrapToken        string // from configuration; empty: generated at first start
 }
 
@@ -43,6 +44,8 @@ type Service struct {
 	limits   Limits
 	cfg      Config
 	log      *slog.Logger
+
+	filterLimits store.FilterLimits // what a client's filter may be
 }
 
 // Deps are the services an account service builds on.
@@ -65,7 +68,8 @@ func New(d Deps, cfg Config) *Service {
 		cfg.SignupStatus = store.StatusActive
 	}
 	return &Service{store: d.Store, hasher: d.Hasher, policy: d.Policy, sessions: d.Sessions,
-		access: d.Access, limits: d.Limits, cfg: cfg, log: d.Log}
+		access: d.Access, limits: d.Limits, cfg: cfg, log: d.Log,
+		filterLimits: store.ClientFilterLimits(cfg.MaxFilterWidth)}
 }
 
 // usernameKey is the unique key of a username: folded unless usernames are

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"net/mail"
 	"net/url"
-	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -20,12 +19,17 @@ import (
 // checkUsername accepts 2 to 64 letters, digits, '.', '_' and '-' starting
 // with a letter or digit. No '@', so a login identifier with one is an email.
 func checkUsername(username string) (string, error) {
+	if len(username) > charBytes(maxUsernameLen) {
+		return "", errBadUsername
+	}
 	u := strings.TrimSpace(username)
 	if !validUsername(u) {
-		return "", apperr.New(apperr.InvalidUsername, "a username is 2 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit").OnField("username")
+		return "", errBadUsername
 	}
 	return u, nil
 }
+
+var errBadUsername = apperr.New(apperr.InvalidUsername, "a username is 2 to %d letters, digits, '.', '_' or '-', starting with a letter or digit", maxUsernameLen).OnField("username")
 
 // validUsername is the rule of checkUsername. A loop over unicode's tables
 // rather than a regular expression with \p{L}: compiling that one costs a
@@ -39,11 +43,14 @@ func validUsername(u string) bool {
 		}
 		n++
 	}
-	return n >= 2 && n <= 64
+	return n >= 2 && n <= maxUsernameLen
 }
 
 // checkEmail accepts a bare address (no display name) with a dotted domain.
 func checkEmail(email string) (string, error) {
+	if len(email) > maxEmailBytes {
+		return "", apperr.New(apperr.InvalidEmail, "an email address is at most 254 characters").OnField("email")
+	}
 	e := strings.TrimSpace(email)
 	addr, err := mail.ParseAddress(e)
 	at := strings.LastIndexByte(e, '@')
@@ -56,6 +63,9 @@ func checkEmail(email string) (string, error) {
 // checkPhone parses a number (in international form, or national form in
 // the configured region) and returns it in E.164.
 func checkPhone(phone, region string) (string, error) {
+	if len(phone) > maxPhoneBytes {
+		return "", apperr.New(apperr.InvalidPhone, "a phone number is at most %d characters", maxPhoneBytes).OnField("phone")
+	}
 	n, err := phonenumbers.Parse(strings.TrimSpace(phone), region)
 	if err != nil || !phonenumbers.IsValidNumber(n) {
 		return "", apperr.New(apperr.InvalidPhone, "%q is not a valid phone number (use international form, e.g. +14155550123)", phone).OnField("phone")
@@ -78,13 +88,11 @@ func looksLikePhone(s string) bool {
 	return digits >= 6
 }
 
-// Field limits, in characters.
-var textLimits = map[string]int{
-	"firstName": 128, "lastName": 128, "fullName": 256, "website": 2048,
-	"avatarUrl": 2048, "address": 1024, "additionalInfo": 4096,
-}
-
+// checkText trims a profile field and bounds it (textLimits).
 func checkText(field, v string) (string, error) {
+	if len(v) > charBytes(textLimits[field]) {
+		return "", apperr.Input(field, "%s is longer than %d characters", field, textLimits[field])
+	}
 	v = strings.TrimSpace(v)
 	if utf8.RuneCountInString(v) > textLimits[field] {
 		return "", apperr.Input(field, "%s is longer than %d characters", field, textLimits[field])
@@ -98,25 +106,27 @@ func checkText(field, v string) (string, error) {
 	return v, nil
 }
 
-const (
-	maxTags   = 64
-	maxTagLen = 64
-)
-
-// checkTags trims, drops duplicates and bounds the tag list.
-func checkTags(tags []string) ([]string, error) {
+// checkTags trims, drops duplicates and bounds a list of tags (field
+// names the input): the count first, then each tag's bytes, then its
+// characters.
+func checkTags(field string, tags []string) ([]string, error) {
+	if err := checkCount(field, len(tags), maxTags); err != nil {
+		return nil, err
+	}
 	out := make([]string, 0, len(tags))
+	seen := make(map[string]bool, len(tags))
 	for _, t := range tags {
+		if len(t) > charBytes(maxTagLen) {
+			return nil, apperr.Input(field, "a tag is 1 to %d characters", maxTagLen)
+		}
 		t = strings.TrimSpace(t)
 		if t == "" || utf8.RuneCountInString(t) > maxTagLen {
-			return nil, apperr.Input("tags", "a tag is 1 to %d characters", maxTagLen)
+			return nil, apperr.Input(field, "a tag is 1 to %d characters", maxTagLen)
 		}
-		if !slices.Contains(out, t) {
+		if !seen[t] {
+			seen[t] = true
 			out = append(out, t)
 		}
-	}
-	if len(out) > maxTags {
-		return nil, apperr.Input("tags", "at most %d tags", maxTags)
 	}
 	return out, nil
 }

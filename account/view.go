@@ -3,6 +3,7 @@ package account
 import (
 	"context"
 	"errors"
+	"slices"
 
 	"github.com/usergraph/usergraph/apperr"
 	"github.com/usergraph/usergraph/session"
@@ -50,12 +51,18 @@ func (s *Service) User(ctx context.Context, viewer *session.Principal, id string
 
 // UserByUsername looks a user up by username.
 func (s *Service) UserByUsername(ctx context.Context, viewer *session.Principal, username string) (*store.User, error) {
+	if err := checkBytes("username", username, charBytes(maxUsernameLen)); err != nil {
+		return nil, err
+	}
 	u, err := s.store.GetUserByKey(ctx, store.KeyUsername, s.usernameKey(username))
 	return s.viewOrNil(ctx, viewer, u, err)
 }
 
 // UserByEmail looks a user up by email (an administrator's lookup).
 func (s *Service) UserByEmail(ctx context.Context, viewer *session.Principal, email string) (*store.User, error) {
+	if err := checkBytes("email", email, maxEmailBytes); err != nil {
+		return nil, err
+	}
 	u, err := s.store.GetUserByKey(ctx, store.KeyEmail, store.FoldKey(email))
 	return s.viewOrNil(ctx, viewer, u, err)
 }
@@ -63,6 +70,8 @@ func (s *Service) UserByEmail(ctx context.Context, viewer *session.Principal, em
 // UsersByID returns the records of the existing users among ids, keyed by
 // id, for batched loading; callers apply View.
 func (s *Service) UsersByID(ctx context.Context, ids []string) (map[string]*store.User, error) {
+	// An id longer than any record's names nobody: it never reaches the store.
+	ids = slices.DeleteFunc(slices.Clone(ids), func(id string) bool { return len(id) > maxIDBytes })
 	users, err := s.store.GetUsers(ctx, ids)
 	if err != nil {
 		return nil, err

@@ -42,6 +42,9 @@ func (a authorization) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	ok, err := a.access.Allowed(r.Context(), p.User.Roles, resource, verb)
 	switch {
+	case apperr.CodeOf(err) == apperr.BadUserInput: // a resource past access's bound
+		e, _ := apperr.As(err)
+		writeStatus(w, r, http.StatusBadRequest, e)
 	case err != nil:
 		writeStatus(w, r, http.StatusInternalServerError, apperr.New(apperr.Internal, "internal error"))
 	case !ok:

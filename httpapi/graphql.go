@@ -45,6 +45,7 @@ func newGraphQL(r *resolvers.Resolver, cfg Config, log *slog.Logger) (http.Handl
 	srv.Use(hashes)
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
 	srv.Use(depthLimit{max: cfg.MaxDepth})
+	srv.Use(inputDepthLimit{max: maxInputDepth})
 	srv.Use(extension.FixedComplexityLimit(cfg.MaxComplexity))
 	srv.AroundOperations(r.WithLoaders)
 	return srv, nil

@@ -11,6 +11,9 @@ import (
 const (
 	DefaultMinLength = 8
 	DefaultMaxLength = 1024
+	// MaxPasswordBytes bounds a password in bytes (4 per code point, UTF-8's
+	// widest) before anything counts, compares or hashes it.
+	MaxPasswordBytes = 4 * DefaultMaxLength
 )
 
 // Policy decides which new passwords are accepted. Following NIST 800-63B
@@ -34,6 +37,9 @@ func (e *WeakPasswordError) Error() string { return e.Reason }
 // multi-byte characters count once each.
 func (p Policy) Check(pw string, related ...string) error {
 	minLen, maxLen := p.bounds()
+	if len(pw) > 4*maxLen {
+		return weak("password must be at most %d characters", maxLen)
+	}
 	n := utf8.RuneCountInString(pw)
 	switch {
 	case n < minLen:

@@ -3,7 +3,6 @@ package session
 import (
 	"context"
 	"errors"
-	"slices"
 
 	"github.com/usergraph/usergraph/store"
 )
@@ -23,9 +22,13 @@ func (m *Manager) Revoke(ctx context.Context, sessionID string) error {
 func (m *Manager) RevokeUser(ctx context.Context, userID, exceptSessionID string) (int, error) {
 	live, listErr := m.List(ctx, []string{userID}) // only for the count: a failure must not stop the revocation
 	ids, err := m.revoke(ctx, []string{userID}, exceptSessionID)
+	ended := make(map[string]bool, len(ids)) // a set: a user may hold thousands of sessions
+	for _, id := range ids {
+		ended[id] = true
+	}
 	n := 0
 	for _, s := range live {
-		if slices.Contains(ids, s.ID) {
+		if ended[s.ID] {
 			n++
 		}
 	}

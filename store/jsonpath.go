@@ -12,6 +12,7 @@ import (
 const (
 	MaxPathSegments = 8
 	maxSegmentLen   = 64
+	MaxPathLen      = MaxPathSegments*(maxSegmentLen+1) - 1 // bytes
 )
 
 var segmentRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
@@ -20,6 +21,11 @@ var segmentRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 // to letters, digits, '_' and '-', so a path can be inlined into SQL and BSON
 // field names without escaping and means the same in every backend.
 func ParsePath(path string) ([]string, error) {
+	// Bounded in bytes before it is split: a megabyte of dots would
+	// otherwise be split into half a million keys first.
+	if len(path) > MaxPathLen {
+		return nil, Invalidf("path is longer than %d bytes", MaxPathLen)
+	}
 	segs := strings.Split(path, ".")
 	if path == "" || len(segs) > MaxPathSegments {
 		return nil, Invalidf("path %q: want 1 to %d dot-separated keys", path, MaxPathSegments)

@@ -35,16 +35,24 @@ func ApplyPatch(u *User, p UserPatch) (bool, error) {
 }
 
 // editSet removes then adds names, keeping the existing order and never
-// duplicating a name.
+// duplicating a name. Sets make it linear: a bulk patch runs it for every
+// user it selects.
 func editSet(set, remove, add []string) []string {
+	removed := make(map[string]bool, len(remove))
+	for _, s := range remove {
+		removed[s] = true
+	}
 	out := make([]string, 0, len(set)+len(add))
+	seen := make(map[string]bool, len(set)+len(add))
 	for _, s := range set {
-		if !slices.Contains(remove, s) && !slices.Contains(out, s) {
+		if !removed[s] && !seen[s] {
+			seen[s] = true
 			out = append(out, s)
 		}
 	}
 	for _, s := range add {
-		if !slices.Contains(out, s) {
+		if !seen[s] {
+			seen[s] = true
 			out = append(out, s)
 		}
 	}

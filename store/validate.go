@@ -3,90 +3,71 @@ package store
 import (
 	"encoding/json"
 	"fmt"
+	"math"
+	"strconv"
 )
-
-// Limits that keep one filter cheap to compile and to run.
-const (
-	MaxFilterDepth      = 8   // nesting of and / or / not
-	MaxFilterPredicates = 100 // leaves in the whole tree
-	MaxFilterListLen    = 1000
-)
-
-// ValidateFilter checks a filter's shape: paths, operator values, nesting
-// and sizes. Services call it to answer bad input clearly; backends may rely
-// on it having passed (and return ErrInvalid if it did not).
-func ValidateFilter(f *UserFilter) error {
-	n := 0
-	return validateFilter(f, 0, &n)
-}
-
-func validateFilter(f *UserFilter, depth int, leaves *int) error {
-	if f == nil {
-		return nil
-	}
-	if depth > MaxFilterDepth {
-		return Invalidf("filter nested deeper than %d", MaxFilterDepth)
-	}
-	for _, l := range [][]string{f.IDs, f.Usernames, f.Emails} {
-		if len(l) > MaxFilterListLen {
-			return Invalidf("filter list longer than %d", MaxFilterListLen)
-		}
-	}
-	for _, s := range f.Status {
-		if !s.Valid() {
-			return Invalidf("unknown status %q", s)
-		}
-	}
-	*leaves += len(f.Metadata) + len(f.AppMetadata)
-	if *leaves > MaxFilterPredicates {
-		return Invalidf("filter has more than %d predicates", MaxFilterPredicates)
-	}
-	for _, p := range append(append([]JSONPredicate{}, f.Metadata...), f.AppMetadata...) {
-		if err := ValidatePredicate(p); err != nil {
-			return err
-		}
-	}
-	for i := range f.And {
-		if err := validateFilter(&f.And[i], depth+1, leaves); err != nil {
-			return err
-		}
-	}
-	for i := range f.Or {
-		if err := validateFilter(&f.Or[i], depth+1, leaves); err != nil {
-			return err
-		}
-	}
-	return validateFilter(f.Not, depth+1, leaves)
-}
 
 // ValidatePredicate checks the path and that the value has the shape the
-// operator takes (see docs/FILTERS.md).
+// operator takes (see docs/FILTERS.md), within HardFilterLimits.
 func ValidatePredicate(p JSONPredicate) error {
+	_, err := checkPredicate(p, HardFilterLimits.Width)
+	return err
+}
+
+// checkPredicate is ValidatePredicate with IN / NIN lists of at most width
+// values; it returns how many values the list has (0 for other operators).
+// The value is bounded in bytes before it is decoded.
+func checkPredicate(p JSONPredicate, width int) (int, error) {
 	if _, err := ParsePath(p.Path); err != nil {
-		return err
+		return 0, err
+	}
+	if len(p.Value) > MaxPredicateValue {
+		return 0, Invalidf("value of %s on %q is larger than %d bytes", p.Op, p.Path, MaxPredicateValue)
 	}
 	v, err := predicateValue(p)
 	if err != nil {
-		return err
+		return 0, err
 	}
-	t := TypeOf(v)
 	bad := func(want string) error {
 		return Invalidf("%s on %q takes %s", p.Op, p.Path, want)
 	}
+	if p.Op == JSONIn || p.Op == JSONNin {
+		list, ok := v.([]any)
+		if !ok || len(list) > width {
+			return 0, bad(fmt.Sprintf("an array of at most %d scalars", width))
+		}
+		for _, e := range list {
+			if !IsScalar(e) {
+				return 0, bad("an array of strings, numbers, booleans or nulls")
+			}
+			if err := checkValueString(p, e); err != nil {
+				return 0, err
+			}
+		}
+		return len(list), nil
+	}
+	if err := checkValueString(p, v); err != nil {
+		return 0, err
+	}
+	return 0, checkOperand(p, v, bad)
+}
+
+// checkValueString bounds a string operand: matching it costs its length
+// for every user a query looks at.
+func checkValueString(p JSONPredicate, v any) error {
+	if s, ok := v.(string); ok && len(s) > MaxFilterString {
+		return Invalidf("a string compared by %s on %q is longer than %d bytes", p.Op, p.Path, MaxFilterString)
+	}
+	return nil
+}
+
+// checkOperand checks the operand of an operator other than IN and NIN.
+func checkOperand(p JSONPredicate, v any, bad func(string) error) error {
+	t := TypeOf(v)
 	switch p.Op {
 	case JSONEq, JSONNe:
 		if !IsScalar(v) {
 			return bad("a string, number, boolean or null")
-		}
-	case JSONIn, JSONNin:
-		list, ok := v.([]any)
-		if !ok || len(list) > MaxFilterListLen {
-			return bad(fmt.Sprintf("an array of at most %d scalars", MaxFilterListLen))
-		}
-		for _, e := range list {
-			if !IsScalar(e) {
-				return bad("an array of strings, numbers, booleans or nulls")
-			}
 		}
 	case JSONGt, JSONGte, JSONLt, JSONLte:
 		if t != TypeNumber && t != TypeString {
@@ -152,7 +133,8 @@ func ValidateOrder(order []UserOrder) error {
 }
 
 // ValidateObject checks that raw is a JSON object whose keys (at any depth)
-// are storable and queryable in every backend: no '.', no leading '$', no NUL.
+// are storable and queryable in every backend: no '.', no leading '$', no NUL;
+// and whose numbers every backend can hold (a double: 1e400 is not one).
 func ValidateObject(raw json.RawMessage) error {
 	v, err := decodeJSON(raw)
 	if err != nil {
@@ -174,7 +156,7 @@ func validateKeys(v any, depth int) error {
 	case map[string]any:
 		for k, e := range x {
 			if k == "" || k[0] == '$' || containsAny(k, ".\x00") {
-				return Invalidf("key %q: keys may not be empty, start with '$' or contain '.'", k)
+				return Invalidf("key %.64q: keys may not be empty, start with '$' or contain '.'", k)
 			}
 			if err := validateKeys(e, depth+1); err != nil {
 				return err
@@ -185,6 +167,10 @@ func validateKeys(v any, depth int) error {
 			if err := validateKeys(e, depth+1); err != nil {
 				return err
 			}
+		}
+	case json.Number:
+		if f, err := strconv.ParseFloat(x.String(), 64); err != nil || math.IsInf(f, 0) {
+			return Invalidf("number %.32s is out of range", x)
 		}
 	}
 	return nil

@@ -46,14 +46,25 @@ func (w *where) filter(f *store.UserFilter) error {
 		w.add("1")
 		return nil
 	}
+	return w.join(" AND ", len(parts), func(i int) error { return parts[i]() })
+}
+
+// join writes n terms joined by op as a balanced tree of parentheses.
+// SQLite parses "a OR b OR c …" into a left-deep tree one level deeper per
+// term and refuses depth 1000 (SQLITE_MAX_EXPR_DEPTH), which a wide filter
+// would reach; halving keeps a junction of n terms log2(n) deep.
+func (w *where) join(op string, n int, term func(i int) error) error {
+	if n == 1 {
+		return term(0)
+	}
+	half := n / 2
 	w.add("(")
-	for i, part := range parts {
-		if i > 0 {
-			w.add(" AND ")
-		}
-		if err := part(); err != nil {
-			return err
-		}
+	if err := w.join(op, half, term); err != nil {
+		return err
+	}
+	w.add(op)
+	if err := w.join(op, n-half, func(i int) error { return term(half + i) }); err != nil {
+		return err
 	}
 	w.add(")")
 	return nil
@@ -129,17 +140,7 @@ func (w *where) junction(op, empty string, fs []store.UserFilter) error {
 		w.add(empty)
 		return nil
 	}
-	w.add("(")
-	for i := range fs {
-		if i > 0 {
-			w.add(op)
-		}
-		if err := w.filter(&fs[i]); err != nil {
-			return err
-		}
-	}
-	w.add(")")
-	return nil
+	return w.join(op, len(fs), func(i int) error { return w.filter(&fs[i]) })
 }
 
 // not negates a condition, counting NULL (a missing path) as false first.
@@ -160,16 +161,24 @@ func (w *where) boolean(want bool, cond string) {
 	}
 }
 
-// in writes col IN (...); an empty list matches nothing.
+// in writes col IN (...); an empty list matches nothing, one value is an
+// equality (SQLite codes each IN list once per statement, comparing it with
+// every list before: a filter of a thousand one-id branches paid for that).
 func (w *where) in(col string, vals []any) {
-	if len(vals) == 0 {
+	switch len(vals) {
+	case 0:
 		w.add("0")
-		return
+	case 1:
+		w.add(col+" = ?", vals[0])
+	default:
+		w.add(col+" IN ("+placeholders(len(vals))+")", vals...)
 	}
-	w.add(col+" IN ("+placeholders(len(vals))+")", vals...)
 }
 
-// set tests a JSON array column of names.
+// set tests a JSON array column of names. "all" is one subquery that
+// counts the distinct names held among those asked for, whatever their
+// number: a subquery per name would scan the array once per name and make
+// SQLite plan a thousand subqueries for a filter at the width limit.
 func (w *where) set(col string, m *store.SetMatch) {
 	w.add("(")
 	if m.Any != nil {
@@ -181,10 +190,24 @@ func (w *where) set(col string, m *store.SetMatch) {
 	} else {
 		w.add("1")
 	}
-	for _, name := range m.All {
-		w.add(" AND EXISTS (SELECT 1 FROM json_each("+col+") WHERE value = ?)", name)
+	if all := distinct(m.All); len(all) > 0 {
+		w.add(" AND (SELECT count(DISTINCT value) FROM json_each("+col+") WHERE value IN ("+placeholders(len(all))+")) = ?",
+			append(toAny(all), len(all))...)
 	}
 	w.add(")")
+}
+
+// distinct drops repeated names, keeping the first of each.
+func distinct(names []string) []string {
+	seen := make(map[string]bool, len(names))
+	var out []string
+	for _, n := range names {
+		if !seen[n] {
+			seen[n] = true
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 func (w *where) timeRange(col string, r *store.TimeRange) {

@@ -46,6 +46,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		settingTests,
 		patchTests,
 		filterTests,
+		limitTests,
 		orderTests,
 		concurrencyTests,
 	}
