@@ -99,21 +99,21 @@ func (s *Service) checkPassword(field, pw string, related ...string) error {
 	return nil
 }
 
-// userErr translates store errors about a user.
+// userErr translates store errors about a user, keeping them as causes.
 func userErr(err error) error {
 	switch {
 	case err == nil:
 		return nil
 	case errors.Is(err, store.ErrNotFound):
-		return apperr.New(apperr.NotFound, "no such user")
+		return apperr.Wrap(apperr.NotFound, err, "no such user")
 	case errors.Is(err, store.ErrAlreadyExists):
 		field := store.ConflictField(err)
 		if field == store.FieldID {
 			return err // a generated id collided: a fault, not the client's
 		}
-		return apperr.New(apperr.AlreadyExists, "that %s is already taken", field).OnField(field)
+		return apperr.Wrap(apperr.AlreadyExists, err, "that %s is already taken", field).OnField(field)
 	case errors.Is(err, store.ErrInvalid):
-		return apperr.New(apperr.BadUserInput, "%s", strings.TrimPrefix(err.Error(), store.ErrInvalid.Error()+": "))
+		return apperr.Wrap(apperr.BadUserInput, err, "%s", strings.TrimPrefix(err.Error(), store.ErrInvalid.Error()+": "))
 	}
 	return err
 }
