@@ -51,7 +51,7 @@ func New(d Deps, cfg Config) (http.Handler, error) {
 		mux.Handle("GET /{$}", graphiQL())
 		mux.Handle("GET /graphiql", graphiQL())
 	}
-	mux.Handle("GET /authorization", m.route("authorization", authorization{access: d.Resolver.Access}))
+	mux.Handle("GET /authorization", m.route("authorization", authorization{access: d.Resolver.Access, log: d.Log}))
 	mux.Handle("GET /.well-known/jwks.json", m.route("jwks", jwks(d.Resolver)))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
@@ -59,7 +59,7 @@ func New(d Deps, cfg Config) (http.Handler, error) {
 	mux.Handle("GET /readyz", readyz(d.Store))
 	mux.Handle("GET /metrics", m.handler())
 
-	auth := authenticator{sessions: d.Resolver.Sessions, cookieName: cfg.CookieName}
+	auth := authenticator{sessions: d.Resolver.Sessions, cookieName: cfg.CookieName, log: d.Log}
 	var h http.Handler = mux
 	h = auth.wrap(h)
 	h = withCSRFCheck(h)
