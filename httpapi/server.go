@@ -27,6 +27,9 @@ type Config struct {
 	MaxDepth       int
 	MaxComplexity  int
 	MaxTokens      int // parser token limit
+	// MetricsApart: /metrics is served on a listener of its own (the
+	// metrics handler New returns) and the API answers 404 for it.
+	MetricsApart bool
 }
 
 // Deps are what the handlers call.
@@ -37,11 +40,12 @@ type Deps struct {
 	Log      *slog.Logger
 }
 
-// New returns the whole HTTP handler.
-func New(d Deps, cfg Config) (http.Handler, error) {
+// New returns the whole API handler and the /metrics handler, which the
+// API serves too unless cfg.MetricsApart.
+func New(d Deps, cfg Config) (api, metrics http.Handler, err error) {
 	gql, err := newGraphQL(d.Resolver, cfg, d.Log)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	m := newMetrics()
 	m.watchHasher(d.Hasher)
@@ -57,7 +61,9 @@ func New(d Deps, cfg Config) (http.Handler, error) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	mux.Handle("GET /readyz", readyz(d.Store))
-	mux.Handle("GET /metrics", m.handler())
+	if !cfg.MetricsApart {
+		mux.Handle("GET /metrics", m.handler())
+	}
 
 	auth := authenticator{sessions: d.Resolver.Sessions, cookieName: cfg.CookieName, log: d.Log}
 	var h http.Handler = mux
@@ -67,7 +73,7 @@ func New(d Deps, cfg Config) (http.Handler, error) {
 	h = withClient(cfg.TrustedProxies, h)
 	h = withRecover(d.Log, h)
 	h = withRequestID(h)
-	return h, nil
+	return h, m.handler(), nil
 }
 
 func jwks(r *resolvers.Resolver) http.Handler {
