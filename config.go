@@ -19,13 +19,14 @@ import (
 // environment variable (flag -public-url is USERGRAPH_PUBLIC_URL); a flag
 // given on the command line wins over the environment.
 type Config struct {
-	Listen      string
-	DatabaseURL string
-	PublicURL   string
-	LogLevel    string
-	LogFormat   string
-	PprofListen string
-	MemoryLimit string
+	Listen        string
+	DatabaseURL   string
+	PublicURL     string
+	LogLevel      string
+	LogFormat     string
+	PprofListen   string
+	MetricsListen string
+	MemoryLimit   string
 
 	BootstrapToken        string
 	SignupStatus          string
@@ -77,6 +78,7 @@ func (c *Config) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&c.LogFormat, "log-format", "text", "text or json")
 	fs.StringVar(&c.PprofListen, "pprof-listen", "", "serve net/http/pprof on this address (off when empty)")
+	fs.StringVar(&c.MetricsListen, "metrics-listen", "", "serve /metrics on this address instead of the API listener (empty: on the API listener)")
 	fs.StringVar(&c.MemoryLimit, "memory-limit", "160MiB", "soft limit of the Go heap (e.g. 160MiB, 1GiB, or off); GOMEMLIMIT wins when set")
 
 	fs.StringVar(&c.BootstrapToken, "bootstrap-token", "", "token that initialize needs (default: generated and logged at first start)")

@@ -473,13 +473,20 @@ func TestHTTPIntrospection(t *testing.T) {
 	})
 	t.Run("switched off", func(t *testing.T) {
 		ts := startServer(t, withConfig(func(c *mainConfig) { c.Introspection = false }))
-		for _, q := range []string{fullIntrospection, `{ __type(name: "User") { name fields { name } } }`} {
+		for q, field := range map[string]string{fullIntrospection: "__schema", `{ __type(name: "User") { name fields { name } } }`: "__type"} {
 			r := httpPostOp(t, ts, q, nil)
 			if len(r.Errors) == 0 {
 				t.Fatalf("introspection answered while off: %s", r.Data)
 			}
 			if strings.Contains(string(r.Data), `"name"`) {
 				t.Errorf("schema data returned while off: %s", r.Data)
+			}
+			wantCode(t, r, "GRAPHQL_VALIDATION_FAILED", 0)
+			if got, want := r.Errors[0].Message, "introspection is disabled on this server"; got != want {
+				t.Errorf("message = %q, want %q", got, want)
+			}
+			if len(r.Errors[0].Path) != 1 || r.Errors[0].Path[0] != field {
+				t.Errorf("path = %v, want [%s]", r.Errors[0].Path, field)
 			}
 		}
 		if logs := ts.logs.String(); strings.Contains(logs, "request failed") {

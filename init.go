@@ -36,7 +36,7 @@ func runInit(ctx context.Context, args []string) error {
 		cfg.PublicURL = "http://" + cfg.Listen
 	}
 	m := NewMain(cfg, newLogger(cfg, os.Stderr))
-	if _, err := m.open(ctx); err != nil {
+	if _, _, err := m.open(ctx); err != nil {
 		return err
 	}
 	defer m.Close()

@@ -77,6 +77,7 @@ type Main struct {
 	accounts *account.Service
 	server   *http.Server
 	pprof    *http.Server
+	metrics  *http.Server // when /metrics is served apart
 	listener net.Listener
 	stop     context.CancelFunc
 	done     chan struct{}
@@ -101,7 +102,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if m.Config.PublicURL == "" {
 		m.Config.PublicURL = "http://" + m.listener.Addr().String()
 	}
-	handler, err := m.open(ctx)
+	handler, metrics, err := m.open(ctx)
 	if err != nil {
 		m.listener.Close()
 		return err
@@ -113,30 +114,35 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	// Start-up leaves garbage (schema parsing, migrations, package set-up);
 	// return it to the system now rather than whenever the heap next grows.
 	debug.FreeOSMemory()
-	return m.startPprof()
+	if err := m.startApart(metrics); err != nil {
+		m.Close() // what already serves stops with the failure
+		return err
+	}
+	return nil
 }
 
-// open opens the store, builds the services and returns the HTTP handler.
-func (m *Main) open(ctx context.Context) (_ http.Handler, err error) {
+// open opens the store, builds the services and returns the HTTP handler
+// and the /metrics handler.
+func (m *Main) open(ctx context.Context) (_, metrics http.Handler, err error) {
 	if m.store, err = openStore(ctx, m.Config, m.Log); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	c := m.Config
 	tokens, err := token.New(ctx, m.store, token.Config{Issuer: c.PublicURL, Audience: c.PublicURL, AccessTTL: c.AccessTokenTTL}, m.Log)
 	if err != nil {
-		return nil, fmt.Errorf("signing keys: %w", err)
+		return nil, nil, fmt.Errorf("signing keys: %w", err)
 	}
 	params := password.Params{Memory: uint32(c.Argon2MemoryKiB), Iterations: uint32(c.Argon2Iterations),
 		Parallelism: uint8(c.Argon2Parallelism), SaltLength: 16, KeyLength: 32}
 	if err := params.Validate(); err != nil {
-		return nil, fmt.Errorf("argon2 parameters: %w", err)
+		return nil, nil, fmt.Errorf("argon2 parameters: %w", err)
 	}
 	m.sessions = session.New(m.store, tokens, session.Config{IdleTimeout: c.SessionIdleTimeout,
 		Lifetime: c.SessionLifetime, CacheTTL: c.SessionCacheTTL, FlushEvery: c.ActivityFlush}, m.Log)
 	roles := access.New(m.store, c.DefaultRole, 5*time.Second, m.Log)
 	roles.OnHoldersChanged(m.sessions.ForgetUsers)
 	if err := roles.EnsureBuiltIns(ctx); err != nil {
-		return nil, fmt.Errorf("built-in roles: %w", err)
+		return nil, nil, fmt.Errorf("built-in roles: %w", err)
 	}
 	hasher := password.NewHasher(params, c.HashConcurrency, password.QueueTimeout(c.HashQueueTimeout))
 	m.accounts = account.New(account.Deps{
@@ -159,6 +165,7 @@ func (m *Main) open(ctx context.Context) (_ http.Handler, err error) {
 		MaxBodyBytes: c.MaxBodyBytes, Introspection: c.Introspection, GraphiQL: c.GraphiQL,
 		MaxDepth: c.MaxDepth, MaxComplexity: c.MaxComplexity, MaxTokens: 15000,
 		MaxHashes: c.MaxHashes, TrustedOrigins: origins,
+		MetricsApart: c.MetricsListen != "",
 	})
 }
 
@@ -196,27 +203,51 @@ func (m *Main) announce(ctx context.Context) error {
 	return nil
 }
 
-// startPprof serves profiles on a separate address, only when asked.
-func (m *Main) startPprof() error {
-	if m.Config.PprofListen == "" {
-		return nil
+// startApart serves, only when asked, profiles and /metrics on addresses
+// of their own, away from the API's clients.
+func (m *Main) startApart(metrics http.Handler) (err error) {
+	if m.Config.PprofListen != "" {
+		mux := http.NewServeMux()
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+		if m.pprof, err = m.listenApart("pprof", m.Config.PprofListen, mux); err != nil {
+			return err
+		}
 	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("/debug/pprof/", pprof.Index)
-	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
-	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-	ln, err := net.Listen("tcp", m.Config.PprofListen)
-	if err != nil {
-		return fmt.Errorf("pprof: %w", err)
+	if m.Config.MetricsListen != "" {
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", metrics)
+		if m.metrics, err = m.listenApart("metrics", m.Config.MetricsListen, mux); err != nil {
+			return err
+		}
 	}
-	m.pprof = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	go m.pprof.Serve(ln)
-	m.Log.Info("pprof is listening", "addr", ln.Addr().String())
 	return nil
+}
+
+// listenApart serves h on addr; Close closes it.
+func (m *Main) listenApart(name, addr string, h http.Handler) (*http.Server, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	srv := &http.Server{Addr: ln.Addr().String(), Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	m.Log.Info(name+" is listening", "addr", srv.Addr)
+	return srv, nil
 }
 
 // URL is the base URL the server listens on.
 func (m *Main) URL() string { return "http://" + m.listener.Addr().String() }
+
+// MetricsURL is the base URL /metrics is served apart on ("" when it is on
+// the API listener).
+func (m *Main) MetricsURL() string {
+	if m.metrics == nil {
+		return ""
+	}
+	return "http://" + m.metrics.Addr
+}
 
 // Close finishes in-flight requests (up to 20 s), writes pending activity
 // and closes the store.
@@ -229,8 +260,10 @@ func (m *Main) Close() error {
 		m.stop()
 		<-m.done
 	}
-	if m.pprof != nil {
-		m.pprof.Close()
+	for _, apart := range []*http.Server{m.pprof, m.metrics} {
+		if apart != nil {
+			apart.Close()
+		}
 	}
 	errs = append(errs, m.closeStore())
 	return errors.Join(errs...)

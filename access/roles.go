@@ -181,15 +181,15 @@ func (s *Service) EnsureBuiltIns(ctx context.Context) error {
 	return nil
 }
 
-// roleErr translates store errors about role name.
+// roleErr translates store errors about role name, keeping them as causes.
 func roleErr(err error, name string) error {
 	switch {
 	case err == nil:
 		return nil
 	case errors.Is(err, store.ErrNotFound):
-		return apperr.New(apperr.NotFound, "no role named %q", name)
+		return apperr.Wrap(apperr.NotFound, err, "no role named %q", name)
 	case errors.Is(err, store.ErrAlreadyExists):
-		return apperr.New(apperr.RoleExists, "a role with that name already exists").OnField("name")
+		return apperr.Wrap(apperr.RoleExists, err, "a role with that name already exists").OnField("name")
 	}
 	return err
 }

@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"fmt"
 
 	"github.com/usergraph/usergraph/access"
 	"github.com/usergraph/usergraph/apperr"
@@ -73,8 +74,11 @@ func (s *Service) InitializeTrusted(ctx context.Context, a Admin) (*store.User, 
 		return nil, err
 	}
 	admins, err := s.store.CountUsers(ctx, &store.UserFilter{Roles: &store.SetMatch{Any: []string{access.AdminRole}}})
-	if err != nil || admins > 0 {
-		return nil, errors.Join(err, errNotBootstrappable)
+	if err != nil {
+		return nil, err
+	}
+	if admins > 0 {
+		return nil, errNotBootstrappable
 	}
 	roles := []string{access.AdminRole}
 	if def := s.access.DefaultRole(); def != "" && def != access.AdminRole {
@@ -93,9 +97,15 @@ func (s *Service) InitializeTrusted(ctx context.Context, a Admin) (*store.User, 
 		return nil, err
 	}
 	if err := s.store.CreateUser(ctx, u); err != nil {
-		s.store.DeleteSetting(context.WithoutCancel(ctx), settingInitialized) // let a corrected retry through
+		// Let a corrected retry through. If that fails too, the service
+		// is stuck "initialized" without an administrator: a fault for the
+		// operator, whatever the client got wrong.
+		if derr := s.store.DeleteSetting(context.WithoutCancel(ctx), settingInitialized); derr != nil {
+			return nil, fmt.Errorf("initialize: creating the administrator failed (%w), and undoing %s failed: %w", err, settingInitialized, derr)
+		}
 		return nil, userErr(err)
 	}
+	// A bootstrap hash left behind does no harm: initialized_at refuses the token.
 	s.store.DeleteSetting(ctx, settingBootstrapHash)
 	s.log.Info("initialized: first administrator created", "user", u.ID)
 	return u, nil
@@ -109,6 +119,8 @@ func (s *Service) checkBootstrapToken(ctx context.Context, token string) error {
 	}
 	if _, err := s.store.GetSetting(ctx, settingInitialized); err == nil {
 		return errNotBootstrappable
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return err
 	}
 	want := sha256Hex(s.cfg.BootstrapToken)
 	if s.cfg.BootstrapToken == "" {

@@ -103,31 +103,28 @@ func (s *Service) checkPassword(field, pw string, related ...string) error {
 	return nil
 }
 
-// userErr translates store errors about a user.
+// userErr translates store errors about a user, keeping them as causes.
 func userErr(err error) error {
 	switch {
 	case err == nil:
 		return nil
 	case errors.Is(err, store.ErrNotFound):
-		return apperr.New(apperr.NotFound, "no such user")
+		return apperr.Wrap(apperr.NotFound, err, "no such user")
 	case errors.Is(err, store.ErrAlreadyExists):
 		field := store.ConflictField(err)
 		if field == store.FieldID {
 			return err // a generated id collided: a fault, not the client's
 		}
-		return apperr.New(apperr.AlreadyExists, "that %s is already taken", field).OnField(field)
+		return apperr.Wrap(apperr.AlreadyExists, err, "that %s is already taken", field).OnField(field)
 	case errors.Is(err, store.ErrInvalid):
-		return apperr.New(apperr.BadUserInput, "%s", strings.TrimPrefix(err.Error(), store.ErrInvalid.Error()+": "))
+		return apperr.Wrap(apperr.BadUserInput, err, "%s", strings.TrimPrefix(err.Error(), store.ErrInvalid.Error()+": "))
 	}
 	return err
 }
 
 // isAdminView reports whether a caller may see every user's private fields
-// (the same permission that lists users).
-func (s *Service) isAdminView(ctx context.Context, viewer *session.Principal) bool {
-	if viewer == nil {
-		return false
-	}
-	ok, err := s.access.Allowed(ctx, viewer.User.Roles, "graphql/users", store.VerbGet)
-	return err == nil && ok
+// (the same permission that lists users). A permission check that fails is
+// an error, not a "no": the caller would see less without anyone knowing why.
+func (s *Service) isAdminView(ctx context.Context, viewer *session.Principal) (bool, error) {
+	return s.access.Allowed(ctx, viewer.User.Roles, "graphql/users", store.VerbGet)
 }

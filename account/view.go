@@ -13,23 +13,32 @@ import (
 // View returns what viewer may see of u: the whole record for the user
 // themself and for administrators; for anyone else the public view, and
 // nothing at all of an account that is not active.
-func (s *Service) View(ctx context.Context, viewer *session.Principal, u *store.User) *store.User {
+func (s *Service) View(ctx context.Context, viewer *session.Principal, u *store.User) (*store.User, error) {
 	if u == nil {
-		return nil
+		return nil, nil
 	}
-	if viewer != nil && (viewer.UserID == u.ID || s.isAdminView(ctx, viewer)) {
-		return u
+	private, err := s.CanSeePrivate(ctx, viewer, u.ID)
+	switch {
+	case err != nil:
+		return nil, err
+	case private:
+		return u, nil
+	case viewer == nil || !u.Active():
+		return nil, nil
 	}
-	if viewer == nil || !u.Active() {
-		return nil
-	}
-	return publicView(u)
+	return publicView(u), nil
 }
 
 // CanSeePrivate reports whether viewer may see userID's private fields
 // (sessions, roles, metadata).
-func (s *Service) CanSeePrivate(ctx context.Context, viewer *session.Principal, userID string) bool {
-	return viewer != nil && (viewer.UserID == userID || s.isAdminView(ctx, viewer))
+func (s *Service) CanSeePrivate(ctx context.Context, viewer *session.Principal, userID string) (bool, error) {
+	if viewer == nil {
+		return false, nil
+	}
+	if viewer.UserID == userID {
+		return true, nil
+	}
+	return s.isAdminView(ctx, viewer)
 }
 
 // publicView keeps the fields API.md lists as public. Only active accounts
@@ -90,7 +99,7 @@ func (s *Service) viewOrNil(ctx context.Context, viewer *session.Principal, u *s
 	if err != nil {
 		return nil, err
 	}
-	return s.View(ctx, viewer, u), nil
+	return s.View(ctx, viewer, u)
 }
 
 // UsernameExists tells whether a username is taken (soft-deleted accounts

@@ -65,13 +65,42 @@ type Error struct {
 	Message    string // safe to show
 	Field      string // the input field at fault, when there is one
 	RetryAfter int    // seconds, for RATE_LIMITED
+
+	// cause is what went wrong underneath (a store sentinel, a driver
+	// error): for logs and errors.Is/As, never for clients, which see
+	// Message only.
+	cause error
 }
 
-func (e *Error) Error() string { return string(e.Code) + ": " + e.Message }
+// Error is for logs: the code, the message and the cause.
+func (e *Error) Error() string {
+	if e.cause != nil {
+		return string(e.Code) + ": " + e.Message + ": " + e.cause.Error()
+	}
+	return string(e.Code) + ": " + e.Message
+}
+
+// Unwrap returns the cause, so errors.Is and errors.As see through.
+func (e *Error) Unwrap() error { return e.cause }
 
 // New returns an error with code's default status.
 func New(code Code, format string, args ...any) *Error {
 	return &Error{Code: code, Status: statuses[code], Message: fmt.Sprintf(format, args...)}
+}
+
+// Wrap is New with a cause. The message stays the client's; the cause's
+// text reaches only the log.
+func Wrap(code Code, cause error, format string, args ...any) *Error {
+	e := New(code, format, args...)
+	e.cause = cause
+	return e
+}
+
+// WithCause returns a copy carrying cause.
+func (e *Error) WithCause(cause error) *Error {
+	c := *e
+	c.cause = cause
+	return &c
 }
 
 // WithStatus returns a copy with another internalStatus (e.g. 607 or 608).
@@ -113,6 +142,13 @@ func CodeOf(err error) Code {
 		return e.Code
 	}
 	return Internal
+}
+
+// IsFault reports whether err is the server's fault rather than the
+// client's: any error that is not an *Error, or one coded INTERNAL. Faults
+// are logged with their cause and shown to clients as INTERNAL only.
+func IsFault(err error) bool {
+	return err != nil && CodeOf(err) == Internal
 }
 
 // OnFieldOf names the field of err if it is an *Error; other errors pass.

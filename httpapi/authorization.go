@@ -1,7 +1,9 @@
 package httpapi
 
 import (
+	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/usergraph/usergraph/access"
@@ -13,21 +15,34 @@ import (
 // authorization answers reverse proxies' sub-requests (nginx auth_request,
 // Traefik forwardAuth, Caddy forward_auth): 200 when the caller is signed in
 // and, if a resource is named, allowed; 401 when not signed in; 403 when
-// the caller's roles grant no matching permission.
+// the caller's roles grant no matching permission; 503 with Retry-After
+// when the store cannot answer either question, so that an outage is not
+// mistaken for a signed-out caller.
 //
 // The resource and verb come from ?resource=&verb=, or else from the
 // X-Forwarded-Uri and X-Forwarded-Method headers the proxies send
 // (nginx: X-Original-URI / X-Original-Method by convention).
 type authorization struct {
 	access *access.Service
+	log    *slog.Logger
 }
+
+// unavailableRetryAfter is the Retry-After of a 503, in seconds: long
+// enough not to hammer a store that is down, short enough that a blip
+// costs the user little.
+const unavailableRetryAfter = 5
 
 func (a authorization) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	p := session.FromContext(r.Context())
 	if p == nil {
+		failure := session.FailureFrom(r.Context())
+		if apperr.IsFault(failure) {
+			a.unavailable(w, r, failure)
+			return
+		}
 		status := apperr.StatusNoToken
-		if e, ok := apperr.As(session.FailureFrom(r.Context())); ok {
+		if e, ok := apperr.As(failure); ok {
 			status = e.Status
 		}
 		w.Header().Set("WWW-Authenticate", `Bearer realm="usergraph"`)
@@ -46,12 +61,20 @@ func (a authorization) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		e, _ := apperr.As(err)
 		writeStatus(w, r, http.StatusBadRequest, e)
 	case err != nil:
-		writeStatus(w, r, http.StatusInternalServerError, apperr.New(apperr.Internal, "internal error"))
+		a.unavailable(w, r, err)
 	case !ok:
 		writeStatus(w, r, http.StatusForbidden, apperr.New(apperr.Forbidden, "%s %s is not allowed", verb, resource))
 	default:
 		w.WriteHeader(http.StatusOK)
 	}
+}
+
+// unavailable answers 503: the session or permission check could not be
+// made. The proxy should refuse this request and the client try again.
+func (a authorization) unavailable(w http.ResponseWriter, r *http.Request, err error) {
+	w.Header().Del("X-Auth-User") // no verdict, so no identity either
+	w.Header().Set("Retry-After", strconv.Itoa(unavailableRetryAfter))
+	writeFault(w, r, a.log, http.StatusServiceUnavailable, "authorization check failed", err)
 }
 
 // forwarded returns the resource and verb asked about.

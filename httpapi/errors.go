@@ -4,44 +4,44 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"strings"
+	"runtime/debug"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/usergraph/usergraph/apperr"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
-// presentError is the one place errors become GraphQL errors. An
-// *apperr.Error keeps its code, status, message and field; the parser's and
-// validator's own errors pass as they are; anything else is a fault: the
-// client sees INTERNAL and a request id, the log gets the details.
+// presentError is the one place errors become GraphQL errors. Errors are
+// told apart by type, never by their text: an *apperr.Error that is not
+// INTERNAL keeps its code, status, message and field; our refusal of
+// introspection and gqlgen's own parse and validation errors describe the
+// request; anything else is a fault: the client sees INTERNAL and a request
+// id, the log gets the cause (logFault, once per request).
 func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 	return func(ctx context.Context, err error) *gqlerror.Error {
 		gqlErr := graphql.DefaultErrorPresenter(ctx, err)
-		if e, ok := apperr.As(err); ok {
+		if e, ok := apperr.As(err); ok && e.Code != apperr.Internal {
 			gqlErr.Message = e.Message
 			gqlErr.Extensions = extensions(e)
 			return gqlErr
 		}
-		if gqlErr.Err == nil {
-			return clientError(gqlErr)
-		}
-		if gqlErr.Err.Error() == "introspection disabled" { // gqlgen's refusal of __schema/__type: the client's doing, not a fault
+		switch {
+		case errors.Is(err, errIntrospectionOff):
 			return &gqlerror.Error{Message: "introspection is disabled on this server", Path: gqlErr.Path,
 				Locations: gqlErr.Locations, Extensions: map[string]any{"code": "GRAPHQL_VALIDATION_FAILED"}}
-		}
-		if errors.Is(err, context.Canceled) {
+		case gqlErr.Err == nil:
+			return clientError(ctx, gqlErr)
+		case errors.Is(err, context.Canceled):
 			gqlErr.Message, gqlErr.Err = "the request was cancelled", nil
 			gqlErr.Extensions = map[string]any{"code": "CANCELLED"}
 			return gqlErr
 		}
-		id := RequestID(ctx)
-		log.ErrorContext(ctx, "request failed", "request_id", id, "err", err, "path", gqlErr.Path.String())
-		return &gqlerror.Error{
-			Message:    "internal error (request " + id + ")",
-			Path:       gqlErr.Path,
-			Extensions: map[string]any{"code": string(apperr.Internal), "requestId": id},
-		}
+		// gqlErr wraps the resolver's error anew for each field; the error
+		// itself is what several fields may share.
+		logFault(ctx, log, "request failed", gqlErr.Err, "path", gqlErr.Path.String())
+		out := internalError(ctx)
+		out.Path = gqlErr.Path
+		return out
 	}
 }
 
@@ -59,11 +59,14 @@ func extensions(e *apperr.Error) map[string]any {
 	return ext
 }
 
-// clientError tidies errors gqlgen made itself (parse, validation, request
-// decoding): they describe the client's request, but the decoder's message
-// repeats the whole body, which is not worth echoing.
-func clientError(e *gqlerror.Error) *gqlerror.Error {
-	if strings.HasPrefix(e.Message, "json request body could not be decoded") {
+// clientError tidies errors gqlgen made itself, which describe the
+// client's request. One made before there is an operation context is the
+// transport's: the body could not be read or decoded as a GraphQL request
+// (gqlgen gives these no type of their own), and its message repeats the
+// whole body, which is not worth echoing. The others (parse, validation,
+// limits) keep their message and get BAD_USER_INPUT unless coded already.
+func clientError(ctx context.Context, e *gqlerror.Error) *gqlerror.Error {
+	if !graphql.HasOperationContext(ctx) {
 		e.Message = "the request body is not a valid GraphQL request (JSON with query, variables, operationName)"
 		e.Extensions = map[string]any{"code": string(apperr.BadUserInput)}
 	}
@@ -73,10 +76,10 @@ func clientError(e *gqlerror.Error) *gqlerror.Error {
 	return e
 }
 
-// recoverFunc turns a panic in a resolver into an error the presenter logs.
-func recoverFunc(log *slog.Logger) graphql.RecoverFunc {
-	return func(ctx context.Context, p any) error {
-		log.ErrorContext(ctx, "panic in resolver", "request_id", RequestID(ctx), "panic", p)
-		return errors.New("panic in resolver")
+// recoverFunc turns a panic in a resolver into a fault that carries its
+// stack; the presenter logs it and answers INTERNAL.
+func recoverFunc() graphql.RecoverFunc {
+	return func(_ context.Context, p any) error {
+		return &panicked{value: p, stack: debug.Stack()}
 	}
 }

@@ -31,12 +31,13 @@ func newGraphQL(r *resolvers.Resolver, cfg Config, log *slog.Logger) (http.Handl
 	srv.AddTransport(getQueries{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.SetErrorPresenter(presentError(log))
-	srv.SetRecoverFunc(recoverFunc(log))
+	srv.SetRecoverFunc(recoverFunc())
 	srv.SetParserTokenLimit(cfg.MaxTokens)
 	if cfg.Introspection {
 		srv.Use(extension.Introspection{})
 	} else {
 		srv.SetDisableSuggestion(true) // suggestions would leak field names
+		srv.AroundFields(refuseIntrospection)
 	}
 	hashes, err := newHashLimit(schema.Schema(), cfg.MaxHashes)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"runtime/debug"
 	"strings"
 
 	"github.com/usergraph/usergraph/apperr"
@@ -32,11 +33,13 @@ func withRequestID(next http.Handler) http.Handler {
 		rand.Read(b)
 		id := hex.EncodeToString(b)
 		w.Header().Set("X-Request-Id", id)
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id)))
+		ctx := withFaultLog(context.WithValue(r.Context(), requestIDKey{}, id))
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 
-// withRecover answers a panic with 500 instead of dropping the connection.
+// withRecover answers a panic with 500 and the request id instead of
+// dropping the connection, and logs it with its stack.
 func withRecover(log *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		defer func() {
@@ -44,8 +47,7 @@ func withRecover(log *slog.Logger, next http.Handler) http.Handler {
 				if p == http.ErrAbortHandler {
 					panic(p)
 				}
-				log.Error("panic in handler", "request_id", RequestID(r.Context()), "panic", p)
-				writeError(w, http.StatusInternalServerError, apperr.New(apperr.Internal, "internal error"))
+				writeFault(w, r, log, http.StatusInternalServerError, "panic in handler", &panicked{value: p, stack: debug.Stack()})
 			}
 		}()
 		next.ServeHTTP(w, r)
@@ -138,10 +140,14 @@ func withBodyLimit(max int64, next http.Handler) http.Handler {
 
 // authenticator checks the credentials a request carries, if any. A request
 // with bad credentials goes on anonymously with the failure recorded, so
-// public fields still work and protected ones can say why they refuse.
+// public fields still work and protected ones can say why they refuse. A
+// check that failed on the server's side (the store did not answer) is
+// recorded the same way but is no verdict on the credentials: it is logged
+// here, once, and whoever needs the caller answers it as a fault.
 type authenticator struct {
 	sessions   *session.Manager
 	cookieName string
+	log        *slog.Logger
 }
 
 func (a authenticator) wrap(next http.Handler) http.Handler {
@@ -153,6 +159,9 @@ func (a authenticator) wrap(next http.Handler) http.Handler {
 			ctx = session.WithFailure(ctx, err)
 		case tok != "":
 			if p, err := a.sessions.Authenticate(ctx, tok); err != nil {
+				if apperr.IsFault(err) {
+					logFault(ctx, a.log, "checking the session failed", err)
+				}
 				ctx = session.WithFailure(ctx, err)
 			} else {
 				ctx = session.WithPrincipal(ctx, p)

@@ -29,6 +29,9 @@ type Config struct {
 	MaxTokens      int      // parser token limit
 	MaxHashes      int      // fields that hash or verify a password in one request (hashlimit.go)
 	TrustedOrigins []string // origins whose cross-origin requests pass the CSRF check
+	// MetricsApart: /metrics is served on a listener of its own (the
+	// metrics handler New returns) and the API answers 404 for it.
+	MetricsApart bool
 }
 
 // Deps are what the handlers call.
@@ -39,11 +42,12 @@ type Deps struct {
 	Log      *slog.Logger
 }
 
-// New returns the whole HTTP handler.
-func New(d Deps, cfg Config) (http.Handler, error) {
+// New returns the whole API handler and the /metrics handler, which the
+// API serves too unless cfg.MetricsApart.
+func New(d Deps, cfg Config) (api, metrics http.Handler, err error) {
 	gql, err := newGraphQL(d.Resolver, cfg, d.Log)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	m := newMetrics()
 	m.watchHasher(d.Hasher)
@@ -53,25 +57,27 @@ func New(d Deps, cfg Config) (http.Handler, error) {
 		mux.Handle("GET /{$}", graphiQL())
 		mux.Handle("GET /graphiql", graphiQL())
 	}
-	mux.Handle("GET /authorization", m.route("authorization", authorization{access: d.Resolver.Access}))
+	mux.Handle("GET /authorization", m.route("authorization", authorization{access: d.Resolver.Access, log: d.Log}))
 	mux.Handle("GET /.well-known/jwks.json", m.route("jwks", jwks(d.Resolver)))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	mux.Handle("GET /readyz", readyz(d.Store))
-	mux.Handle("GET /metrics", m.handler())
+	if !cfg.MetricsApart {
+		mux.Handle("GET /metrics", m.handler())
+	}
 
-	auth := authenticator{sessions: d.Resolver.Sessions, cookieName: cfg.CookieName}
+	auth := authenticator{sessions: d.Resolver.Sessions, cookieName: cfg.CookieName, log: d.Log}
 	var h http.Handler = mux
 	h = auth.wrap(h)
 	h = withBodyLimit(cfg.MaxBodyBytes, h)
 	if h, err = withCrossOriginCheck(cfg.TrustedOrigins, h); err != nil { // before a body is read
-		return nil, err
+		return nil, nil, err
 	}
 	h = withClient(cfg.TrustedProxies, h)
 	h = withRecover(d.Log, h)
 	h = withRequestID(h)
-	return h, nil
+	return h, m.handler(), nil
 }
 
 func jwks(r *resolvers.Resolver) http.Handler {

@@ -48,7 +48,7 @@ func (r *Resolver) userByID(ctx context.Context, id string) (*model.User, error)
 	if err != nil {
 		return nil, err
 	}
-	return toUser(r.Accounts.View(ctx, session.FromContext(ctx), u)), nil
+	return userOrErr(r.Accounts.View(ctx, session.FromContext(ctx), u))
 }
 
 // node resolves any object by id. Ids are unique across types, so it tries
@@ -59,8 +59,12 @@ func (r *Resolver) node(ctx context.Context, id string) (model.Node, error) {
 		return u, err
 	}
 	p := session.FromContext(ctx)
-	if s, err := r.Sessions.Get(ctx, p.UserID, id); err == nil {
+	s, err := r.Sessions.Get(ctx, p.UserID, id)
+	if err == nil {
 		return toSession(s, p.SessionID), nil
+	}
+	if !errors.Is(err, store.ErrNotFound) {
+		return nil, err
 	}
 	ok, err := r.Access.Allowed(ctx, p.User.Roles, "graphql/roles", store.VerbGet)
 	if err != nil || !ok {

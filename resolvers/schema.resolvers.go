@@ -285,8 +285,9 @@ func (r *userResolver) Roles(ctx context.Context, obj *model.User) ([]*model.Rol
 // Sessions is the resolver for the sessions field.
 func (r *userResolver) Sessions(ctx context.Context, obj *model.User) ([]*model.Session, error) {
 	viewer := session.FromContext(ctx)
-	if !r.Accounts.CanSeePrivate(ctx, viewer, obj.ID) {
-		return []*model.Session{}, nil
+	private, err := r.Accounts.CanSeePrivate(ctx, viewer, obj.ID)
+	if err != nil || !private {
+		return []*model.Session{}, err
 	}
 	sessions, err := loadersFrom(ctx).sessions.Load(ctx, obj.ID)
 	if err != nil {
