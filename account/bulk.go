@@ -69,6 +69,7 @@ func (s *Service) checkFilter(f *store.UserFilter) (*store.UserFilter, error) {
 	if err := store.ValidateFilter(f); err != nil {
 		return nil, inputErr("filter", err)
 	}
+	f = s.withUsernameKeys(f)
 	if mentionsDeleted(f) {
 		return f, nil
 	}
