@@ -149,6 +149,9 @@ func (m *Main) open(ctx context.Context) (_ http.Handler, err error) {
 		},
 	}, account.Config{SignupStatus: store.Status(c.SignupStatus), UsernameCaseSensitive: c.UsernameCaseSensitive,
 		PhoneRegion: c.PhoneRegion, BootstrapToken: c.BootstrapToken})
+	if err := m.accounts.MigrateUsernameKeys(ctx); err != nil {
+		return nil, fmt.Errorf("username keys: %w", err)
+	}
 	proxies, _ := c.trustedProxies()
 	return httpapi.New(httpapi.Deps{
 		Resolver: &resolvers.Resolver{Accounts: m.accounts, Sessions: m.sessions, Access: roles, Tokens: tokens, Log: m.Log},
