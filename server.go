@@ -155,6 +155,9 @@ func (m *Main) open(ctx context.Context) (_, metrics http.Handler, err error) {
 		},
 	}, account.Config{SignupStatus: store.Status(c.SignupStatus), UsernameCaseSensitive: c.UsernameCaseSensitive,
 		PhoneRegion: c.PhoneRegion, BootstrapToken: c.BootstrapToken, MaxFilterWidth: c.MaxFilterWidth})
+	if err := m.accounts.MigrateUsernameKeys(ctx); err != nil {
+		return nil, nil, fmt.Errorf("username keys: %w", err)
+	}
 	proxies, _ := c.trustedProxies()
 	origins, _ := c.corsOrigins()
 	return httpapi.New(httpapi.Deps{

@@ -100,15 +100,14 @@ func (s *Service) changeUsername(u *store.User, username string) error {
 		if u.Email == "" {
 			return apperr.Input("username", "an account without an email needs a username")
 		}
-		u.Username = ""
-	} else {
-		name, err := checkUsername(username)
-		if err != nil {
-			return err
-		}
-		u.Username = name
+		setUsername(u, "", "")
+		return nil
 	}
-	s.setKeys(u)
+	name, key, err := s.checkUsername(username)
+	if err != nil {
+		return err
+	}
+	setUsername(u, name, key)
 	return nil
 }
 

@@ -69,7 +69,7 @@ func (s *Service) checkFilter(f *store.UserFilter) (*store.UserFilter, error) {
 	if err := s.filterLimits.Check(f); err != nil {
 		return nil, inputErr("filter", err)
 	}
-	return leaveOutDeleted(f), nil
+	return leaveOutDeleted(s.withUsernameKeys(f)), nil
 }
 
 // leaveOutDeleted wraps a checked filter so that it selects no soft-deleted
@@ -174,7 +174,7 @@ func (s *Service) checkBulkFilter(f *store.UserFilter) (*store.UserFilter, error
 	if !restricts(f) {
 		return nil, apperr.Input("filter", "an empty filter would select every user; say which users")
 	}
-	return leaveOutDeleted(f), nil
+	return leaveOutDeleted(s.withUsernameKeys(f)), nil
 }
 
 func (s *Service) checkPatch(ctx context.Context, actor *session.Principal, p Patch) (store.UserPatch, error) {

@@ -84,7 +84,7 @@ func (s *Service) findByIdentifier(ctx context.Context, id string) (*store.User,
 	if strings.Contains(id, "@") {
 		return s.store.GetUserByKey(ctx, store.KeyEmail, store.FoldKey(id))
 	}
-	u, err := s.store.GetUserByKey(ctx, store.KeyUsername, s.usernameKey(id))
+	u, err := s.findByUsername(ctx, id)
 	if !errors.Is(err, store.ErrNotFound) || !looksLikePhone(id) {
 		return u, err
 	}

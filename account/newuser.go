@@ -71,9 +71,11 @@ func (s *Service) identify(in NewUser) (*store.User, error) {
 	u := &store.User{}
 	var err error
 	if in.Username != "" {
-		if u.Username, err = checkUsername(in.Username); err != nil {
+		name, key, err := s.checkUsername(in.Username)
+		if err != nil {
 			return nil, err
 		}
+		setUsername(u, name, key)
 	}
 	if in.Email != "" {
 		if u.Email, err = checkEmail(in.Email); err != nil {

@@ -124,13 +124,12 @@ func (s *Service) mergeObject(field string, doc, patch json.RawMessage) (json.Ra
 
 // ChangeUsername gives the caller a new username.
 func (s *Service) ChangeUsername(ctx context.Context, p *session.Principal, username string) (*store.User, error) {
-	name, err := checkUsername(username)
+	name, key, err := s.checkUsername(username)
 	if err != nil {
 		return nil, err
 	}
 	return s.update(ctx, p.UserID, func(u *store.User) error {
-		u.Username = name
-		s.setKeys(u)
+		setUsername(u, name, key)
 		return nil
 	})
 }

@@ -72,21 +72,10 @@ func New(d Deps, cfg Config) *Service {
 		filterLimits: store.ClientFilterLimits(cfg.MaxFilterWidth)}
 }
 
-// usernameKey is the unique key of a username: folded unless usernames are
-// configured case-sensitive.
-func (s *Service) usernameKey(username string) string {
-	if username == "" {
-		return ""
-	}
-	if s.cfg.UsernameCaseSensitive {
-		return strings.TrimSpace(username)
-	}
-	return store.FoldKey(username)
-}
-
-// setKeys recomputes a user's unique keys from its identifiers.
+// setKeys recomputes a user's email and phone keys from its identifiers.
+// The username key is set with the username only (setUsername): an account
+// whose old key the migration kept must keep it through other changes.
 func (s *Service) setKeys(u *store.User) {
-	u.UsernameKey = s.usernameKey(u.Username)
 	u.EmailKey = store.FoldKey(u.Email)
 	u.PhoneKey = u.Phone // already E.164
 }

@@ -5,7 +5,6 @@ import (
 	"net/mail"
 	"net/url"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/nyaruka/phonenumbers"
@@ -14,37 +13,8 @@ import (
 )
 
 // Input rules for identifiers and profile fields. Violations are answered
-// with the API's codes, naming the field.
-
-// checkUsername accepts 2 to 64 letters, digits, '.', '_' and '-' starting
-// with a letter or digit. No '@', so a login identifier with one is an email.
-func checkUsername(username string) (string, error) {
-	if len(username) > charBytes(maxUsernameLen) {
-		return "", errBadUsername
-	}
-	u := strings.TrimSpace(username)
-	if !validUsername(u) {
-		return "", errBadUsername
-	}
-	return u, nil
-}
-
-var errBadUsername = apperr.New(apperr.InvalidUsername, "a username is 2 to %d letters, digits, '.', '_' or '-', starting with a letter or digit", maxUsernameLen).OnField("username")
-
-// validUsername is the rule of checkUsername. A loop over unicode's tables
-// rather than a regular expression with \p{L}: compiling that one costs a
-// megabyte of heap for the life of the process.
-func validUsername(u string) bool {
-	n := 0
-	for i, r := range u {
-		alnum := unicode.IsLetter(r) || unicode.IsNumber(r)
-		if !alnum && (i == 0 || !strings.ContainsRune("._-", r)) {
-			return false
-		}
-		n++
-	}
-	return n >= 2 && n <= maxUsernameLen
-}
+// with the API's codes, naming the field. Usernames have their own file
+// (username.go).
 
 // checkEmail accepts a bare address (no display name) with a dotted domain.
 func checkEmail(email string) (string, error) {

@@ -41,10 +41,11 @@ func TestCheckTags(t *testing.T) {
 // Byte bounds come first and never refuse a value the character rule
 // accepts: four bytes per character.
 func TestByteBoundsKeepValidValues(t *testing.T) {
-	if _, err := checkUsername(strings.Repeat("𝒜", maxUsernameLen)); err != nil {
+	s := &Service{}
+	if _, _, err := s.checkUsername(strings.Repeat("𠀀", maxUsernameLen)); err != nil {
 		t.Errorf("a username of %d four-byte letters: %v", maxUsernameLen, err)
 	}
-	if _, err := checkUsername(strings.Repeat("a", charBytes(maxUsernameLen)+1)); apperr.CodeOf(err) != apperr.InvalidUsername {
+	if _, _, err := s.checkUsername(strings.Repeat("a", charBytes(maxUsernameLen)+1)); apperr.CodeOf(err) != apperr.InvalidUsername {
 		t.Errorf("a username past the byte bound: %v, want INVALID_USERNAME", err)
 	}
 	for field, n := range textLimits {

@@ -63,7 +63,7 @@ func (s *Service) UserByUsername(ctx context.Context, viewer *session.Principal,
 	if err := checkBytes("username", username, charBytes(maxUsernameLen)); err != nil {
 		return nil, err
 	}
-	u, err := s.store.GetUserByKey(ctx, store.KeyUsername, s.usernameKey(username))
+	u, err := s.findByUsername(ctx, username)
 	return s.viewOrNil(ctx, viewer, u, err)
 }
 
@@ -108,11 +108,10 @@ func (s *Service) UsernameExists(ctx context.Context, username string) (bool, er
 	if ok, retry := s.limits.LookupPerIP.Allow(session.ClientFrom(ctx).IP); !ok {
 		return false, apperr.Limited(retry)
 	}
-	name, err := checkUsername(username)
-	if err != nil {
+	if _, _, err := s.checkUsername(username); err != nil {
 		return false, err
 	}
-	_, err = s.store.GetUserByKey(ctx, store.KeyUsername, s.usernameKey(name))
+	_, err := s.findByUsername(ctx, username)
 	if errors.Is(err, store.ErrNotFound) {
 		return false, nil
 	}

@@ -1331,7 +1331,7 @@ out unless the filter mentions ` + "`" + `deleted` + "`" + `. See docs/FILTERS.m
 """
 input UserFilter {
   ids: [ID!]
-  "Case-insensitive."
+  "Compared as usernames are (README, Usernames): full-width forms match, and case too unless usernames are case-sensitive."
   usernames: [String!]
   "Case-insensitive."
   emails: [String!]

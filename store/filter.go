@@ -15,7 +15,7 @@ import (
 // a filter built from an empty id list can never widen into "everyone".
 type UserFilter struct {
 	IDs       []string
-	Usernames []string // compared as FoldKey(v) with UsernameKey; "" matches nobody
+	Usernames []string // compared as given with UsernameKey (callers pass keys); "" matches nobody
 	Emails    []string // compared as FoldKey(v) with EmailKey; "" matches nobody
 	// Search is a case-insensitive substring of SearchText (username, email,
 	// names): backends match strings.ToLower(Search), untrimmed; "" is unset.

@@ -20,6 +20,7 @@ import (
 // stored, equal to what a later Get returns.
 type Store interface {
 	UserStore
+	UsernameKeyStore
 	SessionStore
 	RoleStore
 	KeyStore
@@ -81,6 +82,25 @@ type UserStore interface {
 	// LastSeenAt and each user's LastRequestAt move forward to At (never
 	// back). Unknown ids are ignored. It changes neither record's Version.
 	RecordActivity(ctx context.Context, batch []Activity) error
+}
+
+// UsernameKeyStore lets the services move stored username keys to a new
+// normalization (how keys are computed is the services' rule): read every
+// user's username and key in batches, and replace keys one by one.
+type UsernameKeyStore interface {
+	// ListUsernameKeys returns the users that have a username, in ascending
+	// id order, starting after the id after ("" starts at the first), at
+	// most limit of them (none if limit < 1). A read of a few fields, not
+	// of whole records; users created or renamed meanwhile may or may not
+	// be seen.
+	ListUsernameKeys(ctx context.Context, after string, limit int) ([]UsernameKey, error)
+	// SetUsernameKey replaces a user's UsernameKey with key if it is still
+	// old, atomically, raising Version and changing nothing else (UpdatedAt
+	// included). Returns ErrNotFound if no user has the id, ErrConflict if
+	// the key is no longer old (nothing written), ErrAlreadyExists (a
+	// *ConflictError naming FieldUsername) if another user holds key
+	// (nothing written), and ErrInvalid if key is empty.
+	SetUsernameKey(ctx context.Context, id, old, key string) error
 }
 
 // SessionStore keeps sessions and their refresh tokens.

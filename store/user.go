@@ -30,7 +30,9 @@ type User struct {
 	Phone    string // E.164 when set
 
 	// Keys are the normalized forms of Username, Email and Phone that unique
-	// indexes and lookups use (see FoldKey). Empty keys are not unique.
+	// indexes and lookups use; the services compute them (usernames with
+	// PRECIS in package account, emails with FoldKey). Empty keys are not
+	// unique.
 	UsernameKey string
 	EmailKey    string
 	PhoneKey    string
@@ -122,10 +124,10 @@ func (u *User) Clone() *User {
 	return &c
 }
 
-// FoldKey is the normalization behind case-insensitive keys: Unicode lower
-// case of the trimmed string. Backends compare keys byte for byte (no
-// collation, see DESIGN.md), so every key written and every key looked up
-// must pass through the same function.
+// FoldKey is the normalization behind email keys (and usernames before
+// PRECIS): Unicode lower case of the trimmed string. Backends compare keys
+// byte for byte (no collation, see DESIGN.md), so every key written and
+// every key looked up must pass through the same function.
 func FoldKey(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
 // SearchText is what the filter's case-insensitive search looks in: the
@@ -135,6 +137,14 @@ func FoldKey(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 func SearchText(u *User) string {
 	parts := []string{u.Username, u.Email, u.FirstName, u.LastName, u.FullName}
 	return strings.ToLower(strings.Join(parts, "\x00"))
+}
+
+// UsernameKey is a user's username with the key stored for it, as
+// ListUsernameKeys reads them.
+type UsernameKey struct {
+	ID       string
+	Username string
+	Key      string
 }
 
 // KeyField names a unique lookup key of a user.

@@ -278,7 +278,7 @@ type UserEdge struct {
 // out unless the filter mentions `deleted`. See docs/FILTERS.md.
 type UserFilter struct {
 	Ids []string `json:"ids,omitempty"`
-	// Case-insensitive.
+	// Compared as usernames are (README, Usernames): full-width forms match, and case too unless usernames are case-sensitive.
 	Usernames []string `json:"usernames,omitempty"`
 	// Case-insensitive.
 	Emails []string `json:"emails,omitempty"`

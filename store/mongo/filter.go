@@ -56,7 +56,7 @@ func plainParts(f *store.UserFilter) []cond {
 		ps = append(ps, keyIn(fieldUniqueUsername, "usernameKey", f.Usernames))
 	}
 	if f.Emails != nil {
-		ps = append(ps, keyIn(fieldUniqueEmail, "emailKey", f.Emails))
+		ps = append(ps, keyIn(fieldUniqueEmail, "emailKey", folded(f.Emails)))
 	}
 	if f.Search != "" {
 		// A substring of the lower-cased text: a literal regular
@@ -143,14 +143,14 @@ func in(name string, vals []string) cond {
 	return field(name, ops("$in", vals))
 }
 
-// keyIn compares folded values with a unique key. The unique field is
-// indexed; the plain key field is checked too, so a value that happened to
-// equal an unset key's placeholder could still not match. "" matches
-// nobody (a user without an email has no email key).
+// keyIn compares keys with a unique key. The unique field is indexed; the
+// plain key field is checked too, so a value that happened to equal an
+// unset key's placeholder could still not match. "" matches nobody (a user
+// without an email has no email key).
 func keyIn(unique, plain string, vals []string) cond {
 	var keys []string
-	for _, v := range vals {
-		if k := store.FoldKey(v); k != "" {
+	for _, k := range vals {
+		if k != "" {
 			keys = append(keys, k)
 		}
 	}
@@ -158,6 +158,15 @@ func keyIn(unique, plain string, vals []string) cond {
 		return nobody
 	}
 	return is(bson.D{{Key: unique, Value: ops("$in", keys)}, {Key: plain, Value: ops("$in", keys)}})
+}
+
+// folded returns the FoldKey of each value (emails are compared folded).
+func folded(vals []string) []string {
+	out := make([]string, len(vals))
+	for i, v := range vals {
+		out[i] = store.FoldKey(v)
+	}
+	return out
 }
 
 func boolean(want bool, c cond) cond {

@@ -24,7 +24,8 @@ const (
 // for a key the user does not have. A plain unique index admits one missing
 // value only, and partial or sparse indexes are not portable (FerretDB 1.x
 // has neither), so each user without, say, an email holds " "+id there
-// instead. store.FoldKey trims spaces, so no real key can start with one.
+// instead. No real key can start with a space: store.FoldKey trims them,
+// and usernames' PRECIS keys (package account) have none.
 // Queries never compare with the placeholder: the plain key fields
 // (usernameKey, …) keep "" for unset keys, for reads, filters and orders.
 const unsetKeyPrefix = " "

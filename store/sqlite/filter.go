@@ -78,7 +78,7 @@ func (w *where) parts(f *store.UserFilter) []func() error {
 		add(func() { w.in("id", toAny(f.IDs)) })
 	}
 	if f.Usernames != nil {
-		add(func() { w.in("username_key", folded(f.Usernames)) })
+		add(func() { w.in("username_key", toAny(f.Usernames)) })
 	}
 	if f.Emails != nil {
 		add(func() { w.in("email_key", folded(f.Emails)) })

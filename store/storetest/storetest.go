@@ -37,6 +37,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Helper()
 	tables := [][]subTest{
 		userTests,
+		usernameKeyTests,
 		activityTests,
 		sessionTests,
 		tokenTests,
