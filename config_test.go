@@ -62,6 +62,7 @@ func TestLoadConfigRejectsBadValues(t *testing.T) {
 		{"-indexed-paths", "profile.org"},
 		{"-password-min-length", "4"},
 		{"-access-token-ttl", "-1s"},
+		{"-refresh-reuse-window", "-1s"},
 	} {
 		if _, err := LoadConfig(args, func(string) string { return "" }, io.Discard); err == nil {
 			t.Errorf("LoadConfig(%q) accepted a bad value", args)

@@ -31,6 +31,10 @@ type Config struct {
 	// PurgeEvery is how often sessions expired for longer than
 	// store.ExpiredRetention are deleted with their refresh tokens.
 	PurgeEvery time.Duration
+	// ReuseWindow is how long after a rotation a repeat of the rotated
+	// refresh token gets a sibling successor instead of ending the session
+	// (refresh.go). Zero: never.
+	ReuseWindow time.Duration
 }
 
 // Manager is the session service.
