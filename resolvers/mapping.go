@@ -53,7 +53,10 @@ func fullName(u *store.User) string {
 	return strings.TrimSpace(u.FirstName + " " + u.LastName)
 }
 
-func toSession(s *store.Session, current string) *model.Session {
+// toSession shows s; endsAt is when it ends unless used again
+// (session.Manager.EndsAt), which is what clients need, not the absolute
+// end the store keeps.
+func toSession(s *store.Session, current string, endsAt time.Time) *model.Session {
 	return &model.Session{
 		ID:         s.ID,
 		Kind:       model.SessionKind(s.Kind),
@@ -61,7 +64,7 @@ func toSession(s *store.Session, current string) *model.Session {
 		IP:         str(s.IP),
 		CreatedAt:  s.CreatedAt,
 		LastSeenAt: s.LastSeenAt,
-		ExpiresAt:  s.ExpiresAt,
+		ExpiresAt:  endsAt,
 		Current:    s.ID == current,
 	}
 }
@@ -83,14 +86,14 @@ func toPermission(p *store.Permission) *model.Permission {
 	return &model.Permission{ID: p.ID, Name: str(p.Name), Pattern: p.Pattern, Verbs: verbs}
 }
 
-func toAuth(t *session.Tokens) *model.AuthPayload {
+func toAuth(t *session.Tokens, sessionEndsAt time.Time) *model.AuthPayload {
 	return &model.AuthPayload{
 		AccessToken:  t.Access,
 		RefreshToken: t.Refresh,
 		TokenType:    "Bearer",
 		ExpiresIn:    int(math.Ceil(time.Until(t.AccessExpiresAt).Seconds())), // JWT expiry is a whole second at or after now+TTL's
 		ExpiresAt:    t.AccessExpiresAt,
-		Session:      toSession(t.Session, t.Session.ID),
+		Session:      toSession(t.Session, t.Session.ID, sessionEndsAt),
 		User:         toUser(t.User),
 	}
 }

@@ -154,6 +154,13 @@ func (m *Manager) liveErr(s *store.Session, now time.Time) error {
 	return nil
 }
 
+// EndsAt is when s ends unless it is used again: at its absolute expiry,
+// or IdleTimeout after its last request, whichever comes first. Requests
+// this process has seen but not yet written count, as they do in Live.
+func (m *Manager) EndsAt(s *store.Session) time.Time {
+	return minTime(s.ExpiresAt, m.lastSeen(s).Add(m.cfg.IdleTimeout))
+}
+
 func (m *Manager) lastSeen(s *store.Session) time.Time {
 	if at, ok := m.activity.seen(s.ID); ok && at.After(s.LastSeenAt) {
 		return at
