@@ -2,7 +2,6 @@ package resolvers
 
 import (
 	"math"
-	"strings"
 	"time"
 
 	"github.com/usergraph/usergraph/graph/model"
@@ -25,7 +24,7 @@ func toUser(u *store.User) *model.User {
 		Phone:          str(u.Phone),
 		FirstName:      str(u.FirstName),
 		LastName:       str(u.LastName),
-		FullName:       str(fullName(u)),
+		FullName:       str(u.DisplayFullName()),
 		Website:        str(u.Website),
 		AvatarURL:      str(u.AvatarURL),
 		Address:        str(u.Address),
@@ -43,14 +42,6 @@ func toUser(u *store.User) *model.User {
 		DeletedAt:      optTime(u.DeletedAt),
 		RoleNames:      nonNil(u.Roles),
 	}
-}
-
-// fullName is the stored full name, or the first and last names joined.
-func fullName(u *store.User) string {
-	if u.FullName != "" {
-		return u.FullName
-	}
-	return strings.TrimSpace(u.FirstName + " " + u.LastName)
 }
 
 // toSession shows s; endsAt is when it ends unless used again

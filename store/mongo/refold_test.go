@@ -1,0 +1,90 @@
+package mongo
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/usergraph/usergraph/store"
+)
+
+// A database from before the search text held the full name as shown gets
+// it at the next Open, for every user however many bulk writes that takes,
+// and leaves users whose text did not change alone. Needs MONGODB_URI.
+func TestOpenRefoldsSearchText(t *testing.T) {
+	uri := os.Getenv("MONGODB_URI")
+	if uri == "" {
+		t.Skip("MONGODB_URI not set")
+	}
+	b := make([]byte, 8)
+	rand.Read(b)
+	opts := Options{Database: "ugtest_refold_" + hex.EncodeToString(b), Timeout: 10 * time.Second}
+	db, err := Open(t.Context(), uri, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		db.Drop(ctx)
+		db.Close()
+	})
+	const many = refoldBatch + 7 // a last bulk write that is not full
+	var users []*store.User
+	for i := range many {
+		users = append(users, &store.User{Username: fmt.Sprintf("ada%04d", i), FirstName: "Ada", LastName: fmt.Sprintf("L%04d", i)})
+	}
+	users = append(users,
+		&store.User{Username: "emile", FirstName: "Émile", LastName: "Zola"},
+		&store.User{Username: "kim", FirstName: "Kimberly", LastName: "Lee", FullName: "Kim Lee"})
+	for _, u := range users {
+		u.ID, u.UsernameKey, u.Status, u.CreatedAt = store.NewID(), u.Username, store.StatusActive, store.Now()
+	}
+	if err := db.CreateUsers(t.Context(), users); err != nil {
+		t.Fatal(err)
+	}
+	// As the previous version stored them: the stored full name only, and
+	// no mark of the rewrite.
+	for _, u := range users {
+		old := strings.ToLower(strings.Join([]string{u.Username, u.Email, u.FirstName, u.LastName, u.FullName}, "\x00"))
+		if _, err := db.users.UpdateOne(t.Context(), bson.D{{Key: "_id", Value: u.ID}},
+			bson.D{{Key: "$set", Value: bson.D{{Key: "searchText", Value: old}}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.DeleteSetting(t.Context(), settingSearchText); err != nil {
+		t.Fatal(err)
+	}
+	wantCount(t, db, "before the rewrite", "ada l", 0)
+
+	again, err := Open(t.Context(), uri, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer again.Close()
+	wantCount(t, again, "every joined first and last name", "ada l", many)
+	wantCount(t, again, "a non-ASCII name, in upper case", "ÉMILE ZOLA", 1)
+	wantCount(t, again, "a stored full name", "kim lee", 1)
+	wantCount(t, again, "first and last beside a stored full name", "kimberly lee", 0)
+	if _, err := again.GetSetting(t.Context(), settingSearchText); err != nil {
+		t.Errorf("the rewrite is not marked done: %v", err)
+	}
+}
+
+func wantCount(t *testing.T, db *DB, what, search string, want int) {
+	t.Helper()
+	n, err := db.CountUsers(t.Context(), &store.UserFilter{Search: search})
+	if err != nil {
+		t.Fatalf("%s: CountUsers: %v", what, err)
+	}
+	if n != want {
+		t.Errorf("%s: search %q counts %d users, want %d", what, search, n, want)
+	}
+}
