@@ -105,7 +105,7 @@ func Open(ctx context.Context, uri string, opts Options) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
-	if err := db.refoldSearchText(ctx); err != nil {
+	if err := db.refoldSearchText(ctx, refoldBatch); err != nil {
 		db.Close()
 		return nil, err
 	}
