@@ -56,7 +56,11 @@ func (m *Manager) Refresh(ctx context.Context, refresh string) (*Tokens, error) 
 // (when the token was consumed, which successor it got, whether that one
 // was consumed) is in the store, so instances agree without talking. A
 // successor not stored yet counts as current: a backend without
-// transactions records it on the consumed token before inserting it.
+// transactions records it on the consumed token before inserting it. The
+// check and the sibling's insert are two steps: a repeat that races the
+// successor's own refresh by milliseconds may still get its sibling, as it
+// would have a moment earlier; the window bounds that, and a replay after
+// it always ends the session.
 func (m *Manager) repeat(ctx context.Context, hash string, now time.Time) (*Tokens, error) {
 	rt, err := m.store.GetRefreshToken(ctx, hash)
 	if err != nil {
