@@ -46,6 +46,7 @@ type Config struct {
 	SessionLifetime    time.Duration
 	SessionCacheTTL    time.Duration
 	ActivityFlush      time.Duration
+	RefreshReuseWindow time.Duration
 
 	CookieName     string
 	CookieSecure   string // auto | true | false
@@ -99,6 +100,7 @@ func (c *Config) flags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.SessionLifetime, "session-lifetime", 30*24*time.Hour, "a session ends this long after sign-in at the latest")
 	fs.DurationVar(&c.SessionCacheTTL, "session-cache-ttl", 5*time.Second, "how long a checked session is trusted without a store read (other instances' revocations take this long)")
 	fs.DurationVar(&c.ActivityFlush, "activity-flush", 5*time.Second, "how often last-seen times are written")
+	fs.DurationVar(&c.RefreshReuseWindow, "refresh-reuse-window", 10*time.Second, "a repeat of the just-rotated refresh token within this gets a sibling successor, not a revocation (0: off)")
 
 	fs.StringVar(&c.CookieName, "cookie-name", "usergraph_token", "access-token cookie for browsers (empty: no cookie)")
 	fs.StringVar(&c.CookieSecure, "cookie-secure", "auto", "Secure cookies: auto (when the public URL is https), true or false")
@@ -172,6 +174,9 @@ func (c *Config) validate() error {
 	}
 	if c.AccessTokenTTL <= 0 || c.SessionIdleTimeout <= 0 || c.SessionLifetime <= 0 {
 		return fmt.Errorf("token and session lifetimes must be positive")
+	}
+	if c.RefreshReuseWindow < 0 {
+		return fmt.Errorf("refresh-reuse-window must not be negative (0 turns it off)")
 	}
 	for _, r := range []string{c.LoginLimitIP, c.LoginLimitAccount, c.LookupLimitIP} {
 		if _, err := ratelimit.ParseRule(r); err != nil {

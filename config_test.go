@@ -75,6 +75,7 @@ func TestLoadConfigRejectsBadValues(t *testing.T) {
 		{"-cors-origins", "https://ok.example.com,*"},
 		{"-max-filter-width", "0"},
 		{"-max-filter-width", "1001"}, // past what the backends compile (store.MaxFilterWidth)
+		{"-refresh-reuse-window", "-1s"},
 	} {
 		if _, err := LoadConfig(args, func(string) string { return "" }, io.Discard); err == nil {
 			t.Errorf("LoadConfig(%q) accepted a bad value", args)

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // End-to-end tests of the first start: the initialize mutation and the
@@ -126,6 +127,34 @@ func TestInitializeCreatesFirstAdministrator(t *testing.T) {
 		t.Fatalf("%d administrators after the refused calls, want 1", n)
 	}
 	wantCode(t, ts2.gql(t, "", loginMutation, vars{"id": "intruder", "pw": "another good password"}), "INVALID_CREDENTIALS", 603)
+}
+
+// initialize signs the administrator in, so that is their first sign-in:
+// lastLoginAt is set, in the payload and in the stored account.
+func TestInitializeSetsLastLoginAt(t *testing.T) {
+	ts := startServer(t)
+	before := time.Now().Truncate(time.Millisecond) // the server keeps milliseconds
+	r := ts.mustGQL(t, "", `mutation($in: InitializeInput!) { initialize(input: $in) {
+		user { createdAt lastLoginAt } auth { accessToken } } }`, initInput(ts.bootstrapToken(t), "boss", "a good admin password"))
+	after := time.Now()
+	type times struct {
+		CreatedAt   time.Time
+		LastLoginAt *time.Time
+	}
+	p := rolesData[struct {
+		User times
+		Auth struct{ AccessToken string }
+	}](t, r, "initialize")
+	if p.User.LastLoginAt == nil {
+		t.Fatal("initialize: user.lastLoginAt is null, want the sign-in it made")
+	}
+	if got := *p.User.LastLoginAt; got.Before(before) || got.After(after) || !got.Equal(p.User.CreatedAt) {
+		t.Errorf("initialize: lastLoginAt = %v, want the creation time %v (between %v and %v)", got, p.User.CreatedAt, before, after)
+	}
+	me := rolesData[times](t, ts.mustGQL(t, p.Auth.AccessToken, `{ me { createdAt lastLoginAt } }`, nil), "me")
+	if me.LastLoginAt == nil || !me.LastLoginAt.Equal(*p.User.LastLoginAt) {
+		t.Errorf("me.lastLoginAt = %v, want the stored %v", me.LastLoginAt, *p.User.LastLoginAt)
+	}
 }
 
 func TestInitializeConcurrentCallsOneWins(t *testing.T) {

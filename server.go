@@ -138,7 +138,8 @@ func (m *Main) open(ctx context.Context) (_, metrics http.Handler, err error) {
 		return nil, nil, fmt.Errorf("argon2 parameters: %w", err)
 	}
 	m.sessions = session.New(m.store, tokens, session.Config{IdleTimeout: c.SessionIdleTimeout,
-		Lifetime: c.SessionLifetime, CacheTTL: c.SessionCacheTTL, FlushEvery: c.ActivityFlush}, m.Log)
+		Lifetime: c.SessionLifetime, CacheTTL: c.SessionCacheTTL, FlushEvery: c.ActivityFlush,
+		ReuseWindow: c.RefreshReuseWindow}, m.Log)
 	roles := access.New(m.store, c.DefaultRole, 5*time.Second, m.Log)
 	roles.OnHoldersChanged(m.sessions.ForgetUsers)
 	if err := roles.EnsureBuiltIns(ctx); err != nil {

@@ -179,6 +179,7 @@ func TestUsersQueryFilters(t *testing.T) {
 		{"no filter", nil, func(s *usersSeed) bool { return true }},
 		{"search is case-insensitive over names", vars{"search": "SMITHSON"}, func(s *usersSeed) bool { return s.lastName == "Smithson" }},
 		{"search over username and email", vars{"search": "U1"}, func(s *usersSeed) bool { return strings.Contains(s.name, "u1") }},
+		{"search over the full name fullName shows", vars{"search": "seed smithson"}, func(s *usersSeed) bool { return s.lastName == "Smithson" }},
 		{"usernames case-insensitive", vars{"usernames": []string{"U03", "u04", "nobody"}}, func(s *usersSeed) bool { return s.name == "u03" || s.name == "u04" }},
 		{"metadata EQ number", vars{"metadata": []vars{{"path": "code", "op": "EQ", "value": 7}}}, func(s *usersSeed) bool { return codeIs(s, 7) }},
 		{"metadata EQ string", vars{"metadata": []vars{{"path": "code", "op": "EQ", "value": "7"}}}, func(s *usersSeed) bool { return codeIs(s, "7") }},

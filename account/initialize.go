@@ -60,7 +60,7 @@ func (s *Service) Initialize(ctx context.Context, bootstrapToken string, a Admin
 	if err := s.checkBootstrapToken(ctx, bootstrapToken); err != nil {
 		return nil, err
 	}
-	u, err := s.InitializeTrusted(ctx, a)
+	u, err := s.initialize(ctx, a, true)
 	if err != nil {
 		return nil, err
 	}
@@ -68,8 +68,15 @@ func (s *Service) Initialize(ctx context.Context, bootstrapToken string, a Admin
 }
 
 // InitializeTrusted is Initialize for callers with direct access to the
-// database (the command line), which need no token.
+// database (the command line), which need no token. It signs nobody in.
 func (s *Service) InitializeTrusted(ctx context.Context, a Admin) (*store.User, error) {
+	return s.initialize(ctx, a, false)
+}
+
+// initialize creates the built-in roles and the first administrator. With
+// signIn, the caller opens a session at once, so the account is stored with
+// that first sign-in as LastLoginAt (as a sign-up that signs in is).
+func (s *Service) initialize(ctx context.Context, a Admin, signIn bool) (*store.User, error) {
 	if err := s.access.EnsureBuiltIns(ctx); err != nil {
 		return nil, err
 	}
@@ -88,6 +95,9 @@ func (s *Service) InitializeTrusted(ctx context.Context, a Admin) (*store.User, 
 		Roles: roles, Status: store.StatusActive}, true)
 	if err != nil {
 		return nil, err
+	}
+	if signIn {
+		u.LastLoginAt = u.CreatedAt
 	}
 	// The setting is the lock: of two concurrent initializations one wins.
 	if err := s.store.CreateSetting(ctx, settingInitialized, u.CreatedAt.Format("2006-01-02T15:04:05.000Z")); err != nil {

@@ -1251,7 +1251,11 @@ type Session implements Node {
   ip: String
   createdAt: Time!
   lastSeenAt: Time!
-  "The absolute end of the session; it ends earlier when idle too long."
+  """
+  When the session ends unless it is used again: the earlier of its absolute
+  end (sign-in plus the session lifetime) and its last request plus the idle
+  timeout.
+  """
   expiresAt: Time!
   "Whether this is the session of the request."
   current: Boolean!

@@ -16,7 +16,7 @@ import (
 // auth returns the payload of new tokens and hands browsers the cookie.
 func (r *Resolver) auth(ctx context.Context, t *session.Tokens) *model.AuthPayload {
 	setCookie(ctx, t.Access, t.AccessExpiresAt)
-	return toAuth(t)
+	return toAuth(t, r.Sessions.EndsAt(t.Session))
 }
 
 // revokeOwnSession ends one of the caller's sessions; others' sessions are
@@ -61,7 +61,7 @@ func (r *Resolver) node(ctx context.Context, id string) (model.Node, error) {
 	p := session.FromContext(ctx)
 	s, err := r.Sessions.Get(ctx, p.UserID, id)
 	if err == nil {
-		return toSession(s, p.SessionID), nil
+		return toSession(s, p.SessionID, r.Sessions.EndsAt(s)), nil
 	}
 	if !errors.Is(err, store.ErrNotFound) {
 		return nil, err

@@ -2,7 +2,6 @@ package resolvers
 
 import (
 	"math"
-	"strings"
 	"time"
 
 	"github.com/usergraph/usergraph/graph/model"
@@ -25,7 +24,7 @@ func toUser(u *store.User) *model.User {
 		Phone:          str(u.Phone),
 		FirstName:      str(u.FirstName),
 		LastName:       str(u.LastName),
-		FullName:       str(fullName(u)),
+		FullName:       str(u.DisplayFullName()),
 		Website:        str(u.Website),
 		AvatarURL:      str(u.AvatarURL),
 		Address:        str(u.Address),
@@ -45,15 +44,10 @@ func toUser(u *store.User) *model.User {
 	}
 }
 
-// fullName is the stored full name, or the first and last names joined.
-func fullName(u *store.User) string {
-	if u.FullName != "" {
-		return u.FullName
-	}
-	return strings.TrimSpace(u.FirstName + " " + u.LastName)
-}
-
-func toSession(s *store.Session, current string) *model.Session {
+// toSession shows s; endsAt is when it ends unless used again
+// (session.Manager.EndsAt), which is what clients need, not the absolute
+// end the store keeps.
+func toSession(s *store.Session, current string, endsAt time.Time) *model.Session {
 	return &model.Session{
 		ID:         s.ID,
 		Kind:       model.SessionKind(s.Kind),
@@ -61,7 +55,7 @@ func toSession(s *store.Session, current string) *model.Session {
 		IP:         str(s.IP),
 		CreatedAt:  s.CreatedAt,
 		LastSeenAt: s.LastSeenAt,
-		ExpiresAt:  s.ExpiresAt,
+		ExpiresAt:  endsAt,
 		Current:    s.ID == current,
 	}
 }
@@ -83,14 +77,14 @@ func toPermission(p *store.Permission) *model.Permission {
 	return &model.Permission{ID: p.ID, Name: str(p.Name), Pattern: p.Pattern, Verbs: verbs}
 }
 
-func toAuth(t *session.Tokens) *model.AuthPayload {
+func toAuth(t *session.Tokens, sessionEndsAt time.Time) *model.AuthPayload {
 	return &model.AuthPayload{
 		AccessToken:  t.Access,
 		RefreshToken: t.Refresh,
 		TokenType:    "Bearer",
 		ExpiresIn:    int(math.Ceil(time.Until(t.AccessExpiresAt).Seconds())), // JWT expiry is a whole second at or after now+TTL's
 		ExpiresAt:    t.AccessExpiresAt,
-		Session:      toSession(t.Session, t.Session.ID),
+		Session:      toSession(t.Session, t.Session.ID, sessionEndsAt),
 		User:         toUser(t.User),
 	}
 }

@@ -295,7 +295,7 @@ func (r *userResolver) Sessions(ctx context.Context, obj *model.User) ([]*model.
 	}
 	out := make([]*model.Session, len(sessions))
 	for i, s := range sessions {
-		out[i] = toSession(s, viewer.SessionID)
+		out[i] = toSession(s, viewer.SessionID, r.Resolver.Sessions.EndsAt(s))
 	}
 	return out, nil
 }

@@ -31,6 +31,10 @@ type Config struct {
 	// PurgeEvery is how often sessions expired for longer than
 	// store.ExpiredRetention are deleted with their refresh tokens.
 	PurgeEvery time.Duration
+	// ReuseWindow is how long after a rotation a repeat of the rotated
+	// refresh token gets a sibling successor instead of ending the session
+	// (refresh.go). Zero: never.
+	ReuseWindow time.Duration
 }
 
 // Manager is the session service.
@@ -148,6 +152,13 @@ func (m *Manager) liveErr(s *store.Session, now time.Time) error {
 		return apperr.New(apperr.Unauthenticated, "the session expired after inactivity").WithStatus(apperr.StatusExpiredToken)
 	}
 	return nil
+}
+
+// EndsAt is when s ends unless it is used again: at its absolute expiry,
+// or IdleTimeout after its last request, whichever comes first. Requests
+// this process has seen but not yet written count, as they do in Live.
+func (m *Manager) EndsAt(s *store.Session) time.Time {
+	return minTime(s.ExpiresAt, m.lastSeen(s).Add(m.cfg.IdleTimeout))
 }
 
 func (m *Manager) lastSeen(s *store.Session) time.Time {

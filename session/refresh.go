@@ -3,18 +3,21 @@ package session
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/usergraph/usergraph/apperr"
 	"github.com/usergraph/usergraph/store"
 )
 
-var errBadRefresh = apperr.New(apperr.Unauthenticated, "the refresh token is not valid").WithStatus(apperr.StatusInvalidToken)
+var (
+	errBadRefresh    = apperr.New(apperr.Unauthenticated, "the refresh token is not valid").WithStatus(apperr.StatusInvalidToken)
+	errReusedRefresh = apperr.New(apperr.Unauthenticated, "the refresh token was already used; the session has been ended").WithStatus(apperr.StatusInvalidToken)
+)
 
 // Refresh exchanges a refresh token for new tokens. Every refresh consumes
-// the token it was given and stores its successor in one step; presenting a
-// consumed token again means the token leaked (or a client replayed it), and
-// the whole session is revoked. Exactly one of two concurrent refreshes
-// with the same token wins; the loser counts as a replay.
+// the token it was given and stores its successor in one step; of two
+// concurrent refreshes with the same token the store lets exactly one
+// consume it. A consumed token presented again is answered by repeat.
 func (m *Manager) Refresh(ctx context.Context, refresh string) (*Tokens, error) {
 	hash := hashToken(refresh)
 	nextPlain, nextHash := newRefreshToken()
@@ -24,7 +27,7 @@ func (m *Manager) Refresh(ctx context.Context, refresh string) (*Tokens, error) 
 	case errors.Is(err, store.ErrNotFound):
 		return nil, errBadRefresh
 	case errors.Is(err, store.ErrConflict):
-		return nil, m.reused(ctx, hash)
+		return m.repeat(ctx, hash, now)
 	case err != nil:
 		return nil, err
 	}
@@ -38,17 +41,75 @@ func (m *Manager) Refresh(ctx context.Context, refresh string) (*Tokens, error) 
 	return m.sign(u, s, nextPlain)
 }
 
-// reused revokes the session of a replayed refresh token.
-func (m *Manager) reused(ctx context.Context, hash string) error {
+// repeat answers a consumed refresh token presented again.
+//
+// The rule (DESIGN.md, README "Sessions"): a repeat of the just-rotated
+// token — the one whose successor is still current — within ReuseWindow of
+// its rotation is two tabs (or a retry after a lost answer) refreshing at
+// once: it gets a fresh sibling successor in the same session, and the
+// first successor stays valid too. Any other repeat — after the window, or
+// of an older token, whose successor was itself consumed — means the token
+// leaked, and the whole session ends.
+//
+// The store's compare-and-swap still lets exactly one caller consume a
+// token; this only decides what the losers get. Every input to the rule
+// (when the token was consumed, which successor it got, whether that one
+// was consumed) is in the store, so instances agree without talking. A
+// successor not stored yet counts as current: a backend without
+// transactions records it on the consumed token before inserting it. The
+// check and the sibling's insert are two steps: a repeat that races the
+// successor's own refresh by milliseconds may still get its sibling, as it
+// would have a moment earlier; the window bounds that, and a replay after
+// it always ends the session.
+func (m *Manager) repeat(ctx context.Context, hash string, now time.Time) (*Tokens, error) {
 	rt, err := m.store.GetRefreshToken(ctx, hash)
 	if err != nil {
-		return notFoundAs(err, errBadRefresh)
+		return nil, notFoundAs(err, errBadRefresh)
 	}
+	justRotated, err := m.justRotated(ctx, rt, now)
+	if err != nil {
+		return nil, err
+	}
+	if !justRotated {
+		return nil, m.reused(ctx, rt)
+	}
+	s, u, err := m.load(ctx, rt.SessionID, rt.UserID)
+	if err != nil {
+		return nil, err // an ended session gets no new token
+	}
+	plain, siblingHash := newRefreshToken()
+	sibling := &store.RefreshToken{Hash: siblingHash, SessionID: s.ID, UserID: u.ID, CreatedAt: now, ExpiresAt: rt.ExpiresAt}
+	if err := m.store.CreateRefreshToken(ctx, sibling); err != nil {
+		return nil, err
+	}
+	m.log.Debug("refresh token repeated within the reuse window; sibling issued", "session", s.ID, "user", u.ID)
+	m.activity.record(s.ID, u.ID, now)
+	return m.sign(u, s, plain)
+}
+
+// justRotated reports whether rt, a consumed token, may get a sibling: it
+// was consumed within ReuseWindow of now and its successor is current.
+func (m *Manager) justRotated(ctx context.Context, rt *store.RefreshToken, now time.Time) (bool, error) {
+	if m.cfg.ReuseWindow <= 0 || rt.Successor == "" || now.Sub(rt.ConsumedAt) > m.cfg.ReuseWindow {
+		return false, nil
+	}
+	next, err := m.store.GetRefreshToken(ctx, rt.Successor)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return true, nil // recorded, not inserted yet (see repeat)
+	case err != nil:
+		return false, err
+	}
+	return !next.Consumed(), nil
+}
+
+// reused revokes the session of a replayed refresh token.
+func (m *Manager) reused(ctx context.Context, rt *store.RefreshToken) error {
 	m.log.Warn("refresh token reused; revoking session", "session", rt.SessionID, "user", rt.UserID)
 	if err := m.Revoke(ctx, rt.SessionID); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
-	return apperr.New(apperr.Unauthenticated, "the refresh token was already used; the session has been ended").WithStatus(apperr.StatusInvalidToken)
+	return errReusedRefresh
 }
 
 // load returns a session and its user, checking both may still be used.

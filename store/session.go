@@ -51,7 +51,9 @@ func (s *Session) Revoked() bool { return !s.RevokedAt.IsZero() }
 // RefreshToken is a refresh token of a session, kept by the hash of the
 // opaque value the client holds. Each refresh consumes the current token and
 // issues the next; a consumed token presented again reveals a stolen or
-// replayed token, and the session service then revokes the session.
+// replayed token, and the session service then revokes the session (unless
+// it is a repeat of the just-rotated token within the reuse window: see
+// session/refresh.go).
 type RefreshToken struct {
 	Hash       string // hex SHA-256 of the token; the token itself is never stored
 	SessionID  string
@@ -59,6 +61,11 @@ type RefreshToken struct {
 	CreatedAt  time.Time
 	ExpiresAt  time.Time
 	ConsumedAt time.Time // zero: still current
+	// Successor is the hash of the token RotateRefreshToken issued when it
+	// consumed this one: empty while the token is current (and on tokens
+	// consumed before successors were recorded). It tells the just-rotated
+	// token (its successor still current) from an older one.
+	Successor string
 }
 
 // Consumed reports whether the token was already exchanged.

@@ -133,12 +133,16 @@ type SessionStore interface {
 	// GetRefreshToken returns ErrNotFound if no token has the hash.
 	GetRefreshToken(ctx context.Context, hash string) (*RefreshToken, error)
 	// RotateRefreshToken exchanges a session's current refresh token for the
-	// next one: it marks the token with hash consumed at at and inserts a
+	// next one: it marks the token with hash consumed at at, records nextHash
+	// as its Successor (in the same write as the consumption), and inserts a
 	// token with nextHash for the same session and user, expiring with it,
 	// if and only if the old one is still current — of concurrent calls with
 	// one hash exactly one succeeds. It returns the new token. Returns
 	// ErrNotFound if no token has hash, ErrConflict if it was consumed
-	// already (the new one is then not created).
+	// already (the new one is then not created, the recorded Successor not
+	// changed). A backend without transactions inserts the successor after
+	// the consumption is visible: a reader may find a Successor that
+	// GetRefreshToken does not find yet (or, if that insert failed, ever).
 	RotateRefreshToken(ctx context.Context, hash, nextHash string, at time.Time) (*RefreshToken, error)
 }
 

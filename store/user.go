@@ -130,12 +130,25 @@ func (u *User) Clone() *User {
 // every key looked up must pass through the same function.
 func FoldKey(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
+// DisplayFullName is the full name User.fullName shows: the stored one, or
+// the first and last names joined by a space when none is stored.
+func (u *User) DisplayFullName() string {
+	if u.FullName != "" {
+		return u.FullName
+	}
+	return strings.TrimSpace(u.FirstName + " " + u.LastName)
+}
+
 // SearchText is what the filter's case-insensitive search looks in: the
-// folded username, email and names joined by a separator no needle contains.
-// Backends store it beside the user and match a folded needle as a plain
-// substring, so search behaves the same with or without ICU or collations.
+// folded username, email, first and last names and the full name as shown
+// (DisplayFullName, so "john smith" finds John Smith without a stored full
+// name), joined by a separator no needle contains. Backends store it beside
+// the user and match a folded needle as a plain substring, so search
+// behaves the same with or without ICU or collations. Changing what goes in
+// means rewriting it for stored users: each backend does that once at start
+// (store/sqlite/refold.go, store/mongo/refold.go).
 func SearchText(u *User) string {
-	parts := []string{u.Username, u.Email, u.FirstName, u.LastName, u.FullName}
+	parts := []string{u.Username, u.Email, u.FirstName, u.LastName, u.DisplayFullName()}
 	return strings.ToLower(strings.Join(parts, "\x00"))
 }
 

@@ -153,7 +153,9 @@ type Session struct {
 	IP         *string     `json:"ip,omitempty"`
 	CreatedAt  time.Time   `json:"createdAt"`
 	LastSeenAt time.Time   `json:"lastSeenAt"`
-	// The absolute end of the session; it ends earlier when idle too long.
+	// When the session ends unless it is used again: the earlier of its absolute
+	// end (sign-in plus the session lifetime) and its last request plus the idle
+	// timeout.
 	ExpiresAt time.Time `json:"expiresAt"`
 	// Whether this is the session of the request.
 	Current bool `json:"current"`

@@ -71,7 +71,8 @@ type DB struct {
 var _ store.Store = (*DB)(nil)
 
 // Open connects to the server at uri (mongodb:// or mongodb+srv://), checks
-// that it answers within opts.Timeout and creates the indexes. It fails fast
+// that it answers within opts.Timeout, creates the indexes and rewrites
+// what an upgrade changed in stored users (refold.go). It fails fast
 // with a message naming the host (never the credentials) when the server
 // cannot be reached.
 func Open(ctx context.Context, uri string, opts Options) (*DB, error) {
@@ -101,6 +102,10 @@ func Open(ctx context.Context, uri string, opts Options) (*DB, error) {
 		return nil, err
 	}
 	if err := db.createIndexes(ctx, opts.IndexedPaths); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := db.refoldSearchText(ctx, refoldBatch); err != nil {
 		db.Close()
 		return nil, err
 	}

@@ -172,19 +172,20 @@ type tokenDoc struct {
 	CreatedAt  bson.DateTime `bson:"createdAt"`
 	ExpiresAt  bson.DateTime `bson:"expiresAt"`
 	ConsumedAt bson.DateTime `bson:"consumedAt"`
+	Successor  string        `bson:"successor"` // absent (so "") on tokens stored before it was recorded
 }
 
 func toTokenDoc(t *store.RefreshToken) *tokenDoc {
 	return &tokenDoc{
 		Hash: t.Hash, SessionID: t.SessionID, UserID: t.UserID, CreatedAt: dateOf(t.CreatedAt),
-		ExpiresAt: dateOf(t.ExpiresAt), ConsumedAt: dateOf(t.ConsumedAt),
+		ExpiresAt: dateOf(t.ExpiresAt), ConsumedAt: dateOf(t.ConsumedAt), Successor: t.Successor,
 	}
 }
 
 func (d *tokenDoc) token() *store.RefreshToken {
 	return &store.RefreshToken{
 		Hash: d.Hash, SessionID: d.SessionID, UserID: d.UserID, CreatedAt: timeOf(d.CreatedAt),
-		ExpiresAt: timeOf(d.ExpiresAt), ConsumedAt: timeOf(d.ConsumedAt),
+		ExpiresAt: timeOf(d.ExpiresAt), ConsumedAt: timeOf(d.ConsumedAt), Successor: d.Successor,
 	}
 }
 

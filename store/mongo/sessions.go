@@ -184,15 +184,19 @@ func (db *DB) GetRefreshToken(ctx context.Context, hash string) (*store.RefreshT
 }
 
 // RotateRefreshToken is a compare-and-swap on consumedAt (the update
-// matches only a token not consumed yet, so of concurrent calls one wins)
-// followed by the insert of the successor. Without a transaction, a failed
-// insert leaves the session without a current token: its next refresh
-// fails, and the user signs in again.
+// matches only a token not consumed yet, so of concurrent calls one wins;
+// it records the successor's hash in the same update) followed by the
+// insert of the successor. Without a transaction, a failed insert leaves
+// the session without a current token: its next refresh fails, and the
+// user signs in again.
 func (db *DB) RotateRefreshToken(ctx context.Context, hash, nextHash string, at time.Time) (*store.RefreshToken, error) {
 	var old tokenDoc
 	err := db.tokens.FindOneAndUpdate(ctx,
 		bson.D{{Key: "_id", Value: hash}, {Key: "consumedAt", Value: never}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "consumedAt", Value: dateOf(store.Trunc(at))}}}}).Decode(&old)
+		bson.D{{Key: "$set", Value: bson.D{
+			{Key: "consumedAt", Value: dateOf(store.Trunc(at))},
+			{Key: "successor", Value: nextHash},
+		}}}).Decode(&old)
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return nil, db.consumedOrMissing(ctx, hash)
 	}

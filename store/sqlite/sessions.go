@@ -130,10 +130,10 @@ func (db *DB) RevokeSessions(ctx context.Context, r store.SessionRevocation) ([]
 }
 
 const insertToken = `INSERT INTO refresh_tokens
-	(hash, session_id, user_id, created_at, expires_at, consumed_at) VALUES (?, ?, ?, ?, ?, ?)`
+	(hash, session_id, user_id, created_at, expires_at, consumed_at, successor) VALUES (?, ?, ?, ?, ?, ?, ?)`
 
 func tokenArgs(t *store.RefreshToken) []any {
-	return []any{t.Hash, t.SessionID, t.UserID, ms(t.CreatedAt), ms(t.ExpiresAt), ms(t.ConsumedAt)}
+	return []any{t.Hash, t.SessionID, t.UserID, ms(t.CreatedAt), ms(t.ExpiresAt), ms(t.ConsumedAt), t.Successor}
 }
 
 // CreateRefreshToken inserts t.
@@ -146,8 +146,8 @@ func (db *DB) CreateRefreshToken(ctx context.Context, t *store.RefreshToken) err
 func (db *DB) GetRefreshToken(ctx context.Context, hash string) (*store.RefreshToken, error) {
 	var t store.RefreshToken
 	var created, expires, consumed int64
-	err := db.r.QueryRowContext(ctx, `SELECT hash, session_id, user_id, created_at, expires_at, consumed_at
-		FROM refresh_tokens WHERE hash = ?`, hash).Scan(&t.Hash, &t.SessionID, &t.UserID, &created, &expires, &consumed)
+	err := db.r.QueryRowContext(ctx, `SELECT hash, session_id, user_id, created_at, expires_at, consumed_at, successor
+		FROM refresh_tokens WHERE hash = ?`, hash).Scan(&t.Hash, &t.SessionID, &t.UserID, &created, &expires, &consumed, &t.Successor)
 	if err != nil {
 		return nil, mapErr(err)
 	}
@@ -156,13 +156,15 @@ func (db *DB) GetRefreshToken(ctx context.Context, hash string) (*store.RefreshT
 }
 
 // RotateRefreshToken consumes the current token (a compare-and-swap on
-// consumed_at) and inserts its successor in one transaction.
+// consumed_at, recording its successor) and inserts the successor in one
+// transaction.
 func (db *DB) RotateRefreshToken(ctx context.Context, hash, nextHash string, at time.Time) (*store.RefreshToken, error) {
 	next := &store.RefreshToken{Hash: nextHash, CreatedAt: store.Trunc(at)}
 	err := db.tx(ctx, func(tx txn) error {
 		var expires int64
-		err := tx.QueryRowContext(ctx, `UPDATE refresh_tokens SET consumed_at = ? WHERE hash = ? AND consumed_at = 0
-			RETURNING session_id, user_id, expires_at`, ms(at), hash).Scan(&next.SessionID, &next.UserID, &expires)
+		err := tx.QueryRowContext(ctx, `UPDATE refresh_tokens SET consumed_at = ?, successor = ?
+			WHERE hash = ? AND consumed_at = 0
+			RETURNING session_id, user_id, expires_at`, ms(at), nextHash, hash).Scan(&next.SessionID, &next.UserID, &expires)
 		if errors.Is(err, sql.ErrNoRows) {
 			return consumedOrMissing(ctx, tx, hash)
 		}

@@ -12,11 +12,12 @@ import (
 	"database/sql"
 	"embed"
 	"fmt"
+	"maps"
 	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
-	"sort"
+	"slices"
 
 	"github.com/usergraph/usergraph/store"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -133,20 +134,30 @@ func (db *DB) Close() error {
 	return rerr
 }
 
-// migrate applies the embedded migrations not yet recorded, each in its own
-// transaction, in file-name order.
+// codeMigrations are the migrations SQL cannot express, run in name order
+// among the embedded SQL files and recorded like them.
+var codeMigrations = map[string]func(context.Context, txn) error{
+	"0005_search_text_display_full_name": refoldSearchText,
+}
+
+// migrate applies the migrations not yet recorded, each in its own
+// transaction, in name order.
 func (db *DB) migrate(ctx context.Context) error {
 	if _, err := db.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY)`); err != nil {
 		return fmt.Errorf("sqlite: migrations table: %w", err)
 	}
-	names, err := migrations.ReadDir("migrations")
+	files, err := migrations.ReadDir("migrations")
 	if err != nil {
 		return err
 	}
-	sort.Slice(names, func(i, j int) bool { return names[i].Name() < names[j].Name() })
-	for _, f := range names {
-		if err := db.applyMigration(ctx, f.Name()); err != nil {
-			return fmt.Errorf("sqlite: migration %s: %w", f.Name(), err)
+	names := slices.Collect(maps.Keys(codeMigrations))
+	for _, f := range files {
+		names = append(names, f.Name())
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		if err := db.applyMigration(ctx, name); err != nil {
+			return fmt.Errorf("sqlite: migration %s: %w", name, err)
 		}
 	}
 	return nil
@@ -158,16 +169,25 @@ func (db *DB) applyMigration(ctx context.Context, name string) error {
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE name = ?`, name).Scan(&n); err != nil || n > 0 {
 			return err
 		}
-		body, err := migrations.ReadFile("migrations/" + name)
-		if err != nil {
+		if err := runMigration(ctx, tx, name); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
-			return err
-		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO schema_migrations (name) VALUES (?)`, name)
+		_, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (name) VALUES (?)`, name)
 		return err
 	})
+}
+
+// runMigration runs one migration: in code, or the embedded SQL file.
+func runMigration(ctx context.Context, tx txn, name string) error {
+	if code, ok := codeMigrations[name]; ok {
+		return code(ctx, tx)
+	}
+	body, err := migrations.ReadFile("migrations/" + name)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, string(body))
+	return err
 }
 
 // tx runs fn in a write transaction: through the group-committing writer

@@ -13,6 +13,7 @@ import (
 var filterTests = []subTest{
 	{"UserFilters", testFilters},
 	{"UserFiltersInvalid", testInvalidFilters},
+	{"UserSearchFollowsNames", testSearchFollowsNames},
 }
 
 // filterPopulation is the fixed set of users every filter case runs on. The
@@ -74,8 +75,9 @@ func filterPopulation() []*store.User {
 			CreatedAt: day(10), LastLoginAt: day(12), LastRequestAt: day(12),
 			Metadata:    raw(`{"age":-3,"org":{"id":"acme","plan":{"tier":"gold","seats":5}},"flag":false,"langs":["go","go"],"score":0.5}`),
 			AppMetadata: raw(`{}`)},
-		// org is a scalar; "tags" in metadata is not the Tags field.
-		{Username: "kim", Email: "kim@example.com", FullName: "Kim Lee", Status: store.StatusSuspended,
+		// org is a scalar; "tags" in metadata is not the Tags field. The
+		// stored full name is what shows, not first + last.
+		{Username: "kim", Email: "kim@example.com", FirstName: "Kimberly", LastName: "Lee", FullName: "Kim Lee", Status: store.StatusSuspended,
 			CreatedAt:   day(11),
 			Metadata:    raw(`{"age":"thirty","tags":"vip","org":"acme"}`),
 			AppMetadata: raw(`{"plan":"PRO"}`)},
@@ -169,6 +171,15 @@ func filterCases() []filterCase {
 		{"search non-ASCII upper case", store.UserFilter{Search: "ÜNAL"}, []string{"dan"}},
 		// The fields are separate: "bob" + "bob@..." is no match for "bobbob".
 		{"search does not span fields", store.UserFilter{Search: "bobbob"}, nil},
+		// The full name as User.fullName shows it: bob has none stored, so
+		// it is first + " " + last; kim's stored one wins over hers; ivy's
+		// (no last name) is "Ivy", trimmed.
+		{"search full name from first and last", store.UserFilter{Search: "Bob Builder"}, []string{"bob"}},
+		{"search across the space of a joined name", store.UserFilter{Search: "B BUI"}, []string{"bob"}},
+		{"search joined names in the other order", store.UserFilter{Search: "builder bob"}, nil},
+		{"search first and last when a full name is stored", store.UserFilter{Search: "kimberly lee"}, nil},
+		{"search stored full name", store.UserFilter{Search: "kim lee"}, []string{"kim"}},
+		{"search joined name is trimmed", store.UserFilter{Search: "ivy "}, nil},
 		{"status list", store.UserFilter{Status: []store.Status{store.StatusPending, store.StatusSuspended}}, []string{"cat", "dan", "hal", "kim"}},
 		{"status empty", store.UserFilter{Status: []store.Status{}}, nil},
 		// fay and jon are ACTIVE but deleted.
@@ -434,4 +445,35 @@ func checkNothingChanged(t *testing.T, s store.Store) {
 			t.Errorf("after the invalid filters: user %s was patched", u.Username)
 		}
 	}
+}
+
+// Search follows the names through every write: the full name it matches
+// is the one shown after CreateUser and after each UpdateUser.
+func testSearchFollowsNames(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	u := prepUser(&store.User{Username: "jsmith", FirstName: "John", LastName: "Smith"})
+	mustCreateUsers(t, s, u)
+	finds := func(what, needle string, want bool) {
+		t.Helper()
+		page, err := s.ListUsers(ctx, store.UserQuery{Filter: &store.UserFilter{Search: needle}, Limit: 10})
+		if err != nil {
+			t.Fatalf("%s: ListUsers: %v", what, err)
+		}
+		if got := len(page.Users) == 1 && page.Users[0].ID == u.ID; got != want {
+			t.Errorf("%s: search %q finds the user = %v, want %v", what, needle, got, want)
+		}
+	}
+	finds("created", "john smith", true)
+	update := func(f func(*store.User)) {
+		t.Helper()
+		if _, err := s.UpdateUser(ctx, u.ID, func(u *store.User) error { f(u); return nil }); err != nil {
+			t.Fatalf("UpdateUser: %v", err)
+		}
+	}
+	update(func(u *store.User) { u.FullName = "Johnny Smithers" })
+	finds("a full name stored", "johnny smithers", true)
+	finds("a full name stored", "john smith", false)
+	update(func(u *store.User) { u.FullName, u.LastName = "", "Smythe" })
+	finds("the full name cleared, the last name changed", "john smythe", true)
+	finds("the full name cleared, the last name changed", "john smith", false)
 }

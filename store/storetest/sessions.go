@@ -331,6 +331,9 @@ func checkToken(t *testing.T, what string, got, want *store.RefreshToken) {
 	checkTime(t, what+": CreatedAt", got.CreatedAt, want.CreatedAt)
 	checkTime(t, what+": ExpiresAt", got.ExpiresAt, want.ExpiresAt)
 	checkTime(t, what+": ConsumedAt", got.ConsumedAt, want.ConsumedAt)
+	if got.Successor != want.Successor {
+		t.Errorf("%s: Successor got %q, want %q", what, got.Successor, want.Successor)
+	}
 }
 
 // tokenSession creates a user and a session for tokens to belong to.
@@ -352,6 +355,10 @@ func testTokenCreateGet(t *testing.T, s store.Store) {
 	if got.Consumed() {
 		t.Errorf("new token: got ConsumedAt %v, want zero", got.ConsumedAt)
 	}
+	consumed := newToken(ss)
+	consumed.ConsumedAt, consumed.Successor = day(2), want.Hash
+	mustCreateToken(t, s, consumed)
+	checkToken(t, "GetRefreshToken of a consumed token", mustGetToken(t, s, consumed.Hash), consumed)
 }
 
 func testTokenDuplicate(t *testing.T, s store.Store) {
@@ -375,7 +382,9 @@ func testRotateToken(t *testing.T, s store.Store) {
 	if err != nil {
 		t.Fatalf("RotateRefreshToken: %v", err)
 	}
-	checkTime(t, "ConsumedAt", mustGetToken(t, s, tok.Hash).ConsumedAt, at)
+	consumed := *tok
+	consumed.ConsumedAt, consumed.Successor = at, "next-hash"
+	checkToken(t, "the consumed token", mustGetToken(t, s, tok.Hash), &consumed)
 	want := &store.RefreshToken{Hash: "next-hash", SessionID: tok.SessionID, UserID: tok.UserID,
 		CreatedAt: store.Trunc(at), ExpiresAt: tok.ExpiresAt}
 	checkToken(t, "returned successor", next, want)
@@ -383,13 +392,22 @@ func testRotateToken(t *testing.T, s store.Store) {
 
 	_, err = s.RotateRefreshToken(ctx, tok.Hash, "second-next", day(9))
 	wantErrIs(t, "second RotateRefreshToken", err, store.ErrConflict)
-	checkTime(t, "ConsumedAt after the second rotation", mustGetToken(t, s, tok.Hash).ConsumedAt, at)
+	checkToken(t, "the consumed token after a refused rotation", mustGetToken(t, s, tok.Hash), &consumed)
 	if _, err := s.GetRefreshToken(ctx, "second-next"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("a refused rotation created its successor (GetRefreshToken: %v)", err)
 	}
 	if got := mustGetToken(t, s, other.Hash); got.Consumed() {
 		t.Errorf("the session's other token: got consumed at %v, want current", got.ConsumedAt)
 	}
+
+	// The chain goes on: the successor records its own successor, and the
+	// first token keeps pointing at the one it was exchanged for.
+	if _, err := s.RotateRefreshToken(ctx, "next-hash", "third-hash", day(10)); err != nil {
+		t.Fatalf("RotateRefreshToken of the successor: %v", err)
+	}
+	want.ConsumedAt, want.Successor = day(10), "third-hash"
+	checkToken(t, "the successor after its rotation", mustGetToken(t, s, "next-hash"), want)
+	checkToken(t, "the first token after the successor's rotation", mustGetToken(t, s, tok.Hash), &consumed)
 }
 
 func testTokenNotFound(t *testing.T, s store.Store) {
