@@ -38,6 +38,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	tables := [][]subTest{
 		userTests,
 		activityTests,
+		lockoutTests,
 		sessionTests,
 		tokenTests,
 		purgeTests,
