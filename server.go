@@ -26,6 +26,7 @@ import (
 	"github.com/usergraph/usergraph/access"
 	"github.com/usergraph/usergraph/account"
 	"github.com/usergraph/usergraph/httpapi"
+	"github.com/usergraph/usergraph/lockout"
 	"github.com/usergraph/usergraph/password"
 	"github.com/usergraph/usergraph/ratelimit"
 	"github.com/usergraph/usergraph/resolvers"
@@ -139,16 +140,21 @@ func (m *Main) open(ctx context.Context) (_ http.Handler, err error) {
 		return nil, fmt.Errorf("built-in roles: %w", err)
 	}
 	hasher := password.NewHasher(params, c.HashConcurrency)
+	devices, err := lockout.LoadDevices(ctx, m.store, mustRule(c.LoginLimitAccount))
+	if err != nil {
+		return nil, err
+	}
 	m.accounts = account.New(account.Deps{
-		Store: m.store, Hasher: hasher,
+		Store: m.store, Hasher: hasher, Devices: devices,
 		Policy: password.Policy{MinLength: c.PasswordMinLength}, Sessions: m.sessions, Access: roles, Log: m.Log,
 		Limits: account.Limits{
-			LoginPerIP:      ratelimit.New(mustRule(c.LoginLimitIP)),
-			LoginPerAccount: ratelimit.New(mustRule(c.LoginLimitAccount)),
-			LookupPerIP:     ratelimit.New(mustRule(c.LookupLimitIP)),
+			LoginPerIP:        ratelimit.New(mustRule(c.LoginLimitIP)),
+			ConfirmPerAccount: ratelimit.New(mustRule(c.LoginLimitAccount)),
+			LookupPerIP:       ratelimit.New(mustRule(c.LookupLimitIP)),
+			SignupPerIP:       ratelimit.New(mustRule(c.SignupLimitIP)),
 		},
 	}, account.Config{SignupStatus: store.Status(c.SignupStatus), UsernameCaseSensitive: c.UsernameCaseSensitive,
-		PhoneRegion: c.PhoneRegion, BootstrapToken: c.BootstrapToken})
+		PhoneRegion: c.PhoneRegion, BootstrapToken: c.BootstrapToken, Lockout: c.lockoutPolicy()})
 	proxies, _ := c.trustedProxies()
 	return httpapi.New(httpapi.Deps{
 		Resolver: &resolvers.Resolver{Accounts: m.accounts, Sessions: m.sessions, Access: roles, Tokens: tokens, Log: m.Log},

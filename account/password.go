@@ -51,7 +51,7 @@ func (s *Service) DeleteAccount(ctx context.Context, p *session.Principal, plain
 // confirmPassword checks the caller's current password (rate-limited like
 // logins, since a stolen session could otherwise guess it).
 func (s *Service) confirmPassword(ctx context.Context, p *session.Principal, plain string) (*store.User, error) {
-	if ok, retry := s.limits.LoginPerAccount.Allow("confirm:" + p.UserID); !ok {
+	if ok, retry := s.limits.ConfirmPerAccount.Allow("confirm:" + p.UserID); !ok {
 		return nil, apperr.Limited(retry)
 	}
 	u, err := s.store.GetUser(ctx, p.UserID)

@@ -12,6 +12,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/usergraph/usergraph/graph"
 	"github.com/usergraph/usergraph/graph/model"
+	"github.com/usergraph/usergraph/lockout"
 	"github.com/usergraph/usergraph/resolvers"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -72,6 +73,14 @@ var _ resolvers.Cookies = cookieJar{}
 
 func (c cookieJar) SetAccessToken(token string, expires time.Time) {
 	http.SetCookie(c.w, &http.Cookie{Name: c.name, Value: token, Path: "/", Expires: expires,
+		MaxAge: int(time.Until(expires).Seconds()), HttpOnly: true, Secure: c.secure, SameSite: http.SameSiteLaxMode})
+}
+
+// SetDeviceCookie sets the device cookie with the access-token cookie's
+// attributes; it is never cleared (a sign-out does not make a client a
+// stranger to the account).
+func (c cookieJar) SetDeviceCookie(value string, expires time.Time) {
+	http.SetCookie(c.w, &http.Cookie{Name: lockout.CookieName, Value: value, Path: "/", Expires: expires,
 		MaxAge: int(time.Until(expires).Seconds()), HttpOnly: true, Secure: c.secure, SameSite: http.SameSiteLaxMode})
 }
 

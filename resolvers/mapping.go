@@ -42,6 +42,7 @@ func toUser(u *store.User) *model.User {
 		LastRequestAt:  optTime(u.LastRequestAt),
 		DeletedAt:      optTime(u.DeletedAt),
 		RoleNames:      nonNil(u.Roles),
+		Lockout:        u.Lockout,
 	}
 }
 
@@ -92,6 +93,7 @@ func toAuth(t *session.Tokens) *model.AuthPayload {
 		ExpiresAt:    t.AccessExpiresAt,
 		Session:      toSession(t.Session, t.Session.ID),
 		User:         toUser(t.User),
+		DeviceCookie: str(t.DeviceCookie),
 	}
 }
 
