@@ -27,7 +27,8 @@ type Unknown struct {
 	calls  int
 }
 
-// maxUnknown bounds the memory (about 60 bytes a state).
+// maxUnknown bounds the memory: a state is about 100 bytes with its map
+// entry, so at most some 10 MB.
 const maxUnknown = 100_000
 
 // NewUnknown returns an empty set of states under p.
