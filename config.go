@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/usergraph/usergraph/lockout"
 	"github.com/usergraph/usergraph/ratelimit"
 	"github.com/usergraph/usergraph/store"
 )
@@ -62,7 +63,9 @@ type Config struct {
 
 	LoginLimitIP      string
 	LoginLimitAccount string
+	LoginLockoutMax   time.Duration
 	LookupLimitIP     string
+	SignupLimitIP     string
 
 	IndexedPaths string
 
@@ -115,8 +118,10 @@ func (c *Config) flags(fs *flag.FlagSet) {
 	fs.IntVar(&c.MaxFilterWidth, "max-filter-width", store.DefaultFilterWidth, fmt.Sprintf("branches of one and/or and items of one list in a users filter (1..%d)", store.MaxFilterWidth))
 
 	fs.StringVar(&c.LoginLimitIP, "login-limit-ip", "60/1m", "login attempts per client IP (N/duration or off)")
-	fs.StringVar(&c.LoginLimitAccount, "login-limit-account", "10/15m", "login attempts per account (N/duration or off)")
+	fs.StringVar(&c.LoginLimitAccount, "login-limit-account", "10/15m", "sign-in lockout: N failures from clients without a device cookie lock the account for them for the duration, doubling with each further lockout; also each device cookie's own failure budget (N/duration or off)")
+	fs.DurationVar(&c.LoginLockoutMax, "login-lockout-max", 24*time.Hour, "longest sign-in lockout; the failure count starts over this long after the latest lockout ends")
 	fs.StringVar(&c.LookupLimitIP, "lookup-limit-ip", "60/1m", "usernameExists checks per client IP (N/duration or off)")
+	fs.StringVar(&c.SignupLimitIP, "signup-limit-ip", "20/1h", "sign-ups and email changes per client IP (N/duration or off)")
 
 	fs.StringVar(&c.IndexedPaths, "indexed-paths", "", "comma-separated metadata paths to index, e.g. metadata.org.id,appMetadata.plan")
 
@@ -178,10 +183,13 @@ func (c *Config) validate() error {
 	if c.RefreshReuseWindow < 0 {
 		return fmt.Errorf("refresh-reuse-window must not be negative (0 turns it off)")
 	}
-	for _, r := range []string{c.LoginLimitIP, c.LoginLimitAccount, c.LookupLimitIP} {
+	for _, r := range []string{c.LoginLimitIP, c.LoginLimitAccount, c.LookupLimitIP, c.SignupLimitIP} {
 		if _, err := ratelimit.ParseRule(r); err != nil {
 			return err
 		}
+	}
+	if acct := mustRule(c.LoginLimitAccount); !acct.Off() && c.LoginLockoutMax < acct.Per {
+		return fmt.Errorf("login-lockout-max (%s) must be at least the period of login-limit-account (%s)", c.LoginLockoutMax, acct.Per)
 	}
 	if _, err := c.memoryLimit(); err != nil {
 		return err
@@ -261,6 +269,13 @@ func splitList(s string) []string {
 func mustRule(s string) ratelimit.Rule {
 	r, _ := ratelimit.ParseRule(s) // checked by validate
 	return r
+}
+
+// lockoutPolicy is the sign-in lockout that -login-limit-account and
+// -login-lockout-max describe.
+func (c *Config) lockoutPolicy() lockout.Policy {
+	r := mustRule(c.LoginLimitAccount)
+	return lockout.Policy{Threshold: r.Burst, Base: r.Per, Max: c.LoginLockoutMax}
 }
 
 // memoryLimit parses -memory-limit into bytes (0: no limit).

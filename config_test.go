@@ -58,6 +58,8 @@ func TestLoadConfigRejectsBadValues(t *testing.T) {
 	for _, args := range [][]string{
 		{"-signup-status", "MAYBE"},
 		{"-login-limit-ip", "ten per minute"},
+		{"-signup-limit-ip", "lots"},
+		{"-login-limit-account", "5/1h", "-login-lockout-max", "30m"},
 		{"-trusted-proxies", "not-a-cidr"},
 		{"-indexed-paths", "profile.org"},
 		{"-password-min-length", "4"},

@@ -68,7 +68,7 @@ func testConfig(t *testing.T, dbPath string) main.Config {
 		"-listen", "127.0.0.1:0",
 		"-database-url", "sqlite:" + dbPath,
 		"-argon2-memory-kib", "64", "-argon2-iterations", "1",
-		"-login-limit-ip", "off", "-login-limit-account", "off", "-lookup-limit-ip", "off",
+		"-login-limit-ip", "off", "-login-limit-account", "off", "-lookup-limit-ip", "off", "-signup-limit-ip", "off",
 	}, func(string) string { return "" }, io.Discard)
 	if err != nil {
 		t.Fatal(err)

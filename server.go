@@ -26,6 +26,7 @@ import (
 	"github.com/usergraph/usergraph/access"
 	"github.com/usergraph/usergraph/account"
 	"github.com/usergraph/usergraph/httpapi"
+	"github.com/usergraph/usergraph/lockout"
 	"github.com/usergraph/usergraph/password"
 	"github.com/usergraph/usergraph/ratelimit"
 	"github.com/usergraph/usergraph/resolvers"
@@ -146,16 +147,22 @@ func (m *Main) open(ctx context.Context) (_, metrics http.Handler, err error) {
 		return nil, nil, fmt.Errorf("built-in roles: %w", err)
 	}
 	hasher := password.NewHasher(params, c.HashConcurrency, password.QueueTimeout(c.HashQueueTimeout))
+	devices, err := lockout.LoadDevices(ctx, m.store, mustRule(c.LoginLimitAccount))
+	if err != nil {
+		return nil, nil, err
+	}
 	m.accounts = account.New(account.Deps{
-		Store: m.store, Hasher: hasher,
+		Store: m.store, Hasher: hasher, Devices: devices,
 		Policy: password.Policy{MinLength: c.PasswordMinLength}, Sessions: m.sessions, Access: roles, Log: m.Log,
 		Limits: account.Limits{
-			LoginPerIP:      ratelimit.New(mustRule(c.LoginLimitIP)),
-			LoginPerAccount: ratelimit.New(mustRule(c.LoginLimitAccount)),
-			LookupPerIP:     ratelimit.New(mustRule(c.LookupLimitIP)),
+			LoginPerIP:        ratelimit.New(mustRule(c.LoginLimitIP)),
+			ConfirmPerAccount: ratelimit.New(mustRule(c.LoginLimitAccount)),
+			LookupPerIP:       ratelimit.New(mustRule(c.LookupLimitIP)),
+			SignupPerIP:       ratelimit.New(mustRule(c.SignupLimitIP)),
 		},
 	}, account.Config{SignupStatus: store.Status(c.SignupStatus), UsernameCaseSensitive: c.UsernameCaseSensitive,
-		PhoneRegion: c.PhoneRegion, BootstrapToken: c.BootstrapToken, MaxFilterWidth: c.MaxFilterWidth})
+		PhoneRegion: c.PhoneRegion, BootstrapToken: c.BootstrapToken, MaxFilterWidth: c.MaxFilterWidth,
+		Lockout: c.lockoutPolicy()})
 	if err := m.accounts.MigrateUsernameKeys(ctx); err != nil {
 		return nil, nil, fmt.Errorf("username keys: %w", err)
 	}

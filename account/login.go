@@ -12,51 +12,76 @@ import (
 
 var errBadCredentials = apperr.New(apperr.InvalidCredentials, "the identifier or the password is wrong")
 
+// Credentials are what a sign-in presents.
+type Credentials struct {
+	Identifier string // username, email or phone
+	Password   string
+	// DeviceCookie is LoginInput.deviceCookie, for clients without a cookie
+	// jar; the usergraph_device cookie itself comes with the request's
+	// session.Client. Either one makes the client known (lockout.go).
+	DeviceCookie string
+}
+
 // Login signs a user in by username, email or phone and password. An
-// unknown identifier and a wrong password get the same answer after the same
-// work; the account's status is revealed only to someone who knows the
-// password.
-func (s *Service) Login(ctx context.Context, identifier, plain string) (*session.Tokens, error) {
-	// Bounded first: the identifier becomes a rate limiter's key, and the
-	// password is hashed.
-	if err := checkBytes("identifier", identifier, maxIdentifier); err != nil {
+// unknown identifier and a wrong password get the same answers after the
+// same work, the lockout's included (lockout.go); the account's status is
+// revealed only to someone who knows the password.
+func (s *Service) Login(ctx context.Context, c Credentials) (*session.Tokens, error) {
+	// Bounded first: the identifier becomes a lockout key, and the password
+	// is hashed.
+	if err := checkBytes("identifier", c.Identifier, maxIdentifier); err != nil {
 		return nil, err
 	}
-	if err := checkBytes("password", plain, maxPassword); err != nil {
+	if err := checkBytes("password", c.Password, maxPassword); err != nil {
 		return nil, err
 	}
-	if err := s.limitLogin(ctx, identifier); err != nil {
+	if ok, retry := s.limits.LoginPerIP.Allow(session.ClientFrom(ctx).IP); !ok {
+		return nil, apperr.Limited(retry)
+	}
+	u, err := s.findByIdentifier(ctx, c.Identifier)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}
-	u, err := s.findByIdentifier(ctx, identifier)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && u.PasswordHash == "") {
-		if err := s.verifyDummy(ctx, plain); err != nil {
+	if err != nil || u.PasswordHash == "" {
+		u = nil // no account to sign in to with a password
+	}
+	a := s.newAttempt(ctx, u, c)
+	if err := s.refuseLocked(a); err != nil {
+		return nil, err
+	}
+	if u == nil {
+		if err := s.verifyDummy(ctx, c.Password); err != nil {
 			return nil, err
 		}
-		return nil, errBadCredentials
+		return nil, s.failed(ctx, a)
 	}
-	if err != nil {
-		return nil, err
-	}
-	ok, rehash, err := s.verify(ctx, u.ID, plain, u.PasswordHash)
+	ok, rehash, err := s.verify(ctx, u.ID, c.Password, u.PasswordHash)
 	if err != nil {
 		return nil, err
 	}
 	if !ok {
-		return nil, errBadCredentials
+		return nil, s.failed(ctx, a)
 	}
 	if !u.Active() {
 		return nil, apperr.New(apperr.UserNotActive, "the account is %s", strings.ToLower(string(u.Status)))
 	}
-	if u, err = s.recordLogin(ctx, u, plain, rehash); err != nil {
+	if u, err = s.recordLogin(ctx, u, c.Password, rehash, !a.known()); err != nil {
 		return nil, err
 	}
-	return s.sessions.Open(ctx, u, store.SessionUser)
+	tokens, err := s.sessions.Open(ctx, u, store.SessionUser)
+	if err != nil {
+		return nil, err
+	}
+	s.giveDeviceCookie(ctx, tokens, c.DeviceCookie)
+	return tokens, nil
 }
 
 // recordLogin stamps LastLoginAt and, when the stored hash is outdated
 // (bcrypt, or older argon2 parameters), replaces it — one write either way.
-func (s *Service) recordLogin(ctx context.Context, u *store.User, plain string, rehash bool) (*store.User, error) {
+// A stranger's success also clears the account's lockout in that write
+// (lockout.go says why a known client's does not); in SQLite an already
+// clear lockout adds no column to it.
+func (s *Service) recordLogin(ctx context.Context, u *store.User, plain string, rehash, clearLockout bool) (*store.User, error) {
 	newHash := ""
 	if rehash {
 		var err error
@@ -69,6 +94,9 @@ func (s *Service) recordLogin(ctx context.Context, u *store.User, plain string, 
 		u.LastLoginAt = now
 		if newHash != "" {
 			u.PasswordHash = newHash
+		}
+		if clearLockout {
+			u.Lockout = store.Lockout{}
 		}
 		return nil
 	})
@@ -93,15 +121,4 @@ func (s *Service) findByIdentifier(ctx context.Context, id string) (*store.User,
 		return nil, store.ErrNotFound
 	}
 	return s.store.GetUserByKey(ctx, store.KeyPhone, phone)
-}
-
-// limitLogin counts the attempt against the client's IP and the account.
-func (s *Service) limitLogin(ctx context.Context, identifier string) error {
-	if ok, retry := s.limits.LoginPerIP.Allow(session.ClientFrom(ctx).IP); !ok {
-		return apperr.Limited(retry)
-	}
-	if ok, retry := s.limits.LoginPerAccount.Allow(store.FoldKey(identifier)); !ok {
-		return apperr.Limited(retry)
-	}
-	return nil
 }

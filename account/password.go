@@ -54,7 +54,7 @@ func (s *Service) confirmPassword(ctx context.Context, p *session.Principal, pla
 	if err := checkBytes("password", plain, maxPassword); err != nil {
 		return nil, err
 	}
-	if ok, retry := s.limits.LoginPerAccount.Allow("confirm:" + p.UserID); !ok {
+	if ok, retry := s.limits.ConfirmPerAccount.Allow("confirm:" + p.UserID); !ok {
 		return nil, apperr.Limited(retry)
 	}
 	u, err := s.store.GetUser(ctx, p.UserID)

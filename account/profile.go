@@ -20,8 +20,15 @@ type ProfileChange struct {
 }
 
 // UpdateProfile changes the caller's own profile. A new email address is
-// unverified.
+// unverified. A change that carries an email counts against the sign-up
+// limit: ALREADY_EXISTS would otherwise tell a signed-in caller, without
+// limit, which addresses are registered.
 func (s *Service) UpdateProfile(ctx context.Context, p *session.Principal, ch ProfileChange) (*store.User, error) {
+	if ch.Email != nil {
+		if err := s.limitSignup(ctx); err != nil {
+			return nil, err
+		}
+	}
 	return s.update(ctx, p.UserID, func(u *store.User) error {
 		return s.applyChange(u, ch)
 	})

@@ -11,6 +11,7 @@ import (
 
 	"github.com/usergraph/usergraph/access"
 	"github.com/usergraph/usergraph/apperr"
+	"github.com/usergraph/usergraph/lockout"
 	"github.com/usergraph/usergraph/password"
 	"github.com/usergraph/usergraph/ratelimit"
 	"github.com/usergraph/usergraph/session"
@@ -23,15 +24,17 @@ type Config struct {
 	UsernameCaseSensitive bool
 	PhoneRegion           string // for numbers given without +country
 	MetadataMaxBytes      int
-	MaxFilterWidth        int    // branches of one and/or, items of one list (0: store.DefaultFilterWidth)
-	BootstrapToken        string // from configuration; empty: generated at first start
+	MaxFilterWidth        int            // branches of one and/or, items of one list (0: store.DefaultFilterWidth)
+	BootstrapToken        string         // from configuration; empty: generated at first start
+	Lockout               lockout.Policy // the sign-in lockout of accounts (zero: none)
 }
 
 // Limits are the brute-force limits (nil limiters allow everything).
 type Limits struct {
-	LoginPerIP      *ratelimit.Limiter
-	LoginPerAccount *ratelimit.Limiter
-	LookupPerIP     *ratelimit.Limiter // usernameExists
+	LoginPerIP        *ratelimit.Limiter
+	ConfirmPerAccount *ratelimit.Limiter // a signed-in user's password checks (changePassword, deleteAccount)
+	LookupPerIP       *ratelimit.Limiter // usernameExists
+	SignupPerIP       *ratelimit.Limiter // sign-ups and email changes, which tell whether an address is taken
 }
 
 // Service is the account service.
@@ -44,6 +47,8 @@ type Service struct {
 	limits   Limits
 	cfg      Config
 	log      *slog.Logger
+	unknown  *lockout.Unknown // the lockout of identifiers that match no account
+	devices  *lockout.Devices
 
 	filterLimits store.FilterLimits // what a client's filter may be
 }
@@ -56,6 +61,7 @@ type Deps struct {
 	Sessions *session.Manager
 	Access   *access.Service
 	Limits   Limits
+	Devices  *lockout.Devices // nil: no device cookies (tools that sign no one in)
 	Log      *slog.Logger
 }
 
@@ -69,6 +75,7 @@ func New(d Deps, cfg Config) *Service {
 	}
 	return &Service{store: d.Store, hasher: d.Hasher, policy: d.Policy, sessions: d.Sessions,
 		access: d.Access, limits: d.Limits, cfg: cfg, log: d.Log,
+		unknown: lockout.NewUnknown(cfg.Lockout), devices: d.Devices,
 		filterLimits: store.ClientFilterLimits(cfg.MaxFilterWidth)}
 }
 

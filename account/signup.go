@@ -3,14 +3,19 @@ package account
 import (
 	"context"
 
+	"github.com/usergraph/usergraph/apperr"
 	"github.com/usergraph/usergraph/session"
 	"github.com/usergraph/usergraph/store"
 )
 
 // Signup creates an account with the configured initial status and the
 // default role. An ACTIVE account is signed in at once; a PENDING one gets
-// no tokens until it is activated.
+// no tokens until it is activated. Sign-ups are limited per client IP,
+// since ALREADY_EXISTS tells whether a username or email is registered.
 func (s *Service) Signup(ctx context.Context, in NewUser) (*store.User, *session.Tokens, error) {
+	if err := s.limitSignup(ctx); err != nil {
+		return nil, nil, err
+	}
 	in.AppMetadata, in.EmailVerified = nil, false // never the caller's to set
 	in.Status = s.cfg.SignupStatus
 	in.Roles = nil
@@ -34,5 +39,15 @@ func (s *Service) Signup(ctx context.Context, in NewUser) (*store.User, *session
 	if err != nil {
 		return nil, nil, err
 	}
+	s.giveDeviceCookie(ctx, tokens, "")
 	return u, tokens, nil
+}
+
+// limitSignup counts an attempt to claim an identifier (a sign-up or an
+// email change) against the client's IP.
+func (s *Service) limitSignup(ctx context.Context) error {
+	if ok, retry := s.limits.SignupPerIP.Allow(session.ClientFrom(ctx).IP); !ok {
+		return apperr.Limited(retry)
+	}
+	return nil
 }

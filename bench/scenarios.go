@@ -149,7 +149,7 @@ func poolUser(i, n, population int) int {
 func loginHint(user string, err error) error {
 	switch errKind(err) {
 	case "RATE_LIMITED":
-		return fmt.Errorf("log in %s: %w (start the server with -login-limit-ip off -login-limit-account off)", user, err)
+		return fmt.Errorf("log in %s: %w (start the server with -login-limit-ip off -login-limit-account off -signup-limit-ip off)", user, err)
 	case "INVALID_CREDENTIALS":
 		return fmt.Errorf("log in %s: %w (was the store seeded with `bench seed`, with this -password, and -population within the seeded count?)", user, err)
 	}

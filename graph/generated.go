@@ -48,6 +48,7 @@ type DirectiveRoot struct {
 type ComplexityRoot struct {
 	AuthPayload struct {
 		AccessToken  func(childComplexity int) int
+		DeviceCookie func(childComplexity int) int
 		ExpiresAt    func(childComplexity int) int
 		ExpiresIn    func(childComplexity int) int
 		RefreshToken func(childComplexity int) int
@@ -85,6 +86,7 @@ type ComplexityRoot struct {
 		SetUserMetadataField func(childComplexity int, id string, key string, value json.RawMessage) int
 		SetUserStatus        func(childComplexity int, id string, status model.UserStatus) int
 		Signup               func(childComplexity int, input model.SignupInput) int
+		UnlockAccount        func(childComplexity int, userID string) int
 		UpdatePermission     func(childComplexity int, role string, id string, input model.PermissionInput) int
 		UpdateProfile        func(childComplexity int, input model.ProfileInput) int
 		UpdateRole           func(childComplexity int, name string, input model.RoleInput) int
@@ -160,6 +162,7 @@ type ComplexityRoot struct {
 		LastLoginAt    func(childComplexity int) int
 		LastName       func(childComplexity int) int
 		LastRequestAt  func(childComplexity int) int
+		LockedUntil    func(childComplexity int) int
 		Metadata       func(childComplexity int) int
 		Phone          func(childComplexity int) int
 		Roles          func(childComplexity int) int
@@ -210,6 +213,7 @@ type MutationResolver interface {
 	SetUserMetadataField(ctx context.Context, id string, key string, value json.RawMessage) (*model.User, error)
 	UpdateUsers(ctx context.Context, filter model.UserFilter, patch model.UserPatchInput) (int, error)
 	DeleteUsers(ctx context.Context, filter model.UserFilter, hard *bool) (int, error)
+	UnlockAccount(ctx context.Context, userID string) (bool, error)
 	CreateRole(ctx context.Context, input model.RoleInput) (*model.Role, error)
 	UpdateRole(ctx context.Context, name string, input model.RoleInput) (*model.Role, error)
 	DeleteRole(ctx context.Context, name string) (bool, error)
@@ -233,6 +237,8 @@ type QueryResolver interface {
 type UserResolver interface {
 	Roles(ctx context.Context, obj *model.User) ([]*model.Role, error)
 	Sessions(ctx context.Context, obj *model.User) ([]*model.Session, error)
+
+	LockedUntil(ctx context.Context, obj *model.User) (*time.Time, error)
 }
 type UserConnectionResolver interface {
 	TotalCount(ctx context.Context, obj *model.UserConnection) (int, error)
@@ -265,6 +271,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AuthPayload.AccessToken(childComplexity), true
+	case "AuthPayload.deviceCookie":
+		if e.ComplexityRoot.AuthPayload.DeviceCookie == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuthPayload.DeviceCookie(childComplexity), true
 	case "AuthPayload.expiresAt":
 		if e.ComplexityRoot.AuthPayload.ExpiresAt == nil {
 			break
@@ -553,6 +565,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.Signup(childComplexity, args["input"].(model.SignupInput)), true
+	case "Mutation.unlockAccount":
+		if e.ComplexityRoot.Mutation.UnlockAccount == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_unlockAccount_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UnlockAccount(childComplexity, args["userId"].(string)), true
 	case "Mutation.updatePermission":
 		if e.ComplexityRoot.Mutation.UpdatePermission == nil {
 			break
@@ -950,6 +973,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.User.LastRequestAt(childComplexity), true
+	case "User.lockedUntil":
+		if e.ComplexityRoot.User.LockedUntil == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.LockedUntil(childComplexity), true
 	case "User.metadata":
 		if e.ComplexityRoot.User.Metadata == nil {
 			break
@@ -1241,6 +1270,12 @@ type User implements Node {
   lastRequestAt: Time
   "Set when an administrator soft-deleted the account."
   deletedAt: Time
+  """
+  The end of a running sign-in lockout (clients without a device cookie for
+  the account are refused until then). Administrators only: null for anyone
+  else, and when the account is not locked.
+  """
+  lockedUntil: Time
 }
 
 "One sign-in of a user on one client."
@@ -1296,6 +1331,12 @@ type AuthPayload {
   expiresAt: Time!
   session: Session!
   user: User!
+  """
+  The device cookie of this sign-in, the value the usergraph_device cookie
+  also carries, for clients without a cookie jar: pass it back as
+  LoginInput.deviceCookie. Null for a refresh.
+  """
+  deviceCookie: String
 }
 
 type SignupPayload {
@@ -1458,6 +1499,12 @@ input LoginInput {
   "Username, email or phone number."
   identifier: String!
   password: String!
+  """
+  AuthPayload.deviceCookie of an earlier sign-in, for clients without a
+  cookie jar: a known client keeps its own failure budget and may sign in
+  while the account is locked for others.
+  """
+  deviceCookie: String
 }
 
 """
@@ -1594,6 +1641,8 @@ type Mutation {
   """
   updateUsers(filter: UserFilter!, patch: UserPatchInput!): Int! @hasPermission(resource: "graphql/users", verb: PATCH)
   deleteUsers(filter: UserFilter!, hard: Boolean = false): Int! @hasPermission(resource: "graphql/users", verb: DELETE)
+  "Clears the user's sign-in lockout."
+  unlockAccount(userId: ID!): Boolean! @hasPermission(resource: "graphql/users", verb: PATCH)
 
   createRole(input: RoleInput!): Role! @hasPermission(resource: "graphql/roles", verb: POST)
   "Renaming moves every holder to the new name."
@@ -1631,6 +1680,8 @@ func (ec *executionContext) childFields_AuthPayload(ctx context.Context, field g
 		return ec.fieldContext_AuthPayload_session(ctx, field)
 	case "user":
 		return ec.fieldContext_AuthPayload_user(ctx, field)
+	case "deviceCookie":
+		return ec.fieldContext_AuthPayload_deviceCookie(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AuthPayload", field.Name)
 }
@@ -1773,6 +1824,8 @@ func (ec *executionContext) childFields_User(ctx context.Context, field graphql.
 		return ec.fieldContext_User_lastRequestAt(ctx, field)
 	case "deletedAt":
 		return ec.fieldContext_User_deletedAt(ctx, field)
+	case "lockedUntil":
+		return ec.fieldContext_User_lockedUntil(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type User", field.Name)
 }
@@ -2321,6 +2374,20 @@ func (ec *executionContext) field_Mutation_signup_args(ctx context.Context, rawA
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_unlockAccount_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "userId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["userId"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_updatePermission_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2848,6 +2915,29 @@ func (ec *executionContext) fieldContext_AuthPayload_user(_ context.Context, fie
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _AuthPayload_deviceCookie(ctx context.Context, field graphql.CollectedField, obj *model.AuthPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuthPayload_deviceCookie(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeviceCookie, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AuthPayload_deviceCookie(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuthPayload", field, false, false, "String")
 }
 
 func (ec *executionContext) _InitializePayload_user(ctx context.Context, field graphql.CollectedField, obj *model.InitializePayload) (ret graphql.Marshaler) {
@@ -4163,6 +4253,73 @@ func (ec *executionContext) fieldContext_Mutation_deleteUsers(ctx context.Contex
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_deleteUsers_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_unlockAccount(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_unlockAccount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UnlockAccount(ctx, fc.Args["userId"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				resource, err := ec.unmarshalNString2string(ctx, "graphql/users")
+				if err != nil {
+					var zeroVal bool
+					return zeroVal, err
+				}
+				verb, err := ec.unmarshalNVerb2githubᚗcomᚋusergraphᚋusergraphᚋgraphᚋmodelᚐVerb(ctx, "PATCH")
+				if err != nil {
+					var zeroVal bool
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal bool
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, resource, verb)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_unlockAccount(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_unlockAccount_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -6423,6 +6580,29 @@ func (ec *executionContext) fieldContext_User_deletedAt(_ context.Context, field
 	return graphql.NewScalarFieldContext("User", field, false, false, "Time")
 }
 
+func (ec *executionContext) _User_lockedUntil(ctx context.Context, field graphql.CollectedField, obj *model.User) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_User_lockedUntil(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.User().LockedUntil(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_User_lockedUntil(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("User", field, true, true, "Time")
+}
+
 func (ec *executionContext) _UserConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.UserConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7954,7 +8134,7 @@ func (ec *executionContext) unmarshalInputLoginInput(ctx context.Context, obj an
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"identifier", "password"}
+	fieldsInOrder := [...]string{"identifier", "password", "deviceCookie"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -7975,6 +8155,13 @@ func (ec *executionContext) unmarshalInputLoginInput(ctx context.Context, obj an
 				return it, err
 			}
 			it.Password = data
+		case "deviceCookie":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deviceCookie"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeviceCookie = data
 		}
 	}
 	return it, nil
@@ -8969,6 +9156,11 @@ func (ec *executionContext) _AuthPayload(ctx context.Context, sel ast.SelectionS
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "deviceCookie":
+			out.Values[i] = ec._AuthPayload_deviceCookie(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -9186,6 +9378,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "deleteUsers":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_deleteUsers(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unlockAccount":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_unlockAccount(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -9759,6 +9958,12 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "lockedUntil":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._User_lockedUntil(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/usergraph/usergraph/lockout"
 	"github.com/usergraph/usergraph/resolvers"
 )
 
@@ -27,6 +28,14 @@ var _ resolvers.Cookies = (*cookieJar)(nil)
 
 func (c *cookieJar) SetAccessToken(token string, expires time.Time) {
 	c.set(&http.Cookie{Name: c.name, Value: token, Path: "/", Expires: expires,
+		MaxAge: int(time.Until(expires).Seconds()), HttpOnly: true, Secure: c.secure, SameSite: http.SameSiteLaxMode})
+}
+
+// SetDeviceCookie sets the device cookie with the access-token cookie's
+// attributes; it is never cleared (a sign-out does not make a client a
+// stranger to the account).
+func (c *cookieJar) SetDeviceCookie(value string, expires time.Time) {
+	c.set(&http.Cookie{Name: lockout.CookieName, Value: value, Path: "/", Expires: expires,
 		MaxAge: int(time.Until(expires).Seconds()), HttpOnly: true, Secure: c.secure, SameSite: http.SameSiteLaxMode})
 }
 

@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/usergraph/usergraph/apperr"
+	"github.com/usergraph/usergraph/lockout"
 	"github.com/usergraph/usergraph/session"
 )
 
@@ -54,11 +55,15 @@ func withRecover(log *slog.Logger, next http.Handler) http.Handler {
 	})
 }
 
-// withClient records the client's address and user agent. X-Forwarded-For
-// is believed only from the configured trusted proxies, read right to left.
+// withClient records the client's address, user agent and device cookie.
+// X-Forwarded-For is believed only from the configured trusted proxies,
+// read right to left.
 func withClient(trusted []netip.Prefix, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c := session.Client{IP: clientIP(r, trusted), UserAgent: r.UserAgent()}
+		if dc, err := r.Cookie(lockout.CookieName); err == nil {
+			c.DeviceCookie = dc.Value
+		}
 		next.ServeHTTP(w, r.WithContext(session.WithClient(r.Context(), c)))
 	})
 }

@@ -94,3 +94,15 @@ func (l *Limiter) sweep(now time.Time) {
 		}
 	}
 }
+
+// Exhausted reports whether key has no attempt left now, without taking
+// one: for budgets that only failures spend (Allow takes one per failure).
+func (l *Limiter) Exhausted(key string) bool {
+	if l == nil || l.rule.Off() {
+		return false
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b, ok := l.buckets[key]
+	return ok && b.TokensAt(time.Now()) < 1
+}

@@ -13,6 +13,8 @@ import (
 type Cookies interface {
 	SetAccessToken(token string, expires time.Time)
 	ClearAccessToken()
+	// SetDeviceCookie sets the usergraph_device cookie (package lockout).
+	SetDeviceCookie(value string, expires time.Time)
 }
 
 type cookiesKey struct{}
@@ -31,5 +33,11 @@ func setCookie(ctx context.Context, token string, expires time.Time) {
 func clearCookie(ctx context.Context) {
 	if c, ok := ctx.Value(cookiesKey{}).(Cookies); ok {
 		c.ClearAccessToken()
+	}
+}
+
+func setDeviceCookie(ctx context.Context, value string, expires time.Time) {
+	if c, ok := ctx.Value(cookiesKey{}).(Cookies); ok {
+		c.SetDeviceCookie(value, expires)
 	}
 }

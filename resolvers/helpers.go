@@ -13,9 +13,13 @@ import (
 	"github.com/vikstrous/dataloadgen"
 )
 
-// auth returns the payload of new tokens and hands browsers the cookie.
+// auth returns the payload of new tokens and hands browsers the cookies:
+// the access token's and, after a sign-in, the device cookie.
 func (r *Resolver) auth(ctx context.Context, t *session.Tokens) *model.AuthPayload {
 	setCookie(ctx, t.Access, t.AccessExpiresAt)
+	if t.DeviceCookie != "" {
+		setDeviceCookie(ctx, t.DeviceCookie, t.DeviceCookieExpires)
+	}
 	return toAuth(t, r.Sessions.EndsAt(t.Session))
 }
 

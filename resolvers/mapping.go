@@ -41,6 +41,7 @@ func toUser(u *store.User) *model.User {
 		LastRequestAt:  optTime(u.LastRequestAt),
 		DeletedAt:      optTime(u.DeletedAt),
 		RoleNames:      nonNil(u.Roles),
+		Lockout:        u.Lockout,
 	}
 }
 
@@ -86,6 +87,7 @@ func toAuth(t *session.Tokens, sessionEndsAt time.Time) *model.AuthPayload {
 		ExpiresAt:    t.AccessExpiresAt,
 		Session:      toSession(t.Session, t.Session.ID, sessionEndsAt),
 		User:         toUser(t.User),
+		DeviceCookie: str(t.DeviceCookie),
 	}
 }
 

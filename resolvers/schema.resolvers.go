@@ -8,6 +8,7 @@ package resolvers
 import (
 	"context"
 	"encoding/json"
+	"time"
 
 	"github.com/usergraph/usergraph/account"
 	"github.com/usergraph/usergraph/graph"
@@ -31,7 +32,9 @@ func (r *mutationResolver) Signup(ctx context.Context, input model.SignupInput) 
 
 // Login is the resolver for the login field.
 func (r *mutationResolver) Login(ctx context.Context, input model.LoginInput) (*model.AuthPayload, error) {
-	tokens, err := r.Accounts.Login(ctx, input.Identifier, input.Password)
+	tokens, err := r.Accounts.Login(ctx, account.Credentials{
+		Identifier: input.Identifier, Password: input.Password, DeviceCookie: val(input.DeviceCookie),
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -154,6 +157,12 @@ func (r *mutationResolver) UpdateUsers(ctx context.Context, filter model.UserFil
 // DeleteUsers is the resolver for the deleteUsers field.
 func (r *mutationResolver) DeleteUsers(ctx context.Context, filter model.UserFilter, hard *bool) (int, error) {
 	return r.Accounts.DeleteUsers(ctx, toFilter(&filter), hard != nil && *hard)
+}
+
+// UnlockAccount is the resolver for the unlockAccount field.
+func (r *mutationResolver) UnlockAccount(ctx context.Context, userID string) (bool, error) {
+	err := r.Accounts.Unlock(ctx, userID)
+	return err == nil, err
 }
 
 // CreateRole is the resolver for the createRole field.
@@ -298,6 +307,12 @@ func (r *userResolver) Sessions(ctx context.Context, obj *model.User) ([]*model.
 		out[i] = toSession(s, viewer.SessionID, r.Resolver.Sessions.EndsAt(s))
 	}
 	return out, nil
+}
+
+// LockedUntil is the resolver for the lockedUntil field.
+func (r *userResolver) LockedUntil(ctx context.Context, obj *model.User) (*time.Time, error) {
+	t, err := r.Accounts.LockedUntil(ctx, session.FromContext(ctx), obj.Lockout)
+	return optTime(t), err
 }
 
 // TotalCount is the resolver for the totalCount field.

@@ -55,6 +55,11 @@ type Tokens struct {
 	Refresh         string
 	Session         *store.Session
 	User            *store.User
+
+	// DeviceCookie and its expiry are set by a sign-in (not a refresh): the
+	// usergraph_device cookie the client gets (see package lockout).
+	DeviceCookie        string
+	DeviceCookieExpires time.Time
 }
 
 // New returns a Manager. Call Run to flush activity in the background.

@@ -22,6 +22,9 @@ type Principal struct {
 type Client struct {
 	IP        string
 	UserAgent string
+	// DeviceCookie is the usergraph_device cookie the request carried, if
+	// any: the sign-in lockout trusts it (see package lockout).
+	DeviceCookie string
 }
 
 type principalKey struct{}

@@ -82,6 +82,19 @@ type UserStore interface {
 	// LastSeenAt and each user's LastRequestAt move forward to At (never
 	// back). Unknown ids are ignored. It changes neither record's Version.
 	RecordActivity(ctx context.Context, batch []Activity) error
+
+	// RecordLoginFailure replaces the user's Lockout with next(stored
+	// Lockout) and returns the Lockout as stored, atomically with respect to
+	// every other write of that user: of concurrent calls each one's next
+	// sees the result of the one before, so no failure is lost. next may be
+	// called more than once (backends retry) and must have no side effects.
+	// It increases Version, so that a concurrent UpdateUser rereads, and
+	// leaves UpdatedAt. Returns ErrNotFound if no user has the id.
+	RecordLoginFailure(ctx context.Context, id string, next func(Lockout) Lockout) (Lockout, error)
+	// ClearLockout resets the user's Lockout to the zero value (no failures,
+	// not locked) in one atomic write that increases Version. Returns
+	// ErrNotFound if no user has the id.
+	ClearLockout(ctx context.Context, id string) error
 }
 
 // UsernameKeyStore lets the services move stored username keys to a new

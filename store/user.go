@@ -67,9 +67,26 @@ type User struct {
 	LastLoginAt   time.Time // zero: never
 	LastRequestAt time.Time // zero: never
 
+	// Lockout counts failed sign-ins against the account (see Lockout).
+	Lockout Lockout
+
 	// Version increases with every update; backends without transactions use
 	// it for optimistic concurrency. Callers never set it.
 	Version int64
+}
+
+// Lockout is an account's sign-in lockout state. The store keeps it as
+// given; the schedule that fills it in is the account service's (package
+// lockout). The zero value is an account with no failures, not locked.
+type Lockout struct {
+	Failures    int       // failed sign-ins counted since the count last started over
+	LastFailure time.Time // the latest of them; zero: none
+	LockedUntil time.Time // strangers are refused until then; zero or past: not locked
+}
+
+// Normalize truncates the times as the store keeps them (see Trunc).
+func (l *Lockout) Normalize() {
+	l.LastFailure, l.LockedUntil = Trunc(l.LastFailure), Trunc(l.LockedUntil)
 }
 
 // Deleted reports whether the account was soft-deleted.
@@ -99,6 +116,7 @@ func (u *User) Normalize() {
 	for _, t := range []*time.Time{&u.DeletedAt, &u.CreatedAt, &u.UpdatedAt, &u.LastLoginAt, &u.LastRequestAt} {
 		*t = Trunc(*t)
 	}
+	u.Lockout.Normalize()
 	if u.Tags == nil {
 		u.Tags = []string{}
 	}

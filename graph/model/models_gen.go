@@ -32,6 +32,10 @@ type AuthPayload struct {
 	ExpiresAt time.Time `json:"expiresAt"`
 	Session   *Session  `json:"session"`
 	User      *User     `json:"user"`
+	// The device cookie of this sign-in, the value the usergraph_device cookie
+	// also carries, for clients without a cookie jar: pass it back as
+	// LoginInput.deviceCookie. Null for a refresh.
+	DeviceCookie *string `json:"deviceCookie,omitempty"`
 }
 
 type CreateUserInput struct {
@@ -81,6 +85,10 @@ type LoginInput struct {
 	// Username, email or phone number.
 	Identifier string `json:"identifier"`
 	Password   string `json:"password"`
+	// AuthPayload.deviceCookie of an earlier sign-in, for clients without a
+	// cookie jar: a known client keeps its own failure budget and may sign in
+	// while the account is locked for others.
+	DeviceCookie *string `json:"deviceCookie,omitempty"`
 }
 
 type Mutation struct {
@@ -255,7 +263,12 @@ type User struct {
 	LastRequestAt *time.Time `json:"lastRequestAt,omitempty"`
 	// Set when an administrator soft-deleted the account.
 	DeletedAt *time.Time `json:"deletedAt,omitempty"`
-	RoleNames []string   `json:"-"`
+	// The end of a running sign-in lockout (clients without a device cookie for
+	// the account are refused until then). Administrators only: null for anyone
+	// else, and when the account is not locked.
+	LockedUntil *time.Time    `json:"lockedUntil,omitempty"`
+	Lockout     store.Lockout `json:"-"`
+	RoleNames   []string      `json:"-"`
 }
 
 func (User) IsNode() {}

@@ -75,6 +75,23 @@ type userDoc struct {
 	LastLoginAt    bson.DateTime `bson:"lastLoginAt"`
 	LastRequestAt  bson.DateTime `bson:"lastRequestAt"`
 	Version        int64         `bson:"version"`
+	Lockout        lockoutFields `bson:",inline"`
+}
+
+// lockoutFields are a user's store.Lockout, flat in the user document
+// (users stored before it existed read as the zero Lockout).
+type lockoutFields struct {
+	LoginFailures      int           `bson:"loginFailures"`
+	LastLoginFailureAt bson.DateTime `bson:"lastLoginFailureAt"`
+	LockedUntil        bson.DateTime `bson:"lockedUntil"`
+}
+
+func toLockoutFields(l store.Lockout) lockoutFields {
+	return lockoutFields{LoginFailures: l.Failures, LastLoginFailureAt: dateOf(l.LastFailure), LockedUntil: dateOf(l.LockedUntil)}
+}
+
+func (f lockoutFields) lockout() store.Lockout {
+	return store.Lockout{Failures: f.LoginFailures, LastFailure: timeOf(f.LastLoginFailureAt), LockedUntil: timeOf(f.LockedUntil)}
 }
 
 // toUserDoc converts a normalized user. Metadata that is not a JSON object
@@ -104,7 +121,7 @@ func toUserDoc(u *store.User) (*userDoc, error) {
 		PasswordHash: u.PasswordHash, SearchText: store.SearchText(u),
 		DeletedAt: dateOf(u.DeletedAt), CreatedAt: dateOf(u.CreatedAt), UpdatedAt: dateOf(u.UpdatedAt),
 		LastLoginAt: dateOf(u.LastLoginAt), LastRequestAt: dateOf(u.LastRequestAt),
-		Version: u.Version,
+		Version: u.Version, Lockout: toLockoutFields(u.Lockout),
 	}, nil
 }
 
@@ -128,7 +145,7 @@ func (d *userDoc) user() (*store.User, error) {
 		PasswordHash: d.PasswordHash,
 		DeletedAt:    timeOf(d.DeletedAt), CreatedAt: timeOf(d.CreatedAt), UpdatedAt: timeOf(d.UpdatedAt),
 		LastLoginAt: timeOf(d.LastLoginAt), LastRequestAt: timeOf(d.LastRequestAt),
-		Version: d.Version,
+		Version: d.Version, Lockout: d.Lockout.lockout(),
 	}, nil
 }
 

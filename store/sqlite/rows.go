@@ -64,9 +64,9 @@ const userColumns = `id, username, email, phone, username_key, email_key, phone_
 	email_verified, first_name, last_name, full_name, website, avatar_url, address,
 	additional_info, tags, metadata, app_metadata, status, is_guest, roles,
 	password_hash, search_text, deleted_at, created_at, updated_at, last_login_at,
-	last_request_at, version`
+	last_request_at, version, login_failures, last_login_failure_at, locked_until`
 
-const userPlaceholders = `?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?`
+const userPlaceholders = `?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?`
 
 // userArgs returns the values of userColumns for u, in order.
 func userArgs(u *store.User) []any {
@@ -79,6 +79,7 @@ func userArgs(u *store.User) []any {
 		boolInt(u.IsGuest), jsonList(u.Roles), u.PasswordHash, store.SearchText(u),
 		ms(u.DeletedAt), ms(u.CreatedAt), ms(u.UpdatedAt), ms(u.LastLoginAt),
 		ms(u.LastRequestAt), u.Version,
+		u.Lockout.Failures, ms(u.Lockout.LastFailure), ms(u.Lockout.LockedUntil),
 	}
 }
 
@@ -93,12 +94,13 @@ func scanUser(row scanner) (*store.User, error) {
 		searchText                string
 		deleted, created, updated int64
 		lastLogin, lastRequest    int64
+		lastFailure, lockedUntil  int64
 	)
 	err := row.Scan(&u.ID, &u.Username, &u.Email, &u.Phone, &uKey, &eKey, &pKey,
 		&verified, &u.FirstName, &u.LastName, &u.FullName, &u.Website, &u.AvatarURL,
 		&u.Address, &u.AdditionalInfo, &tags, &md, &amd, &st, &guest, &roles,
 		&u.PasswordHash, &searchText, &deleted, &created, &updated, &lastLogin,
-		&lastRequest, &u.Version)
+		&lastRequest, &u.Version, &u.Lockout.Failures, &lastFailure, &lockedUntil)
 	if err != nil {
 		return nil, mapErr(err)
 	}
@@ -109,5 +111,6 @@ func scanUser(row scanner) (*store.User, error) {
 	u.Status = store.Status(st)
 	u.DeletedAt, u.CreatedAt, u.UpdatedAt = fromMS(deleted), fromMS(created), fromMS(updated)
 	u.LastLoginAt, u.LastRequestAt = fromMS(lastLogin), fromMS(lastRequest)
+	u.Lockout.LastFailure, u.Lockout.LockedUntil = fromMS(lastFailure), fromMS(lockedUntil)
 	return &u, nil
 }

@@ -217,6 +217,17 @@ func checkUser(t *testing.T, what string, got, want *store.User) {
 	checkTime(t, what+": UpdatedAt", got.UpdatedAt, want.UpdatedAt)
 	checkTime(t, what+": LastLoginAt", got.LastLoginAt, want.LastLoginAt)
 	checkTime(t, what+": LastRequestAt", got.LastRequestAt, want.LastRequestAt)
+	checkLockout(t, what+": Lockout", got.Lockout, want.Lockout)
+}
+
+// checkLockout compares lockout states as the store must give them back.
+func checkLockout(t *testing.T, what string, got, want store.Lockout) {
+	t.Helper()
+	if got.Failures != want.Failures {
+		t.Errorf("%s: Failures got %d, want %d", what, got.Failures, want.Failures)
+	}
+	checkTime(t, what+": LastFailure", got.LastFailure, want.LastFailure)
+	checkTime(t, what+": LockedUntil", got.LockedUntil, want.LockedUntil)
 }
 
 // set returns the sorted copy of names, for order-insensitive comparison.

@@ -39,6 +39,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		userTests,
 		usernameKeyTests,
 		activityTests,
+		lockoutTests,
 		sessionTests,
 		tokenTests,
 		purgeTests,

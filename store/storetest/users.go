@@ -61,6 +61,7 @@ func fullUser() *store.User {
 		UpdatedAt:      day(2),
 		LastLoginAt:    day(3),
 		LastRequestAt:  day(4),
+		Lockout:        store.Lockout{Failures: 7, LastFailure: day(5), LockedUntil: day(6)},
 	})
 }
 
