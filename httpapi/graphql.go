@@ -18,8 +18,10 @@ import (
 
 // newGraphQL builds the GraphQL handler with explicit transports (POST
 // JSON and GET for queries, nothing that a form could send), the error
-// presenter, depth and complexity limits, a parsed-query cache and
-// automatic persisted queries.
+// presenter, a parsed-query cache, automatic persisted queries, and the
+// limits that bound a request's cost before any resolver runs: the token
+// limit while parsing, the validation budget before validating, depth and
+// complexity before executing.
 func newGraphQL(r *resolvers.Resolver, cfg Config, log *slog.Logger) (http.Handler, error) {
 	gcfg := r.Config()
 	gcfg.Complexity.Query.Users = usersComplexity
@@ -29,8 +31,9 @@ func newGraphQL(r *resolvers.Resolver, cfg Config, log *slog.Logger) (http.Handl
 	}
 	srv := handler.New(schema)
 	srv.AddTransport(transport.POST{})
-	srv.AddTransport(getQueries{})
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	srv.AddTransport(getQueries{maxTokens: cfg.MaxTokens})
+	docs := lru.New[*ast.QueryDocument](1000)
+	srv.SetQueryCache(docs)
 	srv.SetErrorPresenter(presentError(log))
 	srv.SetRecoverFunc(recoverFunc(log))
 	srv.SetParserTokenLimit(cfg.MaxTokens)
@@ -40,8 +43,8 @@ func newGraphQL(r *resolvers.Resolver, cfg Config, log *slog.Logger) (http.Handl
 		srv.SetDisableSuggestion(true) // suggestions would leak field names
 	}
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
-	srv.Use(depthLimit{max: cfg.MaxDepth})
-	srv.Use(extension.FixedComplexityLimit(cfg.MaxComplexity))
+	srv.Use(validationBudget{cache: docs, maxTokens: cfg.MaxTokens}) // after APQ, which fills in the query
+	srv.Use(&requestLimits{maxDepth: cfg.MaxDepth, maxComplexity: cfg.MaxComplexity})
 	srv.AroundOperations(r.WithLoaders)
 	return srv, nil
 }
