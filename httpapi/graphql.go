@@ -20,8 +20,8 @@ import (
 // JSON and GET for queries, nothing that a form could send), the error
 // presenter, a parsed-query cache, automatic persisted queries, and the
 // limits that bound a request's cost before any resolver runs: the token
-// limit while parsing, the validation budget before validating, depth and
-// complexity before executing.
+// limit while parsing, the validation budget before validating, a cap on
+// validation errors, depth and complexity before executing.
 func newGraphQL(r *resolvers.Resolver, cfg Config, log *slog.Logger) (http.Handler, error) {
 	gcfg := r.Config()
 	gcfg.Complexity.Query.Users = usersComplexity
@@ -37,6 +37,7 @@ func newGraphQL(r *resolvers.Resolver, cfg Config, log *slog.Logger) (http.Handl
 	srv.SetErrorPresenter(presentError(log))
 	srv.SetRecoverFunc(recoverFunc(log))
 	srv.SetParserTokenLimit(cfg.MaxTokens)
+	srv.SetValidationRulesFn(validationRules(cfg.Introspection))
 	if cfg.Introspection {
 		srv.Use(extension.Introspection{})
 	} else {
