@@ -86,6 +86,11 @@ const (
 // pass the budget (then within is false). It fails with ctx's error when ctx
 // ends.
 func validationSteps(ctx context.Context, doc *ast.QueryDocument) (steps int, within bool, err error) {
+	c := countValidation(ctx, doc)
+	return c.steps, c.steps <= c.budget, c.err
+}
+
+func countValidation(ctx context.Context, doc *ast.QueryDocument) *stepCounter {
 	c := &stepCounter{
 		ctx:        ctx,
 		frags:      make(map[string]*ast.FragmentDefinition, len(doc.Fragments)),
@@ -101,7 +106,7 @@ func validationSteps(ctx context.Context, doc *ast.QueryDocument) (steps int, wi
 	}
 	c.budget = satAdd(baseSteps, satMul(stepsPerNode, documentNodes(doc)))
 	c.document(doc)
-	return c.steps, c.steps <= c.budget, c.err
+	return c
 }
 
 // stepCounter mirrors the validator's walk (core.Walker) and the
@@ -114,6 +119,7 @@ type stepCounter struct {
 	ctx    context.Context
 	budget int
 	steps  int
+	walked int // of the steps, the walker's visits (for tests)
 	err    error
 	frags  map[string]*ast.FragmentDefinition
 
@@ -131,15 +137,28 @@ type stepCounter struct {
 func (c *stepCounter) done() bool { return c.err != nil || c.steps > c.budget }
 
 // step counts one step and reports whether to go on.
-func (c *stepCounter) step() bool {
+func (c *stepCounter) step() bool { return c.add(1) }
+
+// add counts n steps and reports whether to go on.
+func (c *stepCounter) add(n int) bool {
 	if c.done() {
 		return false
 	}
-	c.steps++
-	if c.steps%ctxCheckEvery == 0 {
+	before := c.steps
+	c.steps = satAdd(c.steps, n)
+	if c.steps/ctxCheckEvery != before/ctxCheckEvery {
 		c.err = c.ctx.Err()
 	}
-	return c.err == nil
+	return !c.done()
+}
+
+// walk counts one step of the walker's own.
+func (c *stepCounter) walk() bool {
+	if !c.step() {
+		return false
+	}
+	c.walked++
+	return true
 }
 
 // document walks every operation, then every fragment definition, each with
@@ -148,7 +167,7 @@ func (c *stepCounter) document(doc *ast.QueryDocument) {
 	for _, op := range doc.Operations {
 		c.root++
 		for _, v := range op.VariableDefinitions {
-			if !c.step() {
+			if !c.walk() {
 				return
 			}
 			c.value(v.DefaultValue)
@@ -170,7 +189,7 @@ func (c *stepCounter) document(doc *ast.QueryDocument) {
 // walked, where the rule also checks every field's own selection.
 func (c *stepCounter) selectionSet(set ast.SelectionSet, inOperation bool) {
 	for _, sel := range set {
-		if !c.step() {
+		if !c.walk() {
 			return
 		}
 		switch sel := sel.(type) {
@@ -200,7 +219,7 @@ func (c *stepCounter) selectionSet(set ast.SelectionSet, inOperation bool) {
 
 func (c *stepCounter) directives(list ast.DirectiveList) {
 	for _, d := range list {
-		if !c.step() {
+		if !c.walk() {
 			return
 		}
 		for _, a := range d.Arguments {
@@ -210,7 +229,7 @@ func (c *stepCounter) directives(list ast.DirectiveList) {
 }
 
 func (c *stepCounter) value(v *ast.Value) {
-	if v == nil || !c.step() {
+	if v == nil || !c.walk() {
 		return
 	}
 	for _, child := range v.Children {
@@ -284,6 +303,9 @@ func (c *stepCounter) within(set ast.SelectionSet) {
 	}
 	s := c.collect(set)
 	for _, name := range s.names {
+		if !c.step() {
+			return
+		}
 		fields := s.fields[name]
 		for i, a := range fields {
 			for _, b := range fields[i+1:] {
@@ -303,10 +325,10 @@ func (c *stepCounter) within(set ast.SelectionSet) {
 	}
 }
 
-// conflict is findConflict on two fields of one response name: it goes on
-// to compare their selections.
+// conflict is findConflict on two fields of one response name: it
+// compares their arguments, then their selections.
 func (c *stepCounter) conflict(a, b *ast.Field) {
-	if !c.step() || (len(a.SelectionSet) == 0 && len(b.SelectionSet) == 0) {
+	if !c.add(1+argumentsWork(a, b)) || (len(a.SelectionSet) == 0 && len(b.SelectionSet) == 0) {
 		return
 	}
 	sa, sb := c.collect(a.SelectionSet), c.collect(b.SelectionSet)
@@ -385,6 +407,32 @@ func (c *stepCounter) fragmentPair(a, b *ast.FragmentSpread) {
 	for _, next := range sa.spreads {
 		c.fragmentPair(next, b)
 	}
+}
+
+// argumentsWork bounds the rule's comparison of two fields' arguments
+// (sameArguments): nothing when their counts differ, else each argument of
+// one against each of the other, and their values compared node by node.
+func argumentsWork(a, b *ast.Field) int {
+	if len(a.Arguments) != len(b.Arguments) || len(a.Arguments) == 0 {
+		return 0
+	}
+	return satMul(argumentNodes(a.Arguments), argumentNodes(b.Arguments))
+}
+
+func argumentNodes(args ast.ArgumentList) int {
+	n := 0
+	var value func(*ast.Value)
+	value = func(v *ast.Value) {
+		n++
+		for _, child := range v.Children {
+			value(child.Value)
+		}
+	}
+	for _, a := range args {
+		n++
+		value(a.Value)
+	}
+	return n
 }
 
 // documentNodes counts the document's nodes, each once: operations,
