@@ -44,7 +44,7 @@ func newGraphQL(r *resolvers.Resolver, cfg Config, log *slog.Logger) (http.Handl
 		srv.SetDisableSuggestion(true) // suggestions would leak field names
 	}
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
-	srv.Use(validationBudget{cache: docs, maxTokens: cfg.MaxTokens}) // after APQ, which fills in the query
+	srv.Use(&validationBudget{cache: docs, maxTokens: cfg.MaxTokens}) // after APQ, which fills in the query
 	srv.Use(&requestLimits{maxDepth: cfg.MaxDepth, maxComplexity: cfg.MaxComplexity})
 	srv.AroundOperations(r.WithLoaders)
 	return srv, nil

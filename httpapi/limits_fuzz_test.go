@@ -37,7 +37,7 @@ func FuzzRequestLimits(f *testing.F) {
 			return
 		}
 		nodes := documentNodes(doc)
-		c := countValidation(context.Background(), doc)
+		c := countValidation(context.Background(), es.Schema(), doc)
 		if c.steps > c.budget {
 			return // refused before validation
 		}

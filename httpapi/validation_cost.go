@@ -34,21 +34,27 @@ import (
 type validationBudget struct {
 	cache     graphql.Cache[*ast.QueryDocument] // documents already validated
 	maxTokens int
+	schema    *ast.Schema
 }
 
 var _ interface {
 	graphql.HandlerExtension
 	graphql.OperationParameterMutator
-} = validationBudget{}
+} = &validationBudget{}
 
-func (validationBudget) ExtensionName() string                   { return "ValidationBudget" }
-func (validationBudget) Validate(graphql.ExecutableSchema) error { return nil }
+func (*validationBudget) ExtensionName() string { return "ValidationBudget" }
+
+// Validate receives the schema when the extension is installed.
+func (v *validationBudget) Validate(es graphql.ExecutableSchema) error {
+	v.schema = es.Schema()
+	return nil
+}
 
 // MutateOperationParameters runs before gqlgen parses and validates the
 // query (and after automatic persisted queries filled it in). A document
 // in the query cache was validated before and is let through; one that
 // does not parse is left to gqlgen, which reports why.
-func (v validationBudget) MutateOperationParameters(ctx context.Context, params *graphql.RawParams) *gqlerror.Error {
+func (v *validationBudget) MutateOperationParameters(ctx context.Context, params *graphql.RawParams) *gqlerror.Error {
 	if params.Query == "" {
 		return nil
 	}
@@ -59,7 +65,7 @@ func (v validationBudget) MutateOperationParameters(ctx context.Context, params 
 	if err != nil {
 		return nil
 	}
-	steps, within, err := validationSteps(ctx, doc)
+	steps, within, err := validationSteps(ctx, v.schema, doc)
 	if err != nil {
 		return &gqlerror.Error{Message: "the request was cancelled", Err: err}
 	}
@@ -75,24 +81,36 @@ func (v validationBudget) MutateOperationParameters(ctx context.Context, params 
 
 // Validation may take stepsPerNode steps per node of the document, and
 // baseSteps besides, so that small documents are never refused for reusing
-// their fragments. A step costs well under a microsecond: a document of the
-// token limit is validated in tens of milliseconds at most.
+// their fragments: graphql-js's introspection query takes 377 steps, 60
+// fragments of five fields on one type spread side by side 13,400, 40 of
+// them each spreading the next 12,300. A step takes a fraction of a
+// microsecond: a document of 2 KB is validated in 5 ms at most, one of the
+// token limit in 50 (docs/PERFORMANCE.md).
 const (
-	stepsPerNode = 8
-	baseSteps    = 10000
+	stepsPerNode = 16
+	baseSteps    = 20000
 )
 
-// validationSteps counts the steps validating doc takes, stopping once they
-// pass the budget (then within is false). It fails with ctx's error when ctx
-// ends.
-func validationSteps(ctx context.Context, doc *ast.QueryDocument) (steps int, within bool, err error) {
-	c := countValidation(ctx, doc)
+// A step that reports an error weighs more: the error's message is built,
+// and names suggested, whether or not the error is among those reported
+// (maxValidationErrors).
+const (
+	unknownWeight  = 20 // an unknown field or type: names like it are looked for among the schema's (some 7 µs)
+	conflictWeight = 4  // two different fields under one response name
+)
+
+// validationSteps counts the steps validating doc against schema takes,
+// stopping once they pass the budget (then within is false). It fails with
+// ctx's error when ctx ends.
+func validationSteps(ctx context.Context, schema *ast.Schema, doc *ast.QueryDocument) (steps int, within bool, err error) {
+	c := countValidation(ctx, schema, doc)
 	return c.steps, c.steps <= c.budget, c.err
 }
 
-func countValidation(ctx context.Context, doc *ast.QueryDocument) *stepCounter {
+func countValidation(ctx context.Context, schema *ast.Schema, doc *ast.QueryDocument) *stepCounter {
 	c := &stepCounter{
 		ctx:        ctx,
+		schema:     schema,
 		frags:      make(map[string]*ast.FragmentDefinition, len(doc.Fragments)),
 		sets:       map[setKey]*collected{},
 		fieldsFrag: map[fieldsFragKey]bool{},
@@ -115,8 +133,11 @@ func countValidation(ctx context.Context, doc *ast.QueryDocument) *stepCounter {
 // early on fields it finds in conflict, or unknown to the schema, the
 // counter goes on. (The rule memoizes its comparisons once per
 // mutually-exclusive flag, so it may take up to twice the steps counted.)
+// It follows the types only as far as needed to find unknown fields and
+// types, whose errors weigh more.
 type stepCounter struct {
 	ctx    context.Context
+	schema *ast.Schema
 	budget int
 	steps  int
 	walked int // of the steps, the walker's visits (for tests)
@@ -166,6 +187,13 @@ func (c *stepCounter) walk() bool {
 func (c *stepCounter) document(doc *ast.QueryDocument) {
 	for _, op := range doc.Operations {
 		c.root++
+		root := c.schema.Query
+		switch op.Operation {
+		case ast.Mutation:
+			root = c.schema.Mutation
+		case ast.Subscription:
+			root = c.schema.Subscription
+		}
 		for _, v := range op.VariableDefinitions {
 			if !c.walk() {
 				return
@@ -174,20 +202,21 @@ func (c *stepCounter) document(doc *ast.QueryDocument) {
 			c.directives(v.Directives)
 		}
 		c.directives(op.Directives)
-		c.selectionSet(op.SelectionSet, true)
+		c.selectionSet(op.SelectionSet, root, true)
 		c.within(op.SelectionSet) // the rule's OnOperation
 	}
 	for _, f := range doc.Fragments {
 		c.root++
 		c.directives(f.Directives)
-		c.selectionSet(f.SelectionSet, false)
+		c.selectionSet(f.SelectionSet, c.schema.Types[f.TypeCondition], false)
 		c.within(f.SelectionSet) // the rule's OnFragment
 	}
 }
 
-// selectionSet walks set; inOperation is whether an operation is being
-// walked, where the rule also checks every field's own selection.
-func (c *stepCounter) selectionSet(set ast.SelectionSet, inOperation bool) {
+// selectionSet walks set, selected on parent (nil when unknown);
+// inOperation is whether an operation is being walked, where the rule also
+// checks every field's own selection.
+func (c *stepCounter) selectionSet(set ast.SelectionSet, parent *ast.Definition, inOperation bool) {
 	for _, sel := range set {
 		if !c.walk() {
 			return
@@ -198,23 +227,43 @@ func (c *stepCounter) selectionSet(set ast.SelectionSet, inOperation bool) {
 				c.value(a.Value)
 			}
 			c.directives(sel.Directives)
-			c.selectionSet(sel.SelectionSet, inOperation)
+			c.selectionSet(sel.SelectionSet, c.fieldType(parent, sel.Name), inOperation)
 			if inOperation {
 				c.within(sel.SelectionSet) // OnField
 			}
 		case *ast.InlineFragment:
 			c.directives(sel.Directives)
-			c.selectionSet(sel.SelectionSet, inOperation)
+			on := parent
+			if sel.TypeCondition != "" {
+				if on = c.schema.Types[sel.TypeCondition]; on == nil {
+					c.add(unknownWeight)
+				}
+			}
+			c.selectionSet(sel.SelectionSet, on, inOperation)
 			c.within(sel.SelectionSet) // OnInlineFragment, in every walk
 		case *ast.FragmentSpread:
 			c.directives(sel.Directives)
 			if f := c.frags[sel.Name]; f != nil && c.entered[sel.Name] != c.root {
 				c.entered[sel.Name] = c.root
 				c.directives(f.Directives)
-				c.selectionSet(f.SelectionSet, inOperation)
+				c.selectionSet(f.SelectionSet, c.schema.Types[f.TypeCondition], inOperation)
 			}
 		}
 	}
+}
+
+// fieldType returns the type of the field named name of parent, counting
+// the weight of the error when parent has no such field.
+func (c *stepCounter) fieldType(parent *ast.Definition, name string) *ast.Definition {
+	if parent == nil || name == "__typename" {
+		return nil
+	}
+	f := parent.Fields.ForName(name)
+	if f == nil {
+		c.add(unknownWeight)
+		return nil
+	}
+	return c.schema.Types[f.Type.Name()]
 }
 
 func (c *stepCounter) directives(list ast.DirectiveList) {
@@ -328,7 +377,11 @@ func (c *stepCounter) within(set ast.SelectionSet) {
 // conflict is findConflict on two fields of one response name: it
 // compares their arguments, then their selections.
 func (c *stepCounter) conflict(a, b *ast.Field) {
-	if !c.add(1+argumentsWork(a, b)) || (len(a.SelectionSet) == 0 && len(b.SelectionSet) == 0) {
+	weight := 1 + argumentsWork(a, b)
+	if a.Name != b.Name {
+		weight += conflictWeight
+	}
+	if !c.add(weight) || (len(a.SelectionSet) == 0 && len(b.SelectionSet) == 0) {
 		return
 	}
 	sa, sb := c.collect(a.SelectionSet), c.collect(b.SelectionSet)

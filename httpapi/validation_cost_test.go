@@ -56,7 +56,7 @@ func TestValidationStepsCountTheWalker(t *testing.T) {
 	s := testSchema(t).Schema()
 	for name, q := range validationDocs {
 		doc := parsed(t, q)
-		c := countValidation(context.Background(), doc)
+		c := countValidation(context.Background(), s, doc)
 		if c.steps > c.budget {
 			t.Fatalf("%s: over the budget (%d steps)", name, c.steps)
 		}
@@ -71,6 +71,7 @@ func TestValidationStepsCountTheWalker(t *testing.T) {
 // the one comparison that passes it (of fields without arguments here).
 func TestValidationBudgetRefusesQuadraticDocuments(t *testing.T) {
 	const maxStep = 1
+	s := testSchema(t).Schema()
 	docs := map[string]string{
 		"fields of one name": "{ " + joined(4900, func(int) string { return "a: __typename" }) + " }",
 		"operations spreading a fragment of such fields": `fragment F on Query { x: __type(name: "User") { ` +
@@ -89,7 +90,7 @@ func TestValidationBudgetRefusesQuadraticDocuments(t *testing.T) {
 	}
 	for name, q := range docs {
 		doc := parsed(t, q)
-		steps, within, err := validationSteps(context.Background(), doc)
+		steps, within, err := validationSteps(context.Background(), s, doc)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -104,7 +105,7 @@ func TestValidationBudgetRefusesQuadraticDocuments(t *testing.T) {
 func TestValidationStepsStopWhenTheRequestEnds(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	steps, _, err := validationSteps(ctx, parsed(t, "{ "+joined(4900, func(int) string { return "a: __typename" })+" }"))
+	steps, _, err := validationSteps(ctx, testSchema(t).Schema(), parsed(t, "{ "+joined(4900, func(int) string { return "a: __typename" })+" }"))
 	if err != context.Canceled || steps > ctxCheckEvery {
 		t.Errorf("after the request ended: %d steps, err %v; want at most %d, %v", steps, err, ctxCheckEvery, context.Canceled)
 	}
@@ -115,7 +116,7 @@ func TestValidationStepsStopWhenTheRequestEnds(t *testing.T) {
 func TestValidationBudgetSkipsCachedDocuments(t *testing.T) {
 	attack := "{ " + joined(4900, func(int) string { return "a: __typename" }) + " }"
 	cache := lru.New[*ast.QueryDocument](10)
-	v := validationBudget{cache: cache, maxTokens: 15000}
+	v := &validationBudget{cache: cache, maxTokens: 15000, schema: testSchema(t).Schema()}
 	ctx := context.Background()
 	if err := v.MutateOperationParameters(ctx, &graphql.RawParams{Query: attack}); err == nil {
 		t.Fatal("the attack was let through")
