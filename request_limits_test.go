@@ -176,9 +176,9 @@ func TestRequestLimitsValidationCost(t *testing.T) {
 		})
 	}
 	t.Run("a document that reuses fragments moderately is validated", func(t *testing.T) {
-		// 30 fragments spread side by side, each selecting the same field.
-		q := "{ " + repeat(30, func(i int) string { return fmt.Sprintf("...G%d", i) }) + "} " +
-			repeat(30, func(i int) string { return fmt.Sprintf("fragment G%d on Query { __typename }", i) })
+		// 60 fragments spread side by side, each selecting the same field.
+		q := "{ " + repeat(60, func(i int) string { return fmt.Sprintf("...G%d", i) }) + "} " +
+			repeat(60, func(i int) string { return fmt.Sprintf("fragment G%d on Query { __typename }", i) })
 		r := postWithin(t, ts, q)
 		if len(r.Errors) > 0 || string(r.Data) != `{"__typename":"Query"}` {
 			t.Fatalf("data %s, errors %+v", r.Data, r.Errors)

@@ -126,3 +126,28 @@ func TestValidationBudgetSkipsCachedDocuments(t *testing.T) {
 		t.Errorf("a cached document was counted again: %v", err)
 	}
 }
+
+// Documents that reuse fragments as client libraries write them pass the
+// budget, however the fragments are arranged.
+func TestValidationBudgetAdmitsFragmentReuse(t *testing.T) {
+	s := testSchema(t).Schema()
+	fragment := func(i int, more string) string {
+		return fmt.Sprintf("fragment U%d on User { id __typename username roles { name } %s}", i, more)
+	}
+	docs := map[string]string{
+		"graphql-js introspection": graphqlJSIntrospection,
+		"GraphiQL introspection":   graphiQLIntrospection,
+		"60 fragments side by side": "{ me { " + joined(60, func(i int) string { return fmt.Sprintf("...U%d", i) }) + " } } " +
+			joined(60, func(i int) string { return fragment(i, "") }),
+		"40 fragments each spreading the next": "{ me { ...U0 } } " +
+			joined(40, func(i int) string { return fragment(i, fmt.Sprintf("...U%d ", i+1)) }) + " " + fragment(40, ""),
+		"3 operations sharing 20 fragments": joined(3, func(i int) string {
+			return fmt.Sprintf("query Q%d { me { ...U0 } users { nodes { ...U0 } } }", i)
+		}) + " " + joined(20, func(i int) string { return fragment(i, fmt.Sprintf("...U%d ", i+1)) }) + " " + fragment(20, ""),
+	}
+	for name, q := range docs {
+		if steps, within, _ := validationSteps(context.Background(), s, parsed(t, q)); !within {
+			t.Errorf("%s: refused (%d steps)", name, steps)
+		}
+	}
+}
