@@ -17,9 +17,11 @@ type size struct {
 // measure prices an operation of a validated document in one walk. A
 // fragment's depth below its start and its price are the same wherever it
 // is spread (for one operation and its variables), so each is computed once
-// and reused: the walk is linear in the document however often fragments
-// spread one another. visits counts the selections entered, for tests that
-// prove that bound. The walk stops with ctx's error when ctx ends.
+// and reused (a fragment of introspection once per kind of object it is
+// applied to, see introSelection): the walk is linear in the document
+// however often fragments spread one another. visits counts the selections
+// entered, for tests that prove that bound. The walk stops with ctx's error
+// when ctx ends.
 //
 // Complexity is gqlgen's (complexity.Calculate): a field costs its custom
 // complexity function's answer (the ExecutableSchema.Complexity hook) or 1
