@@ -57,8 +57,8 @@ func wantRefused(t *testing.T, r *gqlResponse, code string) {
 	}
 }
 
-// repeat joins n copies of f(i).
-func repeat(n int, f func(i int) string) string {
+// joinedN joins n copies of f(i), spaced.
+func joinedN(n int, f func(i int) string) string {
 	var b strings.Builder
 	for i := range n {
 		b.WriteString(f(i))
@@ -70,7 +70,7 @@ func repeat(n int, f func(i int) string) string {
 func TestRequestLimitsFragmentFanOut(t *testing.T) {
 	ts := startServer(t)
 	// 1 KB: each fragment spreads the next twice, 30 levels: 2^30 paths.
-	q := "{ ...F0 } " + repeat(30, func(i int) string {
+	q := "{ ...F0 } " + joinedN(30, func(i int) string {
 		return fmt.Sprintf("fragment F%d on Query { ...F%d ...F%d }", i, i+1, i+1)
 	}) + "fragment F30 on Query { __typename }"
 	r := postWithin(t, ts, q)
@@ -80,7 +80,7 @@ func TestRequestLimitsFragmentFanOut(t *testing.T) {
 	}
 
 	// The same shape within the limits is answered.
-	small := "{ ...F0 } " + repeat(8, func(i int) string {
+	small := "{ ...F0 } " + joinedN(8, func(i int) string {
 		return fmt.Sprintf("fragment F%d on Query { ...F%d ...F%d }", i, i+1, i+1)
 	}) + "fragment F8 on Query { __typename }"
 	r = postWithin(t, ts, small)
@@ -129,7 +129,7 @@ func TestRequestLimitsIntrospection(t *testing.T) {
 		}
 	})
 	t.Run("500 aliased __schema walks are refused", func(t *testing.T) {
-		q := "{ " + repeat(500, func(i int) string { return fmt.Sprintf("s%d: __schema { types { name } }", i) }) + "}"
+		q := "{ " + joinedN(500, func(i int) string { return fmt.Sprintf("s%d: __schema { types { name } }", i) }) + "}"
 		r := postWithin(t, ts, q)
 		wantRefused(t, r, "COMPLEXITY_LIMIT_EXCEEDED")
 	})
@@ -153,16 +153,16 @@ func TestRequestLimitsValidationCost(t *testing.T) {
 	ts := startServer(t)
 	cases := []struct{ name, query string }{
 		// Every pair of the 4,900 fields is compared: 12 million comparisons.
-		{"fields of one response name", "{ " + repeat(4900, func(int) string { return "a: __typename" }) + "}"},
+		{"fields of one response name", "{ " + joinedN(4900, func(int) string { return "a: __typename" }) + "}"},
 		// Every pair of 1,200 fragments spread side by side.
-		{"fragments spread together", "{ " + repeat(1200, func(i int) string { return fmt.Sprintf("...G%d", i) }) + "} " +
-			repeat(1200, func(i int) string { return fmt.Sprintf("fragment G%d on Query { a: __typename }", i) })},
+		{"fragments spread together", "{ " + joinedN(1200, func(i int) string { return fmt.Sprintf("...G%d", i) }) + "} " +
+			joinedN(1200, func(i int) string { return fmt.Sprintf("fragment G%d on Query { a: __typename }", i) })},
 		// 5 KB: each of 200 operations compares the fragment's 200 fields pairwise.
 		{"a fragment's fields compared in every operation", `fragment F on Query { x: __type(name: "User") { ` +
-			repeat(200, func(int) string { return "a: name" }) + "} } " +
-			repeat(200, func(i int) string { return fmt.Sprintf("query Q%d { ...F }", i) })},
+			joinedN(200, func(int) string { return "a: name" }) + "} } " +
+			joinedN(200, func(i int) string { return fmt.Sprintf("query Q%d { ...F }", i) })},
 		// The walker enters each of 1,800 chained fragments from every one before it.
-		{"a chain of fragments", "{ ...F0 } " + repeat(1800, func(i int) string {
+		{"a chain of fragments", "{ ...F0 } " + joinedN(1800, func(i int) string {
 			return fmt.Sprintf("fragment F%d on Query { ...F%d }", i, i+1)
 		}) + "fragment F1800 on Query { __typename }"},
 	}
@@ -177,8 +177,8 @@ func TestRequestLimitsValidationCost(t *testing.T) {
 	}
 	t.Run("a document that reuses fragments moderately is validated", func(t *testing.T) {
 		// 60 fragments spread side by side, each selecting the same field.
-		q := "{ " + repeat(60, func(i int) string { return fmt.Sprintf("...G%d", i) }) + "} " +
-			repeat(60, func(i int) string { return fmt.Sprintf("fragment G%d on Query { __typename }", i) })
+		q := "{ " + joinedN(60, func(i int) string { return fmt.Sprintf("...G%d", i) }) + "} " +
+			joinedN(60, func(i int) string { return fmt.Sprintf("fragment G%d on Query { __typename }", i) })
 		r := postWithin(t, ts, q)
 		if len(r.Errors) > 0 || string(r.Data) != `{"__typename":"Query"}` {
 			t.Fatalf("data %s, errors %+v", r.Data, r.Errors)
