@@ -17,8 +17,10 @@ import (
 
 // newGraphQL builds the GraphQL handler with explicit transports (POST
 // JSON and GET for queries, nothing that a form could send), the error
-// presenter, depth and complexity limits, a parsed-query cache and
-// automatic persisted queries.
+// presenter, a parsed-query cache, automatic persisted queries, and the
+// limits that bound a request's cost before any resolver runs: the token
+// limit while parsing, the validation budget before validating, a cap on
+// validation errors, depth and complexity before executing.
 func newGraphQL(r *resolvers.Resolver, cfg Config, log *slog.Logger) (http.Handler, error) {
 	gcfg := r.Config()
 	gcfg.Complexity.Query.Users = usersComplexity
@@ -28,11 +30,13 @@ func newGraphQL(r *resolvers.Resolver, cfg Config, log *slog.Logger) (http.Handl
 	}
 	srv := handler.New(schema)
 	srv.AddTransport(transport.POST{})
-	srv.AddTransport(getQueries{})
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	srv.AddTransport(getQueries{maxTokens: cfg.MaxTokens})
+	docs := lru.New[*ast.QueryDocument](1000)
+	srv.SetQueryCache(docs)
 	srv.SetErrorPresenter(presentError(log))
 	srv.SetRecoverFunc(recoverFunc())
 	srv.SetParserTokenLimit(cfg.MaxTokens)
+	srv.SetValidationRulesFn(validationRules(cfg.Introspection))
 	if cfg.Introspection {
 		srv.Use(extension.Introspection{})
 	} else {
@@ -45,9 +49,9 @@ func newGraphQL(r *resolvers.Resolver, cfg Config, log *slog.Logger) (http.Handl
 	}
 	srv.Use(hashes)
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
-	srv.Use(depthLimit{max: cfg.MaxDepth})
+	srv.Use(&validationBudget{cache: docs, maxTokens: cfg.MaxTokens}) // after APQ, which fills in the query
 	srv.Use(inputDepthLimit{max: maxInputDepth})
-	srv.Use(extension.FixedComplexityLimit(cfg.MaxComplexity))
+	srv.Use(&requestLimits{maxDepth: cfg.MaxDepth, maxComplexity: cfg.MaxComplexity})
 	srv.AroundOperations(r.WithLoaders)
 	return srv, nil
 }

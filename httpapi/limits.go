@@ -2,62 +2,83 @@ package httpapi
 
 import (
 	"context"
-	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/errcode"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/usergraph/usergraph/apperr"
-	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
-// depthLimit refuses operations nested deeper than max levels, before any
-// resolver runs. Introspection fields are not counted: a client tool's
-// standard introspection query is deep by nature and cheap to answer.
-type depthLimit struct{ max int }
+// introspectionDepth is how deep a selection below __schema or __type may
+// nest when the configured depth is lower. The standard introspection query
+// (getIntrospectionQuery() of graphql-js v16, which GraphiQL sends) nests 15
+// levels: __schema, types, fields, args, type, then its TypeRef fragment's
+// kind and name under nine ofType levels. Introspection gets its own
+// allowance so that data selections stay bounded by the configured depth
+// (12 by default), while 40 levels of ofType are still refused.
+const introspectionDepth = 15
+
+// requestLimits refuses, before any resolver runs, an operation nested
+// deeper than maxDepth or costlier than maxComplexity. Both numbers come
+// from one walk of the operation that prices each fragment once (measure),
+// so the check is linear in the document: following every path instead
+// walks 2^30 of them for 30 fragments that each spread the next one twice.
+// Introspection counts toward both (introspectionCost).
+type requestLimits struct {
+	maxDepth      int
+	maxComplexity int
+	es            graphql.ExecutableSchema
+	intro         *introspectionCost
+}
 
 var _ interface {
 	graphql.HandlerExtension
 	graphql.OperationContextMutator
-} = depthLimit{}
+} = &requestLimits{}
 
-func (depthLimit) ExtensionName() string                   { return "DepthLimit" }
-func (depthLimit) Validate(graphql.ExecutableSchema) error { return nil }
-func (d depthLimit) MutateOperationContext(_ context.Context, op *graphql.OperationContext) *gqlerror.Error {
+func (*requestLimits) ExtensionName() string { return "RequestLimits" }
+
+// Validate receives the schema when the extension is installed: the
+// introspection prices are measured on it once, here.
+func (l *requestLimits) Validate(es graphql.ExecutableSchema) error {
+	intro, err := newIntrospectionCost(es.Schema())
+	if err != nil {
+		return err
+	}
+	l.es, l.intro = es, intro
+	return nil
+}
+
+func (l *requestLimits) MutateOperationContext(ctx context.Context, op *graphql.OperationContext) *gqlerror.Error {
 	if op.Operation == nil {
 		return nil
 	}
-	if depth := selectionDepth(op.Operation.SelectionSet, op.Doc.Fragments, 0); depth > d.max {
-		return &gqlerror.Error{
-			Message:    "the operation is nested too deeply",
-			Extensions: map[string]any{"code": string(apperr.BadUserInput), "depth": depth, "maxDepth": d.max},
-		}
+	m, _, err := measure(ctx, l.es, l.intro, op.Operation, op.Doc.Fragments, op.Variables)
+	if err != nil {
+		return &gqlerror.Error{Message: "the request was cancelled", Err: err}
+	}
+	if m.depth > l.maxDepth {
+		return tooDeep(m.depth, l.maxDepth)
+	}
+	if limit := max(l.maxDepth, introspectionDepth); m.introDepth > limit {
+		return tooDeep(m.introDepth, limit)
+	}
+	// gqlgen's ComplexityLimit records the same statistics; kept for
+	// extension.GetComplexityStats.
+	op.Stats.SetExtension("ComplexityLimit", &extension.ComplexityStats{Complexity: m.complexity, ComplexityLimit: l.maxComplexity})
+	if m.complexity > l.maxComplexity {
+		// gqlgen's FixedComplexityLimit message and code, which clients know.
+		e := gqlerror.Errorf("operation has complexity %d, which exceeds the limit of %d", m.complexity, l.maxComplexity)
+		errcode.Set(e, "COMPLEXITY_LIMIT_EXCEEDED")
+		return e
 	}
 	return nil
 }
 
-// selectionDepth returns the deepest level of fields below set. Fragments
-// are followed; seen guards against cycles (which validation rejects anyway).
-func selectionDepth(set ast.SelectionSet, frags ast.FragmentDefinitionList, level int) int {
-	if level > 64 {
-		return level
+func tooDeep(depth, limit int) *gqlerror.Error {
+	return &gqlerror.Error{
+		Message:    "the operation is nested too deeply",
+		Extensions: map[string]any{"code": string(apperr.BadUserInput), "depth": depth, "maxDepth": limit},
 	}
-	deepest := level
-	for _, sel := range set {
-		var d int
-		switch s := sel.(type) {
-		case *ast.Field:
-			if strings.HasPrefix(s.Name, "__") {
-				continue
-			}
-			d = selectionDepth(s.SelectionSet, frags, level+1)
-		case *ast.InlineFragment:
-			d = selectionDepth(s.SelectionSet, frags, level)
-		case *ast.FragmentSpread:
-			if f := frags.ForName(s.Name); f != nil {
-				d = selectionDepth(f.SelectionSet, frags, level)
-			}
-		}
-		deepest = max(deepest, d)
-	}
-	return deepest
 }

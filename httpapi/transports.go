@@ -14,11 +14,14 @@ import (
 // getQueries is gqlgen's GET transport, except that a mutation sent by GET
 // gets a coded error like every other error (gqlgen's own refusal has no
 // code). GET may only read: a link or an <img> must never change anything.
-type getQueries struct{ transport.GET }
+type getQueries struct {
+	transport.GET
+	maxTokens int // the parser's token limit, as for POST
+}
 
 func (t getQueries) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
 	q := r.URL.Query()
-	if isMutation(q.Get("query"), q.Get("operationName")) {
+	if isMutation(q.Get("query"), q.Get("operationName"), t.maxTokens) {
 		w.Header().Set("Allow", "POST")
 		writeError(w, http.StatusMethodNotAllowed, apperr.New(apperr.BadUserInput, "mutations must be sent with POST"))
 		return
@@ -27,9 +30,10 @@ func (t getQueries) Do(w http.ResponseWriter, r *http.Request, exec graphql.Grap
 }
 
 // isMutation reports whether the operation a GET names is a mutation. A
-// query that does not parse is left to the transport, which reports it.
-func isMutation(query, name string) bool {
-	doc, err := parser.ParseQuery(&ast.Source{Input: query})
+// query that does not parse (or has more than maxTokens tokens) is left to
+// the transport, which reports it.
+func isMutation(query, name string, maxTokens int) bool {
+	doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: query}, maxTokens)
 	if err != nil {
 		return false
 	}
