@@ -151,3 +151,23 @@ func TestValidationBudgetAdmitsFragmentReuse(t *testing.T) {
 		}
 	}
 }
+
+// A literal nested a thousand levels deep costs validation each level again
+// for every level above it; it is counted so and refused before validation
+// runs, while the deepest input a service accepts passes.
+func TestValidationBudgetCountsNestedLiterals(t *testing.T) {
+	s := testSchema(t).Schema()
+	nested := func(levels int) string {
+		f := `{ids: ["x"]}`
+		for range levels {
+			f = "{not: " + f + "}"
+		}
+		return "{ users(filter: " + f + ") { totalCount } }"
+	}
+	if steps, within, _ := validationSteps(context.Background(), s, parsed(t, nested(990))); within {
+		t.Errorf("990 levels of not: admitted with %d steps", steps)
+	}
+	if steps, within, _ := validationSteps(context.Background(), s, parsed(t, nested(maxInputDepth))); !within {
+		t.Errorf("%d levels of not: refused with %d steps", maxInputDepth, steps)
+	}
+}
