@@ -326,3 +326,13 @@ func TestSignupLimitCountsEmailChanges(t *testing.T) {
 	wantLimited(t, "second email change", ts.gql(t, a.AccessToken, update, vars{"in": vars{"email": "changer3@example.com"}}), 1, 3600)
 	wantLimited(t, "sign-up after it", ts.gql(t, "", signupMutation, vars{"in": vars{"username": "late", "password": lockPassword}}), 1, 3600)
 }
+
+// A username change tells whether the name is taken too: it counts toward
+// the same limit.
+func TestSignupLimitCountsUsernameChanges(t *testing.T) {
+	ts := startServer(t, withConfig(func(c *mainConfig) { c.SignupLimitIP = "2/1h" }))
+	a := ts.signup(t, "renamer", lockPassword) // 1
+	const rename = `mutation($u: String!) { changeUsername(username: $u) { username } }`
+	ts.mustGQL(t, a.AccessToken, rename, vars{"u": "renamed"}) // 2
+	wantLimited(t, "second username change", ts.gql(t, a.AccessToken, rename, vars{"u": "renamed2"}), 1, 3600)
+}

@@ -135,6 +135,10 @@ func (s *Service) ChangeUsername(ctx context.Context, p *session.Principal, user
 	if err != nil {
 		return nil, err
 	}
+	// ALREADY_EXISTS tells whether a name is taken, as a sign-up does.
+	if err := s.limitSignup(ctx); err != nil {
+		return nil, err
+	}
 	return s.update(ctx, p.UserID, func(u *store.User) error {
 		setUsername(u, name, key)
 		return nil

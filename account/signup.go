@@ -43,8 +43,9 @@ func (s *Service) Signup(ctx context.Context, in NewUser) (*store.User, *session
 	return u, tokens, nil
 }
 
-// limitSignup counts an attempt to claim an identifier (a sign-up or an
-// email change) against the client's IP.
+// limitSignup counts an attempt to claim an identifier (a sign-up, an
+// email change or a username change) against the client's IP: each one's
+// ALREADY_EXISTS tells whether the identifier is taken.
 func (s *Service) limitSignup(ctx context.Context) error {
 	if ok, retry := s.limits.SignupPerIP.Allow(session.ClientFrom(ctx).IP); !ok {
 		return apperr.Limited(retry)
