@@ -24,7 +24,7 @@ import (
 // graphql-js 16.15.0, and the variant GraphiQL sends
 // (getIntrospectionQuery({inputValueDeprecation: true, schemaDescription: true})).
 var (
-	//go:embed httpapi/testdata/introspection/graphql-js-v16.graphql
+	//go:embed httpapi/graphql-js-introspection.graphql
 	graphqlJSIntrospection string
 	//go:embed httpapi/testdata/introspection/graphiql.graphql
 	graphiQLIntrospection string

@@ -1,10 +1,14 @@
 package httpapi
 
 import (
+	"context"
+	_ "embed"
 	"fmt"
 	"slices"
 
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/parser"
+	"github.com/vektah/gqlparser/v2/validator"
 )
 
 // Introspection is answered from the schema, not the database, but it is
@@ -30,10 +34,29 @@ import (
 // the most wrapped one. Below the last wrapper ofType is null: what it
 // selects costs nothing (but counts toward depth).
 //
-// So the price bounds the answer from above, and is exact for the standard
-// queries, which enumerate: graphql-js's is priced 4,349 for an answer of
-// 4,313 values, well within the default limit, while 500 aliased
-// __schema walks cost 500 schemas and are refused.
+// So the price bounds the answer from above, and is close to exact for the
+// standard queries, which enumerate: graphql-js's is priced 4,415 for an
+// answer of 4,379 values.
+//
+// The price of a full introspection grows with the schema, so no fixed
+// number bounds it for long: introspection has its own allowance, measured
+// on the schema at start, introspectionAllowanceFactor times the price of
+// graphql-js's standard introspection query (the one GraphiQL and most
+// tools send, or a close variant). A couple of full introspections per
+// request pass whatever the schema's size; 500 aliased __schema walks cost
+// 500 schemas and are refused.
+
+// standardIntrospection is getIntrospectionQuery() of graphql-js v16
+// (16.15.0), verbatim: the query the allowance is measured with.
+//
+//go:embed graphql-js-introspection.graphql
+var standardIntrospection string
+
+// introspectionAllowanceFactor is how many standard introspection queries'
+// worth one request may ask for: room for GraphiQL's variant (which adds
+// descriptions and deprecated arguments) or two full introspections, and
+// no more, since each value of the answer costs CPU.
+const introspectionAllowanceFactor = 2
 
 // introKind is the introspection type a selection is applied to.
 type introKind uint8
@@ -120,6 +143,9 @@ type introspectionCost struct {
 	maxFields, maxInputFields, maxEnumValues, maxFieldArgs, maxDirectiveArgs int
 	interfaces, possible, locations                                          listLen
 	wrapDepth                                                                int // the most wrappers of any type reference
+
+	// allowance bounds the introspection complexity of one operation.
+	allowance int
 }
 
 // listLen is a list's total length over all elements that hold it, and the
@@ -128,9 +154,10 @@ type listLen struct{ total, max int }
 
 func (l *listLen) add(n int) { l.total += n; l.max = max(l.max, n) }
 
-// newIntrospectionCost measures the schema. It refuses a schema whose
-// introspection types have a field this price list does not know, so that a
-// gqlparser upgrade that adds one cannot leave it unpriced.
+// newIntrospectionCost measures the schema, then the allowance on it. It
+// refuses a schema whose introspection types have a field this price list
+// does not know, so that a gqlparser upgrade that adds one cannot leave it
+// unpriced.
 func newIntrospectionCost(s *ast.Schema) (*introspectionCost, error) {
 	if err := checkIntrospectionFields(s); err != nil {
 		return nil, err
@@ -175,7 +202,26 @@ func newIntrospectionCost(s *ast.Schema) (*introspectionCost, error) {
 	for _, e := range c.sets {
 		c.wrapDepth = max(c.wrapDepth, len(e.wraps)-1)
 	}
+	standard, err := c.standardPrice(s)
+	if err != nil {
+		return nil, err
+	}
+	c.allowance = satMul(introspectionAllowanceFactor, standard)
 	return c, nil
+}
+
+// standardPrice is the introspection complexity of standardIntrospection
+// on s, priced as any request is (measure).
+func (c *introspectionCost) standardPrice(s *ast.Schema) (int, error) {
+	doc, err := parser.ParseQuery(&ast.Source{Name: "graphql-js-introspection.graphql", Input: standardIntrospection})
+	if err != nil {
+		return 0, fmt.Errorf("request limits: the standard introspection query: %w", err)
+	}
+	if errs := validator.ValidateWithRules(s, doc, nil); len(errs) > 0 {
+		return 0, fmt.Errorf("request limits: the standard introspection query: %w", errs)
+	}
+	m, _, err := measure(context.Background(), s, nil, c, doc.Operations[0], doc.Fragments, nil)
+	return m.introComplexity, err
 }
 
 // wrapping counts the NON_NULL and LIST wrappers around a type: the ofType

@@ -7,6 +7,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/usergraph/usergraph/apperr"
+	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
@@ -20,15 +21,22 @@ import (
 const introspectionDepth = 15
 
 // requestLimits refuses, before any resolver runs, an operation nested
-// deeper than maxDepth or costlier than maxComplexity. Both numbers come
+// deeper than maxDepth, or whose data fields cost more than maxComplexity,
+// or whose introspection costs more than its allowance. The numbers come
 // from one walk of the operation that prices each fragment once (measure),
 // so the check is linear in the document: following every path instead
 // walks 2^30 of them for 30 fragments that each spread the next one twice.
-// Introspection counts toward both (introspectionCost).
+//
+// Introspection is bounded apart from data because its price grows with the
+// schema, not with the database: its allowance is a few standard
+// introspection queries' worth on this schema (introspectionCost.allowance),
+// so GraphiQL keeps working as the schema grows while hundreds of aliased
+// __schema walks are refused, and -max-complexity keeps bounding data alone.
 type requestLimits struct {
 	maxDepth      int
 	maxComplexity int
-	es            graphql.ExecutableSchema
+	schema        *ast.Schema
+	complexity    complexityFunc
 	intro         *introspectionCost
 }
 
@@ -40,13 +48,13 @@ var _ interface {
 func (*requestLimits) ExtensionName() string { return "RequestLimits" }
 
 // Validate receives the schema when the extension is installed: the
-// introspection prices are measured on it once, here.
+// introspection prices and allowance are measured on it once, here.
 func (l *requestLimits) Validate(es graphql.ExecutableSchema) error {
 	intro, err := newIntrospectionCost(es.Schema())
 	if err != nil {
 		return err
 	}
-	l.es, l.intro = es, intro
+	l.schema, l.complexity, l.intro = es.Schema(), es.Complexity, intro
 	return nil
 }
 
@@ -54,26 +62,38 @@ func (l *requestLimits) MutateOperationContext(ctx context.Context, op *graphql.
 	if op.Operation == nil {
 		return nil
 	}
-	m, _, err := measure(ctx, l.es, l.intro, op.Operation, op.Doc.Fragments, op.Variables)
+	m, _, err := measure(ctx, l.schema, l.complexity, l.intro, op.Operation, op.Doc.Fragments, op.Variables)
 	if err != nil {
 		return &gqlerror.Error{Message: "the request was cancelled", Err: err}
 	}
+	// gqlgen's ComplexityLimit records the same statistics (for data);
+	// kept for extension.GetComplexityStats.
+	op.Stats.SetExtension("ComplexityLimit", &extension.ComplexityStats{Complexity: m.complexity, ComplexityLimit: l.maxComplexity})
+	return l.refusal(m)
+}
+
+// refusal is the error that refuses an operation of size m, or nil.
+func (l *requestLimits) refusal(m size) *gqlerror.Error {
 	if m.depth > l.maxDepth {
 		return tooDeep(m.depth, l.maxDepth)
 	}
 	if limit := max(l.maxDepth, introspectionDepth); m.introDepth > limit {
 		return tooDeep(m.introDepth, limit)
 	}
-	// gqlgen's ComplexityLimit records the same statistics; kept for
-	// extension.GetComplexityStats.
-	op.Stats.SetExtension("ComplexityLimit", &extension.ComplexityStats{Complexity: m.complexity, ComplexityLimit: l.maxComplexity})
 	if m.complexity > l.maxComplexity {
 		// gqlgen's FixedComplexityLimit message and code, which clients know.
-		e := gqlerror.Errorf("operation has complexity %d, which exceeds the limit of %d", m.complexity, l.maxComplexity)
-		errcode.Set(e, "COMPLEXITY_LIMIT_EXCEEDED")
-		return e
+		return tooComplex(gqlerror.Errorf("operation has complexity %d, which exceeds the limit of %d", m.complexity, l.maxComplexity))
+	}
+	if m.introComplexity > l.intro.allowance {
+		return tooComplex(gqlerror.Errorf("operation has introspection complexity %d, which exceeds the introspection limit of %d",
+			m.introComplexity, l.intro.allowance))
 	}
 	return nil
+}
+
+func tooComplex(e *gqlerror.Error) *gqlerror.Error {
+	errcode.Set(e, "COMPLEXITY_LIMIT_EXCEEDED")
+	return e
 }
 
 func tooDeep(depth, limit int) *gqlerror.Error {

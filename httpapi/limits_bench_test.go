@@ -25,10 +25,10 @@ func worstDocuments() map[string]string {
 		return fragment + " " + joined(n, func(i int) string { return fmt.Sprintf("query Q%d{...F}", i) })
 	}
 	return map[string]string{
-		// Introspection as close to the complexity limit as 2 KB gets, in
-		// its costliest form per unit: the list of types, again and again.
+		// Introspection as close to its allowance as 2 KB gets, in its
+		// costliest form per unit: the list of types, again and again.
 		"introspection at the limit": "{" + joined(79, func(i int) string { return fmt.Sprintf("s%d:__schema{types{name}}", i) }) + "}",
-		"graphql-js introspection":   graphqlJSIntrospection,
+		"graphql-js introspection":   standardIntrospection,
 		// Fields of one response name but different fields: every pair is
 		// an error (reported up to maxValidationErrors).
 		"conflicting fields": "{" + joined(54, func(int) string { return "a:__typename a:__schema{description}" }) + "}",

@@ -48,7 +48,7 @@ func FuzzRequestLimits(f *testing.F) {
 			return
 		}
 		op := doc.Operations[0]
-		m, visits, err := measure(context.Background(), es, intro, op, doc.Fragments, nil)
+		m, visits, err := measure(context.Background(), es.Schema(), es.Complexity, intro, op, doc.Fragments, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -3,16 +3,24 @@ package httpapi
 import (
 	"context"
 
-	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
-// size is what the request limits compare with their settings.
+// size is what the request limits compare with their settings. Data and
+// introspection are priced apart because they are bounded apart: data by
+// -max-complexity, introspection by an allowance measured on the schema
+// (introspectionCost.allowance), which grows with it.
 type size struct {
-	complexity int // gqlgen's complexity, introspection included
-	depth      int // deepest path of data fields
-	introDepth int // deepest path through __schema or __type (0: none)
+	complexity      int // gqlgen's complexity of the data fields, __typename included
+	introComplexity int // the price of the __schema and __type fields and their answers
+	depth           int // deepest path of data fields
+	introDepth      int // deepest path through __schema or __type (0: none)
 }
+
+// complexityFunc is the Complexity hook of graphql.ExecutableSchema: the
+// answer of a field's own complexity function, if it has one. nil: no
+// field has one.
+type complexityFunc func(ctx context.Context, typeName, field string, child int, args map[string]any) (int, bool)
 
 // measure prices an operation of a validated document in one walk. A
 // fragment's depth below its start and its price are the same wherever it
@@ -23,16 +31,17 @@ type size struct {
 // entered, for tests that prove that bound. The walk stops with ctx's error
 // when ctx ends.
 //
-// Complexity is gqlgen's (complexity.Calculate): a field costs its custom
-// complexity function's answer (the ExecutableSchema.Complexity hook) or 1
-// plus its children; a field of an interface costs the most of its
+// The data complexity is gqlgen's (complexity.Calculate) for the data
+// fields: a field costs its custom complexity function's answer (cplx) or
+// 1 plus its children; a field of an interface costs the most of its
 // implementations; every spread of a fragment adds the fragment's whole
-// price. Unlike gqlgen, __schema and __type are not free: they cost what
-// their answer can hold (introspectionCost).
-func measure(ctx context.Context, es graphql.ExecutableSchema, intro *introspectionCost, op *ast.OperationDefinition,
+// price. Unlike gqlgen, __schema and __type are not free: they and their
+// selections cost what their answer can hold (introspectionCost), counted
+// apart as the introspection complexity.
+func measure(ctx context.Context, schema *ast.Schema, cplx complexityFunc, intro *introspectionCost, op *ast.OperationDefinition,
 	frags ast.FragmentDefinitionList, vars map[string]any) (m size, visits int, err error) {
 	w := &measurer{
-		ctx: ctx, es: es, schema: es.Schema(), intro: intro, vars: vars,
+		ctx: ctx, schema: schema, cplx: cplx, intro: intro, vars: vars,
 		frags:      make(map[string]*ast.FragmentDefinition, len(frags)),
 		dataMemo:   map[string]size{},
 		introMemo:  map[introKey]introSize{},
@@ -52,8 +61,8 @@ const ctxCheckEvery = 256
 
 type measurer struct {
 	ctx    context.Context
-	es     graphql.ExecutableSchema
 	schema *ast.Schema
+	cplx   complexityFunc
 	intro  *introspectionCost
 	vars   map[string]any
 	frags  map[string]*ast.FragmentDefinition
@@ -96,6 +105,7 @@ func (w *measurer) selectionSet(set ast.SelectionSet) size {
 			s = w.fragment(sel.Name)
 		}
 		total.complexity = satAdd(total.complexity, s.complexity)
+		total.introComplexity = satAdd(total.introComplexity, s.introComplexity)
 		total.depth = max(total.depth, s.depth)
 		total.introDepth = max(total.introDepth, s.introDepth)
 	}
@@ -127,14 +137,16 @@ func (w *measurer) field(f *ast.Field) size {
 	}
 	if root, ok := introspectionRoot(typ.Name); ok {
 		c, d := w.introSelection(f.SelectionSet, root)
-		return size{complexity: satAdd(1, c), introDepth: 1 + d}
+		return size{introComplexity: satAdd(1, c), introDepth: 1 + d}
 	}
 	var child size
 	switch typ.Kind {
 	case ast.Object, ast.Interface, ast.Union:
 		child = w.selectionSet(f.SelectionSet)
 	}
-	s := size{depth: 1 + child.depth}
+	// __schema and __type are fields of the root Query only; were a data
+	// field to answer a Query, the introspection below it counts once.
+	s := size{depth: 1 + child.depth, introComplexity: child.introComplexity}
 	if child.introDepth > 0 {
 		s.introDepth = 1 + child.introDepth
 	}
@@ -153,8 +165,10 @@ func (w *measurer) field(f *ast.Field) size {
 // fieldComplexity is gqlgen's: the field's own complexity function when it
 // has one (and answers at least 1), otherwise 1 plus its children.
 func (w *measurer) fieldComplexity(typeName, field string, child int, args map[string]any) int {
-	if c, ok := w.es.Complexity(w.ctx, typeName, field, child, args); ok && c >= 1 {
-		return c
+	if w.cplx != nil {
+		if c, ok := w.cplx(w.ctx, typeName, field, child, args); ok && c >= 1 {
+			return c
+		}
 	}
 	return satAdd(1, child)
 }

@@ -38,7 +38,7 @@ func walkerVisits(s *ast.Schema, doc *ast.QueryDocument) int {
 // validationDocs are documents of every shape the walker treats apart,
 // small enough to walk.
 var validationDocs = map[string]string{
-	"graphql-js introspection": graphqlJSIntrospection,
+	"graphql-js introspection": standardIntrospection,
 	"GraphiQL introspection":   graphiQLIntrospection,
 	"operations and fragments": `query A($n: Int = 3, $o: [UserOrder!] = [{field: USERNAME}]) @skip(if: false) { ...Q users(first: $n, orderBy: $o) { nodes { ...U } } }
 		query B { ...Q me { ...U ... on User @include(if: true) { roles { ...R } } } }
@@ -135,7 +135,7 @@ func TestValidationBudgetAdmitsFragmentReuse(t *testing.T) {
 		return fmt.Sprintf("fragment U%d on User { id __typename username roles { name } %s}", i, more)
 	}
 	docs := map[string]string{
-		"graphql-js introspection": graphqlJSIntrospection,
+		"graphql-js introspection": standardIntrospection,
 		"GraphiQL introspection":   graphiQLIntrospection,
 		"60 fragments side by side": "{ me { " + joined(60, func(i int) string { return fmt.Sprintf("...U%d", i) }) + " } } " +
 			joined(60, func(i int) string { return fragment(i, "") }),
