@@ -17,8 +17,6 @@ import (
 // depends on the input (granting roles needs the roles permission) and keep
 // at least one active administrator.
 
-const rolesResource = "graphql/users/roles"
-
 // CreateUser creates an account on an administrator's behalf. Roles other
 // than the default need permission to grant roles.
 func (s *Service) CreateUser(ctx context.Context, actor *session.Principal, in NewUser) (*store.User, error) {
@@ -34,7 +32,7 @@ func (s *Service) CreateUser(ctx context.Context, actor *session.Principal, in N
 		return nil, err
 	}
 	if slices.ContainsFunc(roles, func(r string) bool { return r != def }) {
-		if err := s.require(ctx, actor, rolesResource, store.VerbPut); err != nil {
+		if err := s.require(ctx, actor, access.ResourceUserRoles, store.VerbPut); err != nil {
 			return nil, err
 		}
 	}
@@ -304,14 +302,7 @@ func (s *Service) require(ctx context.Context, actor *session.Principal, resourc
 	if actor == nil {
 		return apperr.New(apperr.Unauthenticated, "sign in first")
 	}
-	ok, err := s.access.Allowed(ctx, actor.User.Roles, resource, verb)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return apperr.New(apperr.Forbidden, "this needs %s on %s", verb, resource)
-	}
-	return nil
+	return s.access.Require(ctx, actor.User.Roles, resource, verb)
 }
 
 // guardLastAdmin refuses a change that would leave no active administrator:

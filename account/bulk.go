@@ -195,7 +195,7 @@ func (s *Service) checkPatch(ctx context.Context, actor *session.Principal, p Pa
 		}
 	}
 	if len(p.AddRoles) > 0 {
-		if err := s.require(ctx, actor, rolesResource, store.VerbPut); err != nil {
+		if err := s.require(ctx, actor, access.ResourceUserRoles, store.VerbPut); err != nil {
 			return sp, err
 		}
 		if sp.AddRoles, err = s.checkRoles(ctx, "addRoles", p.AddRoles); err != nil {
@@ -203,7 +203,7 @@ func (s *Service) checkPatch(ctx context.Context, actor *session.Principal, p Pa
 		}
 	}
 	if len(p.RemoveRoles) > 0 {
-		if err := s.require(ctx, actor, rolesResource, store.VerbDelete); err != nil {
+		if err := s.require(ctx, actor, access.ResourceUserRoles, store.VerbDelete); err != nil {
 			return sp, err
 		}
 		if sp.RemoveRoles, err = roleNames("removeRoles", p.RemoveRoles); err != nil {

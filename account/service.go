@@ -122,5 +122,5 @@ func userErr(err error) error {
 // (the same permission that lists users). A permission check that fails is
 // an error, not a "no": the caller would see less without anyone knowing why.
 func (s *Service) isAdminView(ctx context.Context, viewer *session.Principal) (bool, error) {
-	return s.access.Allowed(ctx, viewer.User.Roles, "graphql/users", store.VerbGet)
+	return s.access.Allowed(ctx, viewer.User.Roles, access.ResourceUsers, store.VerbGet)
 }

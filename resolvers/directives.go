@@ -41,12 +41,8 @@ func (r *Resolver) hasPermission(ctx context.Context, _ any, next graphql.Resolv
 	if err != nil {
 		return nil, err
 	}
-	ok, err := r.Access.Allowed(ctx, p.User.Roles, resource, store.Verb(verb))
-	if err != nil {
+	if err := r.Access.Require(ctx, p.User.Roles, resource, store.Verb(verb)); err != nil {
 		return nil, err
-	}
-	if !ok {
-		return nil, apperr.New(apperr.Forbidden, "this needs %s on %s", verb, resource)
 	}
 	return next(ctx)
 }

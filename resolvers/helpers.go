@@ -56,8 +56,8 @@ func (r *Resolver) userByID(ctx context.Context, id string) (*model.User, error)
 }
 
 // node resolves any object by id. Ids are unique across types, so it tries
-// a user, then one of the caller's sessions, then a role (for callers who may
-// read roles).
+// a user, then one of the caller's sessions, then a role; each service
+// decides what the caller may see.
 func (r *Resolver) node(ctx context.Context, id string) (model.Node, error) {
 	if u, err := r.userByID(ctx, id); u != nil || err != nil {
 		return u, err
@@ -70,20 +70,11 @@ func (r *Resolver) node(ctx context.Context, id string) (model.Node, error) {
 	if !errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}
-	ok, err := r.Access.Allowed(ctx, p.User.Roles, "graphql/roles", store.VerbGet)
-	if err != nil || !ok {
+	role, err := r.Access.RoleByID(ctx, p.User.Roles, id)
+	if role == nil || err != nil {
 		return nil, err
 	}
-	roles, err := r.Access.Roles(ctx)
-	if err != nil {
-		return nil, err
-	}
-	for _, role := range roles {
-		if role.ID == id {
-			return toRole(role), nil
-		}
-	}
-	return nil, nil
+	return toRole(role), nil
 }
 
 // connection builds a Relay connection from a page. totalCount and the
