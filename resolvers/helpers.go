@@ -23,25 +23,6 @@ func (r *Resolver) auth(ctx context.Context, t *session.Tokens) *model.AuthPaylo
 	return toAuth(t, r.Sessions.EndsAt(t.Session))
 }
 
-// revokeOwnSession ends one of the caller's sessions; others' sessions are
-// NOT_FOUND, exactly like sessions that do not exist.
-func (r *Resolver) revokeOwnSession(ctx context.Context, id string) (bool, error) {
-	p := session.FromContext(ctx)
-	if _, err := r.Sessions.Get(ctx, p.UserID, id); err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			return false, apperr.New(apperr.NotFound, "no such session")
-		}
-		return false, err
-	}
-	if err := r.Sessions.Revoke(ctx, id); err != nil {
-		return false, err
-	}
-	if id == p.SessionID {
-		clearCookie(ctx)
-	}
-	return true, nil
-}
-
 // userByID loads a user through the operation's loader and applies the
 // caller's view.
 func (r *Resolver) userByID(ctx context.Context, id string) (*model.User, error) {
