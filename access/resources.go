@@ -2,6 +2,7 @@ package access
 
 import (
 	"context"
+	"slices"
 
 	"github.com/usergraph/usergraph/apperr"
 	"github.com/usergraph/usergraph/store"
@@ -26,6 +27,16 @@ func (s *Service) Require(ctx context.Context, roles []string, resource string, 
 	}
 	if !ok {
 		return apperr.New(apperr.Forbidden, "this needs %s on %s", verb, resource)
+	}
+	return nil
+}
+
+// RequireRole returns nil if roles include role, and FORBIDDEN naming it
+// if they do not. Holding a role is checked by name: unlike Require, it
+// does not ask what the role grants.
+func RequireRole(roles []string, role string) error {
+	if !slices.Contains(roles, role) {
+		return apperr.New(apperr.Forbidden, "this needs the %q role", role)
 	}
 	return nil
 }

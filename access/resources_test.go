@@ -123,3 +123,15 @@ func TestRoleByID(t *testing.T) {
 		}
 	}
 }
+
+// RequireRole checks a role by name: FORBIDDEN unless the roles hold it.
+func TestRequireRole(t *testing.T) {
+	if err := access.RequireRole([]string{"user", access.AdminRole}, access.AdminRole); err != nil {
+		t.Errorf("RequireRole(user+admin, admin) = %v, want nil", err)
+	}
+	for _, roles := range [][]string{nil, {"user"}, {"Admin"}} {
+		if got := apperr.CodeOf(access.RequireRole(roles, access.AdminRole)); got != apperr.Forbidden {
+			t.Errorf("RequireRole(%q, admin) code = %v, want %v", roles, got, apperr.Forbidden)
+		}
+	}
+}
