@@ -39,7 +39,7 @@ type Limits struct {
 
 // Service is the account service.
 type Service struct {
-	store    store.Store
+	store    store.AccountStore
 	hasher   *password.Hasher
 	policy   password.Policy
 	sessions *session.Manager
@@ -55,7 +55,7 @@ type Service struct {
 
 // Deps are the services an account service builds on.
 type Deps struct {
-	Store    store.Store
+	Store    store.AccountStore
 	Hasher   *password.Hasher
 	Policy   password.Policy
 	Sessions *session.Manager
