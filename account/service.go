@@ -124,3 +124,25 @@ func userErr(err error) error {
 func (s *Service) isAdminView(ctx context.Context, viewer *session.Principal) (bool, error) {
 	return s.access.Allowed(ctx, viewer.User.Roles, access.ResourceUsers, store.VerbGet)
 }
+
+// update runs a read-modify-write of one user, stamps UpdatedAt, translates
+// errors and makes cached sessions re-read the user.
+func (s *Service) update(ctx context.Context, id string, change func(*store.User) error) (*store.User, error) {
+	u, err := s.store.UpdateUser(ctx, id, func(u *store.User) error {
+		if err := change(u); err != nil {
+			return err
+		}
+		u.UpdatedAt = store.Now()
+		return nil
+	})
+	s.sessions.ForgetUsers(id)
+	return u, userErr(err)
+}
+
+// inputErr turns a store validation error into BAD_USER_INPUT on field.
+func inputErr(field string, err error) error {
+	msg := strings.TrimPrefix(err.Error(), store.ErrInvalid.Error()+": ")
+	return apperr.Input(field, "%s", msg)
+}
+
+func ptr[T any](v T) *T { return &v }
