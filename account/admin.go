@@ -130,9 +130,11 @@ func (s *Service) SetStatus(ctx context.Context, id string, status store.Status)
 		return nil, apperr.Input("status", "unknown status")
 	}
 	if status != store.StatusActive {
-		if err := s.guardLastAdmin(ctx, &store.UserFilter{IDs: []string{id}}); err != nil {
+		unlock, err := s.lockAndGuard(ctx, id)
+		if err != nil {
 			return nil, err
 		}
+		defer unlock()
 	}
 	u, err := s.update(ctx, id, func(u *store.User) error {
 		u.Status = status
@@ -175,9 +177,11 @@ func (s *Service) RevokeRole(ctx context.Context, id, role string) (*store.User,
 		return nil, apperr.OnFieldOf(err, "role")
 	}
 	if name == access.AdminRole {
-		if err := s.guardLastAdmin(ctx, &store.UserFilter{IDs: []string{id}}); err != nil {
+		unlock, err := s.lockAndGuard(ctx, id)
+		if err != nil {
 			return nil, err
 		}
+		defer unlock()
 	}
 	return s.update(ctx, id, func(u *store.User) error {
 		u.Roles = slices.DeleteFunc(u.Roles, func(r string) bool { return r == name })
@@ -191,9 +195,11 @@ func (s *Service) DeleteUser(ctx context.Context, id string, hard bool) error {
 	if err := checkID("id", id); err != nil {
 		return err
 	}
-	if err := s.guardLastAdmin(ctx, &store.UserFilter{IDs: []string{id}}); err != nil {
+	unlock, err := s.lockAndGuard(ctx, id)
+	if err != nil {
 		return err
 	}
+	defer unlock()
 	if hard {
 		err := s.store.DeleteUser(ctx, id)
 		s.sessions.ForgetUsers(id)
@@ -208,7 +214,7 @@ func (s *Service) DeleteUser(ctx context.Context, id string, hard bool) error {
 	}); err != nil {
 		return err
 	}
-	_, err := s.sessions.RevokeUser(ctx, id, "")
+	_, err = s.sessions.RevokeUser(ctx, id, "")
 	return err
 }
 

@@ -38,15 +38,12 @@ func (s *Service) UpdateUsers(ctx context.Context, actor *session.Principal, f *
 	if f, err = s.checkBulkFilter(f); err != nil {
 		return 0, err
 	}
-	if (sp.Status != nil && *sp.Status != store.StatusActive) || slices.Contains(sp.RemoveRoles, access.AdminRole) {
-		if err := s.guardLastAdmin(ctx, f); err != nil {
-			return 0, err
-		}
-	}
-	ids, err := s.matchingIDs(ctx, f)
+	removesAdmins := (sp.Status != nil && *sp.Status != store.StatusActive) || slices.Contains(sp.RemoveRoles, access.AdminRole)
+	ids, unlock, err := s.selectForChange(ctx, f, removesAdmins)
 	if err != nil {
 		return 0, err
 	}
+	defer unlock()
 	return len(ids), s.inChunks(ids, func(chunk []string) error {
 		_, err := s.store.PatchUsers(ctx, &store.UserFilter{IDs: chunk}, sp)
 		if err != nil {
@@ -62,13 +59,11 @@ func (s *Service) DeleteUsers(ctx context.Context, f *store.UserFilter, hard boo
 	if err != nil {
 		return 0, err
 	}
-	if err := s.guardLastAdmin(ctx, f); err != nil {
-		return 0, err
-	}
-	ids, err := s.matchingIDs(ctx, f)
+	ids, unlock, err := s.selectForChange(ctx, f, true)
 	if err != nil {
 		return 0, err
 	}
+	defer unlock()
 	suspended := store.StatusSuspended
 	soft := store.UserPatch{Status: &suspended, DeletedAt: store.Now(), UpdatedAt: store.Now()}
 	return len(ids), s.inChunks(ids, func(chunk []string) error {
@@ -150,10 +145,26 @@ func roleNames(field string, names []string) ([]string, error) {
 	return out, nil
 }
 
-// matchingIDs lists the ids a filter selects.
-func (s *Service) matchingIDs(ctx context.Context, f *store.UserFilter) ([]string, error) {
-	ids, err := store.MatchingIDs(ctx, s.store, f)
-	return ids, userErr(err)
+// selectForChange lists the ids a checked filter selects, for a bulk change
+// of them. A change that can take administrators away (removesAdmins)
+// takes adminChanges first and is refused if it would leave no active
+// administrator (lastadmin.go); the caller calls unlock after its writes.
+func (s *Service) selectForChange(ctx context.Context, f *store.UserFilter, removesAdmins bool) (ids []string, unlock func(), err error) {
+	unlock = func() {}
+	if removesAdmins {
+		if unlock, err = s.adminChanges.lock(ctx); err != nil {
+			return nil, nil, err
+		}
+	}
+	ids, err = store.MatchingIDs(ctx, s.store, f)
+	if err = userErr(err); err == nil && removesAdmins {
+		err = s.guardLastAdmin(ctx, ids)
+	}
+	if err != nil {
+		unlock()
+		return nil, nil, err
+	}
+	return ids, unlock, nil
 }
 
 func (s *Service) inChunks(ids []string, fn func([]string) error) error {

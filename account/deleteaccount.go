@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"github.com/usergraph/usergraph/session"
-	"github.com/usergraph/usergraph/store"
 )
 
 // DeleteAccount removes the caller's account for good, with its sessions.
@@ -13,9 +12,11 @@ func (s *Service) DeleteAccount(ctx context.Context, p *session.Principal, plain
 	if err != nil {
 		return err
 	}
-	if err := s.guardLastAdmin(ctx, &store.UserFilter{IDs: []string{u.ID}}); err != nil {
+	unlock, err := s.lockAndGuard(ctx, u.ID)
+	if err != nil {
 		return err
 	}
+	defer unlock()
 	err = s.store.DeleteUser(ctx, u.ID)
 	s.sessions.ForgetUsers(u.ID)
 	return userErr(err)

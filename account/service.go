@@ -51,6 +51,7 @@ type Service struct {
 	devices  *lockout.Devices
 
 	filterLimits store.FilterLimits // what a client's filter may be
+	adminChanges adminLock          // serializes the changes that can remove an administrator (lastadmin.go)
 }
 
 // Deps are the services an account service builds on.
@@ -76,7 +77,7 @@ func New(d Deps, cfg Config) *Service {
 	return &Service{store: d.Store, hasher: d.Hasher, policy: d.Policy, sessions: d.Sessions,
 		access: d.Access, limits: d.Limits, cfg: cfg, log: d.Log,
 		unknown: lockout.NewUnknown(cfg.Lockout), devices: d.Devices,
-		filterLimits: store.ClientFilterLimits(cfg.MaxFilterWidth)}
+		filterLimits: store.ClientFilterLimits(cfg.MaxFilterWidth), adminChanges: newAdminLock()}
 }
 
 // setKeys recomputes a user's email and phone keys from its identifiers.
