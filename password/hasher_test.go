@@ -206,6 +206,51 @@ func TestConcurrencyBound(t *testing.T) {
 	}
 }
 
+// Hashes made with either argon2 implementation verify with the other, and
+// a wrong password fails with both: the setting can change at any restart.
+func TestImplsVerifyEachOther(t *testing.T) {
+	ctx := context.Background()
+	copied := password.NewHasher(cheap, 1, password.Argon2Impl(password.ImplCopy))
+	upstream := password.NewHasher(cheap, 1, password.Argon2Impl(password.ImplUpstream))
+	for _, c := range []struct{ made, checks *password.Hasher }{{copied, upstream}, {upstream, copied}} {
+		enc, err := c.made.Hash(ctx, "correct horse")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok, rehash, err := c.checks.Verify(ctx, "correct horse", enc); !ok || rehash || err != nil {
+			t.Errorf("hash by %s, Verify by %s = %v, %v, %v; want true, false, nil", c.made.Impl(), c.checks.Impl(), ok, rehash, err)
+		}
+		if ok, _, err := c.checks.Verify(ctx, "correct horsE", enc); ok || err != nil {
+			t.Errorf("hash by %s, Verify(wrong) by %s = %v, %v; want false, nil", c.made.Impl(), c.checks.Impl(), ok, err)
+		}
+	}
+}
+
+func TestParseImpl(t *testing.T) {
+	for _, c := range []struct {
+		in      string
+		want    password.Impl
+		wantErr bool
+	}{
+		{"", password.ImplCopy, false},
+		{"copy", password.ImplCopy, false},
+		{"upstream", password.ImplUpstream, false},
+		{"Upstream", "", true},
+		{"x/crypto", "", true},
+	} {
+		got, err := password.ParseImpl(c.in)
+		if got != c.want || (err != nil) != c.wantErr {
+			t.Errorf("ParseImpl(%q) = %q, %v; want %q, error %v", c.in, got, err, c.want, c.wantErr)
+		}
+	}
+	defer func() {
+		if recover() == nil {
+			t.Errorf("Argon2Impl(\"bogus\") did not panic")
+		}
+	}()
+	password.Argon2Impl("bogus")
+}
+
 func TestBenchmarkMethod(t *testing.T) {
 	if d := password.NewHasher(cheap, 1).Benchmark(2); d <= 0 {
 		t.Errorf("Benchmark(2) = %v, want > 0", d)
