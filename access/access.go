@@ -24,7 +24,7 @@ const (
 // Service manages roles and answers permission questions from an
 // in-memory copy of the role catalogue.
 type Service struct {
-	store       store.Store
+	store       store.AccessStore
 	log         *slog.Logger
 	defaultRole string
 	ttl         time.Duration
@@ -52,7 +52,7 @@ type compiledPermission struct {
 
 // New returns the service. defaultRole is the role new accounts receive;
 // ttl bounds how stale the catalogue may be when another instance changed it.
-func New(st store.Store, defaultRole string, ttl time.Duration, log *slog.Logger) *Service {
+func New(st store.AccessStore, defaultRole string, ttl time.Duration, log *slog.Logger) *Service {
 	return &Service{store: st, log: log, defaultRole: defaultRole, ttl: ttl, forgetUsers: func(...string) {}}
 }
 

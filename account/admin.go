@@ -15,9 +15,8 @@ import (
 // Administrators' operations on single users. The GraphQL directives
 // check the caller's permission for each operation; the rules here add what
 // depends on the input (granting roles needs the roles permission) and keep
-// at least one active administrator.
-
-const rolesResource = "graphql/users/roles"
+// at least one active administrator (lastadmin.go). Metadata changes are in
+// metadata.go.
 
 // CreateUser creates an account on an administrator's behalf. Roles other
 // than the default need permission to grant roles.
@@ -34,7 +33,7 @@ func (s *Service) CreateUser(ctx context.Context, actor *session.Principal, in N
 		return nil, err
 	}
 	if slices.ContainsFunc(roles, func(r string) bool { return r != def }) {
-		if err := s.require(ctx, actor, rolesResource, store.VerbPut); err != nil {
+		if err := s.require(ctx, actor, access.ResourceUserRoles, store.VerbPut); err != nil {
 			return nil, err
 		}
 	}
@@ -131,9 +130,11 @@ func (s *Service) SetStatus(ctx context.Context, id string, status store.Status)
 		return nil, apperr.Input("status", "unknown status")
 	}
 	if status != store.StatusActive {
-		if err := s.guardLastAdmin(ctx, &store.UserFilter{IDs: []string{id}}); err != nil {
+		unlock, err := s.lockAndGuard(ctx, id)
+		if err != nil {
 			return nil, err
 		}
+		defer unlock()
 	}
 	u, err := s.update(ctx, id, func(u *store.User) error {
 		u.Status = status
@@ -176,9 +177,11 @@ func (s *Service) RevokeRole(ctx context.Context, id, role string) (*store.User,
 		return nil, apperr.OnFieldOf(err, "role")
 	}
 	if name == access.AdminRole {
-		if err := s.guardLastAdmin(ctx, &store.UserFilter{IDs: []string{id}}); err != nil {
+		unlock, err := s.lockAndGuard(ctx, id)
+		if err != nil {
 			return nil, err
 		}
+		defer unlock()
 	}
 	return s.update(ctx, id, func(u *store.User) error {
 		u.Roles = slices.DeleteFunc(u.Roles, func(r string) bool { return r == name })
@@ -192,9 +195,11 @@ func (s *Service) DeleteUser(ctx context.Context, id string, hard bool) error {
 	if err := checkID("id", id); err != nil {
 		return err
 	}
-	if err := s.guardLastAdmin(ctx, &store.UserFilter{IDs: []string{id}}); err != nil {
+	unlock, err := s.lockAndGuard(ctx, id)
+	if err != nil {
 		return err
 	}
+	defer unlock()
 	if hard {
 		err := s.store.DeleteUser(ctx, id)
 		s.sessions.ForgetUsers(id)
@@ -209,64 +214,8 @@ func (s *Service) DeleteUser(ctx context.Context, id string, hard bool) error {
 	}); err != nil {
 		return err
 	}
-	_, err := s.sessions.RevokeUser(ctx, id, "")
+	_, err = s.sessions.RevokeUser(ctx, id, "")
 	return err
-}
-
-// SetMetadata replaces a user's metadata.
-func (s *Service) SetMetadata(ctx context.Context, id string, metadata json.RawMessage) (*store.User, error) {
-	if err := checkID("id", id); err != nil {
-		return nil, err
-	}
-	if len(metadata) == 0 || string(metadata) == "null" {
-		return nil, apperr.Input("metadata", "metadata must be a JSON object")
-	}
-	md, err := checkObject("metadata", metadata, s.cfg.MetadataMaxBytes)
-	if err != nil {
-		return nil, err
-	}
-	return s.update(ctx, id, func(u *store.User) error {
-		u.Metadata = md
-		return nil
-	})
-}
-
-// SetMetadataField sets the value at a dot path of a user's metadata,
-// creating objects on the way; a nil or null value removes the key.
-func (s *Service) SetMetadataField(ctx context.Context, id, key string, value json.RawMessage) (*store.User, error) {
-	if err := checkID("id", id); err != nil {
-		return nil, err
-	}
-	path, err := store.ParsePath(key)
-	if err != nil {
-		return nil, apperr.Input("key", "key must be a dot path of letters, digits, '_' and '-'")
-	}
-	patch := mergePatchAt(path, value)
-	remove := len(value) == 0 || string(value) == "null"
-	return s.update(ctx, id, func(u *store.User) error {
-		if _, ok := store.LookupPath(u.Metadata, path); remove && !ok {
-			return nil // nothing to remove; the merge patch would create empty objects on the way
-		}
-		merged, err := s.mergeObject("metadata", u.Metadata, patch)
-		if err != nil {
-			return err
-		}
-		u.Metadata = merged
-		return nil
-	})
-}
-
-// mergePatchAt builds the merge patch {"a":{"b":value}} for path a.b.
-func mergePatchAt(path []string, value json.RawMessage) json.RawMessage {
-	if len(value) == 0 {
-		value = json.RawMessage("null")
-	}
-	patch := value
-	for i := len(path) - 1; i >= 0; i-- {
-		k, _ := json.Marshal(path[i])
-		patch = json.RawMessage("{" + string(k) + ":" + string(patch) + "}")
-	}
-	return patch
 }
 
 // checkRoles normalizes role names and checks that each role exists: the
@@ -304,32 +253,5 @@ func (s *Service) require(ctx context.Context, actor *session.Principal, resourc
 	if actor == nil {
 		return apperr.New(apperr.Unauthenticated, "sign in first")
 	}
-	ok, err := s.access.Allowed(ctx, actor.User.Roles, resource, verb)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return apperr.New(apperr.Forbidden, "this needs %s on %s", verb, resource)
-	}
-	return nil
+	return s.access.Require(ctx, actor.User.Roles, resource, verb)
 }
-
-// guardLastAdmin refuses a change that would leave no active administrator:
-// when every active admin is among the users f selects.
-func (s *Service) guardLastAdmin(ctx context.Context, f *store.UserFilter) error {
-	admins := store.UserFilter{Roles: &store.SetMatch{Any: []string{access.AdminRole}}, Active: ptr(true)}
-	all, err := s.store.CountUsers(ctx, &admins)
-	if err != nil || all == 0 {
-		return err
-	}
-	hit, err := s.store.CountUsers(ctx, &store.UserFilter{And: []store.UserFilter{admins, *f}})
-	if err != nil {
-		return err
-	}
-	if hit >= all {
-		return apperr.New(apperr.Forbidden, "this would leave no active administrator")
-	}
-	return nil
-}
-
-func ptr[T any](v T) *T { return &v }

@@ -12,90 +12,10 @@ import (
 	"github.com/usergraph/usergraph/store"
 )
 
-// Page sizes for listings.
-const (
-	DefaultPageSize = 50
-	MaxPageSize     = 500
-	MaxOffset       = 10_000
-)
-
-// Query is an administrator's listing request.
-type Query struct {
-	Filter *store.UserFilter
-	Order  []store.UserOrder
-	First  int
-	After  string // cursor
-	Offset int
-}
-
-// ListUsers returns one page of users. Soft-deleted accounts are left out
-// unless the filter mentions "deleted".
-func (s *Service) ListUsers(ctx context.Context, q Query) (*store.UserPage, *store.UserFilter, error) {
-	f, err := s.checkFilter(q.Filter)
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := store.ValidateOrder(q.Order); err != nil {
-		return nil, nil, inputErr("orderBy", err)
-	}
-	if q.First < 0 || q.First > MaxPageSize {
-		return nil, nil, apperr.Input("first", "first must be between 0 and %d", MaxPageSize)
-	}
-	if q.Offset < 0 || q.Offset > MaxOffset {
-		return nil, nil, apperr.Input("offset", "offset must be between 0 and %d; page with after instead", MaxOffset)
-	}
-	sq := store.UserQuery{Filter: f, Order: q.Order, Limit: q.First, Offset: q.Offset}
-	if q.After != "" {
-		if sq.After, err = store.DecodeCursor(q.After, q.Order); err != nil {
-			return nil, nil, inputErr("after", err)
-		}
-	}
-	if q.First == 0 {
-		return &store.UserPage{}, f, nil
-	}
-	page, err := s.store.ListUsers(ctx, sq)
-	return page, f, userErr(err)
-}
-
-// CountUsers counts the users a checked filter selects.
-func (s *Service) CountUsers(ctx context.Context, f *store.UserFilter) (int, error) {
-	n, err := s.store.CountUsers(ctx, f)
-	return n, userErr(err)
-}
-
-// checkFilter validates a client's filter within the configured limits and
-// leaves soft-deleted accounts out unless it mentions them.
-func (s *Service) checkFilter(f *store.UserFilter) (*store.UserFilter, error) {
-	if err := s.filterLimits.Check(f); err != nil {
-		return nil, inputErr("filter", err)
-	}
-	return leaveOutDeleted(s.withUsernameKeys(f)), nil
-}
-
-// leaveOutDeleted wraps a checked filter so that it selects no soft-deleted
-// account unless it mentions them. The wrapper is one of the levels
-// store.HardFilterLimits leaves room for.
-func leaveOutDeleted(f *store.UserFilter) *store.UserFilter {
-	if mentionsDeleted(f) {
-		return f
-	}
-	out := store.UserFilter{Deleted: ptr(false)}
-	if f != nil {
-		out.And = []store.UserFilter{*f}
-	}
-	return &out
-}
-
-func mentionsDeleted(f *store.UserFilter) bool {
-	if f == nil {
-		return false
-	}
-	if f.Deleted != nil || mentionsDeleted(f.Not) {
-		return true
-	}
-	return slices.ContainsFunc(f.And, func(g store.UserFilter) bool { return mentionsDeleted(&g) }) ||
-		slices.ContainsFunc(f.Or, func(g store.UserFilter) bool { return mentionsDeleted(&g) })
-}
+// Administrators' changes to every user a filter selects: a patch or a
+// deletion, applied in chunks of ids. The filter must restrict (no "every
+// user" by accident); role changes need the roles permission; the last
+// active administrator is kept (lastadmin.go).
 
 // Patch is a bulk change (UserPatchInput).
 type Patch struct {
@@ -118,15 +38,12 @@ func (s *Service) UpdateUsers(ctx context.Context, actor *session.Principal, f *
 	if f, err = s.checkBulkFilter(f); err != nil {
 		return 0, err
 	}
-	if (sp.Status != nil && *sp.Status != store.StatusActive) || slices.Contains(sp.RemoveRoles, access.AdminRole) {
-		if err := s.guardLastAdmin(ctx, f); err != nil {
-			return 0, err
-		}
-	}
-	ids, err := s.matchingIDs(ctx, f)
+	removesAdmins := (sp.Status != nil && *sp.Status != store.StatusActive) || slices.Contains(sp.RemoveRoles, access.AdminRole)
+	ids, unlock, err := s.selectForChange(ctx, f, removesAdmins)
 	if err != nil {
 		return 0, err
 	}
+	defer unlock()
 	return len(ids), s.inChunks(ids, func(chunk []string) error {
 		_, err := s.store.PatchUsers(ctx, &store.UserFilter{IDs: chunk}, sp)
 		if err != nil {
@@ -142,13 +59,11 @@ func (s *Service) DeleteUsers(ctx context.Context, f *store.UserFilter, hard boo
 	if err != nil {
 		return 0, err
 	}
-	if err := s.guardLastAdmin(ctx, f); err != nil {
-		return 0, err
-	}
-	ids, err := s.matchingIDs(ctx, f)
+	ids, unlock, err := s.selectForChange(ctx, f, true)
 	if err != nil {
 		return 0, err
 	}
+	defer unlock()
 	suspended := store.StatusSuspended
 	soft := store.UserPatch{Status: &suspended, DeletedAt: store.Now(), UpdatedAt: store.Now()}
 	return len(ids), s.inChunks(ids, func(chunk []string) error {
@@ -195,7 +110,7 @@ func (s *Service) checkPatch(ctx context.Context, actor *session.Principal, p Pa
 		}
 	}
 	if len(p.AddRoles) > 0 {
-		if err := s.require(ctx, actor, rolesResource, store.VerbPut); err != nil {
+		if err := s.require(ctx, actor, access.ResourceUserRoles, store.VerbPut); err != nil {
 			return sp, err
 		}
 		if sp.AddRoles, err = s.checkRoles(ctx, "addRoles", p.AddRoles); err != nil {
@@ -203,7 +118,7 @@ func (s *Service) checkPatch(ctx context.Context, actor *session.Principal, p Pa
 		}
 	}
 	if len(p.RemoveRoles) > 0 {
-		if err := s.require(ctx, actor, rolesResource, store.VerbDelete); err != nil {
+		if err := s.require(ctx, actor, access.ResourceUserRoles, store.VerbDelete); err != nil {
 			return sp, err
 		}
 		if sp.RemoveRoles, err = roleNames("removeRoles", p.RemoveRoles); err != nil {
@@ -230,10 +145,26 @@ func roleNames(field string, names []string) ([]string, error) {
 	return out, nil
 }
 
-// matchingIDs lists the ids a filter selects.
-func (s *Service) matchingIDs(ctx context.Context, f *store.UserFilter) ([]string, error) {
-	ids, err := store.MatchingIDs(ctx, s.store, f)
-	return ids, userErr(err)
+// selectForChange lists the ids a checked filter selects, for a bulk change
+// of them. A change that can take administrators away (removesAdmins)
+// takes adminChanges first and is refused if it would leave no active
+// administrator (lastadmin.go); the caller calls unlock after its writes.
+func (s *Service) selectForChange(ctx context.Context, f *store.UserFilter, removesAdmins bool) (ids []string, unlock func(), err error) {
+	unlock = func() {}
+	if removesAdmins {
+		if unlock, err = s.adminChanges.lock(ctx); err != nil {
+			return nil, nil, err
+		}
+	}
+	ids, err = store.MatchingIDs(ctx, s.store, f)
+	if err = userErr(err); err == nil && removesAdmins {
+		err = s.guardLastAdmin(ctx, ids)
+	}
+	if err != nil {
+		unlock()
+		return nil, nil, err
+	}
+	return ids, unlock, nil
 }
 
 func (s *Service) inChunks(ids []string, fn func([]string) error) error {
@@ -254,12 +185,6 @@ func (s *Service) afterBulk(ctx context.Context, ids []string, endSessions bool)
 	}
 	_, err := s.sessions.RevokeUsers(ctx, ids, "")
 	return err
-}
-
-// inputErr turns a store validation error into BAD_USER_INPUT on field.
-func inputErr(field string, err error) error {
-	msg := strings.TrimPrefix(err.Error(), store.ErrInvalid.Error()+": ")
-	return apperr.Input(field, "%s", msg)
 }
 
 // restricts reports whether a filter can leave anybody out. {} does not,

@@ -34,20 +34,6 @@ func (s *Service) ChangePassword(ctx context.Context, p *session.Principal, oldP
 	return err
 }
 
-// DeleteAccount removes the caller's account for good, with its sessions.
-func (s *Service) DeleteAccount(ctx context.Context, p *session.Principal, plain string) error {
-	u, err := s.confirmPassword(ctx, p, plain)
-	if err != nil {
-		return err
-	}
-	if err := s.guardLastAdmin(ctx, &store.UserFilter{IDs: []string{u.ID}}); err != nil {
-		return err
-	}
-	err = s.store.DeleteUser(ctx, u.ID)
-	s.sessions.ForgetUsers(u.ID)
-	return userErr(err)
-}
-
 // confirmPassword checks the caller's current password (rate-limited like
 // logins, since a stolen session could otherwise guess it).
 func (s *Service) confirmPassword(ctx context.Context, p *session.Principal, plain string) (*store.User, error) {

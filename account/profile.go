@@ -109,26 +109,6 @@ func (s *Service) changeIdentifiers(u *store.User, email, phone *string) error {
 	return nil
 }
 
-// mergeObject applies a merge patch to a JSON object field. The patch is
-// checked here; store.MergeObject checks the result's keys, so only its
-// size is left to check.
-func (s *Service) mergeObject(field string, doc, patch json.RawMessage) (json.RawMessage, error) {
-	if string(patch) == "null" {
-		return json.RawMessage(`{}`), nil
-	}
-	if _, err := checkObject(field, patch, s.cfg.MetadataMaxBytes); err != nil {
-		return nil, err
-	}
-	merged, err := store.MergeObject(doc, patch)
-	if err != nil {
-		return nil, apperr.Input(field, "%s: the merge patch does not apply", field)
-	}
-	if len(merged) > s.cfg.MetadataMaxBytes {
-		return nil, apperr.Input(field, "%s is larger than %d bytes", field, s.cfg.MetadataMaxBytes)
-	}
-	return merged, nil
-}
-
 // ChangeUsername gives the caller a new username.
 func (s *Service) ChangeUsername(ctx context.Context, p *session.Principal, username string) (*store.User, error) {
 	name, key, err := s.checkUsername(username)
@@ -143,18 +123,4 @@ func (s *Service) ChangeUsername(ctx context.Context, p *session.Principal, user
 		setUsername(u, name, key)
 		return nil
 	})
-}
-
-// update runs a read-modify-write of one user, stamps UpdatedAt, translates
-// errors and makes cached sessions re-read the user.
-func (s *Service) update(ctx context.Context, id string, change func(*store.User) error) (*store.User, error) {
-	u, err := s.store.UpdateUser(ctx, id, func(u *store.User) error {
-		if err := change(u); err != nil {
-			return err
-		}
-		u.UpdatedAt = store.Now()
-		return nil
-	})
-	s.sessions.ForgetUsers(id)
-	return u, userErr(err)
 }

@@ -39,7 +39,7 @@ type Limits struct {
 
 // Service is the account service.
 type Service struct {
-	store    store.Store
+	store    store.AccountStore
 	hasher   *password.Hasher
 	policy   password.Policy
 	sessions *session.Manager
@@ -51,11 +51,12 @@ type Service struct {
 	devices  *lockout.Devices
 
 	filterLimits store.FilterLimits // what a client's filter may be
+	adminChanges adminLock          // serializes the changes that can remove an administrator (lastadmin.go)
 }
 
 // Deps are the services an account service builds on.
 type Deps struct {
-	Store    store.Store
+	Store    store.AccountStore
 	Hasher   *password.Hasher
 	Policy   password.Policy
 	Sessions *session.Manager
@@ -76,7 +77,7 @@ func New(d Deps, cfg Config) *Service {
 	return &Service{store: d.Store, hasher: d.Hasher, policy: d.Policy, sessions: d.Sessions,
 		access: d.Access, limits: d.Limits, cfg: cfg, log: d.Log,
 		unknown: lockout.NewUnknown(cfg.Lockout), devices: d.Devices,
-		filterLimits: store.ClientFilterLimits(cfg.MaxFilterWidth)}
+		filterLimits: store.ClientFilterLimits(cfg.MaxFilterWidth), adminChanges: newAdminLock()}
 }
 
 // setKeys recomputes a user's email and phone keys from its identifiers.
@@ -122,5 +123,27 @@ func userErr(err error) error {
 // (the same permission that lists users). A permission check that fails is
 // an error, not a "no": the caller would see less without anyone knowing why.
 func (s *Service) isAdminView(ctx context.Context, viewer *session.Principal) (bool, error) {
-	return s.access.Allowed(ctx, viewer.User.Roles, "graphql/users", store.VerbGet)
+	return s.access.Allowed(ctx, viewer.User.Roles, access.ResourceUsers, store.VerbGet)
 }
+
+// update runs a read-modify-write of one user, stamps UpdatedAt, translates
+// errors and makes cached sessions re-read the user.
+func (s *Service) update(ctx context.Context, id string, change func(*store.User) error) (*store.User, error) {
+	u, err := s.store.UpdateUser(ctx, id, func(u *store.User) error {
+		if err := change(u); err != nil {
+			return err
+		}
+		u.UpdatedAt = store.Now()
+		return nil
+	})
+	s.sessions.ForgetUsers(id)
+	return u, userErr(err)
+}
+
+// inputErr turns a store validation error into BAD_USER_INPUT on field.
+func inputErr(field string, err error) error {
+	msg := strings.TrimPrefix(err.Error(), store.ErrInvalid.Error()+": ")
+	return apperr.Input(field, "%s", msg)
+}
+
+func ptr[T any](v T) *T { return &v }

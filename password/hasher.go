@@ -7,6 +7,10 @@
 // instead of exhausting memory, and waiters are served in arrival order.
 // A caller that cannot start within the queue timeout gets ErrBusy at once
 // rather than waiting behind the whole storm.
+//
+// argon2id is computed by the project's copy of x/crypto's argon2, which
+// reuses its working memory (password/internal/argon2), or by x/crypto's
+// own (Argon2Impl); both give the same keys.
 package password
 
 import (
@@ -40,7 +44,8 @@ type Hasher struct {
 	refused      atomic.Uint64 // ErrBusy answers
 	workNS       atomic.Int64  // time spent hashing
 	waitNS       atomic.Int64  // time spent queued for a slot
-	memory       *memories
+	impl         Impl
+	kdf          kdf // computes the keys: impl's implementation
 	// dummy is a hash at params with random salt and key, verified by
 	// VerifyDummy. Verification costs the same whatever the key bytes are,
 	// so it needs no real password behind it.
@@ -74,17 +79,21 @@ func NewHasher(p Params, maxConcurrent int, opts ...Option) *Hasher {
 		stored: limitsFor(p),
 		slots:  maxConcurrent,
 		sem:    semaphore.NewWeighted(int64(maxConcurrent)),
-		memory: newMemories(p.Memory, maxConcurrent),
+		impl:   ImplCopy,
 		dummy:  encodePHC(p, random(p.SaltLength), random(p.KeyLength)),
 	}
 	for _, o := range opts {
 		o(h)
 	}
+	h.kdf = newKDF(h.impl, p, maxConcurrent)
 	return h
 }
 
 // Params returns the parameters new hashes are made with.
 func (h *Hasher) Params() Params { return h.params }
+
+// Impl returns the argon2 implementation the hasher computes with.
+func (h *Hasher) Impl() Impl { return h.impl }
 
 // InFlight returns how many hashes or verifications are running now (not
 // waiting). It never exceeds the hasher's concurrency bound.
@@ -98,7 +107,7 @@ func (h *Hasher) Hash(ctx context.Context, plain string) (string, error) {
 	salt := random(p.SaltLength)
 	var key []byte
 	err := h.bounded(ctx, func() {
-		key = h.memory.idKey(plain, salt, p)
+		key = h.kdf.idKey(plain, salt, p)
 	})
 	if err != nil {
 		return "", err
@@ -140,7 +149,7 @@ func (h *Hasher) verifyArgon2id(ctx context.Context, plain, encoded string) (ok,
 	}
 	var got []byte
 	err = h.bounded(ctx, func() {
-		got = h.memory.idKey(plain, salt, p)
+		got = h.kdf.idKey(plain, salt, p)
 	})
 	if err != nil {
 		return false, false, err

@@ -68,6 +68,22 @@ func TestQueueCallerGoneIsNotBusy(t *testing.T) {
 	}
 }
 
+// Without a queue timeout a caller whose context ends while it waits for a
+// slot also gets its context's error, and nothing is computed for it.
+func TestCancelWhileWaiting(t *testing.T) {
+	h := NewHasher(cheapParams, 1)
+	release := holdSlots(t, h)
+	defer release()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Millisecond)
+	defer cancel()
+	if _, err := h.Hash(ctx, "waits"); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Hash while the slot is held = %v, want context.DeadlineExceeded", err)
+	}
+	if s := h.Stats(); s.Hashes != 0 || s.Refused != 0 || s.Waiting != 0 {
+		t.Errorf("stats after the caller left = %+v, want no hash, refusal or waiter", s)
+	}
+}
+
 // Without a queue timeout a waiting hash waits: it starts once the slot is
 // given back, however long that takes.
 func TestNoQueueTimeoutWaits(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/usergraph/usergraph/access"
 	"github.com/usergraph/usergraph/account"
 	"github.com/usergraph/usergraph/graph/model"
 	"github.com/usergraph/usergraph/store"
@@ -76,6 +77,14 @@ func patchInput(in model.UserPatchInput) account.Patch {
 		p.Status = &s
 	}
 	return p
+}
+
+func permissionInput(in model.PermissionInput) access.PermissionInput {
+	verbs := make([]store.Verb, len(in.Verbs))
+	for i, v := range in.Verbs {
+		verbs[i] = store.Verb(v)
+	}
+	return access.PermissionInput{Name: val(in.Name), Pattern: in.Pattern, Verbs: verbs}
 }
 
 // opt maps an omittable nullable string: left out → nil (unchanged),

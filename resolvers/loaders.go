@@ -2,6 +2,7 @@ package resolvers
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -69,4 +70,18 @@ func (r *Resolver) fetchRoles(ctx context.Context, names []string) (map[string]*
 		out[role.Name] = role
 	}
 	return out, nil
+}
+
+// onlyNotFound reports whether every error of a batch load is "no such key".
+func onlyNotFound(err error) bool {
+	var errs dataloadgen.ErrorSlice
+	if !errors.As(err, &errs) {
+		return errors.Is(err, dataloadgen.ErrNotFound)
+	}
+	for _, e := range errs {
+		if e != nil && !errors.Is(e, dataloadgen.ErrNotFound) {
+			return false
+		}
+	}
+	return true
 }

@@ -69,7 +69,14 @@ func (r *mutationResolver) LogoutAll(ctx context.Context) (int, error) {
 
 // RevokeSession is the resolver for the revokeSession field.
 func (r *mutationResolver) RevokeSession(ctx context.Context, id string) (bool, error) {
-	return r.revokeOwnSession(ctx, id)
+	p := session.FromContext(ctx)
+	if err := r.Sessions.RevokeOwn(ctx, p, id); err != nil {
+		return false, err
+	}
+	if id == p.SessionID {
+		clearCookie(ctx)
+	}
+	return true, nil
 }
 
 // ChangePassword is the resolver for the changePassword field.

@@ -39,7 +39,7 @@ type Config struct {
 
 // Manager is the session service.
 type Manager struct {
-	store    store.Store
+	store    store.SessionManagerStore
 	tokens   *token.Service
 	cfg      Config
 	log      *slog.Logger
@@ -63,7 +63,7 @@ type Tokens struct {
 }
 
 // New returns a Manager. Call Run to flush activity in the background.
-func New(st store.Store, tokens *token.Service, cfg Config, log *slog.Logger) *Manager {
+func New(st store.SessionManagerStore, tokens *token.Service, cfg Config, log *slog.Logger) *Manager {
 	return &Manager{
 		store:    st,
 		tokens:   tokens,

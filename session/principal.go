@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 
+	"github.com/usergraph/usergraph/apperr"
 	"github.com/usergraph/usergraph/store"
 )
 
@@ -40,6 +41,19 @@ func WithPrincipal(ctx context.Context, p *Principal) context.Context {
 func FromContext(ctx context.Context) *Principal {
 	p, _ := ctx.Value(principalKey{}).(*Principal)
 	return p
+}
+
+// Caller returns the signed-in caller, or UNAUTHENTICATED saying why there
+// is none: no credentials (606), or credentials refused as invalid (607)
+// or expired (608), as WithFailure recorded.
+func Caller(ctx context.Context) (*Principal, error) {
+	if p := FromContext(ctx); p != nil {
+		return p, nil
+	}
+	if err := FailureFrom(ctx); err != nil {
+		return nil, err
+	}
+	return nil, apperr.New(apperr.Unauthenticated, "sign in first: send an access token")
 }
 
 // WithFailure records why credentials sent with a request were refused, so

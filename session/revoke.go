@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/usergraph/usergraph/apperr"
 	"github.com/usergraph/usergraph/store"
 )
 
@@ -13,6 +14,20 @@ func (m *Manager) Revoke(ctx context.Context, sessionID string) error {
 	err := m.store.RevokeSession(ctx, sessionID, m.now())
 	m.cache.forgetSession(sessionID) // again: a check may have run meanwhile
 	return err
+}
+
+// RevokeOwn ends one of the caller's live sessions. Another user's session
+// is NOT_FOUND exactly like a session that does not exist (or has ended),
+// so that session ids cannot be probed. Ending the caller's current session
+// is allowed: it is a logout.
+func (m *Manager) RevokeOwn(ctx context.Context, caller *Principal, sessionID string) error {
+	if _, err := m.Get(ctx, caller.UserID, sessionID); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return apperr.New(apperr.NotFound, "no such session")
+		}
+		return err
+	}
+	return m.Revoke(ctx, sessionID)
 }
 
 // RevokeUser ends every session of a user except exceptSessionID (may be

@@ -172,9 +172,16 @@ type IndexedPath struct {
 	Path        string // dot path, see ParsePath
 }
 
-// MatchingIDs lists the ids of every user f matches, in pages of a thousand, for callers that must act on each (invalidate caches, end
+// UserLister is the one UserStore method MatchingIDs needs.
+type UserLister interface {
+	// ListUsers is UserStore.ListUsers.
+	ListUsers(ctx context.Context, q UserQuery) (*UserPage, error)
+}
+
+// MatchingIDs lists the ids of every user f matches, in pages of a
+// thousand, for callers that must act on each (invalidate caches, end
 // sessions) around a bulk change.
-func MatchingIDs(ctx context.Context, s UserStore, f *UserFilter) ([]string, error) {
+func MatchingIDs(ctx context.Context, s UserLister, f *UserFilter) ([]string, error) {
 	var ids []string
 	q := UserQuery{Filter: f, Limit: 1000}
 	for {

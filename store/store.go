@@ -6,6 +6,11 @@
 // a zero time means "never" and compares earlier than every other time.
 // Records returned are the caller's to change. Every backend passes the
 // conformance suite in store/storetest.
+//
+// Services do not take a whole Store: each takes the narrow interface
+// declared for it in consumers.go (AccountStore, SessionManagerStore,
+// AccessStore) or the one record interface it needs (KeyStore,
+// SettingStore).
 package store
 
 import (

@@ -2,6 +2,8 @@ package argon2_test
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -56,15 +58,57 @@ func TestIDKeyIgnoresLeftoverMemory(t *testing.T) {
 	}
 }
 
+// upstreamArgon2 is the upstream argon2.go this package's argon2.go was
+// ported from: x/crypto's version and the file's sha256. A new x/crypto in
+// go.mod fails TestUpstreamArgon2Pinned until someone re-ports upstream's
+// changes to argon2.go (if the file changed) and moves the pin.
+var upstreamArgon2 = struct{ version, sha256 string }{
+	version: "v0.59.0",
+	sha256:  "3675c69f8a2efbd5ae4d35d00f5679113b50ec32f3fe6482c669ef7b401a38d5",
+}
+
+// upstreamModule returns the directory and version of the x/crypto that
+// go.mod requires, from the module cache.
+func upstreamModule(t *testing.T) (dir, version string) {
+	t.Helper()
+	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}\t{{.Version}}", "golang.org/x/crypto").Output()
+	if err != nil {
+		t.Fatalf("go list golang.org/x/crypto: %v", err)
+	}
+	dir, version, ok := strings.Cut(strings.TrimSpace(string(out)), "\t")
+	if !ok || dir == "" {
+		t.Fatalf("go list golang.org/x/crypto: %q, want its directory and version", out)
+	}
+	return dir, version
+}
+
+// argon2.go is a port of upstream's argon2.go at a known version: when
+// go.mod moves x/crypto, this fails until the port is redone.
+func TestUpstreamArgon2Pinned(t *testing.T) {
+	dir, version := upstreamModule(t)
+	src, err := os.ReadFile(filepath.Join(dir, "argon2", "argon2.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(src)
+	switch got := hex.EncodeToString(sum[:]); {
+	case got != upstreamArgon2.sha256:
+		t.Errorf("upstream argon2.go at x/crypto %s has sha256 %s, but argon2.go was ported from %s (sha256 %s): "+
+			"apply upstream's changes since then to argon2.go (diff the two upstream versions), copy the other files again "+
+			"(TestUpstreamFiles), then pin the new version and sha256 in upstreamArgon2",
+			version, got, upstreamArgon2.version, upstreamArgon2.sha256)
+	case version != upstreamArgon2.version:
+		t.Errorf("go.mod requires x/crypto %s, argon2.go was ported from %s: upstream's argon2.go is unchanged (same sha256), "+
+			"so move upstreamArgon2.version and the package comment to %s", version, upstreamArgon2.version, version)
+	}
+}
+
 // The files other than argon2.go are upstream's; when go.mod moves to a new
 // x/crypto whose versions differ, this says which to copy again (and
 // argon2.go's changes to re-apply by hand, the other tests guarding them).
 func TestUpstreamFiles(t *testing.T) {
-	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "golang.org/x/crypto").Output()
-	if err != nil {
-		t.Fatalf("go list golang.org/x/crypto: %v", err)
-	}
-	dir := filepath.Join(strings.TrimSpace(string(out)), "argon2")
+	upstream, _ := upstreamModule(t)
+	dir := filepath.Join(upstream, "argon2")
 	ours, err := filepath.Glob("blam*")
 	if err != nil || len(ours) < 5 {
 		t.Fatalf("copied files: %v %v", ours, err)

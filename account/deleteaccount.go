@@ -1,0 +1,23 @@
+package account
+
+import (
+	"context"
+
+	"github.com/usergraph/usergraph/session"
+)
+
+// DeleteAccount removes the caller's account for good, with its sessions.
+func (s *Service) DeleteAccount(ctx context.Context, p *session.Principal, plain string) error {
+	u, err := s.confirmPassword(ctx, p, plain)
+	if err != nil {
+		return err
+	}
+	unlock, err := s.lockAndGuard(ctx, u.ID)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	err = s.store.DeleteUser(ctx, u.ID)
+	s.sessions.ForgetUsers(u.ID)
+	return userErr(err)
+}

@@ -1,0 +1,55 @@
+package store
+
+import "context"
+
+// What each service may touch of a Store. A service takes the narrowest of
+// these interfaces that serves it, never all of Store, so that its
+// signature says which records it reads and writes, and the layering is
+// checked by the compiler: account reaches sessions only through
+// session.Manager and roles only through access.Service.
+//
+// The convention: a consumer's interface is declared here, in package
+// store, named after the consumer (AccountStore for package account), and
+// composed of the record interfaces above (UserStore, SessionStore, …) plus
+// single methods where a service needs only one or two of a record's
+// methods. A service that needs exactly one record interface takes it
+// directly (token takes KeyStore, lockout takes SettingStore). Each method
+// is documented, with its errors, where Store declares it. Every Store
+// satisfies every consumer's interface (the assertions below), so the
+// wiring passes the one store it opened to all of them.
+
+// AccountStore is what package account uses: users, the migration of their
+// username keys, and the settings of the bootstrap (whether the service was
+// initialized, the bootstrap token's hash).
+type AccountStore interface {
+	UserStore
+	UsernameKeyStore
+	SettingStore
+}
+
+// SessionManagerStore is what package session uses: sessions and their
+// refresh tokens, the user a session belongs to (re-read at each check),
+// and the recording of observed activity on both.
+type SessionManagerStore interface {
+	SessionStore
+	// GetUser is UserStore.GetUser.
+	GetUser(ctx context.Context, id string) (*User, error)
+	// RecordActivity is UserStore.RecordActivity.
+	RecordActivity(ctx context.Context, batch []Activity) error
+}
+
+// AccessStore is what package access uses: roles, and the users holding a
+// role that is renamed or deleted (found, then moved in one bulk patch).
+type AccessStore interface {
+	RoleStore
+	UserLister
+	// PatchUsers is UserStore.PatchUsers.
+	PatchUsers(ctx context.Context, f *UserFilter, p UserPatch) (int, error)
+}
+
+// Every Store is every consumer's store.
+var (
+	_ AccountStore        = Store(nil)
+	_ SessionManagerStore = Store(nil)
+	_ AccessStore         = Store(nil)
+)
