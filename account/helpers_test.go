@@ -166,6 +166,14 @@ func (e *env) count(t *testing.T, f *store.UserFilter) int {
 // hashes is how many hashes and verifications the hasher has run.
 func (e *env) hashes() uint64 { return e.hasher.Stats().Hashes }
 
+// login tries a sign-in and returns the hashes it ran and its error.
+func (e *env) login(t *testing.T, c account.Credentials) (hashes uint64, err error) {
+	t.Helper()
+	before := e.hashes()
+	_, err = e.accounts.Login(e.ctx, c)
+	return e.hashes() - before, err
+}
+
 // wantCode fails unless err carries code and, when field is not empty,
 // names field.
 func wantCode(t *testing.T, what string, err error, code apperr.Code, field string) {

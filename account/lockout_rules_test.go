@@ -22,14 +22,6 @@ func withLockout(p lockout.Policy) func(*options) {
 	return func(o *options) { o.cfg.Lockout = p }
 }
 
-// login tries a sign-in and returns the hashes it ran and its error.
-func (e *env) login(t *testing.T, c account.Credentials) (hashes uint64, err error) {
-	t.Helper()
-	before := e.hashes()
-	_, err = e.accounts.Login(e.ctx, c)
-	return e.hashes() - before, err
-}
-
 // lockoutOf reads a user's stored lockout.
 func (e *env) lockoutOf(t *testing.T, id string) store.Lockout { return e.stored(t, id).Lockout }
 

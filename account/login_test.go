@@ -156,9 +156,7 @@ func TestLoginRehashesOutdatedHashes(t *testing.T) {
 			t.Fatal(err)
 		}
 		login := func(pw string) (uint64, error) {
-			before := e.hashes()
-			_, err := e.accounts.Login(e.ctx, account.Credentials{Identifier: u.Username, Password: pw})
-			return e.hashes() - before, err
+			return e.login(t, account.Credentials{Identifier: u.Username, Password: pw})
 		}
 
 		if _, err := login("imported secret 43"); apperr.CodeOf(err) != apperr.InvalidCredentials {
