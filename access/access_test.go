@@ -2,33 +2,15 @@ package access_test
 
 import (
 	"context"
-	"io"
-	"log/slog"
-	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/usergraph/usergraph/access"
 	"github.com/usergraph/usergraph/apperr"
 	"github.com/usergraph/usergraph/store"
-	"github.com/usergraph/usergraph/store/sqlite"
 )
 
-func newService(t *testing.T) *access.Service {
-	t.Helper()
-	db, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "a.db"), sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	s := access.New(db, "user", time.Minute, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err := s.EnsureBuiltIns(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
 func TestAllowedMatchesGlobsAndVerbs(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s := newService(t)
 	if _, err := s.CreateRole(ctx, "Editor", "edits things"); err != nil {
@@ -76,6 +58,7 @@ func TestAllowedMatchesGlobsAndVerbs(t *testing.T) {
 }
 
 func TestPermissionChangesApplyAtOnce(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s := newService(t)
 	s.CreateRole(ctx, "reader", "")
@@ -95,6 +78,7 @@ func TestPermissionChangesApplyAtOnce(t *testing.T) {
 }
 
 func TestRoleAndPatternErrors(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s := newService(t)
 	s.CreateRole(ctx, "ops", "")

@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -17,7 +16,6 @@ import (
 	"github.com/usergraph/usergraph/ratelimit"
 	"github.com/usergraph/usergraph/session"
 	"github.com/usergraph/usergraph/store"
-	"github.com/usergraph/usergraph/store/sqlite"
 	"github.com/usergraph/usergraph/token"
 )
 
@@ -73,12 +71,7 @@ type fixture struct {
 func newFixture(tb testing.TB, policy lockout.Policy, budget ratelimit.Rule) *fixture {
 	tb.Helper()
 	ctx := session.WithClient(context.Background(), session.Client{IP: "192.0.2.1"})
-	db, err := sqlite.Open(ctx, filepath.Join(tb.TempDir(), "bench.db"), sqlite.Options{})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { db.Close() })
-	st := &countingStore{Store: db}
+	st := &countingStore{Store: newStore(tb)}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	tokens, err := token.New(ctx, st, token.Config{Issuer: "http://test", Audience: "http://test"}, log)
 	if err != nil {
@@ -129,6 +122,7 @@ func (f *fixture) lockout(tb testing.TB) store.Lockout {
 // lockout adds one write to a stranger's failure and none anywhere else; a
 // success clears the count inside the write that stamps LastLoginAt.
 func TestLoginWrites(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, never, ample)
 	steps := []struct {
 		name             string

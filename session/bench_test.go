@@ -3,13 +3,11 @@ package session_test
 import (
 	"context"
 	"log/slog"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/usergraph/usergraph/session"
 	"github.com/usergraph/usergraph/store"
-	"github.com/usergraph/usergraph/store/sqlite"
 	"github.com/usergraph/usergraph/token"
 )
 
@@ -58,11 +56,7 @@ func openSession(b *testing.B, cacheTTL time.Duration) (*session.Manager, string
 func newManager(tb testing.TB, cfg session.Config) (*session.Manager, store.Store, *store.User) {
 	tb.Helper()
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(tb.TempDir(), "session.db"), sqlite.Options{})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { db.Close() })
+	db := newStore(tb)
 	log := slog.New(slog.DiscardHandler)
 	tokens, err := token.New(ctx, db, token.Config{Issuer: "http://test", Audience: "http://test"}, log)
 	if err != nil {
