@@ -30,6 +30,11 @@ func (in PermissionInput) check() (store.Permission, error) {
 	if len(in.Verbs) == 0 || len(in.Verbs) > len(store.AllVerbs) {
 		return store.Permission{}, apperr.Input("verbs", "a permission needs 1 to %d verbs", len(store.AllVerbs))
 	}
+	for _, v := range in.Verbs {
+		if !slices.Contains(store.AllVerbs, v) {
+			return store.Permission{}, apperr.Input("verbs", "unknown verb %q", v)
+		}
+	}
 	verbs := []store.Verb{}
 	for _, v := range store.AllVerbs { // stable order, no duplicates
 		if slices.Contains(in.Verbs, v) {

@@ -268,6 +268,7 @@ func TestPermissionEditing(t *testing.T) {
 		{"17 wildcards", access.PermissionInput{Pattern: strings.Repeat("/*", 17), Verbs: get}, apperr.InvalidPattern, "pattern"},
 		{"no verbs", access.PermissionInput{Pattern: "/a"}, apperr.BadUserInput, "verbs"},
 		{"seven verbs", access.PermissionInput{Pattern: "/a", Verbs: append(slices.Clone(store.AllVerbs), store.VerbGet)}, apperr.BadUserInput, "verbs"},
+		{"an unknown verb", access.PermissionInput{Pattern: "/a", Verbs: []store.Verb{store.VerbGet, "FOO"}}, apperr.BadUserInput, "verbs"},
 		{"name of 129 characters", access.PermissionInput{Name: strings.Repeat("n", 129), Pattern: "/a", Verbs: get}, apperr.BadUserInput, "name"},
 		{"a pattern the role has", access.PermissionInput{Pattern: "/files/*", Verbs: get}, apperr.PatternExists, "pattern"},
 	} {
