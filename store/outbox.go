@@ -32,7 +32,8 @@ type OutboxMessage struct {
 	ID string
 	// Kind says which sender delivers it ("mail", "sms", "webhook", …).
 	Kind string
-	// Payload is the sender's input, opaque to the store (JSON by convention).
+	// Payload is the sender's input, opaque to the store (JSON by
+	// convention); emptied when the message is sent or dead. Never nil.
 	Payload []byte
 	// OrderKey, when not empty, puts the message in a sequence: of the
 	// pending messages sharing a key, only the one with the smallest ID is
@@ -120,7 +121,9 @@ type OutboxStore interface {
 	// or Lease is not positive.
 	ClaimOutbox(ctx context.Context, c OutboxClaim) ([]*OutboxMessage, error)
 
-	// CompleteOutbox marks a message sent at at and releases its lease.
+	// CompleteOutbox marks a message sent at at, releases its lease and
+	// empties its Payload: what left the process may carry a live secret
+	// (a reset link), which the store must not keep once it is delivered.
 	// Only the holder of lease (same Owner and Seq; Until is not compared)
 	// may: returns ErrConflict if the message was claimed since (its lease
 	// ran out and someone else took it) or is no longer pending, and
@@ -132,7 +135,8 @@ type OutboxStore interface {
 	// CompleteOutbox.
 	RetryOutbox(ctx context.Context, id string, lease OutboxLease, next time.Time, errText string) error
 	// DropOutbox marks a message dead at at (delivery given up), recording
-	// errText as LastError. Holder only, errors as CompleteOutbox.
+	// errText as LastError and emptying Payload like CompleteOutbox.
+	// Holder only, errors as CompleteOutbox.
 	DropOutbox(ctx context.Context, id string, lease OutboxLease, at time.Time, errText string) error
 
 	// GetOutbox returns ErrNotFound if no message has the id.

@@ -274,6 +274,7 @@ func (db *DB) CompleteOutbox(ctx context.Context, id string, lease store.OutboxL
 	return db.settleOutbox(ctx, "complete outbox message", id, lease, bson.D{
 		{Key: "state", Value: string(store.OutboxSent)},
 		{Key: "doneAt", Value: dateOf(store.Trunc(at))},
+		{Key: "payload", Value: []byte{}},
 	})
 }
 
@@ -290,6 +291,7 @@ func (db *DB) DropOutbox(ctx context.Context, id string, lease store.OutboxLease
 	return db.settleOutbox(ctx, "drop outbox message", id, lease, bson.D{
 		{Key: "state", Value: string(store.OutboxDead)},
 		{Key: "doneAt", Value: dateOf(store.Trunc(at))},
+		{Key: "payload", Value: []byte{}},
 		{Key: "lastError", Value: errText},
 	})
 }

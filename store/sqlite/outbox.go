@@ -24,6 +24,9 @@ func scanOutbox(row scanner) (*store.OutboxMessage, error) {
 		&m.Lease.Owner, &m.Lease.Seq, &until, &m.LastError, &created, &done); err != nil {
 		return nil, mapErr(err)
 	}
+	if m.Payload == nil {
+		m.Payload = []byte{} // SQLite gives an empty BLOB back as NULL
+	}
 	m.State = store.OutboxState(state)
 	m.NextAttemptAt, m.Lease.Until = fromMS(next), fromMS(until)
 	m.CreatedAt, m.DoneAt = fromMS(created), fromMS(done)
@@ -108,7 +111,7 @@ func (db *DB) ClaimOutbox(ctx context.Context, c store.OutboxClaim) ([]*store.Ou
 
 // CompleteOutbox marks a message sent, holder only.
 func (db *DB) CompleteOutbox(ctx context.Context, id string, lease store.OutboxLease, at time.Time) error {
-	return db.settleOutbox(ctx, id, lease, `state = 'sent', done_at = ?`, ms(store.Trunc(at)))
+	return db.settleOutbox(ctx, id, lease, `state = 'sent', done_at = ?, payload = X''`, ms(store.Trunc(at)))
 }
 
 // RetryOutbox makes a message due again at next, holder only.
@@ -118,7 +121,7 @@ func (db *DB) RetryOutbox(ctx context.Context, id string, lease store.OutboxLeas
 
 // DropOutbox marks a message dead, holder only.
 func (db *DB) DropOutbox(ctx context.Context, id string, lease store.OutboxLease, at time.Time, errText string) error {
-	return db.settleOutbox(ctx, id, lease, `state = 'dead', done_at = ?, last_error = ?`, ms(store.Trunc(at)), errText)
+	return db.settleOutbox(ctx, id, lease, `state = 'dead', done_at = ?, payload = X'', last_error = ?`, ms(store.Trunc(at)), errText)
 }
 
 // settleOutbox applies set to a pending message whose lease is still the
