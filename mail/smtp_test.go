@@ -243,3 +243,49 @@ func TestSMTPWrongPassword(t *testing.T) {
 		t.Errorf("mails accepted with a wrong password: %d", n)
 	}
 }
+
+// A server that accepts the connection and never answers costs one
+// timeout, then a temporary failure: a hung server cannot hold a delivery
+// (or its lease) forever.
+func TestSMTPTimeout(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	held := make(chan net.Conn, 16) // open and silent until the test ends
+	t.Cleanup(func() {
+		l.Close()
+		for {
+			select {
+			case c := <-held:
+				c.Close()
+			default:
+				return
+			}
+		}
+	})
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			held <- c
+		}
+	}()
+	m, err := usermail.New(usermail.Config{SMTPURL: "smtp://" + l.Addr().String(), From: "no-reply@acme.example",
+		Timeout: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- m.Deliver(t.Context(), resetMessage(t, m)) }()
+	select {
+	case err := <-done:
+		if f := failure(t, "Deliver to a silent server", err); !f.Temporary {
+			t.Errorf("silent server: temporary %v, want temporary", f.Temporary)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("Deliver to a silent server did not return; the timeout does not bound it")
+	}
+}

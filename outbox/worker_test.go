@@ -354,3 +354,44 @@ func TestPurgesDoneMessages(t *testing.T) {
 	waitFor(t, "purges to run", func() bool { n++; time.Sleep(10 * time.Millisecond); return n > 3 })
 	mustGet(t, st, future.ID)
 }
+
+// A delivery that hangs is cut off at the kind's timeout and deferred,
+// and meanwhile Enqueue (all a request does) does not wait for it.
+func TestHungDeliveryTimesOutAndNeverBlocksEnqueue(t *testing.T) {
+	st := openStore(t, newDBPath(t))
+	entered := make(chan struct{}, 10)
+	sender := outbox.SenderFunc(func(ctx context.Context, m *store.OutboxMessage) error {
+		entered <- struct{}{}
+		<-ctx.Done() // a receiver that never answers
+		return ctx.Err()
+	})
+	var obs outcomes
+	w := outbox.New(outbox.Config{Store: st, PollInterval: 10 * time.Millisecond})
+	w.Register("sms", sender, outbox.Policy{Timeout: 200 * time.Millisecond, Concurrency: 1, BaseDelay: time.Hour}, obs.observe)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- w.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+
+	first := &store.OutboxMessage{ID: store.NewID(), Kind: "sms", Payload: []byte(`{}`), CreatedAt: store.Now()}
+	if err := w.Enqueue(t.Context(), first); err != nil {
+		t.Fatal(err)
+	}
+	<-entered
+	queued := make(chan error, 1)
+	go func() {
+		queued <- w.Enqueue(t.Context(), &store.OutboxMessage{ID: store.NewID(), Kind: "sms", Payload: []byte(`{}`), CreatedAt: store.Now()})
+	}()
+	select {
+	case err := <-queued:
+		if err != nil {
+			t.Fatalf("Enqueue while a delivery hangs: %v", err)
+		}
+	case <-time.After(within):
+		t.Fatal("Enqueue waited for a hung delivery")
+	}
+	obs.waitStatus(t, first.ID, outbox.Deferred)
+	if o := obs.last(first.ID); !strings.Contains(o.Error, "deadline exceeded") {
+		t.Errorf("hung delivery's outcome error %q, want the timeout", o.Error)
+	}
+}
