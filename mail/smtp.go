@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	gomail "github.com/wneessen/go-mail"
@@ -23,8 +24,9 @@ type SMTPOptions struct {
 // (implicit for smtps, STARTTLS whenever the server offers it for smtp;
 // the certificate is always verified) and AUTH when the URL has a user.
 type SMTPTransport struct {
-	cfg  SMTPConfig
-	opts []gomail.Option
+	cfg     SMTPConfig
+	timeout time.Duration
+	opts    []gomail.Option
 }
 
 // NewSMTPTransport prepares the transport; it does not connect.
@@ -49,17 +51,31 @@ func NewSMTPTransport(cfg SMTPConfig, o SMTPOptions) *SMTPTransport {
 		opts = append(opts, gomail.WithSMTPAuth(gomail.SMTPAuthAutoDiscover),
 			gomail.WithUsername(cfg.Username), gomail.WithPassword(cfg.Password))
 	}
-	return &SMTPTransport{cfg: cfg, opts: opts}
+	return &SMTPTransport{cfg: cfg, timeout: o.Timeout, opts: opts}
 }
 
-// Send delivers m in one SMTP transaction, bounded by the timeout and ctx.
-// It returns nil once the server accepted the mail, else a *Failure.
+// Send delivers m in one SMTP transaction, bounded by the timeout and by
+// ctx's deadline. It returns nil once the server accepted the mail, else
+// a *Failure.
 func (t *SMTPTransport) Send(ctx context.Context, m *Message) error {
 	msg, err := buildMsg(m)
 	if err != nil {
 		return &Failure{Err: err} // the same mail would fail the same way again
 	}
-	client, err := gomail.NewClient(t.cfg.Host, t.opts...)
+	opts := t.opts
+	// go-mail follows ctx only while dialing; the connection's deadline
+	// bounds the rest, so it must end no later than ctx (the outbox
+	// lease is computed from it).
+	if deadline, ok := ctx.Deadline(); ok {
+		left := time.Until(deadline)
+		if left <= 0 {
+			return &Failure{Temporary: true, Err: fmt.Errorf("smtp: %w", context.DeadlineExceeded)}
+		}
+		if left < t.timeout {
+			opts = append(slices.Clip(opts), gomail.WithTimeout(left))
+		}
+	}
+	client, err := gomail.NewClient(t.cfg.Host, opts...)
 	if err != nil {
 		return &Failure{Err: fmt.Errorf("smtp: %w", err)}
 	}

@@ -1,6 +1,7 @@
 package mail_test
 
 import (
+	"context"
 	"errors"
 	"net"
 	"net/mail"
@@ -248,6 +249,50 @@ func TestSMTPWrongPassword(t *testing.T) {
 // timeout, then a temporary failure: a hung server cannot hold a delivery
 // (or its lease) forever.
 func TestSMTPTimeout(t *testing.T) {
+	addr := silentServer(t)
+	m, err := usermail.New(usermail.Config{SMTPURL: "smtp://" + addr, From: "no-reply@acme.example",
+		Timeout: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- m.Deliver(t.Context(), resetMessage(t, m)) }()
+	select {
+	case err := <-done:
+		if f := failure(t, "Deliver to a silent server", err); !f.Temporary {
+			t.Errorf("silent server: temporary %v, want temporary", f.Temporary)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("Deliver to a silent server did not return; the timeout does not bound it")
+	}
+}
+
+// The caller's deadline bounds a delivery too, when it is the shorter:
+// the outbox's lease is computed from it.
+func TestSMTPFollowsContextDeadline(t *testing.T) {
+	addr := silentServer(t)
+	m, err := usermail.New(usermail.Config{SMTPURL: "smtp://" + addr, From: "no-reply@acme.example",
+		Timeout: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- m.Deliver(ctx, resetMessage(t, m)) }()
+	select {
+	case err := <-done:
+		if f := failure(t, "Deliver to a silent server under a deadline", err); !f.Temporary {
+			t.Errorf("silent server: temporary %v, want temporary", f.Temporary)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("Deliver under a 200ms deadline did not return; only the hour-long timeout bounds it")
+	}
+}
+
+// silentServer accepts connections on 127.0.0.1 and never says a word.
+func silentServer(t *testing.T) string {
+	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -273,19 +318,5 @@ func TestSMTPTimeout(t *testing.T) {
 			held <- c
 		}
 	}()
-	m, err := usermail.New(usermail.Config{SMTPURL: "smtp://" + l.Addr().String(), From: "no-reply@acme.example",
-		Timeout: 200 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- m.Deliver(t.Context(), resetMessage(t, m)) }()
-	select {
-	case err := <-done:
-		if f := failure(t, "Deliver to a silent server", err); !f.Temporary {
-			t.Errorf("silent server: temporary %v, want temporary", f.Temporary)
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("Deliver to a silent server did not return; the timeout does not bound it")
-	}
+	return l.Addr().String()
 }
