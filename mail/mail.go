@@ -55,8 +55,8 @@ type Transport interface {
 	Send(ctx context.Context, m *Message) error
 }
 
-// Config sets up a Mailer. From, AppName and the templates are checked by
-// New, so a bad setting fails at start, not at the first mail.
+// Config sets up a Mailer. New checks the SMTP URL, the sender and the
+// templates, so a bad setting fails at start, not at the first mail.
 type Config struct {
 	// SMTPURL (USERGRAPH_SMTP_URL): smtp://user:pass@host:port or smtps://…;
 	// empty: mail goes to Log.
@@ -160,7 +160,11 @@ func (m *Mailer) Render(msg *store.OutboxMessage) (*Message, error) {
 	if err != nil {
 		return nil, fmt.Errorf("mail: render %s: %w", p.Template, err)
 	}
-	return &Message{From: m.from, To: p.To, MessageID: messageID(msg.ID, m.from), Date: msg.CreatedAt, Rendered: *r}, nil
+	date := msg.CreatedAt
+	if date.IsZero() {
+		date = time.Now() // a producer that did not say when it queued the mail
+	}
+	return &Message{From: m.from, To: p.To, MessageID: messageID(msg.ID, m.from), Date: date, Rendered: *r}, nil
 }
 
 // Deliver renders the outbox message and sends it: the outbox worker's
