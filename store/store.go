@@ -18,7 +18,7 @@ import (
 	"time"
 )
 
-// Store is the storage of users, sessions, roles and keys.
+// Store is the storage of users, sessions, roles, keys and the outbox.
 //
 // Methods that write a record (Create*, Update*) normalize it first (see
 // User.Normalize), and the record an Update* returns is the record as
@@ -30,6 +30,7 @@ type Store interface {
 	RoleStore
 	KeyStore
 	SettingStore
+	OutboxStore
 
 	// Ping reports whether the database answers.
 	Ping(ctx context.Context) error

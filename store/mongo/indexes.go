@@ -67,6 +67,7 @@ func (db *DB) indexSpecs(paths []store.IndexedPath) ([]indexSpec, error) {
 		{coll: db.tokens, name: "expiresAt_ttl", keys: k("expiresAt"), ttl: expiredGrace},
 		{coll: db.roles, name: indexRoleName, keys: k("name"), unique: true, required: true},
 	}
+	specs = append(specs, db.outboxIndexSpecs(k)...)
 	for _, p := range paths {
 		root := "metadata"
 		if p.AppMetadata {

@@ -53,6 +53,8 @@ const (
 	collRoles    = "roles"
 	collKeys     = "signing_keys"
 	collSettings = "settings"
+	collOutbox   = "outbox"
+	collClaims   = "outbox_claims"
 )
 
 // DB is a store.Store on one MongoDB database.
@@ -65,6 +67,8 @@ type DB struct {
 	roles    *mongo.Collection
 	keys     *mongo.Collection
 	settings *mongo.Collection
+	outbox   *mongo.Collection
+	claims   *mongo.Collection // one document per claim of an outbox message (outbox.go)
 	log      *slog.Logger
 }
 
@@ -123,6 +127,8 @@ func newDB(client *mongo.Client, name string, log *slog.Logger) *DB {
 		roles:    d.Collection(collRoles),
 		keys:     d.Collection(collKeys),
 		settings: d.Collection(collSettings),
+		outbox:   d.Collection(collOutbox),
+		claims:   d.Collection(collClaims),
 		log:      log,
 	}
 }

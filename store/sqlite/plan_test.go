@@ -133,3 +133,35 @@ func TestPurgeQueryPlan(t *testing.T) {
 		t.Logf("plan:\n%s", plan)
 	}
 }
+
+// TestOutboxQueryPlan: a claim reads the due messages of its kind from the
+// partial index in claim order and checks the order key by index, and the
+// purge finds done messages by index, so neither reads the sent messages
+// the table holds until they are purged.
+func TestOutboxQueryPlan(t *testing.T) {
+	db, err := Open(t.Context(), filepath.Join(t.TempDir(), "plan.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	cases := []struct {
+		q     string
+		args  []any
+		index []string
+	}{
+		{claimOutbox, []any{"w", 1, "mail", 1, 1, 10}, []string{"outbox_due", "outbox_order"}},
+		{purgeOutbox, []any{1, 10}, []string{"outbox_done"}},
+	}
+	for _, c := range cases {
+		plan := planOf(t, db, c.q, c.args...)
+		if strings.HasPrefix(plan, "SCAN ") || strings.Contains(plan, "\nSCAN ") || strings.Contains(plan, "TEMP B-TREE") {
+			t.Errorf("plan scans the outbox or sorts:\n%s\nfor %s", plan, c.q)
+		}
+		for _, index := range c.index {
+			if !strings.Contains(plan, "INDEX "+index) {
+				t.Errorf("plan does not use %s:\n%s\nfor %s", index, plan, c.q)
+			}
+		}
+		t.Logf("plan:\n%s", plan)
+	}
+}

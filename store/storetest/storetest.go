@@ -51,6 +51,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		limitTests,
 		orderTests,
 		concurrencyTests,
+		outboxTests,
 	}
 	for _, table := range tables {
 		for _, tc := range table {
