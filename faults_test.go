@@ -24,7 +24,7 @@ import (
 // server's connections.
 func faultBreakTable(t *testing.T, ts *testServer, table string) {
 	t.Helper()
-	db, err := sql.Open("sqlite", "file:"+strings.TrimPrefix(ts.cfg.DatabaseURL, "sqlite:")+"?_pragma=busy_timeout(10000)")
+	db, err := sql.Open("sqlite", "file:"+strings.TrimPrefix(ts.cfg.Store.URL, "sqlite:")+"?_pragma=busy_timeout(10000)")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,7 +145,7 @@ func TestFaultRoleStoreDown(t *testing.T) {
 	skipOnMongo(t, "breaks the SQLite file")
 	// Sessions checked once stay trusted for the whole test, so that only
 	// the roles are read from the store below.
-	ts := startServer(t, withConfig(func(c *mainConfig) { c.SessionCacheTTL = time.Hour }))
+	ts := startServer(t, withConfig(func(c *mainConfig) { c.Sessions.CacheTTL = time.Hour }))
 	root := ts.admin(t).AccessToken
 	u := ts.signup(t, "faultroles", "correct horse battery")
 	other := ts.signup(t, "faultother", "correct horse battery")

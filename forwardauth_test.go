@@ -159,7 +159,7 @@ func TestForwardAuth(t *testing.T) {
 	})
 	t.Run("the access-token cookie", func(t *testing.T) {
 		res := forwardAsk(t, ts, http.MethodGet, "", map[string]string{
-			"Cookie": ts.cfg.CookieName + "=" + apiUser.AccessToken, "X-Forwarded-Uri": "/api/items", "X-Forwarded-Method": "GET"})
+			"Cookie": ts.cfg.HTTP.CookieName + "=" + apiUser.AccessToken, "X-Forwarded-Uri": "/api/items", "X-Forwarded-Method": "GET"})
 		if res.status != http.StatusOK {
 			t.Fatalf("status = %d, want 200", res.status)
 		}

@@ -19,7 +19,8 @@ import (
 	mongodriver "go.mongodb.org/mongo-driver/v2/mongo"
 	mongooptions "go.mongodb.org/mongo-driver/v2/mongo/options"
 
-	main "github.com/usergraph/usergraph"
+	"github.com/usergraph/usergraph/app"
+	"github.com/usergraph/usergraph/ratelimit"
 )
 
 // The end-to-end tests start the real server on 127.0.0.1:0 with a
@@ -39,14 +40,14 @@ func TestMain(m *testing.M) {
 // testServer is one running usergraph.
 type testServer struct {
 	t    *testing.T
-	m    *main.Main
-	cfg  main.Config
+	m    *app.Main
+	cfg  app.Config
 	url  string
 	logs *syncWriter
 }
 
 // option changes the configuration of a test server.
-type option func(*main.Config)
+type option func(*app.Config)
 
 // startServer starts a server with cheap password hashing (same code path,
 // smaller parameters) and brute-force limits off unless an option sets them.
@@ -62,14 +63,14 @@ func startServer(t *testing.T, opts ...option) *testServer {
 	return startWith(t, cfg)
 }
 
-func testConfig(t *testing.T, dbPath string) main.Config {
+func testConfig(t *testing.T, dbPath string) app.Config {
 	t.Helper()
-	cfg, err := main.LoadConfig([]string{
+	cfg, err := app.Load([]string{
 		"-listen", "127.0.0.1:0",
 		"-database-url", "sqlite:" + dbPath,
 		"-argon2-memory-kib", "64", "-argon2-iterations", "1",
 		"-login-limit-ip", "off", "-login-limit-account", "off", "-lookup-limit-ip", "off", "-signup-limit-ip", "off",
-	}, func(string) string { return "" }, io.Discard)
+	}, app.Env{Stdout: io.Discard, Stderr: io.Discard})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +96,7 @@ func skipOnMongo(t *testing.T, why string) {
 // useMongo points cfg at a fresh database on the MongoDB server at uri,
 // for one test (restart keeps it), and drops the database when the test
 // ends.
-func useMongo(t *testing.T, cfg *main.Config, uri string) {
+func useMongo(t *testing.T, cfg *app.Config, uri string) {
 	b := make([]byte, 8)
 	rand.Read(b)
 	name := "ugtest_e2e_" + hex.EncodeToString(b)
@@ -112,13 +113,13 @@ func useMongo(t *testing.T, cfg *main.Config, uri string) {
 			t.Errorf("drop %s: %v", name, err)
 		}
 	})
-	cfg.DatabaseURL, cfg.MongoDatabase = uri, name
+	cfg.Store.URL, cfg.Store.Mongo.Database = uri, name
 }
 
-func startWith(t *testing.T, cfg main.Config) *testServer {
+func startWith(t *testing.T, cfg app.Config) *testServer {
 	t.Helper()
 	logs := &syncWriter{w: &bytes.Buffer{}}
-	m := main.NewMain(cfg, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	m := app.New(cfg, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	if err := m.Run(context.Background()); err != nil {
 		t.Fatalf("start server: %v", err)
 	}
@@ -142,12 +143,12 @@ func (ts *testServer) restart() *testServer {
 	ts.t.Helper()
 	ts.stop()
 	cfg := ts.cfg
-	cfg.PublicURL = ""
+	cfg.HTTP.PublicURL = ""
 	return startWith(ts.t, cfg)
 }
 
 // withConfig returns an option that edits the configuration.
-func withConfig(f func(*main.Config)) option { return option(f) }
+func withConfig(f func(*app.Config)) option { return option(f) }
 
 // gqlResponse is a decoded GraphQL response.
 type gqlResponse struct {
@@ -281,4 +282,13 @@ func (ts *testServer) bootstrapToken(t *testing.T) string {
 }
 
 // mainConfig is the server configuration type, for options.
-type mainConfig = main.Config
+type mainConfig = app.Config
+
+// rule is a rate-limit rule as the settings write it ("3/1h", "off").
+func rule(spec string) ratelimit.Rule {
+	r, err := ratelimit.ParseRule(spec)
+	if err != nil {
+		panic(err)
+	}
+	return r
+}

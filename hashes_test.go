@@ -219,7 +219,7 @@ func TestHashLimitAdminPasswords(t *testing.T) {
 
 // The limit is a setting: with 3, three aliased sign-ups run and four do not.
 func TestHashLimitSetting(t *testing.T) {
-	ts := startServer(t, withConfig(func(c *mainConfig) { c.MaxHashes = 3 }))
+	ts := startServer(t, withConfig(func(c *mainConfig) { c.HTTP.MaxHashes = 3 }))
 	const signup = `signup(input: {username: "set%d", password: "correct horse battery"}) { user { id } }`
 	if r := ts.gql(t, "", hashAliases(3, signup), nil); len(r.Errors) > 0 {
 		t.Fatalf("3 sign-ups with a limit of 3: %+v", r.Errors)
@@ -233,7 +233,7 @@ func TestHashLimitSetting(t *testing.T) {
 // response sets the cookie once, with the value of the last.
 func TestCookieSetOncePerResponse(t *testing.T) {
 	ts := startServer(t)
-	name := ts.cfg.CookieName
+	name := ts.cfg.HTTP.CookieName
 	ts.signup(t, "twotabs", hashPW)
 	first, second := ts.login(t, "twotabs", hashPW), ts.login(t, "twotabs", hashPW)
 	r := ts.gql(t, "", `mutation($a: String!, $b: String!) {
@@ -271,9 +271,9 @@ func TestCookieSetOncePerResponse(t *testing.T) {
 // not tested here.)
 func TestHashQueueRefusesBurst(t *testing.T) {
 	ts := startServer(t, withConfig(func(c *mainConfig) {
-		c.HashConcurrency = 1
-		c.HashQueueTimeout = time.Millisecond
-		c.Argon2MemoryKiB, c.Argon2Iterations = 4096, 2
+		c.Passwords.Concurrency = 1
+		c.Passwords.QueueTimeout = time.Millisecond
+		c.Passwords.Params.Memory, c.Passwords.Params.Iterations = 4096, 2
 	}))
 	ts.signup(t, "burst", hashPW)
 	refusedBefore := hashMetric(t, ts, "usergraph_password_hash_refusals_total")

@@ -376,7 +376,7 @@ func TestHTTPBodyLimit(t *testing.T) {
 		}
 	})
 	t.Run("configured small", func(t *testing.T) {
-		ts := startServer(t, withConfig(func(c *mainConfig) { c.MaxBodyBytes = 600 }))
+		ts := startServer(t, withConfig(func(c *mainConfig) { c.HTTP.MaxBodyBytes = 600 }))
 		for _, chunked := range []bool{false, true} {
 			name := map[bool]string{false: "smallsized", true: "smallchunked"}[chunked]
 			body := bigSignup(name, 700)
@@ -400,7 +400,7 @@ func TestHTTPBodyLimit(t *testing.T) {
 }
 
 func TestHTTPDepthLimit(t *testing.T) {
-	ts := startServer(t, withConfig(func(c *mainConfig) { c.MaxDepth = 3 }))
+	ts := startServer(t, withConfig(func(c *mainConfig) { c.HTTP.MaxDepth = 3 }))
 	var out struct{ Signup struct{ Auth auth } } // ts.signup selects deeper than 3
 	ts.mustGQL(t, "", `mutation { signup(input: {username: "deep", password: "correct horse battery"}) { auth { accessToken } } }`, nil).decode(t, &out)
 	a := out.Signup.Auth
@@ -472,7 +472,7 @@ func TestHTTPIntrospection(t *testing.T) {
 		}
 	})
 	t.Run("switched off", func(t *testing.T) {
-		ts := startServer(t, withConfig(func(c *mainConfig) { c.Introspection = false }))
+		ts := startServer(t, withConfig(func(c *mainConfig) { c.HTTP.Introspection = false }))
 		for q, field := range map[string]string{fullIntrospection: "__schema", `{ __type(name: "User") { name fields { name } } }`: "__type"} {
 			r := httpPostOp(t, ts, q, nil)
 			if len(r.Errors) == 0 {
@@ -507,7 +507,7 @@ func TestHTTPIntrospection(t *testing.T) {
 }
 
 func TestHTTPComplexityLimit(t *testing.T) {
-	ts := startServer(t, withConfig(func(c *mainConfig) { c.MaxComplexity = 100 }))
+	ts := startServer(t, withConfig(func(c *mainConfig) { c.HTTP.MaxComplexity = 100 }))
 	adm := ts.admin(t)
 	bearer := "Bearer " + adm.AccessToken
 
@@ -550,7 +550,7 @@ func TestHTTPGraphiQL(t *testing.T) {
 		}
 	})
 	t.Run("disabled", func(t *testing.T) {
-		ts := startServer(t, withConfig(func(c *mainConfig) { c.GraphiQL = false }))
+		ts := startServer(t, withConfig(func(c *mainConfig) { c.HTTP.GraphiQL = false }))
 		for _, p := range []string{"/", "/graphiql"} {
 			res, body := httpGet(t, ts, p)
 			if res.StatusCode != http.StatusNotFound {
@@ -574,7 +574,7 @@ func TestHTTPGraphiQL(t *testing.T) {
 // requests without Sec-Fetch-Site or Origin (curl, servers) pass. Apart
 // from that, a POST that is not JSON gets 415: a content-type check.
 func TestHTTPCSRF(t *testing.T) {
-	ts := startServer(t, withConfig(func(c *mainConfig) { c.CORSOrigins = "https://app.example.com" }))
+	ts := startServer(t, withConfig(func(c *mainConfig) { c.HTTP.CORSOrigins = []string{"https://app.example.com"} }))
 	self := ts.url // the Origin a page served by this server sends
 	refused := func(t *testing.T, r *gqlResponse) {
 		t.Helper()
@@ -628,7 +628,7 @@ func TestHTTPCSRF(t *testing.T) {
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("Sec-Fetch-Site", "cross-site")
 		req.Header.Set("Origin", "https://evil.example")
-		req.AddCookie(&http.Cookie{Name: ts.cfg.CookieName, Value: a.AccessToken})
+		req.AddCookie(&http.Cookie{Name: ts.cfg.HTTP.CookieName, Value: a.AccessToken})
 		r := ts.do(t, req)
 		httpCheckErrors(t, r, false)
 		refused(t, r)

@@ -160,7 +160,7 @@ func TestInitializeSetsLastLoginAt(t *testing.T) {
 func TestInitializeConcurrentCallsOneWins(t *testing.T) {
 	// A costlier hash widens the window between the checks and the insert,
 	// where concurrent calls overlap.
-	ts := startServer(t, withConfig(func(c *mainConfig) { c.Argon2MemoryKiB = 8192 }))
+	ts := startServer(t, withConfig(func(c *mainConfig) { c.Passwords.Params.Memory = 8192 }))
 	token := ts.bootstrapToken(t)
 	const n = 20
 	codes := make([]string, n)
@@ -200,7 +200,7 @@ func TestInitializeConcurrentCallsOneWins(t *testing.T) {
 
 func TestInitializeWithConfiguredToken(t *testing.T) {
 	const configured = "s3cret-bootstrap-token-value"
-	ts := startServer(t, withConfig(func(c *mainConfig) { c.BootstrapToken = configured }))
+	ts := startServer(t, withConfig(func(c *mainConfig) { c.Accounts.BootstrapToken = configured }))
 	logs := ts.logs.String()
 	if strings.Contains(logs, "bootstrap_token=") || strings.Contains(logs, configured) {
 		t.Fatalf("with a configured token nothing may be logged:\n%s", logs)

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	main "github.com/usergraph/usergraph"
+	"github.com/usergraph/usergraph/app"
 	"github.com/usergraph/usergraph/store"
 )
 
@@ -234,12 +234,12 @@ func TestBulkMutationsBoundFilterAndPatch(t *testing.T) {
 
 // USERGRAPH_MAX_FILTER_WIDTH moves the bound.
 func TestMaxFilterWidthSetting(t *testing.T) {
-	env := map[string]string{"USERGRAPH_MAX_FILTER_WIDTH": "10"}
-	loaded, err := main.LoadConfig(nil, func(k string) string { return env[k] }, io.Discard)
+	env := app.Env{Vars: []string{"USERGRAPH_MAX_FILTER_WIDTH=10"}, Stdout: io.Discard, Stderr: io.Discard}
+	loaded, err := app.Load(nil, env)
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := inputFilterSetup(t, withConfig(func(c *mainConfig) { c.MaxFilterWidth = loaded.MaxFilterWidth }))
+	w := inputFilterSetup(t, withConfig(func(c *mainConfig) { c.Accounts.MaxFilterWidth = loaded.Accounts.MaxFilterWidth }))
 	w.wantHit(t, "or of 10", orOf(10, w.hit))
 	w.wantRefused(t, "or of 11", orOf(11, w.hit))
 	w.wantHit(t, "ids of 10", vars{"ids": append(inputTags(9, true), w.hit)})

@@ -100,8 +100,8 @@ func wantBadCredentials(t *testing.T, what string, r *gqlResponse) {
 }
 
 // lockoutOf configures a lockout after n failures for period.
-func lockoutOf(rule string) option {
-	return withConfig(func(c *mainConfig) { c.LoginLimitAccount = rule })
+func lockoutOf(spec string) option {
+	return withConfig(func(c *mainConfig) { c.Limits.LoginPerAccount = rule(spec) })
 }
 
 // strangerLocks sends n wrong passwords for id without a device cookie,
@@ -291,8 +291,8 @@ func TestLockoutSurvivesRestart(t *testing.T) {
 // share a limit per client IP; each attempt counts, aliases included.
 func TestSignupLimitPerIP(t *testing.T) {
 	ts := startServer(t, withConfig(func(c *mainConfig) {
-		c.SignupLimitIP = "3/1h"
-		c.MaxHashes = 3 // three aliased sign-ups in one request
+		c.Limits.SignupPerIP = rule("3/1h")
+		c.HTTP.MaxHashes = 3 // three aliased sign-ups in one request
 	}))
 	first := ts.signup(t, "first", lockPassword) // 1
 	const two = `mutation {
@@ -319,7 +319,7 @@ func TestSignupLimitPerIP(t *testing.T) {
 
 // Email changes count toward the same limit as sign-ups.
 func TestSignupLimitCountsEmailChanges(t *testing.T) {
-	ts := startServer(t, withConfig(func(c *mainConfig) { c.SignupLimitIP = "2/1h" }))
+	ts := startServer(t, withConfig(func(c *mainConfig) { c.Limits.SignupPerIP = rule("2/1h") }))
 	a := ts.signup(t, "changer", lockPassword) // 1
 	const update = `mutation($in: ProfileInput!) { updateProfile(input: $in) { id } }`
 	ts.mustGQL(t, a.AccessToken, update, vars{"in": vars{"email": "changer2@example.com"}}) // 2
@@ -330,7 +330,7 @@ func TestSignupLimitCountsEmailChanges(t *testing.T) {
 // A username change tells whether the name is taken too: it counts toward
 // the same limit.
 func TestSignupLimitCountsUsernameChanges(t *testing.T) {
-	ts := startServer(t, withConfig(func(c *mainConfig) { c.SignupLimitIP = "2/1h" }))
+	ts := startServer(t, withConfig(func(c *mainConfig) { c.Limits.SignupPerIP = rule("2/1h") }))
 	a := ts.signup(t, "renamer", lockPassword) // 1
 	const rename = `mutation($u: String!) { changeUsername(username: $u) { username } }`
 	ts.mustGQL(t, a.AccessToken, rename, vars{"u": "renamed"}) // 2

@@ -8,7 +8,7 @@ import (
 
 // /metrics on a listener of its own: served there, 404 on the API port.
 func TestMetricsListenApart(t *testing.T) {
-	ts := startServer(t, withConfig(func(c *mainConfig) { c.MetricsListen = "127.0.0.1:0" }))
+	ts := startServer(t, withConfig(func(c *mainConfig) { c.HTTP.MetricsListen = "127.0.0.1:0" }))
 	httpUsernameTaken(t, ts, "nobody") // one GraphQL request, so the route's counter exists
 	metricsURL := ts.m.MetricsURL()
 	if !strings.HasPrefix(metricsURL, "http://127.0.0.1:") || metricsURL == ts.url {

@@ -16,7 +16,7 @@ import (
 func TestImportedBcryptPasswordUpgradesOnLogin(t *testing.T) {
 	skipOnMongo(t, "imports the user into the SQLite file")
 	ts := startServer(t)
-	path := strings.TrimPrefix(ts.cfg.DatabaseURL, "sqlite:")
+	path := strings.TrimPrefix(ts.cfg.Store.URL, "sqlite:")
 	db, err := sqlite.Open(t.Context(), path, sqlite.Options{})
 	if err != nil {
 		t.Fatal(err)

@@ -411,7 +411,7 @@ func profCountLimited(t *testing.T, r *gqlResponse) (limited int, paths []string
 }
 
 func TestProfileUsernameExistsRateLimit(t *testing.T) {
-	limit := withConfig(func(c *mainConfig) { c.LookupLimitIP = "3/1m" })
+	limit := withConfig(func(c *mainConfig) { c.Limits.LookupPerIP = rule("3/1m") })
 	t.Run("fourth call", func(t *testing.T) {
 		ts := startServer(t, limit)
 		for i := range 3 {
@@ -439,7 +439,7 @@ func TestProfileUsernameExistsRateLimit(t *testing.T) {
 func TestProfileLoginRateLimits(t *testing.T) {
 	const pw = "correct horse battery"
 	t.Run("per account, even with the right password", func(t *testing.T) {
-		ts := startServer(t, withConfig(func(c *mainConfig) { c.LoginLimitAccount = "3/1m" }))
+		ts := startServer(t, withConfig(func(c *mainConfig) { c.Limits.LoginPerAccount = rule("3/1m") }))
 		ts.signup(t, "jack", pw)
 		ts.signup(t, "kate", pw)
 		for i := range 3 {
@@ -454,7 +454,7 @@ func TestProfileLoginRateLimits(t *testing.T) {
 		ts.login(t, "kate", pw)
 	})
 	t.Run("per IP across accounts", func(t *testing.T) {
-		ts := startServer(t, withConfig(func(c *mainConfig) { c.LoginLimitIP = "5/1m" }))
+		ts := startServer(t, withConfig(func(c *mainConfig) { c.Limits.LoginPerIP = rule("5/1m") }))
 		for _, u := range []string{"u1", "u2", "u3"} {
 			ts.signup(t, u, pw)
 		}
@@ -467,7 +467,7 @@ func TestProfileLoginRateLimits(t *testing.T) {
 	})
 	t.Run("aliases in one request count one by one", func(t *testing.T) {
 		// Five logins in one request need a hash limit of five (default one).
-		ts := startServer(t, withConfig(func(c *mainConfig) { c.LoginLimitIP, c.MaxHashes = "3/1m", 5 }))
+		ts := startServer(t, withConfig(func(c *mainConfig) { c.Limits.LoginPerIP, c.HTTP.MaxHashes = rule("3/1m"), 5 }))
 		ts.signup(t, "lara", pw)
 		var q strings.Builder
 		q.WriteString("mutation {")

@@ -15,7 +15,7 @@ import (
 // from either verifies on both.
 func sessTwoInstances(t *testing.T) (*testServer, *testServer) {
 	t.Helper()
-	a := startServer(t, withConfig(func(c *mainConfig) { c.PublicURL = "http://usergraph.test" }))
+	a := startServer(t, withConfig(func(c *mainConfig) { c.HTTP.PublicURL = "http://usergraph.test" }))
 	b := startWith(t, a.cfg)
 	return a, b
 }
@@ -80,7 +80,7 @@ func TestRefreshConcurrentSameToken(t *testing.T) {
 // since included.
 func TestRefreshRepeatAfterWindowEndsSession(t *testing.T) {
 	const window = time.Second
-	ts := startServer(t, withConfig(func(c *mainConfig) { c.RefreshReuseWindow = window }))
+	ts := startServer(t, withConfig(func(c *mainConfig) { c.Sessions.ReuseWindow = window }))
 	ts.signup(t, "sesslate", sessPassword)
 	first := ts.login(t, "sesslate", sessPassword)
 	next := sessMustRefresh(t, ts, first.RefreshToken)
@@ -95,7 +95,7 @@ func TestRefreshRepeatAfterWindowEndsSession(t *testing.T) {
 // it is an older token, and a repeat ends the session even within the
 // window.
 func TestRefreshRepeatOfOlderTokenEndsSession(t *testing.T) {
-	longWindow := withConfig(func(c *mainConfig) { c.RefreshReuseWindow = time.Hour }) // no timing in these cases
+	longWindow := withConfig(func(c *mainConfig) { c.Sessions.ReuseWindow = time.Hour }) // no timing in these cases
 
 	t.Run("two rotations back", func(t *testing.T) {
 		ts := startServer(t, longWindow)

@@ -136,7 +136,7 @@ func TestRequestLimitsIntrospection(t *testing.T) {
 }
 
 func TestRequestLimitsIntrospectionDepthAllowance(t *testing.T) {
-	ts := startServer(t, withConfig(func(c *mainConfig) { c.MaxDepth = 3 }))
+	ts := startServer(t, withConfig(func(c *mainConfig) { c.HTTP.MaxDepth = 3 }))
 	// Data selections keep the configured depth...
 	r := postWithin(t, ts, `{ me { roles { permissions { verbs } } } }`)
 	wantRefused(t, r, "BAD_USER_INPUT")

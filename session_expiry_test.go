@@ -56,7 +56,7 @@ func TestSessionExpiresAtCountsIdleTimeout(t *testing.T) {
 	t.Run("idle timeout before the lifetime", func(t *testing.T) {
 		const idle = 2 * time.Hour
 		ts := startServer(t, withConfig(func(c *mainConfig) {
-			c.SessionIdleTimeout, c.SessionLifetime = idle, 30*24*time.Hour
+			c.Sessions.IdleTimeout, c.Sessions.Lifetime = idle, 30*24*time.Hour
 		}))
 		token, s, before, after := sessEndsSignIn(t, ts, "sessendsidle")
 		wantBetween(t, "login: session.expiresAt", s.ExpiresAt, before.Add(idle), after.Add(idle))
@@ -69,7 +69,7 @@ func TestSessionExpiresAtCountsIdleTimeout(t *testing.T) {
 	t.Run("lifetime before the idle timeout", func(t *testing.T) {
 		const lifetime = time.Hour
 		ts := startServer(t, withConfig(func(c *mainConfig) {
-			c.SessionIdleTimeout, c.SessionLifetime = 2*time.Hour, lifetime
+			c.Sessions.IdleTimeout, c.Sessions.Lifetime = 2*time.Hour, lifetime
 		}))
 		token, s, _, _ := sessEndsSignIn(t, ts, "sessendslife")
 		if want := s.CreatedAt.Add(lifetime); !s.ExpiresAt.Equal(want) {

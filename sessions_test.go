@@ -132,7 +132,7 @@ func sessIDs(list []sessSession) []string {
 // the session, even one of the token just rotated (refresh_window_test.go
 // has the window).
 func TestRefreshRotationAndReuse(t *testing.T) {
-	ts := startServer(t, withConfig(func(c *mainConfig) { c.RefreshReuseWindow = 0 }))
+	ts := startServer(t, withConfig(func(c *mainConfig) { c.Sessions.ReuseWindow = 0 }))
 	ts.signup(t, "sessrot", sessPassword)
 	other := ts.login(t, "sessrot", sessPassword)
 	first := ts.login(t, "sessrot", sessPassword)
@@ -385,8 +385,8 @@ func TestSessionListShowsLiveSessions(t *testing.T) {
 func TestIdleTimeoutEndsUnusedSessions(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, withConfig(func(c *mainConfig) {
-		c.SessionIdleTimeout = time.Second
-		c.SessionCacheTTL = 0
+		c.Sessions.IdleTimeout = time.Second
+		c.Sessions.CacheTTL = 0
 	}))
 	ts.signup(t, "sessidle", sessPassword)
 	active := ts.login(t, "sessidle", sessPassword)
@@ -429,7 +429,7 @@ func TestSessionLifetimeEndsActiveSessions(t *testing.T) {
 	t.Parallel()
 	// The session cache stays on (default TTL 5 s, longer than the
 	// lifetime): a cached session must still end on time.
-	ts := startServer(t, withConfig(func(c *mainConfig) { c.SessionLifetime = 2 * time.Second }))
+	ts := startServer(t, withConfig(func(c *mainConfig) { c.Sessions.Lifetime = 2 * time.Second }))
 	ts.signup(t, "sesslife", sessPassword)
 	a := ts.login(t, "sesslife", sessPassword)
 	start := time.Now()
@@ -470,8 +470,8 @@ func sessFreeAddr(t *testing.T) string {
 func TestRestartKeepsSessionsAndKeys(t *testing.T) {
 	// Activity is flushed only on Close: the periodic flush never runs here.
 	ts := startServer(t, withConfig(func(c *mainConfig) {
-		c.Listen = sessFreeAddr(t)
-		c.ActivityFlush = time.Hour
+		c.HTTP.Listen = sessFreeAddr(t)
+		c.Sessions.ActivityFlush = time.Hour
 	}))
 	ts.signup(t, "sessrestart1", sessPassword)
 	ts.signup(t, "sessrestart2", sessPassword)
@@ -551,7 +551,7 @@ func sessCookie(t *testing.T, h http.Header, name string) *http.Cookie {
 
 func TestCookieAuthentication(t *testing.T) {
 	ts := startServer(t)
-	name := ts.cfg.CookieName
+	name := ts.cfg.HTTP.CookieName
 	if name != "usergraph_token" {
 		t.Fatalf("default cookie name = %q, want usergraph_token", name)
 	}

@@ -14,7 +14,7 @@ func TestSignupLoginMeRefreshLogout(t *testing.T) {
 	if a.AccessToken == "" || !strings.HasPrefix(a.RefreshToken, "ugr_") || !a.Session.Current {
 		t.Fatalf("signup tokens look wrong: %+v", a)
 	}
-	if want := int(ts.cfg.AccessTokenTTL.Seconds()); a.ExpiresIn != want {
+	if want := int(ts.cfg.Sessions.AccessTokenTTL.Seconds()); a.ExpiresIn != want {
 		t.Errorf("expiresIn = %d, want the access-token lifetime %d", a.ExpiresIn, want)
 	}
 	if got := ts.meID(t, a.AccessToken); got != a.User.ID {
@@ -195,7 +195,7 @@ func TestSignupRejectsBadInput(t *testing.T) {
 }
 
 func TestPendingSignupCannotLogin(t *testing.T) {
-	ts := startServer(t, withConfig(func(c *mainConfig) { c.SignupStatus = "PENDING" }))
+	ts := startServer(t, withConfig(func(c *mainConfig) { c.Accounts.SignupStatus = "PENDING" }))
 	r := ts.mustGQL(t, "", `mutation($in: SignupInput!) { signup(input: $in) { user { status lastLoginAt } auth { accessToken } } }`,
 		vars{"in": vars{"username": "erin", "password": "correct horse battery"}})
 	var out struct {

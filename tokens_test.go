@@ -107,7 +107,7 @@ func tokSign(t *testing.T, key ed25519.PrivateKey, kid string, claims jwt.MapCla
 func tokServerKey(t *testing.T, ts *testServer, tok string) (string, ed25519.PrivateKey) {
 	t.Helper()
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, strings.TrimPrefix(ts.cfg.DatabaseURL, "sqlite:"), sqlite.Options{Readers: 1})
+	db, err := sqlite.Open(ctx, strings.TrimPrefix(ts.cfg.Store.URL, "sqlite:"), sqlite.Options{Readers: 1})
 	if err != nil {
 		t.Fatalf("open the server's database: %v", err)
 	}
@@ -429,7 +429,7 @@ func TestJWKSVerifiesIssuedTokens(t *testing.T) {
 
 func TestTokenSigningKeyRotation(t *testing.T) {
 	// No session cache: the old token is verified again after the rotation.
-	ts := startServer(t, withConfig(func(c *mainConfig) { c.SessionCacheTTL = 0 }))
+	ts := startServer(t, withConfig(func(c *mainConfig) { c.Sessions.CacheTTL = 0 }))
 	root := ts.admin(t)
 	user := ts.signup(t, "tokgrace", "correct horse battery")
 	oldKid := tokKid(t, user.AccessToken)

@@ -199,7 +199,7 @@ func TestInitializeRefusesMixedScriptUsername(t *testing.T) {
 // With case-sensitive usernames, case tells names apart but width does
 // not, and the filter compares the same keys.
 func TestCaseSensitiveUsernames(t *testing.T) {
-	ts := startServer(t, withConfig(func(c *mainConfig) { c.UsernameCaseSensitive = true }))
+	ts := startServer(t, withConfig(func(c *mainConfig) { c.Accounts.UsernameCaseSensitive = true }))
 	var boss struct{ Initialize initPayload }
 	ts.mustGQL(t, "", initMutation, initInput(ts.bootstrapToken(t), "boss", "boss-password-1")).decode(t, &boss)
 	upper := mustSignupUsername(t, ts, "Root")
@@ -236,7 +236,7 @@ func sameIDs(a, b []string) bool {
 func TestUsernameKeyMigration(t *testing.T) {
 	skipOnMongo(t, "writes the old records into the SQLite file")
 	cfg := testConfig(t, t.TempDir()+"/usergraph.db")
-	path := strings.TrimPrefix(cfg.DatabaseURL, "sqlite:")
+	path := strings.TrimPrefix(cfg.Store.URL, "sqlite:")
 	db, err := sqlite.Open(t.Context(), path, sqlite.Options{})
 	if err != nil {
 		t.Fatal(err)

@@ -34,6 +34,23 @@ type Config struct {
 	MetricsApart bool
 }
 
+// DefaultConfig is the HTTP surface of the configuration's defaults
+// (README, "Configuration"). MaxTokens, the parser's token limit (about
+// 60 KB of document), has no setting: the validation budget and its
+// figures in docs/PERFORMANCE.md are measured at this limit.
+func DefaultConfig() Config {
+	return Config{
+		CookieName:    "usergraph_token",
+		MaxBodyBytes:  1 << 20,
+		Introspection: true,
+		GraphiQL:      true,
+		MaxDepth:      12,
+		MaxComplexity: 10000,
+		MaxTokens:     15000,
+		MaxHashes:     1,
+	}
+}
+
 // Deps are what the handlers call.
 type Deps struct {
 	Resolver *resolvers.Resolver
