@@ -53,7 +53,7 @@ func (c *Config) bind(fs *flag.FlagSet) {
 	fs.DurationVar(&s.ReuseWindow, "refresh-reuse-window", s.ReuseWindow, "a repeat of the just-rotated refresh token within this gets a sibling successor, not a revocation (0: off)")
 
 	fs.StringVar(&h.CookieName, "cookie-name", h.CookieName, "access-token cookie for browsers (empty: no cookie)")
-	fs.Var(newValue(&h.CookieSecure, parseCookieSecure, formatString), "cookie-secure", "Secure cookies: auto (when the public URL is https), true or false")
+	fs.Var(newValue(&h.CookieSecure, parseCookieSecure, formatString), "cookie-secure", "Secure cookies (`mode`): auto (when the public URL is https), true or false")
 	fs.Var(newValue(&h.TrustedProxies, parsePrefixes, formatPrefixes), "trusted-proxies", "comma-separated `CIDRs` whose X-Forwarded-For is believed")
 	fs.Int64Var(&h.MaxBodyBytes, "max-body-bytes", h.MaxBodyBytes, "largest request body")
 	fs.BoolVar(&h.Introspection, "introspection", h.Introspection, "allow GraphQL introspection (switch off in production if you like)")

@@ -94,16 +94,31 @@ func newAccounts(ctx context.Context, s *services, cfg Config, log *slog.Logger)
 // handler returns the HTTP surface on the services, and the /metrics
 // handler, which the API serves too unless it is served apart.
 func (s *services) handler(h HTTPConfig, log *slog.Logger) (api, metrics http.Handler, err error) {
-	return httpapi.New(httpapi.Deps{
-		Resolver: &resolvers.Resolver{Accounts: s.accounts, Sessions: s.sessions, Access: s.access, Tokens: s.tokens, Log: log},
-		Store:    s.store, Hasher: s.hasher, Log: log,
-	}, httpapi.Config{
-		CookieName: h.CookieName, CookieSecure: h.secureCookies(), TrustedProxies: h.TrustedProxies,
+	cfg := httpapi.Config{
+		CookieName: h.CookieName, CookieSecure: h.secureCookies(), DeviceCookieName: lockout.CookieName,
+		TrustedProxies: h.TrustedProxies, TrustedOrigins: h.CORSOrigins,
 		MaxBodyBytes: h.MaxBodyBytes, Introspection: h.Introspection, GraphiQL: h.GraphiQL,
-		MaxDepth: h.MaxDepth, MaxComplexity: h.MaxComplexity, MaxTokens: h.MaxTokens,
-		MaxHashes: h.MaxHashes, TrustedOrigins: h.CORSOrigins,
+		MaxDepth: h.MaxDepth, MaxComplexity: h.MaxComplexity, MaxTokens: h.MaxTokens, MaxHashes: h.MaxHashes,
 		MetricsApart: h.MetricsListen != "",
-	})
+	}
+	r := &resolvers.Resolver{Accounts: s.accounts, Sessions: s.sessions, Access: s.access, Tokens: s.tokens, Log: log}
+	schema, err := r.Schema()
+	if err != nil {
+		return nil, nil, err
+	}
+	gql, err := httpapi.NewGraphQL(schema, cfg, log, r.WithLoaders)
+	if err != nil {
+		return nil, nil, err
+	}
+	return httpapi.New(httpapi.Deps{
+		GraphQL:  gql,
+		Sessions: edgeSessions{s.sessions},
+		Access:   edgeAccess{s.access},
+		JWKS:     s.tokens.JWKS,
+		Ready:    s.store.Ping,
+		Hashing:  hashStats(s.hasher),
+		Log:      log,
+	}, cfg)
 }
 
 // close closes the store.
