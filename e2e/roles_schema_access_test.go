@@ -1,4 +1,4 @@
-package main_test
+package e2e
 
 import (
 	"fmt"
@@ -29,7 +29,7 @@ var schemaAccessDirectives = []string{"public", "signedIn", "hasRole", "hasPermi
 // schemaLoad parses schema.graphqls as the server compiles it.
 func schemaLoad(t *testing.T) *ast.Schema {
 	t.Helper()
-	src, err := os.ReadFile("schema.graphqls")
+	src, err := os.ReadFile("../schema.graphqls")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package main_test
+package e2e
 
 import (
 	"bufio"
@@ -36,7 +36,7 @@ func usergraphBinary(t *testing.T) string {
 			return
 		}
 		binaryPath = filepath.Join(dir, "usergraph")
-		if out, err := exec.Command("go", "build", "-o", binaryPath, ".").CombinedOutput(); err != nil {
+		if out, err := exec.Command("go", "build", "-o", binaryPath, "github.com/usergraph/usergraph").CombinedOutput(); err != nil {
 			binaryErr = &buildError{err, out}
 		}
 	})

@@ -1,12 +1,13 @@
-package main_test
+package e2e
 
 import (
 	"bytes"
 	"context"
-	_ "embed"
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -23,12 +24,15 @@ import (
 // The standard introspection queries, verbatim: getIntrospectionQuery() of
 // graphql-js 16.15.0, and the variant GraphiQL sends
 // (getIntrospectionQuery({inputValueDeprecation: true, schemaDescription: true})).
-var (
-	//go:embed httpapi/testdata/introspection/graphql-js-v16.graphql
-	graphqlJSIntrospection string
-	//go:embed httpapi/testdata/introspection/graphiql.graphql
-	graphiQLIntrospection string
-)
+// They are httpapi's test data (go:embed cannot reach there from here).
+func introspectionQuery(t *testing.T, file string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "httpapi", "testdata", "introspection", file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
 
 // limitsDeadline is how long a request of these tests may take before the
 // test fails: far above what a refusal takes, far below the attack's cost.
@@ -92,8 +96,8 @@ func TestRequestLimitsFragmentFanOut(t *testing.T) {
 func TestRequestLimitsIntrospection(t *testing.T) {
 	ts := startServer(t)
 	for _, c := range []struct{ name, query string }{
-		{"graphql-js", graphqlJSIntrospection},
-		{"GraphiQL", graphiQLIntrospection},
+		{"graphql-js", introspectionQuery(t, "graphql-js-v16.graphql")},
+		{"GraphiQL", introspectionQuery(t, "graphiql.graphql")},
 	} {
 		t.Run(c.name+" standard query passes at the default limits", func(t *testing.T) {
 			r := postWithin(t, ts, c.query)
@@ -144,7 +148,7 @@ func TestRequestLimitsIntrospectionDepthAllowance(t *testing.T) {
 		t.Errorf("extensions.maxDepth = %v, want 3", r.Errors[0].Extensions["maxDepth"])
 	}
 	// ...while introspection may nest as deep as the standard query.
-	r = postWithin(t, ts, graphqlJSIntrospection)
+	r = postWithin(t, ts, introspectionQuery(t, "graphql-js-v16.graphql"))
 	if len(r.Errors) > 0 {
 		t.Fatalf("the standard introspection query refused at -max-depth 3: %+v", r.Errors)
 	}
