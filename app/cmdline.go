@@ -131,12 +131,18 @@ func (cl *commandLine) parse(args []string, env Env) error {
 
 func (cl *commandLine) refuse(err error) error { return &UsageError{Command: cl.name, Err: err} }
 
-// warnUnknown names the USERGRAPH_* variables that are neither a flag of
+// warnUnknown names the USERGRAPH_* variables that are neither a server
+// setting (every command may run where the server's are set) nor a flag of
 // this command nor a known variable. Not fatal: a variable set for another
 // command (init's) or for a newer version must not stop a server.
 func (cl *commandLine) warnUnknown(env Env) {
 	known := map[string]bool{AdminPasswordVar: true, TestMongoURIVar: true}
-	cl.fs.VisitAll(func(f *flag.Flag) { known[EnvName(f.Name)] = true })
+	settings := flag.NewFlagSet("settings", flag.ContinueOnError)
+	cfg := DefaultConfig()
+	cfg.bind(settings)
+	for _, fs := range []*flag.FlagSet{settings, cl.fs} {
+		fs.VisitAll(func(f *flag.Flag) { known[EnvName(f.Name)] = true })
+	}
 	var unknown []string
 	for _, kv := range env.Vars {
 		name, _, _ := strings.Cut(kv, "=")

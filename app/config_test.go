@@ -230,6 +230,21 @@ func TestLoadWarnsAboutUnknownVariables(t *testing.T) {
 	}
 }
 
+// A command without settings (version) takes the server's variables for
+// known: it runs where they are set.
+func TestVersionKnowsTheSettings(t *testing.T) {
+	e, stdout, stderr := env("USERGRAPH_LISTEN=127.0.0.1:0", "USERGRAPH_BOGUS=1")
+	if err := Version(t.Context(), e, nil); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(stdout.String(), "usergraph ") {
+		t.Errorf("stdout = %q, want the version", stdout)
+	}
+	if got := stderr.String(); strings.Contains(got, "USERGRAPH_LISTEN") || !strings.Contains(got, "USERGRAPH_BOGUS") {
+		t.Errorf("stderr = %q, want a warning about USERGRAPH_BOGUS only", got)
+	}
+}
+
 // -help lists every flag with its variable and default, on stdout.
 func TestHelpNamesEveryVariable(t *testing.T) {
 	e, stdout, _ := env()

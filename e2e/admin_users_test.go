@@ -10,41 +10,16 @@ import (
 
 // End-to-end tests of the administrators' user operations.
 
-const adminUserFields = `__typename id username email emailVerified phone firstName lastName fullName tags metadata appMetadata status active roles { name } deletedAt`
-
-// roleNames returns the sorted role names.
-
-// adminGet reads a user by id (nil if null).
-func adminGet(t *testing.T, ts *testServer, token, id string) *apiUser {
-	t.Helper()
-	r := ts.mustGQL(t, token, `query($id: ID!) { user(id: $id) { `+adminUserFields+` } }`, vars{"id": id})
-	return rolesData[*apiUser](t, r, "user")
-}
-
-const adminCreateUser = `mutation($in: CreateUserInput!) { createUser(input: $in) { ` + adminUserFields + ` } }`
-
-// adminCreate creates a user and fails on errors.
-func adminCreate(t *testing.T, ts *testServer, token string, in vars) apiUser {
-	t.Helper()
-	return rolesData[apiUser](t, ts.mustGQL(t, token, adminCreateUser, vars{"in": in}), "createUser")
-}
-
-// adminLoginCode tries to sign in and returns the error code ("" on success).
-func adminLoginCode(t *testing.T, ts *testServer, id, pw string) (string, int) {
-	t.Helper()
-	r := ts.gql(t, "", loginMutation, vars{"id": id, "pw": pw})
-	return r.code(), r.status()
-}
-
 func TestAdminCreateUser(t *testing.T) {
+	t.Parallel()
 	ts := startServer(t)
 	root := ts.admin(t).AccessToken
-	rolesCreate(t, ts, root, "managers")
-	rolesAddPermission(t, ts, root, "managers", "graphql/users", "GET", "POST")
-	_, manager := rolesNewUser(t, ts, root, "manager", "user", "managers")
+	createRole(t, ts, root, "managers")
+	addPermission(t, ts, root, "managers", "graphql/users", "GET", "POST")
+	_, manager := newUserWithRoles(t, ts, root, "manager", "user", "managers")
 
 	t.Run("default role, active, can log in", func(t *testing.T) {
-		u := adminCreate(t, ts, root, vars{"username": "dora", "email": "Dora@Example.com", "password": rolesPassword,
+		u := createUser(t, ts, root, vars{"username": "dora", "email": "Dora@Example.com", "password": testPassword,
 			"firstName": "Dora", "tags": []string{"a", "a", "b"}, "metadata": vars{"x": 1}, "appMetadata": vars{"plan": "pro"}})
 		if got := u.roleNames(); !slices.Equal(got, []string{"user"}) || u.Status != "ACTIVE" || !u.Active || u.EmailVerified {
 			t.Fatalf("created = %+v, want role user, ACTIVE, unverified", u)
@@ -54,42 +29,42 @@ func TestAdminCreateUser(t *testing.T) {
 		}
 		assertJSONEqual(t, "metadata", u.Metadata, `{"x":1}`)
 		assertJSONEqual(t, "appMetadata", u.AppMetadata, `{"plan":"pro"}`)
-		if a := ts.login(t, "dora@example.com", rolesPassword); a.User.ID != u.ID {
+		if a := ts.login(t, "dora@example.com", testPassword); a.User.ID != u.ID {
 			t.Fatalf("login as %s, want %s", a.User.ID, u.ID)
 		}
 	})
 	t.Run("explicit roles, status and emailVerified", func(t *testing.T) {
-		u := adminCreate(t, ts, root, vars{"email": "eve@example.com", "password": rolesPassword,
+		u := createUser(t, ts, root, vars{"email": "eve@example.com", "password": testPassword,
 			"roles": []string{"Managers"}, "status": "PENDING", "emailVerified": true})
 		if got := u.roleNames(); !slices.Equal(got, []string{"managers"}) || u.Status != "PENDING" || u.Active || !u.EmailVerified {
 			t.Fatalf("created = %+v", u)
 		}
-		if code, st := adminLoginCode(t, ts, "eve@example.com", rolesPassword); code != "USER_NOT_ACTIVE" || st != 601 {
+		if code, st := loginCode(t, ts, "eve@example.com", testPassword); code != "USER_NOT_ACTIVE" || st != 601 {
 			t.Fatalf("login of a PENDING user = %s %d, want USER_NOT_ACTIVE 601", code, st)
 		}
 	})
 	t.Run("no roles at all", func(t *testing.T) {
-		u := adminCreate(t, ts, root, vars{"username": "nobody", "roles": []string{}})
+		u := createUser(t, ts, root, vars{"username": "nobody", "roles": []string{}})
 		if len(u.Roles) != 0 {
 			t.Fatalf("roles = %v, want none", u.roleNames())
 		}
 	})
 	t.Run("no password cannot log in", func(t *testing.T) {
-		adminCreate(t, ts, root, vars{"username": "nopass"})
-		if code, _ := adminLoginCode(t, ts, "nopass", ""); code != "INVALID_CREDENTIALS" {
+		createUser(t, ts, root, vars{"username": "nopass"})
+		if code, _ := loginCode(t, ts, "nopass", ""); code != "INVALID_CREDENTIALS" {
 			t.Fatalf("login = %s, want INVALID_CREDENTIALS", code)
 		}
 	})
 	t.Run("manager without the roles permission", func(t *testing.T) {
-		u := adminCreate(t, ts, manager.AccessToken, vars{"username": "made-by-manager", "password": rolesPassword})
+		u := createUser(t, ts, manager.AccessToken, vars{"username": "made-by-manager", "password": testPassword})
 		if got := u.roleNames(); !slices.Equal(got, []string{"user"}) {
 			t.Fatalf("roles = %v, want the default", got)
 		}
-		r := ts.gql(t, manager.AccessToken, adminCreateUser, vars{"in": vars{"username": "escalated", "password": rolesPassword, "roles": []string{"managers"}}})
+		r := ts.gql(t, manager.AccessToken, createUserMutation, vars{"in": vars{"username": "escalated", "password": testPassword, "roles": []string{"managers"}}})
 		wantCode(t, r, "FORBIDDEN", 609)
-		r = ts.gql(t, manager.AccessToken, adminCreateUser, vars{"in": vars{"username": "escalated", "password": rolesPassword, "roles": []string{"admin"}}})
+		r = ts.gql(t, manager.AccessToken, createUserMutation, vars{"in": vars{"username": "escalated", "password": testPassword, "roles": []string{"admin"}}})
 		wantCode(t, r, "FORBIDDEN", 609)
-		if rolesData[*apiUser](t, ts.mustGQL(t, root, `{ userByUsername(username: "escalated") { id } }`, nil), "userByUsername") != nil {
+		if dataField[*apiUser](t, ts.mustGQL(t, root, `{ userByUsername(username: "escalated") { id } }`, nil), "userByUsername") != nil {
 			t.Fatal("a refused createUser created the account")
 		}
 	})
@@ -105,29 +80,30 @@ func TestAdminCreateUser(t *testing.T) {
 		{"bad role name", vars{"username": "frank", "roles": []string{"bad name!"}}, "INVALID_ROLE", 701, "role"},
 		{"duplicate username", vars{"username": "DORA"}, "ALREADY_EXISTS", 602, "username"},
 		{"duplicate email", vars{"username": "frank", "email": "DORA@example.com"}, "ALREADY_EXISTS", 602, "email"},
-		{"no identifier", vars{"password": rolesPassword}, "BAD_USER_INPUT", 0, "username"},
+		{"no identifier", vars{"password": testPassword}, "BAD_USER_INPUT", 0, "username"},
 		{"weak password", vars{"username": "frank", "password": "short"}, "WEAK_PASSWORD", 0, "password"},
 		{"appMetadata not an object", vars{"username": "frank", "appMetadata": []int{1}}, "BAD_USER_INPUT", 0, "appMetadata"},
 	}
 	for _, c := range bad {
 		t.Run(c.name, func(t *testing.T) {
-			r := ts.gql(t, root, adminCreateUser, vars{"in": c.in})
+			r := ts.gql(t, root, createUserMutation, vars{"in": c.in})
 			wantCode(t, r, c.code, c.status)
 			if r.field() != c.field {
 				t.Errorf("field = %q, want %q", r.field(), c.field)
 			}
 		})
 	}
-	if code, _ := adminLoginCode(t, ts, "frank", rolesPassword); code != "INVALID_CREDENTIALS" {
+	if code, _ := loginCode(t, ts, "frank", testPassword); code != "INVALID_CREDENTIALS" {
 		t.Fatalf("a refused createUser left an account: login = %q", code)
 	}
 }
 
 func TestAdminUpdateUser(t *testing.T) {
+	t.Parallel()
 	ts := startServer(t)
 	root := ts.admin(t).AccessToken
-	id, gina := rolesNewUser(t, ts, root, "gina")
-	rolesNewUser(t, ts, root, "taken")
+	id, gina := newUserWithRoles(t, ts, root, "gina")
+	newUserWithRoles(t, ts, root, "taken")
 	ts.mustGQL(t, root, `mutation($id: ID!) { updateUser(id: $id, input: {appMetadata: {plan: "free", limits: {seats: 1}}}) { id } }`, vars{"id": id})
 
 	const update = `mutation($id: ID!, $in: UpdateUserInput!) { updateUser(id: $id, input: $in) { ` + adminUserFields + ` } }`
@@ -137,7 +113,7 @@ func TestAdminUpdateUser(t *testing.T) {
 		"appMetadata":   vars{"plan": "pro", "limits": vars{"storage": 10, "seats": nil}, "since": 2024},
 		"emailVerified": true,
 	}})
-	u := rolesData[apiUser](t, r, "updateUser")
+	u := dataField[apiUser](t, r, "updateUser")
 	checks := map[string][2]string{
 		"username": {userStr(u.Username), "Gina2"}, "email": {userStr(u.Email), "gina2@example.com"},
 		"phone": {userStr(u.Phone), "+14155550123"}, "fullName": {userStr(u.FullName), "Gina Jones"},
@@ -153,15 +129,15 @@ func TestAdminUpdateUser(t *testing.T) {
 
 	// Profile edits leave the sessions alone; the new identifiers sign in.
 	ts.meID(t, gina.AccessToken)
-	ts.login(t, "gina2", rolesPassword)
-	ts.login(t, "GINA2@example.com", rolesPassword)
-	if code, _ := adminLoginCode(t, ts, "gina", rolesPassword); code != "INVALID_CREDENTIALS" {
+	ts.login(t, "gina2", testPassword)
+	ts.login(t, "GINA2@example.com", testPassword)
+	if code, _ := loginCode(t, ts, "gina", testPassword); code != "INVALID_CREDENTIALS" {
 		t.Errorf("the old username still signs in: %q", code)
 	}
 
 	t.Run("clearing fields", func(t *testing.T) {
 		r := ts.mustGQL(t, root, update, vars{"id": id, "in": vars{"lastName": nil, "phone": nil, "tags": nil, "appMetadata": nil}})
-		u := rolesData[apiUser](t, r, "updateUser")
+		u := dataField[apiUser](t, r, "updateUser")
 		if u.LastName != nil || u.Phone != nil || len(u.Tags) != 0 || userStr(u.FirstName) != "Gina" {
 			t.Errorf("after clearing: %+v", u)
 		}
@@ -169,7 +145,7 @@ func TestAdminUpdateUser(t *testing.T) {
 	})
 	t.Run("a new email is unverified unless said otherwise", func(t *testing.T) {
 		r := ts.mustGQL(t, root, update, vars{"id": id, "in": vars{"email": "gina3@example.com"}})
-		if u := rolesData[apiUser](t, r, "updateUser"); u.EmailVerified {
+		if u := dataField[apiUser](t, r, "updateUser"); u.EmailVerified {
 			t.Error("emailVerified stayed true for a new email")
 		}
 	})
@@ -200,13 +176,13 @@ func TestAdminUpdateUser(t *testing.T) {
 	}
 
 	t.Run("a new password ends the sessions", func(t *testing.T) {
-		other := ts.login(t, "gina2", rolesPassword)
+		other := ts.login(t, "gina2", testPassword)
 		ts.mustGQL(t, root, update, vars{"id": id, "in": vars{"password": "a brand new secret"}})
 		for _, tok := range []string{gina.AccessToken, other.AccessToken} {
 			wantCode(t, ts.gql(t, tok, `{ me { id } }`, nil), "UNAUTHENTICATED", 0)
 		}
 		wantCode(t, ts.gql(t, "", `mutation($t: String!) { refreshSession(refreshToken: $t) { accessToken } }`, vars{"t": other.RefreshToken}), "UNAUTHENTICATED", 0)
-		if code, _ := adminLoginCode(t, ts, "gina2", rolesPassword); code != "INVALID_CREDENTIALS" {
+		if code, _ := loginCode(t, ts, "gina2", testPassword); code != "INVALID_CREDENTIALS" {
 			t.Errorf("the old password = %q, want INVALID_CREDENTIALS", code)
 		}
 		ts.login(t, "gina2", "a brand new secret")
@@ -214,40 +190,41 @@ func TestAdminUpdateUser(t *testing.T) {
 }
 
 func TestAdminSetUserStatus(t *testing.T) {
+	t.Parallel()
 	ts := startServer(t)
 	root := ts.admin(t).AccessToken
 	const setStatus = `mutation($id: ID!, $s: UserStatus!) { setUserStatus(id: $id, status: $s) { status active } }`
 
 	t.Run("SUSPENDED ends the sessions at once", func(t *testing.T) {
-		id, hal := rolesNewUser(t, ts, root, "hal")
+		id, hal := newUserWithRoles(t, ts, root, "hal")
 		ts.meID(t, hal.AccessToken)
 		r := ts.mustGQL(t, root, setStatus, vars{"id": id, "s": "SUSPENDED"})
-		if u := rolesData[apiUser](t, r, "setUserStatus"); u.Status != "SUSPENDED" || u.Active {
+		if u := dataField[apiUser](t, r, "setUserStatus"); u.Status != "SUSPENDED" || u.Active {
 			t.Fatalf("status = %+v", u)
 		}
 		wantCode(t, ts.gql(t, hal.AccessToken, `{ me { id } }`, nil), "UNAUTHENTICATED", 0)
 		wantCode(t, ts.gql(t, "", `mutation($t: String!) { refreshSession(refreshToken: $t) { accessToken } }`, vars{"t": hal.RefreshToken}), "UNAUTHENTICATED", 0)
-		if code, st := adminLoginCode(t, ts, "hal", rolesPassword); code != "USER_NOT_ACTIVE" || st != 601 {
+		if code, st := loginCode(t, ts, "hal", testPassword); code != "USER_NOT_ACTIVE" || st != 601 {
 			t.Fatalf("login = %s %d, want USER_NOT_ACTIVE 601", code, st)
 		}
 		ts.mustGQL(t, root, setStatus, vars{"id": id, "s": "ACTIVE"})
-		ts.meID(t, ts.login(t, "hal", rolesPassword).AccessToken)
+		ts.meID(t, ts.login(t, "hal", testPassword).AccessToken)
 		// The old session stays ended.
 		wantCode(t, ts.gql(t, hal.AccessToken, `{ me { id } }`, nil), "UNAUTHENTICATED", 0)
 	})
 	t.Run("PENDING to ACTIVE activates", func(t *testing.T) {
-		u := adminCreate(t, ts, root, vars{"username": "ivy", "password": rolesPassword, "status": "PENDING"})
-		if code, st := adminLoginCode(t, ts, "ivy", rolesPassword); code != "USER_NOT_ACTIVE" || st != 601 {
+		u := createUser(t, ts, root, vars{"username": "ivy", "password": testPassword, "status": "PENDING"})
+		if code, st := loginCode(t, ts, "ivy", testPassword); code != "USER_NOT_ACTIVE" || st != 601 {
 			t.Fatalf("login while PENDING = %s %d", code, st)
 		}
 		r := ts.mustGQL(t, root, setStatus, vars{"id": u.ID, "s": "ACTIVE"})
-		if got := rolesData[apiUser](t, r, "setUserStatus"); got.Status != "ACTIVE" || !got.Active {
+		if got := dataField[apiUser](t, r, "setUserStatus"); got.Status != "ACTIVE" || !got.Active {
 			t.Fatalf("status = %+v", got)
 		}
-		ts.meID(t, ts.login(t, "ivy", rolesPassword).AccessToken)
+		ts.meID(t, ts.login(t, "ivy", testPassword).AccessToken)
 	})
 	t.Run("PENDING ends the sessions too", func(t *testing.T) {
-		id, jo := rolesNewUser(t, ts, root, "jo")
+		id, jo := newUserWithRoles(t, ts, root, "jo")
 		ts.mustGQL(t, root, setStatus, vars{"id": id, "s": "PENDING"})
 		wantCode(t, ts.gql(t, jo.AccessToken, `{ me { id } }`, nil), "UNAUTHENTICATED", 0)
 	})
@@ -257,6 +234,7 @@ func TestAdminSetUserStatus(t *testing.T) {
 }
 
 func TestAdminDeleteUser(t *testing.T) {
+	t.Parallel()
 	ts := startServer(t)
 	root := ts.admin(t).AccessToken
 	const del = `mutation($id: ID!, $hard: Boolean) { deleteUser(id: $id, hard: $hard) }`
@@ -264,7 +242,7 @@ func TestAdminDeleteUser(t *testing.T) {
 	inListing := func(t *testing.T, id string, filter vars) bool {
 		t.Helper()
 		r := ts.mustGQL(t, root, listed, vars{"f": filter})
-		for _, n := range rolesData[struct{ Nodes []struct{ ID string } }](t, r, "users").Nodes {
+		for _, n := range dataField[struct{ Nodes []struct{ ID string } }](t, r, "users").Nodes {
 			if n.ID == id {
 				return true
 			}
@@ -273,17 +251,17 @@ func TestAdminDeleteUser(t *testing.T) {
 	}
 
 	t.Run("soft", func(t *testing.T) {
-		id, kim := rolesNewUser(t, ts, root, "kim")
-		if !rolesData[bool](t, ts.mustGQL(t, root, del, vars{"id": id}), "deleteUser") {
+		id, kim := newUserWithRoles(t, ts, root, "kim")
+		if !dataField[bool](t, ts.mustGQL(t, root, del, vars{"id": id}), "deleteUser") {
 			t.Fatal("deleteUser = false")
 		}
 		wantCode(t, ts.gql(t, kim.AccessToken, `{ me { id } }`, nil), "UNAUTHENTICATED", 0)
-		if code, st := adminLoginCode(t, ts, "kim", rolesPassword); code != "USER_NOT_ACTIVE" || st != 601 {
+		if code, st := loginCode(t, ts, "kim", testPassword); code != "USER_NOT_ACTIVE" || st != 601 {
 			t.Fatalf("login = %s %d, want USER_NOT_ACTIVE 601", code, st)
 		}
-		wantCode(t, ts.gql(t, "", signupMutation, vars{"in": vars{"username": "KIM", "password": rolesPassword}}), "ALREADY_EXISTS", 602)
-		wantCode(t, ts.gql(t, "", signupMutation, vars{"in": vars{"email": "kim@example.com", "password": rolesPassword}}), "ALREADY_EXISTS", 602)
-		u := adminGet(t, ts, root, id)
+		wantCode(t, ts.gql(t, "", signupMutation, vars{"in": vars{"username": "KIM", "password": testPassword}}), "ALREADY_EXISTS", 602)
+		wantCode(t, ts.gql(t, "", signupMutation, vars{"in": vars{"email": "kim@example.com", "password": testPassword}}), "ALREADY_EXISTS", 602)
+		u := getUser(t, ts, root, id)
 		if u == nil || u.DeletedAt == nil || u.Status != "SUSPENDED" || u.Active {
 			t.Fatalf("soft-deleted user = %+v, want deletedAt set and SUSPENDED", u)
 		}
@@ -308,35 +286,35 @@ func TestAdminDeleteUser(t *testing.T) {
 		}
 		// Reactivating restores the account.
 		ts.mustGQL(t, root, `mutation($id: ID!) { setUserStatus(id: $id, status: ACTIVE) { id } }`, vars{"id": id})
-		if u := adminGet(t, ts, root, id); u.DeletedAt != nil || !u.Active {
+		if u := getUser(t, ts, root, id); u.DeletedAt != nil || !u.Active {
 			t.Fatalf("reactivated user = %+v", u)
 		}
-		ts.login(t, "kim", rolesPassword)
+		ts.login(t, "kim", testPassword)
 		// The sessions from before the deletion stay ended.
 		wantCode(t, ts.gql(t, kim.AccessToken, `{ me { id } }`, nil), "UNAUTHENTICATED", 0)
 	})
 	t.Run("hard", func(t *testing.T) {
-		id, lee := rolesNewUser(t, ts, root, "lee")
-		if !rolesData[bool](t, ts.mustGQL(t, root, del, vars{"id": id, "hard": true}), "deleteUser") {
+		id, lee := newUserWithRoles(t, ts, root, "lee")
+		if !dataField[bool](t, ts.mustGQL(t, root, del, vars{"id": id, "hard": true}), "deleteUser") {
 			t.Fatal("deleteUser = false")
 		}
 		wantCode(t, ts.gql(t, lee.AccessToken, `{ me { id } }`, nil), "UNAUTHENTICATED", 0)
-		if u := adminGet(t, ts, root, id); u != nil {
+		if u := getUser(t, ts, root, id); u != nil {
 			t.Fatalf("hard-deleted user still readable: %+v", u)
 		}
 		if inListing(t, id, vars{"deleted": true}) {
 			t.Fatal("hard-deleted user still listed")
 		}
-		if code, _ := adminLoginCode(t, ts, "lee", rolesPassword); code != "INVALID_CREDENTIALS" {
+		if code, _ := loginCode(t, ts, "lee", testPassword); code != "INVALID_CREDENTIALS" {
 			t.Fatalf("login = %q, want INVALID_CREDENTIALS", code)
 		}
-		ts.signup(t, "lee", rolesPassword)
+		ts.signup(t, "lee", testPassword)
 	})
 	t.Run("hard after soft frees the username", func(t *testing.T) {
-		id, _ := rolesNewUser(t, ts, root, "max")
+		id, _ := newUserWithRoles(t, ts, root, "max")
 		ts.mustGQL(t, root, del, vars{"id": id})
 		ts.mustGQL(t, root, del, vars{"id": id, "hard": true})
-		ts.signup(t, "max", rolesPassword)
+		ts.signup(t, "max", testPassword)
 	})
 	t.Run("unknown user", func(t *testing.T) {
 		for _, hard := range []bool{false, true} {
@@ -346,6 +324,7 @@ func TestAdminDeleteUser(t *testing.T) {
 }
 
 func TestAdminLastAdministratorIsKept(t *testing.T) {
+	t.Parallel()
 	ts := startServer(t)
 	rootAuth := ts.admin(t)
 	root, rootID := rootAuth.AccessToken, rootAuth.User.ID
@@ -373,7 +352,7 @@ func TestAdminLastAdministratorIsKept(t *testing.T) {
 				wantCode(t, ts.gql(t, root, c.query, c.v), "FORBIDDEN", 609)
 			})
 		}
-		u := adminGet(t, ts, root, rootID)
+		u := getUser(t, ts, root, rootID)
 		if u == nil || u.Status != "ACTIVE" || u.DeletedAt != nil || !slices.Contains(u.roleNames(), "admin") {
 			t.Fatalf("the last administrator changed: %+v", u)
 		}
@@ -381,26 +360,27 @@ func TestAdminLastAdministratorIsKept(t *testing.T) {
 	t.Run("alone", check)
 
 	// A second administrator who is not active does not count.
-	id2, second := rolesNewUser(t, ts, root, "second", "admin")
+	id2, second := newUserWithRoles(t, ts, root, "second", "admin")
 	ts.mustGQL(t, second.AccessToken, `mutation($id: ID!) { setUserStatus(id: $id, status: SUSPENDED) { id } }`, vars{"id": id2})
 	t.Run("with a suspended second admin", check)
 
 	// With an active second administrator the first may go.
 	ts.mustGQL(t, root, `mutation($id: ID!) { setUserStatus(id: $id, status: ACTIVE) { id } }`, vars{"id": id2})
-	second = ts.login(t, "second", rolesPassword)
+	second = ts.login(t, "second", testPassword)
 	ts.mustGQL(t, second.AccessToken, `mutation($id: ID!) { revokeRole(userId: $id, role: "admin") { id } }`, vars{"id": rootID})
 	wantCode(t, ts.gql(t, second.AccessToken, `mutation($id: ID!) { deleteUser(id: $id) }`, vars{"id": id2}), "FORBIDDEN", 609)
 	wantCode(t, ts.gql(t, root, `{ users { totalCount } }`, nil), "FORBIDDEN", 609)
 }
 
 func TestAdminSetUserMetadata(t *testing.T) {
+	t.Parallel()
 	ts := startServer(t)
 	root := ts.admin(t).AccessToken
-	id, _ := rolesNewUser(t, ts, root, "meta")
+	id, _ := newUserWithRoles(t, ts, root, "meta")
 	const set = `mutation($id: ID!, $m: JSON!) { setUserMetadata(id: $id, metadata: $m) { metadata } }`
 	metaOf := func(t *testing.T, r *gqlResponse, field string) json.RawMessage {
 		t.Helper()
-		return rolesData[struct{ Metadata json.RawMessage }](t, r, field).Metadata
+		return dataField[struct{ Metadata json.RawMessage }](t, r, field).Metadata
 	}
 
 	assertJSONEqual(t, "first", metaOf(t, ts.mustGQL(t, root, set, vars{"id": id, "m": vars{"a": 1, "keep": "no"}}), "setUserMetadata"), `{"a":1,"keep":"no"}`)
@@ -432,7 +412,7 @@ func TestAdminSetUserMetadata(t *testing.T) {
 			}
 		})
 	}
-	assertJSONEqual(t, "after refusals", adminGet(t, ts, root, id).Metadata, `{"b":{"c":true}}`)
+	assertJSONEqual(t, "after refusals", getUser(t, ts, root, id).Metadata, `{"b":{"c":true}}`)
 
 	const setField = `mutation($id: ID!, $k: String!, $v: JSON) { setUserMetadataField(id: $id, key: $k, value: $v) { metadata } }`
 	steps := []struct {
@@ -472,13 +452,14 @@ func TestAdminSetUserMetadata(t *testing.T) {
 }
 
 func TestAdminLookups(t *testing.T) {
+	t.Parallel()
 	ts := startServer(t)
 	rootAuth := ts.admin(t)
 	root := rootAuth.AccessToken
-	id, nia := rolesNewUser(t, ts, root, "nia")
+	id, nia := newUserWithRoles(t, ts, root, "nia")
 	ts.mustGQL(t, root, `mutation($id: ID!) { updateUser(id: $id, input: {firstName: "Nia", appMetadata: {plan: "pro"}}) { id } }`, vars{"id": id})
-	userRole := rolesGetRole(t, ts, root, "user")
-	viewer := ts.signup(t, "viewer", rolesPassword)
+	userRole := getRole(t, ts, root, "user")
+	viewer := ts.signup(t, "viewer", testPassword)
 
 	cases := []struct {
 		name, token, query string
@@ -501,7 +482,7 @@ func TestAdminLookups(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			got := rolesData[*apiUser](t, ts.mustGQL(t, c.token, c.query, c.v), c.field)
+			got := dataField[*apiUser](t, ts.mustGQL(t, c.token, c.query, c.v), c.field)
 			if c.wantID == "" {
 				if got != nil {
 					t.Fatalf("%s = %+v, want null", c.field, got)
@@ -534,8 +515,9 @@ func TestAdminLookups(t *testing.T) {
 // self-service input has such a field, and every attempt through the
 // self-service and the administrators' mutations leaves them unchanged.
 func TestAdminSelfServiceCannotEscalate(t *testing.T) {
+	t.Parallel()
 	t.Run("no self-service input carries privileged fields", func(t *testing.T) {
-		s := schemaLoad(t)
+		s := loadSchema(t)
 		privileged := []string{"appMetadata", "roles", "addRoles", "removeRoles", "status", "emailVerified"}
 		var found []string
 		seen := map[string]bool{}
@@ -553,8 +535,8 @@ func TestAdminSelfServiceCannotEscalate(t *testing.T) {
 				walk(path+"."+f.Name, f.Type.Name())
 			}
 		}
-		for _, f := range schemaRootFields(s) {
-			if ds := schemaAccess(f.field); f.op != "mutation" || len(ds) != 1 || (ds[0].Name != "public" && ds[0].Name != "signedIn") {
+		for _, f := range rootFields(s) {
+			if ds := accessDirectivesOf(f.field); f.op != "mutation" || len(ds) != 1 || (ds[0].Name != "public" && ds[0].Name != "signedIn") {
 				continue
 			}
 			for _, a := range f.field.Arguments {
@@ -572,7 +554,7 @@ func TestAdminSelfServiceCannotEscalate(t *testing.T) {
 
 	ts := startServer(t)
 	root := ts.admin(t).AccessToken
-	id, me := rolesNewUser(t, ts, root, "mallory")
+	id, me := newUserWithRoles(t, ts, root, "mallory")
 	ts.mustGQL(t, root, `mutation($id: ID!) { updateUser(id: $id, input: {appMetadata: {plan: "free"}}) { id } }`, vars{"id": id})
 	tok := me.AccessToken
 
@@ -587,7 +569,7 @@ func TestAdminSelfServiceCannotEscalate(t *testing.T) {
 		{"updateProfile via variables", `mutation($in: ProfileInput!) { updateProfile(input: $in) { id } }`,
 			vars{"in": vars{"appMetadata": vars{"plan": "pro"}, "roles": []string{"admin"}}}},
 		{"signup with roles", `mutation($in: SignupInput!) { signup(input: $in) { user { id } } }`,
-			vars{"in": vars{"username": "mallory2", "password": rolesPassword, "roles": []string{"admin"}, "appMetadata": vars{"plan": "pro"}}}},
+			vars{"in": vars{"username": "mallory2", "password": testPassword, "roles": []string{"admin"}, "appMetadata": vars{"plan": "pro"}}}},
 		{"updateUser self", `mutation($id: ID!) { updateUser(id: $id, input: {appMetadata: {plan: "pro"}}) { id } }`, vars{"id": id}},
 		{"grantRole self", `mutation($id: ID!) { grantRole(userId: $id, role: "admin") { id } }`, vars{"id": id}},
 		{"setUserStatus self", `mutation($id: ID!) { setUserStatus(id: $id, status: ACTIVE) { id } }`, vars{"id": id}},
@@ -608,17 +590,17 @@ func TestAdminSelfServiceCannotEscalate(t *testing.T) {
 	}
 	// What a user may write, they write; the privileged data stays.
 	ts.mustGQL(t, tok, `mutation { updateProfile(input: {firstName: "Mal", metadata: {appMetadata: {plan: "pro"}, roles: ["admin"], status: "ACTIVE"}}) { id } }`, nil)
-	u := adminGet(t, ts, root, id)
+	u := getUser(t, ts, root, id)
 	assertJSONEqual(t, "appMetadata", u.AppMetadata, `{"plan":"free"}`)
 	assertJSONEqual(t, "metadata", u.Metadata, `{"appMetadata":{"plan":"pro"},"roles":["admin"],"status":"ACTIVE"}`)
 	if got := u.roleNames(); !slices.Equal(got, []string{"user"}) || u.Status != "ACTIVE" || userStr(u.FirstName) != "Mal" {
 		t.Fatalf("after the attempts: roles %v, status %s, firstName %s", got, u.Status, userStr(u.FirstName))
 	}
-	if r := rolesGetRole(t, ts, root, "user"); len(r.Permissions) != 0 {
+	if r := getRole(t, ts, root, "user"); len(r.Permissions) != 0 {
 		t.Fatalf("the user role gained permissions: %+v", r.Permissions)
 	}
 	for _, q := range []string{`{ authorize(resource: "graphql/users", verb: PATCH) }`, `{ authorize(resource: "graphql/users/roles", verb: PUT) }`} {
-		if rolesData[bool](t, ts.mustGQL(t, tok, q, nil), "authorize") {
+		if dataField[bool](t, ts.mustGQL(t, tok, q, nil), "authorize") {
 			t.Errorf("%s = true for a plain user", q)
 		}
 	}

@@ -1,9 +1,7 @@
 package e2e
 
 import (
-	"bytes"
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -11,17 +9,19 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/usergraph/usergraph/app"
 )
 
 // End-to-end tests of the first start: the initialize mutation and the
 // `usergraph init` command.
 
-const initMutation = `mutation($in: InitializeInput!) { initialize(input: $in) {
+const initializeMutation = `mutation($in: InitializeInput!) { initialize(input: $in) {
 	user { id username email status roles { name } }
 	auth { ` + authFields + ` } } }`
 
-// initPayload is what initialize returns.
-type initPayload struct {
+// initializePayload is what initialize returns.
+type initializePayload struct {
 	User struct {
 		ID       string
 		Username *string
@@ -32,13 +32,13 @@ type initPayload struct {
 	Auth auth
 }
 
-// initInput is an InitializeInput.
-func initInput(token, username, password string) vars {
+// initializeInput is an InitializeInput.
+func initializeInput(token, username, password string) vars {
 	return vars{"in": vars{"bootstrapToken": token, "username": username, "password": password}}
 }
 
-// initRoleNames returns the sorted role names of an initialize payload.
-func (p initPayload) initRoleNames() []string {
+// roleNames returns the sorted role names of an initialize payload.
+func (p initializePayload) roleNames() []string {
 	var names []string
 	for _, r := range p.User.Roles {
 		names = append(names, r.Name)
@@ -47,14 +47,15 @@ func (p initPayload) initRoleNames() []string {
 	return names
 }
 
-// initAdminCount counts the administrators as token sees them.
-func initAdminCount(t *testing.T, ts *testServer, token string) int {
+// adminCount counts the administrators as token sees them.
+func adminCount(t *testing.T, ts *testServer, token string) int {
 	t.Helper()
 	r := ts.mustGQL(t, token, `{ users(filter: {roles: {any: ["admin"]}}) { totalCount } }`, nil)
-	return rolesData[struct{ TotalCount int }](t, r, "users").TotalCount
+	return dataField[struct{ TotalCount int }](t, r, "users").TotalCount
 }
 
 func TestInitializeWithWrongTokenCreatesNothing(t *testing.T) {
+	t.Parallel()
 	ts := startServer(t)
 	good := ts.bootstrapToken(t)
 	for _, c := range []struct{ name, token string }{
@@ -64,7 +65,7 @@ func TestInitializeWithWrongTokenCreatesNothing(t *testing.T) {
 		{"token in other case", strings.ToUpper(good)},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			r := ts.gql(t, "", initMutation, initInput(c.token, "boss", "a good admin password"))
+			r := ts.gql(t, "", initializeMutation, initializeInput(c.token, "boss", "a good admin password"))
 			wantCode(t, r, "FORBIDDEN", 609)
 			if string(r.Data) != "null" && len(r.Data) != 0 {
 				t.Errorf("data = %s, want null", r.Data)
@@ -74,21 +75,22 @@ func TestInitializeWithWrongTokenCreatesNothing(t *testing.T) {
 	// No account was made and the token still works.
 	wantCode(t, ts.gql(t, "", loginMutation, vars{"id": "boss", "pw": "a good admin password"}), "INVALID_CREDENTIALS", 603)
 	r := ts.mustGQL(t, "", `{ usernameExists(username: "boss") }`, nil)
-	if rolesData[bool](t, r, "usernameExists") {
+	if dataField[bool](t, r, "usernameExists") {
 		t.Fatal("a refused initialize left the username taken")
 	}
-	ts.mustGQL(t, "", initMutation, initInput(good, "boss", "a good admin password"))
+	ts.mustGQL(t, "", initializeMutation, initializeInput(good, "boss", "a good admin password"))
 }
 
 func TestInitializeCreatesFirstAdministrator(t *testing.T) {
+	t.Parallel()
 	ts := startServer(t)
 	token := ts.bootstrapToken(t)
-	r := ts.mustGQL(t, "", initMutation, vars{"in": vars{"bootstrapToken": token, "username": "Boss", "email": "Boss@Example.com", "password": "a good admin password"}})
-	p := rolesData[initPayload](t, r, "initialize")
+	r := ts.mustGQL(t, "", initializeMutation, vars{"in": vars{"bootstrapToken": token, "username": "Boss", "email": "Boss@Example.com", "password": "a good admin password"}})
+	p := dataField[initializePayload](t, r, "initialize")
 	if p.User.Username == nil || *p.User.Username != "Boss" || p.User.Email == nil || *p.User.Email != "Boss@Example.com" || p.User.Status != "ACTIVE" {
 		t.Fatalf("initialize user = %+v", p.User)
 	}
-	if got := p.initRoleNames(); !slices.Equal(got, []string{"admin", "user"}) {
+	if got := p.roleNames(); !slices.Equal(got, []string{"admin", "user"}) {
 		t.Fatalf("roles = %v, want [admin user]", got)
 	}
 	if p.Auth.AccessToken == "" || p.Auth.User.ID != p.User.ID || !p.Auth.Session.Current {
@@ -98,13 +100,13 @@ func TestInitializeCreatesFirstAdministrator(t *testing.T) {
 		t.Fatalf("me = %s, want %s", got, p.User.ID)
 	}
 
-	roles := rolesData[[]rolesRole](t, ts.mustGQL(t, p.Auth.AccessToken, `{ roles { name builtIn } }`, nil), "roles")
+	roles := dataField[[]apiRole](t, ts.mustGQL(t, p.Auth.AccessToken, `{ roles { name builtIn } }`, nil), "roles")
 	if len(roles) != 2 || roles[0].Name != "admin" || roles[1].Name != "user" || !roles[0].BuiltIn || !roles[1].BuiltIn {
 		t.Fatalf("roles = %+v, want built-in admin and user", roles)
 	}
 	// The administrator can sign in with the password and administer.
 	again := ts.login(t, "boss@example.com", "a good admin password")
-	if n := initAdminCount(t, ts, again.AccessToken); n != 1 {
+	if n := adminCount(t, ts, again.AccessToken); n != 1 {
 		t.Fatalf("%d administrators, want 1", n)
 	}
 
@@ -113,7 +115,7 @@ func TestInitializeCreatesFirstAdministrator(t *testing.T) {
 		{"wrong token", "ugb_wrong"},
 	} {
 		t.Run("second initialize with "+c.name, func(t *testing.T) {
-			wantCode(t, ts.gql(t, "", initMutation, initInput(c.token, "intruder", "another good password")), "FORBIDDEN", 609)
+			wantCode(t, ts.gql(t, "", initializeMutation, initializeInput(c.token, "intruder", "another good password")), "FORBIDDEN", 609)
 		})
 	}
 
@@ -122,8 +124,8 @@ func TestInitializeCreatesFirstAdministrator(t *testing.T) {
 	if strings.Contains(ts2.logs.String(), "bootstrap_token") {
 		t.Errorf("an initialized server logged a bootstrap token:\n%s", ts2.logs.String())
 	}
-	wantCode(t, ts2.gql(t, "", initMutation, initInput(token, "intruder", "another good password")), "FORBIDDEN", 609)
-	if n := initAdminCount(t, ts2, ts2.login(t, "boss", "a good admin password").AccessToken); n != 1 {
+	wantCode(t, ts2.gql(t, "", initializeMutation, initializeInput(token, "intruder", "another good password")), "FORBIDDEN", 609)
+	if n := adminCount(t, ts2, ts2.login(t, "boss", "a good admin password").AccessToken); n != 1 {
 		t.Fatalf("%d administrators after the refused calls, want 1", n)
 	}
 	wantCode(t, ts2.gql(t, "", loginMutation, vars{"id": "intruder", "pw": "another good password"}), "INVALID_CREDENTIALS", 603)
@@ -132,16 +134,17 @@ func TestInitializeCreatesFirstAdministrator(t *testing.T) {
 // initialize signs the administrator in, so that is their first sign-in:
 // lastLoginAt is set, in the payload and in the stored account.
 func TestInitializeSetsLastLoginAt(t *testing.T) {
+	t.Parallel()
 	ts := startServer(t)
 	before := time.Now().Truncate(time.Millisecond) // the server keeps milliseconds
 	r := ts.mustGQL(t, "", `mutation($in: InitializeInput!) { initialize(input: $in) {
-		user { createdAt lastLoginAt } auth { accessToken } } }`, initInput(ts.bootstrapToken(t), "boss", "a good admin password"))
+		user { createdAt lastLoginAt } auth { accessToken } } }`, initializeInput(ts.bootstrapToken(t), "boss", "a good admin password"))
 	after := time.Now()
 	type times struct {
 		CreatedAt   time.Time
 		LastLoginAt *time.Time
 	}
-	p := rolesData[struct {
+	p := dataField[struct {
 		User times
 		Auth struct{ AccessToken string }
 	}](t, r, "initialize")
@@ -151,23 +154,24 @@ func TestInitializeSetsLastLoginAt(t *testing.T) {
 	if got := *p.User.LastLoginAt; got.Before(before) || got.After(after) || !got.Equal(p.User.CreatedAt) {
 		t.Errorf("initialize: lastLoginAt = %v, want the creation time %v (between %v and %v)", got, p.User.CreatedAt, before, after)
 	}
-	me := rolesData[times](t, ts.mustGQL(t, p.Auth.AccessToken, `{ me { createdAt lastLoginAt } }`, nil), "me")
+	me := dataField[times](t, ts.mustGQL(t, p.Auth.AccessToken, `{ me { createdAt lastLoginAt } }`, nil), "me")
 	if me.LastLoginAt == nil || !me.LastLoginAt.Equal(*p.User.LastLoginAt) {
 		t.Errorf("me.lastLoginAt = %v, want the stored %v", me.LastLoginAt, *p.User.LastLoginAt)
 	}
 }
 
 func TestInitializeConcurrentCallsOneWins(t *testing.T) {
+	t.Parallel()
 	// A costlier hash widens the window between the checks and the insert,
 	// where concurrent calls overlap.
-	ts := startServer(t, withConfig(func(c *mainConfig) { c.Passwords.Params.Memory = 8192 }))
+	ts := startServer(t, withConfig(func(c *app.Config) { c.Passwords.Params.Memory = 8192 }))
 	token := ts.bootstrapToken(t)
 	const n = 20
 	codes := make([]string, n)
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
-			r := ts.gql(t, "", initMutation, initInput(token, fmt.Sprintf("boss%02d", i), "a good admin password"))
+			r := ts.gql(t, "", initializeMutation, initializeInput(token, fmt.Sprintf("boss%02d", i), "a good admin password"))
 			codes[i] = r.code()
 		})
 	}
@@ -189,36 +193,38 @@ func TestInitializeConcurrentCallsOneWins(t *testing.T) {
 		t.Fatalf("%d succeeded, %d refused; want 1 and %d (codes %q)", won, refused, n-1, codes)
 	}
 	a := ts.login(t, winner, "a good admin password")
-	if got := initAdminCount(t, ts, a.AccessToken); got != 1 {
+	if got := adminCount(t, ts, a.AccessToken); got != 1 {
 		t.Fatalf("%d administrators, want 1", got)
 	}
 	r := ts.mustGQL(t, a.AccessToken, `{ users { totalCount } }`, nil)
-	if got := rolesData[struct{ TotalCount int }](t, r, "users").TotalCount; got != 1 {
+	if got := dataField[struct{ TotalCount int }](t, r, "users").TotalCount; got != 1 {
 		t.Fatalf("%d users after the race, want 1", got)
 	}
 }
 
 func TestInitializeWithConfiguredToken(t *testing.T) {
+	t.Parallel()
 	const configured = "s3cret-bootstrap-token-value"
-	ts := startServer(t, withConfig(func(c *mainConfig) { c.Accounts.BootstrapToken = configured }))
+	ts := startServer(t, withConfig(func(c *app.Config) { c.Accounts.BootstrapToken = configured }))
 	logs := ts.logs.String()
 	if strings.Contains(logs, "bootstrap_token=") || strings.Contains(logs, configured) {
 		t.Fatalf("with a configured token nothing may be logged:\n%s", logs)
 	}
-	wantCode(t, ts.gql(t, "", initMutation, initInput("ugb_generated-looking", "boss", "a good admin password")), "FORBIDDEN", 609)
-	wantCode(t, ts.gql(t, "", initMutation, initInput(configured+" ", "boss", "a good admin password")), "FORBIDDEN", 609)
-	r := ts.mustGQL(t, "", initMutation, initInput(configured, "boss", "a good admin password"))
-	p := rolesData[initPayload](t, r, "initialize")
-	if got := p.initRoleNames(); !slices.Equal(got, []string{"admin", "user"}) {
+	wantCode(t, ts.gql(t, "", initializeMutation, initializeInput("ugb_generated-looking", "boss", "a good admin password")), "FORBIDDEN", 609)
+	wantCode(t, ts.gql(t, "", initializeMutation, initializeInput(configured+" ", "boss", "a good admin password")), "FORBIDDEN", 609)
+	r := ts.mustGQL(t, "", initializeMutation, initializeInput(configured, "boss", "a good admin password"))
+	p := dataField[initializePayload](t, r, "initialize")
+	if got := p.roleNames(); !slices.Equal(got, []string{"admin", "user"}) {
 		t.Fatalf("roles = %v", got)
 	}
-	wantCode(t, ts.gql(t, "", initMutation, initInput(configured, "boss2", "a good admin password")), "FORBIDDEN", 609)
+	wantCode(t, ts.gql(t, "", initializeMutation, initializeInput(configured, "boss2", "a good admin password")), "FORBIDDEN", 609)
 	if strings.Contains(ts.logs.String(), configured) {
 		t.Fatal("the configured token appeared in the logs")
 	}
 }
 
 func TestInitializeRejectsBadInputThenRetries(t *testing.T) {
+	t.Parallel()
 	ts := startServer(t)
 	token := ts.bootstrapToken(t)
 	cases := []struct {
@@ -238,7 +244,7 @@ func TestInitializeRejectsBadInputThenRetries(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			c.in["bootstrapToken"] = token
-			r := ts.gql(t, "", initMutation, vars{"in": c.in})
+			r := ts.gql(t, "", initializeMutation, vars{"in": c.in})
 			wantCode(t, r, c.code, c.status)
 			if r.field() != c.field {
 				t.Errorf("field = %q, want %q", r.field(), c.field)
@@ -246,41 +252,26 @@ func TestInitializeRejectsBadInputThenRetries(t *testing.T) {
 		})
 	}
 	// Nothing was half-written: the same token still initializes.
-	r := ts.mustGQL(t, "", initMutation, initInput(token, "boss", "a good admin password"))
-	p := rolesData[initPayload](t, r, "initialize")
+	r := ts.mustGQL(t, "", initializeMutation, initializeInput(token, "boss", "a good admin password"))
+	p := dataField[initializePayload](t, r, "initialize")
 	a := ts.login(t, "boss", "a good admin password")
 	if a.User.ID != p.User.ID {
 		t.Fatalf("login as %s, want %s", a.User.ID, p.User.ID)
 	}
-	if n := initAdminCount(t, ts, a.AccessToken); n != 1 {
+	if n := adminCount(t, ts, a.AccessToken); n != 1 {
 		t.Fatalf("%d administrators, want 1", n)
 	}
 }
 
-// initRun runs the built binary with env added to a clean environment.
-func initRun(t *testing.T, bin string, env []string, args ...string) (stdout, stderr string, err error) {
-	t.Helper()
-	cmd := exec.Command(bin, args...)
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "USERGRAPH_") {
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
-	cmd.Env = append(cmd.Env, env...)
-	var out, errOut bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	err = cmd.Run()
-	return out.String(), errOut.String(), err
-}
-
 func TestInitCommandLine(t *testing.T) {
+	t.Parallel()
 	bin := usergraphBinary(t)
 	db := filepath.Join(t.TempDir(), "cli.db")
 	args := []string{"init", "-database-url", "sqlite:" + db, "-argon2-memory-kib", "64", "-argon2-iterations", "1",
 		"-username", "boss", "-email", "boss@example.com"}
 
 	t.Run("weak password", func(t *testing.T) {
-		_, stderr, err := initRun(t, bin, []string{"USERGRAPH_ADMIN_PASSWORD=short"}, args...)
+		_, stderr, err := runBinary(t, bin, []string{"USERGRAPH_ADMIN_PASSWORD=short"}, args...)
 		if err == nil {
 			t.Fatal("init with a weak password succeeded")
 		}
@@ -289,7 +280,7 @@ func TestInitCommandLine(t *testing.T) {
 		}
 	})
 	t.Run("first init", func(t *testing.T) {
-		stdout, stderr, err := initRun(t, bin, []string{"USERGRAPH_ADMIN_PASSWORD=a good admin password"}, args...)
+		stdout, stderr, err := runBinary(t, bin, []string{"USERGRAPH_ADMIN_PASSWORD=a good admin password"}, args...)
 		if err != nil {
 			t.Fatalf("init: %v\nstdout: %s\nstderr: %s", err, stdout, stderr)
 		}
@@ -307,7 +298,7 @@ func TestInitCommandLine(t *testing.T) {
 	}
 	a := ts.login(t, "boss", "a good admin password")
 	r := ts.mustGQL(t, a.AccessToken, `{ me { username email roles { name } } }`, nil)
-	me := rolesData[struct {
+	me := dataField[struct {
 		Username, Email string
 		Roles           []struct{ Name string }
 	}](t, r, "me")
@@ -319,11 +310,11 @@ func TestInitCommandLine(t *testing.T) {
 	if me.Username != "boss" || me.Email != "boss@example.com" || !slices.Equal(names, []string{"admin", "user"}) {
 		t.Fatalf("me = %+v, want boss with admin and user", me)
 	}
-	wantCode(t, ts.gql(t, "", initMutation, initInput("anything", "other", "a good admin password")), "FORBIDDEN", 609)
+	wantCode(t, ts.gql(t, "", initializeMutation, initializeInput("anything", "other", "a good admin password")), "FORBIDDEN", 609)
 	ts.stop()
 
 	t.Run("second init fails", func(t *testing.T) {
-		stdout, stderr, err := initRun(t, bin, []string{"USERGRAPH_ADMIN_PASSWORD=another good password"},
+		stdout, stderr, err := runBinary(t, bin, []string{"USERGRAPH_ADMIN_PASSWORD=another good password"},
 			"init", "-database-url", "sqlite:"+db, "-username", "boss2")
 		if err == nil {
 			t.Fatalf("second init succeeded: %s", stdout)

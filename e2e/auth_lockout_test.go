@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/usergraph/usergraph/app"
 )
 
 // The sign-in lockout (API.md "Sign-in lockout"): strangers' failures lock
@@ -14,26 +16,24 @@ import (
 // the usergraph_device cookie (or AuthPayload.deviceCookie) and keeps its
 // own budget.
 
-const lockPassword = "correct horse battery"
-
-// lockLogin is one sign-in attempt: the identifier, the password, and the
+// loginAttempt is one sign-in attempt: the identifier, the password, and the
 // device cookie sent as a Cookie header and/or as LoginInput.deviceCookie.
-type lockLogin struct {
+type loginAttempt struct {
 	id, pw       string
 	cookieHeader string
 	inputCookie  string
 }
 
-const lockLoginMutation = `mutation($in: LoginInput!) { login(input: $in) { accessToken deviceCookie user { id } } }`
+const loginAttemptMutation = `mutation($in: LoginInput!) { login(input: $in) { accessToken deviceCookie user { id } } }`
 
 // try posts the attempt.
-func (l lockLogin) try(t *testing.T, ts *testServer) *gqlResponse {
+func (l loginAttempt) try(t *testing.T, ts *testServer) *gqlResponse {
 	t.Helper()
 	in := vars{"identifier": l.id, "password": l.pw}
 	if l.inputCookie != "" {
 		in["deviceCookie"] = l.inputCookie
 	}
-	body, _ := json.Marshal(map[string]any{"query": lockLoginMutation, "variables": vars{"in": in}})
+	body, _ := json.Marshal(map[string]any{"query": loginAttemptMutation, "variables": vars{"in": in}})
 	req, _ := http.NewRequest(http.MethodPost, ts.url+"/graphql", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	if l.cookieHeader != "" {
@@ -42,15 +42,15 @@ func (l lockLogin) try(t *testing.T, ts *testServer) *gqlResponse {
 	return ts.do(t, req)
 }
 
-// lockSignedIn is what a successful sign-in gave the client.
-type lockSignedIn struct {
+// signInResult is what a successful sign-in gave the client.
+type signInResult struct {
 	userID       string
 	deviceCookie string       // AuthPayload.deviceCookie
 	setCookie    *http.Cookie // the usergraph_device cookie of the response
 }
 
 // mustSignIn fails unless the attempt signs in, and returns what it gave.
-func (l lockLogin) mustSignIn(t *testing.T, ts *testServer) lockSignedIn {
+func (l loginAttempt) mustSignIn(t *testing.T, ts *testServer) signInResult {
 	t.Helper()
 	r := l.try(t, ts)
 	if len(r.Errors) > 0 {
@@ -68,7 +68,7 @@ func (l lockLogin) mustSignIn(t *testing.T, ts *testServer) lockSignedIn {
 	if out.Login.DeviceCookie == nil || *out.Login.DeviceCookie == "" {
 		t.Fatalf("login %s: no AuthPayload.deviceCookie", l.id)
 	}
-	got := lockSignedIn{userID: out.Login.User.ID, deviceCookie: *out.Login.DeviceCookie}
+	got := signInResult{userID: out.Login.User.ID, deviceCookie: *out.Login.DeviceCookie}
 	for _, c := range (&http.Response{Header: r.Header}).Cookies() {
 		if c.Name == "usergraph_device" {
 			got.setCookie = c
@@ -99,26 +99,27 @@ func wantBadCredentials(t *testing.T, what string, r *gqlResponse) {
 	}
 }
 
-// lockoutOf configures a lockout after n failures for period.
-func lockoutOf(spec string) option {
-	return withConfig(func(c *mainConfig) { c.Limits.LoginPerAccount = rule(spec) })
+// withLockout configures a lockout after n failures for period.
+func withLockout(spec string) option {
+	return withConfig(func(c *app.Config) { c.Limits.LoginPerAccount = rule(spec) })
 }
 
-// strangerLocks sends n wrong passwords for id without a device cookie,
+// strangerFails sends n wrong passwords for id without a device cookie,
 // each answered INVALID_CREDENTIALS.
-func strangerLocks(t *testing.T, ts *testServer, id string, n int) {
+func strangerFails(t *testing.T, ts *testServer, id string, n int) {
 	t.Helper()
 	for i := range n {
-		wantBadCredentials(t, "stranger's wrong password "+string(rune('1'+i)), lockLogin{id: id, pw: "wrong password"}.try(t, ts))
+		wantBadCredentials(t, "stranger's wrong password "+string(rune('1'+i)), loginAttempt{id: id, pw: "wrong password"}.try(t, ts))
 	}
 }
 
 func TestLockoutSparesTheOwnersDevice(t *testing.T) {
-	ts := startServer(t, lockoutOf("3/1h"))
-	ts.signup(t, "owner", lockPassword)
-	ts.signup(t, "other", lockPassword)
-	owner := lockLogin{id: "owner", pw: lockPassword}.mustSignIn(t, ts)
-	other := lockLogin{id: "other", pw: lockPassword}.mustSignIn(t, ts)
+	t.Parallel()
+	ts := startServer(t, withLockout("3/1h"))
+	ts.signup(t, "owner", testPassword)
+	ts.signup(t, "other", testPassword)
+	owner := loginAttempt{id: "owner", pw: testPassword}.mustSignIn(t, ts)
+	other := loginAttempt{id: "other", pw: testPassword}.mustSignIn(t, ts)
 
 	t.Run("the sign-in sets the cookie", func(t *testing.T) {
 		c := owner.setCookie
@@ -136,21 +137,21 @@ func TestLockoutSparesTheOwnersDevice(t *testing.T) {
 		}
 	})
 
-	strangerLocks(t, ts, "owner", 3)
-	wantLimited(t, "stranger, wrong password, locked", lockLogin{id: "owner", pw: "wrong password"}.try(t, ts), 3500, 3600)
-	wantLimited(t, "stranger, right password, locked", lockLogin{id: "owner", pw: lockPassword}.try(t, ts), 3500, 3600)
+	strangerFails(t, ts, "owner", 3)
+	wantLimited(t, "stranger, wrong password, locked", loginAttempt{id: "owner", pw: "wrong password"}.try(t, ts), 3500, 3600)
+	wantLimited(t, "stranger, right password, locked", loginAttempt{id: "owner", pw: testPassword}.try(t, ts), 3500, 3600)
 
 	t.Run("owner by cookie header", func(t *testing.T) {
-		got := lockLogin{id: "owner", pw: lockPassword, cookieHeader: owner.deviceCookie}.mustSignIn(t, ts)
+		got := loginAttempt{id: "owner", pw: testPassword, cookieHeader: owner.deviceCookie}.mustSignIn(t, ts)
 		if got.userID != owner.userID {
 			t.Errorf("signed in as %s, want %s", got.userID, owner.userID)
 		}
 	})
 	t.Run("owner by LoginInput.deviceCookie", func(t *testing.T) {
-		lockLogin{id: "owner", pw: lockPassword, inputCookie: owner.deviceCookie}.mustSignIn(t, ts)
+		loginAttempt{id: "owner", pw: testPassword, inputCookie: owner.deviceCookie}.mustSignIn(t, ts)
 	})
 	t.Run("the lockout still holds for strangers", func(t *testing.T) {
-		wantLimited(t, "stranger after the owner signed in", lockLogin{id: "owner", pw: lockPassword}.try(t, ts), 3500, 3600)
+		wantLimited(t, "stranger after the owner signed in", loginAttempt{id: "owner", pw: testPassword}.try(t, ts), 3500, 3600)
 	})
 	t.Run("a forged cookie is a stranger's", func(t *testing.T) {
 		parts := strings.Split(owner.deviceCookie, ".") // USERID.NONCE.EXPIRES.MAC
@@ -160,55 +161,57 @@ func TestLockoutSparesTheOwnersDevice(t *testing.T) {
 		flip := map[bool]string{true: "A", false: "B"}[parts[1][0] != 'A']
 		parts[1] = flip + parts[1][1:] // another nonce under the same MAC
 		forged := strings.Join(parts, ".")
-		wantLimited(t, "forged cookie header", lockLogin{id: "owner", pw: lockPassword, cookieHeader: forged}.try(t, ts), 1, 3600)
-		wantLimited(t, "forged input cookie", lockLogin{id: "owner", pw: lockPassword, inputCookie: forged}.try(t, ts), 1, 3600)
+		wantLimited(t, "forged cookie header", loginAttempt{id: "owner", pw: testPassword, cookieHeader: forged}.try(t, ts), 1, 3600)
+		wantLimited(t, "forged input cookie", loginAttempt{id: "owner", pw: testPassword, inputCookie: forged}.try(t, ts), 1, 3600)
 	})
 	t.Run("another account's cookie is a stranger's", func(t *testing.T) {
-		wantLimited(t, "other's cookie header", lockLogin{id: "owner", pw: lockPassword, cookieHeader: other.deviceCookie}.try(t, ts), 1, 3600)
-		wantLimited(t, "other's input cookie", lockLogin{id: "owner", pw: lockPassword, inputCookie: other.deviceCookie}.try(t, ts), 1, 3600)
+		wantLimited(t, "other's cookie header", loginAttempt{id: "owner", pw: testPassword, cookieHeader: other.deviceCookie}.try(t, ts), 1, 3600)
+		wantLimited(t, "other's input cookie", loginAttempt{id: "owner", pw: testPassword, inputCookie: other.deviceCookie}.try(t, ts), 1, 3600)
 	})
 	t.Run("the owner's failures spend the cookie's own budget", func(t *testing.T) {
-		known := lockLogin{id: "owner", pw: "wrong password", cookieHeader: owner.deviceCookie}
+		known := loginAttempt{id: "owner", pw: "wrong password", cookieHeader: owner.deviceCookie}
 		for i := range 3 {
 			wantBadCredentials(t, "owner's wrong password "+string(rune('1'+i)), known.try(t, ts))
 		}
 		// Spent: the cookie is a stranger's now, and strangers are locked out.
-		known.pw = lockPassword
+		known.pw = testPassword
 		wantLimited(t, "owner with a spent cookie", known.try(t, ts), 1, 3600)
 	})
 	t.Run("other accounts are not affected", func(t *testing.T) {
-		lockLogin{id: "other", pw: lockPassword}.mustSignIn(t, ts)
+		loginAttempt{id: "other", pw: testPassword}.mustSignIn(t, ts)
 	})
 }
 
 // A second lockout lasts twice as long as the first. The first (2 s) is
 // waited out for real: the periods are what is under test.
 func TestLockoutPeriodGrows(t *testing.T) {
-	ts := startServer(t, lockoutOf("2/2s"))
-	ts.signup(t, "grower", lockPassword)
-	strangerLocks(t, ts, "grower", 2)
-	first := wantLimited(t, "first lockout", lockLogin{id: "grower", pw: lockPassword}.try(t, ts), 1, 2)
+	t.Parallel()
+	ts := startServer(t, withLockout("2/2s"))
+	ts.signup(t, "grower", testPassword)
+	strangerFails(t, ts, "grower", 2)
+	first := wantLimited(t, "first lockout", loginAttempt{id: "grower", pw: testPassword}.try(t, ts), 1, 2)
 	time.Sleep(time.Duration(first)*time.Second + 200*time.Millisecond)
 
-	strangerLocks(t, ts, "grower", 2)
-	wantLimited(t, "second lockout", lockLogin{id: "grower", pw: lockPassword}.try(t, ts), 3, 4)
+	strangerFails(t, ts, "grower", 2)
+	wantLimited(t, "second lockout", loginAttempt{id: "grower", pw: testPassword}.try(t, ts), 3, 4)
 }
 
 // An identifier that matches no account answers exactly as an account
 // does under the same attempts, so the lockout reveals nothing; spellings
 // that would find one account (case) count as one for both.
 func TestLockoutUnknownIdentifierAnswersTheSame(t *testing.T) {
-	ts := startServer(t, lockoutOf("3/1h"))
-	ts.signup(t, "real", lockPassword)
+	t.Parallel()
+	ts := startServer(t, withLockout("3/1h"))
+	ts.signup(t, "real", testPassword)
 	capital := func(s string) string { return strings.ToUpper(s[:1]) + s[1:] }
 	spell := []func(string) string{strings.ToLower, strings.ToUpper, capital, strings.ToLower, strings.ToUpper}
 	for i := range 5 {
 		pw := "wrong password"
 		if i == 4 {
-			pw = lockPassword
+			pw = testPassword
 		}
-		real := lockLogin{id: spell[i]("real"), pw: pw}.try(t, ts)
-		ghost := lockLogin{id: spell[i]("ghost"), pw: pw}.try(t, ts)
+		real := loginAttempt{id: spell[i]("real"), pw: pw}.try(t, ts)
+		ghost := loginAttempt{id: spell[i]("ghost"), pw: pw}.try(t, ts)
 		if real.code() != ghost.code() || real.status() != ghost.status() {
 			t.Fatalf("attempt %d: existing account %q/%d, unknown identifier %q/%d", i+1, real.code(), real.status(), ghost.code(), ghost.status())
 		}
@@ -225,10 +228,11 @@ func TestLockoutUnknownIdentifierAnswersTheSame(t *testing.T) {
 }
 
 func TestLockoutAdministration(t *testing.T) {
-	ts := startServer(t, lockoutOf("3/1h"))
+	t.Parallel()
+	ts := startServer(t, withLockout("3/1h"))
 	adm := ts.admin(t)
-	victim := ts.signup(t, "victim", lockPassword)
-	plain := ts.signup(t, "plain", lockPassword)
+	victim := ts.signup(t, "victim", testPassword)
+	plain := ts.signup(t, "plain", testPassword)
 	lockedUntil := func(token, id string) *string {
 		t.Helper()
 		var out struct {
@@ -245,7 +249,7 @@ func TestLockoutAdministration(t *testing.T) {
 	if got := lockedUntil(adm.AccessToken, victim.User.ID); got != nil {
 		t.Fatalf("lockedUntil before any failure = %q, want null", *got)
 	}
-	strangerLocks(t, ts, "victim", 3)
+	strangerFails(t, ts, "victim", 3)
 
 	got := lockedUntil(adm.AccessToken, victim.User.ID)
 	if got == nil {
@@ -271,30 +275,32 @@ func TestLockoutAdministration(t *testing.T) {
 	if got := lockedUntil(adm.AccessToken, victim.User.ID); got != nil {
 		t.Errorf("lockedUntil after unlockAccount = %q, want null", *got)
 	}
-	lockLogin{id: "victim", pw: lockPassword}.mustSignIn(t, ts)
+	loginAttempt{id: "victim", pw: testPassword}.mustSignIn(t, ts)
 }
 
 // The lockout lives in the database, and so does the key of the device
 // cookies: a restarted server (or another instance) keeps both.
 func TestLockoutSurvivesRestart(t *testing.T) {
-	ts := startServer(t, lockoutOf("3/1h"))
-	ts.signup(t, "sleeper", lockPassword)
-	owner := lockLogin{id: "sleeper", pw: lockPassword}.mustSignIn(t, ts)
-	strangerLocks(t, ts, "sleeper", 3)
+	t.Parallel()
+	ts := startServer(t, withLockout("3/1h"))
+	ts.signup(t, "sleeper", testPassword)
+	owner := loginAttempt{id: "sleeper", pw: testPassword}.mustSignIn(t, ts)
+	strangerFails(t, ts, "sleeper", 3)
 
 	ts2 := ts.restart()
-	wantLimited(t, "stranger after the restart", lockLogin{id: "sleeper", pw: lockPassword}.try(t, ts2), 3500, 3600)
-	lockLogin{id: "sleeper", pw: lockPassword, cookieHeader: owner.deviceCookie}.mustSignIn(t, ts2)
+	wantLimited(t, "stranger after the restart", loginAttempt{id: "sleeper", pw: testPassword}.try(t, ts2), 3500, 3600)
+	loginAttempt{id: "sleeper", pw: testPassword, cookieHeader: owner.deviceCookie}.mustSignIn(t, ts2)
 }
 
 // Sign-ups and email changes tell whether an identifier is taken, so they
 // share a limit per client IP; each attempt counts, aliases included.
 func TestSignupLimitPerIP(t *testing.T) {
-	ts := startServer(t, withConfig(func(c *mainConfig) {
+	t.Parallel()
+	ts := startServer(t, withConfig(func(c *app.Config) {
 		c.Limits.SignupPerIP = rule("3/1h")
 		c.HTTP.MaxHashes = 3 // three aliased sign-ups in one request
 	}))
-	first := ts.signup(t, "first", lockPassword) // 1
+	first := ts.signup(t, "first", testPassword) // 1
 	const two = `mutation {
 		a: signup(input: {username: "first", password: "correct horse battery"}) { user { id } }
 		b: signup(input: {username: "second", password: "correct horse battery"}) { user { id } }
@@ -310,7 +316,7 @@ func TestSignupLimitPerIP(t *testing.T) {
 	if codes["a"] != "ALREADY_EXISTS" || codes["b"] != "" || codes["c"] != "RATE_LIMITED" {
 		t.Fatalf("aliases a, b, c: codes %v, want ALREADY_EXISTS, none, RATE_LIMITED", codes)
 	}
-	wantLimited(t, "fifth sign-up", ts.gql(t, "", signupMutation, vars{"in": vars{"username": "fifth", "password": lockPassword}}), 1, 3600)
+	wantLimited(t, "fifth sign-up", ts.gql(t, "", signupMutation, vars{"in": vars{"username": "fifth", "password": testPassword}}), 1, 3600)
 
 	const update = `mutation($in: ProfileInput!) { updateProfile(input: $in) { id } }`
 	wantLimited(t, "email change over the limit", ts.gql(t, first.AccessToken, update, vars{"in": vars{"email": "new@example.com"}}), 1, 3600)
@@ -319,19 +325,21 @@ func TestSignupLimitPerIP(t *testing.T) {
 
 // Email changes count toward the same limit as sign-ups.
 func TestSignupLimitCountsEmailChanges(t *testing.T) {
-	ts := startServer(t, withConfig(func(c *mainConfig) { c.Limits.SignupPerIP = rule("2/1h") }))
-	a := ts.signup(t, "changer", lockPassword) // 1
+	t.Parallel()
+	ts := startServer(t, withConfig(func(c *app.Config) { c.Limits.SignupPerIP = rule("2/1h") }))
+	a := ts.signup(t, "changer", testPassword) // 1
 	const update = `mutation($in: ProfileInput!) { updateProfile(input: $in) { id } }`
 	ts.mustGQL(t, a.AccessToken, update, vars{"in": vars{"email": "changer2@example.com"}}) // 2
 	wantLimited(t, "second email change", ts.gql(t, a.AccessToken, update, vars{"in": vars{"email": "changer3@example.com"}}), 1, 3600)
-	wantLimited(t, "sign-up after it", ts.gql(t, "", signupMutation, vars{"in": vars{"username": "late", "password": lockPassword}}), 1, 3600)
+	wantLimited(t, "sign-up after it", ts.gql(t, "", signupMutation, vars{"in": vars{"username": "late", "password": testPassword}}), 1, 3600)
 }
 
 // A username change tells whether the name is taken too: it counts toward
 // the same limit.
 func TestSignupLimitCountsUsernameChanges(t *testing.T) {
-	ts := startServer(t, withConfig(func(c *mainConfig) { c.Limits.SignupPerIP = rule("2/1h") }))
-	a := ts.signup(t, "renamer", lockPassword) // 1
+	t.Parallel()
+	ts := startServer(t, withConfig(func(c *app.Config) { c.Limits.SignupPerIP = rule("2/1h") }))
+	a := ts.signup(t, "renamer", testPassword) // 1
 	const rename = `mutation($u: String!) { changeUsername(username: $u) { username } }`
 	ts.mustGQL(t, a.AccessToken, rename, vars{"u": "renamed"}) // 2
 	wantLimited(t, "second username change", ts.gql(t, a.AccessToken, rename, vars{"u": "renamed2"}), 1, 3600)

@@ -4,9 +4,10 @@ import (
 	"strings"
 	"testing"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"github.com/usergraph/usergraph/store"
 	"github.com/usergraph/usergraph/store/sqlite"
-	"golang.org/x/crypto/bcrypt"
 )
 
 // TestImportedBcryptPasswordUpgradesOnLogin: a user imported with a bcrypt
@@ -14,6 +15,7 @@ import (
 // the password, and the stored hash is replaced by argon2id; a wrong
 // password neither signs in nor changes the hash.
 func TestImportedBcryptPasswordUpgradesOnLogin(t *testing.T) {
+	t.Parallel()
 	skipOnMongo(t, "imports the user into the SQLite file")
 	ts := startServer(t)
 	path := strings.TrimPrefix(ts.cfg.Store.URL, "sqlite:")

@@ -6,11 +6,14 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/usergraph/usergraph/app"
 )
 
 func TestSignupLoginMeRefreshLogout(t *testing.T) {
+	t.Parallel()
 	ts := startServer(t)
-	a := ts.signup(t, "alice", "correct horse battery")
+	a := ts.signup(t, "alice", testPassword)
 	if a.AccessToken == "" || !strings.HasPrefix(a.RefreshToken, "ugr_") || !a.Session.Current {
 		t.Fatalf("signup tokens look wrong: %+v", a)
 	}
@@ -21,7 +24,7 @@ func TestSignupLoginMeRefreshLogout(t *testing.T) {
 		t.Fatalf("me = %s, want %s", got, a.User.ID)
 	}
 
-	b := ts.login(t, "ALICE@example.com", "correct horse battery")
+	b := ts.login(t, "ALICE@example.com", testPassword)
 	if b.Session.ID == a.Session.ID {
 		t.Fatal("login reused the sign-up session")
 	}
@@ -47,6 +50,7 @@ func TestSignupLoginMeRefreshLogout(t *testing.T) {
 }
 
 func TestSignupStoresProfileAndMetadata(t *testing.T) {
+	t.Parallel()
 	ts := startServer(t)
 	meta := `{"plan":"pro","limits":{"seats":5,"ratio":1.50},"flags":[true,null,"x"],"big":12345678901234567890}`
 	r := ts.mustGQL(t, "", `mutation($in: SignupInput!) { signup(input: $in) {
@@ -88,27 +92,10 @@ func TestSignupStoresProfileAndMetadata(t *testing.T) {
 	assertJSONEqual(t, "metadata", u.Metadata, meta)
 }
 
-// assertJSONEqual compares JSON documents by value, keeping number digits.
-func assertJSONEqual(t *testing.T, what string, got json.RawMessage, want string) {
-	t.Helper()
-	norm := func(s []byte) string {
-		d := json.NewDecoder(strings.NewReader(string(s)))
-		d.UseNumber()
-		var v any
-		if err := d.Decode(&v); err != nil {
-			t.Fatalf("%s: not JSON: %s", what, s)
-		}
-		b, _ := json.Marshal(v)
-		return string(b)
-	}
-	if norm(got) != norm([]byte(want)) {
-		t.Errorf("%s = %s, want %s", what, got, want)
-	}
-}
-
 func TestSignupDuplicatesInAnyCase(t *testing.T) {
+	t.Parallel()
 	ts := startServer(t)
-	ts.signup(t, "carol", "correct horse battery")
+	ts.signup(t, "carol", testPassword)
 	cases := []struct {
 		name  string
 		in    vars
@@ -129,6 +116,7 @@ func TestSignupDuplicatesInAnyCase(t *testing.T) {
 }
 
 func TestSignupConcurrentSameEmail(t *testing.T) {
+	t.Parallel()
 	ts := startServer(t)
 	const n = 20
 	var wg sync.WaitGroup
@@ -137,7 +125,7 @@ func TestSignupConcurrentSameEmail(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			r := ts.gql(t, "", signupMutation, vars{"in": vars{"username": fmt.Sprintf("racer%d", i), "email": "Race@example.com", "password": "correct horse battery"}})
+			r := ts.gql(t, "", signupMutation, vars{"in": vars{"username": fmt.Sprintf("racer%d", i), "email": "Race@example.com", "password": testPassword}})
 			codes[i] = r.code()
 		}()
 	}
@@ -159,6 +147,7 @@ func TestSignupConcurrentSameEmail(t *testing.T) {
 }
 
 func TestSignupRejectsBadInput(t *testing.T) {
+	t.Parallel()
 	ts := startServer(t)
 	cases := []struct {
 		name   string
@@ -167,18 +156,18 @@ func TestSignupRejectsBadInput(t *testing.T) {
 		status int
 		field  string
 	}{
-		{"no identifier", vars{"password": "correct horse battery"}, "BAD_USER_INPUT", 0, "username"},
-		{"bad username", vars{"username": "a b", "password": "correct horse battery"}, "INVALID_USERNAME", 900, "username"},
-		{"username with @", vars{"username": "a@b", "password": "correct horse battery"}, "INVALID_USERNAME", 900, "username"},
-		{"bad email", vars{"email": "not-an-email", "password": "correct horse battery"}, "INVALID_EMAIL", 901, "email"},
-		{"bad phone", vars{"username": "dave", "phone": "12", "password": "correct horse battery"}, "INVALID_PHONE", 804, "phone"},
+		{"no identifier", vars{"password": testPassword}, "BAD_USER_INPUT", 0, "username"},
+		{"bad username", vars{"username": "a b", "password": testPassword}, "INVALID_USERNAME", 900, "username"},
+		{"username with @", vars{"username": "a@b", "password": testPassword}, "INVALID_USERNAME", 900, "username"},
+		{"bad email", vars{"email": "not-an-email", "password": testPassword}, "INVALID_EMAIL", 901, "email"},
+		{"bad phone", vars{"username": "dave", "phone": "12", "password": testPassword}, "INVALID_PHONE", 804, "phone"},
 		{"short password", vars{"username": "dave", "password": "short"}, "WEAK_PASSWORD", 0, "password"},
 		{"common password", vars{"username": "dave", "password": "password123"}, "WEAK_PASSWORD", 0, "password"},
 		{"password is username", vars{"username": "davedave", "password": "DaveDave"}, "WEAK_PASSWORD", 0, "password"},
-		{"metadata not object", vars{"username": "dave", "password": "correct horse battery", "metadata": []int{1}}, "BAD_USER_INPUT", 0, "metadata"},
-		{"metadata dotted key", vars{"username": "dave", "password": "correct horse battery", "metadata": vars{"a.b": 1}}, "BAD_USER_INPUT", 0, "metadata"},
-		{"metadata dollar key", vars{"username": "dave", "password": "correct horse battery", "metadata": vars{"$set": 1}}, "BAD_USER_INPUT", 0, "metadata"},
-		{"website not http", vars{"username": "dave", "password": "correct horse battery", "website": "javascript:alert(1)"}, "BAD_USER_INPUT", 0, "website"},
+		{"metadata not object", vars{"username": "dave", "password": testPassword, "metadata": []int{1}}, "BAD_USER_INPUT", 0, "metadata"},
+		{"metadata dotted key", vars{"username": "dave", "password": testPassword, "metadata": vars{"a.b": 1}}, "BAD_USER_INPUT", 0, "metadata"},
+		{"metadata dollar key", vars{"username": "dave", "password": testPassword, "metadata": vars{"$set": 1}}, "BAD_USER_INPUT", 0, "metadata"},
+		{"website not http", vars{"username": "dave", "password": testPassword, "website": "javascript:alert(1)"}, "BAD_USER_INPUT", 0, "website"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -195,9 +184,10 @@ func TestSignupRejectsBadInput(t *testing.T) {
 }
 
 func TestPendingSignupCannotLogin(t *testing.T) {
-	ts := startServer(t, withConfig(func(c *mainConfig) { c.Accounts.SignupStatus = "PENDING" }))
+	t.Parallel()
+	ts := startServer(t, withConfig(func(c *app.Config) { c.Accounts.SignupStatus = "PENDING" }))
 	r := ts.mustGQL(t, "", `mutation($in: SignupInput!) { signup(input: $in) { user { status lastLoginAt } auth { accessToken } } }`,
-		vars{"in": vars{"username": "erin", "password": "correct horse battery"}})
+		vars{"in": vars{"username": "erin", "password": testPassword}})
 	var out struct {
 		Signup struct {
 			User struct {
@@ -211,7 +201,7 @@ func TestPendingSignupCannotLogin(t *testing.T) {
 	if out.Signup.User.Status != "PENDING" || out.Signup.Auth != nil || out.Signup.User.LastLoginAt != nil {
 		t.Fatalf("pending signup = %+v, want status PENDING, no auth and no lastLoginAt (not signed in)", out.Signup)
 	}
-	wantCode(t, ts.gql(t, "", loginMutation, vars{"id": "erin", "pw": "correct horse battery"}), "USER_NOT_ACTIVE", 601)
+	wantCode(t, ts.gql(t, "", loginMutation, vars{"id": "erin", "pw": testPassword}), "USER_NOT_ACTIVE", 601)
 	// A wrong password does not reveal the account's status.
 	wantCode(t, ts.gql(t, "", loginMutation, vars{"id": "erin", "pw": "wrong horse battery"}), "INVALID_CREDENTIALS", 603)
 }

@@ -5,9 +5,11 @@ import (
 	"strings"
 	"testing"
 
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/usergraph/usergraph/app"
 	"github.com/usergraph/usergraph/store"
 	"github.com/usergraph/usergraph/store/sqlite"
-	"golang.org/x/crypto/bcrypt"
 )
 
 // End-to-end tests of the username rules (README, "Usernames"): PRECIS
@@ -21,29 +23,18 @@ const (
 	greekRoot     = "r\u03bfot" // Greek ο (U+03BF) among Latin letters
 )
 
-const usernamePassword = "correct horse battery"
-
 // signupUsername signs up a username alone (no email) and returns the
 // response.
 func signupUsername(t *testing.T, ts *testServer, username string) *gqlResponse {
 	t.Helper()
-	return ts.gql(t, "", signupMutation, vars{"in": vars{"username": username, "password": usernamePassword}})
+	return ts.gql(t, "", signupMutation, vars{"in": vars{"username": username, "password": testPassword}})
 }
 
-// mustSignupUsername is signupUsername that fails the test on errors and
-// returns the tokens.
+// mustSignupUsername signs up a username alone, fails the test on errors
+// and returns the tokens.
 func mustSignupUsername(t *testing.T, ts *testServer, username string) auth {
 	t.Helper()
-	r := signupUsername(t, ts, username)
-	if len(r.Errors) > 0 {
-		t.Fatalf("signup %q: %+v", username, r.Errors)
-	}
-	var out struct{ Signup struct{ Auth *auth } }
-	r.decode(t, &out)
-	if out.Signup.Auth == nil {
-		t.Fatalf("signup of %q returned no tokens", username)
-	}
-	return *out.Signup.Auth
+	return mustSignup(t, ts, vars{"username": username})
 }
 
 // usernameWarnings returns the log lines that warn about usernames.
@@ -58,8 +49,9 @@ func usernameWarnings(logs string) []string {
 }
 
 func TestSignupRefusesLookalikeUsernames(t *testing.T) {
+	t.Parallel()
 	ts := startServer(t)
-	ts.signup(t, "root", usernamePassword)
+	ts.signup(t, "root", testPassword)
 	cases := []struct {
 		name, username string
 		code           string
@@ -84,16 +76,17 @@ func TestSignupRefusesLookalikeUsernames(t *testing.T) {
 		t.Errorf("message %q does not name the mixed scripts", msg)
 	}
 	// None of them left an account behind: root is the only user by that name.
-	wantCode(t, ts.gql(t, "", loginMutation, vars{"id": cyrillicRoot, "pw": usernamePassword}), "INVALID_CREDENTIALS", 603)
+	wantCode(t, ts.gql(t, "", loginMutation, vars{"id": cyrillicRoot, "pw": testPassword}), "INVALID_CREDENTIALS", 603)
 }
 
 // Whatever width or case a name is typed in, every lookup finds the one
 // account: login, usernameExists and userByUsername.
 func TestUsernameLookupsNormalize(t *testing.T) {
+	t.Parallel()
 	ts := startServer(t)
-	root := ts.signup(t, "root", usernamePassword)
+	root := ts.signup(t, "root", testPassword)
 	for _, typed := range []string{"ＲＯＯＴ", fullWidthRoot, " Root "} {
-		if got := ts.login(t, typed, usernamePassword); got.User.ID != root.User.ID {
+		if got := ts.login(t, typed, testPassword); got.User.ID != root.User.ID {
 			t.Errorf("login as %q: user %s, want root %s", typed, got.User.ID, root.User.ID)
 		}
 	}
@@ -116,6 +109,7 @@ func TestUsernameLookupsNormalize(t *testing.T) {
 // full-width letters at their usual width, case kept. Scripts that
 // Japanese, Chinese and Korean names mix are accepted.
 func TestUsernameShownForm(t *testing.T) {
+	t.Parallel()
 	ts := startServer(t)
 	cases := []struct{ typed, shown string }{
 		{"Ｊｏｈｎ", "John"},
@@ -129,16 +123,17 @@ func TestUsernameShownForm(t *testing.T) {
 		if a.User.Username != c.shown {
 			t.Errorf("signup %q: username %q, want %q", c.typed, a.User.Username, c.shown)
 		}
-		if got := ts.login(t, c.shown, usernamePassword); got.User.ID != a.User.ID {
+		if got := ts.login(t, c.shown, testPassword); got.User.ID != a.User.ID {
 			t.Errorf("login as %q: user %s, want %s", c.shown, got.User.ID, a.User.ID)
 		}
 	}
 }
 
 func TestChangeUsernameRefusesLookalikes(t *testing.T) {
+	t.Parallel()
 	ts := startServer(t)
-	ts.signup(t, "root", usernamePassword)
-	bob := ts.signup(t, "bob", usernamePassword)
+	ts.signup(t, "root", testPassword)
+	bob := ts.signup(t, "bob", testPassword)
 	change := func(name string) *gqlResponse {
 		return ts.gql(t, bob.AccessToken, `mutation($u: String!) { changeUsername(username: $u) { id username } }`, vars{"u": name})
 	}
@@ -148,7 +143,7 @@ func TestChangeUsernameRefusesLookalikes(t *testing.T) {
 	if len(r.Errors) > 0 || !strings.Contains(string(r.Data), `"username":"bobby"`) {
 		t.Fatalf("changeUsername(ｂｏｂｂｙ) = %s %+v, want username bobby", r.Data, r.Errors)
 	}
-	if got := ts.login(t, "BOBBY", usernamePassword); got.User.ID != bob.User.ID {
+	if got := ts.login(t, "BOBBY", testPassword); got.User.ID != bob.User.ID {
 		t.Errorf("login as BOBBY: user %s, want %s", got.User.ID, bob.User.ID)
 	}
 }
@@ -156,12 +151,13 @@ func TestChangeUsernameRefusesLookalikes(t *testing.T) {
 // Administrators set usernames by the same rules, and the usernames of a
 // filter find users by the same keys.
 func TestAdminUsernamesNormalize(t *testing.T) {
+	t.Parallel()
 	ts := startServer(t)
 	admin := ts.admin(t) // username root
 	token := admin.AccessToken
-	wantCode(t, ts.gql(t, token, adminCreateUser, vars{"in": vars{"username": fullWidthRoot, "password": usernamePassword}}), "ALREADY_EXISTS", 602)
-	wantCode(t, ts.gql(t, token, adminCreateUser, vars{"in": vars{"username": "adm\u0456n", "password": usernamePassword}}), "INVALID_USERNAME", 900)
-	dora := adminCreate(t, ts, token, vars{"username": "Ｄｏｒａ", "password": usernamePassword})
+	wantCode(t, ts.gql(t, token, createUserMutation, vars{"in": vars{"username": fullWidthRoot, "password": testPassword}}), "ALREADY_EXISTS", 602)
+	wantCode(t, ts.gql(t, token, createUserMutation, vars{"in": vars{"username": "adm\u0456n", "password": testPassword}}), "INVALID_USERNAME", 900)
+	dora := createUser(t, ts, token, vars{"username": "Ｄｏｒａ", "password": testPassword})
 	if dora.Username == nil || *dora.Username != "Dora" {
 		t.Errorf("createUser(Ｄｏｒａ): username %v, want Dora", dora.Username)
 	}
@@ -186,11 +182,12 @@ func TestAdminUsernamesNormalize(t *testing.T) {
 }
 
 func TestInitializeRefusesMixedScriptUsername(t *testing.T) {
+	t.Parallel()
 	ts := startServer(t)
 	token := ts.bootstrapToken(t)
-	wantCode(t, ts.gql(t, "", initMutation, initInput(token, cyrillicRoot, "root-password-1")), "INVALID_USERNAME", 900)
-	var out struct{ Initialize initPayload }
-	ts.mustGQL(t, "", initMutation, initInput(token, fullWidthRoot, "root-password-1")).decode(t, &out)
+	wantCode(t, ts.gql(t, "", initializeMutation, initializeInput(token, cyrillicRoot, "root-password-1")), "INVALID_USERNAME", 900)
+	var out struct{ Initialize initializePayload }
+	ts.mustGQL(t, "", initializeMutation, initializeInput(token, fullWidthRoot, "root-password-1")).decode(t, &out)
 	if u := out.Initialize.User.Username; u == nil || *u != "root" {
 		t.Errorf("initialize(%s): username %v, want root", fullWidthRoot, u)
 	}
@@ -199,16 +196,17 @@ func TestInitializeRefusesMixedScriptUsername(t *testing.T) {
 // With case-sensitive usernames, case tells names apart but width does
 // not, and the filter compares the same keys.
 func TestCaseSensitiveUsernames(t *testing.T) {
-	ts := startServer(t, withConfig(func(c *mainConfig) { c.Accounts.UsernameCaseSensitive = true }))
-	var boss struct{ Initialize initPayload }
-	ts.mustGQL(t, "", initMutation, initInput(ts.bootstrapToken(t), "boss", "boss-password-1")).decode(t, &boss)
+	t.Parallel()
+	ts := startServer(t, withConfig(func(c *app.Config) { c.Accounts.UsernameCaseSensitive = true }))
+	var boss struct{ Initialize initializePayload }
+	ts.mustGQL(t, "", initializeMutation, initializeInput(ts.bootstrapToken(t), "boss", "boss-password-1")).decode(t, &boss)
 	upper := mustSignupUsername(t, ts, "Root")
 	lower := mustSignupUsername(t, ts, "root")
 	wantCode(t, signupUsername(t, ts, "Ｒｏｏｔ"), "ALREADY_EXISTS", 602)
-	if got := ts.login(t, "Ｒｏｏｔ", usernamePassword); got.User.ID != upper.User.ID {
+	if got := ts.login(t, "Ｒｏｏｔ", testPassword); got.User.ID != upper.User.ID {
 		t.Errorf("login as Ｒｏｏｔ: user %s, want Root %s", got.User.ID, upper.User.ID)
 	}
-	if got := ts.login(t, "root", usernamePassword); got.User.ID != lower.User.ID {
+	if got := ts.login(t, "root", testPassword); got.User.ID != lower.User.ID {
 		t.Errorf("login as root: user %s, want root %s", got.User.ID, lower.User.ID)
 	}
 	const listed = `query($u: [String!]) { users(filter: {usernames: $u}) { nodes { id } } }`
@@ -234,6 +232,7 @@ func sameIDs(a, b []string) bool {
 // with what its owner typed before, keys move to the new rules, and a pair
 // that now collides is logged once, by id, and left as it was.
 func TestUsernameKeyMigration(t *testing.T) {
+	t.Parallel()
 	skipOnMongo(t, "writes the old records into the SQLite file")
 	cfg := testConfig(t, t.TempDir()+"/usergraph.db")
 	path := strings.TrimPrefix(cfg.Store.URL, "sqlite:")
@@ -241,7 +240,7 @@ func TestUsernameKeyMigration(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hash, _ := bcrypt.GenerateFromPassword([]byte(usernamePassword), bcrypt.MinCost)
+	hash, _ := bcrypt.GenerateFromPassword([]byte(testPassword), bcrypt.MinCost)
 	old := func(name string) *store.User { // as the code before PRECIS wrote users
 		now := store.Now()
 		return &store.User{ID: store.NewID(), Username: name, UsernameKey: store.FoldKey(name),
@@ -261,7 +260,7 @@ func TestUsernameKeyMigration(t *testing.T) {
 	ts := startWith(t, cfg)
 	signsIn := func(typed, wantID string) {
 		t.Helper()
-		if got := ts.login(t, typed, usernamePassword); got.User.ID != wantID {
+		if got := ts.login(t, typed, testPassword); got.User.ID != wantID {
 			t.Errorf("login as %q: user %s, want %s", typed, got.User.ID, wantID)
 		}
 	}

@@ -10,53 +10,18 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 )
 
-var (
-	binaryOnce sync.Once
-	binaryPath string
-	binaryErr  error
-)
-
-// usergraphBinary builds the server once per test run, for tests that need
-// the real process (signals, the command line).
-func usergraphBinary(t *testing.T) string {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("builds the binary")
-	}
-	binaryOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "usergraph-test-bin-")
-		if err != nil {
-			binaryErr = err
-			return
-		}
-		binaryPath = filepath.Join(dir, "usergraph")
-		if out, err := exec.Command("go", "build", "-o", binaryPath, "github.com/usergraph/usergraph").CombinedOutput(); err != nil {
-			binaryErr = &buildError{err, out}
-		}
-	})
-	if binaryErr != nil {
-		t.Fatal(binaryErr)
-	}
-	return binaryPath
-}
-
-type buildError struct {
-	err error
-	out []byte
-}
-
-func (e *buildError) Error() string { return "go build: " + e.err.Error() + "\n" + string(e.out) }
-
 // TestSIGTERMFinishesInFlightRequests sends SIGTERM while a sign-up is
 // hashing: the request must still be answered, the process must exit 0,
 // and the store must be closed cleanly (the WAL checkpointed away).
 func TestSIGTERMFinishesInFlightRequests(t *testing.T) {
+	t.Parallel()
 	skipOnMongo(t, "checks the SQLite file after shutdown")
 	bin := usergraphBinary(t)
 	db := filepath.Join(t.TempDir(), "sig.db")
@@ -69,10 +34,10 @@ func TestSIGTERMFinishesInFlightRequests(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cmd.Process.Kill() })
-	url, logs := sigWaitListening(t, stderr)
+	url, logs := waitListening(t, stderr)
 
 	body, _ := json.Marshal(map[string]any{"query": signupMutation,
-		"variables": vars{"in": vars{"username": "inflight", "password": "correct horse battery"}}})
+		"variables": vars{"in": vars{"username": "inflight", "password": testPassword}}})
 	answered := make(chan *http.Response, 1)
 	go func() {
 		res, err := http.Post(url+"/graphql", "application/json", bytes.NewReader(body))
@@ -81,7 +46,7 @@ func TestSIGTERMFinishesInFlightRequests(t *testing.T) {
 		}
 		answered <- res
 	}()
-	sigWaitHashing(t, url)
+	waitHashing(t, url)
 	cmd.Process.Signal(syscall.SIGTERM)
 
 	res := <-answered
@@ -102,8 +67,8 @@ func TestSIGTERMFinishesInFlightRequests(t *testing.T) {
 	}
 }
 
-// sigWaitListening reads the server's log until it says where it listens.
-func sigWaitListening(t *testing.T, stderr io.Reader) (url string, logs func() string) {
+// waitListening reads the server's log until it says where it listens.
+func waitListening(t *testing.T, stderr io.Reader) (url string, logs func() string) {
 	t.Helper()
 	var mu sync.Mutex
 	var all bytes.Buffer
@@ -129,8 +94,8 @@ func sigWaitListening(t *testing.T, stderr io.Reader) (url string, logs func() s
 	return url, logs
 }
 
-// sigWaitHashing waits until the server reports a hash in flight.
-func sigWaitHashing(t *testing.T, url string) {
+// waitHashing waits until the server reports a hash in flight.
+func waitHashing(t *testing.T, url string) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
@@ -145,4 +110,66 @@ func sigWaitHashing(t *testing.T, url string) {
 		time.Sleep(2 * time.Millisecond)
 	}
 	t.Fatal("the sign-up never started hashing")
+}
+
+// The command line as server.go dispatches it: each command runs, and an
+// unknown command, flag or argument is refused with the usage and exit
+// status 2 instead of starting a server.
+func TestCommandLine(t *testing.T) {
+	t.Parallel()
+	bin := usergraphBinary(t)
+	cases := []struct {
+		name     string
+		env      []string
+		args     []string
+		exit     int
+		stdout   []string // each must appear
+		stderr   []string
+		noStderr bool
+	}{
+		{name: "version", args: []string{"version"}, exit: 0, stdout: []string{"usergraph ", "go1."}, noStderr: true},
+		{name: "help", args: []string{"help"}, exit: 0, stdout: []string{"serve", "init", "version"}, noStderr: true},
+		{name: "help of a command", args: []string{"help", "init"}, exit: 0, stdout: []string{"-username", "USERGRAPH_DATABASE_URL"}},
+		{name: "-help names each variable", args: []string{"-help"}, exit: 0,
+			stdout: []string{"-listen", "USERGRAPH_LISTEN", "-argon2-memory-kib", "USERGRAPH_ARGON2_MEMORY_KIB"}},
+		{name: "init -help shows its own flags first", args: []string{"init", "-help"}, exit: 0,
+			stdout: []string{"Flags of init:", "-username", "-email", "Server settings", "-database-url"}},
+		{name: "unknown command", args: []string{"bogus"}, exit: 2, stderr: []string{`unknown command "bogus"`, "usage:"}},
+		{name: "unknown flag", args: []string{"-bogus"}, exit: 2, stderr: []string{"-bogus", "usergraph serve -help"}},
+		{name: "unknown flag of init", args: []string{"init", "-bogus"}, exit: 2, stderr: []string{"-bogus", "usergraph init -help"}},
+		{name: "argument to version", args: []string{"version", "now"}, exit: 2, stderr: []string{`unexpected argument "now"`}},
+		{name: "value out of range", args: []string{"-argon2-parallelism", "256"}, exit: 2, stderr: []string{"-argon2-parallelism", "255"}},
+		{name: "version takes no settings", env: []string{"USERGRAPH_LOG_LEVEL=loud"}, args: []string{"version"}, exit: 0},
+		{name: "unknown variable is a warning", env: []string{"USERGRAPH_BOGUS=1"}, args: []string{"version"}, exit: 0,
+			stdout: []string{"usergraph "}, stderr: []string{"warning: USERGRAPH_BOGUS"}},
+		{name: "a bad setting is refused", env: []string{"USERGRAPH_LOG_LEVEL=loud"}, args: []string{"-listen", "127.0.0.1:0"}, exit: 2,
+			stderr: []string{"USERGRAPH_LOG_LEVEL"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			stdout, stderr, err := runBinary(t, bin, c.env, c.args...)
+			exit := 0
+			if ee, ok := err.(*exec.ExitError); ok {
+				exit = ee.ExitCode()
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			if exit != c.exit {
+				t.Fatalf("usergraph %s: exit status %d, want %d\nstdout: %s\nstderr: %s", strings.Join(c.args, " "), exit, c.exit, stdout, stderr)
+			}
+			for _, want := range c.stdout {
+				if !strings.Contains(stdout, want) {
+					t.Errorf("stdout lacks %q:\n%s", want, stdout)
+				}
+			}
+			for _, want := range c.stderr {
+				if !strings.Contains(stderr, want) {
+					t.Errorf("stderr lacks %q:\n%s", want, stderr)
+				}
+			}
+			if c.noStderr && stderr != "" {
+				t.Errorf("stderr = %q, want nothing", stderr)
+			}
+		})
+	}
 }

@@ -5,11 +5,11 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"io"
 	"log/slog"
-	"net/http"
+	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -23,10 +23,10 @@ import (
 	"github.com/usergraph/usergraph/ratelimit"
 )
 
-// The end-to-end tests start the real server on 127.0.0.1:0 with a
-// temporary SQLite file and talk to it over HTTP, as clients do. With
-// USERGRAPH_TEST_MONGODB_URI set they run on that MongoDB server instead,
-// each test server on a database of its own.
+// The harness: test servers (app.Main on 127.0.0.1:0 with a temporary
+// SQLite file, or with USERGRAPH_TEST_MONGODB_URI set on that MongoDB
+// server, each test server on a database of its own) and the built binary
+// for the tests that need the real process.
 
 // TestMain removes the binary some tests build (usergraphBinary).
 func TestMain(m *testing.M) {
@@ -79,7 +79,7 @@ func testConfig(t *testing.T, dbPath string) app.Config {
 
 // mongoEnv names the MongoDB server the end-to-end tests run on instead
 // of SQLite when it is set.
-const mongoEnv = "USERGRAPH_TEST_MONGODB_URI"
+const mongoEnv = app.TestMongoURIVar
 
 // usingMongo reports whether startServer runs on MongoDB.
 func usingMongo() bool { return os.Getenv(mongoEnv) != "" }
@@ -150,108 +150,6 @@ func (ts *testServer) restart() *testServer {
 // withConfig returns an option that edits the configuration.
 func withConfig(f func(*app.Config)) option { return option(f) }
 
-// gqlResponse is a decoded GraphQL response.
-type gqlResponse struct {
-	Status int
-	Header http.Header
-	Data   json.RawMessage `json:"data"`
-	Errors []gqlError      `json:"errors"`
-}
-
-type gqlError struct {
-	Message    string         `json:"message"`
-	Path       []any          `json:"path"`
-	Extensions map[string]any `json:"extensions"`
-}
-
-// code returns the first error's extensions.code ("" if none).
-func (r *gqlResponse) code() string {
-	if len(r.Errors) == 0 {
-		return ""
-	}
-	c, _ := r.Errors[0].Extensions["code"].(string)
-	return c
-}
-
-// status returns the first error's internalStatus (0 if none).
-func (r *gqlResponse) status() int {
-	if len(r.Errors) == 0 {
-		return 0
-	}
-	n, _ := r.Errors[0].Extensions["internalStatus"].(float64)
-	return int(n)
-}
-
-// field returns the first error's extensions.field.
-func (r *gqlResponse) field() string {
-	if len(r.Errors) == 0 {
-		return ""
-	}
-	f, _ := r.Errors[0].Extensions["field"].(string)
-	return f
-}
-
-// decode unmarshals data into v.
-func (r *gqlResponse) decode(t *testing.T, v any) {
-	t.Helper()
-	if err := json.Unmarshal(r.Data, v); err != nil {
-		t.Fatalf("decode data %s: %v", r.Data, err)
-	}
-}
-
-// vars is a variables object.
-type vars map[string]any
-
-// gql posts an operation with an optional bearer token.
-func (ts *testServer) gql(t *testing.T, token, query string, v vars) *gqlResponse {
-	t.Helper()
-	body, _ := json.Marshal(map[string]any{"query": query, "variables": v})
-	req, _ := http.NewRequest(http.MethodPost, ts.url+"/graphql", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	return ts.do(t, req)
-}
-
-// do sends a request and decodes a GraphQL-shaped response.
-func (ts *testServer) do(t *testing.T, req *http.Request) *gqlResponse {
-	t.Helper()
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", req.Method, req.URL, err)
-	}
-	defer res.Body.Close()
-	raw, _ := io.ReadAll(res.Body)
-	out := &gqlResponse{Status: res.StatusCode, Header: res.Header}
-	if err := json.Unmarshal(raw, out); err != nil {
-		t.Fatalf("%s %s: status %d, body not JSON: %q", req.Method, req.URL, res.StatusCode, raw)
-	}
-	return out
-}
-
-// mustGQL is gql that fails the test on any GraphQL error.
-func (ts *testServer) mustGQL(t *testing.T, token, query string, v vars) *gqlResponse {
-	t.Helper()
-	r := ts.gql(t, token, query, v)
-	if len(r.Errors) > 0 {
-		t.Fatalf("unexpected errors: %+v\nquery: %s", r.Errors, query)
-	}
-	return r
-}
-
-// wantCode fails unless the response's first error has code (and, when
-// status is non-zero, internalStatus).
-func wantCode(t *testing.T, r *gqlResponse, code string, status int) {
-	t.Helper()
-	if got := r.code(); got != code {
-		t.Fatalf("error code = %q, want %q (errors: %+v)", got, code, r.Errors)
-	}
-	if status != 0 && r.status() != status {
-		t.Fatalf("internalStatus = %d, want %d (errors: %+v)", r.status(), status, r.Errors)
-	}
-}
-
 // syncWriter serializes writes to a buffer shared by the server's goroutines.
 type syncWriter struct {
 	mu sync.Mutex
@@ -281,9 +179,6 @@ func (ts *testServer) bootstrapToken(t *testing.T) string {
 	return strings.Fields(logs[i+len("bootstrap_token="):])[0]
 }
 
-// mainConfig is the server configuration type, for options.
-type mainConfig = app.Config
-
 // rule is a rate-limit rule as the settings write it ("3/1h", "off").
 func rule(spec string) ratelimit.Rule {
 	r, err := ratelimit.ParseRule(spec)
@@ -291,4 +186,71 @@ func rule(spec string) ratelimit.Rule {
 		panic(err)
 	}
 	return r
+}
+
+var (
+	binaryOnce sync.Once
+	binaryPath string
+	binaryErr  error
+)
+
+// usergraphBinary builds the server once per test run, for tests that need
+// the real process (signals, the command line).
+func usergraphBinary(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	binaryOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "usergraph-test-bin-")
+		if err != nil {
+			binaryErr = err
+			return
+		}
+		binaryPath = filepath.Join(dir, "usergraph")
+		if out, err := exec.Command("go", "build", "-o", binaryPath, "github.com/usergraph/usergraph").CombinedOutput(); err != nil {
+			binaryErr = &buildError{err, out}
+		}
+	})
+	if binaryErr != nil {
+		t.Fatal(binaryErr)
+	}
+	return binaryPath
+}
+
+type buildError struct {
+	err error
+	out []byte
+}
+
+func (e *buildError) Error() string { return "go build: " + e.err.Error() + "\n" + string(e.out) }
+
+// runBinary runs the built binary with env added to a clean environment.
+func runBinary(t *testing.T, bin string, env []string, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "USERGRAPH_") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	cmd.Env = append(cmd.Env, env...)
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err = cmd.Run()
+	return out.String(), errOut.String(), err
+}
+
+// freeAddr returns a free loopback address, so a restarted server
+// listens on the same one and keeps its token issuer (the public URL
+// defaults to the listen address).
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	return addr
 }

@@ -1,10 +1,9 @@
 package e2e
 
 import (
-	"encoding/json"
-	"io"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 )
 
@@ -12,48 +11,8 @@ import (
 // auth_request, Traefik forwardAuth and Caddy forward_auth send a sub-request
 // carrying the client's credentials and the original method and URI.
 
-// forwardResult is the answer to one sub-request.
-type forwardResult struct {
-	status int
-	header http.Header
-	body   []byte
-}
-
-// forwardAsk sends a sub-request to /authorization.
-func forwardAsk(t *testing.T, ts *testServer, method, query string, header map[string]string) forwardResult {
-	t.Helper()
-	req, err := http.NewRequest(method, ts.url+"/authorization"+query, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range header {
-		req.Header.Set(k, v)
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("%s /authorization: %v", method, err)
-	}
-	defer res.Body.Close()
-	body, _ := io.ReadAll(res.Body)
-	return forwardResult{res.StatusCode, res.Header, body}
-}
-
-// forwardCode returns the error code and internalStatus of a refusal body.
-func forwardCode(t *testing.T, body []byte) (string, int) {
-	t.Helper()
-	var out struct {
-		Errors []gqlError `json:"errors"`
-	}
-	if err := json.Unmarshal(body, &out); err != nil || len(out.Errors) == 0 {
-		t.Fatalf("refusal body is not an error response: %q", body)
-	}
-	code, _ := out.Errors[0].Extensions["code"].(string)
-	status, _ := out.Errors[0].Extensions["internalStatus"].(float64)
-	return code, int(status)
-}
-
-// forwardStyles build the headers of each proxy for a method and a URI.
-var forwardStyles = []struct {
+// proxyStyles build the headers of each proxy for a method and a URI.
+var proxyStyles = []struct {
 	name  string
 	build func(method, uri string) (query string, header map[string]string)
 }{
@@ -73,13 +32,14 @@ var forwardStyles = []struct {
 }
 
 func TestForwardAuth(t *testing.T) {
+	t.Parallel()
 	ts := startServer(t)
 	root := ts.admin(t).AccessToken
-	rolesCreate(t, ts, root, "api")
-	rolesAddPermission(t, ts, root, "api", "/api/*", "GET")
-	rolesAddPermission(t, ts, root, "api", "/admin/**", "DELETE")
-	apiUserID, apiUser := rolesNewUser(t, ts, root, "apiuser", "user", "api")
-	plain := ts.signup(t, "plain", rolesPassword)
+	createRole(t, ts, root, "api")
+	addPermission(t, ts, root, "api", "/api/*", "GET")
+	addPermission(t, ts, root, "api", "/admin/**", "DELETE")
+	apiUserID, apiUser := newUserWithRoles(t, ts, root, "apiuser", "user", "api")
+	plain := ts.signup(t, "plain", testPassword)
 
 	cases := []struct {
 		name        string
@@ -103,7 +63,7 @@ func TestForwardAuth(t *testing.T) {
 		{"admin", "DELETE", "/anything/at/all", root, http.StatusOK},
 		{"no credentials", "GET", "/api/items", "", http.StatusUnauthorized},
 	}
-	for _, style := range forwardStyles {
+	for _, style := range proxyStyles {
 		for _, c := range cases {
 			for _, method := range []string{http.MethodGet, http.MethodHead} {
 				t.Run(style.name+"/"+c.name+"/"+method, func(t *testing.T) {
@@ -111,7 +71,7 @@ func TestForwardAuth(t *testing.T) {
 					if c.token != "" {
 						header["Authorization"] = "Bearer " + c.token
 					}
-					res := forwardAsk(t, ts, method, query, header)
+					res := askAuthorization(t, ts, method, query, header)
 					if res.status != c.want {
 						t.Fatalf("status = %d, want %d (body %q)", res.status, c.want, res.body)
 					}
@@ -123,11 +83,11 @@ func TestForwardAuth(t *testing.T) {
 					}
 					switch c.want {
 					case http.StatusForbidden:
-						if code, st := forwardCode(t, res.body); code != "FORBIDDEN" || st != 609 {
+						if code, st := errorCode(t, res.body); code != "FORBIDDEN" || st != 609 {
 							t.Errorf("refusal = %s %d, want FORBIDDEN 609", code, st)
 						}
 					case http.StatusUnauthorized:
-						if code, st := forwardCode(t, res.body); code != "UNAUTHENTICATED" || st != 606 {
+						if code, st := errorCode(t, res.body); code != "UNAUTHENTICATED" || st != 606 {
 							t.Errorf("refusal = %s %d, want UNAUTHENTICATED 606", code, st)
 						}
 						if res.header.Get("WWW-Authenticate") == "" {
@@ -140,51 +100,102 @@ func TestForwardAuth(t *testing.T) {
 	}
 
 	t.Run("X-Auth-User names the caller", func(t *testing.T) {
-		res := forwardAsk(t, ts, http.MethodGet, "", map[string]string{
+		res := askAuthorization(t, ts, http.MethodGet, "", map[string]string{
 			"Authorization": "Bearer " + apiUser.AccessToken, "X-Forwarded-Uri": "/api/items", "X-Forwarded-Method": "GET"})
 		if res.status != http.StatusOK || res.header.Get("X-Auth-User") != apiUserID {
 			t.Fatalf("status %d, X-Auth-User %q; want 200 and %s", res.status, res.header.Get("X-Auth-User"), apiUserID)
 		}
 	})
 	t.Run("signed in without a resource", func(t *testing.T) {
-		if res := forwardAsk(t, ts, http.MethodGet, "", map[string]string{"Authorization": "Bearer " + plain.AccessToken}); res.status != http.StatusOK {
+		if res := askAuthorization(t, ts, http.MethodGet, "", map[string]string{"Authorization": "Bearer " + plain.AccessToken}); res.status != http.StatusOK {
 			t.Fatalf("status = %d, want 200", res.status)
 		}
 	})
 	t.Run("the verb defaults to GET", func(t *testing.T) {
-		res := forwardAsk(t, ts, http.MethodGet, "", map[string]string{"Authorization": "Bearer " + apiUser.AccessToken, "X-Forwarded-Uri": "/api/items"})
+		res := askAuthorization(t, ts, http.MethodGet, "", map[string]string{"Authorization": "Bearer " + apiUser.AccessToken, "X-Forwarded-Uri": "/api/items"})
 		if res.status != http.StatusOK {
 			t.Fatalf("status = %d, want 200", res.status)
 		}
 	})
 	t.Run("the access-token cookie", func(t *testing.T) {
-		res := forwardAsk(t, ts, http.MethodGet, "", map[string]string{
+		res := askAuthorization(t, ts, http.MethodGet, "", map[string]string{
 			"Cookie": ts.cfg.HTTP.CookieName + "=" + apiUser.AccessToken, "X-Forwarded-Uri": "/api/items", "X-Forwarded-Method": "GET"})
 		if res.status != http.StatusOK {
 			t.Fatalf("status = %d, want 200", res.status)
 		}
 	})
 	t.Run("invalid token", func(t *testing.T) {
-		res := forwardAsk(t, ts, http.MethodGet, "", map[string]string{"Authorization": "Bearer not-a-token", "X-Forwarded-Uri": "/api/items"})
+		res := askAuthorization(t, ts, http.MethodGet, "", map[string]string{"Authorization": "Bearer not-a-token", "X-Forwarded-Uri": "/api/items"})
 		if res.status != http.StatusUnauthorized {
 			t.Fatalf("status = %d, want 401", res.status)
 		}
-		if code, st := forwardCode(t, res.body); code != "UNAUTHENTICATED" || st != 607 {
+		if code, st := errorCode(t, res.body); code != "UNAUTHENTICATED" || st != 607 {
 			t.Errorf("refusal = %s %d, want UNAUTHENTICATED 607", code, st)
 		}
 	})
 	t.Run("changes apply at once", func(t *testing.T) {
 		h := map[string]string{"Authorization": "Bearer " + apiUser.AccessToken, "X-Forwarded-Uri": "/api/items", "X-Forwarded-Method": "GET"}
-		if res := forwardAsk(t, ts, http.MethodGet, "", h); res.status != http.StatusOK {
+		if res := askAuthorization(t, ts, http.MethodGet, "", h); res.status != http.StatusOK {
 			t.Fatalf("before: status = %d", res.status)
 		}
 		ts.mustGQL(t, root, `mutation($id: ID!) { revokeRole(userId: $id, role: "api") { id } }`, vars{"id": apiUserID})
-		if res := forwardAsk(t, ts, http.MethodGet, "", h); res.status != http.StatusForbidden {
+		if res := askAuthorization(t, ts, http.MethodGet, "", h); res.status != http.StatusForbidden {
 			t.Fatalf("after revokeRole: status = %d, want 403", res.status)
 		}
 		ts.mustGQL(t, apiUser.AccessToken, `mutation { logout }`, nil)
-		if res := forwardAsk(t, ts, http.MethodGet, "", h); res.status != http.StatusUnauthorized {
+		if res := askAuthorization(t, ts, http.MethodGet, "", h); res.status != http.StatusUnauthorized {
 			t.Fatalf("after logout: status = %d, want 401", res.status)
 		}
 	})
+}
+
+func TestAuthorizationEndpoint(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t)
+	a := ts.signup(t, "sessauthz", testPassword)
+	for _, method := range []string{http.MethodGet, http.MethodHead} {
+		t.Run(method+" with a valid token", func(t *testing.T) {
+			res := askAuthorization(t, ts, method, "", bearer(a.AccessToken))
+			if res.status != http.StatusOK {
+				t.Fatalf("status %d, want 200", res.status)
+			}
+			if got := res.header.Get("X-Auth-User"); got != a.User.ID {
+				t.Errorf("X-Auth-User = %q, want %q", got, a.User.ID)
+			}
+		})
+		t.Run(method+" without a token", func(t *testing.T) {
+			res := askAuthorization(t, ts, method, "", bearer(""))
+			if res.status != http.StatusUnauthorized {
+				t.Fatalf("status %d, want 401", res.status)
+			}
+			if !strings.HasPrefix(res.header.Get("WWW-Authenticate"), "Bearer") {
+				t.Errorf("WWW-Authenticate = %q, want a Bearer challenge", res.header.Get("WWW-Authenticate"))
+			}
+			if res.header.Get("X-Auth-User") != "" {
+				t.Errorf("X-Auth-User set on a 401: %q", res.header.Get("X-Auth-User"))
+			}
+		})
+		t.Run(method+" with a bad token", func(t *testing.T) {
+			if res := askAuthorization(t, ts, method, "", bearer("x.y.z")); res.status != http.StatusUnauthorized {
+				t.Fatalf("status %d, want 401", res.status)
+			}
+		})
+	}
+	t.Run("GET 401 names the reason", func(t *testing.T) {
+		req, _ := http.NewRequest(http.MethodGet, ts.url+"/authorization", nil)
+		wantCode(t, ts.do(t, req), "UNAUTHENTICATED", 606)
+	})
+
+	ts.mustGQL(t, a.AccessToken, `mutation { logout }`, nil)
+	for _, method := range []string{http.MethodGet, http.MethodHead} {
+		t.Run(method+" after logout", func(t *testing.T) {
+			res := askAuthorization(t, ts, method, "", bearer(a.AccessToken))
+			if res.status != http.StatusUnauthorized {
+				t.Fatalf("status %d, want 401", res.status)
+			}
+			if res.header.Get("WWW-Authenticate") == "" {
+				t.Error("no WWW-Authenticate on 401")
+			}
+		})
+	}
 }

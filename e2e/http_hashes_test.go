@@ -1,16 +1,15 @@
 package e2e
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/usergraph/usergraph/app"
 )
 
 // End-to-end tests of the bounds on password hashing (issue 9): at most
@@ -19,28 +18,9 @@ import (
 // sign-in that cannot start hashing within USERGRAPH_HASH_QUEUE_TIMEOUT is
 // answered RATE_LIMITED at once.
 
-const hashPW = "correct horse battery"
-
-// hashMetric reads one sample of /metrics.
-func hashMetric(t *testing.T, ts *testServer, name string) float64 {
-	t.Helper()
-	_, body := httpGet(t, ts, "/metrics")
-	for _, line := range strings.Split(body, "\n") {
-		if v, ok := strings.CutPrefix(line, name+" "); ok {
-			n, err := strconv.ParseFloat(v, 64)
-			if err != nil {
-				t.Fatalf("metric line %q: %v", line, err)
-			}
-			return n
-		}
-	}
-	t.Fatalf("no %s in /metrics", name)
-	return 0
-}
-
-// hashAliases builds "mutation { f0: <field> f1: <field> … }" with %d in
+// aliasedFields builds "mutation { f0: <field> f1: <field> … }" with %d in
 // field replaced by the alias number.
-func hashAliases(n int, field string) string {
+func aliasedFields(n int, field string) string {
 	var b strings.Builder
 	b.WriteString("mutation {")
 	for i := range n {
@@ -50,10 +30,10 @@ func hashAliases(n int, field string) string {
 	return b.String()
 }
 
-// hashWantRefused checks the whole-request refusal: one BAD_USER_INPUT
+// wantHashLimitRefusal checks the whole-request refusal: one BAD_USER_INPUT
 // error naming the count and the limit, no data, no cookie, and not one
 // hash computed.
-func hashWantRefused(t *testing.T, ts *testServer, r *gqlResponse, hashesBefore float64, wantHashes, wantMax int) {
+func wantHashLimitRefusal(t *testing.T, ts *testServer, r *gqlResponse, hashesBefore float64, wantHashes, wantMax int) {
 	t.Helper()
 	if len(r.Errors) != 1 {
 		t.Fatalf("%d errors, want exactly one for the whole request: %+v", len(r.Errors), r.Errors)
@@ -72,51 +52,52 @@ func hashWantRefused(t *testing.T, ts *testServer, r *gqlResponse, hashesBefore 
 	if c := r.Header.Values("Set-Cookie"); len(c) > 0 {
 		t.Errorf("a refused request set cookies: %q", c)
 	}
-	if got := hashMetric(t, ts, "usergraph_password_hashes_total") - hashesBefore; got != 0 {
+	if got := metricValue(t, ts, "usergraph_password_hashes_total") - hashesBefore; got != 0 {
 		t.Errorf("%v hashes computed for a refused request, want 0", got)
 	}
 }
 
 func TestHashLimitPerRequest(t *testing.T) {
+	t.Parallel()
 	ts := startServer(t)
-	ts.signup(t, "holder", hashPW)
+	ts.signup(t, "holder", testPassword)
 
 	t.Run("200 aliased signups are refused whole", func(t *testing.T) {
-		before := hashMetric(t, ts, "usergraph_password_hashes_total")
-		q := hashAliases(200, `signup(input: {username: "flood%d", password: "correct horse battery"}) { user { id } auth { accessToken } }`)
+		before := metricValue(t, ts, "usergraph_password_hashes_total")
+		q := aliasedFields(200, `signup(input: {username: "flood%d", password: "correct horse battery"}) { user { id } auth { accessToken } }`)
 		r := ts.gql(t, "", q, nil)
-		hashWantRefused(t, ts, r, before, 200, 1)
+		wantHashLimitRefusal(t, ts, r, before, 200, 1)
 		for _, u := range []string{"flood0", "flood1", "flood199"} {
-			if httpUsernameTaken(t, ts, u) {
+			if usernameTaken(t, ts, u) {
 				t.Errorf("account %s was created", u)
 			}
 		}
 	})
 	t.Run("two aliased logins are refused whole", func(t *testing.T) {
-		before := hashMetric(t, ts, "usergraph_password_hashes_total")
-		r := ts.gql(t, "", hashAliases(2, `login(input: {identifier: "holder", password: "correct horse battery"}) { accessToken }`), nil)
-		hashWantRefused(t, ts, r, before, 2, 1)
+		before := metricValue(t, ts, "usergraph_password_hashes_total")
+		r := ts.gql(t, "", aliasedFields(2, `login(input: {identifier: "holder", password: "correct horse battery"}) { accessToken }`), nil)
+		wantHashLimitRefusal(t, ts, r, before, 2, 1)
 	})
 	t.Run("different hashing fields add up", func(t *testing.T) {
-		before := hashMetric(t, ts, "usergraph_password_hashes_total")
+		before := metricValue(t, ts, "usergraph_password_hashes_total")
 		r := ts.gql(t, "", `mutation {
 			login(input: {identifier: "holder", password: "correct horse battery"}) { accessToken }
 			signup(input: {username: "mixed", password: "correct horse battery"}) { user { id } }
 		}`, nil)
-		hashWantRefused(t, ts, r, before, 2, 1)
-		if httpUsernameTaken(t, ts, "mixed") {
+		wantHashLimitRefusal(t, ts, r, before, 2, 1)
+		if usernameTaken(t, ts, "mixed") {
 			t.Error("account mixed was created")
 		}
 	})
 	t.Run("fragments and inline fragments at the root are followed", func(t *testing.T) {
-		before := hashMetric(t, ts, "usergraph_password_hashes_total")
+		before := metricValue(t, ts, "usergraph_password_hashes_total")
 		r := ts.gql(t, "", `mutation {
 			...Outer
 			... on Mutation { b: login(input: {identifier: "holder", password: "x"}) { accessToken } }
 		}
 		fragment Outer on Mutation { ...Inner }
 		fragment Inner on Mutation { a: login(input: {identifier: "holder", password: "y"}) { accessToken } }`, nil)
-		hashWantRefused(t, ts, r, before, 2, 1)
+		wantHashLimitRefusal(t, ts, r, before, 2, 1)
 	})
 	t.Run("a fragment spread twice runs once and passes", func(t *testing.T) {
 		// Execution merges the same response key: one login runs, so one counts.
@@ -133,12 +114,12 @@ func TestHashLimitPerRequest(t *testing.T) {
 		if len(r.Errors) > 0 {
 			t.Fatalf("errors: %+v", r.Errors)
 		}
-		before := hashMetric(t, ts, "usergraph_password_hashes_total")
+		before := metricValue(t, ts, "usergraph_password_hashes_total")
 		r = ts.gql(t, "", `mutation($skip: Boolean!) {
 			a: login(input: {identifier: "holder", password: "correct horse battery"}) { accessToken }
 			b: login(input: {identifier: "holder", password: "correct horse battery"}) @skip(if: $skip) { accessToken }
 		}`, vars{"skip": false})
-		hashWantRefused(t, ts, r, before, 2, 1)
+		wantHashLimitRefusal(t, ts, r, before, 2, 1)
 	})
 	t.Run("a JSON array (a batch) is not accepted", func(t *testing.T) {
 		// The POST transport takes one operation per request; the limit
@@ -146,12 +127,12 @@ func TestHashLimitPerRequest(t *testing.T) {
 		one := func(u string) string {
 			return `{"query":"mutation { signup(input: {username: \"` + u + `\", password: \"correct horse battery\"}) { user { id } } }"}`
 		}
-		r := httpPost(t, ts, "application/json", "["+one("batch1")+","+one("batch2")+"]")
+		r := postChecked(t, ts, "application/json", "["+one("batch1")+","+one("batch2")+"]")
 		if r.Status != http.StatusBadRequest || r.code() != "BAD_USER_INPUT" {
 			t.Errorf("batch: status %d, code %q; want 400 BAD_USER_INPUT", r.Status, r.code())
 		}
 		for _, u := range []string{"batch1", "batch2"} {
-			if httpUsernameTaken(t, ts, u) {
+			if usernameTaken(t, ts, u) {
 				t.Errorf("account %s was created by a batch", u)
 			}
 		}
@@ -161,12 +142,13 @@ func TestHashLimitPerRequest(t *testing.T) {
 // createUser and updateUser hash only when given a password: the limit
 // reads their arguments, literals and variables alike.
 func TestHashLimitAdminPasswords(t *testing.T) {
+	t.Parallel()
 	ts := startServer(t)
 	root := ts.admin(t).AccessToken
-	created := func(u string) bool { t.Helper(); return httpUsernameTaken(t, ts, u) }
+	created := func(u string) bool { t.Helper(); return usernameTaken(t, ts, u) }
 
 	t.Run("without passwords any number pass", func(t *testing.T) {
-		r := ts.gql(t, root, hashAliases(3, `createUser(input: {username: "nopw%d"}) { id }`), nil)
+		r := ts.gql(t, root, aliasedFields(3, `createUser(input: {username: "nopw%d"}) { id }`), nil)
 		if len(r.Errors) > 0 || !created("nopw0") || !created("nopw2") {
 			t.Fatalf("createUser without passwords: errors %+v", r.Errors)
 		}
@@ -179,34 +161,34 @@ func TestHashLimitAdminPasswords(t *testing.T) {
 		if len(r.Errors) > 0 || !created("onepw") || !created("onepwnot") {
 			t.Fatalf("errors %+v", r.Errors)
 		}
-		ts.login(t, "onepw", hashPW)
+		ts.login(t, "onepw", testPassword)
 	})
 	t.Run("two literal passwords are refused", func(t *testing.T) {
-		before := hashMetric(t, ts, "usergraph_password_hashes_total")
-		r := ts.gql(t, root, hashAliases(2, `createUser(input: {username: "twopw%d", password: "correct horse battery"}) { id }`), nil)
-		hashWantRefused(t, ts, r, before, 2, 1)
+		before := metricValue(t, ts, "usergraph_password_hashes_total")
+		r := ts.gql(t, root, aliasedFields(2, `createUser(input: {username: "twopw%d", password: "correct horse battery"}) { id }`), nil)
+		wantHashLimitRefusal(t, ts, r, before, 2, 1)
 		if created("twopw0") || created("twopw1") {
 			t.Error("a refused createUser created an account")
 		}
 	})
 	t.Run("two passwords in variables are refused", func(t *testing.T) {
 		q := `mutation($a: CreateUserInput!, $b: CreateUserInput!) { a: createUser(input: $a) { id } b: createUser(input: $b) { id } }`
-		before := hashMetric(t, ts, "usergraph_password_hashes_total")
-		r := ts.gql(t, root, q, vars{"a": vars{"username": "varpw1", "password": hashPW}, "b": vars{"username": "varpw2", "password": hashPW}})
-		hashWantRefused(t, ts, r, before, 2, 1)
-		r = ts.gql(t, root, q, vars{"a": vars{"username": "varpw1", "password": hashPW}, "b": vars{"username": "varpw2", "password": nil}})
+		before := metricValue(t, ts, "usergraph_password_hashes_total")
+		r := ts.gql(t, root, q, vars{"a": vars{"username": "varpw1", "password": testPassword}, "b": vars{"username": "varpw2", "password": testPassword}})
+		wantHashLimitRefusal(t, ts, r, before, 2, 1)
+		r = ts.gql(t, root, q, vars{"a": vars{"username": "varpw1", "password": testPassword}, "b": vars{"username": "varpw2", "password": nil}})
 		if len(r.Errors) > 0 || !created("varpw1") || !created("varpw2") {
 			t.Fatalf("one password in variables: errors %+v", r.Errors)
 		}
 	})
 	t.Run("updateUser counts only with a password", func(t *testing.T) {
-		id := ts.signup(t, "target", hashPW).User.ID
+		id := ts.signup(t, "target", testPassword).User.ID
 		q := `mutation($id: ID!, $pw: String) {
 			a: updateUser(id: $id, input: {password: $pw}) { id }
 			b: updateUser(id: $id, input: {firstName: "T", password: "another secret phrase"}) { id }
 		}`
-		before := hashMetric(t, ts, "usergraph_password_hashes_total")
-		hashWantRefused(t, ts, ts.gql(t, root, q, vars{"id": id, "pw": "a third secret phrase"}), before, 2, 1)
+		before := metricValue(t, ts, "usergraph_password_hashes_total")
+		wantHashLimitRefusal(t, ts, ts.gql(t, root, q, vars{"id": id, "pw": "a third secret phrase"}), before, 2, 1)
 		// password: null hashes nothing (it is refused as too short), so
 		// only b counts and the request runs.
 		r := ts.gql(t, root, q, vars{"id": id, "pw": nil})
@@ -219,23 +201,25 @@ func TestHashLimitAdminPasswords(t *testing.T) {
 
 // The limit is a setting: with 3, three aliased sign-ups run and four do not.
 func TestHashLimitSetting(t *testing.T) {
-	ts := startServer(t, withConfig(func(c *mainConfig) { c.HTTP.MaxHashes = 3 }))
+	t.Parallel()
+	ts := startServer(t, withConfig(func(c *app.Config) { c.HTTP.MaxHashes = 3 }))
 	const signup = `signup(input: {username: "set%d", password: "correct horse battery"}) { user { id } }`
-	if r := ts.gql(t, "", hashAliases(3, signup), nil); len(r.Errors) > 0 {
+	if r := ts.gql(t, "", aliasedFields(3, signup), nil); len(r.Errors) > 0 {
 		t.Fatalf("3 sign-ups with a limit of 3: %+v", r.Errors)
 	}
-	before := hashMetric(t, ts, "usergraph_password_hashes_total")
-	r := ts.gql(t, "", strings.ReplaceAll(hashAliases(4, signup), `"set`, `"more`), nil)
-	hashWantRefused(t, ts, r, before, 4, 3)
+	before := metricValue(t, ts, "usergraph_password_hashes_total")
+	r := ts.gql(t, "", strings.ReplaceAll(aliasedFields(4, signup), `"set`, `"more`), nil)
+	wantHashLimitRefusal(t, ts, r, before, 4, 3)
 }
 
 // Fields that set the access-token cookie may repeat in one request; the
 // response sets the cookie once, with the value of the last.
 func TestCookieSetOncePerResponse(t *testing.T) {
+	t.Parallel()
 	ts := startServer(t)
 	name := ts.cfg.HTTP.CookieName
-	ts.signup(t, "twotabs", hashPW)
-	first, second := ts.login(t, "twotabs", hashPW), ts.login(t, "twotabs", hashPW)
+	ts.signup(t, "twotabs", testPassword)
+	first, second := ts.login(t, "twotabs", testPassword), ts.login(t, "twotabs", testPassword)
 	r := ts.gql(t, "", `mutation($a: String!, $b: String!) {
 		a: refreshSession(refreshToken: $a) { accessToken }
 		b: refreshSession(refreshToken: $b) { accessToken }
@@ -270,13 +254,14 @@ func TestCookieSetOncePerResponse(t *testing.T) {
 // millisecond make refusals certain under a burst; how fast they come is
 // not tested here.)
 func TestHashQueueRefusesBurst(t *testing.T) {
-	ts := startServer(t, withConfig(func(c *mainConfig) {
+	t.Parallel()
+	ts := startServer(t, withConfig(func(c *app.Config) {
 		c.Passwords.Concurrency = 1
 		c.Passwords.QueueTimeout = time.Millisecond
 		c.Passwords.Params.Memory, c.Passwords.Params.Iterations = 4096, 2
 	}))
-	ts.signup(t, "burst", hashPW)
-	refusedBefore := hashMetric(t, ts, "usergraph_password_hash_refusals_total")
+	ts.signup(t, "burst", testPassword)
+	refusedBefore := metricValue(t, ts, "usergraph_password_hash_refusals_total")
 
 	const n = 24
 	type answer struct {
@@ -296,7 +281,7 @@ func TestHashQueueRefusesBurst(t *testing.T) {
 		}
 		wg.Go(func() {
 			<-start
-			r, err := hashPost(client, ts, loginMutation, vars{"id": id, "pw": hashPW})
+			r, err := postWith(client, ts, loginMutation, vars{"id": id, "pw": testPassword})
 			answers[i] = answer{known, r, err}
 		})
 	}
@@ -330,29 +315,8 @@ func TestHashQueueRefusesBurst(t *testing.T) {
 			t.Errorf("refusals differ (known and unknown users must look alike): %q vs %q", m, messages[0])
 		}
 	}
-	if got := hashMetric(t, ts, "usergraph_password_hash_refusals_total") - refusedBefore; int(got) != refused {
+	if got := metricValue(t, ts, "usergraph_password_hash_refusals_total") - refusedBefore; int(got) != refused {
 		t.Errorf("usergraph_password_hash_refusals_total grew by %v, want %d (the RATE_LIMITED answers)", got, refused)
 	}
 	t.Logf("%d of %d logins refused", refused, n)
-}
-
-// hashPost posts an operation with client and decodes the answer; a
-// transport failure is returned, not fatal, as it runs off the test's
-// goroutine.
-func hashPost(client *http.Client, ts *testServer, query string, v vars) (*gqlResponse, error) {
-	body, _ := json.Marshal(map[string]any{"query": query, "variables": v})
-	res, err := client.Post(ts.url+"/graphql", "application/json", bytes.NewReader(body))
-	if err != nil {
-		return nil, err
-	}
-	defer res.Body.Close()
-	raw, err := io.ReadAll(res.Body)
-	if err != nil {
-		return nil, err
-	}
-	out := &gqlResponse{Status: res.StatusCode, Header: res.Header}
-	if err := json.Unmarshal(raw, out); err != nil {
-		return nil, fmt.Errorf("status %d, body %q: %w", res.StatusCode, raw, err)
-	}
-	return out, nil
 }

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/usergraph/usergraph/app"
 )
 
 // End-to-end tests of GraphQL over HTTP and the safety floor around it:
@@ -16,140 +18,31 @@ import (
 // limits, introspection and GraphiQL switches, the CSRF rule (the
 // cross-origin check), and the operational endpoints. Every error response
 // seen here is also checked against the "nothing internal leaks" rule
-// (httpCheckErrors).
+// (checkClientErrors).
 
-// httpAllowedCodes are the codes a client may see: API.md's table plus the
-// codes gqlgen gives its own parse/validation/limit errors.
-var httpAllowedCodes = map[string]bool{
-	"UNAUTHENTICATED": true, "FORBIDDEN": true, "USER_NOT_ACTIVE": true, "ALREADY_EXISTS": true,
-	"INVALID_CREDENTIALS": true, "WRONG_PASSWORD": true, "NOT_FOUND": true, "INVALID_ROLE": true,
-	"ROLE_EXISTS": true, "INVALID_PATTERN": true, "PATTERN_EXISTS": true, "RESET_TOKEN_EXPIRED": true,
-	"RESET_TOKEN_INVALID": true, "RESET_UNSUPPORTED": true, "INVALID_PHONE": true, "INVALID_DEVICE": true,
-	"DEVICE_DENIED": true, "DEVICE_CONTROL_OFF": true, "INVALID_USERNAME": true, "INVALID_EMAIL": true,
-	"BAD_USER_INPUT": true, "WEAK_PASSWORD": true, "RATE_LIMITED": true,
-	"GRAPHQL_PARSE_FAILED": true, "GRAPHQL_VALIDATION_FAILED": true, "COMPLEXITY_LIMIT_EXCEEDED": true,
-	"PERSISTED_QUERY_NOT_FOUND": true,
-}
-
-// httpLeakMarkers must never appear in an error message.
-var httpLeakMarkers = []string{"sqlite", "sql:", "runtime error", "goroutine", ".go:", "panic"}
-
-// httpCheckErrors asserts the general rule on every error of r: a known
-// code (never INTERNAL: nothing in this file is a server fault), and no
-// driver, runtime or source text in the message. noCode allows errors
-// without extensions.code, for the few answers gqlgen's transports write by
-// themselves (a GET mutation, an unsupported transport).
-func httpCheckErrors(t *testing.T, r *gqlResponse, noCode bool) {
-	t.Helper()
-	for _, e := range r.Errors {
-		code, _ := e.Extensions["code"].(string)
-		switch {
-		case code == "" && noCode:
-		case code == "INTERNAL":
-			t.Errorf("a client error was answered as INTERNAL: %+v", e)
-		case !httpAllowedCodes[code]:
-			t.Errorf("error code %q is not an API.md or gqlgen code: %+v", code, e)
-		}
-		low := strings.ToLower(e.Message)
-		for _, m := range httpLeakMarkers {
-			if strings.Contains(low, m) {
-				t.Errorf("error message leaks %q: %q", m, e.Message)
-			}
-		}
-	}
-}
-
-// httpPost sends body to /graphql with a content type and extra headers
-// (name, value pairs) and checks the errors of the answer.
-func httpPost(t *testing.T, ts *testServer, contentType, body string, headers ...string) *gqlResponse {
-	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, ts.url+"/graphql", strings.NewReader(body))
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	r := ts.do(t, req)
-	httpCheckErrors(t, r, false)
-	return r
-}
-
-// httpPostOp posts a JSON GraphQL request built from query and variables.
-func httpPostOp(t *testing.T, ts *testServer, query string, v any, headers ...string) *gqlResponse {
-	t.Helper()
-	body, _ := json.Marshal(map[string]any{"query": query, "variables": v})
-	return httpPost(t, ts, "application/json", string(body), headers...)
-}
-
-// httpGetOp sends a query with GET /graphql?query=…&variables=….
-func httpGetOp(t *testing.T, ts *testServer, query string, v any, noCode bool) *gqlResponse {
-	t.Helper()
-	q := url.Values{"query": {query}}
-	if v != nil {
-		b, _ := json.Marshal(v)
-		q.Set("variables", string(b))
-	}
-	req, _ := http.NewRequest(http.MethodGet, ts.url+"/graphql?"+q.Encode(), nil)
-	r := ts.do(t, req)
-	httpCheckErrors(t, r, noCode)
-	return r
-}
-
-// httpRaw sends a request and returns the response with its whole body.
-func httpRaw(t *testing.T, req *http.Request) (*http.Response, string) {
-	t.Helper()
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", req.Method, req.URL, err)
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatalf("%s %s: read body: %v", req.Method, req.URL, err)
-	}
-	return res, string(b)
-}
-
-// httpGet sends GET path and returns the response and its body.
-func httpGet(t *testing.T, ts *testServer, path string) (*http.Response, string) {
-	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, ts.url+path, nil)
-	return httpRaw(t, req)
-}
-
-// httpUsernameTaken reports whether an account with username exists.
-func httpUsernameTaken(t *testing.T, ts *testServer, username string) bool {
-	t.Helper()
-	var out struct {
-		UsernameExists bool `json:"usernameExists"`
-	}
-	ts.mustGQL(t, "", `query($u: String!) { usernameExists(username: $u) }`, vars{"u": username}).decode(t, &out)
-	return out.UsernameExists
-}
-
-// httpSignupBody is a JSON signup request for username.
-func httpSignupBody(username string) string {
+// signupBody is a JSON signup request for username.
+func signupBody(username string) string {
 	b, _ := json.Marshal(map[string]any{"query": signupMutation,
-		"variables": vars{"in": vars{"username": username, "password": "correct horse battery"}}})
+		"variables": vars{"in": vars{"username": username, "password": testPassword}}})
 	return string(b)
 }
 
-// httpWantNotStored fails if username exists or can sign in.
-func httpWantNotStored(t *testing.T, ts *testServer, username string) {
+// wantNotStored fails if username exists or can sign in.
+func wantNotStored(t *testing.T, ts *testServer, username string) {
 	t.Helper()
-	if httpUsernameTaken(t, ts, username) {
+	if usernameTaken(t, ts, username) {
 		t.Fatalf("account %q was created", username)
 	}
-	wantCode(t, ts.gql(t, "", loginMutation, vars{"id": username, "pw": "correct horse battery"}), "INVALID_CREDENTIALS", 603)
+	wantCode(t, ts.gql(t, "", loginMutation, vars{"id": username, "pw": testPassword}), "INVALID_CREDENTIALS", 603)
 }
 
 func TestHTTPTransports(t *testing.T) {
+	t.Parallel()
 	ts := startServer(t)
-	ts.signup(t, "taken1", "correct horse battery")
+	ts.signup(t, "taken1", testPassword)
 
 	t.Run("POST application/json", func(t *testing.T) {
-		r := httpPostOp(t, ts, `query($u: String!) { usernameExists(username: $u) }`, vars{"u": "TAKEN1"})
+		r := postOpChecked(t, ts, `query($u: String!) { usernameExists(username: $u) }`, vars{"u": "TAKEN1"})
 		if r.Status != http.StatusOK || len(r.Errors) > 0 || string(r.Data) != `{"usernameExists":true}` {
 			t.Fatalf("status %d, data %s, errors %+v", r.Status, r.Data, r.Errors)
 		}
@@ -159,35 +52,36 @@ func TestHTTPTransports(t *testing.T) {
 	})
 	t.Run("POST with charset parameter", func(t *testing.T) {
 		body := `{"query":"{ usernameExists(username: \"nobody\") }"}`
-		r := httpPost(t, ts, "application/json; charset=utf-8", body)
+		r := postChecked(t, ts, "application/json; charset=utf-8", body)
 		if r.Status != http.StatusOK || string(r.Data) != `{"usernameExists":false}` {
 			t.Fatalf("status %d, data %s, errors %+v", r.Status, r.Data, r.Errors)
 		}
 	})
 	t.Run("GET query", func(t *testing.T) {
-		r := httpGetOp(t, ts, `{usernameExists(username:"taken1")}`, nil, false)
+		r := getOpChecked(t, ts, `{usernameExists(username:"taken1")}`, nil, false)
 		if r.Status != http.StatusOK || len(r.Errors) > 0 || string(r.Data) != `{"usernameExists":true}` {
 			t.Fatalf("status %d, data %s, errors %+v", r.Status, r.Data, r.Errors)
 		}
-		r = httpGetOp(t, ts, `query($u: String!) { usernameExists(username: $u) }`, vars{"u": "free-name"}, false)
+		r = getOpChecked(t, ts, `query($u: String!) { usernameExists(username: $u) }`, vars{"u": "free-name"}, false)
 		if len(r.Errors) > 0 || string(r.Data) != `{"usernameExists":false}` {
 			t.Fatalf("GET with variables: data %s, errors %+v", r.Data, r.Errors)
 		}
 	})
 	t.Run("GET mutation is refused without effect", func(t *testing.T) {
 		q := `mutation { signup(input: {username: "viaget", password: "correct horse battery"}) { user { id } } }`
-		r := httpGetOp(t, ts, q, nil, true)
+		r := getOpChecked(t, ts, q, nil, true)
 		if r.Status < 400 || r.Status >= 500 || len(r.Errors) == 0 {
 			t.Fatalf("GET mutation: status %d, errors %+v; want a 4xx refusal", r.Status, r.Errors)
 		}
 		if len(r.Data) > 0 && string(r.Data) != "null" {
 			t.Errorf("GET mutation returned data %s", r.Data)
 		}
-		httpWantNotStored(t, ts, "viaget")
+		wantNotStored(t, ts, "viaget")
 	})
 }
 
 func TestHTTPContentNegotiation(t *testing.T) {
+	t.Parallel()
 	ts := startServer(t)
 	const grj = "application/graphql-response+json"
 	cases := []struct {
@@ -210,7 +104,7 @@ func TestHTTPContentNegotiation(t *testing.T) {
 			if c.accept != "" {
 				h = []string{"Accept", c.accept}
 			}
-			r := httpPostOp(t, ts, c.query, nil, h...)
+			r := postOpChecked(t, ts, c.query, nil, h...)
 			if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, c.wantCT) {
 				t.Errorf("Content-Type = %q, want %s", ct, c.wantCT)
 			}
@@ -235,12 +129,13 @@ func TestHTTPContentNegotiation(t *testing.T) {
 }
 
 func TestHTTPMalformedRequests(t *testing.T) {
+	t.Parallel()
 	ts := startServer(t)
-	ts.signup(t, "existing", "correct horse battery")
+	ts.signup(t, "existing", testPassword)
 
 	t.Run("malformed JSON body", func(t *testing.T) {
 		body := `{"query": "mutation { signup(input: {username: \"brokenjson\", password: \"s3cr3t-marker-xyz\"}) { user { id } } }", "variables": {`
-		r := httpPost(t, ts, "application/json", body)
+		r := postChecked(t, ts, "application/json", body)
 		if r.Status != http.StatusBadRequest {
 			t.Errorf("status = %d, want 400", r.Status)
 		}
@@ -250,10 +145,10 @@ func TestHTTPMalformedRequests(t *testing.T) {
 				t.Errorf("the message echoes the body: %q", e.Message)
 			}
 		}
-		httpWantNotStored(t, ts, "brokenjson")
+		wantNotStored(t, ts, "brokenjson")
 	})
 	t.Run("body is not an object", func(t *testing.T) {
-		r := httpPost(t, ts, "application/json", `["query"]`)
+		r := postChecked(t, ts, "application/json", `["query"]`)
 		if r.Status != http.StatusBadRequest {
 			t.Errorf("status = %d, want 400", r.Status)
 		}
@@ -266,13 +161,13 @@ func TestHTTPMalformedRequests(t *testing.T) {
 	}{
 		{"password is a number", map[string]any{"username": "wrongtype1", "password": 5}},
 		{"password is a boolean", map[string]any{"username": "wrongtype2", "password": true}},
-		{"password is an object", map[string]any{"username": "wrongtype3", "password": map[string]any{"p": "correct horse battery"}}},
-		{"username is a list", map[string]any{"username": []string{"wrongtype4"}, "password": "correct horse battery"}},
-		{"tags are objects", map[string]any{"username": "wrongtype5", "password": "correct horse battery", "tags": []any{map[string]any{"a": 1}}}},
+		{"password is an object", map[string]any{"username": "wrongtype3", "password": map[string]any{"p": testPassword}}},
+		{"username is a list", map[string]any{"username": []string{"wrongtype4"}, "password": testPassword}},
+		{"tags are objects", map[string]any{"username": "wrongtype5", "password": testPassword, "tags": []any{map[string]any{"a": 1}}}},
 	}
 	for _, c := range wrongTypes {
 		t.Run("wrong variable type/"+c.name, func(t *testing.T) {
-			r := httpPostOp(t, ts, signupMutation, vars{"in": c.in})
+			r := postOpChecked(t, ts, signupMutation, vars{"in": c.in})
 			if len(r.Errors) == 0 {
 				t.Fatalf("accepted: %s", r.Data)
 			}
@@ -280,7 +175,7 @@ func TestHTTPMalformedRequests(t *testing.T) {
 				wantCode(t, r, "GRAPHQL_VALIDATION_FAILED", 0)
 			}
 			for _, u := range []string{"wrongtype1", "wrongtype2", "wrongtype3", "wrongtype4", "wrongtype5"} {
-				if httpUsernameTaken(t, ts, u) {
+				if usernameTaken(t, ts, u) {
 					t.Fatalf("account %s was created", u)
 				}
 			}
@@ -291,38 +186,38 @@ func TestHTTPMalformedRequests(t *testing.T) {
 		name, user, query string
 		v                 vars
 	}{
-		{"isAdmin in variables", "sneaky1", signupMutation, vars{"in": vars{"username": "sneaky1", "password": "correct horse battery", "isAdmin": true}}},
-		{"appMetadata in variables", "sneaky2", signupMutation, vars{"in": vars{"username": "sneaky2", "password": "correct horse battery", "appMetadata": vars{"plan": "gold"}}}},
-		{"roles in variables", "sneaky3", signupMutation, vars{"in": vars{"username": "sneaky3", "password": "correct horse battery", "roles": []string{"admin"}}}},
+		{"isAdmin in variables", "sneaky1", signupMutation, vars{"in": vars{"username": "sneaky1", "password": testPassword, "isAdmin": true}}},
+		{"appMetadata in variables", "sneaky2", signupMutation, vars{"in": vars{"username": "sneaky2", "password": testPassword, "appMetadata": vars{"plan": "gold"}}}},
+		{"roles in variables", "sneaky3", signupMutation, vars{"in": vars{"username": "sneaky3", "password": testPassword, "roles": []string{"admin"}}}},
 		{"isAdmin literal", "sneaky4", `mutation { signup(input: {username: "sneaky4", password: "correct horse battery", isAdmin: true}) { user { id } } }`, nil},
 		{"appMetadata literal", "sneaky5", `mutation { signup(input: {username: "sneaky5", password: "correct horse battery", appMetadata: {plan: "gold"}}) { user { id } } }`, nil},
 		{"status literal", "sneaky6", `mutation { signup(input: {username: "sneaky6", password: "correct horse battery", status: ACTIVE}) { user { id } } }`, nil},
 	}
 	for _, c := range unknownInputs {
 		t.Run("unknown input field/"+c.name, func(t *testing.T) {
-			r := httpPostOp(t, ts, c.query, c.v)
+			r := postOpChecked(t, ts, c.query, c.v)
 			wantCode(t, r, "GRAPHQL_VALIDATION_FAILED", 0)
-			httpWantNotStored(t, ts, c.user)
+			wantNotStored(t, ts, c.user)
 		})
 	}
 
 	t.Run("unknown top-level field", func(t *testing.T) {
-		r := httpPostOp(t, ts, `{ allUsersPasswords }`, nil)
+		r := postOpChecked(t, ts, `{ allUsersPasswords }`, nil)
 		wantCode(t, r, "GRAPHQL_VALIDATION_FAILED", 0)
 		if len(r.Data) > 0 && string(r.Data) != "null" {
 			t.Errorf("data = %s", r.Data)
 		}
 	})
 	t.Run("unknown mutation", func(t *testing.T) {
-		r := httpPostOp(t, ts, `mutation { makeMeAdmin }`, nil)
+		r := postOpChecked(t, ts, `mutation { makeMeAdmin }`, nil)
 		wantCode(t, r, "GRAPHQL_VALIDATION_FAILED", 0)
 	})
 	t.Run("missing required argument", func(t *testing.T) {
-		r := httpPostOp(t, ts, `{ usernameExists }`, nil)
+		r := postOpChecked(t, ts, `{ usernameExists }`, nil)
 		wantCode(t, r, "GRAPHQL_VALIDATION_FAILED", 0)
 	})
 	t.Run("empty query", func(t *testing.T) {
-		r := httpPost(t, ts, "application/json", `{"query": ""}`)
+		r := postChecked(t, ts, "application/json", `{"query": ""}`)
 		if len(r.Errors) == 0 {
 			t.Fatalf("an empty query was accepted: %s", r.Data)
 		}
@@ -330,9 +225,10 @@ func TestHTTPMalformedRequests(t *testing.T) {
 }
 
 func TestHTTPBodyLimit(t *testing.T) {
+	t.Parallel()
 	// bigSignup is a signup request padded to n bytes with JSON whitespace.
 	bigSignup := func(username string, n int) string {
-		b := httpSignupBody(username)
+		b := signupBody(username)
 		if pad := n - len(b); pad > 0 {
 			b = b[:len(b)-1] + strings.Repeat(" ", pad) + "}"
 		}
@@ -351,7 +247,7 @@ func TestHTTPBodyLimit(t *testing.T) {
 			t.Fatal("the request body should have no known length")
 		}
 		r := ts.do(t, req)
-		httpCheckErrors(t, r, false)
+		checkClientErrors(t, r, false)
 		return r
 	}
 
@@ -364,19 +260,19 @@ func TestHTTPBodyLimit(t *testing.T) {
 				t.Errorf("chunked=%v: status = %d, want 413 (errors %+v)", chunked, r.Status, r.Errors)
 			}
 			wantCode(t, r, "BAD_USER_INPUT", 0)
-			httpWantNotStored(t, ts, name)
+			wantNotStored(t, ts, name)
 		}
 		// Just under the limit is served.
 		r := post(t, ts, bigSignup("fits", 1<<20-16), false)
 		if len(r.Errors) > 0 || r.Status != http.StatusOK {
 			t.Fatalf("a body under the limit was refused: %d %+v", r.Status, r.Errors)
 		}
-		if !httpUsernameTaken(t, ts, "fits") {
+		if !usernameTaken(t, ts, "fits") {
 			t.Fatal("the signup under the limit did not run")
 		}
 	})
 	t.Run("configured small", func(t *testing.T) {
-		ts := startServer(t, withConfig(func(c *mainConfig) { c.HTTP.MaxBodyBytes = 600 }))
+		ts := startServer(t, withConfig(func(c *app.Config) { c.HTTP.MaxBodyBytes = 600 }))
 		for _, chunked := range []bool{false, true} {
 			name := map[bool]string{false: "smallsized", true: "smallchunked"}[chunked]
 			body := bigSignup(name, 700)
@@ -384,15 +280,15 @@ func TestHTTPBodyLimit(t *testing.T) {
 			if r.Status != http.StatusRequestEntityTooLarge {
 				t.Errorf("chunked=%v: status = %d, want 413 (errors %+v)", chunked, r.Status, r.Errors)
 			}
-			httpWantNotStored(t, ts, name)
+			wantNotStored(t, ts, name)
 		}
 		for _, chunked := range []bool{false, true} {
 			name := map[bool]string{false: "tinysized", true: "tinychunked"}[chunked]
-			r := post(t, ts, httpSignupBody(name), chunked)
+			r := post(t, ts, signupBody(name), chunked)
 			if len(r.Errors) > 0 {
 				t.Fatalf("chunked=%v: a small request was refused: %d %+v", chunked, r.Status, r.Errors)
 			}
-			if !httpUsernameTaken(t, ts, name) {
+			if !usernameTaken(t, ts, name) {
 				t.Fatalf("chunked=%v: the small signup did not run", chunked)
 			}
 		}
@@ -400,7 +296,8 @@ func TestHTTPBodyLimit(t *testing.T) {
 }
 
 func TestHTTPDepthLimit(t *testing.T) {
-	ts := startServer(t, withConfig(func(c *mainConfig) { c.HTTP.MaxDepth = 3 }))
+	t.Parallel()
+	ts := startServer(t, withConfig(func(c *app.Config) { c.HTTP.MaxDepth = 3 }))
 	var out struct{ Signup struct{ Auth auth } } // ts.signup selects deeper than 3
 	ts.mustGQL(t, "", `mutation { signup(input: {username: "deep", password: "correct horse battery"}) { auth { accessToken } } }`, nil).decode(t, &out)
 	a := out.Signup.Auth
@@ -409,7 +306,7 @@ func TestHTTPDepthLimit(t *testing.T) {
 	}
 
 	t.Run("at the limit", func(t *testing.T) {
-		r := httpPostOp(t, ts, `{ me { roles { name } } }`, nil, "Authorization", "Bearer "+a.AccessToken)
+		r := postOpChecked(t, ts, `{ me { roles { name } } }`, nil, "Authorization", "Bearer "+a.AccessToken)
 		if len(r.Errors) > 0 {
 			t.Fatalf("depth 3 refused: %+v", r.Errors)
 		}
@@ -423,7 +320,7 @@ func TestHTTPDepthLimit(t *testing.T) {
 	}
 	for _, c := range deep {
 		t.Run(c.name, func(t *testing.T) {
-			r := httpPostOp(t, ts, c.query, nil, "Authorization", "Bearer "+a.AccessToken)
+			r := postOpChecked(t, ts, c.query, nil, "Authorization", "Bearer "+a.AccessToken)
 			if len(r.Errors) == 0 {
 				t.Fatalf("too deep but answered: %s", r.Data)
 			}
@@ -437,19 +334,20 @@ func TestHTTPDepthLimit(t *testing.T) {
 	}
 	t.Run("refused before any resolver runs", func(t *testing.T) {
 		q := `mutation { signup(input: {username: "toodeep", password: "correct horse battery"}) { user { roles { permissions { verbs } } } } }`
-		r := httpPostOp(t, ts, q, nil)
+		r := postOpChecked(t, ts, q, nil)
 		if len(r.Errors) == 0 {
 			t.Fatalf("too deep but answered: %s", r.Data)
 		}
-		httpWantNotStored(t, ts, "toodeep")
+		wantNotStored(t, ts, "toodeep")
 	})
 }
 
 func TestHTTPIntrospection(t *testing.T) {
+	t.Parallel()
 	const fullIntrospection = `{ __schema { types { name fields { name type { name ofType { name ofType { name } } } } } } }`
 	t.Run("on by default, within the default limits", func(t *testing.T) {
 		ts := startServer(t)
-		r := httpPostOp(t, ts, fullIntrospection, nil)
+		r := postOpChecked(t, ts, fullIntrospection, nil)
 		if len(r.Errors) > 0 {
 			t.Fatalf("introspection refused: %+v", r.Errors)
 		}
@@ -472,9 +370,9 @@ func TestHTTPIntrospection(t *testing.T) {
 		}
 	})
 	t.Run("switched off", func(t *testing.T) {
-		ts := startServer(t, withConfig(func(c *mainConfig) { c.HTTP.Introspection = false }))
+		ts := startServer(t, withConfig(func(c *app.Config) { c.HTTP.Introspection = false }))
 		for q, field := range map[string]string{fullIntrospection: "__schema", `{ __type(name: "User") { name fields { name } } }`: "__type"} {
-			r := httpPostOp(t, ts, q, nil)
+			r := postOpChecked(t, ts, q, nil)
 			if len(r.Errors) == 0 {
 				t.Fatalf("introspection answered while off: %s", r.Data)
 			}
@@ -493,12 +391,12 @@ func TestHTTPIntrospection(t *testing.T) {
 			t.Errorf("a refused introspection was logged as a fault:\n%s", logs)
 		}
 		// __typename is not introspection: clients add it everywhere.
-		r := httpPostOp(t, ts, `{ __typename usernameExists(username: "nobody") }`, nil)
+		r := postOpChecked(t, ts, `{ __typename usernameExists(username: "nobody") }`, nil)
 		if len(r.Errors) > 0 || !strings.Contains(string(r.Data), `"Query"`) {
 			t.Fatalf("__typename: data %s, errors %+v", r.Data, r.Errors)
 		}
 		// Without introspection, validation messages do not suggest field names.
-		r = httpPostOp(t, ts, `{ mee { id } }`, nil)
+		r = postOpChecked(t, ts, `{ mee { id } }`, nil)
 		wantCode(t, r, "GRAPHQL_VALIDATION_FAILED", 0)
 		if strings.Contains(r.Errors[0].Message, "Did you mean") {
 			t.Errorf("the message suggests field names: %q", r.Errors[0].Message)
@@ -507,11 +405,12 @@ func TestHTTPIntrospection(t *testing.T) {
 }
 
 func TestHTTPComplexityLimit(t *testing.T) {
-	ts := startServer(t, withConfig(func(c *mainConfig) { c.HTTP.MaxComplexity = 100 }))
+	t.Parallel()
+	ts := startServer(t, withConfig(func(c *app.Config) { c.HTTP.MaxComplexity = 100 }))
 	adm := ts.admin(t)
 	bearer := "Bearer " + adm.AccessToken
 
-	r := httpPostOp(t, ts, `{ users(first: 500) { nodes { id username email firstName lastName tags metadata roles { name } } totalCount } }`, nil, "Authorization", bearer)
+	r := postOpChecked(t, ts, `{ users(first: 500) { nodes { id username email firstName lastName tags metadata roles { name } } totalCount } }`, nil, "Authorization", bearer)
 	if len(r.Errors) == 0 {
 		t.Fatalf("a query over the complexity limit was answered: %.200s", r.Data)
 	}
@@ -520,11 +419,11 @@ func TestHTTPComplexityLimit(t *testing.T) {
 		t.Errorf("data = %.200s", r.Data)
 	}
 	// The default page size counts too (50 users × fields).
-	r = httpPostOp(t, ts, `{ users { nodes { id username email firstName lastName } } }`, nil, "Authorization", bearer)
+	r = postOpChecked(t, ts, `{ users { nodes { id username email firstName lastName } } }`, nil, "Authorization", bearer)
 	wantCode(t, r, "COMPLEXITY_LIMIT_EXCEEDED", 0)
 
 	// A small page is within the limit.
-	r = httpPostOp(t, ts, `{ users(first: 2) { nodes { id username } } }`, nil, "Authorization", bearer)
+	r = postOpChecked(t, ts, `{ users(first: 2) { nodes { id username } } }`, nil, "Authorization", bearer)
 	if len(r.Errors) > 0 {
 		t.Fatalf("a cheap query was refused: %+v", r.Errors)
 	}
@@ -534,10 +433,11 @@ func TestHTTPComplexityLimit(t *testing.T) {
 }
 
 func TestHTTPGraphiQL(t *testing.T) {
+	t.Parallel()
 	t.Run("enabled", func(t *testing.T) {
 		ts := startServer(t)
 		for _, p := range []string{"/", "/graphiql"} {
-			res, body := httpGet(t, ts, p)
+			res, body := getPath(t, ts, p)
 			if res.StatusCode != http.StatusOK {
 				t.Fatalf("GET %s: status %d", p, res.StatusCode)
 			}
@@ -550,9 +450,9 @@ func TestHTTPGraphiQL(t *testing.T) {
 		}
 	})
 	t.Run("disabled", func(t *testing.T) {
-		ts := startServer(t, withConfig(func(c *mainConfig) { c.HTTP.GraphiQL = false }))
+		ts := startServer(t, withConfig(func(c *app.Config) { c.HTTP.GraphiQL = false }))
 		for _, p := range []string{"/", "/graphiql"} {
-			res, body := httpGet(t, ts, p)
+			res, body := getPath(t, ts, p)
 			if res.StatusCode != http.StatusNotFound {
 				t.Errorf("GET %s: status %d, want 404", p, res.StatusCode)
 			}
@@ -561,7 +461,7 @@ func TestHTTPGraphiQL(t *testing.T) {
 			}
 		}
 		// The API itself is still there.
-		if httpUsernameTaken(t, ts, "nobody") {
+		if usernameTaken(t, ts, "nobody") {
 			t.Fatal("usernameExists(nobody) = true")
 		}
 	})
@@ -574,7 +474,8 @@ func TestHTTPGraphiQL(t *testing.T) {
 // requests without Sec-Fetch-Site or Origin (curl, servers) pass. Apart
 // from that, a POST that is not JSON gets 415: a content-type check.
 func TestHTTPCSRF(t *testing.T) {
-	ts := startServer(t, withConfig(func(c *mainConfig) { c.HTTP.CORSOrigins = []string{"https://app.example.com"} }))
+	t.Parallel()
+	ts := startServer(t, withConfig(func(c *app.Config) { c.HTTP.CORSOrigins = []string{"https://app.example.com"} }))
 	self := ts.url // the Origin a page served by this server sends
 	refused := func(t *testing.T, r *gqlResponse) {
 		t.Helper()
@@ -603,13 +504,13 @@ func TestHTTPCSRF(t *testing.T) {
 	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			name := fmt.Sprintf("csrf%d", i)
-			r := httpPost(t, ts, "application/json", httpSignupBody(name), c.headers...)
+			r := postChecked(t, ts, "application/json", signupBody(name), c.headers...)
 			if !c.pass {
 				refused(t, r)
-				httpWantNotStored(t, ts, name)
+				wantNotStored(t, ts, name)
 				return
 			}
-			if len(r.Errors) > 0 || !httpUsernameTaken(t, ts, name) {
+			if len(r.Errors) > 0 || !usernameTaken(t, ts, name) {
 				t.Fatalf("refused: %d %+v", r.Status, r.Errors)
 			}
 		})
@@ -617,12 +518,12 @@ func TestHTTPCSRF(t *testing.T) {
 	t.Run("a cross-site form is refused as such, whatever its content type", func(t *testing.T) {
 		for i, ct := range []string{"application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "text/plain"} {
 			name := fmt.Sprintf("csrfform%d", i)
-			refused(t, httpPost(t, ts, ct, httpSignupBody(name), "Sec-Fetch-Site", "cross-site", "Origin", "https://evil.example"))
-			httpWantNotStored(t, ts, name)
+			refused(t, postChecked(t, ts, ct, signupBody(name), "Sec-Fetch-Site", "cross-site", "Origin", "https://evil.example"))
+			wantNotStored(t, ts, name)
 		}
 	})
 	t.Run("a cookie does not make a cross-site request pass", func(t *testing.T) {
-		a := ts.signup(t, "cookieowner", "correct horse battery")
+		a := ts.signup(t, "cookieowner", testPassword)
 		req, _ := http.NewRequest(http.MethodPost, ts.url+"/graphql",
 			strings.NewReader(`{"query":"mutation { changeUsername(username: \"hijacked\") { id } }"}`))
 		req.Header.Set("Content-Type", "application/json")
@@ -630,9 +531,9 @@ func TestHTTPCSRF(t *testing.T) {
 		req.Header.Set("Origin", "https://evil.example")
 		req.AddCookie(&http.Cookie{Name: ts.cfg.HTTP.CookieName, Value: a.AccessToken})
 		r := ts.do(t, req)
-		httpCheckErrors(t, r, false)
+		checkClientErrors(t, r, false)
 		refused(t, r)
-		if httpUsernameTaken(t, ts, "hijacked") || !httpUsernameTaken(t, ts, "cookieowner") {
+		if usernameTaken(t, ts, "hijacked") || !usernameTaken(t, ts, "cookieowner") {
 			t.Fatal("the forged mutation ran")
 		}
 	})
@@ -647,23 +548,24 @@ func TestHTTPCSRF(t *testing.T) {
 	for i, ct := range []string{"text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", ""} {
 		name := fmt.Sprintf("csrfct%d", i)
 		t.Run("same-origin content type "+ct, func(t *testing.T) {
-			r := httpPost(t, ts, ct, httpSignupBody(name), "X-Requested-With", "XMLHttpRequest")
+			r := postChecked(t, ts, ct, signupBody(name), "X-Requested-With", "XMLHttpRequest")
 			if r.Status != http.StatusUnsupportedMediaType {
 				t.Errorf("status = %d, want 415", r.Status)
 			}
 			wantCode(t, r, "BAD_USER_INPUT", 0)
-			httpWantNotStored(t, ts, name)
+			wantNotStored(t, ts, name)
 		})
 	}
 }
 
 func TestHTTPOperationalEndpoints(t *testing.T) {
+	t.Parallel()
 	ts := startServer(t)
 	// One GraphQL request, so the route's counter exists.
-	httpUsernameTaken(t, ts, "nobody")
+	usernameTaken(t, ts, "nobody")
 
 	t.Run("healthz", func(t *testing.T) {
-		res, body := httpGet(t, ts, "/healthz")
+		res, body := getPath(t, ts, "/healthz")
 		if res.StatusCode != http.StatusOK {
 			t.Fatalf("status %d", res.StatusCode)
 		}
@@ -673,13 +575,13 @@ func TestHTTPOperationalEndpoints(t *testing.T) {
 		}
 	})
 	t.Run("readyz", func(t *testing.T) {
-		res, body := httpGet(t, ts, "/readyz")
+		res, body := getPath(t, ts, "/readyz")
 		if res.StatusCode != http.StatusOK {
 			t.Fatalf("status %d: %s", res.StatusCode, body)
 		}
 	})
 	t.Run("metrics", func(t *testing.T) {
-		res, body := httpGet(t, ts, "/metrics")
+		res, body := getPath(t, ts, "/metrics")
 		if res.StatusCode != http.StatusOK {
 			t.Fatalf("status %d", res.StatusCode)
 		}
@@ -708,7 +610,7 @@ func TestHTTPOperationalEndpoints(t *testing.T) {
 		big.Header.Set("Content-Type", "application/json")
 		reqs = append(reqs, post, csrf, big)
 		for _, req := range reqs {
-			res, _ := httpRaw(t, req)
+			res, _ := roundTrip(t, req)
 			id := res.Header.Get("X-Request-Id")
 			if id == "" {
 				t.Errorf("%s %s (%d): no X-Request-Id", req.Method, req.URL.Path, res.StatusCode)
@@ -725,6 +627,7 @@ func TestHTTPOperationalEndpoints(t *testing.T) {
 // The hasher's totals reach /metrics: operators watch the sign-in queue
 // there, and the load tool reads the server's own hash cost from it.
 func TestHTTPMetricsCountPasswordHashes(t *testing.T) {
+	t.Parallel()
 	ts := startServer(t)
 	read := func() float64 {
 		res, err := http.Get(ts.url + "/metrics")
@@ -746,8 +649,8 @@ func TestHTTPMetricsCountPasswordHashes(t *testing.T) {
 		return 0
 	}
 	before := read()
-	ts.signup(t, "metricsuser", "correct horse battery")
-	ts.login(t, "metricsuser", "correct horse battery")
+	ts.signup(t, "metricsuser", testPassword)
+	ts.login(t, "metricsuser", testPassword)
 	if got := read() - before; got != 2 {
 		t.Errorf("hashes counted for a sign-up and a login: %v, want 2", got)
 	}

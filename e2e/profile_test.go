@@ -7,62 +7,45 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/usergraph/usergraph/app"
 )
 
 // End-to-end tests of the self-service profile: updateProfile,
 // changeUsername, usernameExists, login identifiers and brute-force limits,
 // what other users see of an account, and timestamps.
 
-const profUserFields = `id username email emailVerified phone firstName lastName fullName website avatarUrl
-	address additionalInfo tags metadata appMetadata status active roles { name } sessions { id }
-	createdAt updatedAt lastLoginAt lastRequestAt`
-
-// profWantStr fails unless the nullable string got is want ("<null>" for null).
-func profWantStr(t *testing.T, field string, got *string, want string) {
+// wantStr fails unless the nullable string got is want ("<null>" for null).
+func wantStr(t *testing.T, field string, got *string, want string) {
 	t.Helper()
 	if userStr(got) != want {
 		t.Errorf("%s = %q, want %q", field, userStr(got), want)
 	}
 }
 
-// profSignup creates an account with the given input (a password is added)
-// and returns its access token and id.
-func profSignup(t *testing.T, ts *testServer, in vars) (token, id string) {
+// signupWith creates an account with the given input (and testPassword,
+// unless it has a password) and returns its access token and id.
+func signupWith(t *testing.T, ts *testServer, in vars) (token, id string) {
 	t.Helper()
-	if _, ok := in["password"]; !ok {
-		in["password"] = "correct horse battery"
-	}
-	var out struct {
-		Signup struct {
-			User struct{ ID string }
-			Auth struct{ AccessToken string }
-		}
-	}
-	ts.mustGQL(t, "", `mutation($in: SignupInput!) { signup(input: $in) { user { id } auth { accessToken } } }`, vars{"in": in}).decode(t, &out)
-	return out.Signup.Auth.AccessToken, out.Signup.User.ID
+	a := mustSignup(t, ts, in)
+	return a.AccessToken, a.User.ID
 }
 
-// profMe returns the caller's whole record.
-func profMe(t *testing.T, ts *testServer, token string) apiUser {
+// meRecord returns the caller's whole record.
+func meRecord(t *testing.T, ts *testServer, token string) apiUser {
 	t.Helper()
 	var out struct{ Me *apiUser }
-	ts.mustGQL(t, token, `{ me { `+profUserFields+` } }`, nil).decode(t, &out)
+	ts.mustGQL(t, token, `{ me { `+userFields+` } }`, nil).decode(t, &out)
 	if out.Me == nil {
 		t.Fatal("me = null")
 	}
 	return *out.Me
 }
 
-// profUpdate calls updateProfile with input.
-func profUpdate(t *testing.T, ts *testServer, token string, in vars) *gqlResponse {
+// mustUpdateProfile is updateProfile failing on errors; it returns the user.
+func mustUpdateProfile(t *testing.T, ts *testServer, token string, in vars) apiUser {
 	t.Helper()
-	return ts.gql(t, token, `mutation($in: ProfileInput!) { updateProfile(input: $in) { `+profUserFields+` } }`, vars{"in": in})
-}
-
-// profMustUpdate is profUpdate failing on errors; it returns the user.
-func profMustUpdate(t *testing.T, ts *testServer, token string, in vars) apiUser {
-	t.Helper()
-	r := profUpdate(t, ts, token, in)
+	r := updateProfile(t, ts, token, in)
 	if len(r.Errors) > 0 {
 		t.Fatalf("updateProfile(%v): %+v", in, r.Errors)
 	}
@@ -71,66 +54,62 @@ func profMustUpdate(t *testing.T, ts *testServer, token string, in vars) apiUser
 	return out.UpdateProfile
 }
 
-// profAdminGQL runs an administrator's operation, failing on errors.
-func profAdminGQL(t *testing.T, ts *testServer, token, query string, v vars) {
-	t.Helper()
-	ts.mustGQL(t, token, query, v)
-}
-
 func TestProfileUpdateLeavesOmittedAndClearsNull(t *testing.T) {
+	t.Parallel()
 	ts := startServer(t)
-	tok, _ := profSignup(t, ts, vars{"username": "ann", "email": "ann@example.com", "firstName": "Ann", "lastName": "Lee",
+	tok, _ := signupWith(t, ts, vars{"username": "ann", "email": "ann@example.com", "firstName": "Ann", "lastName": "Lee",
 		"website": "https://ann.example", "address": "1 Main St", "additionalInfo": "hello", "tags": []string{"x"},
 		"metadata": vars{"keep": true}})
 
 	t.Run("set one field", func(t *testing.T) {
-		u := profMustUpdate(t, ts, tok, vars{"firstName": "Anna"})
-		profWantStr(t, "firstName", u.FirstName, "Anna")
-		profWantStr(t, "lastName", u.LastName, "Lee")
-		profWantStr(t, "fullName", u.FullName, "Anna Lee")
-		profWantStr(t, "website", u.Website, "https://ann.example")
-		profWantStr(t, "email", u.Email, "ann@example.com")
+		u := mustUpdateProfile(t, ts, tok, vars{"firstName": "Anna"})
+		wantStr(t, "firstName", u.FirstName, "Anna")
+		wantStr(t, "lastName", u.LastName, "Lee")
+		wantStr(t, "fullName", u.FullName, "Anna Lee")
+		wantStr(t, "website", u.Website, "https://ann.example")
+		wantStr(t, "email", u.Email, "ann@example.com")
 	})
 	t.Run("null clears only that field", func(t *testing.T) {
-		u := profMustUpdate(t, ts, tok, vars{"firstName": nil})
-		profWantStr(t, "firstName", u.FirstName, "<null>")
-		profWantStr(t, "lastName", u.LastName, "Lee")
-		profWantStr(t, "fullName", u.FullName, "Lee")
+		u := mustUpdateProfile(t, ts, tok, vars{"firstName": nil})
+		wantStr(t, "firstName", u.FirstName, "<null>")
+		wantStr(t, "lastName", u.LastName, "Lee")
+		wantStr(t, "fullName", u.FullName, "Lee")
 	})
 	t.Run("stored as answered", func(t *testing.T) {
-		u := profMe(t, ts, tok)
-		profWantStr(t, "firstName", u.FirstName, "<null>")
-		profWantStr(t, "lastName", u.LastName, "Lee")
-		profWantStr(t, "website", u.Website, "https://ann.example")
-		profWantStr(t, "address", u.Address, "1 Main St")
-		profWantStr(t, "additionalInfo", u.AdditionalInfo, "hello")
+		u := meRecord(t, ts, tok)
+		wantStr(t, "firstName", u.FirstName, "<null>")
+		wantStr(t, "lastName", u.LastName, "Lee")
+		wantStr(t, "website", u.Website, "https://ann.example")
+		wantStr(t, "address", u.Address, "1 Main St")
+		wantStr(t, "additionalInfo", u.AdditionalInfo, "hello")
 		if !slices.Equal(u.Tags, []string{"x"}) {
 			t.Errorf("tags = %v, want [x]", u.Tags)
 		}
 		assertJSONEqual(t, "metadata", u.Metadata, `{"keep":true}`)
 	})
 	t.Run("empty input changes nothing", func(t *testing.T) {
-		before := profMe(t, ts, tok)
-		u := profMustUpdate(t, ts, tok, vars{})
+		before := meRecord(t, ts, tok)
+		u := mustUpdateProfile(t, ts, tok, vars{})
 		if userStr(u.LastName) != userStr(before.LastName) || userStr(u.Website) != userStr(before.Website) || string(u.Metadata) != string(before.Metadata) {
 			t.Errorf("an empty update changed the profile: %+v → %+v", before, u)
 		}
 	})
 	t.Run("invalid website is refused", func(t *testing.T) {
-		r := profUpdate(t, ts, tok, vars{"website": "javascript:alert(1)", "lastName": "Changed"})
+		r := updateProfile(t, ts, tok, vars{"website": "javascript:alert(1)", "lastName": "Changed"})
 		wantCode(t, r, "BAD_USER_INPUT", 0)
 		if r.field() != "website" {
 			t.Errorf("field = %q, want website", r.field())
 		}
-		u := profMe(t, ts, tok)
-		profWantStr(t, "website", u.Website, "https://ann.example")
-		profWantStr(t, "lastName", u.LastName, "Lee")
+		u := meRecord(t, ts, tok)
+		wantStr(t, "website", u.Website, "https://ann.example")
+		wantStr(t, "lastName", u.LastName, "Lee")
 	})
 }
 
 func TestProfileMetadataMergePatch(t *testing.T) {
+	t.Parallel()
 	ts := startServer(t)
-	tok, _ := profSignup(t, ts, vars{"username": "meta"})
+	tok, _ := signupWith(t, ts, vars{"username": "meta"})
 
 	steps := []struct {
 		name  string
@@ -144,9 +123,9 @@ func TestProfileMetadataMergePatch(t *testing.T) {
 	}
 	for _, s := range steps {
 		t.Run(s.name, func(t *testing.T) {
-			u := profMustUpdate(t, ts, tok, vars{"metadata": s.patch})
+			u := mustUpdateProfile(t, ts, tok, vars{"metadata": s.patch})
 			assertJSONEqual(t, "answered metadata", u.Metadata, s.want)
-			assertJSONEqual(t, "stored metadata", profMe(t, ts, tok).Metadata, s.want)
+			assertJSONEqual(t, "stored metadata", meRecord(t, ts, tok).Metadata, s.want)
 			assertJSONEqual(t, "appMetadata", u.AppMetadata, `{}`)
 		})
 	}
@@ -166,117 +145,120 @@ func TestProfileMetadataMergePatch(t *testing.T) {
 	}
 	for _, c := range invalid {
 		t.Run("invalid/"+c.name, func(t *testing.T) {
-			r := profUpdate(t, ts, tok, vars{"metadata": c.patch, "firstName": "Changed"})
+			r := updateProfile(t, ts, tok, vars{"metadata": c.patch, "firstName": "Changed"})
 			wantCode(t, r, "BAD_USER_INPUT", 0)
 			if r.field() != "metadata" {
 				t.Errorf("field = %q, want metadata", r.field())
 			}
-			u := profMe(t, ts, tok)
+			u := meRecord(t, ts, tok)
 			assertJSONEqual(t, "metadata", u.Metadata, kept)
-			profWantStr(t, "firstName", u.FirstName, "<null>")
+			wantStr(t, "firstName", u.FirstName, "<null>")
 		})
 	}
 
 	t.Run("null resets", func(t *testing.T) {
-		u := profMustUpdate(t, ts, tok, vars{"metadata": nil})
+		u := mustUpdateProfile(t, ts, tok, vars{"metadata": nil})
 		assertJSONEqual(t, "answered metadata", u.Metadata, `{}`)
-		assertJSONEqual(t, "stored metadata", profMe(t, ts, tok).Metadata, `{}`)
+		assertJSONEqual(t, "stored metadata", meRecord(t, ts, tok).Metadata, `{}`)
 	})
 }
 
 func TestProfileEmailChange(t *testing.T) {
+	t.Parallel()
 	ts := startServer(t)
 	adm := ts.admin(t)
-	tok, id := profSignup(t, ts, vars{"username": "erin", "email": "erin@example.com"})
-	profSignup(t, ts, vars{"username": "frank", "email": "frank@example.com"})
-	profAdminGQL(t, ts, adm.AccessToken, `mutation($id: ID!) { updateUser(id: $id, input: {emailVerified: true}) { id } }`, vars{"id": id})
-	if !profMe(t, ts, tok).EmailVerified {
+	tok, id := signupWith(t, ts, vars{"username": "erin", "email": "erin@example.com"})
+	signupWith(t, ts, vars{"username": "frank", "email": "frank@example.com"})
+	ts.mustGQL(t, adm.AccessToken, `mutation($id: ID!) { updateUser(id: $id, input: {emailVerified: true}) { id } }`, vars{"id": id})
+	if !meRecord(t, ts, tok).EmailVerified {
 		t.Fatal("setup: emailVerified not set by the administrator")
 	}
 
 	t.Run("new address is unverified", func(t *testing.T) {
-		u := profMustUpdate(t, ts, tok, vars{"email": "Erin.New@example.com"})
-		profWantStr(t, "email", u.Email, "Erin.New@example.com")
+		u := mustUpdateProfile(t, ts, tok, vars{"email": "Erin.New@example.com"})
+		wantStr(t, "email", u.Email, "Erin.New@example.com")
 		if u.EmailVerified {
 			t.Error("emailVerified stayed true after an email change")
 		}
-		if profMe(t, ts, tok).EmailVerified {
+		if meRecord(t, ts, tok).EmailVerified {
 			t.Error("stored emailVerified stayed true")
 		}
-		ts.login(t, "erin.new@EXAMPLE.com", "correct horse battery")
-		wantCode(t, ts.gql(t, "", loginMutation, vars{"id": "erin@example.com", "pw": "correct horse battery"}), "INVALID_CREDENTIALS", 603)
+		ts.login(t, "erin.new@EXAMPLE.com", testPassword)
+		wantCode(t, ts.gql(t, "", loginMutation, vars{"id": "erin@example.com", "pw": testPassword}), "INVALID_CREDENTIALS", 603)
 	})
 	for _, taken := range []string{"frank@example.com", "FRANK@Example.COM"} {
 		t.Run("taken/"+taken, func(t *testing.T) {
-			r := profUpdate(t, ts, tok, vars{"email": taken, "firstName": "Changed", "phone": "+14155550123"})
+			r := updateProfile(t, ts, tok, vars{"email": taken, "firstName": "Changed", "phone": "+14155550123"})
 			wantCode(t, r, "ALREADY_EXISTS", 602)
 			if r.field() != "email" {
 				t.Errorf("field = %q, want email", r.field())
 			}
-			u := profMe(t, ts, tok)
-			profWantStr(t, "email", u.Email, "Erin.New@example.com")
-			profWantStr(t, "firstName", u.FirstName, "<null>")
-			profWantStr(t, "phone", u.Phone, "<null>")
+			u := meRecord(t, ts, tok)
+			wantStr(t, "email", u.Email, "Erin.New@example.com")
+			wantStr(t, "firstName", u.FirstName, "<null>")
+			wantStr(t, "phone", u.Phone, "<null>")
 		})
 	}
 	t.Run("invalid", func(t *testing.T) {
-		r := profUpdate(t, ts, tok, vars{"email": "not an email"})
+		r := updateProfile(t, ts, tok, vars{"email": "not an email"})
 		wantCode(t, r, "INVALID_EMAIL", 901)
-		profWantStr(t, "email", profMe(t, ts, tok).Email, "Erin.New@example.com")
+		wantStr(t, "email", meRecord(t, ts, tok).Email, "Erin.New@example.com")
 	})
 }
 
 func TestProfilePhoneAndTags(t *testing.T) {
+	t.Parallel()
 	ts := startServer(t)
-	tok, _ := profSignup(t, ts, vars{"username": "phil"})
+	tok, _ := signupWith(t, ts, vars{"username": "phil"})
 
 	for _, in := range []string{"+1 415 555 0123", "+1 (415) 555-0123", "+14155550123"} {
 		t.Run("normalized/"+in, func(t *testing.T) {
-			u := profMustUpdate(t, ts, tok, vars{"phone": in})
-			profWantStr(t, "phone", u.Phone, "+14155550123")
+			u := mustUpdateProfile(t, ts, tok, vars{"phone": in})
+			wantStr(t, "phone", u.Phone, "+14155550123")
 		})
 	}
 	for _, in := range []string{"12345", "+1 000", "call me", "+999 123 456 789"} {
 		t.Run("invalid/"+in, func(t *testing.T) {
-			r := profUpdate(t, ts, tok, vars{"phone": in, "lastName": "Changed"})
+			r := updateProfile(t, ts, tok, vars{"phone": in, "lastName": "Changed"})
 			wantCode(t, r, "INVALID_PHONE", 804)
 			if r.field() != "phone" {
 				t.Errorf("field = %q, want phone", r.field())
 			}
-			u := profMe(t, ts, tok)
-			profWantStr(t, "phone", u.Phone, "+14155550123")
-			profWantStr(t, "lastName", u.LastName, "<null>")
+			u := meRecord(t, ts, tok)
+			wantStr(t, "phone", u.Phone, "+14155550123")
+			wantStr(t, "lastName", u.LastName, "<null>")
 		})
 	}
 	t.Run("null clears", func(t *testing.T) {
-		profWantStr(t, "phone", profMustUpdate(t, ts, tok, vars{"phone": nil}).Phone, "<null>")
+		wantStr(t, "phone", mustUpdateProfile(t, ts, tok, vars{"phone": nil}).Phone, "<null>")
 	})
 	t.Run("tags are trimmed and deduplicated in order", func(t *testing.T) {
-		u := profMustUpdate(t, ts, tok, vars{"tags": []string{"b", "a", "b", " a ", "c"}})
+		u := mustUpdateProfile(t, ts, tok, vars{"tags": []string{"b", "a", "b", " a ", "c"}})
 		if want := []string{"b", "a", "c"}; !slices.Equal(u.Tags, want) {
 			t.Errorf("tags = %q, want %q", u.Tags, want)
 		}
-		if want := []string{"b", "a", "c"}; !slices.Equal(profMe(t, ts, tok).Tags, want) {
-			t.Errorf("stored tags = %q, want %q", profMe(t, ts, tok).Tags, want)
+		if want := []string{"b", "a", "c"}; !slices.Equal(meRecord(t, ts, tok).Tags, want) {
+			t.Errorf("stored tags = %q, want %q", meRecord(t, ts, tok).Tags, want)
 		}
 	})
 	t.Run("empty tag is refused", func(t *testing.T) {
-		r := profUpdate(t, ts, tok, vars{"tags": []string{"ok", "  "}})
+		r := updateProfile(t, ts, tok, vars{"tags": []string{"ok", "  "}})
 		wantCode(t, r, "BAD_USER_INPUT", 0)
-		if got := profMe(t, ts, tok).Tags; !slices.Equal(got, []string{"b", "a", "c"}) {
+		if got := meRecord(t, ts, tok).Tags; !slices.Equal(got, []string{"b", "a", "c"}) {
 			t.Errorf("tags changed to %q", got)
 		}
 	})
 	t.Run("null clears tags", func(t *testing.T) {
-		if u := profMustUpdate(t, ts, tok, vars{"tags": nil}); u.Tags == nil || len(u.Tags) != 0 {
+		if u := mustUpdateProfile(t, ts, tok, vars{"tags": nil}); u.Tags == nil || len(u.Tags) != 0 {
 			t.Errorf("tags = %#v, want []", u.Tags)
 		}
 	})
 }
 
 func TestProfileCannotSetPrivilegedFields(t *testing.T) {
+	t.Parallel()
 	ts := startServer(t)
-	tok, _ := profSignup(t, ts, vars{"username": "mallory"})
+	tok, _ := signupWith(t, ts, vars{"username": "mallory"})
 	cases := []struct {
 		name  string
 		query string
@@ -295,14 +277,14 @@ func TestProfileCannotSetPrivilegedFields(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			var r *gqlResponse
 			if c.query == "" {
-				r = profUpdate(t, ts, tok, c.v)
+				r = updateProfile(t, ts, tok, c.v)
 			} else {
 				r = ts.gql(t, tok, c.query, nil)
 			}
 			wantCode(t, r, "GRAPHQL_VALIDATION_FAILED", 0)
-			u := profMe(t, ts, tok)
-			profWantStr(t, "firstName", u.FirstName, "<null>")
-			profWantStr(t, "username", u.Username, "mallory")
+			u := meRecord(t, ts, tok)
+			wantStr(t, "firstName", u.FirstName, "<null>")
+			wantStr(t, "username", u.Username, "mallory")
 			assertJSONEqual(t, "appMetadata", u.AppMetadata, `{}`)
 			if got := u.roleNames(); !slices.Equal(got, []string{"user"}) {
 				t.Errorf("roles = %v, want [user]", got)
@@ -315,9 +297,10 @@ func TestProfileCannotSetPrivilegedFields(t *testing.T) {
 }
 
 func TestProfileChangeUsername(t *testing.T) {
+	t.Parallel()
 	ts := startServer(t)
-	tok, id := profSignup(t, ts, vars{"username": "gina", "email": "gina@example.com"})
-	profSignup(t, ts, vars{"username": "hank"})
+	tok, id := signupWith(t, ts, vars{"username": "gina", "email": "gina@example.com"})
+	signupWith(t, ts, vars{"username": "hank"})
 	change := func(t *testing.T, name string) *gqlResponse {
 		t.Helper()
 		return ts.gql(t, tok, `mutation($u: String!) { changeUsername(username: $u) { id username } }`, vars{"u": name})
@@ -331,12 +314,12 @@ func TestProfileChangeUsername(t *testing.T) {
 		if want := `{"changeUsername":{"id":"` + id + `","username":"gina2"}}`; string(r.Data) != want {
 			t.Fatalf("data = %s, want %s", r.Data, want)
 		}
-		wantCode(t, ts.gql(t, "", loginMutation, vars{"id": "gina", "pw": "correct horse battery"}), "INVALID_CREDENTIALS", 603)
-		if got := ts.login(t, "gina2", "correct horse battery"); got.User.ID != id {
+		wantCode(t, ts.gql(t, "", loginMutation, vars{"id": "gina", "pw": testPassword}), "INVALID_CREDENTIALS", 603)
+		if got := ts.login(t, "gina2", testPassword); got.User.ID != id {
 			t.Errorf("login as gina2 = user %s, want %s", got.User.ID, id)
 		}
-		ts.login(t, "gina@example.com", "correct horse battery")
-		if httpUsernameTaken(t, ts, "gina") || !httpUsernameTaken(t, ts, "GINA2") {
+		ts.login(t, "gina@example.com", testPassword)
+		if usernameTaken(t, ts, "gina") || !usernameTaken(t, ts, "GINA2") {
 			t.Error("usernameExists does not follow the change")
 		}
 	})
@@ -344,24 +327,25 @@ func TestProfileChangeUsername(t *testing.T) {
 		t.Run("taken/"+taken, func(t *testing.T) {
 			r := change(t, taken)
 			wantCode(t, r, "ALREADY_EXISTS", 602)
-			profWantStr(t, "username", profMe(t, ts, tok).Username, "gina2")
+			wantStr(t, "username", meRecord(t, ts, tok).Username, "gina2")
 		})
 	}
 	for _, bad := range []string{"a b", "x", "-lead", "has@at", "", strings.Repeat("z", 65)} {
 		t.Run("invalid/"+bad, func(t *testing.T) {
 			r := change(t, bad)
 			wantCode(t, r, "INVALID_USERNAME", 900)
-			profWantStr(t, "username", profMe(t, ts, tok).Username, "gina2")
+			wantStr(t, "username", meRecord(t, ts, tok).Username, "gina2")
 		})
 	}
 	t.Run("the old name is free again", func(t *testing.T) {
-		profSignup(t, ts, vars{"username": "gina"})
+		signupWith(t, ts, vars{"username": "gina"})
 	})
 }
 
 func TestProfileUsernameExists(t *testing.T) {
+	t.Parallel()
 	ts := startServer(t)
-	profSignup(t, ts, vars{"username": "Ivy"})
+	signupWith(t, ts, vars{"username": "Ivy"})
 	cases := []struct {
 		name string
 		want string // data, or the error code
@@ -384,21 +368,15 @@ func TestProfileUsernameExists(t *testing.T) {
 	}
 }
 
-// profRetryAfter returns extensions.retryAfter of e.
-func profRetryAfter(e gqlError) float64 {
-	n, _ := e.Extensions["retryAfter"].(float64)
-	return n
-}
-
-// profCountLimited counts RATE_LIMITED errors and checks their retryAfter.
-func profCountLimited(t *testing.T, r *gqlResponse) (limited int, paths []string) {
+// countLimited counts RATE_LIMITED errors and checks their retryAfter.
+func countLimited(t *testing.T, r *gqlResponse) (limited int, paths []string) {
 	t.Helper()
 	for _, e := range r.Errors {
 		if c, _ := e.Extensions["code"].(string); c != "RATE_LIMITED" {
 			continue
 		}
 		limited++
-		if profRetryAfter(e) <= 0 {
+		if retryAfter(e) <= 0 {
 			t.Errorf("RATE_LIMITED without a positive retryAfter: %+v", e)
 		}
 		if len(e.Path) > 0 {
@@ -411,7 +389,8 @@ func profCountLimited(t *testing.T, r *gqlResponse) (limited int, paths []string
 }
 
 func TestProfileUsernameExistsRateLimit(t *testing.T) {
-	limit := withConfig(func(c *mainConfig) { c.Limits.LookupPerIP = rule("3/1m") })
+	t.Parallel()
+	limit := withConfig(func(c *app.Config) { c.Limits.LookupPerIP = rule("3/1m") })
 	t.Run("fourth call", func(t *testing.T) {
 		ts := startServer(t, limit)
 		for i := range 3 {
@@ -421,7 +400,7 @@ func TestProfileUsernameExistsRateLimit(t *testing.T) {
 		}
 		r := ts.gql(t, "", `{ usernameExists(username: "someone") }`, nil)
 		wantCode(t, r, "RATE_LIMITED", 0)
-		if ra := profRetryAfter(r.Errors[0]); ra <= 0 || ra > 60 {
+		if ra := retryAfter(r.Errors[0]); ra <= 0 || ra > 60 {
 			t.Errorf("retryAfter = %v, want 1..60", ra)
 		}
 	})
@@ -429,7 +408,7 @@ func TestProfileUsernameExistsRateLimit(t *testing.T) {
 		ts := startServer(t, limit)
 		r := ts.gql(t, "", `{ a: usernameExists(username: "u1") b: usernameExists(username: "u2") c: usernameExists(username: "u3")
 			d: usernameExists(username: "u4") e: usernameExists(username: "u5") }`, nil)
-		if n, _ := profCountLimited(t, r); n != 2 {
+		if n, _ := countLimited(t, r); n != 2 {
 			t.Fatalf("%d aliases limited, want 2 of 5 (errors %+v)", n, r.Errors)
 		}
 		wantCode(t, ts.gql(t, "", `{ usernameExists(username: "u6") }`, nil), "RATE_LIMITED", 0)
@@ -437,9 +416,10 @@ func TestProfileUsernameExistsRateLimit(t *testing.T) {
 }
 
 func TestProfileLoginRateLimits(t *testing.T) {
-	const pw = "correct horse battery"
+	t.Parallel()
+	const pw = testPassword
 	t.Run("per account, even with the right password", func(t *testing.T) {
-		ts := startServer(t, withConfig(func(c *mainConfig) { c.Limits.LoginPerAccount = rule("3/1m") }))
+		ts := startServer(t, withConfig(func(c *app.Config) { c.Limits.LoginPerAccount = rule("3/1m") }))
 		ts.signup(t, "jack", pw)
 		ts.signup(t, "kate", pw)
 		for i := range 3 {
@@ -447,14 +427,14 @@ func TestProfileLoginRateLimits(t *testing.T) {
 		}
 		r := ts.gql(t, "", loginMutation, vars{"id": "jack", "pw": pw})
 		wantCode(t, r, "RATE_LIMITED", 0)
-		if profRetryAfter(r.Errors[0]) <= 0 {
+		if retryAfter(r.Errors[0]) <= 0 {
 			t.Errorf("retryAfter = %v", r.Errors[0].Extensions["retryAfter"])
 		}
 		// Another account is not affected.
 		ts.login(t, "kate", pw)
 	})
 	t.Run("per IP across accounts", func(t *testing.T) {
-		ts := startServer(t, withConfig(func(c *mainConfig) { c.Limits.LoginPerIP = rule("5/1m") }))
+		ts := startServer(t, withConfig(func(c *app.Config) { c.Limits.LoginPerIP = rule("5/1m") }))
 		for _, u := range []string{"u1", "u2", "u3"} {
 			ts.signup(t, u, pw)
 		}
@@ -467,7 +447,7 @@ func TestProfileLoginRateLimits(t *testing.T) {
 	})
 	t.Run("aliases in one request count one by one", func(t *testing.T) {
 		// Five logins in one request need a hash limit of five (default one).
-		ts := startServer(t, withConfig(func(c *mainConfig) { c.Limits.LoginPerIP, c.HTTP.MaxHashes = rule("3/1m"), 5 }))
+		ts := startServer(t, withConfig(func(c *app.Config) { c.Limits.LoginPerIP, c.HTTP.MaxHashes = rule("3/1m"), 5 }))
 		ts.signup(t, "lara", pw)
 		var q strings.Builder
 		q.WriteString("mutation {")
@@ -476,7 +456,7 @@ func TestProfileLoginRateLimits(t *testing.T) {
 		}
 		q.WriteString(" }")
 		r := ts.gql(t, "", q.String(), nil)
-		n, paths := profCountLimited(t, r)
+		n, paths := countLimited(t, r)
 		if n != 2 || !slices.Equal(paths, []string{"l4", "l5"}) {
 			t.Fatalf("limited %d aliases %v, want l4 and l5 (errors %+v)", n, paths, r.Errors)
 		}
@@ -485,9 +465,10 @@ func TestProfileLoginRateLimits(t *testing.T) {
 }
 
 func TestProfileLoginIdentifiers(t *testing.T) {
+	t.Parallel()
 	ts := startServer(t)
-	const pw = "correct horse battery"
-	_, id := profSignup(t, ts, vars{"username": "Leo", "email": "Leo@Example.com", "phone": "+1 415 555 0123", "password": pw})
+	const pw = testPassword
+	_, id := signupWith(t, ts, vars{"username": "Leo", "email": "Leo@Example.com", "phone": "+1 415 555 0123", "password": pw})
 	for _, ident := range []string{"Leo", "leo", "LEO", "leo@example.com", "LEO@EXAMPLE.COM", " Leo@Example.com ",
 		"+14155550123", "+1 415 555 0123", "+1 (415) 555-0123"} {
 		t.Run("ok/"+ident, func(t *testing.T) {
@@ -521,25 +502,26 @@ func TestProfileLoginIdentifiers(t *testing.T) {
 }
 
 func TestProfileVisibility(t *testing.T) {
+	t.Parallel()
 	ts := startServer(t)
 	adm := ts.admin(t)
-	miaTok, miaID := profSignup(t, ts, vars{"username": "mia", "email": "mia@example.com", "phone": "+14155550123",
+	miaTok, miaID := signupWith(t, ts, vars{"username": "mia", "email": "mia@example.com", "phone": "+14155550123",
 		"firstName": "Mia", "lastName": "Wong", "website": "https://mia.example", "avatarUrl": "https://img.example/mia.png",
 		"address": "2 Side St", "additionalInfo": "private note", "tags": []string{"t1", "t2"}, "metadata": vars{"secret": "s"}})
-	profAdminGQL(t, ts, adm.AccessToken, `mutation($id: ID!) { updateUser(id: $id, input: {appMetadata: {plan: "gold"}}) { id } }`, vars{"id": miaID})
-	ts.login(t, "mia", "correct horse battery")
-	nedTok, _ := profSignup(t, ts, vars{"username": "ned"})
+	ts.mustGQL(t, adm.AccessToken, `mutation($id: ID!) { updateUser(id: $id, input: {appMetadata: {plan: "gold"}}) { id } }`, vars{"id": miaID})
+	ts.login(t, "mia", testPassword)
+	nedTok, _ := signupWith(t, ts, vars{"username": "ned"})
 
 	byID := func(t *testing.T, tok, id string) *apiUser {
 		t.Helper()
 		var out struct{ User *apiUser }
-		ts.mustGQL(t, tok, `query($id: ID!) { user(id: $id) { `+profUserFields+` } }`, vars{"id": id}).decode(t, &out)
+		ts.mustGQL(t, tok, `query($id: ID!) { user(id: $id) { `+userFields+` } }`, vars{"id": id}).decode(t, &out)
 		return out.User
 	}
 	byName := func(t *testing.T, tok, name string) *apiUser {
 		t.Helper()
 		var out struct{ UserByUsername *apiUser }
-		ts.mustGQL(t, tok, `query($u: String!) { userByUsername(username: $u) { `+profUserFields+` } }`, vars{"u": name}).decode(t, &out)
+		ts.mustGQL(t, tok, `query($u: String!) { userByUsername(username: $u) { `+userFields+` } }`, vars{"u": name}).decode(t, &out)
 		return out.UserByUsername
 	}
 	wantPublic := func(t *testing.T, u *apiUser) {
@@ -550,17 +532,17 @@ func TestProfileVisibility(t *testing.T) {
 		if u.ID != miaID {
 			t.Errorf("id = %s, want %s", u.ID, miaID)
 		}
-		profWantStr(t, "username", u.Username, "mia")
-		profWantStr(t, "firstName", u.FirstName, "Mia")
-		profWantStr(t, "lastName", u.LastName, "Wong")
-		profWantStr(t, "fullName", u.FullName, "Mia Wong")
-		profWantStr(t, "avatarUrl", u.AvatarURL, "https://img.example/mia.png")
+		wantStr(t, "username", u.Username, "mia")
+		wantStr(t, "firstName", u.FirstName, "Mia")
+		wantStr(t, "lastName", u.LastName, "Wong")
+		wantStr(t, "fullName", u.FullName, "Mia Wong")
+		wantStr(t, "avatarUrl", u.AvatarURL, "https://img.example/mia.png")
 		if !slices.Equal(u.Tags, []string{"t1", "t2"}) {
 			t.Errorf("tags = %v", u.Tags)
 		}
 		for f, v := range map[string]*string{"email": u.Email, "phone": u.Phone, "website": u.Website, "address": u.Address,
 			"additionalInfo": u.AdditionalInfo, "lastLoginAt": u.LastLoginAt, "lastRequestAt": u.LastRequestAt} {
-			profWantStr(t, f, v, "<null>")
+			wantStr(t, f, v, "<null>")
 		}
 		assertJSONEqual(t, "metadata", u.Metadata, `{}`)
 		assertJSONEqual(t, "appMetadata", u.AppMetadata, `{}`)
@@ -576,11 +558,11 @@ func TestProfileVisibility(t *testing.T) {
 		if u == nil {
 			t.Fatal("user = null, want the full view")
 		}
-		profWantStr(t, "email", u.Email, "mia@example.com")
-		profWantStr(t, "phone", u.Phone, "+14155550123")
-		profWantStr(t, "website", u.Website, "https://mia.example")
-		profWantStr(t, "address", u.Address, "2 Side St")
-		profWantStr(t, "additionalInfo", u.AdditionalInfo, "private note")
+		wantStr(t, "email", u.Email, "mia@example.com")
+		wantStr(t, "phone", u.Phone, "+14155550123")
+		wantStr(t, "website", u.Website, "https://mia.example")
+		wantStr(t, "address", u.Address, "2 Side St")
+		wantStr(t, "additionalInfo", u.AdditionalInfo, "private note")
 		assertJSONEqual(t, "metadata", u.Metadata, `{"secret":"s"}`)
 		assertJSONEqual(t, "appMetadata", u.AppMetadata, `{"plan":"gold"}`)
 		if !slices.Equal(u.roleNames(), []string{"user"}) || len(u.Sessions) < 2 || u.LastLoginAt == nil {
@@ -611,7 +593,7 @@ func TestProfileVisibility(t *testing.T) {
 	})
 	t.Run("suspended is hidden from others", func(t *testing.T) {
 		setStatus := `mutation($id: ID!, $s: UserStatus!) { setUserStatus(id: $id, status: $s) { id status } }`
-		profAdminGQL(t, ts, adm.AccessToken, setStatus, vars{"id": miaID, "s": "SUSPENDED"})
+		ts.mustGQL(t, adm.AccessToken, setStatus, vars{"id": miaID, "s": "SUSPENDED"})
 		if u := byID(t, nedTok, miaID); u != nil {
 			t.Errorf("user(id) of a suspended account = %+v", u)
 		}
@@ -621,11 +603,11 @@ func TestProfileVisibility(t *testing.T) {
 		if u := byID(t, adm.AccessToken, miaID); u == nil || u.Status != "SUSPENDED" {
 			t.Errorf("the administrator sees %+v", u)
 		}
-		profAdminGQL(t, ts, adm.AccessToken, setStatus, vars{"id": miaID, "s": "ACTIVE"})
+		ts.mustGQL(t, adm.AccessToken, setStatus, vars{"id": miaID, "s": "ACTIVE"})
 		wantPublic(t, byID(t, nedTok, miaID))
 	})
 	t.Run("soft-deleted is hidden from others", func(t *testing.T) {
-		profAdminGQL(t, ts, adm.AccessToken, `mutation($id: ID!) { deleteUser(id: $id) }`, vars{"id": miaID})
+		ts.mustGQL(t, adm.AccessToken, `mutation($id: ID!) { deleteUser(id: $id) }`, vars{"id": miaID})
 		if u := byID(t, nedTok, miaID); u != nil {
 			t.Errorf("user(id) of a deleted account = %+v", u)
 		}
@@ -635,12 +617,12 @@ func TestProfileVisibility(t *testing.T) {
 	})
 }
 
-var profTimeRE = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$`)
+var timeFormat = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$`)
 
-// profTime parses a Time value, checking its format.
-func profTime(t *testing.T, field, s string) time.Time {
+// parseTime parses a Time value, checking its format.
+func parseTime(t *testing.T, field, s string) time.Time {
 	t.Helper()
-	if !profTimeRE.MatchString(s) {
+	if !timeFormat.MatchString(s) {
 		t.Fatalf("%s = %q, not RFC 3339 UTC with milliseconds", field, s)
 	}
 	v, err := time.Parse(time.RFC3339, s)
@@ -651,52 +633,53 @@ func profTime(t *testing.T, field, s string) time.Time {
 }
 
 func TestProfileTimestamps(t *testing.T) {
+	t.Parallel()
 	ts := startServer(t)
 	start := time.Now().Add(-time.Second)
-	tok, _ := profSignup(t, ts, vars{"username": "olga"})
-	u := profMe(t, ts, tok)
-	created := profTime(t, "createdAt", u.CreatedAt)
-	updated := profTime(t, "updatedAt", u.UpdatedAt)
+	tok, _ := signupWith(t, ts, vars{"username": "olga"})
+	u := meRecord(t, ts, tok)
+	created := parseTime(t, "createdAt", u.CreatedAt)
+	updated := parseTime(t, "updatedAt", u.UpdatedAt)
 	if created.Before(start) || created.After(time.Now().Add(time.Second)) {
 		t.Errorf("createdAt = %s, not now", created)
 	}
 	if updated.Before(created) {
 		t.Errorf("updatedAt %s before createdAt %s", updated, created)
 	}
-	if u.LastLoginAt == nil || profTime(t, "lastLoginAt", *u.LastLoginAt) != created {
+	if u.LastLoginAt == nil || parseTime(t, "lastLoginAt", *u.LastLoginAt) != created {
 		t.Errorf("lastLoginAt after sign-up = %s, want createdAt %s: signing up signs in", userStr(u.LastLoginAt), created)
 	}
 
 	t.Run("lastLoginAt set by login", func(t *testing.T) {
 		before := time.Now().Add(-time.Second)
-		a := ts.login(t, "olga", "correct horse battery")
-		me := profMe(t, ts, a.AccessToken)
+		a := ts.login(t, "olga", testPassword)
+		me := meRecord(t, ts, a.AccessToken)
 		if me.LastLoginAt == nil {
 			t.Fatal("lastLoginAt = null after login")
 		}
-		if at := profTime(t, "lastLoginAt", *me.LastLoginAt); at.Before(before) || at.Before(created) {
+		if at := parseTime(t, "lastLoginAt", *me.LastLoginAt); at.Before(before) || at.Before(created) {
 			t.Errorf("lastLoginAt = %s, want the login's time", at)
 		}
 	})
 	t.Run("updatedAt moves on updateProfile", func(t *testing.T) {
-		prev := profMe(t, ts, tok).UpdatedAt
+		prev := meRecord(t, ts, tok).UpdatedAt
 		// Stamps have millisecond precision: update until one lands in a later
 		// millisecond (the first almost always does).
 		var got apiUser
 		for i := 0; i < 200; i++ {
-			got = profMustUpdate(t, ts, tok, vars{"firstName": "Olga" + strings.Repeat("!", i%2)})
+			got = mustUpdateProfile(t, ts, tok, vars{"firstName": "Olga" + strings.Repeat("!", i%2)})
 			if got.UpdatedAt != prev {
 				break
 			}
 		}
-		after := profTime(t, "updatedAt", got.UpdatedAt)
-		if !after.After(profTime(t, "previous updatedAt", prev)) {
+		after := parseTime(t, "updatedAt", got.UpdatedAt)
+		if !after.After(parseTime(t, "previous updatedAt", prev)) {
 			t.Fatalf("updatedAt %s did not move past %s", got.UpdatedAt, prev)
 		}
 		if got.CreatedAt != u.CreatedAt {
 			t.Errorf("createdAt changed: %s → %s", u.CreatedAt, got.CreatedAt)
 		}
-		if stored := profMe(t, ts, tok).UpdatedAt; stored != got.UpdatedAt {
+		if stored := meRecord(t, ts, tok).UpdatedAt; stored != got.UpdatedAt {
 			t.Errorf("stored updatedAt %s, answered %s", stored, got.UpdatedAt)
 		}
 	})

@@ -16,8 +16,8 @@ import (
 // users filter is bounded in width as in depth; a refusal is BAD_USER_INPUT
 // (or the field's own code) naming the field, and leaves nothing behind.
 
-// inputTags returns n tags, distinct or all the same.
-func inputTags(n int, distinct bool) []string {
+// tagList returns n tags, distinct or all the same.
+func tagList(n int, distinct bool) []string {
 	tags := make([]string, n)
 	for i := range tags {
 		tags[i] = "t"
@@ -29,10 +29,11 @@ func inputTags(n int, distinct bool) []string {
 }
 
 func TestSignupBoundsListsAndStrings(t *testing.T) {
+	t.Parallel()
 	ts := startServer(t)
 	big := strings.Repeat("x", 300<<10)
 	signup := func(extra vars) vars {
-		in := vars{"username": "dave", "password": "correct horse battery"}
+		in := vars{"username": "dave", "password": testPassword}
 		for k, v := range extra {
 			in[k] = v
 		}
@@ -46,10 +47,10 @@ func TestSignupBoundsListsAndStrings(t *testing.T) {
 	}{
 		// Checked for duplicates against every earlier tag before the count
 		// was: 6 s of CPU for one request.
-		{"50,000 distinct tags", signup(vars{"tags": inputTags(50_000, true)}), "BAD_USER_INPUT", "tags"},
+		{"50,000 distinct tags", signup(vars{"tags": tagList(50_000, true)}), "BAD_USER_INPUT", "tags"},
 		// Counted after dropping duplicates, it passed.
-		{"50,000 copies of one tag", signup(vars{"tags": inputTags(50_000, false)}), "BAD_USER_INPUT", "tags"},
-		{"65 tags", signup(vars{"tags": inputTags(65, true)}), "BAD_USER_INPUT", "tags"},
+		{"50,000 copies of one tag", signup(vars{"tags": tagList(50_000, false)}), "BAD_USER_INPUT", "tags"},
+		{"65 tags", signup(vars{"tags": tagList(65, true)}), "BAD_USER_INPUT", "tags"},
 		{"a tag of 300 KB", signup(vars{"tags": []string{big}}), "BAD_USER_INPUT", "tags"},
 		{"a first name of 300 KB", signup(vars{"firstName": big}), "BAD_USER_INPUT", "firstName"},
 		{"a username of 300 KB", signup(vars{"username": big}), "INVALID_USERNAME", "username"},
@@ -71,7 +72,7 @@ func TestSignupBoundsListsAndStrings(t *testing.T) {
 
 	// 64 tags, repeated, are fine: the bound is on what is sent.
 	r = ts.mustGQL(t, "", `mutation($in: SignupInput!) { signup(input: $in) { user { tags } } }`,
-		vars{"in": signup(vars{"tags": append(inputTags(32, true), inputTags(32, true)...)})})
+		vars{"in": signup(vars{"tags": append(tagList(32, true), tagList(32, true)...)})})
 	var out struct {
 		Signup struct{ User struct{ Tags []string } }
 	}
@@ -82,14 +83,15 @@ func TestSignupBoundsListsAndStrings(t *testing.T) {
 }
 
 func TestLoginBoundsIdentifierAndPassword(t *testing.T) {
+	t.Parallel()
 	ts := startServer(t)
-	ts.signup(t, "erin", "correct horse battery")
+	ts.signup(t, "erin", testPassword)
 	big := strings.Repeat("x", 300<<10)
 	for _, c := range []struct {
 		id, pw, field string
 	}{
-		{big, "correct horse battery", "identifier"}, // it keys a rate limiter
-		{"erin", big, "password"},                    // it is hashed
+		{big, testPassword, "identifier"}, // it keys a rate limiter
+		{"erin", big, "password"},         // it is hashed
 	} {
 		r := ts.gql(t, "", loginMutation, vars{"id": c.id, "pw": c.pw})
 		wantCode(t, r, "BAD_USER_INPUT", 0)
@@ -97,22 +99,22 @@ func TestLoginBoundsIdentifierAndPassword(t *testing.T) {
 			t.Errorf("field = %q, want %q", r.field(), c.field)
 		}
 	}
-	ts.login(t, "erin", "correct horse battery")
+	ts.login(t, "erin", testPassword)
 }
 
-// inputFilterWorld is a server with an administrator and one user to find.
-type inputFilterWorld struct {
+// filterWorld is a server with an administrator and one user to find.
+type filterWorld struct {
 	ts    *testServer
 	admin string
 	hit   string // the id of user "hit"
 }
 
-func inputFilterSetup(t *testing.T, opts ...option) *inputFilterWorld {
+func newFilterWorld(t *testing.T, opts ...option) *filterWorld {
 	t.Helper()
 	ts := startServer(t, opts...)
-	w := &inputFilterWorld{ts: ts, admin: ts.admin(t).AccessToken}
-	w.hit = ts.signup(t, "hit", "correct horse battery").User.ID
-	ts.signup(t, "miss", "correct horse battery")
+	w := &filterWorld{ts: ts, admin: ts.admin(t).AccessToken}
+	w.hit = ts.signup(t, "hit", testPassword).User.ID
+	ts.signup(t, "miss", testPassword)
 	return w
 }
 
@@ -127,7 +129,7 @@ func orOf(n int, id string) vars {
 }
 
 // usernames runs users(filter) and returns the usernames or the response.
-func (w *inputFilterWorld) usernames(t *testing.T, filter vars) ([]string, *gqlResponse) {
+func (w *filterWorld) usernames(t *testing.T, filter vars) ([]string, *gqlResponse) {
 	t.Helper()
 	r := w.ts.gql(t, w.admin, `query($f: UserFilter) { users(filter: $f, first: 100) { nodes { username } } }`, vars{"f": filter})
 	if len(r.Errors) > 0 {
@@ -145,7 +147,7 @@ func (w *inputFilterWorld) usernames(t *testing.T, filter vars) ([]string, *gqlR
 }
 
 // wantRefused fails unless filter is BAD_USER_INPUT on field filter.
-func (w *inputFilterWorld) wantRefused(t *testing.T, what string, filter vars) {
+func (w *filterWorld) wantRefused(t *testing.T, what string, filter vars) {
 	t.Helper()
 	_, r := w.usernames(t, filter)
 	if r.code() != "BAD_USER_INPUT" || r.field() != "filter" {
@@ -154,7 +156,7 @@ func (w *inputFilterWorld) wantRefused(t *testing.T, what string, filter vars) {
 }
 
 // wantHit fails unless filter selects exactly user "hit".
-func (w *inputFilterWorld) wantHit(t *testing.T, what string, filter vars) {
+func (w *filterWorld) wantHit(t *testing.T, what string, filter vars) {
 	t.Helper()
 	got, r := w.usernames(t, filter)
 	if len(r.Errors) > 0 || !slices.Equal(got, []string{"hit"}) {
@@ -163,7 +165,8 @@ func (w *inputFilterWorld) wantHit(t *testing.T, what string, filter vars) {
 }
 
 func TestUsersFilterWidth(t *testing.T) {
-	w := inputFilterSetup(t)
+	t.Parallel()
+	w := newFilterWorld(t)
 	// 1000 branches went through to SQLite, past its expression depth:
 	// INTERNAL.
 	w.wantRefused(t, "or of 1000", orOf(1000, w.hit))
@@ -171,7 +174,7 @@ func TestUsersFilterWidth(t *testing.T) {
 	w.wantHit(t, "or of 500", orOf(500, w.hit))
 	w.wantRefused(t, "and of 501", vars{"and": orOf(501, w.hit)["or"]})
 
-	many := func(n int) []string { return inputTags(n, true) }
+	many := func(n int) []string { return tagList(n, true) }
 	in := func(n int) []any {
 		l := make([]any, n)
 		for i := range l {
@@ -202,7 +205,8 @@ func TestUsersFilterWidth(t *testing.T) {
 // The bulk mutations take the same filters, and their patch lists are
 // bounded like the others; nobody is changed by a refused request.
 func TestBulkMutationsBoundFilterAndPatch(t *testing.T) {
-	w := inputFilterSetup(t)
+	t.Parallel()
+	w := newFilterWorld(t)
 	for _, c := range []struct {
 		name, mutation string
 		v              vars
@@ -215,11 +219,11 @@ func TestBulkMutationsBoundFilterAndPatch(t *testing.T) {
 		// Not checked at all before: applied to every user selected, with a
 		// comparison per removed tag and held tag.
 		{"50,000 tags to remove", `mutation($f: UserFilter!, $tags: [String!]) { updateUsers(filter: $f, patch: {removeTags: $tags}) }`,
-			vars{"f": vars{"ids": []string{w.hit}}, "tags": inputTags(50_000, true)}, "removeTags"},
+			vars{"f": vars{"ids": []string{w.hit}}, "tags": tagList(50_000, true)}, "removeTags"},
 		{"65 tags to add", `mutation($f: UserFilter!, $tags: [String!]) { updateUsers(filter: $f, patch: {addTags: $tags}) }`,
-			vars{"f": vars{"ids": []string{w.hit}}, "tags": inputTags(65, true)}, "addTags"},
+			vars{"f": vars{"ids": []string{w.hit}}, "tags": tagList(65, true)}, "addTags"},
 		{"65 roles to remove", `mutation($f: UserFilter!, $roles: [String!]) { updateUsers(filter: $f, patch: {removeRoles: $roles}) }`,
-			vars{"f": vars{"ids": []string{w.hit}}, "roles": inputTags(65, true)}, "removeRoles"},
+			vars{"f": vars{"ids": []string{w.hit}}, "roles": tagList(65, true)}, "removeRoles"},
 	} {
 		r := w.ts.gql(t, w.admin, c.mutation, c.v)
 		if r.code() != "BAD_USER_INPUT" || r.field() != c.field {
@@ -234,26 +238,28 @@ func TestBulkMutationsBoundFilterAndPatch(t *testing.T) {
 
 // USERGRAPH_MAX_FILTER_WIDTH moves the bound.
 func TestMaxFilterWidthSetting(t *testing.T) {
+	t.Parallel()
 	env := app.Env{Vars: []string{"USERGRAPH_MAX_FILTER_WIDTH=10"}, Stdout: io.Discard, Stderr: io.Discard}
 	loaded, err := app.Load(nil, env)
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := inputFilterSetup(t, withConfig(func(c *mainConfig) { c.Accounts.MaxFilterWidth = loaded.Accounts.MaxFilterWidth }))
+	w := newFilterWorld(t, withConfig(func(c *app.Config) { c.Accounts.MaxFilterWidth = loaded.Accounts.MaxFilterWidth }))
 	w.wantHit(t, "or of 10", orOf(10, w.hit))
 	w.wantRefused(t, "or of 11", orOf(11, w.hit))
-	w.wantHit(t, "ids of 10", vars{"ids": append(inputTags(9, true), w.hit)})
-	w.wantRefused(t, "ids of 11", vars{"ids": append(inputTags(10, true), w.hit)})
+	w.wantHit(t, "ids of 10", vars{"ids": append(tagList(9, true), w.hit)})
+	w.wantRefused(t, "ids of 11", vars{"ids": append(tagList(10, true), w.hit)})
 }
 
 func TestAuthorizeBoundsResourceAndPatterns(t *testing.T) {
+	t.Parallel()
 	ts := startServer(t)
 	root := ts.admin(t).AccessToken
-	rolesCreate(t, ts, root, "reader")
+	createRole(t, ts, root, "reader")
 	// Alternatives of stars: glob's backtracking matcher takes hours on a
 	// resource of 2 KB; within the bounds, so it must answer.
-	rolesAddPermission(t, ts, root, "reader", strings.Repeat("{*,a}", 7)+"x*", "GET")
-	_, user := rolesNewUser(t, ts, root, "rita", "reader")
+	addPermission(t, ts, root, "reader", strings.Repeat("{*,a}", 7)+"x*", "GET")
+	_, user := newUserWithRoles(t, ts, root, "rita", "reader")
 	ask := func(resource string) *gqlResponse {
 		return ts.gql(t, user.AccessToken, `query($r: String!) { authorize(resource: $r, verb: GET) }`, vars{"r": resource})
 	}
@@ -274,7 +280,7 @@ func TestAuthorizeBoundsResourceAndPatterns(t *testing.T) {
 	if r.code() != "BAD_USER_INPUT" || r.field() != "resource" {
 		t.Errorf("a resource of 2049 bytes: code %q on %q, want BAD_USER_INPUT on resource", r.code(), r.field())
 	}
-	res := forwardAsk(t, ts, "GET", "", map[string]string{"Authorization": "Bearer " + user.AccessToken,
+	res := askAuthorization(t, ts, "GET", "", map[string]string{"Authorization": "Bearer " + user.AccessToken,
 		"X-Forwarded-Uri": "/" + strings.Repeat("a", 4096), "X-Forwarded-Method": "GET"})
 	if res.status != 400 {
 		t.Errorf("/authorization with a URI of 4 KB: status %d, want 400", res.status)
@@ -289,7 +295,8 @@ func TestAuthorizeBoundsResourceAndPatterns(t *testing.T) {
 // depth of each level: they are bounded in depth before any is decoded,
 // far beyond what the services accept, so only abuse meets the bound.
 func TestInputNestingBounded(t *testing.T) {
-	w := inputFilterSetup(t)
+	t.Parallel()
+	w := newFilterWorld(t)
 	deep := vars{}
 	for range 9000 {
 		deep = vars{"not": deep}
@@ -316,5 +323,5 @@ func TestInputNestingBounded(t *testing.T) {
 	for range 16 {
 		meta = vars{"a": meta}
 	}
-	w.ts.mustGQL(t, "", signupMutation, vars{"in": vars{"username": "deep", "password": "correct horse battery", "metadata": meta}})
+	w.ts.mustGQL(t, "", signupMutation, vars{"in": vars{"username": "deep", "password": testPassword, "metadata": meta}})
 }

@@ -8,11 +8,12 @@ import (
 // users(filter: {search}) finds a user by the full name User.fullName
 // shows, also when that name is built from the first and last names.
 func TestUsersSearchByShownFullName(t *testing.T) {
-	w := &usersWorld{ts: startServer(t)}
+	t.Parallel()
+	w := &seededUsers{ts: startServer(t)}
 	w.root = w.ts.admin(t).AccessToken
 	create := func(username string, names vars) {
 		t.Helper()
-		in := vars{"username": username, "email": username + "@example.com", "password": rolesPassword}
+		in := vars{"username": username, "email": username + "@example.com", "password": testPassword}
 		for k, v := range names {
 			in[k] = v
 		}

@@ -12,8 +12,8 @@ import (
 // the bulk mutations, over HTTP against ~30 seeded users. Expected answers
 // are computed in Go from the seed, independently of the server.
 
-// usersSeed is one seeded user as the test knows it.
-type usersSeed struct {
+// seededUser is one seeded user as the test knows it.
+type seededUser struct {
 	name     string
 	lastName string
 	meta     map[string]any
@@ -24,11 +24,11 @@ type usersSeed struct {
 	created  time.Time
 }
 
-var usersNicks = []string{"alpha", "albert", "bravo", "charlie", "alfred", "delta"}
+var nicknames = []string{"alpha", "albert", "bravo", "charlie", "alfred", "delta"}
 
-// usersSeedData describes user i of n.
-func usersSeedData(i int) *usersSeed {
-	s := &usersSeed{name: fmt.Sprintf("u%02d", i), lastName: "Doe", tags: []string{"seed"}}
+// seededUserData describes user i of n.
+func seededUserData(i int) *seededUser {
+	s := &seededUser{name: fmt.Sprintf("u%02d", i), lastName: "Doe", tags: []string{"seed"}}
 	if i%7 == 0 {
 		s.lastName = "Smithson"
 	}
@@ -37,7 +37,7 @@ func usersSeedData(i int) *usersSeed {
 		list = append(list, "b")
 	}
 	s.meta = map[string]any{"score": i, "org": map[string]any{"id": i % 4, "name": fmt.Sprintf("org-%d", i%4)},
-		"list": list, "nick": usersNicks[i%6]}
+		"list": list, "nick": nicknames[i%6]}
 	switch i % 3 {
 	case 0:
 		s.meta["code"] = 7
@@ -65,29 +65,29 @@ func usersSeedData(i int) *usersSeed {
 	return s
 }
 
-// usersWorld is a server with the seeded users and the administrator.
-type usersWorld struct {
+// seededUsers is a server with the seeded users and the administrator.
+type seededUsers struct {
 	ts    *testServer
 	root  string
-	users []*usersSeed // the administrator "root" first, then u00..u29
+	users []*seededUser // the administrator "root" first, then u00..u29
 }
 
-const usersCount = 30
+const seededCount = 30
 
-// usersSetup starts a server and seeds it through createUser.
-func usersSetup(t *testing.T) *usersWorld {
+// seedUsers starts a server and seeds it through createUser.
+func seedUsers(t *testing.T) *seededUsers {
 	t.Helper()
 	ts := startServer(t)
-	w := &usersWorld{ts: ts, root: ts.admin(t).AccessToken}
-	rolesCreate(t, ts, w.root, "staff")
-	w.users = append(w.users, &usersSeed{name: "root", meta: map[string]any{}, app: map[string]any{}, roles: []string{"admin", "user"}})
-	for i := range usersCount {
-		s := usersSeedData(i)
+	w := &seededUsers{ts: ts, root: ts.admin(t).AccessToken}
+	createRole(t, ts, w.root, "staff")
+	w.users = append(w.users, &seededUser{name: "root", meta: map[string]any{}, app: map[string]any{}, roles: []string{"admin", "user"}})
+	for i := range seededCount {
+		s := seededUserData(i)
 		r := ts.mustGQL(t, w.root, `mutation($in: CreateUserInput!) { createUser(input: $in) { id createdAt } }`, vars{"in": vars{
-			"username": s.name, "email": s.name + "@example.com", "password": rolesPassword, "firstName": "Seed", "lastName": s.lastName,
+			"username": s.name, "email": s.name + "@example.com", "password": testPassword, "firstName": "Seed", "lastName": s.lastName,
 			"metadata": s.meta, "appMetadata": s.app, "tags": s.tags, "roles": s.roles,
 		}})
-		out := rolesData[struct {
+		out := dataField[struct {
 			ID        string
 			CreatedAt time.Time
 		}](t, r, "createUser")
@@ -95,7 +95,7 @@ func usersSetup(t *testing.T) *usersWorld {
 		w.users = append(w.users, s)
 	}
 	r := ts.mustGQL(t, w.root, `{ me { id createdAt } }`, nil)
-	me := rolesData[struct {
+	me := dataField[struct {
 		ID        string
 		CreatedAt time.Time
 	}](t, r, "me")
@@ -104,10 +104,10 @@ func usersSetup(t *testing.T) *usersWorld {
 }
 
 // seed returns seeded user i (0..29).
-func (w *usersWorld) seed(i int) *usersSeed { return w.users[i+1] }
+func (w *seededUsers) seed(i int) *seededUser { return w.users[i+1] }
 
-// usersPage is one page of a users query.
-type usersPage struct {
+// userPage is one page of a users query.
+type userPage struct {
 	TotalCount int
 	Edges      []struct {
 		Cursor string
@@ -123,19 +123,19 @@ type usersPage struct {
 	}
 }
 
-const usersPageQuery = `query($f: UserFilter, $o: [UserOrder!], $first: Int, $after: String, $offset: Int) {
+const userPageQuery = `query($f: UserFilter, $o: [UserOrder!], $first: Int, $after: String, $offset: Int) {
 	users(filter: $f, orderBy: $o, first: $first, after: $after, offset: $offset) {
 		totalCount edges { cursor node { id username } } nodes { id username }
 		pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }`
 
 // page runs one users query and fails on errors.
-func (w *usersWorld) page(t *testing.T, v vars) usersPage {
+func (w *seededUsers) page(t *testing.T, v vars) userPage {
 	t.Helper()
-	return rolesData[usersPage](t, w.ts.mustGQL(t, w.root, usersPageQuery, v), "users")
+	return dataField[userPage](t, w.ts.mustGQL(t, w.root, userPageQuery, v), "users")
 }
 
 // ids returns the ids of a page in order.
-func (p usersPage) ids() []string {
+func (p userPage) ids() []string {
 	var out []string
 	for _, n := range p.Nodes {
 		out = append(out, n.ID)
@@ -143,14 +143,14 @@ func (p usersPage) ids() []string {
 	return out
 }
 
-// usersNum reads a JSON number the seed stored as an int.
-func usersNum(v any) (int, bool) {
+// asInt reads a JSON number the seed stored as an int.
+func asInt(v any) (int, bool) {
 	n, ok := v.(int)
 	return n, ok
 }
 
-// usersPath walks objects only, as docs/FILTERS.md says.
-func usersPath(doc map[string]any, path string) (any, bool) {
+// valueAt walks objects only, as docs/FILTERS.md says.
+func valueAt(doc map[string]any, path string) (any, bool) {
 	var cur any = doc
 	for _, k := range strings.Split(path, ".") {
 		m, ok := cur.(map[string]any)
@@ -165,73 +165,74 @@ func usersPath(doc map[string]any, path string) (any, bool) {
 }
 
 func TestUsersQueryFilters(t *testing.T) {
-	w := usersSetup(t)
+	t.Parallel()
+	w := seedUsers(t)
 	lo, hi := w.seed(10).created, w.seed(19).created
-	codeIs := func(s *usersSeed, want any) bool { v, ok := s.meta["code"]; return ok && v == want }
-	orgID := func(s *usersSeed) (int, bool) { v, _ := usersPath(s.meta, "org.id"); return usersNum(v) }
-	level := func(s *usersSeed) (int, bool) { return usersNum(s.app["level"]) }
+	codeIs := func(s *seededUser, want any) bool { v, ok := s.meta["code"]; return ok && v == want }
+	orgID := func(s *seededUser) (int, bool) { v, _ := valueAt(s.meta, "org.id"); return asInt(v) }
+	level := func(s *seededUser) (int, bool) { return asInt(s.app["level"]) }
 
 	cases := []struct {
 		name   string
 		filter vars
-		want   func(s *usersSeed) bool
+		want   func(s *seededUser) bool
 	}{
-		{"no filter", nil, func(s *usersSeed) bool { return true }},
-		{"search is case-insensitive over names", vars{"search": "SMITHSON"}, func(s *usersSeed) bool { return s.lastName == "Smithson" }},
-		{"search over username and email", vars{"search": "U1"}, func(s *usersSeed) bool { return strings.Contains(s.name, "u1") }},
-		{"search over the full name fullName shows", vars{"search": "seed smithson"}, func(s *usersSeed) bool { return s.lastName == "Smithson" }},
-		{"usernames case-insensitive", vars{"usernames": []string{"U03", "u04", "nobody"}}, func(s *usersSeed) bool { return s.name == "u03" || s.name == "u04" }},
-		{"metadata EQ number", vars{"metadata": []vars{{"path": "code", "op": "EQ", "value": 7}}}, func(s *usersSeed) bool { return codeIs(s, 7) }},
-		{"metadata EQ string", vars{"metadata": []vars{{"path": "code", "op": "EQ", "value": "7"}}}, func(s *usersSeed) bool { return codeIs(s, "7") }},
-		{"metadata NE includes missing", vars{"metadata": []vars{{"path": "code", "op": "NE", "value": 7}}}, func(s *usersSeed) bool { return !codeIs(s, 7) }},
-		{"nested path", vars{"metadata": []vars{{"path": "org.id", "op": "EQ", "value": 2}}}, func(s *usersSeed) bool { n, ok := orgID(s); return ok && n == 2 }},
-		{"IN", vars{"metadata": []vars{{"path": "org.id", "op": "IN", "value": []int{0, 3}}}}, func(s *usersSeed) bool { n, ok := orgID(s); return ok && (n == 0 || n == 3) }},
-		{"NIN includes missing", vars{"metadata": []vars{{"path": "org.id", "op": "NIN", "value": []int{0, 1}}}}, func(s *usersSeed) bool { n, ok := orgID(s); return !ok || n >= 2 }},
-		{"EXISTS false", vars{"metadata": []vars{{"path": "code", "op": "EXISTS", "value": false}}}, func(s *usersSeed) bool { _, ok := s.meta["code"]; return !ok }},
-		{"CONTAINS in an array", vars{"metadata": []vars{{"path": "list", "op": "CONTAINS", "value": "b"}}}, func(s *usersSeed) bool {
+		{"no filter", nil, func(s *seededUser) bool { return true }},
+		{"search is case-insensitive over names", vars{"search": "SMITHSON"}, func(s *seededUser) bool { return s.lastName == "Smithson" }},
+		{"search over username and email", vars{"search": "U1"}, func(s *seededUser) bool { return strings.Contains(s.name, "u1") }},
+		{"search over the full name fullName shows", vars{"search": "seed smithson"}, func(s *seededUser) bool { return s.lastName == "Smithson" }},
+		{"usernames case-insensitive", vars{"usernames": []string{"U03", "u04", "nobody"}}, func(s *seededUser) bool { return s.name == "u03" || s.name == "u04" }},
+		{"metadata EQ number", vars{"metadata": []vars{{"path": "code", "op": "EQ", "value": 7}}}, func(s *seededUser) bool { return codeIs(s, 7) }},
+		{"metadata EQ string", vars{"metadata": []vars{{"path": "code", "op": "EQ", "value": "7"}}}, func(s *seededUser) bool { return codeIs(s, "7") }},
+		{"metadata NE includes missing", vars{"metadata": []vars{{"path": "code", "op": "NE", "value": 7}}}, func(s *seededUser) bool { return !codeIs(s, 7) }},
+		{"nested path", vars{"metadata": []vars{{"path": "org.id", "op": "EQ", "value": 2}}}, func(s *seededUser) bool { n, ok := orgID(s); return ok && n == 2 }},
+		{"IN", vars{"metadata": []vars{{"path": "org.id", "op": "IN", "value": []int{0, 3}}}}, func(s *seededUser) bool { n, ok := orgID(s); return ok && (n == 0 || n == 3) }},
+		{"NIN includes missing", vars{"metadata": []vars{{"path": "org.id", "op": "NIN", "value": []int{0, 1}}}}, func(s *seededUser) bool { n, ok := orgID(s); return !ok || n >= 2 }},
+		{"EXISTS false", vars{"metadata": []vars{{"path": "code", "op": "EXISTS", "value": false}}}, func(s *seededUser) bool { _, ok := s.meta["code"]; return !ok }},
+		{"CONTAINS in an array", vars{"metadata": []vars{{"path": "list", "op": "CONTAINS", "value": "b"}}}, func(s *seededUser) bool {
 			l, _ := s.meta["list"].([]any)
 			return slices.Contains(l, any("b"))
 		}},
-		{"CONTAINS a substring", vars{"metadata": []vars{{"path": "nick", "op": "CONTAINS", "value": "r"}}}, func(s *usersSeed) bool {
+		{"CONTAINS a substring", vars{"metadata": []vars{{"path": "nick", "op": "CONTAINS", "value": "r"}}}, func(s *seededUser) bool {
 			n, _ := s.meta["nick"].(string)
 			return strings.Contains(n, "r")
 		}},
-		{"PREFIX", vars{"metadata": []vars{{"path": "nick", "op": "PREFIX", "value": "al"}}}, func(s *usersSeed) bool {
+		{"PREFIX", vars{"metadata": []vars{{"path": "nick", "op": "PREFIX", "value": "al"}}}, func(s *seededUser) bool {
 			n, _ := s.meta["nick"].(string)
 			return strings.HasPrefix(n, "al")
 		}},
-		{"string LT", vars{"metadata": []vars{{"path": "nick", "op": "LT", "value": "b"}}}, func(s *usersSeed) bool {
+		{"string LT", vars{"metadata": []vars{{"path": "nick", "op": "LT", "value": "b"}}}, func(s *seededUser) bool {
 			n, ok := s.meta["nick"].(string)
 			return ok && n < "b"
 		}},
-		{"appMetadata GT", vars{"appMetadata": []vars{{"path": "level", "op": "GT", "value": 20}}}, func(s *usersSeed) bool { n, ok := level(s); return ok && n > 20 }},
-		{"appMetadata GTE and LTE", vars{"appMetadata": []vars{{"path": "level", "op": "GTE", "value": 5}, {"path": "level", "op": "LTE", "value": 9.5}}}, func(s *usersSeed) bool {
+		{"appMetadata GT", vars{"appMetadata": []vars{{"path": "level", "op": "GT", "value": 20}}}, func(s *seededUser) bool { n, ok := level(s); return ok && n > 20 }},
+		{"appMetadata GTE and LTE", vars{"appMetadata": []vars{{"path": "level", "op": "GTE", "value": 5}, {"path": "level", "op": "LTE", "value": 9.5}}}, func(s *seededUser) bool {
 			n, ok := level(s)
 			return ok && n >= 5 && n <= 9
 		}},
-		{"roles all", vars{"roles": vars{"all": []string{"user", "staff"}}}, func(s *usersSeed) bool {
+		{"roles all", vars{"roles": vars{"all": []string{"user", "staff"}}}, func(s *seededUser) bool {
 			return slices.Contains(s.roles, "user") && slices.Contains(s.roles, "staff")
 		}},
-		{"roles any", vars{"roles": vars{"any": []string{"staff", "admin"}}}, func(s *usersSeed) bool {
+		{"roles any", vars{"roles": vars{"any": []string{"staff", "admin"}}}, func(s *seededUser) bool {
 			return slices.Contains(s.roles, "staff") || slices.Contains(s.roles, "admin")
 		}},
-		{"tags any", vars{"tags": vars{"any": []string{"three", "seven"}}}, func(s *usersSeed) bool {
+		{"tags any", vars{"tags": vars{"any": []string{"three", "seven"}}}, func(s *seededUser) bool {
 			return slices.Contains(s.tags, "three") || slices.Contains(s.tags, "seven")
 		}},
-		{"tags all", vars{"tags": vars{"all": []string{"even", "three"}}}, func(s *usersSeed) bool {
+		{"tags all", vars{"tags": vars{"all": []string{"even", "three"}}}, func(s *seededUser) bool {
 			return slices.Contains(s.tags, "even") && slices.Contains(s.tags, "three")
 		}},
 		{"and, or, not", vars{
 			"or":  []vars{{"tags": vars{"any": []string{"even"}}}, {"metadata": []vars{{"path": "org.id", "op": "EQ", "value": 1}}}},
 			"not": vars{"appMetadata": []vars{{"path": "level", "op": "LT", "value": 10}}},
 			"and": []vars{{"search": "u"}},
-		}, func(s *usersSeed) bool {
+		}, func(s *seededUser) bool {
 			o, ook := orgID(s)
 			l, lok := level(s)
 			return (slices.Contains(s.tags, "even") || ook && o == 1) && !(lok && l < 10) && strings.Contains(s.name, "u")
 		}},
-		{"empty or matches nobody", vars{"or": []vars{}}, func(s *usersSeed) bool { return false }},
-		{"createdAt range", vars{"createdAt": vars{"gte": lo.Format(time.RFC3339Nano), "lte": hi.Format(time.RFC3339Nano)}}, func(s *usersSeed) bool {
+		{"empty or matches nobody", vars{"or": []vars{}}, func(s *seededUser) bool { return false }},
+		{"createdAt range", vars{"createdAt": vars{"gte": lo.Format(time.RFC3339Nano), "lte": hi.Format(time.RFC3339Nano)}}, func(s *seededUser) bool {
 			return !s.created.Before(lo) && !s.created.After(hi)
 		}},
 	}
@@ -265,21 +266,22 @@ func TestUsersQueryFilters(t *testing.T) {
 }
 
 func TestUsersQueryPaging(t *testing.T) {
-	w := usersSetup(t)
+	t.Parallel()
+	w := seedUsers(t)
 	orders := []struct {
 		name   string
 		order  []vars
 		filter vars
-		sorted func(a, b *usersSeed) bool // a may come before b
+		sorted func(a, b *seededUser) bool // a may come before b
 	}{
-		{"default order", nil, nil, func(a, b *usersSeed) bool {
+		{"default order", nil, nil, func(a, b *seededUser) bool {
 			return a.created.Before(b.created) || a.created.Equal(b.created) && a.id < b.id
 		}},
-		{"metadata path DESC", []vars{{"field": "METADATA", "path": "org.id", "direction": "DESC"}}, nil, func(a, b *usersSeed) bool {
-			av, aok := usersPath(a.meta, "org.id")
-			bv, bok := usersPath(b.meta, "org.id")
-			an, _ := usersNum(av)
-			bn, _ := usersNum(bv)
+		{"metadata path DESC", []vars{{"field": "METADATA", "path": "org.id", "direction": "DESC"}}, nil, func(a, b *seededUser) bool {
+			av, aok := valueAt(a.meta, "org.id")
+			bv, bok := valueAt(b.meta, "org.id")
+			an, _ := asInt(av)
+			bn, _ := asInt(bv)
 			switch {
 			case aok != bok: // missing sorts first ascending, so last descending
 				return aok
@@ -288,11 +290,11 @@ func TestUsersQueryPaging(t *testing.T) {
 			}
 			return a.id < b.id
 		}},
-		{"username with a filter", []vars{{"field": "USERNAME", "direction": "ASC"}}, vars{"tags": vars{"any": []string{"even"}}}, func(a, b *usersSeed) bool {
+		{"username with a filter", []vars{{"field": "USERNAME", "direction": "ASC"}}, vars{"tags": vars{"any": []string{"even"}}}, func(a, b *seededUser) bool {
 			return a.name < b.name
 		}},
 	}
-	byID := map[string]*usersSeed{}
+	byID := map[string]*seededUser{}
 	for _, s := range w.users {
 		byID[s.id] = s
 	}
@@ -305,8 +307,8 @@ func TestUsersQueryPaging(t *testing.T) {
 			if all.TotalCount != len(all.Nodes) {
 				t.Errorf("totalCount = %d, nodes %d", all.TotalCount, len(all.Nodes))
 			}
-			if o.filter == nil && len(all.Nodes) != usersCount+1 {
-				t.Fatalf("%d users, want %d", len(all.Nodes), usersCount+1)
+			if o.filter == nil && len(all.Nodes) != seededCount+1 {
+				t.Fatalf("%d users, want %d", len(all.Nodes), seededCount+1)
 			}
 			for i := 1; i < len(all.Nodes); i++ {
 				a, b := byID[all.Nodes[i-1].ID], byID[all.Nodes[i].ID]
@@ -365,20 +367,20 @@ func TestUsersQueryPaging(t *testing.T) {
 		if !slices.Equal(p.ids(), all.ids()[7:12]) {
 			t.Fatalf("after the 5th, offset 2 = %v, want %v", p.ids(), all.ids()[7:12])
 		}
-		p = w.page(t, vars{"first": 5, "offset": usersCount - 2})
-		if !slices.Equal(p.ids(), all.ids()[usersCount-2:]) || p.PageInfo.HasNextPage {
+		p = w.page(t, vars{"first": 5, "offset": seededCount - 2})
+		if !slices.Equal(p.ids(), all.ids()[seededCount-2:]) || p.PageInfo.HasNextPage {
 			t.Fatalf("last offset page = %v (pageInfo %+v)", p.ids(), p.PageInfo)
 		}
 	})
 	t.Run("default page size", func(t *testing.T) {
 		r := w.ts.mustGQL(t, w.root, `{ users { nodes { id } } }`, nil)
-		if n := len(rolesData[usersPage](t, r, "users").Nodes); n != usersCount+1 {
-			t.Fatalf("%d users, want %d", n, usersCount+1)
+		if n := len(dataField[userPage](t, r, "users").Nodes); n != seededCount+1 {
+			t.Fatalf("%d users, want %d", n, seededCount+1)
 		}
 	})
 	t.Run("a cursor stays valid while users are added", func(t *testing.T) {
 		cursor := all.Edges[9].Cursor
-		lateID, _ := rolesNewUser(t, w.ts, w.root, "latecomer")
+		lateID, _ := newUserWithRoles(t, w.ts, w.root, "latecomer")
 		p := w.page(t, vars{"first": 100, "after": cursor})
 		if want := append(slices.Clone(all.ids()[10:]), lateID); !slices.Equal(p.ids(), want) {
 			t.Fatalf("after the 10th: %v, want %v", p.ids(), want)
@@ -407,20 +409,20 @@ func TestUsersQueryPaging(t *testing.T) {
 	}
 	for _, c := range bad {
 		t.Run(c.name, func(t *testing.T) {
-			r := w.ts.gql(t, w.root, usersPageQuery, c.v)
+			r := w.ts.gql(t, w.root, userPageQuery, c.v)
 			wantCode(t, r, "BAD_USER_INPUT", 0)
 			if r.field() != c.field {
 				t.Errorf("field = %q, want %q", r.field(), c.field)
 			}
 		})
 	}
-	if p := w.page(t, vars{"first": 500}); len(p.Nodes) != usersCount+2 {
+	if p := w.page(t, vars{"first": 500}); len(p.Nodes) != seededCount+2 {
 		t.Errorf("first: 500 = %d users", len(p.Nodes))
 	}
 }
 
-// usersNames returns the sorted usernames a filter selects (as the admin).
-func (w *usersWorld) names(t *testing.T, filter vars) []string {
+// names returns the sorted usernames a filter selects (as the admin).
+func (w *seededUsers) names(t *testing.T, filter vars) []string {
 	t.Helper()
 	p := w.page(t, vars{"f": filter, "first": 500})
 	var out []string
@@ -434,10 +436,10 @@ func (w *usersWorld) names(t *testing.T, filter vars) []string {
 	return out
 }
 
-// usersExpect returns the sorted names of seeded users (not root) for which keep holds.
-func (w *usersWorld) expect(keep func(i int) bool) []string {
+// expect returns the sorted names of seeded users (not root) for which keep holds.
+func (w *seededUsers) expect(keep func(i int) bool) []string {
 	var out []string
-	for i := range usersCount {
+	for i := range seededCount {
 		if keep(i) {
 			out = append(out, w.seed(i).name)
 		}
@@ -446,13 +448,14 @@ func (w *usersWorld) expect(keep func(i int) bool) []string {
 }
 
 func TestUsersBulkMutations(t *testing.T) {
-	w := usersSetup(t)
+	t.Parallel()
+	w := seedUsers(t)
 	ts, root := w.ts, w.root
 	const update = `mutation($f: UserFilter!, $p: UserPatchInput!) { updateUsers(filter: $f, patch: $p) }`
 	const remove = `mutation($f: UserFilter!, $hard: Boolean) { deleteUsers(filter: $f, hard: $hard) }`
 	count := func(t *testing.T, r *gqlResponse, field string) int {
 		t.Helper()
-		return rolesData[int](t, r, field)
+		return dataField[int](t, r, field)
 	}
 
 	t.Run("tags and appMetadata", func(t *testing.T) {
@@ -473,7 +476,7 @@ func TestUsersBulkMutations(t *testing.T) {
 			t.Fatalf("still even = %v, want %v", got, wantEven)
 		}
 		// Users outside the filter are untouched.
-		u := adminGet(t, ts, root, w.seed(0).id)
+		u := getUser(t, ts, root, w.seed(0).id)
 		assertJSONEqual(t, "u00 appMetadata", u.AppMetadata, `{"level":0,"plan":"free"}`)
 		if tags := slices.Sorted(slices.Values(u.Tags)); !slices.Equal(tags, []string{"even", "seed", "seven", "three"}) {
 			t.Errorf("u00 tags = %v", u.Tags)
@@ -485,7 +488,7 @@ func TestUsersBulkMutations(t *testing.T) {
 		}
 	})
 	t.Run("SUSPENDED ends sessions", func(t *testing.T) {
-		a, b, c := ts.login(t, "u03", rolesPassword), ts.login(t, "u04", rolesPassword), ts.login(t, "u05", rolesPassword)
+		a, b, c := ts.login(t, "u03", testPassword), ts.login(t, "u04", testPassword), ts.login(t, "u05", testPassword)
 		r := ts.mustGQL(t, root, update, vars{"f": vars{"usernames": []string{"u03", "U04"}}, "p": vars{"status": "SUSPENDED"}})
 		if n := count(t, r, "updateUsers"); n != 2 {
 			t.Fatalf("updateUsers = %d, want 2", n)
@@ -494,14 +497,14 @@ func TestUsersBulkMutations(t *testing.T) {
 			wantCode(t, ts.gql(t, tok, `{ me { id } }`, nil), "UNAUTHENTICATED", 0)
 		}
 		ts.meID(t, c.AccessToken)
-		if code, st := adminLoginCode(t, ts, "u03", rolesPassword); code != "USER_NOT_ACTIVE" || st != 601 {
+		if code, st := loginCode(t, ts, "u03", testPassword); code != "USER_NOT_ACTIVE" || st != 601 {
 			t.Fatalf("login = %s %d, want USER_NOT_ACTIVE 601", code, st)
 		}
 		if got := w.names(t, vars{"status": []string{"SUSPENDED"}}); !slices.Equal(got, []string{"u03", "u04"}) {
 			t.Fatalf("suspended = %v", got)
 		}
 		ts.mustGQL(t, root, update, vars{"f": vars{"status": []string{"SUSPENDED"}}, "p": vars{"status": "ACTIVE"}})
-		ts.login(t, "u03", rolesPassword)
+		ts.login(t, "u03", testPassword)
 		// The sessions from before the suspension stay ended.
 		for _, tok := range []string{a.AccessToken, b.AccessToken} {
 			wantCode(t, ts.gql(t, tok, `{ me { id } }`, nil), "UNAUTHENTICATED", 0)
@@ -527,10 +530,10 @@ func TestUsersBulkMutations(t *testing.T) {
 		if got := w.names(t, vars{"tags": vars{"any": []string{"oops"}}}); len(got) != 0 {
 			t.Fatalf("a refused update tagged %v", got)
 		}
-		if got := w.names(t, nil); len(got) != usersCount+1 {
+		if got := w.names(t, nil); len(got) != seededCount+1 {
 			t.Fatalf("%d users after refused deletes", len(got))
 		}
-		if got := w.names(t, vars{"status": []string{"ACTIVE"}}); len(got) != usersCount+1 {
+		if got := w.names(t, vars{"status": []string{"ACTIVE"}}); len(got) != seededCount+1 {
 			t.Fatalf("%d active users after the refused update", len(got))
 		}
 	})
@@ -541,26 +544,26 @@ func TestUsersBulkMutations(t *testing.T) {
 
 	three := w.expect(func(i int) bool { return i%3 == 0 })
 	t.Run("soft delete", func(t *testing.T) {
-		tok := ts.login(t, "u06", rolesPassword).AccessToken
+		tok := ts.login(t, "u06", testPassword).AccessToken
 		r := ts.mustGQL(t, root, remove, vars{"f": vars{"tags": vars{"any": []string{"three"}}}})
 		if n := count(t, r, "deleteUsers"); n != len(three) {
 			t.Fatalf("deleteUsers = %d, want %d", n, len(three))
 		}
 		wantCode(t, ts.gql(t, tok, `{ me { id } }`, nil), "UNAUTHENTICATED", 0)
-		if code, _ := adminLoginCode(t, ts, "u06", rolesPassword); code != "USER_NOT_ACTIVE" {
+		if code, _ := loginCode(t, ts, "u06", testPassword); code != "USER_NOT_ACTIVE" {
 			t.Fatalf("login of a deleted user = %q", code)
 		}
 		if got := w.names(t, vars{"deleted": true}); !slices.Equal(got, three) {
 			t.Fatalf("deleted = %v, want %v", got, three)
 		}
-		if got := w.names(t, nil); len(got) != usersCount+1-len(three) {
-			t.Fatalf("%d listed, want %d", len(got), usersCount+1-len(three))
+		if got := w.names(t, nil); len(got) != seededCount+1-len(three) {
+			t.Fatalf("%d listed, want %d", len(got), seededCount+1-len(three))
 		}
 		// Soft-deleted users are not selected again.
 		if n := count(t, ts.mustGQL(t, root, remove, vars{"f": vars{"tags": vars{"any": []string{"three"}}}}), "deleteUsers"); n != 0 {
 			t.Fatalf("second deleteUsers = %d, want 0", n)
 		}
-		wantCode(t, ts.gql(t, "", signupMutation, vars{"in": vars{"username": "u06", "password": rolesPassword}}), "ALREADY_EXISTS", 602)
+		wantCode(t, ts.gql(t, "", signupMutation, vars{"in": vars{"username": "u06", "password": testPassword}}), "ALREADY_EXISTS", 602)
 	})
 	t.Run("hard delete", func(t *testing.T) {
 		r := ts.mustGQL(t, root, remove, vars{"f": vars{"deleted": true}, "hard": true})
@@ -570,10 +573,10 @@ func TestUsersBulkMutations(t *testing.T) {
 		if got := w.names(t, vars{"deleted": true}); len(got) != 0 {
 			t.Fatalf("still there: %v", got)
 		}
-		if got := w.names(t, nil); len(got) != usersCount+1-len(three) {
-			t.Fatalf("%d listed, want %d", len(got), usersCount+1-len(three))
+		if got := w.names(t, nil); len(got) != seededCount+1-len(three) {
+			t.Fatalf("%d listed, want %d", len(got), seededCount+1-len(three))
 		}
-		ts.signup(t, "u06", rolesPassword)
+		ts.signup(t, "u06", testPassword)
 		r = ts.mustGQL(t, root, remove, vars{"f": vars{"usernames": []string{"u01", "u02"}}, "hard": true})
 		if n := count(t, r, "deleteUsers"); n != 2 {
 			t.Fatalf("hard deleteUsers = %d, want 2", n)
@@ -586,9 +589,10 @@ func TestUsersBulkMutations(t *testing.T) {
 
 // Filters that select everybody in disguise are refused like {}.
 func TestUsersBulkRefusesUnrestrictedFilters(t *testing.T) {
+	t.Parallel()
 	ts := startServer(t)
 	a := ts.admin(t)
-	ts.signup(t, "keepme", "correct horse battery")
+	ts.signup(t, "keepme", testPassword)
 	for _, f := range []string{`{}`, `{and: []}`, `{and: [{}]}`, `{roles: {}}`, `{roles: {all: []}}`, `{createdAt: {}}`, `{tags: {}}`} {
 		r := ts.gql(t, a.AccessToken, `mutation { deleteUsers(filter: `+f+`) }`, nil)
 		wantCode(t, r, "BAD_USER_INPUT", 0)
@@ -596,5 +600,5 @@ func TestUsersBulkRefusesUnrestrictedFilters(t *testing.T) {
 			t.Errorf("%s: field %q, want filter", f, r.field())
 		}
 	}
-	ts.login(t, "keepme", "correct horse battery") // still there
+	ts.login(t, "keepme", testPassword) // still there
 }

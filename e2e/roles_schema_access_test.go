@@ -16,18 +16,18 @@ import (
 // called, with type-valid dummy arguments, by an anonymous client, a client
 // with a bad token, a plain user and the administrator. A field added to the
 // schema is covered without touching this file; a field added as @public has
-// to be added to schemaPublicFields on purpose.
+// to be added to publicFields on purpose.
 
-// schemaPublicFields are the only root fields anyone may call.
-var schemaPublicFields = []string{"initialize", "login", "refreshSession", "signup", "usernameExists"}
+// publicFields are the only root fields anyone may call.
+var publicFields = []string{"initialize", "login", "refreshSession", "signup", "usernameExists"}
 
-// schemaResources are the resources @hasPermission may name.
-var schemaResources = []string{"graphql/roles", "graphql/users", "graphql/users/roles"}
+// permissionResources are the resources @hasPermission may name.
+var permissionResources = []string{"graphql/roles", "graphql/users", "graphql/users/roles"}
 
-var schemaAccessDirectives = []string{"public", "signedIn", "hasRole", "hasPermission"}
+var accessDirectives = []string{"public", "signedIn", "hasRole", "hasPermission"}
 
-// schemaLoad parses schema.graphqls as the server compiles it.
-func schemaLoad(t *testing.T) *ast.Schema {
+// loadSchema parses schema.graphqls as the server compiles it.
+func loadSchema(t *testing.T) *ast.Schema {
 	t.Helper()
 	src, err := os.ReadFile("../schema.graphqls")
 	if err != nil {
@@ -40,17 +40,17 @@ func schemaLoad(t *testing.T) *ast.Schema {
 	return s
 }
 
-// schemaRootField is one field of Query or Mutation.
-type schemaRootField struct {
+// rootField is one field of Query or Mutation.
+type rootField struct {
 	op    string // query or mutation
 	field *ast.FieldDefinition
 }
 
-func (f schemaRootField) String() string { return f.op + "." + f.field.Name }
+func (f rootField) String() string { return f.op + "." + f.field.Name }
 
-// schemaRootFields lists the fields of Query and Mutation in schema order.
-func schemaRootFields(s *ast.Schema) []schemaRootField {
-	var out []schemaRootField
+// rootFields lists the fields of Query and Mutation in schema order.
+func rootFields(s *ast.Schema) []rootField {
+	var out []rootField
 	for _, root := range []struct {
 		op  string
 		def *ast.Definition
@@ -60,18 +60,18 @@ func schemaRootFields(s *ast.Schema) []schemaRootField {
 		}
 		for _, f := range root.def.Fields {
 			if !strings.HasPrefix(f.Name, "__") {
-				out = append(out, schemaRootField{root.op, f})
+				out = append(out, rootField{root.op, f})
 			}
 		}
 	}
 	return out
 }
 
-// schemaAccess returns the access directives of a field.
-func schemaAccess(f *ast.FieldDefinition) []*ast.Directive {
+// accessDirectivesOf returns the access directives of a field.
+func accessDirectivesOf(f *ast.FieldDefinition) []*ast.Directive {
 	var out []*ast.Directive
 	for _, d := range f.Directives {
-		if slices.Contains(schemaAccessDirectives, d.Name) {
+		if slices.Contains(accessDirectives, d.Name) {
 			out = append(out, d)
 		}
 	}
@@ -79,10 +79,11 @@ func schemaAccess(f *ast.FieldDefinition) []*ast.Directive {
 }
 
 func TestSchemaAccessDirectiveInventory(t *testing.T) {
-	s := schemaLoad(t)
+	t.Parallel()
+	s := loadSchema(t)
 	var wrongCount, badArgs, public []string
-	for _, f := range schemaRootFields(s) {
-		ds := schemaAccess(f.field)
+	for _, f := range rootFields(s) {
+		ds := accessDirectivesOf(f.field)
 		if len(ds) != 1 {
 			var names []string
 			for _, d := range ds {
@@ -96,8 +97,8 @@ func TestSchemaAccessDirectiveInventory(t *testing.T) {
 			public = append(public, f.field.Name)
 		case "hasPermission":
 			res, verb := d.Arguments.ForName("resource"), d.Arguments.ForName("verb")
-			if res == nil || !slices.Contains(schemaResources, res.Value.Raw) {
-				badArgs = append(badArgs, fmt.Sprintf("%s: @hasPermission resource %v is not one of %v", f, res, schemaResources))
+			if res == nil || !slices.Contains(permissionResources, res.Value.Raw) {
+				badArgs = append(badArgs, fmt.Sprintf("%s: @hasPermission resource %v is not one of %v", f, res, permissionResources))
 			}
 			if verb == nil || s.Types["Verb"].EnumValues.ForName(verb.Value.Raw) == nil {
 				badArgs = append(badArgs, fmt.Sprintf("%s: @hasPermission verb %v is not a Verb", f, verb))
@@ -115,27 +116,27 @@ func TestSchemaAccessDirectiveInventory(t *testing.T) {
 		t.Errorf("access directives with unexpected arguments:\n  %s", strings.Join(badArgs, "\n  "))
 	}
 	sort.Strings(public)
-	if !slices.Equal(public, schemaPublicFields) {
+	if !slices.Equal(public, publicFields) {
 		var extra, missing []string
 		for _, p := range public {
-			if !slices.Contains(schemaPublicFields, p) {
+			if !slices.Contains(publicFields, p) {
 				extra = append(extra, p)
 			}
 		}
-		for _, p := range schemaPublicFields {
+		for _, p := range publicFields {
 			if !slices.Contains(public, p) {
 				missing = append(missing, p)
 			}
 		}
-		t.Errorf("@public fields = %v, want exactly %v\n  unexpected public fields: %v\n  no longer public: %v", public, schemaPublicFields, extra, missing)
+		t.Errorf("@public fields = %v, want exactly %v\n  unexpected public fields: %v\n  no longer public: %v", public, publicFields, extra, missing)
 	}
 }
 
-// schemaDummy returns a JSON value of type typ: for input objects with
+// dummyValue returns a JSON value of type typ: for input objects with
 // only their required fields filled, for lists one element.
-func schemaDummy(s *ast.Schema, typ *ast.Type) (any, error) {
+func dummyValue(s *ast.Schema, typ *ast.Type) (any, error) {
 	if typ.Elem != nil {
-		e, err := schemaDummy(s, typ.Elem)
+		e, err := dummyValue(s, typ.Elem)
 		return []any{e}, err
 	}
 	def := s.Types[typ.NamedType]
@@ -149,7 +150,7 @@ func schemaDummy(s *ast.Schema, typ *ast.Type) (any, error) {
 		obj := map[string]any{}
 		for _, f := range def.Fields {
 			if f.Type.NonNull && f.DefaultValue == nil {
-				v, err := schemaDummy(s, f.Type)
+				v, err := dummyValue(s, f.Type)
 				if err != nil {
 					return nil, fmt.Errorf("%s.%s: %w", def.Name, f.Name, err)
 				}
@@ -173,19 +174,19 @@ func schemaDummy(s *ast.Schema, typ *ast.Type) (any, error) {
 			return "2026-01-02T15:04:05.000Z", nil
 		}
 	}
-	return nil, fmt.Errorf("no dummy value for %s %s: teach schemaDummy", def.Kind, def.Name)
+	return nil, fmt.Errorf("no dummy value for %s %s: teach dummyValue", def.Kind, def.Name)
 }
 
-// schemaOperation builds a minimal type-valid operation calling f, with
+// operationFor builds a minimal type-valid operation calling f, with
 // its required arguments as variables.
-func schemaOperation(s *ast.Schema, f schemaRootField) (string, vars, error) {
+func operationFor(s *ast.Schema, f rootField) (string, vars, error) {
 	var decls, args []string
 	v := vars{}
 	for i, a := range f.field.Arguments {
 		if !a.Type.NonNull || a.DefaultValue != nil {
 			continue
 		}
-		val, err := schemaDummy(s, a.Type)
+		val, err := dummyValue(s, a.Type)
 		if err != nil {
 			return "", nil, fmt.Errorf("%s(%s): %w", f, a.Name, err)
 		}
@@ -209,8 +210,8 @@ func schemaOperation(s *ast.Schema, f schemaRootField) (string, vars, error) {
 	return op + " { " + call + " }", v, nil
 }
 
-// schemaRefusal checks that r is the field's own error with code and status.
-func schemaRefusal(r *gqlResponse, field, code string, status int) string {
+// refusalOf checks that r is the field's own error with code and status.
+func refusalOf(r *gqlResponse, field, code string, status int) string {
 	if len(r.Errors) == 0 {
 		return fmt.Sprintf("no error, data %s", r.Data)
 	}
@@ -227,24 +228,25 @@ func schemaRefusal(r *gqlResponse, field, code string, status int) string {
 }
 
 func TestSchemaWalkProtectedFields(t *testing.T) {
-	s := schemaLoad(t)
+	t.Parallel()
+	s := loadSchema(t)
 	ts := startServer(t)
 	root := ts.admin(t).AccessToken
-	plain := ts.signup(t, "plainuser", "correct horse battery").AccessToken
+	plain := ts.signup(t, "plainuser", testPassword).AccessToken
 
 	type call struct {
-		f      schemaRootField
+		f      rootField
 		access string
 		query  string
 		v      vars
 	}
 	var protected, signedIn []call
-	for _, f := range schemaRootFields(s) {
-		ds := schemaAccess(f.field)
+	for _, f := range rootFields(s) {
+		ds := accessDirectivesOf(f.field)
 		if len(ds) != 1 {
 			continue // reported by the inventory test
 		}
-		q, v, err := schemaOperation(s, f)
+		q, v, err := operationFor(s, f)
 		if err != nil {
 			t.Errorf("cannot build an operation: %v", err)
 			continue
@@ -277,7 +279,7 @@ func TestSchemaWalkProtectedFields(t *testing.T) {
 		t.Run(a.name, func(t *testing.T) {
 			var failures []string
 			for _, c := range protected {
-				if msg := schemaRefusal(ts.gql(t, a.token, c.query, c.v), c.f.field.Name, a.code, a.status); msg != "" {
+				if msg := refusalOf(ts.gql(t, a.token, c.query, c.v), c.f.field.Name, a.code, a.status); msg != "" {
 					failures = append(failures, fmt.Sprintf("%s (@%s): %s\n    %s %v", c.f, c.access, msg, c.query, c.v))
 				}
 			}
@@ -290,7 +292,7 @@ func TestSchemaWalkProtectedFields(t *testing.T) {
 	t.Run("anonymous on signedIn fields", func(t *testing.T) {
 		var failures []string
 		for _, c := range signedIn {
-			if msg := schemaRefusal(ts.gql(t, "", c.query, c.v), c.f.field.Name, "UNAUTHENTICATED", 606); msg != "" {
+			if msg := refusalOf(ts.gql(t, "", c.query, c.v), c.f.field.Name, "UNAUTHENTICATED", 606); msg != "" {
 				failures = append(failures, fmt.Sprintf("%s: %s", c.f, msg))
 			}
 		}
@@ -322,7 +324,8 @@ func TestSchemaWalkProtectedFields(t *testing.T) {
 
 // The schema file is the schema the server serves (generation is not stale).
 func TestSchemaFileMatchesServedSchema(t *testing.T) {
-	s := schemaLoad(t)
+	t.Parallel()
+	s := loadSchema(t)
 	ts := startServer(t)
 	root := ts.admin(t).AccessToken
 	r := ts.mustGQL(t, root, `{ __schema {
@@ -340,7 +343,7 @@ func TestSchemaFileMatchesServedSchema(t *testing.T) {
 			Type typeRef
 		}
 	}
-	sch := rolesData[struct {
+	sch := dataField[struct {
 		QueryType, MutationType struct{ Fields []field }
 	}](t, r, "__schema")
 	var render func(tr *typeRef) string
@@ -363,7 +366,7 @@ func TestSchemaFileMatchesServedSchema(t *testing.T) {
 			served = append(served, op+"."+f.Name+"("+strings.Join(args, ", ")+")")
 		}
 	}
-	for _, f := range schemaRootFields(s) {
+	for _, f := range rootFields(s) {
 		var args []string
 		for _, a := range f.field.Arguments {
 			args = append(args, a.Name+": "+a.Type.String())

@@ -1,33 +1,29 @@
 package e2e
 
 import (
-	"bytes"
-	"encoding/json"
-	"net"
 	"net/http"
-	"strings"
 	"testing"
 	"time"
+
+	"github.com/usergraph/usergraph/app"
 )
 
 // Sessions end access at once: after logout, revocation, a password change,
 // account deletion, refresh-token reuse, idleness or the absolute lifetime,
 // the same access token answers UNAUTHENTICATED on the very next request.
 
-const sessPassword = "correct horse battery"
+const refreshMutation = `mutation($t: String!) { refreshSession(refreshToken: $t) { ` + authFields + ` } }`
 
-const sessRefreshMutation = `mutation($t: String!) { refreshSession(refreshToken: $t) { ` + authFields + ` } }`
-
-// sessRefresh exchanges a refresh token.
-func sessRefresh(t *testing.T, ts *testServer, refresh string) *gqlResponse {
+// refreshSession exchanges a refresh token.
+func refreshSession(t *testing.T, ts *testServer, refresh string) *gqlResponse {
 	t.Helper()
-	return ts.gql(t, "", sessRefreshMutation, vars{"t": refresh})
+	return ts.gql(t, "", refreshMutation, vars{"t": refresh})
 }
 
-// sessMustRefresh exchanges a refresh token and returns the new tokens.
-func sessMustRefresh(t *testing.T, ts *testServer, refresh string) auth {
+// mustRefreshSession exchanges a refresh token and returns the new tokens.
+func mustRefreshSession(t *testing.T, ts *testServer, refresh string) auth {
 	t.Helper()
-	r := sessRefresh(t, ts, refresh)
+	r := refreshSession(t, ts, refresh)
 	if len(r.Errors) > 0 {
 		t.Fatalf("refreshSession: %+v", r.Errors)
 	}
@@ -36,22 +32,22 @@ func sessMustRefresh(t *testing.T, ts *testServer, refresh string) auth {
 	return out.RefreshSession
 }
 
-// sessWantDead fails unless a's access token answers 607 and its refresh
+// wantSessionEnded fails unless a's access token answers 607 and its refresh
 // token is refused. The refresh check runs last: on a live session it would
 // rotate the token.
-func sessWantDead(t *testing.T, ts *testServer, what string, a auth) {
+func wantSessionEnded(t *testing.T, ts *testServer, what string, a auth) {
 	t.Helper()
 	r := ts.gql(t, a.AccessToken, `{ me { id } }`, nil)
 	if r.code() != "UNAUTHENTICATED" || r.status() != 607 {
 		t.Fatalf("%s: access token answered code %q status %d, want UNAUTHENTICATED 607 (data %s)", what, r.code(), r.status(), r.Data)
 	}
-	if r := sessRefresh(t, ts, a.RefreshToken); r.code() != "UNAUTHENTICATED" {
+	if r := refreshSession(t, ts, a.RefreshToken); r.code() != "UNAUTHENTICATED" {
 		t.Fatalf("%s: refresh token answered code %q (errors %+v, data %s), want UNAUTHENTICATED", what, r.code(), r.Errors, r.Data)
 	}
 }
 
-// sessWantAlive fails unless a's access token still signs its user in.
-func sessWantAlive(t *testing.T, ts *testServer, what string, a auth) {
+// wantSignedIn fails unless a's access token still signs its user in.
+func wantSignedIn(t *testing.T, ts *testServer, what string, a auth) {
 	t.Helper()
 	r := ts.gql(t, a.AccessToken, `{ me { id } }`, nil)
 	if len(r.Errors) > 0 {
@@ -64,33 +60,20 @@ func sessWantAlive(t *testing.T, ts *testServer, what string, a auth) {
 	}
 }
 
-// sessWarm uses each token twice, so the server's session cache holds them
+// warmSessionCache uses each token twice, so the server's session cache holds them
 // and "at once" is tested against the cache too.
-func sessWarm(t *testing.T, ts *testServer, as ...auth) {
+func warmSessionCache(t *testing.T, ts *testServer, as ...auth) {
 	t.Helper()
 	for _, a := range as {
-		sessWantAlive(t, ts, "warm-up", a)
-		sessWantAlive(t, ts, "warm-up", a)
+		wantSignedIn(t, ts, "warm-up", a)
+		wantSignedIn(t, ts, "warm-up", a)
 	}
 }
 
-// sessPost posts a GraphQL operation with extra headers (name, value pairs)
-// and a content type.
-func sessPost(t *testing.T, ts *testServer, contentType, query string, v vars, headers ...string) *gqlResponse {
+// loginWithUserAgent logs in sending a User-Agent.
+func loginWithUserAgent(t *testing.T, ts *testServer, identifier, userAgent string) auth {
 	t.Helper()
-	body, _ := json.Marshal(map[string]any{"query": query, "variables": v})
-	req, _ := http.NewRequest(http.MethodPost, ts.url+"/graphql", bytes.NewReader(body))
-	req.Header.Set("Content-Type", contentType)
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	return ts.do(t, req)
-}
-
-// sessLoginAs logs in sending a User-Agent.
-func sessLoginAs(t *testing.T, ts *testServer, identifier, userAgent string) auth {
-	t.Helper()
-	r := sessPost(t, ts, "application/json", loginMutation, vars{"id": identifier, "pw": sessPassword}, "User-Agent", userAgent)
+	r := ts.post(t, loginMutation, vars{"id": identifier, "pw": testPassword}, "User-Agent", userAgent)
 	if len(r.Errors) > 0 {
 		t.Fatalf("login: %+v", r.Errors)
 	}
@@ -99,7 +82,7 @@ func sessLoginAs(t *testing.T, ts *testServer, identifier, userAgent string) aut
 	return out.Login
 }
 
-type sessSession struct {
+type apiSession struct {
 	ID         string
 	Kind       string
 	UserAgent  *string
@@ -110,17 +93,17 @@ type sessSession struct {
 	ExpiresAt  time.Time
 }
 
-// sessList returns the caller's sessions as User.sessions lists them.
-func sessList(t *testing.T, ts *testServer, token string) []sessSession {
+// listSessions returns the caller's sessions as User.sessions lists them.
+func listSessions(t *testing.T, ts *testServer, token string) []apiSession {
 	t.Helper()
 	var out struct {
-		Me struct{ Sessions []sessSession }
+		Me struct{ Sessions []apiSession }
 	}
 	ts.mustGQL(t, token, `{ me { sessions { id kind userAgent ip current createdAt lastSeenAt expiresAt } } }`, nil).decode(t, &out)
 	return out.Me.Sessions
 }
 
-func sessIDs(list []sessSession) []string {
+func sessionIDs(list []apiSession) []string {
 	ids := make([]string, len(list))
 	for i, s := range list {
 		ids[i] = s.ID
@@ -129,76 +112,80 @@ func sessIDs(list []sessSession) []string {
 }
 
 // With the reuse window off, any repeat of a consumed refresh token ends
-// the session, even one of the token just rotated (refresh_window_test.go
+// the session, even one of the token just rotated (sessions_refresh_window_test.go
 // has the window).
 func TestRefreshRotationAndReuse(t *testing.T) {
-	ts := startServer(t, withConfig(func(c *mainConfig) { c.Sessions.ReuseWindow = 0 }))
-	ts.signup(t, "sessrot", sessPassword)
-	other := ts.login(t, "sessrot", sessPassword)
-	first := ts.login(t, "sessrot", sessPassword)
+	t.Parallel()
+	ts := startServer(t, withConfig(func(c *app.Config) { c.Sessions.ReuseWindow = 0 }))
+	ts.signup(t, "sessrot", testPassword)
+	other := ts.login(t, "sessrot", testPassword)
+	first := ts.login(t, "sessrot", testPassword)
 
-	second := sessMustRefresh(t, ts, first.RefreshToken)
+	second := mustRefreshSession(t, ts, first.RefreshToken)
 	if second.Session.ID != first.Session.ID || second.RefreshToken == first.RefreshToken || second.AccessToken == first.AccessToken {
 		t.Fatalf("refresh should rotate both tokens within the session: %+v", second)
 	}
-	sessWantAlive(t, ts, "refreshed access token", second)
-	third := sessMustRefresh(t, ts, second.RefreshToken)
-	sessWarm(t, ts, third)
+	wantSignedIn(t, ts, "refreshed access token", second)
+	third := mustRefreshSession(t, ts, second.RefreshToken)
+	warmSessionCache(t, ts, third)
 
 	t.Run("a consumed refresh token is refused", func(t *testing.T) {
-		wantCode(t, sessRefresh(t, ts, second.RefreshToken), "UNAUTHENTICATED", 607)
+		wantCode(t, refreshSession(t, ts, second.RefreshToken), "UNAUTHENTICATED", 607)
 	})
 	t.Run("its reuse ended the whole session", func(t *testing.T) {
-		sessWantDead(t, ts, "newest tokens of the session", third)
+		wantSessionEnded(t, ts, "newest tokens of the session", third)
 		wantCode(t, ts.gql(t, first.AccessToken, `{ me { id } }`, nil), "UNAUTHENTICATED", 607)
-		wantCode(t, sessRefresh(t, ts, first.RefreshToken), "UNAUTHENTICATED", 607)
+		wantCode(t, refreshSession(t, ts, first.RefreshToken), "UNAUTHENTICATED", 607)
 	})
 	t.Run("other sessions of the user are untouched", func(t *testing.T) {
-		sessWantAlive(t, ts, "other session", other)
-		sessMustRefresh(t, ts, other.RefreshToken)
+		wantSignedIn(t, ts, "other session", other)
+		mustRefreshSession(t, ts, other.RefreshToken)
 	})
 }
 
 func TestRefreshUnknownToken(t *testing.T) {
+	t.Parallel()
 	ts := startServer(t)
 	for _, tok := range []string{"ugr_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "not-a-refresh-token", ""} {
 		t.Run("token "+tok, func(t *testing.T) {
-			wantCode(t, sessRefresh(t, ts, tok), "UNAUTHENTICATED", 607)
+			wantCode(t, refreshSession(t, ts, tok), "UNAUTHENTICATED", 607)
 		})
 	}
 	t.Run("an access token is not a refresh token", func(t *testing.T) {
-		a := ts.signup(t, "sessunknown", sessPassword)
-		wantCode(t, sessRefresh(t, ts, a.AccessToken), "UNAUTHENTICATED", 607)
-		sessWantAlive(t, ts, "session after the failed refresh", a)
+		a := ts.signup(t, "sessunknown", testPassword)
+		wantCode(t, refreshSession(t, ts, a.AccessToken), "UNAUTHENTICATED", 607)
+		wantSignedIn(t, ts, "session after the failed refresh", a)
 	})
 }
 
 func TestLogoutEndsSessionAtOnce(t *testing.T) {
+	t.Parallel()
 	ts := startServer(t)
-	a := ts.signup(t, "sesslogout", sessPassword)
-	b := ts.login(t, "sesslogout", sessPassword)
-	sessWarm(t, ts, a, b)
+	a := ts.signup(t, "sesslogout", testPassword)
+	b := ts.login(t, "sesslogout", testPassword)
+	warmSessionCache(t, ts, a, b)
 
 	var out struct{ Logout bool }
 	ts.mustGQL(t, a.AccessToken, `mutation { logout }`, nil).decode(t, &out)
 	if !out.Logout {
 		t.Fatal("logout = false")
 	}
-	sessWantDead(t, ts, "logged-out session", a)
-	sessWantAlive(t, ts, "the user's other session", b)
+	wantSessionEnded(t, ts, "logged-out session", a)
+	wantSignedIn(t, ts, "the user's other session", b)
 	wantCode(t, ts.gql(t, a.AccessToken, `mutation { logout }`, nil), "UNAUTHENTICATED", 607)
 }
 
 func TestLogoutAllEndsEverySession(t *testing.T) {
+	t.Parallel()
 	ts := startServer(t)
-	gone := ts.signup(t, "sesslogoutall", sessPassword)
+	gone := ts.signup(t, "sesslogoutall", testPassword)
 	ts.mustGQL(t, gone.AccessToken, `mutation { logout }`, nil) // already ended: not counted
 	var mine []auth
 	for range 3 {
-		mine = append(mine, ts.login(t, "sesslogoutall", sessPassword))
+		mine = append(mine, ts.login(t, "sesslogoutall", testPassword))
 	}
-	stranger := ts.signup(t, "sessstranger", sessPassword)
-	sessWarm(t, ts, append(mine, stranger)...)
+	stranger := ts.signup(t, "sessstranger", testPassword)
+	warmSessionCache(t, ts, append(mine, stranger)...)
 
 	var out struct{ LogoutAll int }
 	ts.mustGQL(t, mine[1].AccessToken, `mutation { logoutAll }`, nil).decode(t, &out)
@@ -206,22 +193,23 @@ func TestLogoutAllEndsEverySession(t *testing.T) {
 		t.Errorf("logoutAll = %d, want 3 (the caller's live sessions)", out.LogoutAll)
 	}
 	for i, a := range mine {
-		sessWantDead(t, ts, "session "+string(rune('0'+i)), a)
+		wantSessionEnded(t, ts, "session "+string(rune('0'+i)), a)
 	}
-	sessWantAlive(t, ts, "another user's session", stranger)
+	wantSignedIn(t, ts, "another user's session", stranger)
 }
 
 func TestRevokeSession(t *testing.T) {
+	t.Parallel()
 	ts := startServer(t)
-	a1 := ts.signup(t, "sessrevoke", sessPassword)
-	a2 := ts.login(t, "sessrevoke", sessPassword)
-	m := ts.signup(t, "sessmallory", sessPassword)
-	sessWarm(t, ts, a1, a2, m)
+	a1 := ts.signup(t, "sessrevoke", testPassword)
+	a2 := ts.login(t, "sessrevoke", testPassword)
+	m := ts.signup(t, "sessmallory", testPassword)
+	warmSessionCache(t, ts, a1, a2, m)
 	const revoke = `mutation($id: ID!) { revokeSession(id: $id) }`
 
 	t.Run("another user's session is NOT_FOUND and keeps working", func(t *testing.T) {
 		wantCode(t, ts.gql(t, m.AccessToken, revoke, vars{"id": a2.Session.ID}), "NOT_FOUND", 605)
-		sessWantAlive(t, ts, "victim session", a2)
+		wantSignedIn(t, ts, "victim session", a2)
 	})
 	t.Run("unknown id is NOT_FOUND", func(t *testing.T) {
 		wantCode(t, ts.gql(t, a1.AccessToken, revoke, vars{"id": "0190f1a0-0000-7000-8000-000000000000"}), "NOT_FOUND", 605)
@@ -232,82 +220,84 @@ func TestRevokeSession(t *testing.T) {
 		if !out.RevokeSession {
 			t.Fatal("revokeSession = false")
 		}
-		sessWantDead(t, ts, "revoked session", a2)
-		sessWantAlive(t, ts, "caller", a1)
-		sessWantAlive(t, ts, "other user", m)
+		wantSessionEnded(t, ts, "revoked session", a2)
+		wantSignedIn(t, ts, "caller", a1)
+		wantSignedIn(t, ts, "other user", m)
 	})
 	t.Run("an ended session is NOT_FOUND", func(t *testing.T) {
 		wantCode(t, ts.gql(t, a1.AccessToken, revoke, vars{"id": a2.Session.ID}), "NOT_FOUND", 605)
 	})
 	t.Run("own current session", func(t *testing.T) {
 		ts.mustGQL(t, a1.AccessToken, revoke, vars{"id": a1.Session.ID})
-		sessWantDead(t, ts, "caller after revoking itself", a1)
+		wantSessionEnded(t, ts, "caller after revoking itself", a1)
 	})
 }
 
 func TestSessionChangePassword(t *testing.T) {
+	t.Parallel()
 	ts := startServer(t)
 	const newPassword = "a brand new passphrase"
-	cur := ts.signup(t, "sesspw", sessPassword)
-	other := ts.login(t, "sesspw", sessPassword)
-	stranger := ts.signup(t, "sesspwother", sessPassword)
-	sessWarm(t, ts, cur, other, stranger)
+	cur := ts.signup(t, "sesspw", testPassword)
+	other := ts.login(t, "sesspw", testPassword)
+	stranger := ts.signup(t, "sesspwother", testPassword)
+	warmSessionCache(t, ts, cur, other, stranger)
 	const change = `mutation($old: String!, $new: String!) { changePassword(oldPassword: $old, newPassword: $new) }`
 
 	t.Run("wrong old password", func(t *testing.T) {
 		wantCode(t, ts.gql(t, cur.AccessToken, change, vars{"old": "not my password", "new": newPassword}), "WRONG_PASSWORD", 604)
-		sessWantAlive(t, ts, "other session after a refused change", other)
+		wantSignedIn(t, ts, "other session after a refused change", other)
 	})
 	t.Run("weak new password", func(t *testing.T) {
 		for _, weak := range []string{"short", "password123", "SessPW@example.com"} {
-			wantCode(t, ts.gql(t, cur.AccessToken, change, vars{"old": sessPassword, "new": weak}), "WEAK_PASSWORD", 0)
+			wantCode(t, ts.gql(t, cur.AccessToken, change, vars{"old": testPassword, "new": weak}), "WEAK_PASSWORD", 0)
 		}
-		sessWantAlive(t, ts, "other session after a refused change", other)
+		wantSignedIn(t, ts, "other session after a refused change", other)
 		wantCode(t, ts.gql(t, "", loginMutation, vars{"id": "sesspw", "pw": "short"}), "INVALID_CREDENTIALS", 603)
 	})
 	t.Run("success", func(t *testing.T) {
 		var out struct{ ChangePassword bool }
-		ts.mustGQL(t, cur.AccessToken, change, vars{"old": sessPassword, "new": newPassword}).decode(t, &out)
+		ts.mustGQL(t, cur.AccessToken, change, vars{"old": testPassword, "new": newPassword}).decode(t, &out)
 		if !out.ChangePassword {
 			t.Fatal("changePassword = false")
 		}
-		sessWantAlive(t, ts, "the caller's session", cur)
-		sessWantDead(t, ts, "the user's other session", other)
-		sessWantAlive(t, ts, "another user's session", stranger)
-		wantCode(t, ts.gql(t, "", loginMutation, vars{"id": "sesspw", "pw": sessPassword}), "INVALID_CREDENTIALS", 603)
+		wantSignedIn(t, ts, "the caller's session", cur)
+		wantSessionEnded(t, ts, "the user's other session", other)
+		wantSignedIn(t, ts, "another user's session", stranger)
+		wantCode(t, ts.gql(t, "", loginMutation, vars{"id": "sesspw", "pw": testPassword}), "INVALID_CREDENTIALS", 603)
 		if a := ts.login(t, "sesspw", newPassword); a.User.ID != cur.User.ID {
 			t.Fatalf("login with the new password is user %s, want %s", a.User.ID, cur.User.ID)
 		}
 		// The caller's refresh token still works too.
-		sessMustRefresh(t, ts, cur.RefreshToken)
+		mustRefreshSession(t, ts, cur.RefreshToken)
 	})
 }
 
 func TestSessionDeleteAccount(t *testing.T) {
+	t.Parallel()
 	ts := startServer(t)
-	a := ts.signup(t, "sessdelete", sessPassword)
-	b := ts.login(t, "sessdelete", sessPassword)
-	stranger := ts.signup(t, "sessdeleteother", sessPassword)
-	sessWarm(t, ts, a, b, stranger)
+	a := ts.signup(t, "sessdelete", testPassword)
+	b := ts.login(t, "sessdelete", testPassword)
+	stranger := ts.signup(t, "sessdeleteother", testPassword)
+	warmSessionCache(t, ts, a, b, stranger)
 	const del = `mutation($pw: String!) { deleteAccount(password: $pw) }`
 
 	t.Run("wrong password", func(t *testing.T) {
 		wantCode(t, ts.gql(t, a.AccessToken, del, vars{"pw": "not my password"}), "WRONG_PASSWORD", 604)
-		sessWantAlive(t, ts, "after a refused deletion", a)
+		wantSignedIn(t, ts, "after a refused deletion", a)
 	})
 	t.Run("right password", func(t *testing.T) {
 		var out struct{ DeleteAccount bool }
-		ts.mustGQL(t, a.AccessToken, del, vars{"pw": sessPassword}).decode(t, &out)
+		ts.mustGQL(t, a.AccessToken, del, vars{"pw": testPassword}).decode(t, &out)
 		if !out.DeleteAccount {
 			t.Fatal("deleteAccount = false")
 		}
-		sessWantDead(t, ts, "the caller's session", a)
-		sessWantDead(t, ts, "the user's other session", b)
-		sessWantAlive(t, ts, "another user's session", stranger)
-		wantCode(t, ts.gql(t, "", loginMutation, vars{"id": "sessdelete", "pw": sessPassword}), "INVALID_CREDENTIALS", 603)
+		wantSessionEnded(t, ts, "the caller's session", a)
+		wantSessionEnded(t, ts, "the user's other session", b)
+		wantSignedIn(t, ts, "another user's session", stranger)
+		wantCode(t, ts.gql(t, "", loginMutation, vars{"id": "sessdelete", "pw": testPassword}), "INVALID_CREDENTIALS", 603)
 	})
 	t.Run("the username is free again", func(t *testing.T) {
-		again := ts.signup(t, "sessdelete", sessPassword)
+		again := ts.signup(t, "sessdelete", testPassword)
 		if again.User.ID == a.User.ID {
 			t.Fatal("the new account reused the deleted account's id")
 		}
@@ -317,15 +307,16 @@ func TestSessionDeleteAccount(t *testing.T) {
 }
 
 func TestSessionListShowsLiveSessions(t *testing.T) {
+	t.Parallel()
 	ts := startServer(t)
-	ts.signup(t, "sesslist", sessPassword)
-	laptop := sessLoginAs(t, ts, "sesslist", "sess-test/1.0 (laptop)")
-	phone := sessLoginAs(t, ts, "sesslist", "sess-test/2.0 (phone)")
-	stranger := ts.signup(t, "sessliststranger", sessPassword)
+	ts.signup(t, "sesslist", testPassword)
+	laptop := loginWithUserAgent(t, ts, "sesslist", "sess-test/1.0 (laptop)")
+	phone := loginWithUserAgent(t, ts, "sesslist", "sess-test/2.0 (phone)")
+	stranger := ts.signup(t, "sessliststranger", testPassword)
 
-	list := sessList(t, ts, laptop.AccessToken)
+	list := listSessions(t, ts, laptop.AccessToken)
 	if len(list) != 3 {
-		t.Fatalf("sessions = %v, want 3 (sign-up, laptop, phone)", sessIDs(list))
+		t.Fatalf("sessions = %v, want 3 (sign-up, laptop, phone)", sessionIDs(list))
 	}
 	var current []string
 	agents := map[string]string{}
@@ -354,7 +345,7 @@ func TestSessionListShowsLiveSessions(t *testing.T) {
 	}
 
 	t.Run("current follows the caller", func(t *testing.T) {
-		for _, s := range sessList(t, ts, phone.AccessToken) {
+		for _, s := range listSessions(t, ts, phone.AccessToken) {
 			if s.Current != (s.ID == phone.Session.ID) {
 				t.Errorf("seen from the phone, session %s current = %v", s.ID, s.Current)
 			}
@@ -362,21 +353,21 @@ func TestSessionListShowsLiveSessions(t *testing.T) {
 	})
 	t.Run("another user sees none", func(t *testing.T) {
 		var out struct {
-			User struct{ Sessions []sessSession }
+			User struct{ Sessions []apiSession }
 		}
 		ts.mustGQL(t, stranger.AccessToken, `query($id: ID!) { user(id: $id) { sessions { id } } }`, vars{"id": laptop.User.ID}).decode(t, &out)
 		if len(out.User.Sessions) != 0 {
-			t.Errorf("another user sees sessions %v", sessIDs(out.User.Sessions))
+			t.Errorf("another user sees sessions %v", sessionIDs(out.User.Sessions))
 		}
 	})
 	t.Run("a revoked session is gone", func(t *testing.T) {
 		ts.mustGQL(t, laptop.AccessToken, `mutation($id: ID!) { revokeSession(id: $id) }`, vars{"id": phone.Session.ID})
-		for _, s := range sessList(t, ts, laptop.AccessToken) {
+		for _, s := range listSessions(t, ts, laptop.AccessToken) {
 			if s.ID == phone.Session.ID {
 				t.Fatalf("revoked session %s still listed", s.ID)
 			}
 		}
-		if n := len(sessList(t, ts, laptop.AccessToken)); n != 2 {
+		if n := len(listSessions(t, ts, laptop.AccessToken)); n != 2 {
 			t.Fatalf("%d sessions listed after one revoke, want 2", n)
 		}
 	})
@@ -384,35 +375,35 @@ func TestSessionListShowsLiveSessions(t *testing.T) {
 
 func TestIdleTimeoutEndsUnusedSessions(t *testing.T) {
 	t.Parallel()
-	ts := startServer(t, withConfig(func(c *mainConfig) {
+	ts := startServer(t, withConfig(func(c *app.Config) {
 		c.Sessions.IdleTimeout = time.Second
 		c.Sessions.CacheTTL = 0
 	}))
-	ts.signup(t, "sessidle", sessPassword)
-	active := ts.login(t, "sessidle", sessPassword)
-	idle := ts.login(t, "sessidle", sessPassword)
+	ts.signup(t, "sessidle", testPassword)
+	active := ts.login(t, "sessidle", testPassword)
+	idle := ts.login(t, "sessidle", testPassword)
 
 	// The active session is used every 300 ms for 1.5 s: longer than the
 	// idle timeout in total, never idle for as long.
 	start := time.Now()
 	for time.Since(start) < 1500*time.Millisecond {
 		time.Sleep(300 * time.Millisecond)
-		sessWantAlive(t, ts, "active session at "+time.Since(start).Round(time.Millisecond).String(), active)
+		wantSignedIn(t, ts, "active session at "+time.Since(start).Round(time.Millisecond).String(), active)
 	}
 
 	t.Run("idle session answers 608", func(t *testing.T) {
 		wantCode(t, ts.gql(t, idle.AccessToken, `{ me { id } }`, nil), "UNAUTHENTICATED", 608)
 	})
 	t.Run("idle session cannot be refreshed", func(t *testing.T) {
-		wantCode(t, sessRefresh(t, ts, idle.RefreshToken), "UNAUTHENTICATED", 0)
+		wantCode(t, refreshSession(t, ts, idle.RefreshToken), "UNAUTHENTICATED", 0)
 		wantCode(t, ts.gql(t, idle.AccessToken, `{ me { id } }`, nil), "UNAUTHENTICATED", 0)
 	})
 	t.Run("active session lives on", func(t *testing.T) {
-		sessWantAlive(t, ts, "active session", active)
-		if ids := sessIDs(sessList(t, ts, active.AccessToken)); len(ids) != 1 || ids[0] != active.Session.ID {
+		wantSignedIn(t, ts, "active session", active)
+		if ids := sessionIDs(listSessions(t, ts, active.AccessToken)); len(ids) != 1 || ids[0] != active.Session.ID {
 			t.Errorf("listed sessions = %v, want only the active one %s", ids, active.Session.ID)
 		}
-		active = sessMustRefresh(t, ts, active.RefreshToken)
+		active = mustRefreshSession(t, ts, active.RefreshToken)
 	})
 	t.Run("logoutAll counts only sessions it ended", func(t *testing.T) {
 		// The sign-up and idle sessions were already over: not counted.
@@ -421,7 +412,7 @@ func TestIdleTimeoutEndsUnusedSessions(t *testing.T) {
 		if out.LogoutAll != 1 {
 			t.Errorf("logoutAll = %d, want 1 (the one live session; idle ones had ended already)", out.LogoutAll)
 		}
-		sessWantDead(t, ts, "active session after logoutAll", active)
+		wantSessionEnded(t, ts, "active session after logoutAll", active)
 	})
 }
 
@@ -429,17 +420,17 @@ func TestSessionLifetimeEndsActiveSessions(t *testing.T) {
 	t.Parallel()
 	// The session cache stays on (default TTL 5 s, longer than the
 	// lifetime): a cached session must still end on time.
-	ts := startServer(t, withConfig(func(c *mainConfig) { c.Sessions.Lifetime = 2 * time.Second }))
-	ts.signup(t, "sesslife", sessPassword)
-	a := ts.login(t, "sesslife", sessPassword)
+	ts := startServer(t, withConfig(func(c *app.Config) { c.Sessions.Lifetime = 2 * time.Second }))
+	ts.signup(t, "sesslife", testPassword)
+	a := ts.login(t, "sesslife", testPassword)
 	start := time.Now()
 
 	refreshed := false
 	for time.Since(start) < 1500*time.Millisecond {
-		sessWantAlive(t, ts, "session at "+time.Since(start).Round(time.Millisecond).String(), a)
+		wantSignedIn(t, ts, "session at "+time.Since(start).Round(time.Millisecond).String(), a)
 		if !refreshed && time.Since(start) > 700*time.Millisecond {
 			// A refresh gives new tokens but does not extend the session.
-			a = sessMustRefresh(t, ts, a.RefreshToken)
+			a = mustRefreshSession(t, ts, a.RefreshToken)
 			refreshed = true
 		}
 		time.Sleep(300 * time.Millisecond)
@@ -447,39 +438,26 @@ func TestSessionLifetimeEndsActiveSessions(t *testing.T) {
 	time.Sleep(time.Until(start.Add(2500 * time.Millisecond)))
 
 	wantCode(t, ts.gql(t, a.AccessToken, `{ me { id } }`, nil), "UNAUTHENTICATED", 608)
-	wantCode(t, sessRefresh(t, ts, a.RefreshToken), "UNAUTHENTICATED", 0)
+	wantCode(t, refreshSession(t, ts, a.RefreshToken), "UNAUTHENTICATED", 0)
 	wantCode(t, ts.gql(t, a.AccessToken, `{ me { id } }`, nil), "UNAUTHENTICATED", 0)
 	// Signing in again is possible: the account is fine, the session ended.
-	sessWantAlive(t, ts, "new session", ts.login(t, "sesslife", sessPassword))
-}
-
-// sessFreeAddr returns a free loopback address, so a restarted server
-// listens on the same one and keeps its token issuer (the public URL
-// defaults to the listen address).
-func sessFreeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	return addr
+	wantSignedIn(t, ts, "new session", ts.login(t, "sesslife", testPassword))
 }
 
 func TestRestartKeepsSessionsAndKeys(t *testing.T) {
+	t.Parallel()
 	// Activity is flushed only on Close: the periodic flush never runs here.
-	ts := startServer(t, withConfig(func(c *mainConfig) {
-		c.HTTP.Listen = sessFreeAddr(t)
+	ts := startServer(t, withConfig(func(c *app.Config) {
+		c.HTTP.Listen = freeAddr(t)
 		c.Sessions.ActivityFlush = time.Hour
 	}))
-	ts.signup(t, "sessrestart1", sessPassword)
-	ts.signup(t, "sessrestart2", sessPassword)
-	a := ts.login(t, "sessrestart1", sessPassword)
+	ts.signup(t, "sessrestart1", testPassword)
+	ts.signup(t, "sessrestart2", testPassword)
+	a := ts.login(t, "sessrestart1", testPassword)
 	time.Sleep(10 * time.Millisecond) // the request below is seen strictly after sign-in
-	sessWantAlive(t, ts, "before restart", a)
+	wantSignedIn(t, ts, "before restart", a)
 	kids := map[string]bool{}
-	for _, k := range tokJWKS(t, ts) {
+	for _, k := range fetchJWKS(t, ts) {
 		kids[k.Kid] = true
 	}
 
@@ -489,11 +467,11 @@ func TestRestartKeepsSessionsAndKeys(t *testing.T) {
 	}
 
 	t.Run("users can log in", func(t *testing.T) {
-		ts2.login(t, "sessrestart1", sessPassword)
-		ts2.login(t, "sessrestart2", sessPassword)
+		ts2.login(t, "sessrestart1", testPassword)
+		ts2.login(t, "sessrestart2", testPassword)
 	})
 	t.Run("signing keys persisted", func(t *testing.T) {
-		keys := tokJWKS(t, ts2)
+		keys := fetchJWKS(t, ts2)
 		if len(keys) != len(kids) {
 			t.Fatalf("JWKS has %d keys after restart, want %d", len(keys), len(kids))
 		}
@@ -507,7 +485,7 @@ func TestRestartKeepsSessionsAndKeys(t *testing.T) {
 		var out struct {
 			Me struct {
 				LastRequestAt *time.Time
-				Sessions      []sessSession
+				Sessions      []apiSession
 			}
 		}
 		ts2.mustGQL(t, a.AccessToken, `{ me { lastRequestAt sessions { id createdAt lastSeenAt } } }`, nil).decode(t, &out)
@@ -528,38 +506,27 @@ func TestRestartKeepsSessionsAndKeys(t *testing.T) {
 		}
 	})
 	t.Run("old tokens still work", func(t *testing.T) {
-		sessWantAlive(t, ts2, "old access token", a)
-		next := sessMustRefresh(t, ts2, a.RefreshToken)
+		wantSignedIn(t, ts2, "old access token", a)
+		next := mustRefreshSession(t, ts2, a.RefreshToken)
 		if next.Session.ID != a.Session.ID {
 			t.Fatalf("refresh after restart opened session %s, want %s", next.Session.ID, a.Session.ID)
 		}
-		sessWantAlive(t, ts2, "refreshed access token", next)
+		wantSignedIn(t, ts2, "refreshed access token", next)
 	})
 }
 
-// sessCookie returns the named cookie a response sets.
-func sessCookie(t *testing.T, h http.Header, name string) *http.Cookie {
-	t.Helper()
-	for _, c := range (&http.Response{Header: h}).Cookies() {
-		if c.Name == name {
-			return c
-		}
-	}
-	t.Fatalf("no Set-Cookie %s in %v", name, h.Values("Set-Cookie"))
-	return nil
-}
-
 func TestCookieAuthentication(t *testing.T) {
+	t.Parallel()
 	ts := startServer(t)
 	name := ts.cfg.HTTP.CookieName
 	if name != "usergraph_token" {
 		t.Fatalf("default cookie name = %q, want usergraph_token", name)
 	}
-	ts.signup(t, "sesscookie", sessPassword)
-	r := ts.mustGQL(t, "", loginMutation, vars{"id": "sesscookie", "pw": sessPassword})
+	ts.signup(t, "sesscookie", testPassword)
+	r := ts.mustGQL(t, "", loginMutation, vars{"id": "sesscookie", "pw": testPassword})
 	var login struct{ Login auth }
 	r.decode(t, &login)
-	c := sessCookie(t, r.Header, name)
+	c := cookieNamed(t, r.Header, name)
 	if c.Value != login.Login.AccessToken {
 		t.Errorf("cookie value is not the access token")
 	}
@@ -570,7 +537,7 @@ func TestCookieAuthentication(t *testing.T) {
 	jar := name + "=" + c.Value
 	me := func(t *testing.T) *gqlResponse {
 		t.Helper()
-		return sessPost(t, ts, "application/json", `{ me { id } }`, nil, cookie, jar)
+		return ts.post(t, `{ me { id } }`, nil, cookie, jar)
 	}
 
 	t.Run("the cookie alone authenticates", func(t *testing.T) {
@@ -586,7 +553,7 @@ func TestCookieAuthentication(t *testing.T) {
 	})
 	t.Run("a simple cross-site request is refused before it runs", func(t *testing.T) {
 		for _, ct := range []string{"text/plain", "application/x-www-form-urlencoded"} {
-			r := sessPost(t, ts, ct, `mutation { logout }`, nil, cookie, jar)
+			r := ts.post(t, `mutation { logout }`, nil, "Content-Type", ct, cookie, jar)
 			if r.Status != http.StatusUnsupportedMediaType {
 				t.Errorf("%s: status %d, want 415", ct, r.Status)
 			}
@@ -599,79 +566,14 @@ func TestCookieAuthentication(t *testing.T) {
 		}
 	})
 	t.Run("logout clears the cookie", func(t *testing.T) {
-		r := sessPost(t, ts, "application/json", `mutation { logout }`, nil, cookie, jar)
+		r := ts.post(t, `mutation { logout }`, nil, cookie, jar)
 		if len(r.Errors) > 0 {
 			t.Fatalf("logout with the cookie: %+v", r.Errors)
 		}
-		cleared := sessCookie(t, r.Header, name)
+		cleared := cookieNamed(t, r.Header, name)
 		if cleared.MaxAge >= 0 || cleared.Value != "" {
 			t.Errorf("logout cookie = %+v, want an empty value and Max-Age<0", cleared)
 		}
 		wantCode(t, me(t), "UNAUTHENTICATED", 607)
 	})
-}
-
-// sessAuthorization calls /authorization with an optional bearer token.
-func sessAuthorization(t *testing.T, ts *testServer, method, token string) *http.Response {
-	t.Helper()
-	req, _ := http.NewRequest(method, ts.url+"/authorization", nil)
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	return res
-}
-
-func TestAuthorizationEndpoint(t *testing.T) {
-	ts := startServer(t)
-	a := ts.signup(t, "sessauthz", sessPassword)
-	for _, method := range []string{http.MethodGet, http.MethodHead} {
-		t.Run(method+" with a valid token", func(t *testing.T) {
-			res := sessAuthorization(t, ts, method, a.AccessToken)
-			if res.StatusCode != http.StatusOK {
-				t.Fatalf("status %d, want 200", res.StatusCode)
-			}
-			if got := res.Header.Get("X-Auth-User"); got != a.User.ID {
-				t.Errorf("X-Auth-User = %q, want %q", got, a.User.ID)
-			}
-		})
-		t.Run(method+" without a token", func(t *testing.T) {
-			res := sessAuthorization(t, ts, method, "")
-			if res.StatusCode != http.StatusUnauthorized {
-				t.Fatalf("status %d, want 401", res.StatusCode)
-			}
-			if !strings.HasPrefix(res.Header.Get("WWW-Authenticate"), "Bearer") {
-				t.Errorf("WWW-Authenticate = %q, want a Bearer challenge", res.Header.Get("WWW-Authenticate"))
-			}
-			if res.Header.Get("X-Auth-User") != "" {
-				t.Errorf("X-Auth-User set on a 401: %q", res.Header.Get("X-Auth-User"))
-			}
-		})
-		t.Run(method+" with a bad token", func(t *testing.T) {
-			if res := sessAuthorization(t, ts, method, "x.y.z"); res.StatusCode != http.StatusUnauthorized {
-				t.Fatalf("status %d, want 401", res.StatusCode)
-			}
-		})
-	}
-	t.Run("GET 401 names the reason", func(t *testing.T) {
-		req, _ := http.NewRequest(http.MethodGet, ts.url+"/authorization", nil)
-		wantCode(t, ts.do(t, req), "UNAUTHENTICATED", 606)
-	})
-
-	ts.mustGQL(t, a.AccessToken, `mutation { logout }`, nil)
-	for _, method := range []string{http.MethodGet, http.MethodHead} {
-		t.Run(method+" after logout", func(t *testing.T) {
-			res := sessAuthorization(t, ts, method, a.AccessToken)
-			if res.StatusCode != http.StatusUnauthorized {
-				t.Fatalf("status %d, want 401", res.StatusCode)
-			}
-			if res.Header.Get("WWW-Authenticate") == "" {
-				t.Error("no WWW-Authenticate on 401")
-			}
-		})
-	}
 }

@@ -16,26 +16,27 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/usergraph/usergraph/app"
 	"github.com/usergraph/usergraph/store/sqlite"
 )
 
 // Access-token security, end to end: forged, tampered and expired tokens
 // against the real server, and the published key set.
 
-const tokMeQuery = `{ me { id } }`
+const meQuery = `{ me { id } }`
 
-// tokB64 is the JWS base64url encoding (no padding).
-var tokB64 = base64.RawURLEncoding
+// b64url is the JWS base64url encoding (no padding).
+var b64url = base64.RawURLEncoding
 
-// tokSplit decodes a compact JWS into its header, payload and signature.
-func tokSplit(t *testing.T, tok string) (header, payload map[string]any, sig []byte) {
+// splitJWS decodes a compact JWS into its header, payload and signature.
+func splitJWS(t *testing.T, tok string) (header, payload map[string]any, sig []byte) {
 	t.Helper()
 	parts := strings.Split(tok, ".")
 	if len(parts) != 3 {
 		t.Fatalf("token has %d parts, want 3: %q", len(parts), tok)
 	}
 	for i, dst := range []*map[string]any{&header, &payload} {
-		raw, err := tokB64.DecodeString(parts[i])
+		raw, err := b64url.DecodeString(parts[i])
 		if err != nil {
 			t.Fatalf("token part %d is not base64url: %v", i, err)
 		}
@@ -43,27 +44,27 @@ func tokSplit(t *testing.T, tok string) (header, payload map[string]any, sig []b
 			t.Fatalf("token part %d is not JSON: %v", i, err)
 		}
 	}
-	sig, err := tokB64.DecodeString(parts[2])
+	sig, err := b64url.DecodeString(parts[2])
 	if err != nil {
 		t.Fatalf("signature is not base64url: %v", err)
 	}
 	return header, payload, sig
 }
 
-// tokSegment is one base64url JSON segment.
-func tokSegment(t *testing.T, v any) string {
+// jwsSegment is one base64url JSON segment.
+func jwsSegment(t *testing.T, v any) string {
 	t.Helper()
 	b, err := json.Marshal(v)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return tokB64.EncodeToString(b)
+	return b64url.EncodeToString(b)
 }
 
-// tokKid returns the kid in a token's header.
-func tokKid(t *testing.T, tok string) string {
+// tokenKid returns the kid in a token's header.
+func tokenKid(t *testing.T, tok string) string {
 	t.Helper()
-	h, _, _ := tokSplit(t, tok)
+	h, _, _ := splitJWS(t, tok)
 	kid, _ := h["kid"].(string)
 	if kid == "" {
 		t.Fatalf("token has no kid: %v", h)
@@ -71,9 +72,9 @@ func tokKid(t *testing.T, tok string) string {
 	return kid
 }
 
-// tokClaims are the claims of a genuine access token for the session of a,
+// claimsFor are the claims of a genuine access token for the session of a,
 // expiring at exp.
-func tokClaims(ts *testServer, a auth, exp time.Time) jwt.MapClaims {
+func claimsFor(ts *testServer, a auth, exp time.Time) jwt.MapClaims {
 	now := time.Now()
 	return jwt.MapClaims{
 		"iss": ts.url, "aud": []string{ts.url}, "sub": a.User.ID, "sid": a.Session.ID,
@@ -81,9 +82,9 @@ func tokClaims(ts *testServer, a auth, exp time.Time) jwt.MapClaims {
 	}
 }
 
-// tokSign signs claims with key as EdDSA, with typ at+jwt and kid, then
+// signJWS signs claims with key as EdDSA, with typ at+jwt and kid, then
 // applies header overrides (nil value: remove).
-func tokSign(t *testing.T, key ed25519.PrivateKey, kid string, claims jwt.MapClaims, header map[string]any) string {
+func signJWS(t *testing.T, key ed25519.PrivateKey, kid string, claims jwt.MapClaims, header map[string]any) string {
 	t.Helper()
 	tok := jwt.NewWithClaims(jwt.SigningMethodEdDSA, claims)
 	tok.Header["typ"] = "at+jwt"
@@ -102,9 +103,9 @@ func tokSign(t *testing.T, key ed25519.PrivateKey, kid string, claims jwt.MapCla
 	return s
 }
 
-// tokServerKey reads the server's current signing key from its SQLite file
+// serverSigningKey reads the server's current signing key from its SQLite file
 // through a second connection, and checks it is the one that signed tok.
-func tokServerKey(t *testing.T, ts *testServer, tok string) (string, ed25519.PrivateKey) {
+func serverSigningKey(t *testing.T, ts *testServer, tok string) (string, ed25519.PrivateKey) {
 	t.Helper()
 	ctx := context.Background()
 	db, err := sqlite.Open(ctx, strings.TrimPrefix(ts.cfg.Store.URL, "sqlite:"), sqlite.Options{Readers: 1})
@@ -116,7 +117,7 @@ func tokServerKey(t *testing.T, ts *testServer, tok string) (string, ed25519.Pri
 	if err != nil {
 		t.Fatalf("list signing keys: %v", err)
 	}
-	kid := tokKid(t, tok)
+	kid := tokenKid(t, tok)
 	for _, k := range keys {
 		if k.ID == kid {
 			if len(k.Private) != ed25519.SeedSize {
@@ -129,8 +130,8 @@ func tokServerKey(t *testing.T, ts *testServer, tok string) (string, ed25519.Pri
 	return "", nil
 }
 
-// tokJWK is one key of the JWKS.
-type tokJWK struct {
+// jwk is one key of the JWKS.
+type jwk struct {
 	Kty string `json:"kty"`
 	Crv string `json:"crv"`
 	X   string `json:"x"`
@@ -139,8 +140,8 @@ type tokJWK struct {
 	Use string `json:"use"`
 }
 
-// tokJWKS fetches /.well-known/jwks.json and checks its shape.
-func tokJWKS(t *testing.T, ts *testServer) []tokJWK {
+// fetchJWKS fetches /.well-known/jwks.json and checks its shape.
+func fetchJWKS(t *testing.T, ts *testServer) []jwk {
 	t.Helper()
 	res, err := http.Get(ts.url + "/.well-known/jwks.json")
 	if err != nil {
@@ -168,31 +169,31 @@ func tokJWKS(t *testing.T, ts *testServer) []tokJWK {
 		}
 	}
 	var set struct {
-		Keys []tokJWK `json:"keys"`
+		Keys []jwk `json:"keys"`
 	}
 	json.Unmarshal(body, &set)
 	for _, k := range set.Keys {
 		if k.Kty != "OKP" || k.Crv != "Ed25519" || k.Kid == "" {
 			t.Errorf("jwk = %+v, want kty OKP, crv Ed25519 and a kid", k)
 		}
-		if x, err := tokB64.DecodeString(k.X); err != nil || len(x) != ed25519.PublicKeySize {
+		if x, err := b64url.DecodeString(k.X); err != nil || len(x) != ed25519.PublicKeySize {
 			t.Errorf("jwk %s: x is not a base64url %d-byte key: %q", k.Kid, ed25519.PublicKeySize, k.X)
 		}
 	}
 	return set.Keys
 }
 
-// tokVerifyWithJWKS checks tok's signature with the JWKS key its kid names.
-func tokVerifyWithJWKS(t *testing.T, keys []tokJWK, tok string) {
+// verifyWithJWKS checks tok's signature with the JWKS key its kid names.
+func verifyWithJWKS(t *testing.T, keys []jwk, tok string) {
 	t.Helper()
-	kid := tokKid(t, tok)
+	kid := tokenKid(t, tok)
 	for _, k := range keys {
 		if k.Kid != kid {
 			continue
 		}
-		x, _ := tokB64.DecodeString(k.X)
+		x, _ := b64url.DecodeString(k.X)
 		dot := strings.LastIndex(tok, ".")
-		sig, err := tokB64.DecodeString(tok[dot+1:])
+		sig, err := b64url.DecodeString(tok[dot+1:])
 		if err != nil {
 			t.Fatalf("signature: %v", err)
 		}
@@ -204,30 +205,19 @@ func tokVerifyWithJWKS(t *testing.T, keys []tokJWK, tok string) {
 	t.Fatalf("kid %s is not in the JWKS (%+v)", kid, keys)
 }
 
-// tokGQLAuth posts query with a raw Authorization header ("" for none).
-func tokGQLAuth(t *testing.T, ts *testServer, authorization, query string, v vars) *gqlResponse {
-	t.Helper()
-	body, _ := json.Marshal(map[string]any{"query": query, "variables": v})
-	req, _ := http.NewRequest(http.MethodPost, ts.url+"/graphql", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	if authorization != "" {
-		req.Header.Set("Authorization", authorization)
-	}
-	return ts.do(t, req)
-}
-
 func TestTokenForgeriesAreRejected(t *testing.T) {
+	t.Parallel()
 	ts := startServer(t)
-	a := ts.signup(t, "tokalice", "correct horse battery")
-	b := ts.signup(t, "tokbob", "correct horse battery")
-	header, payload, sig := tokSplit(t, a.AccessToken)
+	a := ts.signup(t, "tokalice", testPassword)
+	b := ts.signup(t, "tokbob", testPassword)
+	header, payload, sig := splitJWS(t, a.AccessToken)
 	parts := strings.Split(a.AccessToken, ".")
-	kid := tokKid(t, a.AccessToken)
-	keys := tokJWKS(t, ts)
+	kid := tokenKid(t, a.AccessToken)
+	keys := fetchJWKS(t, ts)
 	var pub []byte
 	for _, k := range keys {
 		if k.Kid == kid {
-			pub, _ = tokB64.DecodeString(k.X)
+			pub, _ = b64url.DecodeString(k.X)
 		}
 	}
 	if pub == nil {
@@ -235,10 +225,10 @@ func TestTokenForgeriesAreRejected(t *testing.T) {
 	}
 	hs256 := func(secret []byte) string {
 		h := map[string]any{"alg": "HS256", "typ": "at+jwt", "kid": kid}
-		input := tokSegment(t, h) + "." + parts[1]
+		input := jwsSegment(t, h) + "." + parts[1]
 		mac := hmac.New(sha256.New, secret)
 		mac.Write([]byte(input))
-		return input + "." + tokB64.EncodeToString(mac.Sum(nil))
+		return input + "." + b64url.EncodeToString(mac.Sum(nil))
 	}
 	_, foreign, _ := ed25519.GenerateKey(nil)
 
@@ -252,7 +242,7 @@ func TestTokenForgeriesAreRejected(t *testing.T) {
 				p[k] = v
 			}
 			p["sub"] = b.User.ID
-			return parts[0] + "." + tokSegment(t, p) + "." + parts[2]
+			return parts[0] + "." + jwsSegment(t, p) + "." + parts[2]
 		}},
 		{"tampered payload: expiry pushed out", func() string {
 			p := map[string]any{}
@@ -260,29 +250,29 @@ func TestTokenForgeriesAreRejected(t *testing.T) {
 				p[k] = v
 			}
 			p["exp"] = time.Now().Add(24 * time.Hour).Unix()
-			return parts[0] + "." + tokSegment(t, p) + "." + parts[2]
+			return parts[0] + "." + jwsSegment(t, p) + "." + parts[2]
 		}},
 		{"tampered signature", func() string {
 			s := bytes.Clone(sig)
 			s[0] ^= 0x01
-			return parts[0] + "." + parts[1] + "." + tokB64.EncodeToString(s)
+			return parts[0] + "." + parts[1] + "." + b64url.EncodeToString(s)
 		}},
 		{"signature removed", func() string { return parts[0] + "." + parts[1] + "." }},
 		{"alg none", func() string {
 			h := map[string]any{"alg": "none", "typ": "at+jwt", "kid": kid}
-			return tokSegment(t, h) + "." + parts[1] + "."
+			return jwsSegment(t, h) + "." + parts[1] + "."
 		}},
 		{"alg none with the original signature", func() string {
 			h := map[string]any{"alg": "none", "typ": "at+jwt", "kid": kid}
-			return tokSegment(t, h) + "." + parts[1] + "." + parts[2]
+			return jwsSegment(t, h) + "." + parts[1] + "." + parts[2]
 		}},
 		{"HS256 keyed with the public key bytes", func() string { return hs256(pub) }},
-		{"HS256 keyed with the JWKS x string", func() string { return hs256([]byte(tokB64.EncodeToString(pub))) }},
+		{"HS256 keyed with the JWKS x string", func() string { return hs256([]byte(b64url.EncodeToString(pub))) }},
 		{"Ed25519 key of an attacker under the real kid", func() string {
-			return tokSign(t, foreign, kid, tokClaims(ts, a, time.Now().Add(10*time.Minute)), nil)
+			return signJWS(t, foreign, kid, claimsFor(ts, a, time.Now().Add(10*time.Minute)), nil)
 		}},
 		{"Ed25519 key of an attacker under an unknown kid", func() string {
-			return tokSign(t, foreign, "attacker-key", tokClaims(ts, a, time.Now().Add(10*time.Minute)), nil)
+			return signJWS(t, foreign, "attacker-key", claimsFor(ts, a, time.Now().Add(10*time.Minute)), nil)
 		}},
 		{"header alg changed to ES256", func() string {
 			h := map[string]any{}
@@ -290,14 +280,14 @@ func TestTokenForgeriesAreRejected(t *testing.T) {
 				h[k] = v
 			}
 			h["alg"] = "ES256"
-			return tokSegment(t, h) + "." + parts[1] + "." + parts[2]
+			return jwsSegment(t, h) + "." + parts[1] + "." + parts[2]
 		}},
 		{"not a JWT", func() string { return "not-a-token" }},
 		{"refresh token as access token", func() string { return a.RefreshToken }},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			wantCode(t, ts.gql(t, c.token(), tokMeQuery, nil), "UNAUTHENTICATED", 607)
+			wantCode(t, ts.gql(t, c.token(), meQuery, nil), "UNAUTHENTICATED", 607)
 		})
 	}
 	// The genuine tokens still work: the refusals above were about the forgeries.
@@ -307,11 +297,12 @@ func TestTokenForgeriesAreRejected(t *testing.T) {
 }
 
 func TestTokenSignedWithServerKey(t *testing.T) {
+	t.Parallel()
 	skipOnMongo(t, "reads the signing key from the SQLite file")
 	ts := startServer(t)
-	a := ts.signup(t, "tokcarol", "correct horse battery")
-	b := ts.signup(t, "tokdave", "correct horse battery")
-	kid, key := tokServerKey(t, ts, a.AccessToken)
+	a := ts.signup(t, "tokcarol", testPassword)
+	b := ts.signup(t, "tokdave", testPassword)
+	kid, key := serverSigningKey(t, ts, a.AccessToken)
 	future := time.Now().Add(10 * time.Minute)
 	with := func(c jwt.MapClaims, k string, v any) jwt.MapClaims {
 		c[k] = v
@@ -322,21 +313,21 @@ func TestTokenSignedWithServerKey(t *testing.T) {
 	// claims is accepted, so every refusal below is about the one thing
 	// each case changes.
 	t.Run("control: genuine claims are accepted", func(t *testing.T) {
-		tok := tokSign(t, key, kid, tokClaims(ts, a, future), nil)
+		tok := signJWS(t, key, kid, claimsFor(ts, a, future), nil)
 		if got := ts.meID(t, tok); got != a.User.ID {
 			t.Fatalf("me = %s, want %s", got, a.User.ID)
 		}
 	})
 	t.Run("expired", func(t *testing.T) {
-		c := tokClaims(ts, a, time.Now().Add(-time.Minute))
+		c := claimsFor(ts, a, time.Now().Add(-time.Minute))
 		c["iat"] = time.Now().Add(-time.Hour).Unix()
-		r := ts.gql(t, tokSign(t, key, kid, c, nil), tokMeQuery, nil)
+		r := ts.gql(t, signJWS(t, key, kid, c, nil), meQuery, nil)
 		wantCode(t, r, "UNAUTHENTICATED", 608)
 	})
 	t.Run("expired long ago", func(t *testing.T) {
-		c := tokClaims(ts, a, time.Now().Add(-30*24*time.Hour))
+		c := claimsFor(ts, a, time.Now().Add(-30*24*time.Hour))
 		c["iat"] = time.Now().Add(-31 * 24 * time.Hour).Unix()
-		wantCode(t, ts.gql(t, tokSign(t, key, kid, c, nil), tokMeQuery, nil), "UNAUTHENTICATED", 608)
+		wantCode(t, ts.gql(t, signJWS(t, key, kid, c, nil), meQuery, nil), "UNAUTHENTICATED", 608)
 	})
 
 	invalid := []struct {
@@ -344,30 +335,31 @@ func TestTokenSignedWithServerKey(t *testing.T) {
 		claims jwt.MapClaims
 		header map[string]any
 	}{
-		{"session that does not exist", with(tokClaims(ts, a, future), "sid", "0190f1a0-0000-7000-8000-000000000000"), nil},
-		{"session of another user", with(tokClaims(ts, a, future), "sid", b.Session.ID), nil},
-		{"user that does not exist", with(tokClaims(ts, a, future), "sub", "0190f1a0-0000-7000-8000-000000000001"), nil},
-		{"no sid", func() jwt.MapClaims { c := tokClaims(ts, a, future); delete(c, "sid"); return c }(), nil},
-		{"no exp", func() jwt.MapClaims { c := tokClaims(ts, a, future); delete(c, "exp"); return c }(), nil},
-		{"wrong issuer", with(tokClaims(ts, a, future), "iss", "http://evil.example"), nil},
-		{"wrong audience", with(tokClaims(ts, a, future), "aud", []string{"http://other-service.example"}), nil},
-		{"no audience", func() jwt.MapClaims { c := tokClaims(ts, a, future); delete(c, "aud"); return c }(), nil},
-		{"expired with wrong audience", with(tokClaims(ts, a, time.Now().Add(-time.Minute)), "aud", "http://other-service.example"), nil},
-		{"not yet valid", with(tokClaims(ts, a, future), "nbf", time.Now().Add(5*time.Minute).Unix()), nil},
-		{"typ JWT instead of at+jwt", tokClaims(ts, a, future), map[string]any{"typ": "JWT"}},
-		{"no typ", tokClaims(ts, a, future), map[string]any{"typ": nil}},
-		{"no kid", tokClaims(ts, a, future), map[string]any{"kid": nil}},
+		{"session that does not exist", with(claimsFor(ts, a, future), "sid", "0190f1a0-0000-7000-8000-000000000000"), nil},
+		{"session of another user", with(claimsFor(ts, a, future), "sid", b.Session.ID), nil},
+		{"user that does not exist", with(claimsFor(ts, a, future), "sub", "0190f1a0-0000-7000-8000-000000000001"), nil},
+		{"no sid", func() jwt.MapClaims { c := claimsFor(ts, a, future); delete(c, "sid"); return c }(), nil},
+		{"no exp", func() jwt.MapClaims { c := claimsFor(ts, a, future); delete(c, "exp"); return c }(), nil},
+		{"wrong issuer", with(claimsFor(ts, a, future), "iss", "http://evil.example"), nil},
+		{"wrong audience", with(claimsFor(ts, a, future), "aud", []string{"http://other-service.example"}), nil},
+		{"no audience", func() jwt.MapClaims { c := claimsFor(ts, a, future); delete(c, "aud"); return c }(), nil},
+		{"expired with wrong audience", with(claimsFor(ts, a, time.Now().Add(-time.Minute)), "aud", "http://other-service.example"), nil},
+		{"not yet valid", with(claimsFor(ts, a, future), "nbf", time.Now().Add(5*time.Minute).Unix()), nil},
+		{"typ JWT instead of at+jwt", claimsFor(ts, a, future), map[string]any{"typ": "JWT"}},
+		{"no typ", claimsFor(ts, a, future), map[string]any{"typ": nil}},
+		{"no kid", claimsFor(ts, a, future), map[string]any{"kid": nil}},
 	}
 	for _, c := range invalid {
 		t.Run(c.name, func(t *testing.T) {
-			wantCode(t, ts.gql(t, tokSign(t, key, kid, c.claims, c.header), tokMeQuery, nil), "UNAUTHENTICATED", 607)
+			wantCode(t, ts.gql(t, signJWS(t, key, kid, c.claims, c.header), meQuery, nil), "UNAUTHENTICATED", 607)
 		})
 	}
 }
 
 func TestTokenAuthorizationHeader(t *testing.T) {
+	t.Parallel()
 	ts := startServer(t)
-	a := ts.signup(t, "tokerin", "correct horse battery")
+	a := ts.signup(t, "tokerin", testPassword)
 	cases := []struct {
 		name   string
 		header string
@@ -383,9 +375,9 @@ func TestTokenAuthorizationHeader(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			wantCode(t, tokGQLAuth(t, ts, c.header, tokMeQuery, nil), "UNAUTHENTICATED", c.status)
+			wantCode(t, ts.post(t, meQuery, nil, "Authorization", c.header), "UNAUTHENTICATED", c.status)
 			// A @public field answers despite the bad credentials.
-			r := tokGQLAuth(t, ts, c.header, `query($u: String!) { usernameExists(username: $u) }`, vars{"u": "tokerin"})
+			r := ts.post(t, `query($u: String!) { usernameExists(username: $u) }`, vars{"u": "tokerin"}, "Authorization", c.header)
 			if len(r.Errors) > 0 {
 				t.Fatalf("usernameExists with the same header: %+v", r.Errors)
 			}
@@ -397,7 +389,7 @@ func TestTokenAuthorizationHeader(t *testing.T) {
 		})
 	}
 	t.Run("scheme is case-insensitive", func(t *testing.T) {
-		r := tokGQLAuth(t, ts, "bearer "+a.AccessToken, tokMeQuery, nil)
+		r := ts.post(t, meQuery, nil, "Authorization", "bearer "+a.AccessToken)
 		if len(r.Errors) > 0 {
 			t.Fatalf("lower-case bearer refused: %+v", r.Errors)
 		}
@@ -405,17 +397,18 @@ func TestTokenAuthorizationHeader(t *testing.T) {
 }
 
 func TestJWKSVerifiesIssuedTokens(t *testing.T) {
+	t.Parallel()
 	ts := startServer(t)
-	ts.signup(t, "tokfrank", "correct horse battery")
-	a := ts.login(t, "tokfrank", "correct horse battery")
-	keys := tokJWKS(t, ts)
+	ts.signup(t, "tokfrank", testPassword)
+	a := ts.login(t, "tokfrank", testPassword)
+	keys := fetchJWKS(t, ts)
 	if len(keys) != 1 {
 		t.Fatalf("a fresh server publishes %d keys, want 1", len(keys))
 	}
 	if keys[0].Alg != "EdDSA" || keys[0].Use != "sig" {
 		t.Errorf("jwk alg/use = %q/%q, want EdDSA/sig", keys[0].Alg, keys[0].Use)
 	}
-	h, p, _ := tokSplit(t, a.AccessToken)
+	h, p, _ := splitJWS(t, a.AccessToken)
 	if h["alg"] != "EdDSA" || h["typ"] != "at+jwt" {
 		t.Errorf("token header = %v, want alg EdDSA, typ at+jwt", h)
 	}
@@ -424,19 +417,20 @@ func TestJWKSVerifiesIssuedTokens(t *testing.T) {
 			t.Errorf("claim %s = %v, want %v", claim, p[claim], want)
 		}
 	}
-	tokVerifyWithJWKS(t, keys, a.AccessToken)
+	verifyWithJWKS(t, keys, a.AccessToken)
 }
 
 func TestTokenSigningKeyRotation(t *testing.T) {
+	t.Parallel()
 	// No session cache: the old token is verified again after the rotation.
-	ts := startServer(t, withConfig(func(c *mainConfig) { c.Sessions.CacheTTL = 0 }))
+	ts := startServer(t, withConfig(func(c *app.Config) { c.Sessions.CacheTTL = 0 }))
 	root := ts.admin(t)
-	user := ts.signup(t, "tokgrace", "correct horse battery")
-	oldKid := tokKid(t, user.AccessToken)
+	user := ts.signup(t, "tokgrace", testPassword)
+	oldKid := tokenKid(t, user.AccessToken)
 
 	t.Run("only an admin may rotate", func(t *testing.T) {
 		wantCode(t, ts.gql(t, user.AccessToken, `mutation { rotateSigningKey }`, nil), "FORBIDDEN", 609)
-		if keys := tokJWKS(t, ts); len(keys) != 1 {
+		if keys := fetchJWKS(t, ts); len(keys) != 1 {
 			t.Fatalf("JWKS has %d keys after a refused rotation, want 1", len(keys))
 		}
 	})
@@ -453,25 +447,25 @@ func TestTokenSigningKeyRotation(t *testing.T) {
 		}
 	})
 	t.Run("new tokens use the new key", func(t *testing.T) {
-		fresh := ts.login(t, "tokgrace", "correct horse battery")
-		if kid := tokKid(t, fresh.AccessToken); kid == oldKid {
+		fresh := ts.login(t, "tokgrace", testPassword)
+		if kid := tokenKid(t, fresh.AccessToken); kid == oldKid {
 			t.Fatalf("token after rotation still has kid %s", kid)
 		}
 		if got := ts.meID(t, fresh.AccessToken); got != user.User.ID {
 			t.Fatalf("me = %s, want %s", got, user.User.ID)
 		}
-		keys := tokJWKS(t, ts)
+		keys := fetchJWKS(t, ts)
 		if len(keys) != 2 {
 			t.Fatalf("JWKS has %d keys after rotation, want 2", len(keys))
 		}
-		tokVerifyWithJWKS(t, keys, fresh.AccessToken)
-		tokVerifyWithJWKS(t, keys, user.AccessToken)
+		verifyWithJWKS(t, keys, fresh.AccessToken)
+		verifyWithJWKS(t, keys, user.AccessToken)
 	})
 	t.Run("refresh signs with the new key", func(t *testing.T) {
 		r := ts.mustGQL(t, "", `mutation($t: String!) { refreshSession(refreshToken: $t) { accessToken } }`, vars{"t": user.RefreshToken})
 		var ref struct{ RefreshSession struct{ AccessToken string } }
 		r.decode(t, &ref)
-		if kid := tokKid(t, ref.RefreshSession.AccessToken); kid == oldKid {
+		if kid := tokenKid(t, ref.RefreshSession.AccessToken); kid == oldKid {
 			t.Fatalf("refreshed token still has the retired kid %s", kid)
 		}
 	})
