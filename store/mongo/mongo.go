@@ -2,8 +2,8 @@
 // driver (go.mongodb.org/mongo-driver/v2): the production backend for
 // replica sets and sharded clusters.
 //
-// It keeps to what every MongoDB-compatible server offers (DESIGN.md's
-// portability rule): no collation, no multi-document transactions, no
+// It keeps to what every MongoDB-compatible server offers (the portability
+// rule of docs/ARCHITECTURE.md, "Stores"): no collation, no multi-document transactions, no
 // change streams, no aggregation expressions. Case-insensitive uniqueness
 // uses the normalized key fields under unique indexes; updates are
 // read-modify-write with an optimistic version check (cas.go); expiry is
