@@ -96,7 +96,7 @@ func (m *Main) announce(ctx context.Context) error {
 		return fmt.Errorf("bootstrap: %w", err)
 	}
 	m.log.Info("usergraph is listening", "graphql", m.URL()+"/graphql", "graphiql", m.URL()+"/",
-		"database", redactURL(m.cfg.Store.URL), "version", BuildVersion())
+		"database", redactURL(m.cfg.Store.URL), "version", buildVersion())
 	switch {
 	case token != "":
 		m.log.Warn("first start: create the first administrator with the initialize mutation (or `usergraph init`) using this one-time bootstrap token; it is not shown again",

@@ -39,7 +39,7 @@ func (e Env) Getenv(key string) string {
 // command, and the one the test suites read (e2e, store/mongo), which a
 // developer's shell may well export while running the server.
 const (
-	AdminPasswordVar = "USERGRAPH_ADMIN_PASSWORD"
+	adminPasswordVar = "USERGRAPH_ADMIN_PASSWORD"
 	TestMongoURIVar  = "USERGRAPH_TEST_MONGODB_URI"
 )
 
@@ -55,7 +55,7 @@ func (e *UsageError) Error() string { return e.Err.Error() }
 func (e *UsageError) Unwrap() error { return e.Err }
 
 // commandLine is one command's flags: its own, if any, then every setting
-// of a Config, each also a USERGRAPH_* variable (EnvName); a flag on the
+// of a Config, each also a USERGRAPH_* variable (envName); a flag on the
 // command line wins over the variable.
 type commandLine struct {
 	name     string // the command: serve, init, …
@@ -110,7 +110,7 @@ func (cl *commandLine) parse(args []string, env Env) error {
 	cl.fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
 	var err error
 	cl.fs.VisitAll(func(f *flag.Flag) {
-		name := EnvName(f.Name)
+		name := envName(f.Name)
 		if v := env.Getenv(name); v != "" && !given[f.Name] && err == nil {
 			if e := cl.fs.Set(f.Name, v); e != nil {
 				err = fmt.Errorf("%s=%q: %v", name, v, e)
@@ -136,12 +136,12 @@ func (cl *commandLine) refuse(err error) error { return &UsageError{Command: cl.
 // this command nor a known variable. Not fatal: a variable set for another
 // command (init's) or for a newer version must not stop a server.
 func (cl *commandLine) warnUnknown(env Env) {
-	known := map[string]bool{AdminPasswordVar: true, TestMongoURIVar: true}
+	known := map[string]bool{adminPasswordVar: true, TestMongoURIVar: true}
 	settings := flag.NewFlagSet("settings", flag.ContinueOnError)
 	cfg := DefaultConfig()
 	cfg.bind(settings)
 	for _, fs := range []*flag.FlagSet{settings, cl.fs} {
-		fs.VisitAll(func(f *flag.Flag) { known[EnvName(f.Name)] = true })
+		fs.VisitAll(func(f *flag.Flag) { known[envName(f.Name)] = true })
 	}
 	var unknown []string
 	for _, kv := range env.Vars {
@@ -188,7 +188,7 @@ func (cl *commandLine) printFlags(w io.Writer, keep func(*flag.Flag) bool) {
 		if kind != "" {
 			head += " " + kind
 		}
-		fmt.Fprintf(w, "%-40s %s\n", head, EnvName(f.Name))
+		fmt.Fprintf(w, "%-40s %s\n", head, envName(f.Name))
 		fmt.Fprintf(w, "    \t%s", strings.ReplaceAll(usage, "\n", "\n    \t"))
 		switch {
 		case f.DefValue == "" || f.DefValue == "false":

@@ -63,7 +63,7 @@ func Init(ctx context.Context, env Env, args []string) error {
 	cfg := DefaultConfig()
 	cl := newCommandLine("init", "usergraph init -username NAME [-email ADDRESS] [server flags]",
 		"Creates the first administrator in the database the server settings name, once: it fails\n"+
-			"if the database has one. The password is read from "+AdminPasswordVar+", else from the\n"+
+			"if the database has one. The password is read from "+adminPasswordVar+", else from the\n"+
 			"first line of standard input.")
 	cl.ownFlags(func(fs *flag.FlagSet) {
 		fs.StringVar(&admin.Username, "username", "", "the administrator's username")
@@ -94,12 +94,12 @@ func Init(ctx context.Context, env Env, args []string) error {
 }
 
 func adminPassword(env Env) (string, error) {
-	if pw := env.Getenv(AdminPasswordVar); pw != "" {
+	if pw := env.Getenv(adminPasswordVar); pw != "" {
 		return pw, nil
 	}
 	line, err := bufio.NewReader(env.Stdin).ReadString('\n')
 	if err != nil && line == "" {
-		return "", errors.New("give the password in " + AdminPasswordVar + " or on standard input")
+		return "", errors.New("give the password in " + adminPasswordVar + " or on standard input")
 	}
 	return strings.TrimRight(line, "\r\n"), nil
 }
@@ -110,14 +110,14 @@ func Version(_ context.Context, env Env, args []string) error {
 	if err := cl.parse(args, env); err != nil {
 		return err
 	}
-	fmt.Fprintln(env.Stdout, "usergraph", BuildVersion())
+	fmt.Fprintln(env.Stdout, "usergraph", buildVersion())
 	return nil
 }
 
-// BuildVersion describes the build: the module version ("(devel)" when
+// buildVersion describes the build: the module version ("(devel)" when
 // built from a checkout), the VCS revision and time when the build recorded
 // them (go build does, go run does not), and the Go release.
-func BuildVersion() string {
+func buildVersion() string {
 	info, ok := debug.ReadBuildInfo()
 	if !ok {
 		return "(unknown)"

@@ -147,9 +147,9 @@ type RuntimeConfig struct {
 	MemoryLimit int64 // bytes; 0: none (GOMEMLIMIT wins when set)
 }
 
-// DefaultMemoryLimit is -memory-limit's default: the heap a 2-core server
+// defaultMemoryLimit is -memory-limit's default: the heap a 2-core server
 // needs through 1,000 concurrent sign-ins (docs/PERFORMANCE.md).
-const DefaultMemoryLimit = 160 << 20
+const defaultMemoryLimit = 160 << 20
 
 // DefaultConfig returns every setting's default. Each comes from the
 // package whose rule it sets; only what concerns the process itself
@@ -194,7 +194,7 @@ func DefaultConfig() Config {
 			SignupPerIP:     account.DefaultSignupPerIP(),
 		},
 		Log:     LogConfig{Level: slog.LevelInfo, Format: LogText},
-		Runtime: RuntimeConfig{MemoryLimit: DefaultMemoryLimit},
+		Runtime: RuntimeConfig{MemoryLimit: defaultMemoryLimit},
 	}
 }
 

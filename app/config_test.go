@@ -45,8 +45,8 @@ func TestREADMEConfigTable(t *testing.T) {
 			t.Errorf("README lacks flag -%s", f.Name)
 			return
 		}
-		if r[0] != EnvName(f.Name) {
-			t.Errorf("README names -%s's variable %s, want %s", f.Name, r[0], EnvName(f.Name))
+		if r[0] != envName(f.Name) {
+			t.Errorf("README names -%s's variable %s, want %s", f.Name, r[0], envName(f.Name))
 		}
 		if f.Name != "hash-concurrency" && r[1] != f.DefValue {
 			t.Errorf("README gives -%s the default %q, want %q", f.Name, r[1], f.DefValue)
@@ -214,7 +214,7 @@ func TestLoadCORSOrigins(t *testing.T) {
 // are no setting are not, and neither stops the command.
 func TestLoadWarnsAboutUnknownVariables(t *testing.T) {
 	e, _, stderr := env("USERGRAPH_BOGUS=1", "USERGRAPH_LISTEN=127.0.0.1:0", "USERGRAPH_LISTNE=typo",
-		AdminPasswordVar+"=x", TestMongoURIVar+"=mongodb://127.0.0.1/", "OTHER_BOGUS=1")
+		adminPasswordVar+"=x", TestMongoURIVar+"=mongodb://127.0.0.1/", "OTHER_BOGUS=1")
 	if _, err := Load(nil, e); err != nil {
 		t.Fatal(err)
 	}
@@ -223,7 +223,7 @@ func TestLoadWarnsAboutUnknownVariables(t *testing.T) {
 			t.Errorf("stderr does not name %s: %q", name, stderr)
 		}
 	}
-	for _, name := range []string{"USERGRAPH_LISTEN", AdminPasswordVar, TestMongoURIVar, "OTHER_BOGUS"} {
+	for _, name := range []string{"USERGRAPH_LISTEN", adminPasswordVar, TestMongoURIVar, "OTHER_BOGUS"} {
 		if strings.Contains(stderr.String(), name+" ") {
 			t.Errorf("stderr warns about %s: %q", name, stderr)
 		}
@@ -254,9 +254,9 @@ func TestHelpNamesEveryVariable(t *testing.T) {
 	help := stdout.String()
 	cfg := DefaultConfig()
 	serveCommandLine(&cfg).fs.VisitAll(func(f *flag.Flag) {
-		line := regexp.MustCompile(`(?m)^  -` + regexp.QuoteMeta(f.Name) + `\b.*\b` + EnvName(f.Name) + `$`)
+		line := regexp.MustCompile(`(?m)^  -` + regexp.QuoteMeta(f.Name) + `\b.*\b` + envName(f.Name) + `$`)
 		if !line.MatchString(help) {
-			t.Errorf("-help has no line for -%s with %s", f.Name, EnvName(f.Name))
+			t.Errorf("-help has no line for -%s with %s", f.Name, envName(f.Name))
 		}
 	})
 	if !strings.Contains(help, "(default 60/1m)") || !strings.Contains(help, `(default "usergraph_token")`) {

@@ -15,7 +15,7 @@ import (
 )
 
 // bind registers every setting of c on fs, with c's values as defaults.
-// Each is a flag and, by EnvName, a USERGRAPH_* variable; README's table
+// Each is a flag and, by envName, a USERGRAPH_* variable; README's table
 // lists them all (TestREADMEConfigTable), and the names are part of the
 // API (API.md's configuration table): never rename one.
 func (c *Config) bind(fs *flag.FlagSet) {
@@ -79,8 +79,8 @@ func (c *Config) bind(fs *flag.FlagSet) {
 	fs.Uint64Var(&m.MaxPoolSize, "mongo-max-pool-size", m.MaxPoolSize, "MongoDB connection pool size")
 }
 
-// EnvName is the environment variable of a flag: listen → USERGRAPH_LISTEN.
-func EnvName(flagName string) string {
+// envName is the environment variable of a flag: listen → USERGRAPH_LISTEN.
+func envName(flagName string) string {
 	return "USERGRAPH_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
 }
 
