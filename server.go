@@ -66,7 +66,7 @@ func run(ctx context.Context, env app.Env, args []string) int {
 	case err == nil, errors.Is(err, flag.ErrHelp):
 		return 0
 	case errors.As(err, &refused):
-		fmt.Fprintf(env.Stderr, "usergraph %s: %v\nRun 'usergraph %s -help' for its flags.\n", cmd.name, err, cmd.name)
+		fmt.Fprintf(env.Stderr, "usergraph %s: %v\n%s\nRun 'usergraph %s -help' for its flags.\n", cmd.name, err, refused.Synopsis, cmd.name)
 		return 2
 	}
 	fmt.Fprintln(env.Stderr, "usergraph:", err)

@@ -16,6 +16,17 @@ import (
 	"time"
 )
 
+// The HTTP servers' timeouts. A client has this long to send its request
+// headers (slow-header attacks hold connections otherwise), an idle
+// keep-alive connection is closed after this long, and Close waits this
+// long for the requests in flight (a sign-in queued for a hashing slot
+// included) before it drops them.
+const (
+	readHeaderTimeout = 10 * time.Second
+	idleTimeout       = 2 * time.Minute
+	shutdownTimeout   = 20 * time.Second
+)
+
 // Main is one running server: configuration → store → services → HTTP.
 // The serve command and the end-to-end tests start it with Run and stop it
 // with Close.
@@ -75,7 +86,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 // serve starts the HTTP server and the session manager's background work
 // (activity flushes, purges).
 func (m *Main) serve(h http.Handler) {
-	m.server = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	m.server = &http.Server{Handler: h, ReadHeaderTimeout: readHeaderTimeout, IdleTimeout: idleTimeout}
 	bg, stop := context.WithCancel(context.Background())
 	m.stop = stop
 	go func() {
@@ -135,7 +146,7 @@ func (m *Main) listenApart(name, addr string, h http.Handler) (*http.Server, err
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	srv := &http.Server{Addr: ln.Addr().String(), Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Addr: ln.Addr().String(), Handler: h, ReadHeaderTimeout: readHeaderTimeout}
 	go srv.Serve(ln)
 	m.log.Info(name+" is listening", "addr", srv.Addr)
 	return srv, nil
@@ -153,12 +164,12 @@ func (m *Main) MetricsURL() string {
 	return "http://" + m.metrics.Addr
 }
 
-// Close finishes in-flight requests (up to 20 s), writes pending activity
+// Close finishes in-flight requests (up to shutdownTimeout), writes pending activity
 // and closes the store.
 func (m *Main) Close() error {
 	var errs []error
 	if m.server != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 		defer cancel()
 		errs = append(errs, m.server.Shutdown(ctx))
 		m.stop()

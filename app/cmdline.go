@@ -47,8 +47,9 @@ const (
 // unknown flag, a value that does not parse, settings that contradict each
 // other. usergraph prints it with a pointer to -help and exits 2.
 type UsageError struct {
-	Command string // "serve", "init", …
-	Err     error
+	Command  string // "serve", "init", …
+	Synopsis string // the command's usage line
+	Err      error
 }
 
 func (e *UsageError) Error() string { return e.Err.Error() }
@@ -129,7 +130,9 @@ func (cl *commandLine) parse(args []string, env Env) error {
 	return nil
 }
 
-func (cl *commandLine) refuse(err error) error { return &UsageError{Command: cl.name, Err: err} }
+func (cl *commandLine) refuse(err error) error {
+	return &UsageError{Command: cl.name, Synopsis: "usage: " + cl.synopsis, Err: err}
+}
 
 // warnUnknown names the USERGRAPH_* variables that are neither a server
 // setting (every command may run where the server's are set) nor a flag of
