@@ -43,15 +43,18 @@ type Main struct {
 	done     chan struct{}      // closed when it has ended
 }
 
-// New returns a server for cfg, which must have passed Check (Load checks
-// what it returns).
+// New returns a server for cfg.
 func New(cfg Config, log *slog.Logger) *Main {
 	return &Main{cfg: cfg, log: log, done: make(chan struct{})}
 }
 
-// Run opens the store, wires the services and starts serving. It returns
-// once the server listens; Close stops it.
+// Run checks the configuration (a Config built by hand, not by Load, is
+// checked here), opens the store, wires the services and starts serving.
+// It returns once the server listens; Close stops it.
 func (m *Main) Run(ctx context.Context) (err error) {
+	if err := m.cfg.Check(); err != nil {
+		return fmt.Errorf("configuration: %w", err)
+	}
 	if m.listener, err = net.Listen("tcp", m.cfg.HTTP.Listen); err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}

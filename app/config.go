@@ -199,8 +199,7 @@ func DefaultConfig() Config {
 }
 
 // Check reports the first setting that is out of range or contradicts
-// another, naming it as its flag. Load calls it; so must code that builds
-// a Config by hand.
+// another, naming it as its flag. Load and Main.Run call it.
 func (c *Config) Check() error {
 	checks := []func() error{c.HTTP.check, c.Store.check, c.Passwords.check, c.Sessions.check,
 		c.Accounts.check, c.Limits.check}

@@ -308,3 +308,24 @@ func TestMemoryLimitRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// A Config built by hand is checked when the server starts, before it
+// listens or opens anything.
+func TestRunChecksTheConfig(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.HTTP.Listen = "127.0.0.1:0"
+	cfg.Store.URL = "sqlite:" + t.TempDir() + "/never.db"
+	cfg.Passwords.Params.Parallelism = 0
+	m := New(cfg, slog.New(slog.DiscardHandler))
+	err := m.Run(t.Context())
+	if err == nil {
+		m.Close()
+		t.Fatal("Run started with argon2 parallelism 0")
+	}
+	if !strings.Contains(err.Error(), "parallelism") {
+		t.Errorf("Run = %v, want it to name the parallelism", err)
+	}
+	if _, statErr := os.Stat(strings.TrimPrefix(cfg.Store.URL, "sqlite:")); !os.IsNotExist(statErr) {
+		t.Errorf("the database was created (stat: %v)", statErr)
+	}
+}
