@@ -21,6 +21,15 @@ const (
 	AdminRole = "admin" // every permission; cannot be deleted or emptied
 )
 
+// Defaults of New's arguments, for the configuration (USERGRAPH_DEFAULT_ROLE).
+const (
+	// DefaultRoleName is the role new accounts receive unless configured otherwise.
+	DefaultRoleName = "user"
+	// DefaultCacheTTL bounds how long another instance's change to the
+	// role catalogue takes to be seen here.
+	DefaultCacheTTL = 5 * time.Second
+)
+
 // Service manages roles and answers permission questions from an
 // in-memory copy of the role catalogue.
 type Service struct {

@@ -1171,7 +1171,9 @@ func newExecutionContext(
 }
 
 var sources = []*ast.Source{
-	{Name: "../schema.graphqls", Input: `# usergraph: user management over GraphQL. The contract is ../shared/spec/API.md.
+	{Name: "../schema.graphqls", Input: `# usergraph: user management over GraphQL. This schema implements the project's
+# client contract (API.md: its names and error codes are fixed); docs/ARCHITECTURE.md
+# describes the layers behind it.
 #
 # Access: every field of Query and Mutation carries exactly one access
 # directive; the server refuses to start if one does not (resolvers/access.go).

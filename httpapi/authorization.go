@@ -6,10 +6,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/usergraph/usergraph/access"
 	"github.com/usergraph/usergraph/apperr"
-	"github.com/usergraph/usergraph/session"
-	"github.com/usergraph/usergraph/store"
 )
 
 // authorization answers reverse proxies' sub-requests (nginx auth_request,
@@ -23,7 +20,7 @@ import (
 // X-Forwarded-Uri and X-Forwarded-Method headers the proxies send
 // (nginx: X-Original-URI / X-Original-Method by convention).
 type authorization struct {
-	access *access.Service
+	access AccessChecker
 	log    *slog.Logger
 }
 
@@ -34,9 +31,8 @@ const unavailableRetryAfter = 5
 
 func (a authorization) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
-	p := session.FromContext(r.Context())
+	p, failure := callerFrom(r.Context())
 	if p == nil {
-		failure := session.FailureFrom(r.Context())
 		if apperr.IsFault(failure) {
 			a.unavailable(w, r, failure)
 			return
@@ -55,7 +51,7 @@ func (a authorization) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusOK)
 		return
 	}
-	ok, err := a.access.Allowed(r.Context(), p.User.Roles, resource, verb)
+	ok, err := a.access.Allowed(r.Context(), p.Roles, resource, verb)
 	switch {
 	case apperr.CodeOf(err) == apperr.BadUserInput: // a resource past access's bound
 		e, _ := apperr.As(err)
@@ -78,9 +74,9 @@ func (a authorization) unavailable(w http.ResponseWriter, r *http.Request, err e
 }
 
 // forwarded returns the resource and verb asked about.
-func forwarded(r *http.Request) (string, store.Verb) {
+func forwarded(r *http.Request) (resource, verb string) {
 	q := r.URL.Query()
-	resource, verb := q.Get("resource"), q.Get("verb")
+	resource, verb = q.Get("resource"), q.Get("verb")
 	if resource == "" {
 		resource = firstHeader(r, "X-Forwarded-Uri", "X-Original-Uri", "X-Original-URL")
 	}
@@ -90,7 +86,7 @@ func forwarded(r *http.Request) (string, store.Verb) {
 	if verb == "" {
 		verb = "GET"
 	}
-	return resource, store.Verb(strings.ToUpper(verb))
+	return resource, strings.ToUpper(verb)
 }
 
 func firstHeader(r *http.Request, names ...string) string {

@@ -4,9 +4,6 @@ import (
 	"net/http"
 	"sync"
 	"time"
-
-	"github.com/usergraph/usergraph/lockout"
-	"github.com/usergraph/usergraph/resolvers"
 )
 
 // cookieJar collects the cookies a request's resolvers set and writes each
@@ -15,7 +12,8 @@ import (
 // (aliased refreshSession, login then logout); one Set-Cookie per call
 // would leave the browser to keep whichever it read last.
 type cookieJar struct {
-	name   string
+	name   string // the access-token cookie's
+	device string // the device cookie's
 	secure bool
 
 	mu      sync.Mutex
@@ -24,7 +22,7 @@ type cookieJar struct {
 	sent    bool
 }
 
-var _ resolvers.Cookies = (*cookieJar)(nil)
+var _ Cookies = (*cookieJar)(nil)
 
 func (c *cookieJar) SetAccessToken(token string, expires time.Time) {
 	c.set(&http.Cookie{Name: c.name, Value: token, Path: "/", Expires: expires,
@@ -35,7 +33,7 @@ func (c *cookieJar) SetAccessToken(token string, expires time.Time) {
 // attributes; it is never cleared (a sign-out does not make a client a
 // stranger to the account).
 func (c *cookieJar) SetDeviceCookie(value string, expires time.Time) {
-	c.set(&http.Cookie{Name: lockout.CookieName, Value: value, Path: "/", Expires: expires,
+	c.set(&http.Cookie{Name: c.device, Value: value, Path: "/", Expires: expires,
 		MaxAge: int(time.Until(expires).Seconds()), HttpOnly: true, Secure: c.secure, SameSite: http.SameSiteLaxMode})
 }
 
@@ -92,13 +90,13 @@ func (w cookieWriter) Write(b []byte) (int, error) {
 
 func (w cookieWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-func withCookies(cfg Config, next http.Handler) http.Handler {
+func withCookies(cfg Config, sessions Sessions, next http.Handler) http.Handler {
 	if cfg.CookieName == "" {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		jar := &cookieJar{name: cfg.CookieName, secure: cfg.CookieSecure, pending: map[string]*http.Cookie{}}
-		next.ServeHTTP(cookieWriter{w, jar}, r.WithContext(resolvers.WithCookies(r.Context(), jar)))
+		jar := &cookieJar{name: cfg.CookieName, device: cfg.DeviceCookieName, secure: cfg.CookieSecure, pending: map[string]*http.Cookie{}}
+		next.ServeHTTP(cookieWriter{w, jar}, r.WithContext(sessions.WithCookies(r.Context(), jar)))
 		jar.send(w.Header()) // a handler that wrote nothing: the server sends the header after this
 	})
 }

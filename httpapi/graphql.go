@@ -4,30 +4,25 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/99designs/gqlgen/graphql/playground"
-	"github.com/usergraph/usergraph/graph"
-	"github.com/usergraph/usergraph/graph/model"
-	"github.com/usergraph/usergraph/resolvers"
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
-// newGraphQL builds the GraphQL handler with explicit transports (POST
-// JSON and GET for queries, nothing that a form could send), the error
-// presenter, a parsed-query cache, automatic persisted queries, and the
-// limits that bound a request's cost before any resolver runs: the token
-// limit while parsing, the validation budget before validating, a cap on
-// validation errors, depth and complexity before executing.
-func newGraphQL(r *resolvers.Resolver, cfg Config, log *slog.Logger) (http.Handler, error) {
-	gcfg := r.Config()
-	gcfg.Complexity.Query.Users = usersComplexity
-	schema := graph.NewExecutableSchema(gcfg)
-	if err := resolvers.CheckAccessDirectives(schema.Schema()); err != nil {
-		return nil, err
-	}
+// NewGraphQL returns the GraphQL endpoint for schema (the resolvers', with
+// their complexity functions: resolvers.Resolver.Schema) with explicit
+// transports (POST JSON and GET for queries, nothing that a form could
+// send), the error presenter, a parsed-query cache, automatic persisted
+// queries, and the limits that bound a request's cost before any resolver
+// runs: the token limit while parsing, the validation budget before
+// validating, a cap on validation errors, depth and complexity before
+// executing. around, if not nil, wraps each operation that passed them
+// (the resolvers' per-request dataloaders).
+func NewGraphQL(schema graphql.ExecutableSchema, cfg Config, log *slog.Logger, around graphql.OperationMiddleware) (http.Handler, error) {
 	srv := handler.New(schema)
 	srv.AddTransport(transport.POST{})
 	srv.AddTransport(getQueries{maxTokens: cfg.MaxTokens})
@@ -52,17 +47,10 @@ func newGraphQL(r *resolvers.Resolver, cfg Config, log *slog.Logger) (http.Handl
 	srv.Use(&validationBudget{cache: docs, maxTokens: cfg.MaxTokens}) // after APQ, which fills in the query
 	srv.Use(inputDepthLimit{max: maxInputDepth})
 	srv.Use(&requestLimits{maxDepth: cfg.MaxDepth, maxComplexity: cfg.MaxComplexity})
-	srv.AroundOperations(r.WithLoaders)
-	return srv, nil
-}
-
-// usersComplexity counts a page of users as its size times the cost of one.
-func usersComplexity(child int, _ *model.UserFilter, _ []*model.UserOrder, first *int, _ *string, _ *int) int {
-	n := 50
-	if first != nil {
-		n = max(*first, 1)
+	if around != nil {
+		srv.AroundOperations(around)
 	}
-	return 1 + n*child
+	return srv, nil
 }
 
 // graphiQL serves the GraphiQL IDE (it loads its scripts from a CDN in the

@@ -5,14 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
-
-	"github.com/usergraph/usergraph/resolvers"
 )
 
 // worstDocuments are the costliest documents of at most 2 KB found for the
@@ -58,11 +54,7 @@ func worstDocuments() map[string]string {
 //
 //	go test -run '^$' -bench WorstDocument -benchtime 200x ./httpapi
 func BenchmarkWorstDocument(b *testing.B) {
-	h, err := newGraphQL(&resolvers.Resolver{}, Config{MaxDepth: 12, MaxComplexity: 10000, MaxTokens: 15000, Introspection: true},
-		slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		b.Fatal(err)
-	}
+	h := testGraphQL(b, Config{MaxDepth: 12, MaxComplexity: 10000, MaxTokens: 15000, Introspection: true})
 	sent := 0 // numbers the documents: no two are the same
 	for name, doc := range worstDocuments() {
 		b.Run(name, func(b *testing.B) {

@@ -15,7 +15,6 @@ import (
 
 	"github.com/99designs/gqlgen/complexity"
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/usergraph/usergraph/graph"
 	"github.com/usergraph/usergraph/resolvers"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/parser"
@@ -36,9 +35,27 @@ var graphiQLIntrospection string
 // functions, and resolvers that nothing here calls.
 func testSchema(t testing.TB) graphql.ExecutableSchema {
 	t.Helper()
-	cfg := (&resolvers.Resolver{}).Config()
-	cfg.Complexity.Query.Users = usersComplexity
-	return graph.NewExecutableSchema(cfg)
+	es, err := (&resolvers.Resolver{}).Schema()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return es
+}
+
+// testGraphQL is the GraphQL endpoint as the server builds it, with cfg's
+// limits, on resolvers that nothing here calls.
+func testGraphQL(t testing.TB, cfg Config) http.Handler {
+	t.Helper()
+	r := &resolvers.Resolver{}
+	es, err := r.Schema()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := NewGraphQL(es, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), r.WithLoaders)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
 }
 
 // validated parses and validates query as gqlgen would, failing the test
@@ -215,11 +232,7 @@ func TestMeasureStopsWhenTheRequestEnds(t *testing.T) {
 // limit because they are priced as what they are.
 func TestIntrospectionPriceBoundsTheAnswer(t *testing.T) {
 	es := testSchema(t)
-	h, err := newGraphQL(&resolvers.Resolver{}, Config{MaxDepth: 100, MaxComplexity: maxInt, MaxTokens: 15000, Introspection: true},
-		slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := testGraphQL(t, Config{MaxDepth: 100, MaxComplexity: maxInt, MaxTokens: 15000, Introspection: true})
 	cases := []struct {
 		name, query string
 		tight       bool // priced within 2% of the answer

@@ -8,7 +8,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-	"github.com/usergraph/usergraph/password"
 )
 
 // metrics are the Prometheus series /metrics exposes: requests and their
@@ -38,29 +37,26 @@ func newMetrics() *metrics {
 
 // watchHasher exports the password hasher's totals: how long hashes take
 // at the configured cost, and how long sign-ins queue for a slot.
-func (m *metrics) watchHasher(h *password.Hasher) {
-	if h == nil {
-		return
+func (m *metrics) watchHasher(stats func() HashStats) {
+	counter := func(name, help string, v func(HashStats) float64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, func() float64 { return v(stats()) })
 	}
-	counter := func(name, help string, v func(password.Stats) float64) prometheus.Collector {
-		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, func() float64 { return v(h.Stats()) })
-	}
-	gauge := func(name, help string, v func(password.Stats) float64) prometheus.Collector {
-		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, func() float64 { return v(h.Stats()) })
+	gauge := func(name, help string, v func(HashStats) float64) prometheus.Collector {
+		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, func() float64 { return v(stats()) })
 	}
 	m.reg.MustRegister(
 		counter("usergraph_password_hashes_total", "Password hashes and verifications computed.",
-			func(s password.Stats) float64 { return float64(s.Hashes) }),
+			func(s HashStats) float64 { return float64(s.Hashes) }),
 		counter("usergraph_password_hash_seconds_total", "Time spent computing password hashes.",
-			func(s password.Stats) float64 { return s.Work.Seconds() }),
+			func(s HashStats) float64 { return s.Work.Seconds() }),
 		counter("usergraph_password_hash_wait_seconds_total", "Time requests waited for a hashing slot.",
-			func(s password.Stats) float64 { return s.Wait.Seconds() }),
+			func(s HashStats) float64 { return s.Wait.Seconds() }),
 		counter("usergraph_password_hash_refusals_total", "Sign-ins answered RATE_LIMITED because no hashing slot freed up within the queue timeout.",
-			func(s password.Stats) float64 { return float64(s.Refused) }),
+			func(s HashStats) float64 { return float64(s.Refused) }),
 		gauge("usergraph_password_hashes_in_flight", "Password hashes computing now.",
-			func(s password.Stats) float64 { return float64(s.InFlight) }),
+			func(s HashStats) float64 { return float64(s.InFlight) }),
 		gauge("usergraph_password_hashes_waiting", "Requests waiting for a hashing slot now.",
-			func(s password.Stats) float64 { return float64(s.Waiting) }),
+			func(s HashStats) float64 { return float64(s.Waiting) }),
 	)
 }
 

@@ -15,8 +15,6 @@ import (
 	"strings"
 
 	"github.com/usergraph/usergraph/apperr"
-	"github.com/usergraph/usergraph/lockout"
-	"github.com/usergraph/usergraph/session"
 )
 
 type requestIDKey struct{}
@@ -55,16 +53,16 @@ func withRecover(log *slog.Logger, next http.Handler) http.Handler {
 	})
 }
 
-// withClient records the client's address, user agent and device cookie.
-// X-Forwarded-For is believed only from the configured trusted proxies,
-// read right to left.
-func withClient(trusted []netip.Prefix, next http.Handler) http.Handler {
+// withClient records the client's address, user agent and device cookie
+// (named deviceCookie). X-Forwarded-For is believed only from the
+// configured trusted proxies, read right to left.
+func withClient(trusted []netip.Prefix, deviceCookie string, sessions Sessions, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c := session.Client{IP: clientIP(r, trusted), UserAgent: r.UserAgent()}
-		if dc, err := r.Cookie(lockout.CookieName); err == nil {
+		c := Client{IP: clientIP(r, trusted), UserAgent: r.UserAgent()}
+		if dc, err := r.Cookie(deviceCookie); err == nil && deviceCookie != "" {
 			c.DeviceCookie = dc.Value
 		}
-		next.ServeHTTP(w, r.WithContext(session.WithClient(r.Context(), c)))
+		next.ServeHTTP(w, r.WithContext(sessions.WithClient(r.Context(), c)))
 	})
 }
 
@@ -149,31 +147,49 @@ func withBodyLimit(max int64, next http.Handler) http.Handler {
 // check that failed on the server's side (the store did not answer) is
 // recorded the same way but is no verdict on the credentials: it is logged
 // here, once, and whoever needs the caller answers it as a fault.
+//
+// The outcome goes into the context twice: for the layers below through
+// Sessions, and for this package's own handlers (callerFrom).
 type authenticator struct {
-	sessions   *session.Manager
+	sessions   Sessions
 	cookieName string
 	log        *slog.Logger
 }
 
 func (a authenticator) wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		tok, err := a.token(r)
 		ctx := r.Context()
-		switch {
-		case err != nil:
-			ctx = session.WithFailure(ctx, err)
-		case tok != "":
-			if p, err := a.sessions.Authenticate(ctx, tok); err != nil {
-				if apperr.IsFault(err) {
-					logFault(ctx, a.log, "checking the session failed", err)
-				}
-				ctx = session.WithFailure(ctx, err)
-			} else {
-				ctx = session.WithPrincipal(ctx, p)
+		tok, err := a.token(r)
+		var caller *Caller
+		if err == nil && tok != "" {
+			var signedIn context.Context
+			if signedIn, caller, err = a.sessions.Authenticate(ctx, tok); err == nil {
+				ctx = signedIn
+			} else if apperr.IsFault(err) {
+				logFault(ctx, a.log, "checking the session failed", err)
 			}
 		}
+		if err != nil {
+			ctx = a.sessions.WithRefusal(ctx, err)
+		}
+		ctx = context.WithValue(ctx, outcomeKey{}, outcome{caller: caller, refused: err})
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+type outcomeKey struct{}
+
+// outcome is what the authenticator made of a request's credentials.
+type outcome struct {
+	caller  *Caller // nil: anonymous
+	refused error   // why the credentials sent were refused; nil: none were sent
+}
+
+// callerFrom returns the request's signed-in caller or, for an anonymous
+// request, why the credentials it sent were refused (nil: none were sent).
+func callerFrom(ctx context.Context) (*Caller, error) {
+	o, _ := ctx.Value(outcomeKey{}).(outcome)
+	return o.caller, o.refused
 }
 
 // token reads "Authorization: Bearer <token>", else the access-token cookie.

@@ -1,99 +1,103 @@
 // Package httpapi is usergraph's HTTP surface: the GraphQL endpoint and
 // GraphiQL, /authorization for reverse proxies, the JWKS, health and metrics,
 // with the middleware every request passes (request id, client address,
-// body limit, cross-origin (CSRF) check, authentication).
+// body limit, cross-origin (CSRF) check, authentication). It receives what
+// it calls as Deps (deps.go) and reaches no store.
 package httpapi
 
 import (
 	"context"
-	"log/slog"
 	"net/http"
 	"net/netip"
 	"time"
-
-	"github.com/usergraph/usergraph/password"
-	"github.com/usergraph/usergraph/resolvers"
-	"github.com/usergraph/usergraph/store"
 )
 
 // Config shapes the HTTP surface.
 type Config struct {
-	CookieName     string // access-token cookie; empty: no cookies
-	CookieSecure   bool
-	TrustedProxies []netip.Prefix
-	MaxBodyBytes   int64
-	Introspection  bool
-	GraphiQL       bool
-	MaxDepth       int
-	MaxComplexity  int
-	MaxTokens      int      // parser token limit
-	MaxHashes      int      // fields that hash or verify a password in one request (hashlimit.go)
-	TrustedOrigins []string // origins whose cross-origin requests pass the CSRF check
+	CookieName       string // access-token cookie; empty: no cookies
+	CookieSecure     bool
+	DeviceCookieName string // the sign-in lockout's device cookie (lockout.CookieName)
+	TrustedProxies   []netip.Prefix
+	MaxBodyBytes     int64
+	Introspection    bool
+	GraphiQL         bool
+	MaxDepth         int
+	MaxComplexity    int
+	MaxTokens        int      // parser token limit
+	MaxHashes        int      // fields that hash or verify a password in one request (hashlimit.go)
+	TrustedOrigins   []string // origins whose cross-origin requests pass the CSRF check
 	// MetricsApart: /metrics is served on a listener of its own (the
 	// metrics handler New returns) and the API answers 404 for it.
 	MetricsApart bool
 }
 
-// Deps are what the handlers call.
-type Deps struct {
-	Resolver *resolvers.Resolver
-	Store    store.Store      // for readiness
-	Hasher   *password.Hasher // for its metrics
-	Log      *slog.Logger
+// DefaultConfig is the HTTP surface of the configuration's defaults
+// (README, "Configuration"). MaxTokens, the parser's token limit (about
+// 60 KB of document), has no setting: the validation budget and its
+// figures in docs/PERFORMANCE.md are measured at this limit.
+func DefaultConfig() Config {
+	return Config{
+		CookieName:    "usergraph_token",
+		MaxBodyBytes:  1 << 20,
+		Introspection: true,
+		GraphiQL:      true,
+		MaxDepth:      12,
+		MaxComplexity: 10000,
+		MaxTokens:     15000,
+		MaxHashes:     1,
+	}
 }
 
 // New returns the whole API handler and the /metrics handler, which the
 // API serves too unless cfg.MetricsApart.
 func New(d Deps, cfg Config) (api, metrics http.Handler, err error) {
-	gql, err := newGraphQL(d.Resolver, cfg, d.Log)
-	if err != nil {
-		return nil, nil, err
-	}
 	m := newMetrics()
-	m.watchHasher(d.Hasher)
+	if d.Hashing != nil {
+		m.watchHasher(d.Hashing)
+	}
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", m.route("graphql", requireJSON(withCookies(cfg, gql))))
+	mux.Handle("/graphql", m.route("graphql", requireJSON(withCookies(cfg, d.Sessions, d.GraphQL))))
 	if cfg.GraphiQL {
 		mux.Handle("GET /{$}", graphiQL())
 		mux.Handle("GET /graphiql", graphiQL())
 	}
-	mux.Handle("GET /authorization", m.route("authorization", authorization{access: d.Resolver.Access, log: d.Log}))
-	mux.Handle("GET /.well-known/jwks.json", m.route("jwks", jwks(d.Resolver)))
+	mux.Handle("GET /authorization", m.route("authorization", authorization{access: d.Access, log: d.Log}))
+	mux.Handle("GET /.well-known/jwks.json", m.route("jwks", jwks(d.JWKS)))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
-	mux.Handle("GET /readyz", readyz(d.Store))
+	mux.Handle("GET /readyz", readyz(d.Ready))
 	if !cfg.MetricsApart {
 		mux.Handle("GET /metrics", m.handler())
 	}
 
-	auth := authenticator{sessions: d.Resolver.Sessions, cookieName: cfg.CookieName, log: d.Log}
+	auth := authenticator{sessions: d.Sessions, cookieName: cfg.CookieName, log: d.Log}
 	var h http.Handler = mux
 	h = auth.wrap(h)
 	h = withBodyLimit(cfg.MaxBodyBytes, h)
 	if h, err = withCrossOriginCheck(cfg.TrustedOrigins, h); err != nil { // before a body is read
 		return nil, nil, err
 	}
-	h = withClient(cfg.TrustedProxies, h)
+	h = withClient(cfg.TrustedProxies, cfg.DeviceCookieName, d.Sessions, h)
 	h = withRecover(d.Log, h)
 	h = withRequestID(h)
 	return h, m.handler(), nil
 }
 
-func jwks(r *resolvers.Resolver) http.Handler {
+func jwks(keys func() []byte) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/jwk-set+json")
 		w.Header().Set("Cache-Control", "public, max-age=300")
-		w.Write(r.Tokens.JWKS())
+		w.Write(keys())
 	})
 }
 
 // readyz reports whether the database answers.
-func readyz(st store.Store) http.Handler {
+func readyz(ready func(context.Context) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
-		if err := st.Ping(ctx); err != nil {
+		if err := ready(ctx); err != nil {
 			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "database": "unreachable"})
 			return
 		}

@@ -33,6 +33,14 @@ type Policy struct {
 	Max       time.Duration // less than Base counts as Base
 }
 
+// DefaultPolicy is the lockout of USERGRAPH_LOGIN_LIMIT_ACCOUNT's and
+// USERGRAPH_LOGIN_LOCKOUT_MAX's defaults: the 10th consecutive failure
+// locks for 15 minutes, each further lockout twice as long, at most a day
+// (README, "Sign-in lockout", says why).
+func DefaultPolicy() Policy {
+	return Policy{Threshold: 10, Base: 15 * time.Minute, Max: 24 * time.Hour}
+}
+
 // Off reports whether the policy never locks.
 func (p Policy) Off() bool { return p.Threshold <= 0 || p.Base <= 0 }
 

@@ -55,6 +55,10 @@ type Hasher struct {
 // Option changes a Hasher made by NewHasher.
 type Option func(*Hasher)
 
+// DefaultQueueTimeout is USERGRAPH_HASH_QUEUE_TIMEOUT's default: a sign-in
+// waits at most this long for a hashing slot before it is refused.
+const DefaultQueueTimeout = 2 * time.Second
+
 // QueueTimeout bounds how long a hash or verification waits for a slot
 // before it returns ErrBusy (d <= 0: as long as its context allows).
 func QueueTimeout(d time.Duration) Option {

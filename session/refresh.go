@@ -43,7 +43,7 @@ func (m *Manager) Refresh(ctx context.Context, refresh string) (*Tokens, error) 
 
 // repeat answers a consumed refresh token presented again.
 //
-// The rule (DESIGN.md, README "Sessions"): a repeat of the just-rotated
+// The rule (README, "Walkthrough"): a repeat of the just-rotated
 // token — the one whose successor is still current — within ReuseWindow of
 // its rotation is two tabs (or a retry after a lost answer) refreshing at
 // once: it gets a fresh sibling successor in the same session, and the

@@ -144,7 +144,7 @@ func (u *User) Clone() *User {
 
 // FoldKey is the normalization behind email keys (and usernames before
 // PRECIS): Unicode lower case of the trimmed string. Backends compare keys
-// byte for byte (no collation, see DESIGN.md), so every key written and
+// byte for byte (no collation: docs/ARCHITECTURE.md, "Stores"), so every key written and
 // every key looked up must pass through the same function.
 func FoldKey(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 

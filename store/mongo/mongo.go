@@ -2,8 +2,8 @@
 // driver (go.mongodb.org/mongo-driver/v2): the production backend for
 // replica sets and sharded clusters.
 //
-// It keeps to what every MongoDB-compatible server offers (DESIGN.md's
-// portability rule): no collation, no multi-document transactions, no
+// It keeps to what every MongoDB-compatible server offers (the portability
+// rule of docs/ARCHITECTURE.md, "Stores"): no collation, no multi-document transactions, no
 // change streams, no aggregation expressions. Case-insensitive uniqueness
 // uses the normalized key fields under unique indexes; updates are
 // read-modify-write with an optimistic version check (cas.go); expiry is
@@ -34,9 +34,10 @@ type Options struct {
 	// Database is the database name; empty: the URI's path, else "usergraph".
 	Database string
 	// Timeout bounds connecting, server selection and the ping at Open
-	// (default 10s).
+	// (0: DefaultTimeout).
 	Timeout time.Duration
-	// MaxPoolSize caps the connections per server (0: the driver's default).
+	// MaxPoolSize caps the connections per server (0: the driver's
+	// default, which DefaultMaxPoolSize repeats).
 	MaxPoolSize uint64
 	// IndexedPaths get an index each (see docs/FILTERS.md).
 	IndexedPaths []store.IndexedPath
@@ -44,6 +45,13 @@ type Options struct {
 	// discarded).
 	Log *slog.Logger
 }
+
+// Defaults of Options, for the configuration (USERGRAPH_MONGO_TIMEOUT,
+// USERGRAPH_MONGO_MAX_POOL_SIZE).
+const (
+	DefaultTimeout     = 10 * time.Second
+	DefaultMaxPoolSize = 100
+)
 
 // Collection names.
 const (
@@ -81,7 +89,7 @@ var _ store.Store = (*DB)(nil)
 // cannot be reached.
 func Open(ctx context.Context, uri string, opts Options) (*DB, error) {
 	if opts.Timeout <= 0 {
-		opts.Timeout = 10 * time.Second
+		opts.Timeout = DefaultTimeout
 	}
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.NewTextHandler(io.Discard, nil))

@@ -15,13 +15,17 @@ import (
 	"github.com/usergraph/usergraph/store/storetest"
 )
 
+// testURIVar names the MongoDB server of every test that needs one: this
+// package's and the end-to-end suite's (app.TestMongoURIVar).
+const testURIVar = "USERGRAPH_TEST_MONGODB_URI"
+
 // TestConformance runs the shared suite on a MongoDB-compatible server
-// when MONGODB_URI names one. Each subtest gets its own database, dropped
-// afterwards.
+// when USERGRAPH_TEST_MONGODB_URI names one. Each subtest gets its own
+// database, dropped afterwards.
 func TestConformance(t *testing.T) {
-	uri := os.Getenv("MONGODB_URI")
+	uri := os.Getenv(testURIVar)
 	if uri == "" {
-		t.Skip("MONGODB_URI not set: the MongoDB conformance suite needs a server, e.g. MONGODB_URI=mongodb://127.0.0.1:27017/")
+		t.Skip(testURIVar + " not set: the MongoDB conformance suite needs a server, e.g. " + testURIVar + "=mongodb://127.0.0.1:27017/")
 	}
 	storetest.Run(t, func(t *testing.T) store.Store {
 		return openTestDB(t, uri)
@@ -83,9 +87,9 @@ func TestOpenUnreachable(t *testing.T) {
 // writes the record itself), so this checks the retry loop on any server,
 // also one whose conditional writes are not atomic under real concurrency.
 func TestUpdateRetriesAfterInterleavedWrite(t *testing.T) {
-	uri := os.Getenv("MONGODB_URI")
+	uri := os.Getenv(testURIVar)
 	if uri == "" {
-		t.Skip("MONGODB_URI not set")
+		t.Skip(testURIVar + " not set")
 	}
 	ctx := t.Context()
 	db := openTestDB(t, uri)

@@ -16,14 +16,18 @@ import (
 	"github.com/usergraph/usergraph/store"
 )
 
+// testURIVar names the MongoDB server of the tests that need one (as in
+// mongo_test.go and the end-to-end suite).
+const testURIVar = "USERGRAPH_TEST_MONGODB_URI"
+
 // A database from before the search text held the full name as shown gets
 // it rewritten, for every user however many batches that takes (small ones
 // here: FerretDB updates slowly), and users whose text did not change keep
-// it; then Open does not run it again. Needs MONGODB_URI.
+// it; then Open does not run it again. Needs USERGRAPH_TEST_MONGODB_URI.
 func TestRefoldSearchText(t *testing.T) {
-	uri := os.Getenv("MONGODB_URI")
+	uri := os.Getenv(testURIVar)
 	if uri == "" {
-		t.Skip("MONGODB_URI not set")
+		t.Skip(testURIVar + " not set")
 	}
 	b := make([]byte, 8)
 	rand.Read(b)

@@ -1,0 +1,329 @@
+package app
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"net/url"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/usergraph/usergraph/access"
+	"github.com/usergraph/usergraph/account"
+	"github.com/usergraph/usergraph/httpapi"
+	"github.com/usergraph/usergraph/lockout"
+	"github.com/usergraph/usergraph/password"
+	"github.com/usergraph/usergraph/ratelimit"
+	"github.com/usergraph/usergraph/session"
+	"github.com/usergraph/usergraph/store"
+	"github.com/usergraph/usergraph/store/mongo"
+	"github.com/usergraph/usergraph/token"
+)
+
+// Config is every setting of the server, typed and checked. Load reads it
+// from the command line and USERGRAPH_* variables (flags.go binds each
+// setting); code that builds one, like the end-to-end tests, starts from
+// DefaultConfig and calls Check.
+type Config struct {
+	HTTP      HTTPConfig
+	Store     StoreConfig
+	Passwords PasswordConfig
+	Sessions  SessionConfig
+	Accounts  AccountConfig
+	Roles     RoleConfig
+	Limits    LimitConfig
+	Log       LogConfig
+	Runtime   RuntimeConfig
+}
+
+// HTTPConfig is the HTTP surface: where it listens and what it allows.
+type HTTPConfig struct {
+	Listen        string // host:port; port 0 picks a free one
+	PublicURL     string // base URL of links and the token issuer; "": http:// + the listen address
+	MetricsListen string // "": /metrics on the API listener
+	PprofListen   string // "": no profiles
+
+	CookieName     string       // access-token cookie; "": none
+	CookieSecure   CookieSecure // when cookies carry Secure
+	TrustedProxies []netip.Prefix
+	CORSOrigins    []string // origins (scheme://host[:port]) trusted by the cross-origin check
+
+	MaxBodyBytes  int64
+	Introspection bool
+	GraphiQL      bool
+	MaxDepth      int
+	MaxComplexity int
+	MaxTokens     int // no setting: httpapi.DefaultConfig's
+	MaxHashes     int // password hashes per request
+}
+
+// CookieSecure says when cookies carry the Secure attribute.
+type CookieSecure string
+
+// The values of -cookie-secure.
+const (
+	CookieSecureAuto   CookieSecure = "auto" // when the public URL is https
+	CookieSecureAlways CookieSecure = "true"
+	CookieSecureNever  CookieSecure = "false"
+)
+
+// StoreConfig chooses the database.
+type StoreConfig struct {
+	URL          string // sqlite:PATH, mongodb://… or mongodb+srv://…
+	IndexedPaths []store.IndexedPath
+	Mongo        MongoConfig
+}
+
+// MongoConfig is the MongoDB backend's (ignored on SQLite).
+type MongoConfig struct {
+	Database    string // "": the URL's path, else usergraph
+	Timeout     time.Duration
+	MaxPoolSize uint64
+}
+
+// PasswordConfig is how passwords are hashed and what a new one must be.
+type PasswordConfig struct {
+	Params       password.Params // argon2id cost; salt and key lengths are password.DefaultParams'
+	MinLength    int             // characters
+	Concurrency  int             // hashes at once; more wait in line
+	QueueTimeout time.Duration   // longest wait for a hashing slot
+	Impl         password.Impl   // whose argon2 computes the hashes: the reused-memory copy or x/crypto's
+}
+
+// SessionConfig is how long tokens and sessions live.
+type SessionConfig struct {
+	AccessTokenTTL time.Duration
+	IdleTimeout    time.Duration
+	Lifetime       time.Duration
+	CacheTTL       time.Duration // how long a checked session is trusted without a store read
+	ActivityFlush  time.Duration // how often last-seen times are written
+	ReuseWindow    time.Duration // refresh-token grace for concurrent tabs; 0: none
+}
+
+// AccountConfig is the account rules a deployment chooses.
+type AccountConfig struct {
+	SignupStatus          store.Status // ACTIVE or PENDING
+	UsernameCaseSensitive bool
+	PhoneRegion           string // for numbers given without +country code
+	BootstrapToken        string // "": generated and logged at the first start
+	MaxFilterWidth        int    // branches of one and/or, items of one list in a users filter
+}
+
+// RoleConfig is the role catalogue's.
+type RoleConfig struct {
+	Default  string        // the role every new account receives; "": none
+	CacheTTL time.Duration // no setting: access.DefaultCacheTTL
+}
+
+// LimitConfig is the brute-force limits and the sign-in lockout.
+type LimitConfig struct {
+	LoginPerIP ratelimit.Rule
+	// LoginPerAccount is the sign-in lockout's threshold and first period,
+	// and each device cookie's own failure budget (lockout).
+	LoginPerAccount ratelimit.Rule
+	LockoutMax      time.Duration // the longest lockout
+	LookupPerIP     ratelimit.Rule
+	SignupPerIP     ratelimit.Rule
+}
+
+// LogConfig is the log's.
+type LogConfig struct {
+	Level  slog.Level
+	Format LogFormat
+}
+
+// LogFormat is the log's line format.
+type LogFormat string
+
+// The values of -log-format.
+const (
+	LogText LogFormat = "text"
+	LogJSON LogFormat = "json"
+)
+
+// RuntimeConfig is the Go runtime's.
+type RuntimeConfig struct {
+	MemoryLimit int64 // bytes; 0: none (GOMEMLIMIT wins when set)
+}
+
+// defaultMemoryLimit is -memory-limit's default: the heap a 2-core server
+// needs through 1,000 concurrent sign-ins (docs/PERFORMANCE.md).
+const defaultMemoryLimit = 160 << 20
+
+// DefaultConfig returns every setting's default. Each comes from the
+// package whose rule it sets; only what concerns the process itself
+// (addresses, log, memory) is this package's.
+func DefaultConfig() Config {
+	api := httpapi.DefaultConfig()
+	sessions := session.DefaultConfig()
+	lock := lockout.DefaultPolicy()
+	return Config{
+		HTTP: HTTPConfig{
+			Listen:       "127.0.0.1:8080",
+			CookieName:   api.CookieName,
+			CookieSecure: CookieSecureAuto,
+			MaxBodyBytes: api.MaxBodyBytes, Introspection: api.Introspection, GraphiQL: api.GraphiQL,
+			MaxDepth: api.MaxDepth, MaxComplexity: api.MaxComplexity, MaxTokens: api.MaxTokens, MaxHashes: api.MaxHashes,
+		},
+		Store: StoreConfig{
+			URL:   "sqlite:./data/usergraph.db",
+			Mongo: MongoConfig{Timeout: mongo.DefaultTimeout, MaxPoolSize: mongo.DefaultMaxPoolSize},
+		},
+		Passwords: PasswordConfig{
+			Params:       password.DefaultParams(),
+			MinLength:    password.DefaultMinLength,
+			Concurrency:  runtime.GOMAXPROCS(0),
+			QueueTimeout: password.DefaultQueueTimeout,
+			Impl:         password.ImplCopy,
+		},
+		Sessions: SessionConfig{
+			AccessTokenTTL: token.DefaultAccessTTL,
+			IdleTimeout:    sessions.IdleTimeout,
+			Lifetime:       sessions.Lifetime,
+			CacheTTL:       sessions.CacheTTL,
+			ActivityFlush:  sessions.FlushEvery,
+			ReuseWindow:    sessions.ReuseWindow,
+		},
+		Accounts: AccountConfig{SignupStatus: store.StatusActive, MaxFilterWidth: store.DefaultFilterWidth},
+		Roles:    RoleConfig{Default: access.DefaultRoleName, CacheTTL: access.DefaultCacheTTL},
+		Limits: LimitConfig{
+			LoginPerIP:      account.DefaultLoginPerIP(),
+			LoginPerAccount: ratelimit.Rule{Burst: lock.Threshold, Per: lock.Base},
+			LockoutMax:      lock.Max,
+			LookupPerIP:     account.DefaultLookupPerIP(),
+			SignupPerIP:     account.DefaultSignupPerIP(),
+		},
+		Log:     LogConfig{Level: slog.LevelInfo, Format: LogText},
+		Runtime: RuntimeConfig{MemoryLimit: defaultMemoryLimit},
+	}
+}
+
+// Check reports the first setting that is out of range or contradicts
+// another, naming it as its flag. Load and Main.Run call it.
+func (c *Config) Check() error {
+	checks := []func() error{c.HTTP.check, c.Store.check, c.Passwords.check, c.Sessions.check,
+		c.Accounts.check, c.Limits.check}
+	for _, check := range checks {
+		if err := check(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (h *HTTPConfig) check() error {
+	if h.PublicURL != "" {
+		if u, err := url.Parse(h.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("public-url %q: want an absolute http:// or https:// URL", h.PublicURL)
+		}
+	}
+	switch h.CookieSecure {
+	case CookieSecureAuto, CookieSecureAlways, CookieSecureNever:
+	default:
+		return fmt.Errorf("cookie-secure %q: want auto, true or false", h.CookieSecure)
+	}
+	for _, bound := range []struct {
+		name string
+		n    int64
+	}{{"max-body-bytes", h.MaxBodyBytes}, {"max-depth", int64(h.MaxDepth)}, {"max-complexity", int64(h.MaxComplexity)},
+		{"max-hashes-per-request", int64(h.MaxHashes)}} {
+		if bound.n < 1 {
+			return fmt.Errorf("%s must be at least 1", bound.name)
+		}
+	}
+	if h.MaxTokens < 1 {
+		return errors.New("the parser's token limit must be at least 1")
+	}
+	return nil
+}
+
+// secureCookies resolves -cookie-secure against the public URL.
+func (h *HTTPConfig) secureCookies() bool {
+	switch h.CookieSecure {
+	case CookieSecureAlways:
+		return true
+	case CookieSecureNever:
+		return false
+	}
+	return strings.HasPrefix(h.PublicURL, "https://")
+}
+
+func (s *StoreConfig) check() error {
+	if !strings.HasPrefix(s.URL, "sqlite:") && !isMongoURL(s.URL) {
+		return fmt.Errorf("database-url must start with sqlite:, mongodb:// or mongodb+srv:// (got %q)", redactURL(s.URL))
+	}
+	if s.Mongo.Timeout <= 0 {
+		return errors.New("mongo-timeout must be positive")
+	}
+	return nil
+}
+
+func isMongoURL(s string) bool {
+	return strings.HasPrefix(s, "mongodb://") || strings.HasPrefix(s, "mongodb+srv://")
+}
+
+func (p *PasswordConfig) check() error {
+	if err := p.Params.Validate(); err != nil {
+		return fmt.Errorf("argon2 parameters: %w", err)
+	}
+	if p.MinLength < password.DefaultMinLength || p.MinLength > password.DefaultMaxLength {
+		return fmt.Errorf("password-min-length must be %d..%d", password.DefaultMinLength, password.DefaultMaxLength)
+	}
+	if p.Concurrency < 1 {
+		return errors.New("hash-concurrency must be at least 1")
+	}
+	if p.QueueTimeout <= 0 {
+		return errors.New("hash-queue-timeout must be positive")
+	}
+	return nil
+}
+
+func (s *SessionConfig) check() error {
+	if s.AccessTokenTTL <= 0 || s.IdleTimeout <= 0 || s.Lifetime <= 0 {
+		return errors.New("token and session lifetimes must be positive")
+	}
+	if s.CacheTTL < 0 || s.ActivityFlush < 0 {
+		return errors.New("session-cache-ttl and activity-flush must not be negative")
+	}
+	if s.ReuseWindow < 0 {
+		return errors.New("refresh-reuse-window must not be negative (0 turns it off)")
+	}
+	return nil
+}
+
+func (a *AccountConfig) check() error {
+	switch a.SignupStatus {
+	case store.StatusActive, store.StatusPending:
+	default:
+		return fmt.Errorf("signup-status must be ACTIVE or PENDING, not %q", a.SignupStatus)
+	}
+	if a.MaxFilterWidth < 1 || a.MaxFilterWidth > store.MaxFilterWidth {
+		return fmt.Errorf("max-filter-width must be 1..%d", store.MaxFilterWidth)
+	}
+	return nil
+}
+
+func (l *LimitConfig) check() error {
+	if acct := l.LoginPerAccount; !acct.Off() && l.LockoutMax < acct.Per {
+		return fmt.Errorf("login-lockout-max (%s) must be at least the period of login-limit-account (%s)", l.LockoutMax, acct.Per)
+	}
+	return nil
+}
+
+// lockoutPolicy is the sign-in lockout that -login-limit-account and
+// -login-lockout-max describe.
+func (l *LimitConfig) lockoutPolicy() lockout.Policy {
+	return lockout.Policy{Threshold: l.LoginPerAccount.Burst, Base: l.LoginPerAccount.Per, Max: l.LockoutMax}
+}
+
+// redactURL hides a password in a database URL for logs and messages.
+func redactURL(s string) string {
+	if at := strings.LastIndex(s, "@"); at > 0 {
+		if scheme := strings.Index(s, "://"); scheme > 0 && scheme < at {
+			return s[:scheme+3] + "***" + s[at:]
+		}
+	}
+	return s
+}

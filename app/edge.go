@@ -1,0 +1,57 @@
+package app
+
+import (
+	"context"
+
+	"github.com/usergraph/usergraph/access"
+	"github.com/usergraph/usergraph/httpapi"
+	"github.com/usergraph/usergraph/password"
+	"github.com/usergraph/usergraph/resolvers"
+	"github.com/usergraph/usergraph/session"
+	"github.com/usergraph/usergraph/store"
+)
+
+// The HTTP surface declares what it calls (httpapi.Deps) so that it
+// depends on neither the store nor the hasher; these adapters hand it the
+// services. No rule lives here: each method is one call and a conversion.
+
+// edgeSessions is httpapi.Sessions: the session manager, and the context
+// keys of the session layer and the resolvers.
+type edgeSessions struct{ sessions *session.Manager }
+
+var _ httpapi.Sessions = edgeSessions{}
+
+func (e edgeSessions) Authenticate(ctx context.Context, token string) (context.Context, *httpapi.Caller, error) {
+	p, err := e.sessions.Authenticate(ctx, token)
+	if err != nil {
+		return ctx, nil, err
+	}
+	return session.WithPrincipal(ctx, p), &httpapi.Caller{UserID: p.UserID, Roles: p.User.Roles}, nil
+}
+
+func (edgeSessions) WithRefusal(ctx context.Context, err error) context.Context {
+	return session.WithFailure(ctx, err)
+}
+
+func (edgeSessions) WithClient(ctx context.Context, c httpapi.Client) context.Context {
+	return session.WithClient(ctx, session.Client{IP: c.IP, UserAgent: c.UserAgent, DeviceCookie: c.DeviceCookie})
+}
+
+func (edgeSessions) WithCookies(ctx context.Context, jar httpapi.Cookies) context.Context {
+	return resolvers.WithCookies(ctx, jar)
+}
+
+// edgeAccess is httpapi.AccessChecker: the role catalogue's matcher.
+type edgeAccess struct{ access *access.Service }
+
+func (e edgeAccess) Allowed(ctx context.Context, roles []string, resource, verb string) (bool, error) {
+	return e.access.Allowed(ctx, roles, resource, store.Verb(verb))
+}
+
+// hashStats reads the hasher's totals for /metrics.
+func hashStats(h *password.Hasher) func() httpapi.HashStats {
+	return func() httpapi.HashStats {
+		s := h.Stats()
+		return httpapi.HashStats{Hashes: s.Hashes, Refused: s.Refused, Work: s.Work, Wait: s.Wait, InFlight: s.InFlight, Waiting: s.Waiting}
+	}
+}

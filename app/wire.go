@@ -1,0 +1,143 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/usergraph/usergraph/access"
+	"github.com/usergraph/usergraph/account"
+	"github.com/usergraph/usergraph/httpapi"
+	"github.com/usergraph/usergraph/lockout"
+	"github.com/usergraph/usergraph/password"
+	"github.com/usergraph/usergraph/ratelimit"
+	"github.com/usergraph/usergraph/resolvers"
+	"github.com/usergraph/usergraph/session"
+	"github.com/usergraph/usergraph/store"
+	"github.com/usergraph/usergraph/store/mongo"
+	"github.com/usergraph/usergraph/store/sqlite"
+	"github.com/usergraph/usergraph/token"
+)
+
+// services are the rules built on the store: what the server serves, and
+// what commands such as init call directly.
+type services struct {
+	store    store.Store
+	tokens   *token.Service
+	sessions *session.Manager
+	access   *access.Service
+	hasher   *password.Hasher
+	accounts *account.Service
+}
+
+// openServices opens the store and builds the services on it, bringing
+// stored data up to date (built-in roles, username keys). cfg's public URL
+// must be set: it is the tokens' issuer.
+func openServices(ctx context.Context, cfg Config, log *slog.Logger) (_ *services, err error) {
+	s := &services{}
+	if s.store, err = openStore(ctx, cfg.Store, log); err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			s.close()
+		}
+	}()
+	issuer := cfg.HTTP.PublicURL
+	if s.tokens, err = token.New(ctx, s.store, token.Config{Issuer: issuer, Audience: issuer, AccessTTL: cfg.Sessions.AccessTokenTTL}, log); err != nil {
+		return nil, fmt.Errorf("signing keys: %w", err)
+	}
+	sc := cfg.Sessions
+	s.sessions = session.New(s.store, s.tokens, session.Config{IdleTimeout: sc.IdleTimeout, Lifetime: sc.Lifetime,
+		CacheTTL: sc.CacheTTL, FlushEvery: sc.ActivityFlush, ReuseWindow: sc.ReuseWindow}, log)
+	s.access = access.New(s.store, cfg.Roles.Default, cfg.Roles.CacheTTL, log)
+	s.access.OnHoldersChanged(s.sessions.ForgetUsers)
+	if err := s.access.EnsureBuiltIns(ctx); err != nil {
+		return nil, fmt.Errorf("built-in roles: %w", err)
+	}
+	pc := cfg.Passwords
+	s.hasher = password.NewHasher(pc.Params, pc.Concurrency, password.QueueTimeout(pc.QueueTimeout), password.Argon2Impl(pc.Impl))
+	if s.accounts, err = newAccounts(ctx, s, cfg, log); err != nil {
+		return nil, err
+	}
+	if err := s.accounts.MigrateUsernameKeys(ctx); err != nil {
+		return nil, fmt.Errorf("username keys: %w", err)
+	}
+	return s, nil
+}
+
+// newAccounts builds the account service with its limits and lockout.
+func newAccounts(ctx context.Context, s *services, cfg Config, log *slog.Logger) (*account.Service, error) {
+	l := cfg.Limits
+	devices, err := lockout.LoadDevices(ctx, s.store, l.LoginPerAccount)
+	if err != nil {
+		return nil, err
+	}
+	a := cfg.Accounts
+	return account.New(account.Deps{
+		Store: s.store, Hasher: s.hasher, Devices: devices, Sessions: s.sessions, Access: s.access, Log: log,
+		Policy: password.Policy{MinLength: cfg.Passwords.MinLength},
+		Limits: account.Limits{
+			LoginPerIP:        ratelimit.New(l.LoginPerIP),
+			ConfirmPerAccount: ratelimit.New(l.LoginPerAccount),
+			LookupPerIP:       ratelimit.New(l.LookupPerIP),
+			SignupPerIP:       ratelimit.New(l.SignupPerIP),
+		},
+	}, account.Config{
+		SignupStatus: a.SignupStatus, UsernameCaseSensitive: a.UsernameCaseSensitive, PhoneRegion: a.PhoneRegion,
+		BootstrapToken: a.BootstrapToken, MaxFilterWidth: a.MaxFilterWidth, Lockout: l.lockoutPolicy(),
+	}), nil
+}
+
+// handler returns the HTTP surface on the services, and the /metrics
+// handler, which the API serves too unless it is served apart.
+func (s *services) handler(h HTTPConfig, log *slog.Logger) (api, metrics http.Handler, err error) {
+	cfg := httpapi.Config{
+		CookieName: h.CookieName, CookieSecure: h.secureCookies(), DeviceCookieName: lockout.CookieName,
+		TrustedProxies: h.TrustedProxies, TrustedOrigins: h.CORSOrigins,
+		MaxBodyBytes: h.MaxBodyBytes, Introspection: h.Introspection, GraphiQL: h.GraphiQL,
+		MaxDepth: h.MaxDepth, MaxComplexity: h.MaxComplexity, MaxTokens: h.MaxTokens, MaxHashes: h.MaxHashes,
+		MetricsApart: h.MetricsListen != "",
+	}
+	r := &resolvers.Resolver{Accounts: s.accounts, Sessions: s.sessions, Access: s.access, Tokens: s.tokens, Log: log}
+	schema, err := r.Schema()
+	if err != nil {
+		return nil, nil, err
+	}
+	gql, err := httpapi.NewGraphQL(schema, cfg, log, r.WithLoaders)
+	if err != nil {
+		return nil, nil, err
+	}
+	return httpapi.New(httpapi.Deps{
+		GraphQL:  gql,
+		Sessions: edgeSessions{s.sessions},
+		Access:   edgeAccess{s.access},
+		JWKS:     s.tokens.JWKS,
+		Ready:    s.store.Ping,
+		Hashing:  hashStats(s.hasher),
+		Log:      log,
+	}, cfg)
+}
+
+// close closes the store.
+func (s *services) close() error { return s.store.Close() }
+
+// openStore opens the backend the database URL names.
+func openStore(ctx context.Context, c StoreConfig, log *slog.Logger) (store.Store, error) {
+	var (
+		db  store.Store
+		err error
+	)
+	if path, ok := strings.CutPrefix(c.URL, "sqlite:"); ok {
+		db, err = sqlite.Open(ctx, path, sqlite.Options{IndexedPaths: c.IndexedPaths})
+	} else {
+		db, err = mongo.Open(ctx, c.URL, mongo.Options{Database: c.Mongo.Database, Timeout: c.Mongo.Timeout,
+			MaxPoolSize: c.Mongo.MaxPoolSize, IndexedPaths: c.IndexedPaths, Log: log})
+	}
+	if err != nil {
+		return nil, fmt.Errorf("database: %w", err)
+	}
+	return db, nil
+}

@@ -1,0 +1,83 @@
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+)
+
+// Deps are what the HTTP surface calls, each declared here as narrowly as
+// it is used. The wiring (package app) adapts the services to them, so
+// this package depends on neither the store nor the password hasher.
+type Deps struct {
+	GraphQL  http.Handler                // the GraphQL endpoint (NewGraphQL)
+	Sessions Sessions                    // checks access tokens; fills the request context
+	Access   AccessChecker               // /authorization's permission check
+	JWKS     func() []byte               // the public signing keys, a JWK set
+	Ready    func(context.Context) error // nil when the database answers (/readyz)
+	Hashing  func() HashStats            // the password hasher's totals (/metrics); nil: none
+	Log      *slog.Logger
+}
+
+// Sessions is the session layer as the HTTP surface uses it. What the
+// surface learns about a request (where it comes from, who sent it, why
+// its credentials were refused, where resolvers set cookies) reaches the
+// layers below in the request's context, under keys that are theirs: so
+// each With… goes through here.
+type Sessions interface {
+	// Authenticate checks an access token. When it is good, it returns
+	// ctx carrying the signed-in caller for the layers below, and the
+	// caller.
+	Authenticate(ctx context.Context, token string) (context.Context, *Caller, error)
+	// WithRefusal returns ctx carrying why the credentials the request sent
+	// were refused, so that a field that needs a caller can say "expired"
+	// rather than "missing".
+	WithRefusal(ctx context.Context, err error) context.Context
+	// WithClient returns ctx carrying where the request comes from, for
+	// session records, the sign-in limits and the lockout.
+	WithClient(ctx context.Context, c Client) context.Context
+	// WithCookies returns ctx carrying the jar in which sign-ins and
+	// sign-outs set the access-token and device cookies.
+	WithCookies(ctx context.Context, jar Cookies) context.Context
+}
+
+// Caller is a request's signed-in caller, as /authorization needs it.
+type Caller struct {
+	UserID string
+	Roles  []string
+}
+
+// Client describes where a request comes from.
+type Client struct {
+	IP        string // the peer's address, or what trusted proxies say it is
+	UserAgent string
+	// DeviceCookie is the device cookie the request carried, if any: the
+	// sign-in lockout trusts it (package lockout).
+	DeviceCookie string
+}
+
+// Cookies are the cookies a response may set, as the resolvers set them
+// (cookies.go keeps them until the header goes out). Calls may repeat
+// within a request (aliased fields): the last one of each cookie wins.
+type Cookies interface {
+	SetAccessToken(token string, expires time.Time)
+	ClearAccessToken()
+	SetDeviceCookie(value string, expires time.Time)
+}
+
+// AccessChecker answers whether any of roles grants verb (GET, POST, …)
+// on resource.
+type AccessChecker interface {
+	Allowed(ctx context.Context, roles []string, resource, verb string) (bool, error)
+}
+
+// HashStats are the password hasher's running totals.
+type HashStats struct {
+	Hashes   uint64        // hashes and verifications computed
+	Refused  uint64        // refused because no slot freed up in time
+	Work     time.Duration // spent hashing
+	Wait     time.Duration // spent waiting for a slot
+	InFlight int           // computing now
+	Waiting  int           // waiting for a slot now
+}
