@@ -1,0 +1,147 @@
+package mongo
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+)
+
+// A claim is written as an insert under a unique key.
+//
+// Conditional updates are atomic on MongoDB, but not on every server that
+// speaks its protocol: FerretDB 1.x reads the documents a filter matches,
+// then writes them back whole, so two writers can both "win" an update
+// conditioned on the same version, and the later write undoes the
+// earlier. An insert of an _id that exists fails on every one of them (the
+// _id is the storage's primary key). So a writer that must be the only one
+// to take a step first inserts the claim {_id: "<key>:<seq>"}; a duplicate
+// key means another writer has that step, and only the winner makes its
+// conditional update. On MongoDB the update alone would do; the insert in
+// front of it changes nothing there but costs a round trip.
+//
+// The steps claimed:
+//   - an outbox lease (outbox.go): key the message id, seq its leaseSeq+1,
+//     in outbox_claims, held until the lease ends;
+//   - a versioned write of a user, role or session (writeVersion): key
+//     "<collection>:<id>", seq the version written, in write_claims;
+//   - the consumption of a refresh token (sessions.go): key
+//     "refresh_tokens:<hash>", seq 1, in write_claims.
+//
+// A writer that dies, or loses its server, between its claim and its write
+// leaves a claim the record does not show. Each claim carries the end of
+// its hold (until): one found past it is stepped over, the writer taking
+// the next seq (for a version, the next number: a version may be skipped),
+// so a dead writer holds a record up for one hold at most. A write the
+// server answered without applying gives its claim back at once.
+//
+// Claims matter only while held. A TTL index deletes them an hour after
+// their hold where the server has TTL indexes; where it has not (FerretDB),
+// PurgeOutbox and PurgeSessions delete them.
+
+type claimDoc struct {
+	ID    string        `bson:"_id"`
+	Owner string        `bson:"owner,omitempty"`
+	Until bson.DateTime `bson:"until"`
+}
+
+func claimID(key string, seq int64) string {
+	return key + ":" + strconv.FormatInt(seq, 10)
+}
+
+// maxClaimSteps bounds how many run-out claims one claim steps over.
+const maxClaimSteps = 8
+
+// takeClaim inserts the claim key:seq for the first seq from `from` on
+// that is free, stepping over claims whose hold ended before now. ok is
+// false if a claim on the way still holds, or was given back just now (the
+// caller reads again and retries).
+func takeClaim(ctx context.Context, coll *mongo.Collection, key string, from int64, owner string, now, until bson.DateTime) (seq int64, ok bool, err error) {
+	for seq = from; seq < from+maxClaimSteps; seq++ {
+		_, err := coll.InsertOne(ctx, claimDoc{ID: claimID(key, seq), Owner: owner, Until: until})
+		if err == nil {
+			return seq, true, nil
+		}
+		if _, dup := dupIndex(err); !dup {
+			return 0, false, wrap("insert claim", err)
+		}
+		var other claimDoc
+		err = coll.FindOne(ctx, bson.D{{Key: "_id", Value: claimID(key, seq)}}).Decode(&other)
+		if errors.Is(err, mongo.ErrNoDocuments) || (err == nil && other.Until > now) {
+			return 0, false, nil
+		}
+		if err != nil {
+			return 0, false, wrap("find claim", err)
+		}
+	}
+	return 0, false, nil
+}
+
+// giveBackClaim deletes the claim key:seq, so the next writer of the step
+// is not held up by it. Only a claim whose write the server answered
+// without applying is given back; it is done even when the caller has
+// given up, because then it matters most.
+func giveBackClaim(ctx context.Context, coll *mongo.Collection, key string, seq int64) {
+	_, _ = coll.DeleteOne(context.WithoutCancel(ctx), bson.D{{Key: "_id", Value: claimID(key, seq)}})
+}
+
+// Write claims (versioned writes and token consumption).
+const (
+	// claimHold is how long a write claim holds off other writers. Its
+	// write takes milliseconds; the margin covers a slow server and clocks
+	// some seconds apart. A writer that died holds its record this long.
+	claimHold = 30 * time.Second
+	// claimedWriteTimeout bounds the write made under a claim, well
+	// inside claimHold, so no write is still running when its claim is
+	// stepped over.
+	claimedWriteTimeout = 10 * time.Second
+	// claimKeep is how long past its hold a TTL index keeps a claim.
+	claimKeep = int32(time.Hour / time.Second)
+)
+
+// claimWrite takes the write claim key:seq for the first free seq from
+// `from` on, held for claimHold from now.
+func (db *DB) claimWrite(ctx context.Context, key string, from int64) (seq int64, ok bool, err error) {
+	now := time.Now()
+	return takeClaim(ctx, db.writeClaims, key, from, "", dateOf(now), dateOf(now.Add(claimHold)))
+}
+
+// writeVersion makes the conditional write of record id in coll, read at
+// version read, under the claim of its next version: write gets the
+// version to store and reports whether its filter ({_id, version: read})
+// matched. It returns errStale when another writer holds that version or
+// the record moved, and write's error as is.
+//
+// The write runs on even if the caller gives up: a claim whose write was
+// abandoned would hold the record up for a whole claimHold.
+func (db *DB) writeVersion(ctx context.Context, coll *mongo.Collection, id string, read int64, write func(ctx context.Context, next int64) (matched bool, err error)) error {
+	key := coll.Name() + ":" + id
+	next, ok, err := db.claimWrite(ctx, key, read+1)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return errStale
+	}
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), claimedWriteTimeout)
+	defer cancel()
+	matched, err := write(wctx, next)
+	if answered(err) && !matched {
+		giveBackClaim(ctx, db.writeClaims, key, next)
+	}
+	switch {
+	case err != nil:
+		return err
+	case !matched:
+		return errStale
+	}
+	return nil
+}
+
+// answered reports whether the server answered a single-document write:
+// it then applied it or refused it, and nothing of it is still running.
+// A network error or a timeout leaves that open.
+func answered(err error) bool { return err == nil || onServer(err) }
