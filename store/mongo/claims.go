@@ -42,6 +42,10 @@ import (
 // their hold where the server has TTL indexes; where it has not (FerretDB),
 // PurgeOutbox and PurgeSessions delete them.
 
+// errClaimHeld is a fault's cause when a claim stayed held by another
+// writer, whose write never showed, for all of a caller's attempts.
+var errClaimHeld = errors.New("claimed by another writer")
+
 type claimDoc struct {
 	ID    string        `bson:"_id"`
 	Owner string        `bson:"owner,omitempty"`
@@ -112,8 +116,9 @@ func (db *DB) claimWrite(ctx context.Context, key string, from int64) (seq int64
 // writeVersion makes the conditional write of record id in coll, read at
 // version read, under the claim of its next version: write gets the
 // version to store and reports whether its filter ({_id, version: read})
-// matched. It returns errStale when another writer holds that version or
-// the record moved, and write's error as is.
+// matched, or the error the write met, mapped. writeVersion returns
+// errStale when another writer holds that version or the record moved,
+// and write's error as is.
 //
 // The write runs on even if the caller gives up: a claim whose write was
 // abandoned would hold the record up for a whole claimHold.
@@ -126,11 +131,19 @@ func (db *DB) writeVersion(ctx context.Context, coll *mongo.Collection, id strin
 	if !ok {
 		return errStale
 	}
+	return db.writeClaimed(ctx, key, next, func(ctx context.Context) (bool, error) { return write(ctx, next) })
+}
+
+// writeClaimed makes the write whose claim key:seq its caller holds, on a
+// context the caller's cancellation does not reach, and gives the claim
+// back if the server answered without applying it. It returns errStale if
+// write matched nothing, else write's error.
+func (db *DB) writeClaimed(ctx context.Context, key string, seq int64, write func(ctx context.Context) (matched bool, err error)) error {
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), claimedWriteTimeout)
 	defer cancel()
-	matched, err := write(wctx, next)
+	matched, err := write(wctx)
 	if answered(err) && !matched {
-		giveBackClaim(ctx, db.writeClaims, key, next)
+		giveBackClaim(ctx, db.writeClaims, key, seq)
 	}
 	switch {
 	case err != nil:
@@ -142,6 +155,17 @@ func (db *DB) writeVersion(ctx context.Context, coll *mongo.Collection, id strin
 }
 
 // answered reports whether the server answered a single-document write:
-// it then applied it or refused it, and nothing of it is still running.
-// A network error or a timeout leaves that open.
-func answered(err error) bool { return err == nil || onServer(err) }
+// it then applied it or refused it (a store error is a refusal mapped),
+// and nothing of it is still running. A network error or a timeout leaves
+// that open.
+func answered(err error) bool { return err == nil || onServer(err) || isStoreError(err) }
+
+// purgeWriteClaims deletes the write claims whose hold ended claimKeep ago,
+// as their TTL index does where the server has one. Their holds were set by
+// the wall clock (claimWrite), so the wall clock, not the purge's own time,
+// says which ended.
+func (db *DB) purgeWriteClaims(ctx context.Context) error {
+	cutoff := dateOf(time.Now().Add(-time.Duration(claimKeep) * time.Second))
+	_, err := db.writeClaims.DeleteMany(ctx, bson.D{{Key: "until", Value: bson.D{{Key: "$lt", Value: cutoff}}}})
+	return wrap("purge write claims", err)
+}

@@ -83,7 +83,8 @@ func (db *DB) GetUserByKey(ctx context.Context, f store.KeyField, key string) (*
 	return db.findUser(ctx, bson.D{{Key: names[0], Value: key}, {Key: names[1], Value: key}})
 }
 
-// UpdateUser is a read-modify-write with a version check (cas.go).
+// UpdateUser is a read-modify-write with a version check (cas.go), its
+// write claimed first (claims.go).
 func (db *DB) UpdateUser(ctx context.Context, id string, update func(*store.User) error) (*store.User, error) {
 	var out *store.User
 	err := retry(ctx, "update user", func() error {
@@ -97,7 +98,6 @@ func (db *DB) UpdateUser(ctx context.Context, id string, update func(*store.User
 		}
 		u.ID = id
 		u.Normalize()
-		u.Version = read + 1
 		if err := db.replaceUser(ctx, u, read); err != nil {
 			return err
 		}
@@ -107,21 +107,26 @@ func (db *DB) UpdateUser(ctx context.Context, id string, update func(*store.User
 	return out, err
 }
 
-// replaceUser writes u if the stored version is still read; errStale if
-// not (changed or deleted since).
+// replaceUser writes u if the stored version is still read, under the
+// claim of the next version (writeVersion), and gives u that version;
+// errStale if another writer has it or the user changed or went since.
 func (db *DB) replaceUser(ctx context.Context, u *store.User, read int64) error {
 	d, err := toUserDoc(u)
 	if err != nil {
 		return err
 	}
-	res, err := db.users.ReplaceOne(ctx, bson.D{{Key: "_id", Value: u.ID}, {Key: "version", Value: read}}, d)
-	if err != nil {
-		return db.userConflict(ctx, "update user", err, d, false)
-	}
-	if res.MatchedCount == 0 {
-		return errStale
-	}
-	return nil
+	return db.writeVersion(ctx, db.users, u.ID, read, func(ctx context.Context, next int64) (bool, error) {
+		d.Version = next
+		res, err := db.users.ReplaceOne(ctx, bson.D{{Key: "_id", Value: u.ID}, {Key: "version", Value: read}}, d)
+		if err != nil {
+			return false, db.userConflict(ctx, "update user", err, d, false)
+		}
+		if res.MatchedCount == 0 {
+			return false, nil
+		}
+		u.Version = next
+		return true, nil
+	})
 }
 
 // DeleteUser removes the user with its sessions and refresh tokens. The
