@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"github.com/usergraph/usergraph/store"
 )
@@ -65,3 +66,7 @@ func (db *DB) TakeWriteClaim(ctx context.Context, key string) error {
 	}
 	return err
 }
+
+// Driver is the driver's handle on the store's database, for checks of
+// what Open created.
+func (db *DB) Driver() *mongo.Database { return db.db }
