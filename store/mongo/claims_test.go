@@ -160,7 +160,7 @@ func TestPurgeDeletesOldWriteClaims(t *testing.T) {
 	}
 }
 
-func createTestUser(t *testing.T, db *mongo.DB, name string) *store.User {
+func createTestUser(t testing.TB, db *mongo.DB, name string) *store.User {
 	t.Helper()
 	now := store.Now()
 	u := &store.User{ID: store.NewID(), Username: name, UsernameKey: name, Status: store.StatusActive, CreatedAt: now, UpdatedAt: now}
@@ -170,7 +170,7 @@ func createTestUser(t *testing.T, db *mongo.DB, name string) *store.User {
 	return u
 }
 
-func createTestToken(t *testing.T, db *mongo.DB, u *store.User) *store.RefreshToken {
+func createTestToken(t testing.TB, db *mongo.DB, u *store.User) *store.RefreshToken {
 	t.Helper()
 	now := store.Now()
 	s := &store.Session{ID: store.NewID(), UserID: u.ID, Kind: store.SessionUser, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}

@@ -47,7 +47,7 @@ func serverSkips(t *testing.T) map[string]string {
 	return nil
 }
 
-func openTestDB(t *testing.T, uri string) *mongo.DB {
+func openTestDB(t testing.TB, uri string) *mongo.DB {
 	t.Helper()
 	db, err := mongo.Open(t.Context(), uri, mongo.Options{
 		Database: testDatabase(),
