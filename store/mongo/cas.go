@@ -7,6 +7,8 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
+
 	"github.com/usergraph/usergraph/store"
 )
 
@@ -48,4 +50,32 @@ func retry(ctx context.Context, what string, attempt func() error) error {
 		}
 	}
 	return fmt.Errorf("mongodb: %s: %w", what, errContended)
+}
+
+// replaceKeeping is the update that writes the document d whole, as a
+// replace would, except field, which it moves forward only ($max).
+// RecordActivity moves that field without changing the version, so a
+// write conditioned on the version read must not take it back to the
+// value it read.
+func replaceKeeping(d any, field string) (bson.D, error) {
+	raw, err := bson.Marshal(d)
+	if err != nil {
+		return nil, &fault{op: "encode record", err: err}
+	}
+	elems, err := bson.Raw(raw).Elements()
+	if err != nil {
+		return nil, &fault{op: "encode record", err: err}
+	}
+	set := make(bson.D, 0, len(elems))
+	var keep bson.RawValue
+	for _, e := range elems {
+		switch e.Key() {
+		case "_id":
+		case field:
+			keep = e.Value()
+		default:
+			set = append(set, bson.E{Key: e.Key(), Value: e.Value()})
+		}
+	}
+	return bson.D{{Key: "$set", Value: set}, {Key: "$max", Value: bson.D{{Key: field, Value: keep}}}}, nil
 }

@@ -3,11 +3,14 @@ package mongo
 import (
 	"context"
 	"errors"
+	"maps"
+	"slices"
 	"strconv"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
 // A claim is written as an insert under a unique key.
@@ -168,4 +171,124 @@ func (db *DB) purgeWriteClaims(ctx context.Context) error {
 	cutoff := dateOf(time.Now().Add(-time.Duration(claimKeep) * time.Second))
 	_, err := db.writeClaims.DeleteMany(ctx, bson.D{{Key: "until", Value: bson.D{{Key: "$lt", Value: cutoff}}}})
 	return wrap("purge write claims", err)
+}
+
+// Batches: claims of many records in one insert, for the writes made in
+// bulk (RecordActivity, RevokeSessions, the search-text refold).
+
+// claimBatch takes, in one insert, the claim of the next version of each
+// record of coll read at versions[id], and returns the version each claim
+// it took is for. A record whose next version another writer holds is
+// left out; for one whose claim ran out, takeClaim steps over it.
+func (db *DB) claimBatch(ctx context.Context, coll *mongo.Collection, versions map[string]int64) (map[string]int64, error) {
+	if len(versions) == 0 {
+		return nil, nil
+	}
+	now := time.Now()
+	until := dateOf(now.Add(claimHold))
+	ids := slices.Sorted(maps.Keys(versions))
+	docs := make([]any, len(ids))
+	for i, id := range ids {
+		docs[i] = claimDoc{ID: claimID(coll.Name()+":"+id, versions[id]+1), Until: until}
+	}
+	_, err := db.writeClaims.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
+	held, err := duplicates(err)
+	if err != nil {
+		return nil, wrap("insert claims", err)
+	}
+	claimed := make(map[string]int64, len(ids))
+	for i, id := range ids {
+		if !held[i] {
+			claimed[id] = versions[id] + 1
+			continue
+		}
+		seq, ok, err := takeClaim(ctx, db.writeClaims, coll.Name()+":"+id, versions[id]+1, "", dateOf(now), until)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			claimed[id] = seq
+		}
+	}
+	return claimed, nil
+}
+
+// duplicates returns the positions of the documents an unordered insert
+// refused as duplicate keys; any other failure is returned as is.
+func duplicates(err error) (map[int]bool, error) {
+	if err == nil {
+		return nil, nil
+	}
+	if !onlyDuplicates(err) {
+		return nil, err
+	}
+	var bwe mongo.BulkWriteException
+	errors.As(err, &bwe)
+	dups := make(map[int]bool, len(bwe.WriteErrors))
+	for _, we := range bwe.WriteErrors {
+		dups[we.Index] = true
+	}
+	return dups, nil
+}
+
+// writeHeld makes, in one bulk write, writes that leave the version as is
+// (activity times, the search text), each while holding the claim of its
+// record's next version, and gives the claims back after: on a server
+// that writes whole documents back, such a write would otherwise undo a
+// versioned write made between its read and its write, and versioned
+// writers now wait for it as for one another. model gives the write of
+// record id read at version. It returns the ids whose claim another
+// writer holds, not written, and the bulk write's error as is.
+func (db *DB) writeHeld(ctx context.Context, coll *mongo.Collection, versions map[string]int64, model func(id string, version int64) mongo.WriteModel) (left []string, err error) {
+	claimed, err := db.claimBatch(ctx, coll, versions)
+	if err != nil {
+		return nil, err
+	}
+	var models []mongo.WriteModel
+	for _, id := range slices.Sorted(maps.Keys(versions)) {
+		if _, ok := claimed[id]; ok {
+			models = append(models, model(id, versions[id]))
+		} else {
+			left = append(left, id)
+		}
+	}
+	if len(models) == 0 {
+		return left, nil
+	}
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), claimedWriteTimeout)
+	defer cancel()
+	_, err = coll.BulkWrite(wctx, models, options.BulkWrite().SetOrdered(false))
+	if answered(err) {
+		db.giveBackBatch(ctx, coll, claimed)
+	}
+	return left, err
+}
+
+// giveBackBatch deletes the claims claimBatch took, in one delete.
+func (db *DB) giveBackBatch(ctx context.Context, coll *mongo.Collection, claimed map[string]int64) {
+	ids := make(bson.A, 0, len(claimed))
+	for id, seq := range claimed {
+		ids = append(ids, claimID(coll.Name()+":"+id, seq))
+	}
+	_, _ = db.writeClaims.DeleteMany(context.WithoutCancel(ctx), bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}})
+}
+
+// versionsOf reads the version of each record of coll that f matches.
+func versionsOf(ctx context.Context, coll *mongo.Collection, f bson.D) (map[string]int64, error) {
+	cur, err := coll.Find(ctx, f, options.Find().SetProjection(bson.D{{Key: "version", Value: 1}}))
+	if err != nil {
+		return nil, wrap("find versions", err)
+	}
+	var docs []struct {
+		ID      string `bson:"_id"`
+		Version int64  `bson:"version"`
+	}
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, wrap("find versions", err)
+	}
+	out := make(map[string]int64, len(docs))
+	for _, d := range docs {
+		out[d.ID] = d.Version
+	}
+	return out, nil
 }

@@ -90,7 +90,11 @@ func (db *DB) UpdateSession(ctx context.Context, id string, update func(*store.S
 		s.Normalize()
 		err = db.writeVersion(ctx, db.sessions, id, read, func(ctx context.Context, next int64) (bool, error) {
 			s.Version = next
-			res, err := db.sessions.ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "version", Value: read}}, toSessionDoc(s))
+			update, err := replaceKeeping(toSessionDoc(s), "lastSeenAt")
+			if err != nil {
+				return false, err
+			}
+			res, err := db.sessions.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "version", Value: read}}, update)
 			if err != nil {
 				return false, wrap("update session", err)
 			}
@@ -107,14 +111,9 @@ func (db *DB) UpdateSession(ctx context.Context, id string, update func(*store.S
 
 // RevokeSession ends one session; an already revoked one keeps its time.
 func (db *DB) RevokeSession(ctx context.Context, id string, at time.Time) error {
-	res, err := db.sessions.UpdateOne(ctx,
-		bson.D{{Key: "_id", Value: id}, {Key: "revokedAt", Value: never}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "revokedAt", Value: dateOf(store.Trunc(at))}}}, {Key: "$inc", Value: bson.D{{Key: "version", Value: 1}}}})
-	if err != nil {
-		return wrap("revoke session", err)
-	}
-	if res.MatchedCount == 1 {
-		return nil
+	revoked, err := db.revokeSessions(ctx, bson.D{{Key: "_id", Value: id}, {Key: "revokedAt", Value: never}}, at)
+	if err != nil || len(revoked) == 1 {
+		return err
 	}
 	// Not revoked now: either revoked before (fine) or not there.
 	n, err := db.sessions.CountDocuments(ctx, bson.D{{Key: "_id", Value: id}})
@@ -127,47 +126,71 @@ func (db *DB) RevokeSession(ctx context.Context, id string, at time.Time) error 
 	return nil
 }
 
-// RevokeSessions ends every live session of the users except one. It
-// reads the ids first (a multi-document update returns no ids), then
-// revokes exactly those that are still unrevoked.
+// RevokeSessions ends every live session of the users except one.
 func (db *DB) RevokeSessions(ctx context.Context, r store.SessionRevocation) ([]string, error) {
 	if len(r.UserIDs) == 0 {
 		return nil, nil
 	}
-	f := bson.D{
+	return db.revokeSessions(ctx, bson.D{
 		{Key: "userId", Value: bson.D{{Key: "$in", Value: r.UserIDs}}},
 		{Key: "revokedAt", Value: never},
 		{Key: "_id", Value: bson.D{{Key: "$ne", Value: r.ExceptID}}},
-	}
-	ids, err := db.sessionIDs(ctx, f)
-	if err != nil || len(ids) == 0 {
-		return nil, err
-	}
-	_, err = db.sessions.UpdateMany(ctx,
-		bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}, {Key: "revokedAt", Value: never}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "revokedAt", Value: dateOf(store.Trunc(r.At))}}}, {Key: "$inc", Value: bson.D{{Key: "version", Value: 1}}}})
-	if err != nil {
-		return nil, wrap("revoke sessions", err)
-	}
-	return ids, nil
+	}, r.At)
 }
 
-func (db *DB) sessionIDs(ctx context.Context, f bson.D) ([]string, error) {
-	cur, err := db.sessions.Find(ctx, f, options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}))
-	if err != nil {
-		return nil, wrap("find sessions", err)
+// revokeSessions revokes the unrevoked sessions f matches and returns
+// their ids. It reads their versions first (a multi-document update
+// returns no ids), then writes each as a versioned write under its claim
+// (claimBatch), all in one bulk write; a session whose next version
+// another writer holds is read again and retried.
+func (db *DB) revokeSessions(ctx context.Context, f bson.D, at time.Time) ([]string, error) {
+	var revoked []string
+	err := retry(ctx, "revoke sessions", func() error {
+		versions, err := versionsOf(ctx, db.sessions, f)
+		if err != nil || len(versions) == 0 {
+			return err
+		}
+		claimed, err := db.claimBatch(ctx, db.sessions, versions)
+		if err != nil {
+			return err
+		}
+		if err := db.writeRevocations(ctx, versions, claimed, at); err != nil {
+			return err
+		}
+		var left bson.A
+		for id := range versions {
+			if _, ok := claimed[id]; ok {
+				revoked = append(revoked, id)
+			} else {
+				left = append(left, id)
+			}
+		}
+		if len(left) > 0 {
+			f = bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: left}}}, {Key: "revokedAt", Value: never}}
+			return errStale
+		}
+		return nil
+	})
+	return revoked, err
+}
+
+// writeRevocations revokes the sessions claimed, each conditioned on the
+// version read, on a context the caller's cancellation does not reach
+// (writeClaimed says why).
+func (db *DB) writeRevocations(ctx context.Context, versions, claimed map[string]int64, at time.Time) error {
+	if len(claimed) == 0 {
+		return nil
 	}
-	var docs []struct {
-		ID string `bson:"_id"`
+	models := make([]mongo.WriteModel, 0, len(claimed))
+	for id, next := range claimed {
+		models = append(models, mongo.NewUpdateOneModel().
+			SetFilter(bson.D{{Key: "_id", Value: id}, {Key: "version", Value: versions[id]}, {Key: "revokedAt", Value: never}}).
+			SetUpdate(bson.D{{Key: "$set", Value: bson.D{{Key: "revokedAt", Value: dateOf(store.Trunc(at))}, {Key: "version", Value: next}}}}))
 	}
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, wrap("find sessions", err)
-	}
-	ids := make([]string, len(docs))
-	for i, d := range docs {
-		ids[i] = d.ID
-	}
-	return ids, nil
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), claimedWriteTimeout)
+	defer cancel()
+	_, err := db.sessions.BulkWrite(wctx, models, options.BulkWrite().SetOrdered(false))
+	return wrap("revoke sessions", err)
 }
 
 // CreateRefreshToken inserts t; its hash is the _id.
