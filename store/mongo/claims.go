@@ -32,7 +32,12 @@ import (
 //   - a versioned write of a user, role or session (writeVersion): key
 //     "<collection>:<id>", seq the version written, in write_claims;
 //   - the consumption of a refresh token (sessions.go): key
-//     "refresh_tokens:<hash>", seq 1, in write_claims.
+//     "refresh_tokens:<hash>", seq 1, in write_claims;
+//   - a write that leaves the version as is (activity times, the search
+//     text): it holds the claim of its record's next version while it
+//     writes and gives it back after (writeHeld), so that it cannot undo a
+//     versioned write either; bulk writes claim a batch in one insert
+//     (claimBatch).
 //
 // A writer that dies, or loses its server, between its claim and its write
 // leaves a claim the record does not show. Each claim carries the end of
@@ -95,7 +100,7 @@ func giveBackClaim(ctx context.Context, coll *mongo.Collection, key string, seq 
 	_, _ = coll.DeleteOne(context.WithoutCancel(ctx), bson.D{{Key: "_id", Value: claimID(key, seq)}})
 }
 
-// Write claims (versioned writes and token consumption).
+// Write claims (versioned writes, held writes and token consumption).
 const (
 	// claimHold is how long a write claim holds off other writers. Its
 	// write takes milliseconds; the margin covers a slow server and clocks
