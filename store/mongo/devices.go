@@ -112,11 +112,14 @@ func (db *DB) UpdateDevice(ctx context.Context, id string, update func(*store.De
 		if err != nil {
 			return err
 		}
-		read, userID, token := d.Version, d.UserID, d.Token
+		read, userID, token, used := d.Version, d.UserID, d.Token, d.LastUsedAt
 		if err := update(d); err != nil {
 			return err
 		}
 		d.ID, d.UserID, d.Token = id, userID, token
+		if d.LastUsedAt.Before(used) {
+			d.LastUsedAt = used
+		}
 		d.Normalize()
 		err = db.writeVersion(ctx, db.devices, id, read, func(ctx context.Context, next int64) (bool, error) {
 			d.Version = next
