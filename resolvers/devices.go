@@ -22,13 +22,14 @@ func (r *Resolver) userDevices(ctx context.Context, userID string) ([]*model.Dev
 	return toDevices(devices), nil
 }
 
-// sessionDevice resolves Session.device through its user's devices (one
+// sessionDevice resolves Session.device: the device a sign-in's payload
+// carries (toAuth), or else the session's device among its user's (one
 // load per user, however many sessions ask); null without a device, for a
 // viewer who may not see the user's devices, and for a device forgotten
 // since.
 func (r *Resolver) sessionDevice(ctx context.Context, s *model.Session) (*model.Device, error) {
-	if s.DeviceID == "" {
-		return nil, nil
+	if s.Device != nil || s.DeviceID == "" {
+		return s.Device, nil
 	}
 	ok, err := r.Devices.CanSee(ctx, session.FromContext(ctx), s.UserID)
 	if err != nil || !ok {
