@@ -206,6 +206,11 @@ func TestDeviceControlLogin(t *testing.T) {
 			t.Fatalf("the session's device = %+v, want danas-phone, permitted", a.Session.Device)
 		}
 		wantSignedIn(t, ts, "a session on a permitted device", a.auth)
+		r := ts.mustGQL(t, "", `mutation($t: String!) { refreshSession(refreshToken: $t) { session { device { token } } } }`,
+			vars{"t": a.RefreshToken})
+		if d := dataField[deviceAuth](t, r, "refreshSession").Session.Device; d == nil || d.Token != "danas-phone" {
+			t.Errorf("the refreshed session's device = %+v, want danas-phone", d)
+		}
 	})
 	t.Run("the longest token", func(t *testing.T) {
 		long := strings.Repeat("é", 256) // 256 characters, 512 bytes

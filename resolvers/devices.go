@@ -22,18 +22,20 @@ func (r *Resolver) userDevices(ctx context.Context, userID string) ([]*model.Dev
 	return toDevices(devices), nil
 }
 
-// sessionDevice resolves Session.device: the device a sign-in's payload
-// carries (toAuth), or else the session's device among its user's (one
-// load per user, however many sessions ask); null without a device, for a
-// viewer who may not see the user's devices, and for a device forgotten
-// since.
+// sessionDevice resolves Session.device: the session's device among its
+// user's (one load per user, however many sessions ask). The caller's own
+// session (current: also the one a sign-in or a refresh hands out) shows
+// its device; another needs a viewer who may see the user's devices. Null
+// without a device, and for a device forgotten since.
 func (r *Resolver) sessionDevice(ctx context.Context, s *model.Session) (*model.Device, error) {
-	if s.Device != nil || s.DeviceID == "" {
-		return s.Device, nil
+	if s.DeviceID == "" {
+		return nil, nil
 	}
-	ok, err := r.Devices.CanSee(ctx, session.FromContext(ctx), s.UserID)
-	if err != nil || !ok {
-		return nil, err
+	if !s.Current {
+		ok, err := r.Devices.CanSee(ctx, session.FromContext(ctx), s.UserID)
+		if err != nil || !ok {
+			return nil, err
+		}
 	}
 	devices, err := loadersFrom(ctx).devices.Load(ctx, s.UserID)
 	if err != nil {

@@ -94,17 +94,13 @@ func toPermission(p *store.Permission) *model.Permission {
 }
 
 func toAuth(t *session.Tokens, sessionEndsAt time.Time) *model.AuthPayload {
-	s := toSession(t.Session, t.Session.ID, sessionEndsAt)
-	if t.Device != nil {
-		s.Device = toDevice(t.Device) // the caller's own, shown with the tokens
-	}
 	return &model.AuthPayload{
 		AccessToken:  t.Access,
 		RefreshToken: t.Refresh,
 		TokenType:    "Bearer",
 		ExpiresIn:    int(math.Ceil(time.Until(t.AccessExpiresAt).Seconds())), // JWT expiry is a whole second at or after now+TTL's
 		ExpiresAt:    t.AccessExpiresAt,
-		Session:      s,
+		Session:      toSession(t.Session, t.Session.ID, sessionEndsAt),
 		User:         toUser(t.User),
 		DeviceCookie: str(t.DeviceCookie),
 	}

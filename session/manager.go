@@ -56,7 +56,6 @@ type Tokens struct {
 	Refresh         string
 	Session         *store.Session
 	User            *store.User
-	Device          *store.Device // the session's device (OpenOn); nil for none, and after a refresh
 
 	// DeviceCookie and its expiry are set by a sign-in (not a refresh): the
 	// usergraph_device cookie the client gets (see package lockout).
@@ -112,13 +111,10 @@ func (m *Manager) OpenOn(ctx context.Context, u *store.User, kind store.SessionK
 	if err := m.store.CreateSession(ctx, s, first); err != nil {
 		return nil, err
 	}
-	t, err := m.sign(u, s, refresh)
-	if err != nil || device == nil {
-		return t, err
+	if device != nil {
+		m.activity.record(s, now)
 	}
-	m.activity.record(s, now)
-	t.Device = device
-	return t, nil
+	return m.sign(u, s, refresh)
 }
 
 // sign signs an access token for s that expires no later than the session
