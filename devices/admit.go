@@ -10,10 +10,11 @@ import (
 
 // The rule of every way in, with device control on:
 //
-//	way in                          no or malformed token   unknown or restricted device          permitted
-//	login (social sign-in, guest)   INVALID_DEVICE          DEVICE_DENIED, recorded not permitted  session
-//	signup                          INVALID_DEVICE          account created, device recorded, no session
-//	initialize, usergraph init      INVALID_DEVICE          registered permitted with the first administrator
+//	way in                       no or malformed token   unknown or restricted device          permitted
+//	login, social sign-in        INVALID_DEVICE          DEVICE_DENIED, recorded not permitted  session
+//	loginAsGuest                 INVALID_DEVICE          DEVICE_DENIED, nothing created         (cannot be)
+//	signup                       INVALID_DEVICE          account created, device recorded, no session
+//	initialize, usergraph init   INVALID_DEVICE          registered permitted with the first administrator
 //
 // With control off a token is optional, and every device given is recorded
 // and listed. Devices recorded while control is off are recorded
@@ -25,16 +26,16 @@ import (
 
 var errDenied = apperr.New(apperr.DeviceDenied, "this device is not permitted to sign in to the account; ask an administrator to permit it")
 
-// Admit is the device rule of a sign-in: login, and the ways in that come
-// later (social sign-in, loginAsGuest), each of which calls it once the
-// user is known and, for a password, after the password check, so that
+// Admit is the device rule of a sign-in to an existing account: login,
+// and social sign-in when it comes, each of which calls it once the user
+// is known and, for a password, after the password check, so that
 // DEVICE_DENIED tells nothing to someone without the password. It records
 // the device (new ones are not permitted under control) and returns it
 // for the session (session.Manager.OpenOn), nil if the client sent no
 // token; under control it answers INVALID_DEVICE without a well-formed
 // token and DEVICE_DENIED for a device not permitted. A way in that
-// creates the user first (loginAsGuest) checks the token with CheckToken
-// before, so that a refused device creates nothing.
+// creates the account and signs it in at once calls AdmitNewAccount
+// instead.
 func (s *Service) Admit(ctx context.Context, userID, token string) (*store.Device, error) {
 	d, err := s.Record(ctx, userID, token)
 	if err != nil || d == nil {
@@ -56,6 +57,23 @@ func (s *Service) Record(ctx context.Context, userID, token string) (*store.Devi
 		return nil, err
 	}
 	return s.register(ctx, userID, token, !s.cfg.Control)
+}
+
+// AdmitNewAccount is the device rule of a way in that creates an account
+// and signs it in at once (loginAsGuest; a social sign-up): called before
+// anything is created, it answers INVALID_DEVICE as CheckToken, and under
+// control DEVICE_DENIED, since nobody can have permitted the device of an
+// account that does not exist yet, so that a refused device creates
+// nothing. Once the account exists, Record its device and open the
+// session on it.
+func (s *Service) AdmitNewAccount(token string) error {
+	if err := s.CheckToken(token); err != nil {
+		return err
+	}
+	if s.cfg.Control {
+		return errDenied
+	}
+	return nil
 }
 
 // AdmitsNewAccount reports whether a device of an account created just now

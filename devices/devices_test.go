@@ -201,6 +201,21 @@ func TestAdmitWithoutControl(t *testing.T) {
 	}
 }
 
+// A way in that creates the account (loginAsGuest) is refused before it
+// creates anything under control: the device of an account that does not
+// exist cannot be permitted.
+func TestAdmitNewAccount(t *testing.T) {
+	on, off := newEnv(t, controlOn).devices, newEnv(t, devices.Config{}).devices
+	wantCode(t, "a permitted-looking token under control", on.AdmitNewAccount("phone"), apperr.DeviceDenied)
+	wantCode(t, "no token under control", on.AdmitNewAccount(""), apperr.InvalidDevice)
+	wantCode(t, "a malformed token, control off", off.AdmitNewAccount("a\x00"), apperr.InvalidDevice)
+	for _, tok := range []string{"", "phone"} {
+		if err := off.AdmitNewAccount(tok); err != nil {
+			t.Errorf("token %q, control off: %v, want nil", tok, err)
+		}
+	}
+}
+
 // Sign-ins registering one new device at once all get the same record.
 func TestAdmitConcurrentRegistration(t *testing.T) {
 	e := newEnv(t, devices.Config{})
