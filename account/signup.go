@@ -10,9 +10,10 @@ import (
 
 // Signup creates an account with the configured initial status and the
 // default role. An ACTIVE account is signed in at once; a PENDING one gets
-// no tokens until it is activated, nor does one whose device device control
-// has yet to permit (package devices). Sign-ups are limited per client IP,
-// since ALREADY_EXISTS tells whether a username or email is registered.
+// no tokens until it is activated, nor, under device control, does any new
+// account: its device is not permitted yet (package devices). Sign-ups are
+// limited per client IP, since ALREADY_EXISTS tells whether a username or
+// email is registered.
 func (s *Service) Signup(ctx context.Context, in NewUser) (*store.User, *session.Tokens, error) {
 	if err := s.limitSignup(ctx); err != nil {
 		return nil, nil, err
