@@ -113,8 +113,9 @@ func (s *Service) register(ctx context.Context, userID, token string, canAccess 
 	return d, nil
 }
 
-// trim keeps a user within the cap after d was registered: the devices
-// unused longest are forgotten (never d), their sessions ended. It is
+// trim keeps a user within the cap after d was registered: refused
+// devices are forgotten first, then the ones unused longest (never d;
+// store.DevicesToTrim), their sessions ended. It is
 // housekeeping: a failure is logged, and the next registration trims.
 func (s *Service) trim(ctx context.Context, d *store.Device) {
 	evicted, err := s.store.TrimDevices(ctx, d.UserID, s.cfg.Max, d.ID)

@@ -279,6 +279,30 @@ func TestDeviceCap(t *testing.T) {
 	e.wantLive(t, "a session on a kept device", access[1])
 }
 
+// Under control, sign-ins from ever new devices (a password guessed or
+// leaked) fill the cap with refused devices, which go first: the devices
+// an administrator permitted stay.
+func TestRefusedDevicesCannotPushOutPermittedOnes(t *testing.T) {
+	e := newEnv(t, devices.Config{Control: true, Max: 3})
+	u := e.user(t, "alice")
+	for _, tok := range []string{"phone", "laptop"} {
+		if _, err := e.devices.Permit(e.ctx, u.ID, tok); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 5 {
+		_, err := e.devices.Admit(e.ctx, u.ID, fmt.Sprintf("stranger-%d", i))
+		wantCode(t, "a new device under control", err, apperr.DeviceDenied)
+	}
+	permitted, err := e.db.ListDevices(e.ctx, []string{u.ID}, new(true))
+	if err != nil || len(permitted) != 2 {
+		t.Fatalf("permitted devices after 5 refused ones: %d, %v; want the 2", len(permitted), err)
+	}
+	if all, _ := e.db.ListDevices(e.ctx, []string{u.ID}, nil); len(all) != 3 {
+		t.Errorf("%d devices, want the cap of 3", len(all))
+	}
+}
+
 // Restrict ends the device's sessions at once (the cache was told), and
 // only those; a later sign-in on it is refused; permitting it again does
 // not bring the old sessions back.

@@ -25,7 +25,8 @@ import (
 )
 
 // DefaultMax is how many devices a user holds at most: registering one
-// more forgets the one unused longest (admit.go).
+// more forgets a refused device, else the one unused longest (admit.go,
+// store.DevicesToTrim).
 const DefaultMax = 100
 
 // Config is the device rules a deployment chooses.

@@ -40,9 +40,12 @@ func (d *Device) lastTouched() time.Time {
 }
 
 // DevicesToTrim returns the ids of the devices TrimDevices deletes from one
-// user's devices so that at most keep are left, except never: the ones
-// unused longest go first (last used, or registered for a device never
-// used; ties by id). Both backends decide with it, so they agree.
+// user's devices so that at most keep are left, except never: refused
+// devices (CanAccess false) before permitted ones, so that sign-ins from
+// new devices, refused under device control, cannot push out the devices
+// an administrator permitted; within each, the ones unused longest (last
+// used, or registered for a device never used; ties by id). Both backends
+// decide with it, so they agree.
 func DevicesToTrim(devices []*Device, keep int, except string) []string {
 	others := slices.DeleteFunc(slices.Clone(devices), func(d *Device) bool { return d.ID == except })
 	if len(others) < len(devices) {
@@ -53,6 +56,12 @@ func DevicesToTrim(devices []*Device, keep int, except string) []string {
 		return nil
 	}
 	slices.SortFunc(others, func(a, b *Device) int {
+		if a.CanAccess != b.CanAccess {
+			if a.CanAccess {
+				return 1
+			}
+			return -1
+		}
 		if c := a.lastTouched().Compare(b.lastTouched()); c != 0 {
 			return c
 		}

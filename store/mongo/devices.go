@@ -159,7 +159,7 @@ func (db *DB) DeleteDevice(ctx context.Context, id string) error {
 // device: it is deleted once, and each reports it.
 func (db *DB) TrimDevices(ctx context.Context, userID string, keep int, except string) ([]string, error) {
 	devices, err := db.findDevices(ctx, bson.D{{Key: "userId", Value: userID}},
-		options.Find().SetProjection(bson.D{{Key: "lastUsedAt", Value: 1}, {Key: "createdAt", Value: 1}}))
+		options.Find().SetProjection(bson.D{{Key: "canAccess", Value: 1}, {Key: "lastUsedAt", Value: 1}, {Key: "createdAt", Value: 1}}))
 	if err != nil {
 		return nil, err
 	}

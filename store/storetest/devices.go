@@ -280,24 +280,31 @@ func testTrimDevicesCap(t *testing.T, s store.Store) {
 	mustGetDevice(t, s, othersOld.ID)
 }
 
-// The order of the trim: last use, or registration for a device never
-// used, oldest first, ties by id; except stays even when it is the oldest.
+// The order of the trim (store.DevicesToTrim): refused devices before
+// permitted ones; within each, last use, or registration for a device
+// never used, oldest first, ties by id; except stays even when it is the
+// oldest.
 func testTrimDevicesOrder(t *testing.T, s store.Store) {
 	u := sessionUser(t, s, "owner")
-	neverOld := newDevice(u, "never-used-old", day(1)) // touched day 1
-	usedOld := newDevice(u, "used-old", day(0))
+	permitted := func(d *store.Device) *store.Device { d.CanAccess = true; return d }
+	neverOld := permitted(newDevice(u, "never-used-old", day(1))) // touched day 1
+	usedOld := permitted(newDevice(u, "used-old", day(0)))
 	usedOld.LastUsedAt = day(2) // touched day 2
-	neverNew := newDevice(u, "never-used-new", day(4))
-	usedNew := newDevice(u, "used-new", day(0))
+	neverNew := permitted(newDevice(u, "never-used-new", day(4)))
+	usedNew := permitted(newDevice(u, "used-new", day(0)))
 	usedNew.LastUsedAt = day(5)
-	except := newDevice(u, "except", day(0)) // the oldest of all, kept
-	mustCreateDevice(t, s, neverOld, usedOld, neverNew, usedNew, except)
-	trimmed, err := s.TrimDevices(t.Context(), u, 3, except.ID)
+	refusedNew := newDevice(u, "refused-new", day(6)) // the newest, but refused: first out
+	except := newDevice(u, "except", day(0))          // the oldest of all, refused, kept
+	mustCreateDevice(t, s, neverOld, usedOld, neverNew, usedNew, refusedNew, except)
+	trimmed, err := s.TrimDevices(t.Context(), u, 4, except.ID)
 	if err != nil {
 		t.Fatalf("TrimDevices: %v", err)
 	}
-	if want := []string{neverOld.ID, usedOld.ID}; !sameSet(trimmed, want) {
-		t.Errorf("TrimDevices(keep 3) trimmed %v, want %v (never-used-old, used-old)", trimmed, want)
+	if want := []string{refusedNew.ID, neverOld.ID}; !sameSet(trimmed, want) {
+		t.Errorf("TrimDevices(keep 4) trimmed %v, want %v (refused-new, then never-used-old)", trimmed, want)
+	}
+	if trimmed, err = s.TrimDevices(t.Context(), u, 3, except.ID); err != nil || !sameSet(trimmed, []string{usedOld.ID}) {
+		t.Errorf("TrimDevices(keep 3) trimmed %v, %v; want [used-old]", trimmed, err)
 	}
 	left, err := s.ListDevices(t.Context(), []string{u}, nil)
 	if want := []string{usedNew.ID, except.ID, neverNew.ID}; err != nil || !sameSet(deviceIDs(left), want) {
