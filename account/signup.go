@@ -10,10 +10,15 @@ import (
 
 // Signup creates an account with the configured initial status and the
 // default role. An ACTIVE account is signed in at once; a PENDING one gets
-// no tokens until it is activated. Sign-ups are limited per client IP,
-// since ALREADY_EXISTS tells whether a username or email is registered.
+// no tokens until it is activated, nor, under device control, does any new
+// account: its device is not permitted yet (package devices). Sign-ups are
+// limited per client IP, since ALREADY_EXISTS tells whether a username or
+// email is registered.
 func (s *Service) Signup(ctx context.Context, in NewUser) (*store.User, *session.Tokens, error) {
 	if err := s.limitSignup(ctx); err != nil {
+		return nil, nil, err
+	}
+	if err := s.deviceTokens.CheckToken(in.DeviceToken); err != nil {
 		return nil, nil, err
 	}
 	in.AppMetadata, in.EmailVerified = nil, false // never the caller's to set
@@ -26,16 +31,21 @@ func (s *Service) Signup(ctx context.Context, in NewUser) (*store.User, *session
 	if err != nil {
 		return nil, nil, err
 	}
-	if u.Status == store.StatusActive {
+	signIn := u.Status == store.StatusActive && s.deviceTokens.AdmitsNewAccount()
+	if signIn {
 		u.LastLoginAt = u.CreatedAt // signed in at once: the first sign-in, stored with the user
 	}
 	if err := s.store.CreateUser(ctx, u); err != nil {
 		return nil, nil, userErr(err)
 	}
-	if u.Status != store.StatusActive {
+	device, err := s.deviceTokens.Record(ctx, u.ID, in.DeviceToken)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !signIn {
 		return u, nil, nil
 	}
-	tokens, err := s.sessions.Open(ctx, u, store.SessionUser)
+	tokens, err := s.sessions.OpenOn(ctx, u, store.SessionUser, device)
 	if err != nil {
 		return nil, nil, err
 	}

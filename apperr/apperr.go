@@ -26,6 +26,9 @@ const (
 	InvalidPattern     Code = "INVALID_PATTERN"
 	PatternExists      Code = "PATTERN_EXISTS"
 	InvalidPhone       Code = "INVALID_PHONE"
+	InvalidDevice      Code = "INVALID_DEVICE"
+	DeviceDenied       Code = "DEVICE_DENIED"
+	DeviceControlOff   Code = "DEVICE_CONTROL_OFF"
 	InvalidUsername    Code = "INVALID_USERNAME"
 	InvalidEmail       Code = "INVALID_EMAIL"
 	BadUserInput       Code = "BAD_USER_INPUT"
@@ -54,6 +57,9 @@ var statuses = map[Code]int{
 	InvalidPattern:     703,
 	PatternExists:      704,
 	InvalidPhone:       804,
+	InvalidDevice:      805,
+	DeviceDenied:       806,
+	DeviceControlOff:   807,
 	InvalidUsername:    900,
 	InvalidEmail:       901,
 }

@@ -22,7 +22,7 @@ import (
 var publicFields = []string{"initialize", "login", "refreshSession", "signup", "usernameExists"}
 
 // permissionResources are the resources @hasPermission may name.
-var permissionResources = []string{"graphql/roles", "graphql/users", "graphql/users/roles"}
+var permissionResources = []string{"graphql/roles", "graphql/users", "graphql/users/devices", "graphql/users/roles"}
 
 var accessDirectives = []string{"public", "signedIn", "hasRole", "hasPermission"}
 

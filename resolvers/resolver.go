@@ -8,6 +8,7 @@ import (
 
 	"github.com/usergraph/usergraph/access"
 	"github.com/usergraph/usergraph/account"
+	"github.com/usergraph/usergraph/devices"
 	"github.com/usergraph/usergraph/graph"
 	"github.com/usergraph/usergraph/session"
 	"github.com/usergraph/usergraph/token"
@@ -18,6 +19,7 @@ type Resolver struct {
 	Accounts *account.Service
 	Sessions *session.Manager
 	Access   *access.Service
+	Devices  *devices.Service
 	Tokens   *token.Service
 	Log      *slog.Logger
 }

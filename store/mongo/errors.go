@@ -86,6 +86,8 @@ const (
 	indexEmail    = "unique_email"
 	indexPhone    = "unique_phone"
 	indexRoleName = "unique_name"
+	// indexDeviceToken is devices' unique (userId, token).
+	indexDeviceToken = "unique_userId_token"
 )
 
 // indexFields maps a unique index to the field a collision on it names.

@@ -39,6 +39,7 @@ var documentedIndexes = []wantIndex{
 	{"users", "appMetadata.plan_createdAt_id", "appMetadata.plan:1,createdAt:1,_id:1", false, 0},
 	{"sessions", "userId_createdAt", "userId:1,createdAt:1", false, 0},
 	{"sessions", "expiresAt_ttl", "expiresAt:1", false, 7 * 24 * 3600},
+	{"devices", "unique_userId_token", "userId:1,token:1", true, 0},
 	{"refresh_tokens", "sessionId", "sessionId:1", false, 0},
 	{"refresh_tokens", "userId", "userId:1", false, 0},
 	{"refresh_tokens", "expiresAt_ttl", "expiresAt:1", false, 7 * 24 * 3600},

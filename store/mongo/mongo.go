@@ -58,6 +58,7 @@ const (
 const (
 	collUsers        = "users"
 	collSessions     = "sessions"
+	collDevices      = "devices"
 	collTokens       = "refresh_tokens"
 	collRoles        = "roles"
 	collKeys         = "signing_keys"
@@ -73,6 +74,7 @@ type DB struct {
 	db       *mongo.Database
 	users    *mongo.Collection
 	sessions *mongo.Collection
+	devices  *mongo.Collection
 	tokens   *mongo.Collection
 	roles    *mongo.Collection
 	keys     *mongo.Collection
@@ -136,6 +138,7 @@ func newDB(client *mongo.Client, name string, log *slog.Logger) *DB {
 		db:           d,
 		users:        d.Collection(collUsers),
 		sessions:     d.Collection(collSessions),
+		devices:      d.Collection(collDevices),
 		tokens:       d.Collection(collTokens),
 		roles:        d.Collection(collRoles),
 		keys:         d.Collection(collKeys),

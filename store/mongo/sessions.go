@@ -126,16 +126,21 @@ func (db *DB) RevokeSession(ctx context.Context, id string, at time.Time) error 
 	return nil
 }
 
-// RevokeSessions ends every live session of the users except one.
+// RevokeSessions ends every live session of the users (on the devices, if
+// named) except one.
 func (db *DB) RevokeSessions(ctx context.Context, r store.SessionRevocation) ([]string, error) {
 	if len(r.UserIDs) == 0 {
 		return nil, nil
 	}
-	return db.revokeSessions(ctx, bson.D{
+	f := bson.D{
 		{Key: "userId", Value: bson.D{{Key: "$in", Value: r.UserIDs}}},
 		{Key: "revokedAt", Value: never},
 		{Key: "_id", Value: bson.D{{Key: "$ne", Value: r.ExceptID}}},
-	}, r.At)
+	}
+	if len(r.DeviceIDs) > 0 {
+		f = append(f, bson.E{Key: "deviceId", Value: bson.D{{Key: "$in", Value: r.DeviceIDs}}})
+	}
+	return db.revokeSessions(ctx, f, r.At)
 }
 
 // revokeSessions revokes the unrevoked sessions f matches and returns

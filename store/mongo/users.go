@@ -136,8 +136,8 @@ func (db *DB) replaceUser(ctx context.Context, u *store.User, read int64) error 
 	})
 }
 
-// DeleteUser removes the user with its sessions and refresh tokens. The
-// sessions and tokens go first: if the user's delete then fails, a retry
+// DeleteUser removes the user with its sessions, refresh tokens and
+// devices. Those go first: if the user's delete then fails, a retry
 // finds the user still there and finishes the job.
 func (db *DB) DeleteUser(ctx context.Context, id string) error {
 	if err := db.deleteUserData(ctx, []string{id}); err != nil {
@@ -153,7 +153,8 @@ func (db *DB) DeleteUser(ctx context.Context, id string) error {
 	return nil
 }
 
-// deleteUserData removes the refresh tokens and sessions of the users.
+// deleteUserData removes the refresh tokens, sessions and devices of the
+// users.
 func (db *DB) deleteUserData(ctx context.Context, ids []string) error {
 	f := bson.D{{Key: "userId", Value: bson.D{{Key: "$in", Value: ids}}}}
 	if _, err := db.tokens.DeleteMany(ctx, f); err != nil {
@@ -161,6 +162,9 @@ func (db *DB) deleteUserData(ctx context.Context, ids []string) error {
 	}
 	if _, err := db.sessions.DeleteMany(ctx, f); err != nil {
 		return wrap("delete sessions", err)
+	}
+	if _, err := db.devices.DeleteMany(ctx, f); err != nil {
+		return wrap("delete devices", err)
 	}
 	return nil
 }
@@ -172,20 +176,25 @@ func (db *DB) deleteUserData(ctx context.Context, ids []string) error {
 // server that writes whole documents back, recording activity cannot undo
 // a concurrent change of the record (a revocation, a suspension).
 func (db *DB) RecordActivity(ctx context.Context, batch []store.Activity) error {
-	sessions, users := map[string]bson.DateTime{}, map[string]bson.DateTime{}
+	sessions, users, devices := map[string]bson.DateTime{}, map[string]bson.DateTime{}, map[string]bson.DateTime{}
+	later := func(times map[string]bson.DateTime, id string, at bson.DateTime) {
+		if id != "" && at > times[id] {
+			times[id] = at
+		}
+	}
 	for _, a := range batch {
 		at := dateOf(store.Trunc(a.At))
-		if a.SessionID != "" && at > sessions[a.SessionID] {
-			sessions[a.SessionID] = at
-		}
-		if a.UserID != "" && at > users[a.UserID] {
-			users[a.UserID] = at
-		}
+		later(sessions, a.SessionID, at)
+		later(users, a.UserID, at)
+		later(devices, a.DeviceID, at)
 	}
 	if err := db.recordTimes(ctx, db.sessions, "lastSeenAt", sessions); err != nil {
 		return err
 	}
-	return db.recordTimes(ctx, db.users, "lastRequestAt", users)
+	if err := db.recordTimes(ctx, db.users, "lastRequestAt", users); err != nil {
+		return err
+	}
+	return db.recordTimes(ctx, db.devices, "lastUsedAt", devices)
 }
 
 // recordTimes moves field forward to times[id] in each record of coll that

@@ -59,6 +59,7 @@ func RunWith(t *testing.T, open func(t *testing.T) store.Store, opts Options) {
 		activityTests,
 		lockoutTests,
 		sessionTests,
+		deviceTests,
 		tokenTests,
 		purgeTests,
 		roleTests,
