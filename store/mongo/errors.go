@@ -39,6 +39,8 @@ func describe(err error) string {
 	var ce mongo.CommandError
 	var se mongo.ServerError
 	switch {
+	case errors.Is(err, errClaimHeld):
+		return errClaimHeld.Error()
 	case errors.Is(err, context.Canceled):
 		return "canceled"
 	case mongo.IsTimeout(err):

@@ -66,6 +66,8 @@ func (db *DB) indexSpecs(paths []store.IndexedPath) ([]indexSpec, error) {
 		{coll: db.tokens, name: "userId", keys: k("userId")},
 		{coll: db.tokens, name: "expiresAt_ttl", keys: k("expiresAt"), ttl: expiredGrace},
 		{coll: db.roles, name: indexRoleName, keys: k("name"), unique: true, required: true},
+		// Claims are looked up by _id only; this deletes them (claims.go).
+		{coll: db.writeClaims, name: "until_ttl", keys: k("until"), ttl: claimKeep},
 	}
 	specs = append(specs, db.outboxIndexSpecs(k)...)
 	for _, p := range paths {

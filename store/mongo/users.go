@@ -2,6 +2,8 @@ package mongo
 
 import (
 	"context"
+	"maps"
+	"slices"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -83,7 +85,8 @@ func (db *DB) GetUserByKey(ctx context.Context, f store.KeyField, key string) (*
 	return db.findUser(ctx, bson.D{{Key: names[0], Value: key}, {Key: names[1], Value: key}})
 }
 
-// UpdateUser is a read-modify-write with a version check (cas.go).
+// UpdateUser is a read-modify-write with a version check (cas.go), its
+// write claimed first (claims.go).
 func (db *DB) UpdateUser(ctx context.Context, id string, update func(*store.User) error) (*store.User, error) {
 	var out *store.User
 	err := retry(ctx, "update user", func() error {
@@ -97,7 +100,6 @@ func (db *DB) UpdateUser(ctx context.Context, id string, update func(*store.User
 		}
 		u.ID = id
 		u.Normalize()
-		u.Version = read + 1
 		if err := db.replaceUser(ctx, u, read); err != nil {
 			return err
 		}
@@ -107,21 +109,31 @@ func (db *DB) UpdateUser(ctx context.Context, id string, update func(*store.User
 	return out, err
 }
 
-// replaceUser writes u if the stored version is still read; errStale if
-// not (changed or deleted since).
+// replaceUser writes u if the stored version is still read, under the
+// claim of the next version (writeVersion), and gives u that version;
+// errStale if another writer has it or the user changed or went since.
+// LastRequestAt only moves forward (replaceKeeping).
 func (db *DB) replaceUser(ctx context.Context, u *store.User, read int64) error {
 	d, err := toUserDoc(u)
 	if err != nil {
 		return err
 	}
-	res, err := db.users.ReplaceOne(ctx, bson.D{{Key: "_id", Value: u.ID}, {Key: "version", Value: read}}, d)
-	if err != nil {
-		return db.userConflict(ctx, "update user", err, d, false)
-	}
-	if res.MatchedCount == 0 {
-		return errStale
-	}
-	return nil
+	return db.writeVersion(ctx, db.users, u.ID, read, func(ctx context.Context, next int64) (bool, error) {
+		d.Version = next
+		update, err := replaceKeeping(d, "lastRequestAt")
+		if err != nil {
+			return false, err
+		}
+		res, err := db.users.UpdateOne(ctx, bson.D{{Key: "_id", Value: u.ID}, {Key: "version", Value: read}}, update)
+		if err != nil {
+			return false, db.userConflict(ctx, "update user", err, d, false)
+		}
+		if res.MatchedCount == 0 {
+			return false, nil
+		}
+		u.Version = next
+		return true, nil
+	})
 }
 
 // DeleteUser removes the user with its sessions and refresh tokens. The
@@ -153,38 +165,55 @@ func (db *DB) deleteUserData(ctx context.Context, ids []string) error {
 	return nil
 }
 
-// RecordActivity moves last-seen times forward in one unordered bulk
-// write of $max updates: an older time never wins, unknown ids match
-// nothing, and neither record's version changes.
+// RecordActivity moves last-seen times forward with $max updates: an
+// older time never wins, unknown ids match nothing, and neither record's
+// version changes. Each collection's updates go in one bulk write under
+// the claims of the records' next versions (writeHeld), so that on a
+// server that writes whole documents back, recording activity cannot undo
+// a concurrent change of the record (a revocation, a suspension).
 func (db *DB) RecordActivity(ctx context.Context, batch []store.Activity) error {
-	var sessions, users []mongo.WriteModel
+	sessions, users := map[string]bson.DateTime{}, map[string]bson.DateTime{}
 	for _, a := range batch {
 		at := dateOf(store.Trunc(a.At))
-		if a.SessionID != "" {
-			sessions = append(sessions, maxModel(a.SessionID, "lastSeenAt", at))
+		if a.SessionID != "" && at > sessions[a.SessionID] {
+			sessions[a.SessionID] = at
 		}
-		if a.UserID != "" {
-			users = append(users, maxModel(a.UserID, "lastRequestAt", at))
-		}
-	}
-	for _, w := range []struct {
-		coll   *mongo.Collection
-		models []mongo.WriteModel
-	}{{db.sessions, sessions}, {db.users, users}} {
-		if len(w.models) == 0 {
-			continue
-		}
-		if _, err := w.coll.BulkWrite(ctx, w.models, options.BulkWrite().SetOrdered(false)); err != nil {
-			return wrap("record activity", err)
+		if a.UserID != "" && at > users[a.UserID] {
+			users[a.UserID] = at
 		}
 	}
-	return nil
+	if err := db.recordTimes(ctx, db.sessions, "lastSeenAt", sessions); err != nil {
+		return err
+	}
+	return db.recordTimes(ctx, db.users, "lastRequestAt", users)
 }
 
-func maxModel(id, field string, at bson.DateTime) mongo.WriteModel {
-	return mongo.NewUpdateOneModel().
-		SetFilter(bson.D{{Key: "_id", Value: id}}).
-		SetUpdate(bson.D{{Key: "$max", Value: bson.D{{Key: field, Value: at}}}})
+// recordTimes moves field forward to times[id] in each record of coll that
+// exists; a record whose next version another writer holds is read again
+// and retried (cas.go).
+func (db *DB) recordTimes(ctx context.Context, coll *mongo.Collection, field string, times map[string]bson.DateTime) error {
+	ids := slices.Collect(maps.Keys(times))
+	return retry(ctx, "record activity", func() error {
+		if len(ids) == 0 {
+			return nil
+		}
+		versions, err := versionsOf(ctx, coll, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}})
+		if err != nil {
+			return err
+		}
+		left, err := db.writeHeld(ctx, coll, versions, func(id string, _ int64) mongo.WriteModel {
+			return mongo.NewUpdateOneModel().
+				SetFilter(bson.D{{Key: "_id", Value: id}}).
+				SetUpdate(bson.D{{Key: "$max", Value: bson.D{{Key: field, Value: times[id]}}}})
+		})
+		if err != nil {
+			return wrap("record activity", err)
+		}
+		if ids = left; len(ids) > 0 {
+			return errStale
+		}
+		return nil
+	})
 }
 
 // findUsers runs a find and decodes every user.
