@@ -98,7 +98,7 @@ type SessionConfig struct {
 	AccessTokenTTL time.Duration
 	IdleTimeout    time.Duration
 	Lifetime       time.Duration
-	CacheTTL       time.Duration // how long a checked session is trusted without a store read
+	CacheTTL       time.Duration // how long a checked session is trusted without a store read; 0: never, every request reads
 	ActivityFlush  time.Duration // how often last-seen times are written
 	ReuseWindow    time.Duration // refresh-token grace for concurrent tabs; 0: none
 }

@@ -93,6 +93,7 @@ func TestLoadTypedSettings(t *testing.T) {
 		"-login-limit-ip", "5/30s", "-login-limit-account", "off", "-signup-limit-ip", "7/2h",
 		"-indexed-paths", "metadata.org.id, appMetadata.plan", "-memory-limit", "1GiB",
 		"-log-format", "json", "-cookie-secure", "true", "-mongo-max-pool-size", "18446744073709551615",
+		"-session-cache-ttl", "0",
 	}, e)
 	if err != nil {
 		t.Fatal(err)
@@ -113,6 +114,7 @@ func TestLoadTypedSettings(t *testing.T) {
 		{"log", c.Log, LogConfig{Level: slog.LevelDebug, Format: LogJSON}},
 		{"cookie secure", c.HTTP.CookieSecure, CookieSecureAlways},
 		{"mongo pool", c.Store.Mongo.MaxPoolSize, uint64(math.MaxUint64)},
+		{"session cache TTL, 0: no cache", c.Sessions.CacheTTL, time.Duration(0)},
 	}
 	for _, ch := range checks {
 		if !reflect.DeepEqual(ch.got, ch.want) {

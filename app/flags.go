@@ -51,7 +51,7 @@ func (c *Config) bind(fs *flag.FlagSet) {
 	fs.DurationVar(&s.AccessTokenTTL, "access-token-ttl", s.AccessTokenTTL, "lifetime of access tokens")
 	fs.DurationVar(&s.IdleTimeout, "session-idle-timeout", s.IdleTimeout, "a session ends this long after its last request")
 	fs.DurationVar(&s.Lifetime, "session-lifetime", s.Lifetime, "a session ends this long after sign-in at the latest")
-	fs.DurationVar(&s.CacheTTL, "session-cache-ttl", s.CacheTTL, "how long a checked session is trusted without a store read (other instances' revocations take this long)")
+	fs.DurationVar(&s.CacheTTL, "session-cache-ttl", s.CacheTTL, "how long a checked session is trusted without a store read: other instances' revocations take this long to apply here (0: no cache, one store read per request)")
 	fs.DurationVar(&s.ActivityFlush, "activity-flush", s.ActivityFlush, "how often last-seen times are written")
 	fs.DurationVar(&s.ReuseWindow, "refresh-reuse-window", s.ReuseWindow, "a repeat of the just-rotated refresh token within this gets a sibling successor, not a revocation (0: off)")
 

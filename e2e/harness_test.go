@@ -118,14 +118,65 @@ func useMongo(t *testing.T, cfg *app.Config, uri string) {
 
 func startWith(t *testing.T, cfg app.Config) *testServer {
 	t.Helper()
+	ts, err := launch(t, cfg)
+	if err != nil {
+		t.Fatalf("start server: %v", err)
+	}
+	return ts
+}
+
+// launch is startWith that returns its error, so several servers can be
+// started at once from goroutines of their own (startInstances).
+func launch(t *testing.T, cfg app.Config) (*testServer, error) {
 	logs := &syncWriter{w: &bytes.Buffer{}}
 	m := app.New(cfg, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	if err := m.Run(context.Background()); err != nil {
-		t.Fatalf("start server: %v", err)
+		return nil, err
 	}
 	ts := &testServer{t: t, m: m, cfg: cfg, url: m.URL(), logs: logs}
 	t.Cleanup(func() { ts.stop() })
-	return ts
+	return ts, nil
+}
+
+// sharedPublicURL is the public URL of servers started as instances of
+// one deployment: the load balancer's address, and so the issuer and
+// audience of every access token, whichever instance signed it.
+const sharedPublicURL = "http://usergraph.test"
+
+// startInstances starts n servers on one database, as n instances of one
+// deployment behind a load balancer: one SQLite file (WAL lets them share
+// it), or with USERGRAPH_TEST_MONGODB_URI one MongoDB database. They start
+// at once, as a deployment's instances do, and share the public URL, so
+// a token from one is valid on every other. opts apply to all of them.
+func startInstances(t *testing.T, n int, opts ...option) []*testServer {
+	t.Helper()
+	cfg := testConfig(t, filepath.Join(t.TempDir(), "usergraph.db"))
+	if uri := os.Getenv(mongoEnv); uri != "" {
+		useMongo(t, &cfg, uri)
+	}
+	cfg.HTTP.PublicURL = sharedPublicURL
+	for _, o := range opts {
+		o(&cfg)
+	}
+	return startAll(t, cfg, n)
+}
+
+// startAll starts n servers with cfg at once.
+func startAll(t *testing.T, cfg app.Config, n int) []*testServer {
+	t.Helper()
+	servers := make([]*testServer, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { servers[i], errs[i] = launch(t, cfg) })
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("start instance %d of %d: %v", i+1, n, err)
+		}
+	}
+	return servers
 }
 
 // stop closes the server (safe to call twice).

@@ -13,13 +13,11 @@ import (
 // after it, or of an older token, ends the session.
 
 // twoInstances starts two servers on one database, as two instances
-// behind a load balancer; they share the token issuer, so an access token
-// from either verifies on both.
-func twoInstances(t *testing.T) (*testServer, *testServer) {
+// behind a load balancer (startInstances).
+func twoInstances(t *testing.T, opts ...option) (*testServer, *testServer) {
 	t.Helper()
-	a := startServer(t, withConfig(func(c *app.Config) { c.HTTP.PublicURL = "http://usergraph.test" }))
-	b := startWith(t, a.cfg)
-	return a, b
+	s := startInstances(t, 2, opts...)
+	return s[0], s[1]
 }
 
 // refreshConcurrently refreshes with the same token from every goroutine at once,

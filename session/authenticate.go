@@ -38,8 +38,7 @@ func (m *Manager) Authenticate(ctx context.Context, accessToken string) (*Princi
 	if err != nil {
 		return nil, err
 	}
-	until := minTime(now.Add(m.cfg.CacheTTL), claims.ExpiresAt, p.Session.ExpiresAt)
-	m.cache.put(accessToken, p, stamp, until)
+	m.remember(accessToken, p, stamp, now, claims.ExpiresAt, p.Session.ExpiresAt)
 	m.activity.record(p.Session, now)
 	return p, nil
 }
@@ -74,6 +73,17 @@ func (m *Manager) read(ctx context.Context, sessionID, userID string, now time.T
 		return nil, err
 	}
 	return &Principal{UserID: u.ID, SessionID: s.ID, Kind: s.Kind, User: u, Session: s}, nil
+}
+
+// remember caches p under key for CacheTTL from now, or until the first of
+// ends if sooner. CacheTTL 0 caches nothing: every request reads its
+// session and user from the store, so a revocation made by another
+// instance is seen at the next request, for one store read each.
+func (m *Manager) remember(key string, p *Principal, st stamp, now time.Time, ends ...time.Time) {
+	if m.cfg.CacheTTL <= 0 {
+		return
+	}
+	m.cache.put(key, p, st, minTime(append(ends, now.Add(m.cfg.CacheTTL))...))
 }
 
 func minTime(ts ...time.Time) time.Time {

@@ -24,7 +24,9 @@ type Config struct {
 	Lifetime    time.Duration // and at the latest this long after sign-in
 	// CacheTTL is how long a checked session is trusted without reading the
 	// store again. Changes made through this process invalidate at once;
-	// changes made by another instance are seen within CacheTTL.
+	// changes made by another instance are seen within CacheTTL. Zero:
+	// no cache, every request reads the store (docs/SCALING.md has
+	// the trade).
 	CacheTTL time.Duration
 	// FlushEvery is how often observed activity is written to the store.
 	FlushEvery time.Duration

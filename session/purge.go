@@ -16,8 +16,11 @@ func (m *Manager) Purge(ctx context.Context) {
 	switch {
 	case err != nil && ctx.Err() == nil:
 		m.log.Warn("purging expired sessions", "err", err, "purged", n)
+	case err != nil: // the server is stopping
 	case n > 0:
 		m.log.Info("purged expired sessions", "sessions", n)
+	default: // at debug level, so a purge that found nothing shows it ran
+		m.log.Debug("purged expired sessions", "sessions", 0)
 	}
 }
 

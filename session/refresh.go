@@ -127,6 +127,6 @@ func (m *Manager) load(ctx context.Context, sessionID, userID string) (*store.Se
 	if err != nil {
 		return nil, nil, err
 	}
-	m.cache.put(key, p, stamp, minTime(now.Add(m.cfg.CacheTTL), p.Session.ExpiresAt))
+	m.remember(key, p, stamp, now, p.Session.ExpiresAt)
 	return p.Session, p.User, nil
 }

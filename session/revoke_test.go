@@ -159,6 +159,35 @@ func TestCacheSeesOtherInstancesRevocationsWithinTTL(t *testing.T) {
 	wantAuthFails(t, a, "on the other instance, after CacheTTL", tok.Access, ended)
 }
 
+// With CacheTTL 0 nothing is cached: a revocation or a suspension made by
+// another instance is seen by this one at its very next request, the clock standing still, on both paths that would
+// otherwise trust what they read (Authenticate and Refresh).
+func TestCacheTTLZeroSeesOtherInstancesAtOnce(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	cfg := config()
+	cfg.CacheTTL = 0
+	a, b := e.manager(t, cfg), e.manager(t, cfg)
+
+	revoked := open(t, a, e.user(t, "alice"))
+	mustAuthenticate(t, a, "alice on a, twice", revoked.Access)
+	mustAuthenticate(t, a, "alice on a, twice", revoked.Access)
+	if err := b.Revoke(t.Context(), revoked.Session.ID); err != nil {
+		t.Fatal(err)
+	}
+	wantAuthFails(t, a, "a session b revoked, on a at once", revoked.Access, ended)
+
+	bob := e.user(t, "bob")
+	suspended := open(t, a, bob)
+	mustAuthenticate(t, a, "bob on a", suspended.Access)
+	next := mustRefresh(t, a, "bob's refresh on a", suspended.Refresh)
+	e.setStatus(t, bob.ID, store.StatusSuspended) // another instance's write
+	wantAuthFails(t, a, "bob suspended elsewhere, on a at once", next.Access, ended)
+	if _, err := a.Refresh(t.Context(), next.Refresh); err == nil {
+		t.Error("bob suspended elsewhere: a refresh on a succeeded, want it refused at once")
+	}
+}
+
 // storedSession stores a session of u, opened a day ago, last seen at
 // lastSeen and expiring in a day.
 func (e *env) storedSession(t *testing.T, u *store.User, lastSeen time.Time) string {

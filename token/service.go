@@ -25,7 +25,7 @@ const (
 	maxTokenLen  = 8 << 10         // longer input is refused before parsing
 	maxKIDLen    = 128             // longer key ids never trigger a store reload
 	refreshEvery = time.Minute     // Issue re-reads the keys this often, to follow rotations by other instances
-	reloadEvery  = 5 * time.Second // an unknown kid re-reads the keys at most this often
+	reloadEvery  = 5 * time.Second // unknown kids re-read the keys at most this often
 	storeTimeout = 5 * time.Second // for store reads that no caller's context bounds
 )
 
@@ -39,8 +39,9 @@ type Service struct {
 
 	keys atomic.Pointer[keySet] // current snapshot; Verify reads it lock-free
 
-	loadMu   sync.Mutex // serializes store reads and writes of keys
-	lastLoad time.Time  // last attempt to read the store; guarded by loadMu
+	loadMu      sync.Mutex // serializes store reads and writes of keys
+	lastLoad    time.Time  // last attempt to read the store; guarded by loadMu
+	lastKidLoad time.Time  // last read an unknown kid caused; guarded by loadMu
 }
 
 // New loads the signing keys from keys, creating one if none can sign.
@@ -204,13 +205,24 @@ func (s *Service) signingKeys() *keySet {
 
 // reloadFor re-reads the store for an unknown kid. Callers wait for a read
 // in progress, since it may be the one that brings their key.
+//
+// The limit counts only the reads unknown kids caused, not the read at
+// start: instances that start at once on an empty store may each create a
+// key after the other has read it (ensureSigner), and the first token of
+// such a key must verify at once, not reloadEvery later. Made-up kids
+// still cost at most one read per reloadEvery.
 func (s *Service) reloadFor(kid string) {
 	s.loadMu.Lock()
 	defer s.loadMu.Unlock()
 	if s.keys.Load().byID[kid] != nil {
 		return
 	}
-	s.reloadLocked(reloadEvery)
+	now := s.cfg.Now()
+	if now.Sub(s.lastKidLoad) < reloadEvery {
+		return
+	}
+	s.lastKidLoad = now
+	s.reloadLocked(0)
 }
 
 // reloadLocked reads the store unless it was tried within minAge. Failures

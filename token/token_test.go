@@ -403,6 +403,32 @@ func TestRacingKeysSettle(t *testing.T) {
 	}
 }
 
+// Two instances that start at once on an empty store may each create a
+// key, the second after the first has read the store: the first learns of
+// the second's key from its first token, at once, not after reloadEvery
+// (an instance's start is a read of the store, not a reload for a kid).
+func TestRacingStartVerifiesAtOnce(t *testing.T) {
+	keys, clk := newMemKeys(), newClock()
+	first := newService(t, keys, clk) // read the store, found none, made its key
+	pub, priv, _ := ed25519.GenerateKey(nil)
+	other := &store.SigningKey{ID: store.NewID(), Algorithm: "EdDSA", Private: priv.Seed(), Public: pub,
+		CreatedAt: clk.Now().Add(time.Millisecond)} // what a second instance made meanwhile
+	if err := keys.CreateSigningKey(context.Background(), other); err != nil {
+		t.Fatal(err)
+	}
+	second := newService(t, keys, clk)
+	tok := issue(t, second, alice)
+	if got := header(t, tok)["kid"]; got != other.ID {
+		t.Fatalf("the second instance signs with %v, want the newest key %s", got, other.ID)
+	}
+	if _, err := first.Verify(tok); err != nil {
+		t.Errorf("the first instance, at the same moment, verifies the second's token: %v", err)
+	}
+	if _, err := second.Verify(issue(t, first, alice)); err != nil {
+		t.Errorf("the second instance verifies the first's token: %v", err)
+	}
+}
+
 func TestConfigRequired(t *testing.T) {
 	for _, cfg := range []token.Config{{Audience: "a"}, {Issuer: "i"}} {
 		if _, err := token.New(context.Background(), newMemKeys(), cfg, nil); err == nil {

@@ -21,10 +21,16 @@ import (
 // claim each such write takes first (claims.go); a writer that finds the
 // next version claimed reads again too.
 
-// maxAttempts bounds the retries of one update. A writer can lose only to
-// writes that completed or were claimed meanwhile, so this is room for 24
-// of those.
-const maxAttempts = 25
+// maxAttempts bounds the retries of one update. A writer loses an attempt
+// to a write that completed or was claimed meanwhile, and also to each
+// pause that ends while a write that keeps the version (recorded activity,
+// claims.go's writeHeld) still holds the claim: one such hold can cost
+// several attempts on a slow server. 25 attempts, room for 24 competing
+// writes, ran out on FerretDB under load with 20 updates of one user
+// beside 20 activity writes (ConcurrentActivityKeepsUserUpdates, about 1 in
+// 5 runs); 64 give those holds room, and with the pauses capped at 32 ms a
+// writer gives up after about 2 s of pauses at most.
+const maxAttempts = 64
 
 // errStale reports that the record changed between the read and the
 // write, or that another writer holds the claim of its next version.

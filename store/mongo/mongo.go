@@ -108,6 +108,7 @@ func Open(ctx context.Context, uri string, opts Options) (*DB, error) {
 	if opts.MaxPoolSize > 0 {
 		co.SetMaxPoolSize(opts.MaxPoolSize)
 	}
+	defaultConcerns(co)
 	client, err := mongo.Connect(co)
 	if err != nil {
 		// A malformed URI, or a mongodb+srv name that does not resolve.
