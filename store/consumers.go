@@ -47,9 +47,25 @@ type AccessStore interface {
 	PatchUsers(ctx context.Context, f *UserFilter, p UserPatch) (int, error)
 }
 
+// RecoveryStore is what package recovery uses: its tokens and the mail
+// throttle, the users they are about (found by key, and their
+// verification state recorded). It queues mail and SMS through the outbox
+// worker, not the store.
+type RecoveryStore interface {
+	RecoveryTokenStore
+	ThrottleStore
+	// GetUser is UserStore.GetUser.
+	GetUser(ctx context.Context, id string) (*User, error)
+	// GetUserByKey is UserStore.GetUserByKey.
+	GetUserByKey(ctx context.Context, field KeyField, key string) (*User, error)
+	// UpdateUser is UserStore.UpdateUser.
+	UpdateUser(ctx context.Context, id string, update func(*User) error) (*User, error)
+}
+
 // Every Store is every consumer's store.
 var (
 	_ AccountStore        = Store(nil)
 	_ SessionManagerStore = Store(nil)
 	_ AccessStore         = Store(nil)
+	_ RecoveryStore       = Store(nil)
 )

@@ -68,6 +68,7 @@ func (db *DB) indexSpecs(paths []store.IndexedPath) ([]indexSpec, error) {
 		{coll: db.roles, name: indexRoleName, keys: k("name"), unique: true, required: true},
 	}
 	specs = append(specs, db.outboxIndexSpecs(k)...)
+	specs = append(specs, db.recoveryIndexSpecs(k)...)
 	for _, p := range paths {
 		root := "metadata"
 		if p.AppMetadata {

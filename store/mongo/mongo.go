@@ -63,6 +63,11 @@ const (
 	collSettings = "settings"
 	collOutbox   = "outbox"
 	collClaims   = "outbox_claims"
+
+	collRecoveryTokens = "recovery_tokens"
+	collRecoveryClaims = "recovery_claims"
+	collTurns          = "throttle_turns"
+	collTurnClaims     = "throttle_claims"
 )
 
 // DB is a store.Store on one MongoDB database.
@@ -77,7 +82,13 @@ type DB struct {
 	settings *mongo.Collection
 	outbox   *mongo.Collection
 	claims   *mongo.Collection // one document per claim of an outbox message (outbox.go)
-	log      *slog.Logger
+
+	recoveryTokens *mongo.Collection // recovery.go
+	recoveryClaims *mongo.Collection // the uses and wrong tries of recovery tokens
+	turns          *mongo.Collection // throttle.go
+	turnClaims     *mongo.Collection // one document per turn taken
+
+	log *slog.Logger
 }
 
 var _ store.Store = (*DB)(nil)
@@ -137,7 +148,13 @@ func newDB(client *mongo.Client, name string, log *slog.Logger) *DB {
 		settings: d.Collection(collSettings),
 		outbox:   d.Collection(collOutbox),
 		claims:   d.Collection(collClaims),
-		log:      log,
+
+		recoveryTokens: d.Collection(collRecoveryTokens),
+		recoveryClaims: d.Collection(collRecoveryClaims),
+		turns:          d.Collection(collTurns),
+		turnClaims:     d.Collection(collTurnClaims),
+
+		log: log,
 	}
 }
 

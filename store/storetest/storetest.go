@@ -52,6 +52,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		orderTests,
 		concurrencyTests,
 		outboxTests,
+		recoveryTests,
 	}
 	for _, table := range tables {
 		for _, tc := range table {
