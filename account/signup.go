@@ -12,9 +12,18 @@ import (
 // default role. An ACTIVE account is signed in at once; a PENDING one gets
 // no tokens until it is activated. Sign-ups are limited per client IP,
 // since ALREADY_EXISTS tells whether a username or email is registered.
+//
+// With email verification on, the address gets a verification mail.
+// Enforced, the sign-up needs an email and gets no tokens (the account
+// is ACTIVE, unconfirmed), and an address that has an account is answered
+// like a new one (signupTaken): nothing is created, its owner is told.
 func (s *Service) Signup(ctx context.Context, in NewUser) (*store.User, *session.Tokens, error) {
 	if err := s.limitSignup(ctx); err != nil {
 		return nil, nil, err
+	}
+	v := s.cfg.Verification
+	if v.Enforced() && in.Email == "" {
+		return nil, nil, apperr.Input("email", "an email address is required: it must be confirmed before signing in")
 	}
 	in.AppMetadata, in.EmailVerified = nil, false // never the caller's to set
 	in.Status = s.cfg.SignupStatus
@@ -26,13 +35,20 @@ func (s *Service) Signup(ctx context.Context, in NewUser) (*store.User, *session
 	if err != nil {
 		return nil, nil, err
 	}
-	if u.Status == store.StatusActive {
+	if u.Status == store.StatusActive && !v.Enforced() {
 		u.LastLoginAt = u.CreatedAt // signed in at once: the first sign-in, stored with the user
 	}
 	if err := s.store.CreateUser(ctx, u); err != nil {
+		if v.Enforced() && store.ConflictField(err) == store.FieldEmail {
+			u, err = s.signupTaken(ctx, u)
+			return u, nil, err
+		}
 		return nil, nil, userErr(err)
 	}
-	if u.Status != store.StatusActive {
+	if v.On() {
+		s.askToVerify(ctx, u)
+	}
+	if u.Status != store.StatusActive || v.Enforced() {
 		return u, nil, nil
 	}
 	tokens, err := s.sessions.Open(ctx, u, store.SessionUser)

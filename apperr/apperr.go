@@ -25,11 +25,15 @@ const (
 	RoleExists         Code = "ROLE_EXISTS"
 	InvalidPattern     Code = "INVALID_PATTERN"
 	PatternExists      Code = "PATTERN_EXISTS"
+	ResetTokenExpired  Code = "RESET_TOKEN_EXPIRED"
+	ResetTokenInvalid  Code = "RESET_TOKEN_INVALID"
+	ResetUnsupported   Code = "RESET_UNSUPPORTED"
 	InvalidPhone       Code = "INVALID_PHONE"
 	InvalidUsername    Code = "INVALID_USERNAME"
 	InvalidEmail       Code = "INVALID_EMAIL"
 	BadUserInput       Code = "BAD_USER_INPUT"
 	WeakPassword       Code = "WEAK_PASSWORD"
+	EmailNotVerified   Code = "EMAIL_NOT_VERIFIED"
 	RateLimited        Code = "RATE_LIMITED"
 	Internal           Code = "INTERNAL"
 )
@@ -39,6 +43,12 @@ const (
 	StatusNoToken      = 606 // sign in
 	StatusInvalidToken = 607 // sign in again
 	StatusExpiredToken = 608 // refresh
+)
+
+// Statuses of RESET_UNSUPPORTED, which tell which way of resetting is off.
+const (
+	StatusNoEmailReset = 802 // USERGRAPH_RESET_BY_EMAIL is false
+	StatusNoSMSReset   = 803 // no USERGRAPH_SMS_WEBHOOK_URL
 )
 
 var statuses = map[Code]int{
@@ -53,6 +63,9 @@ var statuses = map[Code]int{
 	RoleExists:         702,
 	InvalidPattern:     703,
 	PatternExists:      704,
+	ResetTokenExpired:  800,
+	ResetTokenInvalid:  801,
+	ResetUnsupported:   StatusNoEmailReset,
 	InvalidPhone:       804,
 	InvalidUsername:    900,
 	InvalidEmail:       901,
