@@ -9,6 +9,7 @@ import (
 	"github.com/usergraph/usergraph/access"
 	"github.com/usergraph/usergraph/account"
 	"github.com/usergraph/usergraph/graph"
+	"github.com/usergraph/usergraph/recovery"
 	"github.com/usergraph/usergraph/session"
 	"github.com/usergraph/usergraph/token"
 )
@@ -19,6 +20,7 @@ type Resolver struct {
 	Sessions *session.Manager
 	Access   *access.Service
 	Tokens   *token.Service
+	Recovery *recovery.Service
 	Log      *slog.Logger
 }
 
