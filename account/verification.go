@@ -155,3 +155,14 @@ func (s *Service) ConfirmEmail(ctx context.Context, userID, address string, at t
 		return nil
 	})
 }
+
+// RecordVerification applies change to the state of u's latest
+// verification mail, in one write that leaves UpdatedAt (a delivery's
+// outcome is no edit of the account), and makes cached sessions re-read
+// the user, so that me shows it at once. An error from change aborts the
+// write and is returned as is; NOT_FOUND for an unknown user.
+func (s *Service) RecordVerification(ctx context.Context, userID string, change func(*store.EmailVerification) error) error {
+	_, err := s.store.UpdateUser(ctx, userID, func(u *store.User) error { return change(&u.EmailVerification) })
+	s.sessions.ForgetUsers(userID)
+	return userErr(err)
+}

@@ -158,11 +158,12 @@ type SMSConfig struct {
 	Timeout       time.Duration // no setting: sms.DefaultTimeout
 }
 
-// OutboxConfig is the delivery worker's. No setting: the defaults of
-// package outbox, which tests shorten.
+// OutboxConfig is the delivery worker's. Only the first retry's delay is
+// a setting; the rest keep package outbox's defaults unless a test
+// shortens them.
 type OutboxConfig struct {
 	Policy       outbox.Policy // timeouts, retries and backoff of every kind
-	PollInterval time.Duration
+	PollInterval time.Duration // no setting
 }
 
 // RecoveryConfig is account recovery's and email verification's.
@@ -251,7 +252,7 @@ func DefaultConfig() Config {
 		},
 		Mail:   MailConfig{AppName: "usergraph", Timeout: mail.DefaultTimeout},
 		SMS:    SMSConfig{Timeout: sms.DefaultTimeout},
-		Outbox: OutboxConfig{PollInterval: outbox.DefaultPollInterval},
+		Outbox: OutboxConfig{Policy: outbox.Policy{BaseDelay: outbox.DefaultBaseDelay}, PollInterval: outbox.DefaultPollInterval},
 		Recovery: RecoveryConfig{
 			ResetByEmail: true, EmailVerification: account.VerificationOff,
 			ResetTTL: recovery.DefaultResetTTL, VerifyTTL: recovery.DefaultVerifyTTL, SMSCodeTTL: recovery.DefaultSMSCodeTTL,
@@ -266,7 +267,7 @@ func DefaultConfig() Config {
 // another, naming it as its flag. Load and Main.Run call it.
 func (c *Config) Check() error {
 	checks := []func() error{c.HTTP.check, c.Store.check, c.Passwords.check, c.Sessions.check,
-		c.Accounts.check, c.Limits.check, c.Mail.check, c.SMS.check, c.Recovery.check}
+		c.Accounts.check, c.Limits.check, c.Mail.check, c.SMS.check, c.Outbox.check, c.Recovery.check}
 	for _, check := range checks {
 		if err := check(); err != nil {
 			return err
@@ -400,6 +401,13 @@ func (s *SMSConfig) check() error {
 	}
 	if _, err := sms.ParseSecret(s.WebhookSecret); err != nil {
 		return fmt.Errorf("sms-webhook-secret: %w", err)
+	}
+	return nil
+}
+
+func (o *OutboxConfig) check() error {
+	if o.Policy.BaseDelay <= 0 {
+		return errors.New("outbox-retry-delay must be positive")
 	}
 	return nil
 }

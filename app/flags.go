@@ -94,6 +94,7 @@ func (c *Config) bind(fs *flag.FlagSet) {
 	fs.DurationVar(&r.ResetTTL, "reset-token-ttl", r.ResetTTL, "how long a password reset link works")
 	fs.DurationVar(&r.VerifyTTL, "verification-ttl", r.VerifyTTL, "how long an email verification link works")
 	fs.DurationVar(&r.SMSCodeTTL, "sms-code-ttl", r.SMSCodeTTL, "how long a password reset code sent by SMS works")
+	fs.DurationVar(&c.Outbox.Policy.BaseDelay, "outbox-retry-delay", c.Outbox.Policy.BaseDelay, "wait before retrying a mail or SMS that failed for a temporary reason; it doubles with each retry, up to an hour")
 	fs.StringVar(&c.SMS.WebhookURL, "sms-webhook-url", c.SMS.WebhookURL, "SMS are POSTed here as signed JSON (docs/RECOVERY.md; empty: SMS reset is off, RESET_UNSUPPORTED 803)")
 	fs.StringVar(&c.SMS.WebhookSecret, "sms-webhook-secret", c.SMS.WebhookSecret, "key of the SMS webhooks' signature, whsec_ and base64 (Standard Webhooks)")
 

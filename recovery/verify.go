@@ -102,12 +102,12 @@ func (s *Service) sendVerification(ctx context.Context, u *store.User, address s
 	}
 	// The state names the message before the message exists, so no
 	// outcome of it can arrive unrecognised.
-	if _, err := s.store.UpdateUser(ctx, u.ID, func(u *store.User) error {
+	if err := s.accounts.RecordVerification(ctx, u.ID, func(v *store.EmailVerification) error {
 		status := store.VerificationResent
-		if st := u.EmailVerification.Status; st == "" || st == store.VerificationConfirmed {
+		if v.Status == "" || v.Status == store.VerificationConfirmed {
 			status = store.VerificationSent
 		}
-		u.EmailVerification = store.EmailVerification{Status: status, At: tok.CreatedAt, MessageID: msg.ID}
+		*v = store.EmailVerification{Status: status, At: tok.CreatedAt, MessageID: msg.ID}
 		return nil
 	}); err != nil {
 		return true, time.Time{}, err
@@ -166,15 +166,14 @@ func (s *Service) ObserveMail(ctx context.Context, o outbox.Outcome) {
 	if !ok {
 		return
 	}
-	_, err := s.store.UpdateUser(ctx, userID, func(u *store.User) error {
-		v := &u.EmailVerification
+	err := s.accounts.RecordVerification(ctx, userID, func(v *store.EmailVerification) error {
 		if v.MessageID != o.Message.ID || v.Status == store.VerificationConfirmed {
 			return errStale
 		}
 		v.Status, v.At = store.VerificationStatus(o.Status), store.Trunc(o.At)
 		return nil
 	})
-	if err != nil && !errors.Is(err, errStale) && !errors.Is(err, store.ErrNotFound) {
+	if err != nil && !errors.Is(err, errStale) && apperr.CodeOf(err) != apperr.NotFound {
 		s.log.ErrorContext(ctx, "recovery: recording a verification mail's delivery failed",
 			"user_id", userID, "message_id", o.Message.ID, "status", o.Status, "err", err)
 	}

@@ -48,9 +48,9 @@ type AccessStore interface {
 }
 
 // RecoveryStore is what package recovery uses: its tokens and the mail
-// throttle, the users they are about (found by key, and their
-// verification state recorded). It queues mail and SMS through the outbox
-// worker, not the store.
+// throttle, and the users they are about, read only (it changes users
+// through package account, and queues mail and SMS through the outbox
+// worker).
 type RecoveryStore interface {
 	RecoveryTokenStore
 	ThrottleStore
@@ -58,8 +58,6 @@ type RecoveryStore interface {
 	GetUser(ctx context.Context, id string) (*User, error)
 	// GetUserByKey is UserStore.GetUserByKey.
 	GetUserByKey(ctx context.Context, field KeyField, key string) (*User, error)
-	// UpdateUser is UserStore.UpdateUser.
-	UpdateUser(ctx context.Context, id string, update func(*User) error) (*User, error)
 }
 
 // Every Store is every consumer's store.
