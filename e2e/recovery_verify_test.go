@@ -154,7 +154,7 @@ func TestEmailVerificationOff(t *testing.T) {
 		t.Error("emailVerified false after following the administrator's link")
 	}
 	ts.mustGQL(t, user.AccessToken, `mutation { requestEmailVerification }`, nil) // nothing left to confirm: nothing sent
-	waitMail(t, srv, "moved@example.com", 2)                                     // the confirmation
+	waitMail(t, srv, "moved@example.com", 2)                                      // the confirmation
 	noMoreMail(t, srv, "moved@example.com", 2)
 }
 
