@@ -48,7 +48,9 @@ type env struct {
 	recovery *recovery.Service
 }
 
-func newEnv(t *testing.T, cfg recovery.Config) *env {
+// newEnv wires the services; limits, if given, are the recovery limits
+// (none otherwise).
+func newEnv(t *testing.T, cfg recovery.Config, limits ...recovery.Limits) *env {
 	t.Helper()
 	ctx := session.WithClient(t.Context(), session.Client{IP: "192.0.2.1", UserAgent: "test"})
 	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "recovery.db"), sqlite.Options{})
@@ -87,7 +89,7 @@ func newEnv(t *testing.T, cfg recovery.Config) *env {
 	}
 	cfg.ResetByEmail = true
 	rec := recovery.New(recovery.Deps{Store: calls, Accounts: accounts, Queue: outbox.New(outbox.Config{Store: calls}),
-		Mail: mailer, SMS: texts, Log: log}, cfg)
+		Mail: mailer, SMS: texts, Limits: append(limits, recovery.Limits{})[0], Log: log}, cfg)
 	return &env{ctx: ctx, db: db, calls: calls, accounts: accounts, recovery: rec}
 }
 

@@ -8,27 +8,32 @@ import (
 	"github.com/usergraph/usergraph/session"
 )
 
+// Each function counts one attempt in each limiter it names, so a call is
+// counted once per limit however it is reached.
+
 // limitRequest counts a request (reset, SMS, verification, forgotten
 // username) against the client's IP and against key, what the client
 // typed or the caller's account.
 func (s *Service) limitRequest(ctx context.Context, key string) error {
-	return limit(ctx, s.limits.RequestPerIP, s.limits.RequestPerAccount, key)
+	if err := allow(s.limits.RequestPerIP, session.ClientFrom(ctx).IP); err != nil {
+		return err
+	}
+	return allow(s.limits.RequestPerAccount, key)
 }
 
-// limitCheck counts a presented token or code against the client's IP
-// and, when known, key (what was typed, or the token's subject).
-func (s *Service) limitCheck(ctx context.Context, key string) error {
-	return limit(ctx, s.limits.CheckPerIP, s.limits.CheckPerAccount, key)
+// limitCheck counts a presented token or code against the client's IP.
+func (s *Service) limitCheck(ctx context.Context) error {
+	return allow(s.limits.CheckPerIP, session.ClientFrom(ctx).IP)
 }
 
-func limit(ctx context.Context, perIP, perAccount *ratelimit.Limiter, key string) error {
-	if ok, retry := perIP.Allow(session.ClientFrom(ctx).IP); !ok {
-		return apperr.Limited(retry)
-	}
-	if key == "" {
-		return nil
-	}
-	if ok, retry := perAccount.Allow(key); !ok {
+// limitCheckOf counts a presented token or code against key: what the
+// client typed (a username), or the subject of the token it found.
+func (s *Service) limitCheckOf(key string) error {
+	return allow(s.limits.CheckPerAccount, key)
+}
+
+func allow(l *ratelimit.Limiter, key string) error {
+	if ok, retry := l.Allow(key); !ok {
 		return apperr.Limited(retry)
 	}
 	return nil

@@ -7,9 +7,12 @@ import (
 	"errors"
 	"net/url"
 	"testing"
+	"time"
 
 	"github.com/usergraph/usergraph/account"
+	"github.com/usergraph/usergraph/apperr"
 	"github.com/usergraph/usergraph/mail"
+	"github.com/usergraph/usergraph/ratelimit"
 	"github.com/usergraph/usergraph/recovery"
 	"github.com/usergraph/usergraph/store"
 )
@@ -77,4 +80,24 @@ func TestResetTokenIsStoredHashed(t *testing.T) {
 	if err := e.recovery.CheckResetToken(e.ctx, token); err != nil {
 		t.Errorf("a second CheckResetToken: %v; checking must not use the token", err)
 	}
+}
+
+// A token presented counts once against the client's IP and once against
+// its account, however many steps the check takes.
+func TestLimitsCountEachCheckOnce(t *testing.T) {
+	twice := ratelimit.Rule{Burst: 2, Per: time.Hour}
+	e := newEnv(t, recovery.Config{}, recovery.Limits{CheckPerIP: ratelimit.New(twice), CheckPerAccount: ratelimit.New(twice)})
+	e.signup(t, account.NewUser{Username: "ann", Email: "ann@example.com"})
+	if err := e.recovery.RequestPasswordReset(e.ctx, "ann@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	var m mail.Mail
+	json.Unmarshal(e.queued(t, mail.Kind)[0].Payload, &m)
+	link, _ := url.Parse(m.Data.Link)
+	for i := 1; i <= 2; i++ {
+		if err := e.recovery.CheckResetToken(e.ctx, link.Query().Get("token")); err != nil {
+			t.Fatalf("check %d of 2 allowed: %v", i, err)
+		}
+	}
+	wantCode(t, "a third check", e.recovery.CheckResetToken(e.ctx, link.Query().Get("token")), apperr.RateLimited, 0)
 }

@@ -146,7 +146,7 @@ func (s *Service) reset(ctx context.Context, tok *store.RecoveryToken, newPasswo
 // and per token subject; RESET_TOKEN_INVALID if it is unknown, replaced,
 // used or a decoy, RESET_TOKEN_EXPIRED if it expired.
 func (s *Service) presentLink(ctx context.Context, purpose store.TokenPurpose, token string) (*store.RecoveryToken, error) {
-	if err := s.limitCheck(ctx, ""); err != nil {
+	if err := s.limitCheck(ctx); err != nil {
 		return nil, err
 	}
 	if token == "" || len(token) > maxSecretBytes {
@@ -159,7 +159,7 @@ func (s *Service) presentLink(ctx context.Context, purpose store.TokenPurpose, t
 	if err != nil {
 		return nil, err
 	}
-	if err := s.limitCheck(ctx, "subject:"+tok.Subject); err != nil {
+	if err := s.limitCheckOf("subject:" + tok.Subject); err != nil {
 		return nil, err
 	}
 	return tok, valid(tok)

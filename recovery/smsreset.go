@@ -90,7 +90,10 @@ func (s *Service) ResetPasswordWithCode(ctx context.Context, username, code, new
 	if err != nil {
 		return err
 	}
-	if err := s.limitCheck(ctx, "sms:"+key); err != nil {
+	if err := s.limitCheck(ctx); err != nil {
+		return err
+	}
+	if err := s.limitCheckOf("sms:" + key); err != nil {
 		return err
 	}
 	if code == "" || len(code) > maxCodeBytes {
