@@ -5,7 +5,6 @@ import (
 	"errors"
 
 	"github.com/usergraph/usergraph/account"
-	"github.com/usergraph/usergraph/apperr"
 	"github.com/usergraph/usergraph/mail"
 	"github.com/usergraph/usergraph/session"
 	"github.com/usergraph/usergraph/store"
@@ -207,6 +206,3 @@ func (s *Service) tokenUser(ctx context.Context, tok *store.RecoveryToken) (*sto
 
 // nameOf is the name a mail greets u by.
 func nameOf(u *store.User) string { return mail.NameOf(u.FirstName, u.Username) }
-
-// errNotFound answers an administrator's request about an unknown user.
-var errNotFound = apperr.New(apperr.NotFound, "no such user")

@@ -150,6 +150,8 @@ var (
 			WithStatus(apperr.StatusNoEmailReset)
 	errNoSMSReset = apperr.New(apperr.ResetUnsupported, "password reset by SMS is not offered here").
 			WithStatus(apperr.StatusNoSMSReset)
+	// errNotFound answers an administrator's request about an unknown user.
+	errNotFound = apperr.New(apperr.NotFound, "no such user")
 )
 
 // event is the one place each action reports what happened (name is the
