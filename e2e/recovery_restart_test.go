@@ -23,13 +23,17 @@ func TestQueuedMailSurvivesKill9(t *testing.T) {
 	srv.Refuse(addr, 451)
 	args := []string{"-listen", freeAddr(t), "-argon2-memory-kib", "64", "-argon2-iterations", "1",
 		"-smtp-url", srv.URL(), "-mail-from", "no-reply@acme.example", "-email-verification", "send",
-		"-outbox-retry-delay", "1s"}
+		"-outbox-retry-delay", "2s"}
 	args = append(args, binaryDatabase(t)...)
 
 	first, url, logs := startBinary(t, bin, args)
 	ts := &testServer{t: t, url: url}
 	user := ts.signup(t, "survivor", testPassword)
-	waitStatus(t, ts, user.AccessToken, "DEFERRED") // queued, tried, refused, waiting for its retry
+	// DEFERRED is recorded after the refused attempt, and the retry comes
+	// more than half the retry delay (1s) later: the kill below lands
+	// between attempts, with no delivery in flight (whose lease would hold
+	// the message for a minute after the restart).
+	waitStatus(t, ts, user.AccessToken, "DEFERRED")
 	if err := first.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
