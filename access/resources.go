@@ -16,6 +16,10 @@ const (
 	ResourceUsers     = "graphql/users"       // reading and administering users
 	ResourceUserRoles = "graphql/users/roles" // granting (PUT) and taking away (DELETE) roles
 	ResourceRoles     = "graphql/roles"       // reading and editing the role catalogue
+	// ResourceUserDevices guards other users' devices: seeing (GET),
+	// permitting (PUT), restricting and forgetting (DELETE), renaming
+	// (PATCH). Users manage their own without it.
+	ResourceUserDevices = "graphql/users/devices"
 )
 
 // Require returns nil if roles grant verb on resource, and FORBIDDEN naming

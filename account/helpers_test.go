@@ -13,6 +13,7 @@ import (
 	"github.com/usergraph/usergraph/access"
 	"github.com/usergraph/usergraph/account"
 	"github.com/usergraph/usergraph/apperr"
+	"github.com/usergraph/usergraph/devices"
 	"github.com/usergraph/usergraph/lockout"
 	"github.com/usergraph/usergraph/password"
 	"github.com/usergraph/usergraph/ratelimit"
@@ -43,6 +44,7 @@ type env struct {
 	sessions *session.Manager
 	access   *access.Service
 	hasher   *password.Hasher
+	devices  *devices.Service
 }
 
 // options are what a test may change in the wiring.
@@ -51,6 +53,7 @@ type options struct {
 	limits       account.Limits
 	defaultRole  string
 	deviceBudget ratelimit.Rule // failed sign-ins of one device cookie
+	devices      devices.Config
 }
 
 // newEnv wires the services on a fresh database. The session cache and the
@@ -80,10 +83,19 @@ func newEnv(t *testing.T, opts ...func(*options)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	deviceTokens := devicesService(db, sessions, roles, o.devices, log)
 	hasher := password.NewHasher(cheapParams, 2)
 	accounts := account.New(account.Deps{Store: db, Hasher: hasher, Policy: password.Policy{},
-		Sessions: sessions, Access: roles, Limits: o.limits, Devices: devices, Log: log}, o.cfg)
-	return &env{ctx: ctx, db: db, accounts: accounts, sessions: sessions, access: roles, hasher: hasher}
+		Sessions: sessions, Access: roles, Limits: o.limits, Devices: devices, DeviceTokens: deviceTokens, Log: log}, o.cfg)
+	return &env{ctx: ctx, db: db, accounts: accounts, sessions: sessions, access: roles, hasher: hasher, devices: deviceTokens}
+}
+
+// devicesService wires the device rules as the server does: the session
+// check asks them about each session's device.
+func devicesService(db store.Store, sessions *session.Manager, roles *access.Service, cfg devices.Config, log *slog.Logger) *devices.Service {
+	d := devices.New(devices.Deps{Store: db, Sessions: sessions, Access: roles, Log: log}, cfg)
+	sessions.GateDevices(d)
+	return d
 }
 
 // from is a request from another client IP.
@@ -122,7 +134,7 @@ func (e *env) member(t *testing.T, username string) *session.Principal {
 // returns them signed in.
 func (e *env) admin(t *testing.T) *session.Principal {
 	t.Helper()
-	if _, err := e.accounts.InitializeTrusted(e.ctx, account.Admin{Username: "root", Password: goodPassword}); err != nil {
+	if _, _, err := e.accounts.InitializeTrusted(e.ctx, account.Admin{Username: "root", Password: goodPassword}); err != nil {
 		t.Fatalf("initialize: %v", err)
 	}
 	tok, err := e.accounts.Login(e.ctx, account.Credentials{Identifier: "root", Password: goodPassword})

@@ -47,36 +47,70 @@ func (s *Service) PrepareBootstrap(ctx context.Context) (generated string, initi
 	return token, false, nil
 }
 
-// Admin is the first administrator's account.
+// Admin is the first administrator's account. Without a password one is
+// generated (generatePassword); under device control a device token is
+// required, and that device is registered permitted (devices.Enroll), so
+// the first administrator can never lock themselves out.
 type Admin struct {
 	Username, Email, Password string
+	DeviceToken               string
+}
+
+// firstAdmin is what initialize made.
+type firstAdmin struct {
+	user      *store.User
+	device    *store.Device // nil: no device token was given
+	generated string        // the generated password; "" if one was given
 }
 
 var errNotBootstrappable = apperr.New(apperr.Forbidden, "usergraph is already initialized")
 
 // Initialize creates the built-in roles and the first administrator, once,
-// for the holder of the bootstrap token, and signs them in.
-func (s *Service) Initialize(ctx context.Context, bootstrapToken string, a Admin) (*session.Tokens, error) {
+// for the holder of the bootstrap token, and signs them in on their
+// device. It returns the generated password, if it made one: the caller
+// shows it to the administrator, once, and writes it nowhere else.
+func (s *Service) Initialize(ctx context.Context, bootstrapToken string, a Admin) (tokens *session.Tokens, generated string, err error) {
 	if err := s.checkBootstrapToken(ctx, bootstrapToken); err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	u, err := s.initialize(ctx, a, true)
+	first, err := s.initialize(ctx, a, true)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	return s.sessions.Open(ctx, u, store.SessionUser)
+	tokens, err = s.sessions.OpenOn(ctx, first.user, store.SessionUser, first.device)
+	return tokens, first.generated, err
 }
 
 // InitializeTrusted is Initialize for callers with direct access to the
 // database (the command line), which need no token. It signs nobody in.
-func (s *Service) InitializeTrusted(ctx context.Context, a Admin) (*store.User, error) {
-	return s.initialize(ctx, a, false)
+func (s *Service) InitializeTrusted(ctx context.Context, a Admin) (u *store.User, generated string, err error) {
+	first, err := s.initialize(ctx, a, false)
+	if err != nil {
+		return nil, "", err
+	}
+	return first.user, first.generated, nil
+}
+
+// generatePassword makes the first administrator's password when none is
+// given, as umpack does: 192 random bits, base64url (32 characters).
+func generatePassword() string {
+	b := make([]byte, 24)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
 }
 
 // initialize creates the built-in roles and the first administrator. With
 // signIn, the caller opens a session at once, so the account is stored with
 // that first sign-in as LastLoginAt (as a sign-up that signs in is).
-func (s *Service) initialize(ctx context.Context, a Admin, signIn bool) (*store.User, error) {
+func (s *Service) initialize(ctx context.Context, a Admin, signIn bool) (*firstAdmin, error) {
+	if err := s.deviceTokens.CheckToken(a.DeviceToken); err != nil {
+		return nil, err
+	}
+	first := &firstAdmin{}
+	if a.Password == "" {
+		first.generated = generatePassword()
+		a.Password = first.generated
+	}
 	if err := s.access.EnsureBuiltIns(ctx); err != nil {
 		return nil, err
 	}
@@ -107,18 +141,36 @@ func (s *Service) initialize(ctx context.Context, a Admin, signIn bool) (*store.
 		return nil, err
 	}
 	if err := s.store.CreateUser(ctx, u); err != nil {
-		// Let a corrected retry through. If that fails too, the service
-		// is stuck "initialized" without an administrator: a fault for the
-		// operator, whatever the client got wrong.
-		if derr := s.store.DeleteSetting(context.WithoutCancel(ctx), settingInitialized); derr != nil {
-			return nil, fmt.Errorf("initialize: creating the administrator failed (%w), and undoing %s failed: %w", err, settingInitialized, derr)
-		}
-		return nil, userErr(err)
+		return nil, s.undoInitialize(ctx, "", userErr(err))
+	}
+	if first.device, err = s.deviceTokens.Enroll(ctx, u.ID, a.DeviceToken); err != nil {
+		return nil, s.undoInitialize(ctx, u.ID, err) // without the device, they might be locked out
 	}
 	// A bootstrap hash left behind does no harm: initialized_at refuses the token.
 	s.store.DeleteSetting(ctx, settingBootstrapHash)
 	s.log.Info("initialized: first administrator created", "user", u.ID)
-	return u, nil
+	first.user = u
+	return first, nil
+}
+
+// undoInitialize takes back a failed initialization (the administrator
+// userID, if created, and the setting), to let a corrected retry through,
+// and returns err. If that fails too, the service is stuck "initialized"
+// without an administrator: a fault for the operator, whatever the client
+// got wrong.
+func (s *Service) undoInitialize(ctx context.Context, userID string, err error) error {
+	ctx = context.WithoutCancel(ctx)
+	var derr error
+	if userID != "" {
+		derr = s.store.DeleteUser(ctx, userID)
+	}
+	if derr == nil {
+		derr = s.store.DeleteSetting(ctx, settingInitialized)
+	}
+	if derr != nil {
+		return fmt.Errorf("initialize: creating the administrator failed (%w), and undoing %s failed: %w", err, settingInitialized, derr)
+	}
+	return err
 }
 
 // checkBootstrapToken compares in constant time with the configured token

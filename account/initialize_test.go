@@ -34,7 +34,7 @@ func TestBootstrapTokenGeneratedOnce(t *testing.T) {
 
 	admin := account.Admin{Username: "root", Email: "root@example.com", Password: goodPassword}
 	for _, wrong := range []string{"", "ugb_wrong", token + "x", strings.Repeat("t", 257)} {
-		_, err := e.accounts.Initialize(e.ctx, wrong, admin)
+		_, _, err := e.accounts.Initialize(e.ctx, wrong, admin)
 		code := apperr.Forbidden
 		if len(wrong) > 256 {
 			code = apperr.BadUserInput
@@ -45,7 +45,7 @@ func TestBootstrapTokenGeneratedOnce(t *testing.T) {
 		t.Fatalf("%d users after refused initializations, want none", n)
 	}
 
-	tok, err := e.accounts.Initialize(e.ctx, token, admin)
+	tok, _, err := e.accounts.Initialize(e.ctx, token, admin)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +58,7 @@ func TestBootstrapTokenGeneratedOnce(t *testing.T) {
 	}
 	e.wantLive(t, "the administrator's session", tok)
 
-	_, err = e.accounts.Initialize(e.ctx, token, account.Admin{Username: "second", Password: goodPassword})
+	_, _, err = e.accounts.Initialize(e.ctx, token, account.Admin{Username: "second", Password: goodPassword})
 	wantCode(t, "initialize again", err, apperr.Forbidden, "")
 	if _, initialized, _ := e.accounts.PrepareBootstrap(e.ctx); !initialized {
 		t.Error("PrepareBootstrap after initialization: not initialized")
@@ -75,9 +75,9 @@ func TestBootstrapWithConfiguredToken(t *testing.T) {
 	if token, initialized, err := e.accounts.PrepareBootstrap(e.ctx); token != "" || initialized || err != nil {
 		t.Fatalf("PrepareBootstrap: %q, %v, %v; want nothing generated", token, initialized, err)
 	}
-	_, err := e.accounts.Initialize(e.ctx, "configured secreT", account.Admin{Username: "root", Password: goodPassword})
+	_, _, err := e.accounts.Initialize(e.ctx, "configured secreT", account.Admin{Username: "root", Password: goodPassword})
 	wantCode(t, "a wrong token", err, apperr.Forbidden, "bootstrapToken")
-	if _, err := e.accounts.Initialize(e.ctx, "configured secret", account.Admin{Username: "root", Password: goodPassword}); err != nil {
+	if _, _, err := e.accounts.Initialize(e.ctx, "configured secret", account.Admin{Username: "root", Password: goodPassword}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -93,7 +93,7 @@ func TestInitializeConcurrentOneWins(t *testing.T) {
 	for i := range n {
 		wg.Go(func() {
 			<-start
-			_, errs[i] = e.accounts.Initialize(e.ctx, "secret", account.Admin{Username: fmt.Sprintf("root%d", i), Password: goodPassword})
+			_, _, errs[i] = e.accounts.Initialize(e.ctx, "secret", account.Admin{Username: fmt.Sprintf("root%d", i), Password: goodPassword})
 		})
 	}
 	close(start)
@@ -132,10 +132,10 @@ func TestInitializeRetriesAfterBadInput(t *testing.T) {
 		{"mixed scripts", account.Admin{Username: "r\u043eot", Password: goodPassword}, apperr.InvalidUsername, "username"},
 		{"no identifier", account.Admin{Password: goodPassword}, apperr.BadUserInput, "username"},
 	} {
-		_, err := e.accounts.Initialize(e.ctx, "secret", c.a)
+		_, _, err := e.accounts.Initialize(e.ctx, "secret", c.a)
 		wantCode(t, c.name, err, c.code, c.field)
 	}
-	if _, err := e.accounts.Initialize(e.ctx, "secret", account.Admin{Username: "root", Password: goodPassword}); err != nil {
+	if _, _, err := e.accounts.Initialize(e.ctx, "secret", account.Admin{Username: "root", Password: goodPassword}); err != nil {
 		t.Fatalf("the corrected retry: %v", err)
 	}
 
@@ -145,7 +145,7 @@ func TestInitializeRetriesAfterBadInput(t *testing.T) {
 		Status: store.StatusActive, Roles: []string{"admin"}, CreatedAt: now, UpdatedAt: now}); err != nil {
 		t.Fatal(err)
 	}
-	_, err := other.accounts.Initialize(other.ctx, "secret", account.Admin{Username: "root", Password: goodPassword})
+	_, _, err := other.accounts.Initialize(other.ctx, "secret", account.Admin{Username: "root", Password: goodPassword})
 	wantCode(t, "with an administrator already stored", err, apperr.Forbidden, "")
 }
 
@@ -153,13 +153,13 @@ func TestInitializeRetriesAfterBadInput(t *testing.T) {
 func TestInitializeTrusted(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	u, err := e.accounts.InitializeTrusted(e.ctx, account.Admin{Username: "root", Password: goodPassword})
+	u, _, err := e.accounts.InitializeTrusted(e.ctx, account.Admin{Username: "root", Password: goodPassword})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got := e.stored(t, u.ID); !got.LastLoginAt.IsZero() || !got.HasRole("admin") {
 		t.Errorf("lastLoginAt %v, admin %v; want never signed in, admin", got.LastLoginAt, got.HasRole("admin"))
 	}
-	_, err = e.accounts.InitializeTrusted(e.ctx, account.Admin{Username: "again", Password: goodPassword})
+	_, _, err = e.accounts.InitializeTrusted(e.ctx, account.Admin{Username: "again", Password: goodPassword})
 	wantCode(t, "a second trusted initialization", err, apperr.Forbidden, "")
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/usergraph/usergraph/access"
 	"github.com/usergraph/usergraph/account"
 	"github.com/usergraph/usergraph/apperr"
+	devicerules "github.com/usergraph/usergraph/devices"
 	"github.com/usergraph/usergraph/lockout"
 	"github.com/usergraph/usergraph/password"
 	"github.com/usergraph/usergraph/ratelimit"
@@ -88,7 +89,8 @@ func newFixture(tb testing.TB, policy lockout.Policy, budget ratelimit.Rule) *fi
 	}
 	hasher := password.NewHasher(password.Params{Memory: 64, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32}, 2)
 	accounts := account.New(account.Deps{Store: st, Hasher: hasher, Policy: password.Policy{MinLength: 8},
-		Sessions: sessions, Access: roles, Devices: devices, Log: log}, account.Config{Lockout: policy})
+		Sessions: sessions, Access: roles, Devices: devices, Log: log,
+		DeviceTokens: devicesService(st, sessions, roles, devicerules.Config{}, log)}, account.Config{Lockout: policy})
 	u, t, err := accounts.Signup(ctx, account.NewUser{Username: "owner", Password: pw})
 	if err != nil {
 		tb.Fatal(err)

@@ -20,6 +20,9 @@ type Credentials struct {
 	// jar; the usergraph_device cookie itself comes with the request's
 	// session.Client. Either one makes the client known (lockout.go).
 	DeviceCookie string
+	// DeviceToken is the client's own device id, for device control
+	// (package devices); unrelated to the device cookie.
+	DeviceToken string
 }
 
 // Login signs a user in by username, email or phone and password. An
@@ -33,6 +36,9 @@ func (s *Service) Login(ctx context.Context, c Credentials) (*session.Tokens, er
 		return nil, err
 	}
 	if err := checkBytes("password", c.Password, maxPassword); err != nil {
+		return nil, err
+	}
+	if err := s.deviceTokens.CheckToken(c.DeviceToken); err != nil {
 		return nil, err
 	}
 	if ok, retry := s.limits.LoginPerIP.Allow(session.ClientFrom(ctx).IP); !ok {
@@ -71,10 +77,16 @@ func (s *Service) Login(ctx context.Context, c Credentials) (*session.Tokens, er
 		s.askToVerify(ctx, u)
 		return nil, errEmailNotVerified
 	}
+	// After the password: DEVICE_DENIED tells only the account's owner
+	// about its devices, and is no failed password for the lockout.
+	device, err := s.deviceTokens.Admit(ctx, u.ID, c.DeviceToken)
+	if err != nil {
+		return nil, err
+	}
 	if u, err = s.recordLogin(ctx, u, c.Password, rehash, !a.known()); err != nil {
 		return nil, err
 	}
-	tokens, err := s.sessions.Open(ctx, u, store.SessionUser)
+	tokens, err := s.sessions.OpenOn(ctx, u, store.SessionUser, device)
 	if err != nil {
 		return nil, err
 	}

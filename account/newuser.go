@@ -20,6 +20,7 @@ type NewUser struct {
 	Roles                  []string
 	Status                 store.Status
 	EmailVerified          bool
+	DeviceToken            string // sign-up only: the client's device (package devices)
 }
 
 // Profile holds the free-form profile fields.

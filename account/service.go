@@ -11,6 +11,7 @@ import (
 
 	"github.com/usergraph/usergraph/access"
 	"github.com/usergraph/usergraph/apperr"
+	"github.com/usergraph/usergraph/devices"
 	"github.com/usergraph/usergraph/lockout"
 	"github.com/usergraph/usergraph/password"
 	"github.com/usergraph/usergraph/ratelimit"
@@ -51,6 +52,9 @@ type Service struct {
 	unknown  *lockout.Unknown // the lockout of identifiers that match no account
 	devices  *lockout.Devices
 	notices  Notices // the mails account rules call for (verification.go); nil: none
+	// deviceTokens are the devices of device control (package devices),
+	// known by the client's device token: unrelated to device cookies.
+	deviceTokens *devices.Service
 
 	filterLimits store.FilterLimits // what a client's filter may be
 	adminChanges adminLock          // serializes the changes that can remove an administrator (lastadmin.go)
@@ -65,7 +69,10 @@ type Deps struct {
 	Access   *access.Service
 	Limits   Limits
 	Devices  *lockout.Devices // nil: no device cookies (tools that sign no one in)
-	Log      *slog.Logger
+	// DeviceTokens records the devices of every way in and applies device
+	// control (required).
+	DeviceTokens *devices.Service
+	Log          *slog.Logger
 }
 
 // New returns the account service.
@@ -78,7 +85,7 @@ func New(d Deps, cfg Config) *Service {
 	}
 	return &Service{store: d.Store, hasher: d.Hasher, policy: d.Policy, sessions: d.Sessions,
 		access: d.Access, limits: d.Limits, cfg: cfg, log: d.Log,
-		unknown: lockout.NewUnknown(cfg.Lockout), devices: d.Devices,
+		unknown: lockout.NewUnknown(cfg.Lockout), devices: d.Devices, deviceTokens: d.DeviceTokens,
 		filterLimits: store.ClientFilterLimits(cfg.MaxFilterWidth), adminChanges: newAdminLock()}
 }
 

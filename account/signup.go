@@ -10,8 +10,10 @@ import (
 
 // Signup creates an account with the configured initial status and the
 // default role. An ACTIVE account is signed in at once; a PENDING one gets
-// no tokens until it is activated. Sign-ups are limited per client IP,
-// since ALREADY_EXISTS tells whether a username or email is registered.
+// no tokens until it is activated, nor, under device control, does any new
+// account: its device is not permitted yet (package devices). Sign-ups are
+// limited per client IP, since ALREADY_EXISTS tells whether a username or
+// email is registered.
 //
 // With email verification on, the address gets a verification mail.
 // Enforced, the sign-up needs an email and gets no tokens (the account
@@ -25,6 +27,9 @@ func (s *Service) Signup(ctx context.Context, in NewUser) (*store.User, *session
 	if v.Enforced() && in.Email == "" {
 		return nil, nil, apperr.Input("email", "an email address is required: it must be confirmed before signing in")
 	}
+	if err := s.deviceTokens.CheckToken(in.DeviceToken); err != nil {
+		return nil, nil, err
+	}
 	in.AppMetadata, in.EmailVerified = nil, false // never the caller's to set
 	in.Status = s.cfg.SignupStatus
 	in.Roles = nil
@@ -35,7 +40,8 @@ func (s *Service) Signup(ctx context.Context, in NewUser) (*store.User, *session
 	if err != nil {
 		return nil, nil, err
 	}
-	if u.Status == store.StatusActive && !v.Enforced() {
+	signIn := u.Status == store.StatusActive && !v.Enforced() && s.deviceTokens.AdmitsNewAccount()
+	if signIn {
 		u.LastLoginAt = u.CreatedAt // signed in at once: the first sign-in, stored with the user
 	}
 	if err := s.store.CreateUser(ctx, u); err != nil {
@@ -45,13 +51,17 @@ func (s *Service) Signup(ctx context.Context, in NewUser) (*store.User, *session
 		}
 		return nil, nil, userErr(err)
 	}
+	device, err := s.deviceTokens.Record(ctx, u.ID, in.DeviceToken)
+	if err != nil {
+		return nil, nil, err
+	}
 	if v.On() {
 		s.askToVerify(ctx, u)
 	}
-	if u.Status != store.StatusActive || v.Enforced() {
+	if !signIn {
 		return u, nil, nil
 	}
-	tokens, err := s.sessions.Open(ctx, u, store.SessionUser)
+	tokens, err := s.sessions.OpenOn(ctx, u, store.SessionUser, device)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -54,20 +54,25 @@ func serveCommandLine(cfg *Config) *commandLine {
 // Init creates the first administrator straight in the database, for
 // scripted deployments:
 //
-//	USERGRAPH_ADMIN_PASSWORD=… usergraph init -username admin -email a@b.c
+//	USERGRAPH_ADMIN_PASSWORD=… usergraph init -username admin -email a@b.c [-device-token T]
 //
 // The password comes from USERGRAPH_ADMIN_PASSWORD or the first line of
-// standard input; the server's settings choose the database.
+// standard input; if neither gives one, a strong one is generated and
+// printed, once, on standard output (never to the log). Under device
+// control a device token is required, and that device is permitted. The
+// server's settings choose the database.
 func Init(ctx context.Context, env Env, args []string) error {
 	var admin account.Admin
 	cfg := DefaultConfig()
-	cl := newCommandLine("init", "usergraph init -username NAME [-email ADDRESS] [server flags]",
+	cl := newCommandLine("init", "usergraph init -username NAME [-email ADDRESS] [-device-token TOKEN] [server flags]",
 		"Creates the first administrator in the database the server settings name, once: it fails\n"+
 			"if the database has one. The password is read from "+adminPasswordVar+", else from the\n"+
-			"first line of standard input.")
+			"first line of standard input; without either, one is generated and printed once.\n"+
+			"Under -device-control the administrator's device token is required.")
 	cl.ownFlags(func(fs *flag.FlagSet) {
 		fs.StringVar(&admin.Username, "username", "", "the administrator's username")
 		fs.StringVar(&admin.Email, "email", "", "the administrator's email")
+		fs.StringVar(&admin.DeviceToken, "device-token", "", "the administrator's device token, registered permitted (required under -device-control)")
 	})
 	cl.settings(&cfg)
 	if err := cl.parse(args, env); err != nil {
@@ -85,21 +90,27 @@ func Init(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer svc.close()
-	u, err := svc.accounts.InitializeTrusted(ctx, admin)
+	u, generated, err := svc.accounts.InitializeTrusted(ctx, admin)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(env.Stdout, "created administrator %s (id %s)\n", strings.TrimSpace(admin.Username+" "+admin.Email), u.ID)
+	if generated != "" {
+		fmt.Fprintf(env.Stdout, "generated password (shown this once, keep it safe): %s\n", generated)
+	}
 	return nil
 }
 
+// adminPassword reads the password from the variable, else from the first
+// line of standard input. None at all ("": no variable, and standard input
+// empty or an empty line) asks for a generated one.
 func adminPassword(env Env) (string, error) {
 	if pw := env.Getenv(adminPasswordVar); pw != "" {
 		return pw, nil
 	}
 	line, err := bufio.NewReader(env.Stdin).ReadString('\n')
-	if err != nil && line == "" {
-		return "", errors.New("give the password in " + adminPasswordVar + " or on standard input")
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", fmt.Errorf("reading the password from standard input: %w", err)
 	}
 	return strings.TrimRight(line, "\r\n"), nil
 }

@@ -37,6 +37,7 @@ type Config struct {
 	Passwords PasswordConfig
 	Sessions  SessionConfig
 	Accounts  AccountConfig
+	Devices   DeviceConfig
 	Roles     RoleConfig
 	Limits    LimitConfig
 	Mail      MailConfig
@@ -118,6 +119,11 @@ type AccountConfig struct {
 	PhoneRegion           string // for numbers given without +country code
 	BootstrapToken        string // "": generated and logged at the first start
 	MaxFilterWidth        int    // branches of one and/or, items of one list in a users filter
+}
+
+// DeviceConfig is device control's (package devices).
+type DeviceConfig struct {
+	Control bool // only permitted device tokens sign in
 }
 
 // RoleConfig is the role catalogue's.

@@ -38,6 +38,7 @@ func (c *Config) bind(fs *flag.FlagSet) {
 	fs.StringVar(&c.Roles.Default, "default-role", c.Roles.Default, "role every new account receives (empty: none)")
 	fs.BoolVar(&a.UsernameCaseSensitive, "username-case-sensitive", a.UsernameCaseSensitive, "usernames compare case-sensitively")
 	fs.StringVar(&a.PhoneRegion, "phone-region", a.PhoneRegion, "region (e.g. US) for phone numbers given without +country code")
+	fs.BoolVar(&c.Devices.Control, "device-control", c.Devices.Control, "require a permitted device token at login (administrators permit devices: permitDevice)")
 
 	p := &c.Passwords
 	fs.IntVar(&p.MinLength, "password-min-length", p.MinLength, "minimum password length (8..1024)")

@@ -9,6 +9,7 @@ import (
 
 	"github.com/usergraph/usergraph/access"
 	"github.com/usergraph/usergraph/account"
+	"github.com/usergraph/usergraph/devices"
 	"github.com/usergraph/usergraph/httpapi"
 	"github.com/usergraph/usergraph/lockout"
 	"github.com/usergraph/usergraph/mail"
@@ -33,6 +34,7 @@ type services struct {
 	sessions *session.Manager
 	access   *access.Service
 	hasher   *password.Hasher
+	devices  *devices.Service
 	accounts *account.Service
 	worker   *outbox.Worker // delivers mail and SMS; Main runs it
 	recovery *recovery.Service
@@ -63,6 +65,9 @@ func openServices(ctx context.Context, cfg Config, log *slog.Logger) (_ *service
 	if err := s.access.EnsureBuiltIns(ctx); err != nil {
 		return nil, fmt.Errorf("built-in roles: %w", err)
 	}
+	s.devices = devices.New(devices.Deps{Store: s.store, Sessions: s.sessions, Access: s.access, Log: log},
+		devices.Config{Control: cfg.Devices.Control})
+	s.sessions.GateDevices(s.devices) // a session ends with its device's access
 	pc := cfg.Passwords
 	s.hasher = password.NewHasher(pc.Params, pc.Concurrency, password.QueueTimeout(pc.QueueTimeout), password.Argon2Impl(pc.Impl))
 	if s.accounts, err = newAccounts(ctx, s, cfg, log); err != nil {
@@ -122,7 +127,7 @@ func newAccounts(ctx context.Context, s *services, cfg Config, log *slog.Logger)
 	}
 	a := cfg.Accounts
 	return account.New(account.Deps{
-		Store: s.store, Hasher: s.hasher, Devices: devices, Sessions: s.sessions, Access: s.access, Log: log,
+		Store: s.store, Hasher: s.hasher, Devices: devices, DeviceTokens: s.devices, Sessions: s.sessions, Access: s.access, Log: log,
 		Policy: password.Policy{MinLength: cfg.Passwords.MinLength},
 		Limits: account.Limits{
 			LoginPerIP:        ratelimit.New(l.LoginPerIP),
@@ -147,7 +152,7 @@ func (s *services) handler(h HTTPConfig, log *slog.Logger) (api, metrics http.Ha
 		MaxDepth: h.MaxDepth, MaxComplexity: h.MaxComplexity, MaxTokens: h.MaxTokens, MaxHashes: h.MaxHashes,
 		MetricsApart: h.MetricsListen != "",
 	}
-	r := &resolvers.Resolver{Accounts: s.accounts, Sessions: s.sessions, Access: s.access, Tokens: s.tokens,
+	r := &resolvers.Resolver{Accounts: s.accounts, Sessions: s.sessions, Access: s.access, Devices: s.devices, Tokens: s.tokens,
 		Recovery: s.recovery, Log: log}
 	schema, err := r.Schema()
 	if err != nil {

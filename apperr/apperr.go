@@ -29,6 +29,9 @@ const (
 	ResetTokenInvalid  Code = "RESET_TOKEN_INVALID"
 	ResetUnsupported   Code = "RESET_UNSUPPORTED"
 	InvalidPhone       Code = "INVALID_PHONE"
+	InvalidDevice      Code = "INVALID_DEVICE"
+	DeviceDenied       Code = "DEVICE_DENIED"
+	DeviceControlOff   Code = "DEVICE_CONTROL_OFF"
 	InvalidUsername    Code = "INVALID_USERNAME"
 	InvalidEmail       Code = "INVALID_EMAIL"
 	BadUserInput       Code = "BAD_USER_INPUT"
@@ -67,6 +70,9 @@ var statuses = map[Code]int{
 	ResetTokenInvalid:  801,
 	ResetUnsupported:   StatusNoEmailReset,
 	InvalidPhone:       804,
+	InvalidDevice:      805,
+	DeviceDenied:       806,
+	DeviceControlOff:   807,
 	InvalidUsername:    900,
 	InvalidEmail:       901,
 }

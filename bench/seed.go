@@ -15,6 +15,7 @@ import (
 	"github.com/usergraph/usergraph/access"
 	"github.com/usergraph/usergraph/account"
 	"github.com/usergraph/usergraph/apperr"
+	"github.com/usergraph/usergraph/devices"
 	"github.com/usergraph/usergraph/password"
 	"github.com/usergraph/usergraph/store"
 	"github.com/usergraph/usergraph/store/mongo"
@@ -230,9 +231,10 @@ func seededRecord(i, orgs int, role, hash string, now time.Time) *store.User {
 // account service (as `usergraph init` does) when the store is not
 // initialized, and otherwise directly with the admin role.
 func seedAdmin(ctx context.Context, db store.Store, hasher *password.Hasher, roles *access.Service, c seedConfig, log *slog.Logger, out io.Writer) error {
-	accounts := account.New(account.Deps{Store: db, Hasher: hasher, Access: roles, Log: log}, account.Config{})
+	deviceTokens := devices.New(devices.Deps{Store: db, Access: roles, Log: log}, devices.Config{})
+	accounts := account.New(account.Deps{Store: db, Hasher: hasher, Access: roles, DeviceTokens: deviceTokens, Log: log}, account.Config{})
 	email := c.AdminUser + "@example.com"
-	u, err := accounts.InitializeTrusted(ctx, account.Admin{Username: c.AdminUser, Email: email, Password: c.AdminPass})
+	u, _, err := accounts.InitializeTrusted(ctx, account.Admin{Username: c.AdminUser, Email: email, Password: c.AdminPass})
 	if apperr.CodeOf(err) == apperr.Forbidden { // initialized before
 		u, err = addAdmin(ctx, db, hasher, c.AdminUser, email, c.AdminPass, c.DefaultRole)
 		if errors.Is(err, store.ErrAlreadyExists) {

@@ -23,7 +23,7 @@ var publicFields = []string{"forgotUsername", "initialize", "login", "refreshSes
 	"requestPasswordResetBySms", "resetPassword", "resetPasswordWithCode", "signup", "usernameExists", "verifyEmail"}
 
 // permissionResources are the resources @hasPermission may name.
-var permissionResources = []string{"graphql/roles", "graphql/users", "graphql/users/roles"}
+var permissionResources = []string{"graphql/roles", "graphql/users", "graphql/users/devices", "graphql/users/roles"}
 
 var accessDirectives = []string{"public", "signedIn", "hasRole", "hasPermission"}
 

@@ -12,6 +12,7 @@ import (
 	"github.com/usergraph/usergraph/access"
 	"github.com/usergraph/usergraph/account"
 	"github.com/usergraph/usergraph/apperr"
+	"github.com/usergraph/usergraph/devices"
 	"github.com/usergraph/usergraph/lockout"
 	"github.com/usergraph/usergraph/mail"
 	"github.com/usergraph/usergraph/outbox"
@@ -70,12 +71,14 @@ func newEnv(t *testing.T, cfg recovery.Config, limits ...recovery.Limits) *env {
 	if err := roles.EnsureBuiltIns(ctx); err != nil {
 		t.Fatal(err)
 	}
-	devices, err := lockout.LoadDevices(ctx, db, ratelimit.Rule{Burst: 1000, Per: time.Hour})
+	cookies, err := lockout.LoadDevices(ctx, db, ratelimit.Rule{Burst: 1000, Per: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
+	deviceTokens := devices.New(devices.Deps{Store: db, Sessions: sessions, Access: roles, Log: log}, devices.Config{})
+	sessions.GateDevices(deviceTokens)
 	accounts := account.New(account.Deps{Store: calls, Hasher: password.NewHasher(cheapParams, 2),
-		Sessions: sessions, Access: roles, Devices: devices, Log: log}, account.Config{})
+		Sessions: sessions, Access: roles, Devices: cookies, DeviceTokens: deviceTokens, Log: log}, account.Config{})
 	mailer, err := mail.New(mail.Config{PublicURL: "http://test", Log: log})
 	if err != nil {
 		t.Fatal(err)

@@ -20,7 +20,7 @@ func signupInput(in model.SignupInput) account.NewUser {
 			Website: val(in.Website), AvatarURL: val(in.AvatarURL), Address: val(in.Address),
 			AdditionalInfo: val(in.AdditionalInfo),
 		},
-		Tags: in.Tags, Metadata: in.Metadata,
+		Tags: in.Tags, Metadata: in.Metadata, DeviceToken: val(in.DeviceToken),
 	}
 }
 

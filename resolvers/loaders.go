@@ -11,11 +11,12 @@ import (
 )
 
 // loaders batch the reads of one operation: every user looked up by id,
-// every user's sessions and every role named in a response are fetched with
-// one store call each, however many fields ask (no N+1).
+// every user's sessions and devices and every role named in a response are
+// fetched with one store call each, however many fields ask (no N+1).
 type loaders struct {
 	users    *dataloadgen.Loader[string, *store.User]
 	sessions *dataloadgen.Loader[string, []*store.Session]
+	devices  *dataloadgen.Loader[string, []*store.Device] // by user id: User.devices and Session.device
 	roles    *dataloadgen.Loader[string, *store.Role]
 }
 
@@ -32,6 +33,7 @@ func (r *Resolver) WithLoaders(ctx context.Context, next graphql.OperationHandle
 	l := &loaders{
 		users:    dataloadgen.NewMappedLoader(r.fetchUsers, dataloadgen.WithWait(batchWait)),
 		sessions: dataloadgen.NewMappedLoader(r.fetchSessions, dataloadgen.WithWait(batchWait)),
+		devices:  dataloadgen.NewMappedLoader(r.Devices.ByUsers, dataloadgen.WithWait(batchWait)),
 		roles:    dataloadgen.NewMappedLoader(r.fetchRoles, dataloadgen.WithWait(batchWait)),
 	}
 	return next(context.WithValue(ctx, loadersKey{}, l))

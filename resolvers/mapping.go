@@ -68,7 +68,22 @@ func toSession(s *store.Session, current string, endsAt time.Time) *model.Sessio
 		LastSeenAt: s.LastSeenAt,
 		ExpiresAt:  endsAt,
 		Current:    s.ID == current,
+		UserID:     s.UserID,
+		DeviceID:   s.DeviceID,
 	}
+}
+
+func toDevice(d *store.Device) *model.Device {
+	return &model.Device{ID: d.ID, Token: d.Token, Name: str(d.Name), CanAccess: d.CanAccess,
+		LastUsedAt: optTime(d.LastUsedAt), CreatedAt: d.CreatedAt}
+}
+
+func toDevices(devices []*store.Device) []*model.Device {
+	out := make([]*model.Device, len(devices))
+	for i, d := range devices {
+		out[i] = toDevice(d)
+	}
+	return out
 }
 
 func toRole(r *store.Role) *model.Role {

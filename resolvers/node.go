@@ -24,8 +24,8 @@ func (r *Resolver) userByID(ctx context.Context, id string) (*model.User, error)
 }
 
 // node resolves any object by id. Ids are unique across types, so it tries
-// a user, then one of the caller's sessions, then a role; each service
-// decides what the caller may see.
+// a user, then one of the caller's sessions, then a device, then a role;
+// each service decides what the caller may see.
 func (r *Resolver) node(ctx context.Context, id string) (model.Node, error) {
 	if u, err := r.userByID(ctx, id); u != nil || err != nil {
 		return u, err
@@ -37,6 +37,9 @@ func (r *Resolver) node(ctx context.Context, id string) (model.Node, error) {
 	}
 	if !errors.Is(err, store.ErrNotFound) {
 		return nil, err
+	}
+	if d, err := r.Devices.Get(ctx, p, id); d != nil || err != nil {
+		return deviceOrErr(d, err)
 	}
 	role, err := r.Access.RoleByID(ctx, p.User.Roles, id)
 	if role == nil || err != nil {

@@ -36,6 +36,13 @@ func roleOrErr(r *store.Role, err error) (*model.Role, error) {
 	return toRole(r), nil
 }
 
+func deviceOrErr(d *store.Device, err error) (*model.Device, error) {
+	if err != nil {
+		return nil, err
+	}
+	return toDevice(d), nil
+}
+
 func permissionOrErr(p *store.Permission, err error) (*model.Permission, error) {
 	if err != nil {
 		return nil, err

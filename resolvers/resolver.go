@@ -8,6 +8,7 @@ import (
 
 	"github.com/usergraph/usergraph/access"
 	"github.com/usergraph/usergraph/account"
+	"github.com/usergraph/usergraph/devices"
 	"github.com/usergraph/usergraph/graph"
 	"github.com/usergraph/usergraph/recovery"
 	"github.com/usergraph/usergraph/session"
@@ -19,6 +20,7 @@ type Resolver struct {
 	Accounts *account.Service
 	Sessions *session.Manager
 	Access   *access.Service
+	Devices  *devices.Service
 	Tokens   *token.Service
 	Recovery *recovery.Service
 	Log      *slog.Logger

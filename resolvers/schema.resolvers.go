@@ -34,6 +34,7 @@ func (r *mutationResolver) Signup(ctx context.Context, input model.SignupInput) 
 func (r *mutationResolver) Login(ctx context.Context, input model.LoginInput) (*model.AuthPayload, error) {
 	tokens, err := r.Accounts.Login(ctx, account.Credentials{
 		Identifier: input.Identifier, Password: input.Password, DeviceCookie: val(input.DeviceCookie),
+		DeviceToken: val(input.DeviceToken),
 	})
 	if err != nil {
 		return nil, err
@@ -148,13 +149,14 @@ func (r *mutationResolver) ForgotUsername(ctx context.Context, email string) (bo
 
 // Initialize is the resolver for the initialize field.
 func (r *mutationResolver) Initialize(ctx context.Context, input model.InitializeInput) (*model.InitializePayload, error) {
-	tokens, err := r.Accounts.Initialize(ctx, input.BootstrapToken, account.Admin{
-		Username: val(input.Username), Email: val(input.Email), Password: input.Password,
+	tokens, generated, err := r.Accounts.Initialize(ctx, input.BootstrapToken, account.Admin{
+		Username: val(input.Username), Email: val(input.Email), Password: val(input.Password),
+		DeviceToken: val(input.DeviceToken),
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &model.InitializePayload{User: toUser(tokens.User), Auth: r.auth(ctx, tokens)}, nil
+	return &model.InitializePayload{User: toUser(tokens.User), Auth: r.auth(ctx, tokens), GeneratedPassword: str(generated)}, nil
 }
 
 // CreateUser is the resolver for the createUser field.
@@ -252,6 +254,27 @@ func (r *mutationResolver) RemovePermission(ctx context.Context, role string, id
 	return err == nil, err
 }
 
+// PermitDevice is the resolver for the permitDevice field.
+func (r *mutationResolver) PermitDevice(ctx context.Context, userID string, deviceToken string) (*model.Device, error) {
+	return deviceOrErr(r.Devices.Permit(ctx, userID, deviceToken))
+}
+
+// RestrictDevice is the resolver for the restrictDevice field.
+func (r *mutationResolver) RestrictDevice(ctx context.Context, userID string, deviceToken string) (*model.Device, error) {
+	return deviceOrErr(r.Devices.Restrict(ctx, userID, deviceToken))
+}
+
+// RenameDevice is the resolver for the renameDevice field.
+func (r *mutationResolver) RenameDevice(ctx context.Context, id string, name string) (*model.Device, error) {
+	return deviceOrErr(r.Devices.Rename(ctx, session.FromContext(ctx), id, name))
+}
+
+// ForgetDevice is the resolver for the forgetDevice field.
+func (r *mutationResolver) ForgetDevice(ctx context.Context, id string) (bool, error) {
+	err := r.Devices.Forget(ctx, session.FromContext(ctx), id)
+	return err == nil, err
+}
+
 // RotateSigningKey is the resolver for the rotateSigningKey field.
 func (r *mutationResolver) RotateSigningKey(ctx context.Context) (bool, error) {
 	err := r.Tokens.Rotate(ctx)
@@ -331,6 +354,17 @@ func (r *queryResolver) Node(ctx context.Context, id string) (model.Node, error)
 	return r.node(ctx, id)
 }
 
+// Devices is the resolver for the devices field.
+func (r *queryResolver) Devices(ctx context.Context, userID string, canAccess *bool) ([]*model.Device, error) {
+	devices, err := r.Resolver.Devices.List(ctx, session.FromContext(ctx), userID, canAccess)
+	return toDevices(devices), err
+}
+
+// Device is the resolver for the device field.
+func (r *sessionResolver) Device(ctx context.Context, obj *model.Session) (*model.Device, error) {
+	return r.sessionDevice(ctx, obj)
+}
+
 // Roles is the resolver for the roles field.
 func (r *userResolver) Roles(ctx context.Context, obj *model.User) ([]*model.Role, error) {
 	roles, err := loadersFrom(ctx).roles.LoadAll(ctx, obj.RoleNames)
@@ -364,6 +398,11 @@ func (r *userResolver) Sessions(ctx context.Context, obj *model.User) ([]*model.
 	return out, nil
 }
 
+// Devices is the resolver for the devices field.
+func (r *userResolver) Devices(ctx context.Context, obj *model.User) ([]*model.Device, error) {
+	return r.userDevices(ctx, obj.ID)
+}
+
 // LockedUntil is the resolver for the lockedUntil field.
 func (r *userResolver) LockedUntil(ctx context.Context, obj *model.User) (*time.Time, error) {
 	t, err := r.Accounts.LockedUntil(ctx, session.FromContext(ctx), obj.Lockout)
@@ -386,6 +425,9 @@ func (r *Resolver) Mutation() graph.MutationResolver { return &mutationResolver{
 // Query returns graph.QueryResolver implementation.
 func (r *Resolver) Query() graph.QueryResolver { return &queryResolver{r} }
 
+// Session returns graph.SessionResolver implementation.
+func (r *Resolver) Session() graph.SessionResolver { return &sessionResolver{r} }
+
 // User returns graph.UserResolver implementation.
 func (r *Resolver) User() graph.UserResolver { return &userResolver{r} }
 
@@ -398,6 +440,7 @@ func (r *Resolver) UserEdge() graph.UserEdgeResolver { return &userEdgeResolver{
 type (
 	mutationResolver       struct{ *Resolver }
 	queryResolver          struct{ *Resolver }
+	sessionResolver        struct{ *Resolver }
 	userResolver           struct{ *Resolver }
 	userConnectionResolver struct{ *Resolver }
 	userEdgeResolver       struct{ *Resolver }

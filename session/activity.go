@@ -11,7 +11,8 @@ import (
 // activity collects the latest request time per session in memory, so an
 // authenticated request costs a map write instead of a store write. The
 // session manager flushes it in batches (Run) and consults it for idle
-// timeouts, so a session in use never looks idle.
+// timeouts, so a session in use never looks idle. The same batch moves
+// the users' last requests and the devices' last uses (Device.LastUsedAt).
 type activity struct {
 	mu      sync.Mutex
 	pending map[string]store.Activity // by session id
@@ -21,10 +22,12 @@ func newActivity() *activity {
 	return &activity{pending: make(map[string]store.Activity)}
 }
 
-func (a *activity) record(sessionID, userID string, at time.Time) {
+// record notes a request of session s at at: the session's last request,
+// its user's, and its device's last use.
+func (a *activity) record(s *store.Session, at time.Time) {
 	a.mu.Lock()
-	if cur, ok := a.pending[sessionID]; !ok || at.After(cur.At) {
-		a.pending[sessionID] = store.Activity{SessionID: sessionID, UserID: userID, At: at}
+	if cur, ok := a.pending[s.ID]; !ok || at.After(cur.At) {
+		a.pending[s.ID] = store.Activity{SessionID: s.ID, UserID: s.UserID, DeviceID: s.DeviceID, At: at}
 	}
 	a.mu.Unlock()
 }

@@ -21,7 +21,7 @@ var (
 func (m *Manager) Authenticate(ctx context.Context, accessToken string) (*Principal, error) {
 	now := m.now()
 	if p, ok := m.cache.get(accessToken, now); ok {
-		m.activity.record(p.SessionID, p.UserID, now)
+		m.activity.record(p.Session, now)
 		return p, nil
 	}
 	claims, err := m.tokens.Verify(accessToken)
@@ -40,7 +40,7 @@ func (m *Manager) Authenticate(ctx context.Context, accessToken string) (*Princi
 	}
 	until := minTime(now.Add(m.cfg.CacheTTL), claims.ExpiresAt, p.Session.ExpiresAt)
 	m.cache.put(accessToken, p, stamp, until)
-	m.activity.record(p.SessionID, p.UserID, now)
+	m.activity.record(p.Session, now)
 	return p, nil
 }
 
@@ -51,7 +51,8 @@ func (m *Manager) check(ctx context.Context, c *token.Claims, now time.Time) (*P
 }
 
 // read reads a session and its user, one read each by primary key, and
-// checks the session is live and the user active. A session or user that
+// checks the session is live, the user active and, under device control,
+// the device still permitted (devices.go). A session or user that
 // is missing (or not each other's) is answered with missing, a user no
 // longer active with inactive: callers differ in what those mean.
 func (m *Manager) read(ctx context.Context, sessionID, userID string, now time.Time, missing, inactive error) (*Principal, error) {
@@ -68,6 +69,9 @@ func (m *Manager) read(ctx context.Context, sessionID, userID string, now time.T
 	}
 	if !u.Active() {
 		return nil, inactive
+	}
+	if err := m.admitDevice(ctx, s); err != nil {
+		return nil, err
 	}
 	return &Principal{UserID: u.ID, SessionID: s.ID, Kind: s.Kind, User: u, Session: s}, nil
 }

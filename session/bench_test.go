@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/usergraph/usergraph/devices"
 	"github.com/usergraph/usergraph/session"
 	"github.com/usergraph/usergraph/store"
 	"github.com/usergraph/usergraph/token"
@@ -13,19 +14,31 @@ import (
 
 // The session check every authenticated request pays, against a real
 // SQLite store: from the cache, and (CacheTTL 0) with the token's
-// signature verified and the session and user read each time.
+// signature verified and the session and user read each time. The
+// OnDevice variants check a session opened on a permitted device with
+// device control on (the device gate of package devices, wired as the
+// server wires it): from the cache they must cost what the others cost;
+// uncached they add the device's read.
 
 func BenchmarkAuthenticateCached(b *testing.B) {
-	benchmarkAuthenticate(b, 5*time.Second)
+	benchmarkAuthenticate(b, 5*time.Second, false)
 }
 
 func BenchmarkAuthenticateUncached(b *testing.B) {
-	benchmarkAuthenticate(b, 0)
+	benchmarkAuthenticate(b, 0, false)
 }
 
-func benchmarkAuthenticate(b *testing.B, cacheTTL time.Duration) {
+func BenchmarkAuthenticateCachedOnDevice(b *testing.B) {
+	benchmarkAuthenticate(b, 5*time.Second, true)
+}
+
+func BenchmarkAuthenticateUncachedOnDevice(b *testing.B) {
+	benchmarkAuthenticate(b, 0, true)
+}
+
+func benchmarkAuthenticate(b *testing.B, cacheTTL time.Duration, onDevice bool) {
 	ctx := context.Background()
-	m, access := openSession(b, cacheTTL)
+	m, access := openSession(b, cacheTTL, onDevice)
 	if _, err := m.Authenticate(ctx, access); err != nil {
 		b.Fatal(err)
 	}
@@ -38,13 +51,24 @@ func benchmarkAuthenticate(b *testing.B, cacheTTL time.Duration) {
 }
 
 // openSession builds a Manager on a temporary SQLite store and opens one
-// session of an active user, returning its access token.
-func openSession(b *testing.B, cacheTTL time.Duration) (*session.Manager, string) {
+// session of an active user, returning its access token. onDevice: with
+// device control on, on a permitted device.
+func openSession(b *testing.B, cacheTTL time.Duration, onDevice bool) (*session.Manager, string) {
 	b.Helper()
-	m, _, u := newManager(b, session.Config{
+	ctx := context.Background()
+	m, db, u := newManager(b, session.Config{
 		IdleTimeout: time.Hour, Lifetime: 24 * time.Hour, CacheTTL: cacheTTL, FlushEvery: time.Hour,
 	})
-	t, err := m.Open(context.Background(), u, store.SessionUser)
+	var device *store.Device
+	if onDevice {
+		gate := devices.New(devices.Deps{Store: db, Sessions: m, Log: slog.New(slog.DiscardHandler)}, devices.Config{Control: true})
+		m.GateDevices(gate)
+		var err error
+		if device, err = gate.Enroll(ctx, u.ID, "bench-device"); err != nil {
+			b.Fatal(err)
+		}
+	}
+	t, err := m.OpenOn(ctx, u, store.SessionUser, device)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -45,6 +45,7 @@ type Manager struct {
 	log      *slog.Logger
 	cache    *cache
 	activity *activity
+	gate     DeviceGate // nil: sessions are not checked against their devices
 	now      func() time.Time
 }
 
@@ -77,6 +78,13 @@ func New(st store.SessionManagerStore, tokens *token.Service, cfg Config, log *s
 
 // Open starts a session for an active user and returns its first tokens.
 func (m *Manager) Open(ctx context.Context, u *store.User, kind store.SessionKind) (*Tokens, error) {
+	return m.OpenOn(ctx, u, kind, nil)
+}
+
+// OpenOn is Open on a device (nil: none), which the session remembers
+// (Session.device; the device gate, devices.go). The sign-in counts as
+// the device's use: its LastUsedAt moves with the next activity flush.
+func (m *Manager) OpenOn(ctx context.Context, u *store.User, kind store.SessionKind, device *store.Device) (*Tokens, error) {
 	now := m.now()
 	c := ClientFrom(ctx)
 	s := &store.Session{
@@ -97,8 +105,14 @@ func (m *Manager) Open(ctx context.Context, u *store.User, kind store.SessionKin
 		CreatedAt: now,
 		ExpiresAt: s.ExpiresAt,
 	}
+	if device != nil {
+		s.DeviceID = device.ID
+	}
 	if err := m.store.CreateSession(ctx, s, first); err != nil {
 		return nil, err
+	}
+	if device != nil {
+		m.activity.record(s, now)
 	}
 	return m.sign(u, s, refresh)
 }

@@ -37,7 +37,7 @@ func (m *Manager) Refresh(ctx context.Context, refresh string) (*Tokens, error) 
 	if err != nil {
 		return nil, err
 	}
-	m.activity.record(s.ID, u.ID, now)
+	m.activity.record(s, now)
 	return m.sign(u, s, nextPlain)
 }
 
@@ -83,7 +83,7 @@ func (m *Manager) repeat(ctx context.Context, hash string, now time.Time) (*Toke
 		return nil, err
 	}
 	m.log.Debug("refresh token repeated within the reuse window; sibling issued", "session", s.ID, "user", u.ID)
-	m.activity.record(s.ID, u.ID, now)
+	m.activity.record(s, now)
 	return m.sign(u, s, plain)
 }
 

@@ -38,6 +38,14 @@ type SessionManagerStore interface {
 	RecordActivity(ctx context.Context, batch []Activity) error
 }
 
+// DevicesStore is what package devices uses: devices, and the user they
+// belong to (permitDevice and restrictDevice name a user that must exist).
+type DevicesStore interface {
+	DeviceStore
+	// GetUser is UserStore.GetUser.
+	GetUser(ctx context.Context, id string) (*User, error)
+}
+
 // AccessStore is what package access uses: roles, and the users holding a
 // role that is renamed or deleted (found, then moved in one bulk patch).
 type AccessStore interface {
@@ -65,5 +73,6 @@ var (
 	_ AccountStore        = Store(nil)
 	_ SessionManagerStore = Store(nil)
 	_ AccessStore         = Store(nil)
+	_ DevicesStore        = Store(nil)
 	_ RecoveryStore       = Store(nil)
 )

@@ -29,6 +29,7 @@ const (
 	FieldEmail    = "email"
 	FieldPhone    = "phone"
 	FieldName     = "name"
+	FieldToken    = "token" // a device token, unique per user
 )
 
 // ConflictError reports which unique field a write collided on. It matches

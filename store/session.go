@@ -73,9 +73,10 @@ func (t *RefreshToken) Consumed() bool { return !t.ConsumedAt.IsZero() }
 
 // SessionRevocation selects sessions to end at once.
 type SessionRevocation struct {
-	UserIDs  []string  // sessions of these users
-	ExceptID string    // keep this session (the caller's own)
-	At       time.Time // the revocation time recorded
+	UserIDs   []string  // sessions of these users
+	DeviceIDs []string  // only those opened on these devices; none: on any device or none
+	ExceptID  string    // keep this session (the caller's own)
+	At        time.Time // the revocation time recorded
 }
 
 // SigningKey is a key that signs access tokens. Private is the key in the

@@ -28,6 +28,7 @@ type Store interface {
 	UserStore
 	UsernameKeyStore
 	SessionStore
+	DeviceStore
 	RoleStore
 	KeyStore
 	SettingStore
@@ -65,8 +66,8 @@ type UserStore interface {
 	// called more than once; an error from it aborts and is returned as is.
 	// Returns ErrNotFound, or ErrAlreadyExists if a changed key is taken.
 	UpdateUser(ctx context.Context, id string, update func(*User) error) (*User, error)
-	// DeleteUser removes the user with its sessions and refresh tokens.
-	// Returns ErrNotFound if no user has the id.
+	// DeleteUser removes the user with its sessions, refresh tokens and
+	// devices. Returns ErrNotFound if no user has the id.
 	DeleteUser(ctx context.Context, id string) error
 
 	// ListUsers returns one page of the users matching q.Filter in q.Order.
@@ -82,14 +83,15 @@ type UserStore interface {
 	// validate or a patch that does not apply; the embedded backend then
 	// changes nobody, backends without transactions may have changed some.
 	PatchUsers(ctx context.Context, f *UserFilter, p UserPatch) (int, error)
-	// DeleteUsers hard-deletes every user matching f (with sessions and
-	// refresh tokens) and returns how many. Returns ErrInvalid for a filter
+	// DeleteUsers hard-deletes every user matching f (with sessions,
+	// refresh tokens and devices) and returns how many. Returns ErrInvalid for a filter
 	// that does not validate, deleting nobody.
 	DeleteUsers(ctx context.Context, f *UserFilter) (int, error)
 
 	// RecordActivity applies a batch of observed requests: each session's
-	// LastSeenAt and each user's LastRequestAt move forward to At (never
-	// back). Unknown ids are ignored. It changes neither record's Version.
+	// LastSeenAt, each user's LastRequestAt and each device's LastUsedAt
+	// move forward to At (never back). Unknown ids are ignored. It changes
+	// no record's Version.
 	RecordActivity(ctx context.Context, batch []Activity) error
 
 	// RecordLoginFailure replaces the user's Lockout with next(stored
@@ -143,7 +145,8 @@ type SessionStore interface {
 	// Returns ErrNotFound if no session has the id.
 	RevokeSession(ctx context.Context, id string, at time.Time) error
 	// RevokeSessions ends every unrevoked session of r.UserIDs except
-	// r.ExceptID, and returns the ids it revoked.
+	// r.ExceptID (only those on r.DeviceIDs, if any are given), and returns
+	// the ids it revoked.
 	RevokeSessions(ctx context.Context, r SessionRevocation) ([]string, error)
 	// PurgeSessions deletes the sessions whose ExpiresAt is before t, with
 	// their refresh tokens, and returns how many sessions it deleted. The
@@ -166,6 +169,34 @@ type SessionStore interface {
 	// the consumption is visible: a reader may find a Successor that
 	// GetRefreshToken does not find yet (or, if that insert failed, ever).
 	RotateRefreshToken(ctx context.Context, hash, nextHash string, at time.Time) (*RefreshToken, error)
+}
+
+// DeviceStore keeps the devices users sign in from, one per user and token.
+type DeviceStore interface {
+	// CreateDevice inserts d (caller sets ID and CreatedAt). Returns
+	// ErrAlreadyExists naming FieldToken if d.UserID already has a device
+	// with d.Token (of concurrent calls with one user and token exactly one
+	// succeeds), FieldID if the id is taken.
+	CreateDevice(ctx context.Context, d *Device) error
+	// GetDevice returns ErrNotFound if no device has the id.
+	GetDevice(ctx context.Context, id string) (*Device, error)
+	// GetDeviceByToken returns the user's device with the token, compared
+	// byte for byte. Returns ErrNotFound if the user has none.
+	GetDeviceByToken(ctx context.Context, userID, token string) (*Device, error)
+	// ListDevices returns the devices of the given users, oldest first
+	// (CreatedAt, then id); with canAccess set, only those whose CanAccess
+	// equals it.
+	ListDevices(ctx context.Context, userIDs []string, canAccess *bool) ([]*Device, error)
+	// UpdateDevice is UpdateUser for devices (UserID and Token stay as
+	// stored; LastUsedAt only moves forward). Returns ErrNotFound.
+	UpdateDevice(ctx context.Context, id string, update func(*Device) error) (*Device, error)
+	// DeleteDevice removes a device; it does not touch sessions opened on
+	// it. Returns ErrNotFound if no device has the id.
+	DeleteDevice(ctx context.Context, id string) error
+	// TrimDevices deletes the user's devices DevicesToTrim names, so that at
+	// most keep are left and except (may be "") stays, and returns their
+	// ids. It does not touch sessions opened on them.
+	TrimDevices(ctx context.Context, userID string, keep int, except string) ([]string, error)
 }
 
 // RoleStore keeps roles. Names are unique as given (callers normalize).

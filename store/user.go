@@ -226,5 +226,6 @@ const (
 type Activity struct {
 	SessionID string
 	UserID    string
+	DeviceID  string // "": the session has no device
 	At        time.Time
 }

@@ -61,6 +61,24 @@ type CreateUserInput struct {
 	EmailVerified *bool       `json:"emailVerified,omitempty"`
 }
 
+// A client a user signed in from, or tried to, known by its device token.
+// With device control on (USERGRAPH_DEVICE_CONTROL) only permitted devices
+// sign in.
+type Device struct {
+	ID string `json:"id"`
+	// The client's device token, as it sent it.
+	Token string `json:"token"`
+	// Given by the user or an administrator (renameDevice).
+	Name *string `json:"name,omitempty"`
+	// Whether the device may sign in while device control is on.
+	CanAccess bool `json:"canAccess"`
+	// The latest request of a session on the device (written in batches, like Session.lastSeenAt).
+	LastUsedAt *time.Time `json:"lastUsedAt,omitempty"`
+	CreatedAt  time.Time  `json:"createdAt"`
+}
+
+func (Device) IsNode() {}
+
 // The state of a user's latest verification mail (Kinvey's email states).
 type EmailVerification struct {
 	Status            EmailVerificationStatus `json:"status"`
@@ -72,12 +90,17 @@ type InitializeInput struct {
 	BootstrapToken string  `json:"bootstrapToken"`
 	Username       *string `json:"username,omitempty"`
 	Email          *string `json:"email,omitempty"`
-	Password       string  `json:"password"`
+	// Optional: without one a strong password is generated and returned once (InitializePayload.generatedPassword).
+	Password *string `json:"password,omitempty"`
+	// The administrator's device, registered permitted; required under device control.
+	DeviceToken *string `json:"deviceToken,omitempty"`
 }
 
 type InitializePayload struct {
 	User *User        `json:"user"`
 	Auth *AuthPayload `json:"auth"`
+	// The password made for the administrator when none was given: shown this once, stored only hashed.
+	GeneratedPassword *string `json:"generatedPassword,omitempty"`
 }
 
 // Compares the value at a dot path of a user's JSON (e.g. "org.id").
@@ -95,6 +118,10 @@ type LoginInput struct {
 	// cookie jar: a known client keeps its own failure budget and may sign in
 	// while the account is locked for others.
 	DeviceCookie *string `json:"deviceCookie,omitempty"`
+	// The client's device id (1 to 256 printable characters), unrelated to the
+	// device cookie; required under device control, where only a permitted
+	// device signs in (DEVICE_DENIED otherwise).
+	DeviceToken *string `json:"deviceToken,omitempty"`
 }
 
 type Mutation struct {
@@ -161,18 +188,22 @@ type RoleInput struct {
 
 // One sign-in of a user on one client.
 type Session struct {
-	ID         string      `json:"id"`
-	Kind       SessionKind `json:"kind"`
-	UserAgent  *string     `json:"userAgent,omitempty"`
-	IP         *string     `json:"ip,omitempty"`
-	CreatedAt  time.Time   `json:"createdAt"`
-	LastSeenAt time.Time   `json:"lastSeenAt"`
+	ID   string      `json:"id"`
+	Kind SessionKind `json:"kind"`
+	// The device the session was opened on; null without a device token.
+	Device     *Device   `json:"device,omitempty"`
+	UserAgent  *string   `json:"userAgent,omitempty"`
+	IP         *string   `json:"ip,omitempty"`
+	CreatedAt  time.Time `json:"createdAt"`
+	LastSeenAt time.Time `json:"lastSeenAt"`
 	// When the session ends unless it is used again: the earlier of its absolute
 	// end (sign-in plus the session lifetime) and its last request plus the idle
 	// timeout.
 	ExpiresAt time.Time `json:"expiresAt"`
 	// Whether this is the session of the request.
-	Current bool `json:"current"`
+	Current  bool   `json:"current"`
+	DeviceID string `json:"-"`
+	UserID   string `json:"-"`
 }
 
 func (Session) IsNode() {}
@@ -192,11 +223,15 @@ type SignupInput struct {
 	Tags           []string `json:"tags,omitempty"`
 	// Any JSON object, stored as given.
 	Metadata json.RawMessage `json:"metadata,omitempty"`
+	// The client's device id (1 to 256 printable characters); required under device control.
+	DeviceToken *string `json:"deviceToken,omitempty"`
 }
 
 type SignupPayload struct {
 	User *User `json:"user"`
-	// Null while the account is PENDING, and while email verification is enforced.
+	// Null while the account is PENDING, under device control (the new
+	// account's device is not permitted yet), and while email verification is
+	// enforced.
 	Auth *AuthPayload `json:"auth,omitempty"`
 }
 
@@ -261,9 +296,11 @@ type User struct {
 	IsGuest bool    `json:"isGuest"`
 	Roles   []*Role `json:"roles"`
 	// Live sessions (self or administrator only).
-	Sessions  []*Session `json:"sessions"`
-	CreatedAt time.Time  `json:"createdAt"`
-	UpdatedAt time.Time  `json:"updatedAt"`
+	Sessions []*Session `json:"sessions"`
+	// The devices the user signed in from, oldest first (self or administrator only).
+	Devices   []*Device `json:"devices"`
+	CreatedAt time.Time `json:"createdAt"`
+	UpdatedAt time.Time `json:"updatedAt"`
 	// The latest sign-in: a login, or a sign-up that signed in at once. Null before the first.
 	LastLoginAt   *time.Time `json:"lastLoginAt,omitempty"`
 	LastRequestAt *time.Time `json:"lastRequestAt,omitempty"`

@@ -39,6 +39,8 @@ func describe(err error) string {
 	var ce mongo.CommandError
 	var se mongo.ServerError
 	switch {
+	case errors.Is(err, errClaimHeld):
+		return errClaimHeld.Error()
 	case errors.Is(err, context.Canceled):
 		return "canceled"
 	case mongo.IsTimeout(err):
@@ -84,6 +86,8 @@ const (
 	indexEmail    = "unique_email"
 	indexPhone    = "unique_phone"
 	indexRoleName = "unique_name"
+	// indexDeviceToken is devices' unique (userId, token).
+	indexDeviceToken = "unique_userId_token"
 )
 
 // indexFields maps a unique index to the field a collision on it names.

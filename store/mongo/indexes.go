@@ -62,10 +62,14 @@ func (db *DB) indexSpecs(paths []store.IndexedPath) ([]indexSpec, error) {
 		{coll: db.users, name: "tags", keys: k("tags")},
 		{coll: db.sessions, name: "userId_createdAt", keys: k("userId", "createdAt")},
 		{coll: db.sessions, name: "expiresAt_ttl", keys: k("expiresAt"), ttl: expiredGrace},
+		// A sign-in finds its device by user and token; listings use the prefix.
+		{coll: db.devices, name: indexDeviceToken, keys: k("userId", "token"), unique: true, required: true},
 		{coll: db.tokens, name: "sessionId", keys: k("sessionId")},
 		{coll: db.tokens, name: "userId", keys: k("userId")},
 		{coll: db.tokens, name: "expiresAt_ttl", keys: k("expiresAt"), ttl: expiredGrace},
 		{coll: db.roles, name: indexRoleName, keys: k("name"), unique: true, required: true},
+		// Claims are looked up by _id only; this deletes them (claims.go).
+		{coll: db.writeClaims, name: "until_ttl", keys: k("until"), ttl: claimKeep},
 	}
 	specs = append(specs, db.outboxIndexSpecs(k)...)
 	specs = append(specs, db.recoveryIndexSpecs(k)...)

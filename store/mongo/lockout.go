@@ -10,30 +10,20 @@ import (
 )
 
 // RecordLoginFailure is a compare-and-set of the lockout fields on the
-// user's version (cas.go): it reads them, applies next and writes them only
-// if no other write came between, else it reads again. Only the lockout
-// fields are read and written, not the whole user.
+// user's version (cas.go, claims.go): it reads them, applies next and
+// writes them only if no other write came between, else it reads again.
+// Only the lockout fields are read and written, not the whole user.
 func (db *DB) RecordLoginFailure(ctx context.Context, id string, next func(store.Lockout) store.Lockout) (store.Lockout, error) {
 	var out store.Lockout
 	err := retry(ctx, "record login failure", func() error {
-		var d struct {
-			Lockout lockoutFields `bson:",inline"`
-			Version int64         `bson:"version"`
-		}
-		proj := options.FindOne().SetProjection(bson.D{{Key: "loginFailures", Value: 1},
-			{Key: "lastLoginFailureAt", Value: 1}, {Key: "lockedUntil", Value: 1}, {Key: "version", Value: 1}})
-		if err := db.users.FindOne(ctx, bson.D{{Key: "_id", Value: id}}, proj).Decode(&d); err != nil {
-			return wrap("find user", err)
+		d, err := db.readLockout(ctx, id)
+		if err != nil {
+			return err
 		}
 		l := next(d.Lockout.lockout())
 		l.Normalize()
-		res, err := db.users.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "version", Value: d.Version}},
-			bson.D{{Key: "$set", Value: toLockoutFields(l)}, {Key: "$inc", Value: bson.D{{Key: "version", Value: 1}}}})
-		if err != nil {
-			return wrap("record login failure", err)
-		}
-		if res.MatchedCount == 0 {
-			return errStale
+		if err := db.setLockout(ctx, "record login failure", id, d.Version, toLockoutFields(l)); err != nil {
+			return err
 		}
 		out = l
 		return nil
@@ -41,15 +31,49 @@ func (db *DB) RecordLoginFailure(ctx context.Context, id string, next func(store
 	return out, err
 }
 
-// ClearLockout zeroes the lockout fields in one update.
+// ClearLockout zeroes the lockout fields, with the same version check: an
+// unconditional update would, on a server that writes back whole
+// documents (claims.go), undo a write of the user made meanwhile.
 func (db *DB) ClearLockout(ctx context.Context, id string) error {
-	res, err := db.users.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
-		bson.D{{Key: "$set", Value: lockoutFields{}}, {Key: "$inc", Value: bson.D{{Key: "version", Value: 1}}}})
-	if err != nil {
-		return wrap("clear lockout", err)
+	return retry(ctx, "clear lockout", func() error {
+		d, err := db.readLockout(ctx, id)
+		if err != nil {
+			return err
+		}
+		return db.setLockout(ctx, "clear lockout", id, d.Version, lockoutFields{})
+	})
+}
+
+// lockoutRead is a user's lockout fields and version.
+type lockoutRead struct {
+	Lockout lockoutFields `bson:",inline"`
+	Version int64         `bson:"version"`
+}
+
+func (db *DB) readLockout(ctx context.Context, id string) (*lockoutRead, error) {
+	var d lockoutRead
+	proj := options.FindOne().SetProjection(bson.D{{Key: "loginFailures", Value: 1},
+		{Key: "lastLoginFailureAt", Value: 1}, {Key: "lockedUntil", Value: 1}, {Key: "version", Value: 1}})
+	if err := db.users.FindOne(ctx, bson.D{{Key: "_id", Value: id}}, proj).Decode(&d); err != nil {
+		return nil, wrap("find user", err)
 	}
-	if res.MatchedCount == 0 {
-		return store.ErrNotFound
-	}
-	return nil
+	return &d, nil
+}
+
+// setLockout writes the lockout fields of a user read at version read,
+// under the claim of the next version; errStale if it moved.
+func (db *DB) setLockout(ctx context.Context, op, id string, read int64, l lockoutFields) error {
+	return db.writeVersion(ctx, db.users, id, read, func(ctx context.Context, next int64) (bool, error) {
+		res, err := db.users.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "version", Value: read}},
+			bson.D{{Key: "$set", Value: bson.D{
+				{Key: "loginFailures", Value: l.LoginFailures},
+				{Key: "lastLoginFailureAt", Value: l.LastLoginFailureAt},
+				{Key: "lockedUntil", Value: l.LockedUntil},
+				{Key: "version", Value: next},
+			}}})
+		if err != nil {
+			return false, wrap(op, err)
+		}
+		return res.MatchedCount == 1, nil
+	})
 }

@@ -6,7 +6,8 @@
 // rule of docs/ARCHITECTURE.md, "Stores"): no collation, no multi-document transactions, no
 // change streams, no aggregation expressions. Case-insensitive uniqueness
 // uses the normalized key fields under unique indexes; updates are
-// read-modify-write with an optimistic version check (cas.go); expiry is
+// read-modify-write with an optimistic version check (cas.go), each write
+// claimed first by an insert under a unique key (claims.go); expiry is
 // checked in queries and TTL indexes only clean up.
 //
 // The semantics are those of the embedded backend, store/sqlite, checked by
@@ -55,14 +56,16 @@ const (
 
 // Collection names.
 const (
-	collUsers    = "users"
-	collSessions = "sessions"
-	collTokens   = "refresh_tokens"
-	collRoles    = "roles"
-	collKeys     = "signing_keys"
-	collSettings = "settings"
-	collOutbox   = "outbox"
-	collClaims   = "outbox_claims"
+	collUsers        = "users"
+	collSessions     = "sessions"
+	collDevices      = "devices"
+	collTokens       = "refresh_tokens"
+	collRoles        = "roles"
+	collKeys         = "signing_keys"
+	collSettings     = "settings"
+	collOutbox       = "outbox"
+	collOutboxClaims = "outbox_claims"
+	collWriteClaims  = "write_claims"
 
 	collRecoveryTokens = "recovery_tokens"
 	collRecoveryClaims = "recovery_claims"
@@ -76,12 +79,16 @@ type DB struct {
 	db       *mongo.Database
 	users    *mongo.Collection
 	sessions *mongo.Collection
+	devices  *mongo.Collection
 	tokens   *mongo.Collection
 	roles    *mongo.Collection
 	keys     *mongo.Collection
 	settings *mongo.Collection
 	outbox   *mongo.Collection
-	claims   *mongo.Collection // one document per claim of an outbox message (outbox.go)
+	// One document per claim of an outbox message, and per claim of a
+	// versioned write or a token's consumption (claims.go).
+	outboxClaims *mongo.Collection
+	writeClaims  *mongo.Collection
 
 	recoveryTokens *mongo.Collection // recovery.go
 	recoveryClaims *mongo.Collection // the uses and wrong tries of recovery tokens
@@ -138,16 +145,18 @@ func Open(ctx context.Context, uri string, opts Options) (*DB, error) {
 func newDB(client *mongo.Client, name string, log *slog.Logger) *DB {
 	d := client.Database(name)
 	return &DB{
-		client:   client,
-		db:       d,
-		users:    d.Collection(collUsers),
-		sessions: d.Collection(collSessions),
-		tokens:   d.Collection(collTokens),
-		roles:    d.Collection(collRoles),
-		keys:     d.Collection(collKeys),
-		settings: d.Collection(collSettings),
-		outbox:   d.Collection(collOutbox),
-		claims:   d.Collection(collClaims),
+		client:       client,
+		db:           d,
+		users:        d.Collection(collUsers),
+		sessions:     d.Collection(collSessions),
+		devices:      d.Collection(collDevices),
+		tokens:       d.Collection(collTokens),
+		roles:        d.Collection(collRoles),
+		keys:         d.Collection(collKeys),
+		settings:     d.Collection(collSettings),
+		outbox:       d.Collection(collOutbox),
+		outboxClaims: d.Collection(collOutboxClaims),
+		writeClaims:  d.Collection(collWriteClaims),
 
 		recoveryTokens: d.Collection(collRecoveryTokens),
 		recoveryClaims: d.Collection(collRecoveryClaims),

@@ -3,7 +3,6 @@ package mongo
 import (
 	"context"
 	"errors"
-	"strconv"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -13,22 +12,13 @@ import (
 	"github.com/usergraph/usergraph/store"
 )
 
-// A claim is written as an insert under a unique key. Conditional updates
-// are atomic on MongoDB, but not on every server that speaks its protocol:
-// FerretDB reads the matching document and then writes it, so two claimers
-// can both "win" an update that matches an unleased message. An insert of
-// an _id that exists fails on every one of them (the key is the storage's
-// primary key). So a claimer first inserts {_id: "<messageID>:<seq>"} into
-// outbox_claims, where seq is one more than the message's leaseSeq as read;
-// a duplicate key means another claimer has that claim, and only the
-// winner then writes the lease onto the message, conditioned on leaseSeq
-// still being the one read. On MongoDB the conditional update alone would
-// do; the insert in front of it changes nothing there.
-//
-// A claimer that dies between its two writes leaves a claim the message
-// does not show. Claims carry their lease's end: one that ran out is
-// stepped over (the claimer tries the next seq), so such a message is
-// claimable again once that lease would have ended, like any other.
+// Claims are written as inserts under a unique key (claims.go): a claimer
+// first inserts {_id: "<messageID>:<seq>"} into outbox_claims, where seq is
+// one more than the message's leaseSeq as read, held until its lease ends;
+// only the winner then writes the lease onto the message, conditioned on
+// leaseSeq still being the one read. A claim whose claimer died between
+// its two writes is stepped over once that lease has ended, so such a
+// message is claimable again when it would have been anyway.
 
 type outboxDoc struct {
 	ID            string        `bson:"_id"`
@@ -45,19 +35,6 @@ type outboxDoc struct {
 	LastError     string        `bson:"lastError"`
 	CreatedAt     bson.DateTime `bson:"createdAt"`
 	DoneAt        bson.DateTime `bson:"doneAt"`
-}
-
-// claimDoc is one claim of one message: its _id is the message's id and
-// the claim's seq.
-type claimDoc struct {
-	ID        string        `bson:"_id"`
-	MessageID string        `bson:"messageId"`
-	Owner     string        `bson:"owner"`
-	Until     bson.DateTime `bson:"until"`
-}
-
-func claimID(messageID string, seq int64) string {
-	return messageID + ":" + strconv.FormatInt(seq, 10)
 }
 
 func toOutboxDoc(m *store.OutboxMessage) *outboxDoc {
@@ -209,13 +186,10 @@ func (db *DB) orderHeads(ctx context.Context, page []*outboxDoc) (map[string]str
 	return heads, nil
 }
 
-// maxClaimSteps bounds how many run-out claims one claim steps over.
-const maxClaimSteps = 8
-
 // claimOne claims the candidate d as read, or returns nil if another
 // claimer has it or it changed since it was read.
 func (db *DB) claimOne(ctx context.Context, d *outboxDoc, owner string, now, until bson.DateTime) (*store.OutboxMessage, error) {
-	seq, ok, err := db.insertClaim(ctx, d, owner, now, until)
+	seq, ok, err := takeClaim(ctx, db.outboxClaims, d.ID, d.LeaseSeq+1, owner, now, until)
 	if err != nil || !ok {
 		return nil, err
 	}
@@ -236,37 +210,13 @@ func (db *DB) claimOne(ctx context.Context, d *outboxDoc, owner string, now, unt
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		// Settled, retried or purged since it was read: give the claim
 		// back, so the next claimer of this seq is not held up by it.
-		_, _ = db.claims.DeleteOne(context.WithoutCancel(ctx), bson.D{{Key: "_id", Value: claimID(d.ID, seq)}})
+		giveBackClaim(ctx, db.outboxClaims, d.ID, seq)
 		return nil, nil
 	}
 	if err != nil {
 		return nil, wrap("claim outbox message", err)
 	}
 	return got.message(), nil
-}
-
-// insertClaim inserts the claim after d's current one and returns its seq;
-// ok is false if another claimer holds it. A claim that exists but ran out
-// (its claimer died before writing the lease) is stepped over.
-func (db *DB) insertClaim(ctx context.Context, d *outboxDoc, owner string, now, until bson.DateTime) (seq int64, ok bool, err error) {
-	for seq = d.LeaseSeq + 1; seq <= d.LeaseSeq+maxClaimSteps; seq++ {
-		_, err := db.claims.InsertOne(ctx, claimDoc{ID: claimID(d.ID, seq), MessageID: d.ID, Owner: owner, Until: until})
-		if err == nil {
-			return seq, true, nil
-		}
-		if _, dup := dupIndex(err); !dup {
-			return 0, false, wrap("insert outbox claim", err)
-		}
-		var other claimDoc
-		err = db.claims.FindOne(ctx, bson.D{{Key: "_id", Value: claimID(d.ID, seq)}}).Decode(&other)
-		if errors.Is(err, mongo.ErrNoDocuments) || (err == nil && other.Until > now) {
-			return 0, false, nil // held, or given back just now: not ours this time
-		}
-		if err != nil {
-			return 0, false, wrap("find outbox claim", err)
-		}
-	}
-	return 0, false, nil
 }
 
 // CompleteOutbox marks a message sent, holder only.
@@ -347,7 +297,7 @@ func (db *DB) PurgeOutbox(ctx context.Context, t time.Time) (int, error) {
 	if err != nil {
 		return 0, wrap("purge outbox", err)
 	}
-	if _, err := db.claims.DeleteMany(ctx, bson.D{{Key: "until", Value: bson.D{{Key: "$lt", Value: cutoff}}}}); err != nil {
+	if _, err := db.outboxClaims.DeleteMany(ctx, bson.D{{Key: "until", Value: bson.D{{Key: "$lt", Value: cutoff}}}}); err != nil {
 		return int(res.DeletedCount), wrap("purge outbox claims", err)
 	}
 	return int(res.DeletedCount), nil
@@ -360,6 +310,6 @@ func (db *DB) outboxIndexSpecs(k func(...string) bson.D) []indexSpec {
 		{coll: db.outbox, name: "kind_state_nextAttemptAt_id", keys: k("kind", "state", "nextAttemptAt", "_id")},
 		{coll: db.outbox, name: "orderKey_state_id", keys: k("orderKey", "state", "_id")},
 		{coll: db.outbox, name: "state_doneAt", keys: k("state", "doneAt")},
-		{coll: db.claims, name: "until", keys: k("until")},
+		{coll: db.outboxClaims, name: "until", keys: k("until")},
 	}
 }

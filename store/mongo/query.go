@@ -156,7 +156,6 @@ func (db *DB) patchUser(ctx context.Context, c cond, u *store.User, p store.User
 			return err
 		}
 		u.Normalize()
-		u.Version = read + 1
 		err = db.replaceUser(ctx, u, read)
 		if !errors.Is(err, errStale) {
 			return err

@@ -26,6 +26,7 @@ const refoldBatch = 1000
 // open on the collection: FerretDB on SQLite waits). Each update matches
 // the version it read, so a user changed meanwhile keeps the text its own
 // write computed; running it twice (two instances starting) does no harm.
+// The writes hold the users' claims (writeRefold).
 func (db *DB) refoldSearchText(ctx context.Context, batch int) error {
 	if _, err := db.GetSetting(ctx, settingSearchText); !errors.Is(err, store.ErrNotFound) {
 		return err // nil: done before
@@ -72,17 +73,23 @@ func (db *DB) unfolded(ctx context.Context, after string, batch int) ([]userDoc,
 	return docs, nil
 }
 
+// writeRefold writes the new search texts under the claims of the users'
+// next versions (writeHeld), each conditioned on the version read. A user
+// whose next version another writer holds is left alone: that write
+// stores the new text itself (toUserDoc).
 func (db *DB) writeRefold(ctx context.Context, docs []userDoc) error {
-	if len(docs) == 0 {
-		return nil
+	versions := make(map[string]int64, len(docs))
+	byID := make(map[string]*userDoc, len(docs))
+	for i := range docs {
+		versions[docs[i].ID] = docs[i].Version
+		byID[docs[i].ID] = &docs[i]
 	}
-	models := make([]mongo.WriteModel, len(docs))
-	for i, d := range docs {
+	_, err := db.writeHeld(ctx, db.users, versions, func(id string, version int64) mongo.WriteModel {
+		d := byID[id]
 		u := &store.User{Username: d.Username, Email: d.Email, FirstName: d.FirstName, LastName: d.LastName}
-		models[i] = mongo.NewUpdateOneModel().
-			SetFilter(bson.D{{Key: "_id", Value: d.ID}, {Key: "version", Value: d.Version}}).
+		return mongo.NewUpdateOneModel().
+			SetFilter(bson.D{{Key: "_id", Value: id}, {Key: "version", Value: version}}).
 			SetUpdate(bson.D{{Key: "$set", Value: bson.D{{Key: "searchText", Value: store.SearchText(u)}}}})
-	}
-	_, err := db.users.BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false))
+	})
 	return wrap("refold search text", err)
 }

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -16,19 +15,12 @@ import (
 	"github.com/usergraph/usergraph/store"
 )
 
-// testURIVar names the MongoDB server of the tests that need one (as in
-// mongo_test.go and the end-to-end suite).
-const testURIVar = "USERGRAPH_TEST_MONGODB_URI"
-
 // A database from before the search text held the full name as shown gets
 // it rewritten, for every user however many batches that takes (small ones
 // here: FerretDB updates slowly), and users whose text did not change keep
-// it; then Open does not run it again. Needs USERGRAPH_TEST_MONGODB_URI.
+// it; then Open does not run it again. Needs a server (testURI).
 func TestRefoldSearchText(t *testing.T) {
-	uri := os.Getenv(testURIVar)
-	if uri == "" {
-		t.Skip(testURIVar + " not set")
-	}
+	uri := testURI(t)
 	b := make([]byte, 8)
 	rand.Read(b)
 	opts := Options{Database: "ugtest_refold_" + hex.EncodeToString(b), Timeout: 10 * time.Second}

@@ -45,7 +45,8 @@ func (db *DB) ListRoles(ctx context.Context) ([]*store.Role, error) {
 	return out, nil
 }
 
-// UpdateRole is a read-modify-write with a version check (cas.go). A retry
+// UpdateRole is a read-modify-write with a version check (cas.go), its
+// write claimed first (claims.go). A retry
 // reads by name again: if a concurrent rename won, the role is not found,
 // as if the rename had come first.
 func (db *DB) UpdateRole(ctx context.Context, name string, update func(*store.Role) error) (*store.Role, error) {
@@ -61,14 +62,17 @@ func (db *DB) UpdateRole(ctx context.Context, name string, update func(*store.Ro
 		}
 		r.ID = id
 		r.Normalize()
-		r.Version = read + 1
-		d := toRoleDoc(r)
-		res, err := db.roles.ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "version", Value: read}}, d)
+		err = db.writeVersion(ctx, db.roles, id, read, func(ctx context.Context, next int64) (bool, error) {
+			r.Version = next
+			d := toRoleDoc(r)
+			res, err := db.roles.ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "version", Value: read}}, d)
+			if err != nil {
+				return false, db.roleConflict(ctx, "update role", err, d, false)
+			}
+			return res.MatchedCount == 1, nil
+		})
 		if err != nil {
-			return db.roleConflict(ctx, "update role", err, d, false)
-		}
-		if res.MatchedCount == 0 {
-			return errStale
+			return err
 		}
 		out = r
 		return nil

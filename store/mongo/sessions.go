@@ -73,7 +73,8 @@ func (db *DB) ListSessions(ctx context.Context, userIDs []string, now time.Time)
 	return out, nil
 }
 
-// UpdateSession is a read-modify-write with a version check (cas.go).
+// UpdateSession is a read-modify-write with a version check (cas.go), its
+// write claimed first (claims.go).
 func (db *DB) UpdateSession(ctx context.Context, id string, update func(*store.Session) error) (*store.Session, error) {
 	var out *store.Session
 	err := retry(ctx, "update session", func() error {
@@ -87,13 +88,20 @@ func (db *DB) UpdateSession(ctx context.Context, id string, update func(*store.S
 		}
 		s.ID = id
 		s.Normalize()
-		s.Version = read + 1
-		res, err := db.sessions.ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "version", Value: read}}, toSessionDoc(s))
+		err = db.writeVersion(ctx, db.sessions, id, read, func(ctx context.Context, next int64) (bool, error) {
+			s.Version = next
+			update, err := replaceKeeping(toSessionDoc(s), "lastSeenAt")
+			if err != nil {
+				return false, err
+			}
+			res, err := db.sessions.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "version", Value: read}}, update)
+			if err != nil {
+				return false, wrap("update session", err)
+			}
+			return res.MatchedCount == 1, nil
+		})
 		if err != nil {
-			return wrap("update session", err)
-		}
-		if res.MatchedCount == 0 {
-			return errStale
+			return err
 		}
 		out = s
 		return nil
@@ -103,14 +111,9 @@ func (db *DB) UpdateSession(ctx context.Context, id string, update func(*store.S
 
 // RevokeSession ends one session; an already revoked one keeps its time.
 func (db *DB) RevokeSession(ctx context.Context, id string, at time.Time) error {
-	res, err := db.sessions.UpdateOne(ctx,
-		bson.D{{Key: "_id", Value: id}, {Key: "revokedAt", Value: never}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "revokedAt", Value: dateOf(store.Trunc(at))}}}, {Key: "$inc", Value: bson.D{{Key: "version", Value: 1}}}})
-	if err != nil {
-		return wrap("revoke session", err)
-	}
-	if res.MatchedCount == 1 {
-		return nil
+	revoked, err := db.revokeSessions(ctx, bson.D{{Key: "_id", Value: id}, {Key: "revokedAt", Value: never}}, at)
+	if err != nil || len(revoked) == 1 {
+		return err
 	}
 	// Not revoked now: either revoked before (fine) or not there.
 	n, err := db.sessions.CountDocuments(ctx, bson.D{{Key: "_id", Value: id}})
@@ -123,9 +126,8 @@ func (db *DB) RevokeSession(ctx context.Context, id string, at time.Time) error 
 	return nil
 }
 
-// RevokeSessions ends every live session of the users except one. It
-// reads the ids first (a multi-document update returns no ids), then
-// revokes exactly those that are still unrevoked.
+// RevokeSessions ends every live session of the users (on the devices, if
+// named) except one.
 func (db *DB) RevokeSessions(ctx context.Context, r store.SessionRevocation) ([]string, error) {
 	if len(r.UserIDs) == 0 {
 		return nil, nil
@@ -135,35 +137,65 @@ func (db *DB) RevokeSessions(ctx context.Context, r store.SessionRevocation) ([]
 		{Key: "revokedAt", Value: never},
 		{Key: "_id", Value: bson.D{{Key: "$ne", Value: r.ExceptID}}},
 	}
-	ids, err := db.sessionIDs(ctx, f)
-	if err != nil || len(ids) == 0 {
-		return nil, err
+	if len(r.DeviceIDs) > 0 {
+		f = append(f, bson.E{Key: "deviceId", Value: bson.D{{Key: "$in", Value: r.DeviceIDs}}})
 	}
-	_, err = db.sessions.UpdateMany(ctx,
-		bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}, {Key: "revokedAt", Value: never}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "revokedAt", Value: dateOf(store.Trunc(r.At))}}}, {Key: "$inc", Value: bson.D{{Key: "version", Value: 1}}}})
-	if err != nil {
-		return nil, wrap("revoke sessions", err)
-	}
-	return ids, nil
+	return db.revokeSessions(ctx, f, r.At)
 }
 
-func (db *DB) sessionIDs(ctx context.Context, f bson.D) ([]string, error) {
-	cur, err := db.sessions.Find(ctx, f, options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}))
-	if err != nil {
-		return nil, wrap("find sessions", err)
+// revokeSessions revokes the unrevoked sessions f matches and returns
+// their ids. It reads their versions first (a multi-document update
+// returns no ids), then writes each as a versioned write under its claim
+// (claimBatch), all in one bulk write; a session whose next version
+// another writer holds is read again and retried.
+func (db *DB) revokeSessions(ctx context.Context, f bson.D, at time.Time) ([]string, error) {
+	var revoked []string
+	err := retry(ctx, "revoke sessions", func() error {
+		versions, err := versionsOf(ctx, db.sessions, f)
+		if err != nil || len(versions) == 0 {
+			return err
+		}
+		claimed, err := db.claimBatch(ctx, db.sessions, versions)
+		if err != nil {
+			return err
+		}
+		if err := db.writeRevocations(ctx, versions, claimed, at); err != nil {
+			return err
+		}
+		var left bson.A
+		for id := range versions {
+			if _, ok := claimed[id]; ok {
+				revoked = append(revoked, id)
+			} else {
+				left = append(left, id)
+			}
+		}
+		if len(left) > 0 {
+			f = bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: left}}}, {Key: "revokedAt", Value: never}}
+			return errStale
+		}
+		return nil
+	})
+	return revoked, err
+}
+
+// writeRevocations revokes the sessions claimed, each conditioned on the
+// version read, on a context the caller's cancellation does not reach
+// (writeClaimed says why).
+func (db *DB) writeRevocations(ctx context.Context, versions, claimed map[string]int64, at time.Time) error {
+	if len(claimed) == 0 {
+		return nil
 	}
-	var docs []struct {
-		ID string `bson:"_id"`
+	models := make([]mongo.WriteModel, 0, len(claimed))
+	for id, next := range claimed {
+		models = append(models, mongo.NewUpdateOneModel().
+			SetFilter(bson.D{{Key: "_id", Value: id}, {Key: "version", Value: versions[id]}, {Key: "revokedAt", Value: never}}).
+			SetUpdate(bson.D{{Key: "$set", Value: bson.D{{Key: "revokedAt", Value: dateOf(store.Trunc(at))}, {Key: "version", Value: next}}}}))
 	}
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, wrap("find sessions", err)
-	}
-	ids := make([]string, len(docs))
-	for i, d := range docs {
-		ids[i] = d.ID
-	}
-	return ids, nil
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), claimedWriteTimeout)
+	defer cancel()
+	_, err := db.sessions.BulkWrite(wctx, models, options.BulkWrite().SetOrdered(false))
+	return wrap("revoke sessions", err)
 }
 
 // CreateRefreshToken inserts t; its hash is the _id.
@@ -183,25 +215,38 @@ func (db *DB) GetRefreshToken(ctx context.Context, hash string) (*store.RefreshT
 	return d.token(), nil
 }
 
-// RotateRefreshToken is a compare-and-swap on consumedAt (the update
-// matches only a token not consumed yet, so of concurrent calls one wins;
-// it records the successor's hash in the same update) followed by the
-// insert of the successor. Without a transaction, a failed insert leaves
-// the session without a current token: its next refresh fails, and the
-// user signs in again.
+// RotateRefreshToken consumes the token and inserts its successor. The
+// consumption is claimed first (claims.go), so exactly one caller consumes
+// a token on every server; the winner's update sets consumedAt and the
+// successor's hash together, on a token not consumed yet. A caller that
+// finds the claim held waits for that update (takeToken), so ErrConflict
+// always means a token recorded as consumed, with the successor the
+// session service's reuse window reads. Without a transaction, a failed
+// insert of the successor leaves the session without a current token:
+// its next refresh fails, and the user signs in again.
 func (db *DB) RotateRefreshToken(ctx context.Context, hash, nextHash string, at time.Time) (*store.RefreshToken, error) {
+	key, seq, err := db.takeToken(ctx, hash)
+	if err != nil {
+		return nil, err
+	}
 	var old tokenDoc
-	err := db.tokens.FindOneAndUpdate(ctx,
-		bson.D{{Key: "_id", Value: hash}, {Key: "consumedAt", Value: never}},
-		bson.D{{Key: "$set", Value: bson.D{
-			{Key: "consumedAt", Value: dateOf(store.Trunc(at))},
-			{Key: "successor", Value: nextHash},
-		}}}).Decode(&old)
-	if errors.Is(err, mongo.ErrNoDocuments) {
+	err = db.writeClaimed(ctx, key, seq, func(ctx context.Context) (bool, error) {
+		err := db.tokens.FindOneAndUpdate(ctx,
+			bson.D{{Key: "_id", Value: hash}, {Key: "consumedAt", Value: never}},
+			bson.D{{Key: "$set", Value: bson.D{
+				{Key: "consumedAt", Value: dateOf(store.Trunc(at))},
+				{Key: "successor", Value: nextHash},
+			}}}).Decode(&old)
+		if errors.Is(err, mongo.ErrNoDocuments) {
+			return false, nil
+		}
+		return err == nil, wrap("rotate refresh token", err)
+	})
+	if errors.Is(err, errStale) {
 		return nil, db.consumedOrMissing(ctx, hash)
 	}
 	if err != nil {
-		return nil, wrap("rotate refresh token", err)
+		return nil, err
 	}
 	prev := old.token()
 	next := &store.RefreshToken{Hash: nextHash, SessionID: prev.SessionID, UserID: prev.UserID,
@@ -210,6 +255,38 @@ func (db *DB) RotateRefreshToken(ctx context.Context, hash, nextHash string, at 
 		return nil, err
 	}
 	return next, nil
+}
+
+// takeToken claims the consumption of the token with the hash. While
+// another caller holds that claim and the token does not show it consumed
+// yet, it waits (retry's pauses), since that caller's update is on its way;
+// ErrConflict once it shows, ErrNotFound if there is no such token. A
+// holder that never writes (it died) is outwaited by its claim's hold, not
+// here: the caller gets a fault and may try again later.
+func (db *DB) takeToken(ctx context.Context, hash string) (key string, seq int64, err error) {
+	key = collTokens + ":" + hash
+	err = retry(ctx, "rotate refresh token", func() error {
+		s, ok, err := db.claimWrite(ctx, key, 1)
+		switch {
+		case err != nil:
+			return err
+		case ok:
+			seq = s
+			return nil
+		}
+		t, err := db.GetRefreshToken(ctx, hash)
+		switch {
+		case err != nil:
+			return err
+		case t.Consumed():
+			return store.ErrConflict
+		}
+		return errStale
+	})
+	if errors.Is(err, errContended) {
+		return "", 0, &fault{op: "rotate refresh token", err: errClaimHeld}
+	}
+	return key, seq, err
 }
 
 // consumedOrMissing tells why a token could not be consumed.
@@ -226,9 +303,11 @@ func (db *DB) consumedOrMissing(ctx context.Context, hash string) error {
 
 // PurgeSessions deletes what the TTL indexes delete on a server that has
 // them; on one without (FerretDB 1.x) it is the only cleanup. Tokens go
-// first, so an interrupted purge leaves no token without its session.
+// first, so an interrupted purge leaves no token without its session. The
+// write claims the TTL index would have deleted go too (purgeWriteClaims).
 func (db *DB) PurgeSessions(ctx context.Context, t time.Time) (int, error) {
-	f := bson.D{{Key: "expiresAt", Value: bson.D{{Key: "$lt", Value: dateOf(store.Trunc(t))}}}}
+	cutoff := dateOf(store.Trunc(t))
+	f := bson.D{{Key: "expiresAt", Value: bson.D{{Key: "$lt", Value: cutoff}}}}
 	if _, err := db.tokens.DeleteMany(ctx, f); err != nil {
 		return 0, wrap("purge refresh tokens", err)
 	}
@@ -236,5 +315,5 @@ func (db *DB) PurgeSessions(ctx context.Context, t time.Time) (int, error) {
 	if err != nil {
 		return 0, wrap("purge sessions", err)
 	}
-	return int(res.DeletedCount), nil
+	return int(res.DeletedCount), db.purgeWriteClaims(ctx)
 }

@@ -37,33 +37,40 @@ func (db *DB) ListUsernameKeys(ctx context.Context, after string, limit int) ([]
 	return out, nil
 }
 
-// SetUsernameKey is one conditional update of the key and its unique
-// copy; the unique index refuses a taken key. Only when it matches nothing
-// does a count tell a missing user from a moved key.
+// SetUsernameKey moves the key and its unique copy from old to key in one
+// conditional update on the version read (cas.go), claimed first
+// (claims.go); the unique index refuses a taken key. A user whose key is
+// no longer old (another instance migrated it) is ErrConflict.
 func (db *DB) SetUsernameKey(ctx context.Context, id, old, key string) error {
 	if key == "" {
 		return store.Invalidf("an empty username key")
 	}
-	res, err := db.users.UpdateOne(ctx,
-		bson.D{{Key: "_id", Value: id}, {Key: "usernameKey", Value: old}},
-		bson.D{
-			{Key: "$set", Value: bson.D{{Key: "usernameKey", Value: key}, {Key: fieldUniqueUsername, Value: key}}},
-			{Key: "$inc", Value: bson.D{{Key: "version", Value: 1}}},
+	return retry(ctx, "set username key", func() error {
+		var d struct {
+			Key     string `bson:"usernameKey"`
+			Version int64  `bson:"version"`
+		}
+		proj := options.FindOne().SetProjection(bson.D{{Key: "usernameKey", Value: 1}, {Key: "version", Value: 1}})
+		if err := db.users.FindOne(ctx, bson.D{{Key: "_id", Value: id}}, proj).Decode(&d); err != nil {
+			return wrap("find user", err)
+		}
+		if d.Key != old {
+			return store.ErrConflict
+		}
+		return db.writeVersion(ctx, db.users, id, d.Version, func(ctx context.Context, next int64) (bool, error) {
+			res, err := db.users.UpdateOne(ctx,
+				bson.D{{Key: "_id", Value: id}, {Key: "version", Value: d.Version}},
+				bson.D{{Key: "$set", Value: bson.D{
+					{Key: "usernameKey", Value: key},
+					{Key: fieldUniqueUsername, Value: key},
+					{Key: "version", Value: next},
+				}}})
+			if err != nil {
+				return false, db.usernameKeyConflict(ctx, err, id, key)
+			}
+			return res.MatchedCount == 1, nil
 		})
-	if err != nil {
-		return db.usernameKeyConflict(ctx, err, id, key)
-	}
-	if res.MatchedCount > 0 {
-		return nil
-	}
-	n, err := db.users.CountDocuments(ctx, bson.D{{Key: "_id", Value: id}})
-	if err != nil {
-		return wrap("set username key", err)
-	}
-	if n == 0 {
-		return store.ErrNotFound
-	}
-	return store.ErrConflict
+	})
 }
 
 // usernameKeyConflict maps a failed SetUsernameKey: a duplicate key, or

@@ -2,6 +2,8 @@ package mongo
 
 import (
 	"context"
+	"maps"
+	"slices"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -83,7 +85,8 @@ func (db *DB) GetUserByKey(ctx context.Context, f store.KeyField, key string) (*
 	return db.findUser(ctx, bson.D{{Key: names[0], Value: key}, {Key: names[1], Value: key}})
 }
 
-// UpdateUser is a read-modify-write with a version check (cas.go).
+// UpdateUser is a read-modify-write with a version check (cas.go), its
+// write claimed first (claims.go).
 func (db *DB) UpdateUser(ctx context.Context, id string, update func(*store.User) error) (*store.User, error) {
 	var out *store.User
 	err := retry(ctx, "update user", func() error {
@@ -97,7 +100,6 @@ func (db *DB) UpdateUser(ctx context.Context, id string, update func(*store.User
 		}
 		u.ID = id
 		u.Normalize()
-		u.Version = read + 1
 		if err := db.replaceUser(ctx, u, read); err != nil {
 			return err
 		}
@@ -107,25 +109,35 @@ func (db *DB) UpdateUser(ctx context.Context, id string, update func(*store.User
 	return out, err
 }
 
-// replaceUser writes u if the stored version is still read; errStale if
-// not (changed or deleted since).
+// replaceUser writes u if the stored version is still read, under the
+// claim of the next version (writeVersion), and gives u that version;
+// errStale if another writer has it or the user changed or went since.
+// LastRequestAt only moves forward (replaceKeeping).
 func (db *DB) replaceUser(ctx context.Context, u *store.User, read int64) error {
 	d, err := toUserDoc(u)
 	if err != nil {
 		return err
 	}
-	res, err := db.users.ReplaceOne(ctx, bson.D{{Key: "_id", Value: u.ID}, {Key: "version", Value: read}}, d)
-	if err != nil {
-		return db.userConflict(ctx, "update user", err, d, false)
-	}
-	if res.MatchedCount == 0 {
-		return errStale
-	}
-	return nil
+	return db.writeVersion(ctx, db.users, u.ID, read, func(ctx context.Context, next int64) (bool, error) {
+		d.Version = next
+		update, err := replaceKeeping(d, "lastRequestAt")
+		if err != nil {
+			return false, err
+		}
+		res, err := db.users.UpdateOne(ctx, bson.D{{Key: "_id", Value: u.ID}, {Key: "version", Value: read}}, update)
+		if err != nil {
+			return false, db.userConflict(ctx, "update user", err, d, false)
+		}
+		if res.MatchedCount == 0 {
+			return false, nil
+		}
+		u.Version = next
+		return true, nil
+	})
 }
 
-// DeleteUser removes the user with its sessions and refresh tokens. The
-// sessions and tokens go first: if the user's delete then fails, a retry
+// DeleteUser removes the user with its sessions, refresh tokens and
+// devices. Those go first: if the user's delete then fails, a retry
 // finds the user still there and finishes the job.
 func (db *DB) DeleteUser(ctx context.Context, id string) error {
 	if err := db.deleteUserData(ctx, []string{id}); err != nil {
@@ -141,7 +153,8 @@ func (db *DB) DeleteUser(ctx context.Context, id string) error {
 	return nil
 }
 
-// deleteUserData removes the refresh tokens and sessions of the users.
+// deleteUserData removes the refresh tokens, sessions and devices of the
+// users.
 func (db *DB) deleteUserData(ctx context.Context, ids []string) error {
 	f := bson.D{{Key: "userId", Value: bson.D{{Key: "$in", Value: ids}}}}
 	if _, err := db.tokens.DeleteMany(ctx, f); err != nil {
@@ -150,41 +163,66 @@ func (db *DB) deleteUserData(ctx context.Context, ids []string) error {
 	if _, err := db.sessions.DeleteMany(ctx, f); err != nil {
 		return wrap("delete sessions", err)
 	}
+	if _, err := db.devices.DeleteMany(ctx, f); err != nil {
+		return wrap("delete devices", err)
+	}
 	return nil
 }
 
-// RecordActivity moves last-seen times forward in one unordered bulk
-// write of $max updates: an older time never wins, unknown ids match
-// nothing, and neither record's version changes.
+// RecordActivity moves last-seen times forward with $max updates: an
+// older time never wins, unknown ids match nothing, and neither record's
+// version changes. Each collection's updates go in one bulk write under
+// the claims of the records' next versions (writeHeld), so that on a
+// server that writes whole documents back, recording activity cannot undo
+// a concurrent change of the record (a revocation, a suspension).
 func (db *DB) RecordActivity(ctx context.Context, batch []store.Activity) error {
-	var sessions, users []mongo.WriteModel
+	sessions, users, devices := map[string]bson.DateTime{}, map[string]bson.DateTime{}, map[string]bson.DateTime{}
+	later := func(times map[string]bson.DateTime, id string, at bson.DateTime) {
+		if id != "" && at > times[id] {
+			times[id] = at
+		}
+	}
 	for _, a := range batch {
 		at := dateOf(store.Trunc(a.At))
-		if a.SessionID != "" {
-			sessions = append(sessions, maxModel(a.SessionID, "lastSeenAt", at))
-		}
-		if a.UserID != "" {
-			users = append(users, maxModel(a.UserID, "lastRequestAt", at))
-		}
+		later(sessions, a.SessionID, at)
+		later(users, a.UserID, at)
+		later(devices, a.DeviceID, at)
 	}
-	for _, w := range []struct {
-		coll   *mongo.Collection
-		models []mongo.WriteModel
-	}{{db.sessions, sessions}, {db.users, users}} {
-		if len(w.models) == 0 {
-			continue
-		}
-		if _, err := w.coll.BulkWrite(ctx, w.models, options.BulkWrite().SetOrdered(false)); err != nil {
-			return wrap("record activity", err)
-		}
+	if err := db.recordTimes(ctx, db.sessions, "lastSeenAt", sessions); err != nil {
+		return err
 	}
-	return nil
+	if err := db.recordTimes(ctx, db.users, "lastRequestAt", users); err != nil {
+		return err
+	}
+	return db.recordTimes(ctx, db.devices, "lastUsedAt", devices)
 }
 
-func maxModel(id, field string, at bson.DateTime) mongo.WriteModel {
-	return mongo.NewUpdateOneModel().
-		SetFilter(bson.D{{Key: "_id", Value: id}}).
-		SetUpdate(bson.D{{Key: "$max", Value: bson.D{{Key: field, Value: at}}}})
+// recordTimes moves field forward to times[id] in each record of coll that
+// exists; a record whose next version another writer holds is read again
+// and retried (cas.go).
+func (db *DB) recordTimes(ctx context.Context, coll *mongo.Collection, field string, times map[string]bson.DateTime) error {
+	ids := slices.Collect(maps.Keys(times))
+	return retry(ctx, "record activity", func() error {
+		if len(ids) == 0 {
+			return nil
+		}
+		versions, err := versionsOf(ctx, coll, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}})
+		if err != nil {
+			return err
+		}
+		left, err := db.writeHeld(ctx, coll, versions, func(id string, _ int64) mongo.WriteModel {
+			return mongo.NewUpdateOneModel().
+				SetFilter(bson.D{{Key: "_id", Value: id}}).
+				SetUpdate(bson.D{{Key: "$max", Value: bson.D{{Key: field, Value: times[id]}}}})
+		})
+		if err != nil {
+			return wrap("record activity", err)
+		}
+		if ids = left; len(ids) > 0 {
+			return errStale
+		}
+		return nil
+	})
 }
 
 // findUsers runs a find and decodes every user.

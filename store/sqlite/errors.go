@@ -24,6 +24,8 @@ var uniqueColumns = map[string]string{
 	"refresh_tokens.hash":  store.FieldID,
 	"signing_keys.id":      store.FieldID,
 	"settings.name":        store.FieldName,
+	"devices.id":           store.FieldID,
+	"devices.token":        store.FieldToken, // of the (user_id, token) index
 	"recovery_tokens.hash": store.FieldID,
 	"recovery_tokens.id":   store.FieldID,
 }

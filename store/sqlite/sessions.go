@@ -98,7 +98,8 @@ func (db *DB) RevokeSession(ctx context.Context, id string, at time.Time) error 
 	return nil
 }
 
-// RevokeSessions ends every live session of the users except one.
+// RevokeSessions ends every live session of the users (on the devices, if
+// named) except one.
 func (db *DB) RevokeSessions(ctx context.Context, r store.SessionRevocation) ([]string, error) {
 	if len(r.UserIDs) == 0 {
 		return nil, nil
@@ -108,10 +109,17 @@ func (db *DB) RevokeSessions(ctx context.Context, r store.SessionRevocation) ([]
 		args = append(args, id)
 	}
 	args = append(args, r.ExceptID)
+	onDevices := ""
+	if len(r.DeviceIDs) > 0 {
+		onDevices = ` AND device_id IN (` + placeholders(len(r.DeviceIDs)) + `)`
+		for _, id := range r.DeviceIDs {
+			args = append(args, id)
+		}
+	}
 	var ids []string
 	err := db.tx(ctx, func(tx txn) error {
 		rows, err := tx.QueryContext(ctx, `UPDATE sessions SET revoked_at = ?, version = version + 1
-			WHERE user_id IN (`+placeholders(len(r.UserIDs))+`) AND revoked_at = 0 AND id <> ?
+			WHERE user_id IN (`+placeholders(len(r.UserIDs))+`) AND revoked_at = 0 AND id <> ?`+onDevices+`
 			RETURNING id`, args...)
 		if err != nil {
 			return mapErr(err)

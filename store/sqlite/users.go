@@ -78,7 +78,7 @@ func (db *DB) UpdateUser(ctx context.Context, id string, update func(*store.User
 	return modify(ctx, db, usersTable, "id", id, update)
 }
 
-// DeleteUser removes the user with its sessions and refresh tokens.
+// DeleteUser removes the user with its sessions, refresh tokens and devices.
 func (db *DB) DeleteUser(ctx context.Context, id string) error {
 	return db.tx(ctx, func(tx txn) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM users WHERE id = ?`, id)
@@ -92,10 +92,10 @@ func (db *DB) DeleteUser(ctx context.Context, id string) error {
 	})
 }
 
-// deleteUserData removes sessions and refresh tokens of the users selected
-// by cond (an SQL comparison on user_id, e.g. "= ?" or "IN (...)").
+// deleteUserData removes sessions, refresh tokens and devices of the users
+// selected by cond (an SQL comparison on user_id, e.g. "= ?" or "IN (...)").
 func deleteUserData(ctx context.Context, tx txn, cond string, args ...any) error {
-	for _, table := range []string{"refresh_tokens", "sessions"} {
+	for _, table := range []string{"refresh_tokens", "sessions", "devices"} {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE user_id `+cond, args...); err != nil {
 			return mapErr(err)
 		}
@@ -119,6 +119,11 @@ func (db *DB) RecordActivity(ctx context.Context, batch []store.Activity) error 
 			if a.UserID != "" {
 				if _, err := tx.ExecContext(ctx, `UPDATE users SET last_request_at = ? WHERE id = ? AND last_request_at < ?`, at, a.UserID, at); err != nil {
 					return mapErr(err)
+				}
+			}
+			if a.DeviceID != "" {
+				if err := recordDeviceUse(ctx, tx, a.DeviceID, a.At); err != nil {
+					return err
 				}
 			}
 		}

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/usergraph/usergraph/store"
 )
@@ -15,6 +16,8 @@ var concurrencyTests = []subTest{
 	{"ConcurrentUpdateUserNoLostUpdate", testConcurrentUpdateUser},
 	{"ConcurrentRotateRefreshToken", testConcurrentRotate},
 	{"ConcurrentCreateSetting", testConcurrentCreateSetting},
+	{"ConcurrentActivityKeepsUserUpdates", testConcurrentActivityUser},
+	{"ConcurrentActivityKeepsRevocation", testConcurrentActivityRevoke},
 }
 
 // race runs f(0..n-1) in n goroutines released together, and returns the
@@ -146,4 +149,71 @@ func testConcurrentCreateSetting(t *testing.T, s store.Store) {
 	if winner >= 0 {
 		wantSetting(t, s, "the winner's value", "initialized", fmt.Sprint(winner))
 	}
+}
+
+// Activity recorded while the user is updated undoes no update, and the
+// updates move no last-request time back: RecordActivity and UpdateUser
+// each change only their own fields, whatever the interleaving.
+func testConcurrentActivityUser(t *testing.T, s store.Store) {
+	const n = 20
+	u := newUser("busy")
+	mustCreateUsers(t, s, u)
+	before := mustGetUser(t, s, u.ID)
+	errs := race(2*n, func(i int) error {
+		if i%2 == 0 {
+			_, err := s.UpdateUser(t.Context(), u.ID, func(u *store.User) error {
+				u.Tags = append(u.Tags, fmt.Sprintf("t%02d", i/2))
+				return nil
+			})
+			return err
+		}
+		return s.RecordActivity(t.Context(), []store.Activity{{UserID: u.ID, At: day(1 + i/2)}})
+	})
+	var failed []error
+	for i, err := range errs {
+		if err != nil {
+			failed = append(failed, fmt.Errorf("goroutine %d: %w", i, err))
+		}
+	}
+	if len(failed) > 0 {
+		t.Errorf("concurrent writes failed:%s", fmtErrs(failed))
+	}
+	after := mustGetUser(t, s, u.ID)
+	var want []string
+	for i := range n {
+		want = append(want, fmt.Sprintf("t%02d", i))
+	}
+	if got := set(after.Tags); !slices.Equal(got, want) {
+		t.Errorf("tags after %d updates beside activity: got %v (%d), want %v", n, got, len(got), want)
+	}
+	checkTime(t, "LastRequestAt: the latest activity", after.LastRequestAt, day(n))
+	if after.Version != before.Version+n {
+		t.Errorf("Version after %d updates and activity: got %d, want %d (activity changes no version)", n, after.Version, before.Version+n)
+	}
+}
+
+// A revocation made while the session's activity is recorded stays: no
+// activity write brings the session back.
+func testConcurrentActivityRevoke(t *testing.T, s store.Store) {
+	const n = 20
+	ss := newSession(sessionUser(t, s, "owner"), day(1))
+	mustCreateSession(t, s, ss)
+	errs := race(n+1, func(i int) error {
+		if i == n {
+			return s.RevokeSession(t.Context(), ss.ID, day(3))
+		}
+		return s.RecordActivity(t.Context(), []store.Activity{{SessionID: ss.ID, At: day(2).Add(time.Duration(i) * time.Minute)}})
+	})
+	var failed []error
+	for i, err := range errs {
+		if err != nil {
+			failed = append(failed, fmt.Errorf("goroutine %d: %w", i, err))
+		}
+	}
+	if len(failed) > 0 {
+		t.Errorf("concurrent writes failed:%s", fmtErrs(failed))
+	}
+	got := mustGetSession(t, s, ss.ID)
+	checkTime(t, "RevokedAt after activity beside the revocation", got.RevokedAt, day(3))
+	checkTime(t, "LastSeenAt: the latest activity", got.LastSeenAt, day(2).Add((n-1)*time.Minute))
 }
