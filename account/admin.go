@@ -54,7 +54,10 @@ type AdminChange struct {
 	AppMetadataPatch json.RawMessage
 }
 
-// UpdateUser changes any field of a user but roles and status.
+// UpdateUser changes any field of a user but roles and status. An email
+// set here applies at once, whatever the email verification: the
+// administrator vouches for it (and may set emailVerified, or send a
+// verification mail).
 func (s *Service) UpdateUser(ctx context.Context, id string, ch AdminChange) (*store.User, error) {
 	if err := checkID("id", id); err != nil {
 		return nil, err
@@ -69,7 +72,7 @@ func (s *Service) UpdateUser(ctx context.Context, id string, ch AdminChange) (*s
 				return err
 			}
 		}
-		if err := s.applyChange(u, ch.ProfileChange); err != nil {
+		if err := s.applyChange(u, ch.ProfileChange, true); err != nil {
 			return err
 		}
 		if ch.EmailVerified != nil {

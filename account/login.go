@@ -71,6 +71,12 @@ func (s *Service) Login(ctx context.Context, c Credentials) (*session.Tokens, er
 	if !u.Active() {
 		return nil, apperr.New(apperr.UserNotActive, "the account is %s", strings.ToLower(string(u.Status)))
 	}
+	if s.cfg.Verification.holdsBack(u) {
+		// Only someone who knows the password learns this, and gets the
+		// link again: without a session they cannot ask for it otherwise.
+		s.askToVerify(ctx, u)
+		return nil, errEmailNotVerified
+	}
 	// After the password: DEVICE_DENIED tells only the account's owner
 	// about its devices, and is no failed password for the lockout.
 	device, err := s.deviceTokens.Admit(ctx, u.ID, c.DeviceToken)

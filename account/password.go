@@ -24,14 +24,52 @@ func (s *Service) ChangePassword(ctx context.Context, p *session.Principal, oldP
 	if err != nil {
 		return err
 	}
-	if _, err := s.update(ctx, u.ID, func(u *store.User) error {
+	if u, err = s.update(ctx, u.ID, func(u *store.User) error {
 		u.PasswordHash = hash
 		return nil
 	}); err != nil {
 		return err
 	}
-	_, err = s.sessions.RevokeUser(ctx, u.ID, p.SessionID)
-	return err
+	if _, err = s.sessions.RevokeUser(ctx, u.ID, p.SessionID); err != nil {
+		return err
+	}
+	s.log.InfoContext(ctx, "password.changed", "user_id", u.ID)
+	s.notify(ctx, "password changed", u.ID, func(n Notices) error { return n.PasswordChanged(ctx, u) })
+	return nil
+}
+
+// ResetPassword gives u a new password without the old one, once redeem
+// (the recovery service's consumption of a reset token or code) succeeds:
+// the policy is checked and the password hashed first, so a refused
+// password costs the user no token. Then every session of the user ends
+// and the sign-in lockout is lifted: the reset proved the owner. Returns
+// WEAK_PASSWORD on newPassword, or redeem's error, changing nothing.
+func (s *Service) ResetPassword(ctx context.Context, u *store.User, newPassword string, redeem func(context.Context) error) (*store.User, error) {
+	if err := s.checkPassword("newPassword", newPassword, u.Username, u.Email); err != nil {
+		return nil, err
+	}
+	hash, err := s.hash(ctx, newPassword)
+	if err != nil {
+		return nil, err
+	}
+	if err := redeem(ctx); err != nil {
+		return nil, err
+	}
+	if u, err = s.update(ctx, u.ID, func(u *store.User) error {
+		u.PasswordHash = hash
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	if _, err := s.sessions.RevokeUser(ctx, u.ID, ""); err != nil {
+		return nil, err
+	}
+	if u.Lockout != (store.Lockout{}) {
+		if err := s.Unlock(ctx, u.ID); err != nil {
+			return nil, err
+		}
+	}
+	return u, nil
 }
 
 // confirmPassword checks the caller's current password (rate-limited like

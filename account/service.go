@@ -28,6 +28,7 @@ type Config struct {
 	MaxFilterWidth        int            // branches of one and/or, items of one list (0: store.DefaultFilterWidth)
 	BootstrapToken        string         // from configuration; empty: generated at first start
 	Lockout               lockout.Policy // the sign-in lockout of accounts (zero: none)
+	Verification          Verification   // email verification (zero: off)
 }
 
 // Limits are the brute-force limits (nil limiters allow everything).
@@ -50,6 +51,7 @@ type Service struct {
 	log      *slog.Logger
 	unknown  *lockout.Unknown // the lockout of identifiers that match no account
 	devices  *lockout.Devices
+	notices  Notices // the mails account rules call for (verification.go); nil: none
 	// deviceTokens are the devices of device control (package devices),
 	// known by the client's device token: unrelated to device cookies.
 	deviceTokens *devices.Service

@@ -14,9 +14,18 @@ import (
 // account: its device is not permitted yet (package devices). Sign-ups are
 // limited per client IP, since ALREADY_EXISTS tells whether a username or
 // email is registered.
+//
+// With email verification on, the address gets a verification mail.
+// Enforced, the sign-up needs an email and gets no tokens (the account
+// is ACTIVE, unconfirmed), and an address that has an account is answered
+// like a new one (signupTaken): nothing is created, its owner is told.
 func (s *Service) Signup(ctx context.Context, in NewUser) (*store.User, *session.Tokens, error) {
 	if err := s.limitSignup(ctx); err != nil {
 		return nil, nil, err
+	}
+	v := s.cfg.Verification
+	if v.Enforced() && in.Email == "" {
+		return nil, nil, apperr.Input("email", "an email address is required: it must be confirmed before signing in")
 	}
 	if err := s.deviceTokens.CheckToken(in.DeviceToken); err != nil {
 		return nil, nil, err
@@ -31,16 +40,23 @@ func (s *Service) Signup(ctx context.Context, in NewUser) (*store.User, *session
 	if err != nil {
 		return nil, nil, err
 	}
-	signIn := u.Status == store.StatusActive && s.deviceTokens.AdmitsNewAccount()
+	signIn := u.Status == store.StatusActive && !v.Enforced() && s.deviceTokens.AdmitsNewAccount()
 	if signIn {
 		u.LastLoginAt = u.CreatedAt // signed in at once: the first sign-in, stored with the user
 	}
 	if err := s.store.CreateUser(ctx, u); err != nil {
+		if v.Enforced() && store.ConflictField(err) == store.FieldEmail {
+			u, err = s.signupTaken(ctx, u)
+			return u, nil, err
+		}
 		return nil, nil, userErr(err)
 	}
 	device, err := s.deviceTokens.Record(ctx, u.ID, in.DeviceToken)
 	if err != nil {
 		return nil, nil, err
+	}
+	if v.On() {
+		s.askToVerify(ctx, u)
 	}
 	if !signIn {
 		return u, nil, nil

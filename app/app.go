@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"runtime/debug"
+	"sync"
 	"time"
 )
 
@@ -39,8 +40,8 @@ type Main struct {
 	pprof    *http.Server
 	metrics  *http.Server // when /metrics is served apart
 	listener net.Listener
-	stop     context.CancelFunc // ends the sessions' background work
-	done     chan struct{}      // closed when it has ended
+	stop     context.CancelFunc // ends the background work (sessions, outbox, recovery)
+	done     chan struct{}      // closed when it has ended: deliveries in flight recorded
 }
 
 // New returns a server for cfg.
@@ -86,14 +87,19 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	return nil
 }
 
-// serve starts the HTTP server and the session manager's background work
-// (activity flushes, purges).
+// serve starts the HTTP server and the background work: the session
+// manager's (activity flushes, purges), the outbox worker (mail and SMS
+// deliveries) and the recovery service's purges.
 func (m *Main) serve(h http.Handler) {
 	m.server = &http.Server{Handler: h, ReadHeaderTimeout: readHeaderTimeout, IdleTimeout: idleTimeout}
 	bg, stop := context.WithCancel(context.Background())
 	m.stop = stop
+	var work sync.WaitGroup
+	work.Go(func() { m.svc.sessions.Run(bg) })
+	work.Go(func() { m.svc.worker.Run(bg) })
+	work.Go(func() { m.svc.recovery.Run(bg) })
 	go func() {
-		m.svc.sessions.Run(bg)
+		work.Wait()
 		close(m.done)
 	}()
 	go func() {
@@ -167,8 +173,11 @@ func (m *Main) MetricsURL() string {
 	return "http://" + m.metrics.Addr
 }
 
-// Close finishes in-flight requests (up to shutdownTimeout), writes pending activity
-// and closes the store.
+// Close finishes in-flight requests (up to shutdownTimeout), then stops
+// the background work: pending activity is written, and the outbox worker
+// finishes and records the deliveries in flight (each bounded by its
+// timeout; what is still queued stays for the next start). Then it closes
+// the store.
 func (m *Main) Close() error {
 	var errs []error
 	if m.server != nil {

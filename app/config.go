@@ -1,6 +1,7 @@
 package app
 
 import (
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -14,9 +15,13 @@ import (
 	"github.com/usergraph/usergraph/account"
 	"github.com/usergraph/usergraph/httpapi"
 	"github.com/usergraph/usergraph/lockout"
+	"github.com/usergraph/usergraph/mail"
+	"github.com/usergraph/usergraph/outbox"
 	"github.com/usergraph/usergraph/password"
 	"github.com/usergraph/usergraph/ratelimit"
+	"github.com/usergraph/usergraph/recovery"
 	"github.com/usergraph/usergraph/session"
+	"github.com/usergraph/usergraph/sms"
 	"github.com/usergraph/usergraph/store"
 	"github.com/usergraph/usergraph/store/mongo"
 	"github.com/usergraph/usergraph/token"
@@ -35,6 +40,10 @@ type Config struct {
 	Devices   DeviceConfig
 	Roles     RoleConfig
 	Limits    LimitConfig
+	Mail      MailConfig
+	SMS       SMSConfig
+	Outbox    OutboxConfig
+	Recovery  RecoveryConfig
 	Log       LogConfig
 	Runtime   RuntimeConfig
 }
@@ -132,6 +141,49 @@ type LimitConfig struct {
 	LockoutMax      time.Duration // the longest lockout
 	LookupPerIP     ratelimit.Rule
 	SignupPerIP     ratelimit.Rule
+	// Recovery requests and code checks per client IP, and per typed
+	// address, username or account.
+	RecoveryPerIP      ratelimit.Rule
+	RecoveryPerAccount ratelimit.Rule
+}
+
+// MailConfig is the outgoing mail's (package mail).
+type MailConfig struct {
+	SMTPURL      string         // "": mail goes to the log
+	From         string         // "": no-reply@ the public URL's host
+	AppName      string         // in every mail and SMS
+	TemplatesDir string         // "": the built-in templates
+	Timeout      time.Duration  // no setting: mail.DefaultTimeout
+	RootCAs      *x509.CertPool // no setting: the system's (tests trust their SMTP server)
+}
+
+// SMSConfig is where SMS go (package sms); both empty: SMS reset is off.
+type SMSConfig struct {
+	WebhookURL    string
+	WebhookSecret string        // whsec_…
+	Timeout       time.Duration // no setting: sms.DefaultTimeout
+}
+
+// OutboxConfig is the delivery worker's. Only the first retry's delay is
+// a setting; the rest keep package outbox's defaults unless a test
+// shortens them.
+type OutboxConfig struct {
+	Policy       outbox.Policy // timeouts, retries and backoff of every kind
+	PollInterval time.Duration // no setting
+}
+
+// RecoveryConfig is account recovery's and email verification's.
+type RecoveryConfig struct {
+	ResetByEmail       bool
+	ResetNoticeUnknown bool
+	ResetPageURL       string // "": the hosted page
+	VerifyPageURL      string // "": the hosted page
+	EmailVerification  account.VerificationMode
+	ExemptBefore       time.Time // zero: no account is exempt
+	ResetTTL           time.Duration
+	VerifyTTL          time.Duration
+	SMSCodeTTL         time.Duration
+	MailInterval       time.Duration // no setting: recovery.DefaultMailInterval
 }
 
 // LogConfig is the log's.
@@ -200,6 +252,17 @@ func DefaultConfig() Config {
 			LockoutMax:      lock.Max,
 			LookupPerIP:     account.DefaultLookupPerIP(),
 			SignupPerIP:     account.DefaultSignupPerIP(),
+
+			RecoveryPerIP:      recovery.DefaultLimitPerIP(),
+			RecoveryPerAccount: recovery.DefaultLimitPerAccount(),
+		},
+		Mail:   MailConfig{AppName: "usergraph", Timeout: mail.DefaultTimeout},
+		SMS:    SMSConfig{Timeout: sms.DefaultTimeout},
+		Outbox: OutboxConfig{Policy: outbox.Policy{BaseDelay: outbox.DefaultBaseDelay}, PollInterval: outbox.DefaultPollInterval},
+		Recovery: RecoveryConfig{
+			ResetByEmail: true, EmailVerification: account.VerificationOff,
+			ResetTTL: recovery.DefaultResetTTL, VerifyTTL: recovery.DefaultVerifyTTL, SMSCodeTTL: recovery.DefaultSMSCodeTTL,
+			MailInterval: recovery.DefaultMailInterval,
 		},
 		Log:     LogConfig{Level: slog.LevelInfo, Format: LogText},
 		Runtime: RuntimeConfig{MemoryLimit: defaultMemoryLimit},
@@ -210,7 +273,7 @@ func DefaultConfig() Config {
 // another, naming it as its flag. Load and Main.Run call it.
 func (c *Config) Check() error {
 	checks := []func() error{c.HTTP.check, c.Store.check, c.Passwords.check, c.Sessions.check,
-		c.Accounts.check, c.Limits.check}
+		c.Accounts.check, c.Limits.check, c.Mail.check, c.SMS.check, c.Outbox.check, c.Recovery.check}
 	for _, check := range checks {
 		if err := check(); err != nil {
 			return err
@@ -314,6 +377,61 @@ func (a *AccountConfig) check() error {
 func (l *LimitConfig) check() error {
 	if acct := l.LoginPerAccount; !acct.Off() && l.LockoutMax < acct.Per {
 		return fmt.Errorf("login-lockout-max (%s) must be at least the period of login-limit-account (%s)", l.LockoutMax, acct.Per)
+	}
+	return nil
+}
+
+func (m *MailConfig) check() error {
+	if m.SMTPURL != "" {
+		if _, err := mail.ParseSMTPURL(m.SMTPURL); err != nil {
+			return fmt.Errorf("smtp-url: %w", err)
+		}
+	}
+	if m.From != "" {
+		if _, err := mail.ParseFrom(m.From, ""); err != nil {
+			return fmt.Errorf("mail-from: %w", err)
+		}
+	}
+	return nil
+}
+
+func (s *SMSConfig) check() error {
+	switch {
+	case s.WebhookURL == "" && s.WebhookSecret == "":
+		return nil
+	case s.WebhookURL == "" || s.WebhookSecret == "":
+		return errors.New("sms-webhook-url and sms-webhook-secret go together: set both, or neither to turn SMS off")
+	}
+	if err := sms.CheckURL(s.WebhookURL); err != nil {
+		return fmt.Errorf("sms-webhook-url: %w", err)
+	}
+	if _, err := sms.ParseSecret(s.WebhookSecret); err != nil {
+		return fmt.Errorf("sms-webhook-secret: %w", err)
+	}
+	return nil
+}
+
+func (o *OutboxConfig) check() error {
+	if o.Policy.BaseDelay <= 0 {
+		return errors.New("outbox-retry-delay must be positive")
+	}
+	return nil
+}
+
+func (r *RecoveryConfig) check() error {
+	for _, page := range []struct{ flag, url string }{{"reset-page-url", r.ResetPageURL}, {"verify-page-url", r.VerifyPageURL}} {
+		if page.url == "" {
+			continue
+		}
+		if u, err := url.Parse(page.url); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Fragment != "" {
+			return fmt.Errorf("%s %q: want an absolute http:// or https:// URL without a #fragment", page.flag, page.url)
+		}
+	}
+	if _, err := account.ParseVerificationMode(string(r.EmailVerification)); err != nil {
+		return fmt.Errorf("email-verification: %w", err)
+	}
+	if r.ResetTTL <= 0 || r.VerifyTTL <= 0 || r.SMSCodeTTL <= 0 || r.MailInterval <= 0 {
+		return errors.New("reset-token-ttl, verification-ttl and sms-code-ttl must be positive")
 	}
 	return nil
 }

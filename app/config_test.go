@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/usergraph/usergraph/account"
 	"github.com/usergraph/usergraph/password"
 	"github.com/usergraph/usergraph/ratelimit"
 	"github.com/usergraph/usergraph/store"
@@ -165,6 +166,19 @@ func TestLoadRejectsBadValues(t *testing.T) {
 		{"-session-cache-ttl", "-1s"},
 		{"-mongo-max-pool-size", "-1"},
 		{"-listen", "127.0.0.1:0", "extra"},
+		{"-email-verification", "strict"},
+		{"-email-verification-exempt-before", "2026-01-31"},
+		{"-reset-page-url", "/reset"},
+		{"-verify-page-url", "https://app.example/verify#x"},
+		{"-reset-token-ttl", "0s"},
+		{"-smtp-url", "http://mail.example"},
+		{"-mail-from", "not an address"},
+		{"-sms-webhook-url", "https://gw.example/sms"},                    // no secret
+		{"-sms-webhook-secret", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}, // no URL
+		{"-sms-webhook-url", "gw.example/sms", "-sms-webhook-secret", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"},
+		{"-sms-webhook-url", "https://gw.example/sms", "-sms-webhook-secret", "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"},
+		{"-outbox-retry-delay", "0s"},
+		{"-recovery-limit-ip", "many"},
 		{"-bogus"},
 	} {
 		e, _, _ := env()
@@ -177,6 +191,39 @@ func TestLoadRejectsBadValues(t *testing.T) {
 	e, _, _ := env("USERGRAPH_MAX_DEPTH=deep")
 	if _, err := Load(nil, e); err == nil || !strings.Contains(err.Error(), "USERGRAPH_MAX_DEPTH") {
 		t.Errorf("a bad variable should be reported by name, got %v", err)
+	}
+}
+
+// The recovery settings arrive typed; the SMTP URL's password is never
+// in a refusal.
+func TestLoadRecoverySettings(t *testing.T) {
+	e, _, _ := env("USERGRAPH_EMAIL_VERIFICATION=enforce", "USERGRAPH_SMS_WEBHOOK_SECRET=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
+	c, err := Load([]string{"-email-verification-exempt-before", "2026-01-31T12:00:00+01:00", "-reset-by-email=false",
+		"-reset-token-ttl", "5m", "-sms-webhook-url", "https://gw.example/sms", "-recovery-limit-account", "3/1h",
+		"-smtp-url", "smtps://user:p%40ss@mail.example", "-outbox-retry-delay", "1m"}, e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checks := []struct {
+		what      string
+		got, want any
+	}{
+		{"mode", c.Recovery.EmailVerification, account.VerificationEnforce},
+		{"exempt before", c.Recovery.ExemptBefore, time.Date(2026, 1, 31, 11, 0, 0, 0, time.UTC)},
+		{"reset by email", c.Recovery.ResetByEmail, false},
+		{"reset TTL", c.Recovery.ResetTTL, 5 * time.Minute},
+		{"SMS", c.SMS.WebhookURL + " " + c.SMS.WebhookSecret, "https://gw.example/sms whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"},
+		{"per account", c.Limits.RecoveryPerAccount, ratelimit.Rule{Burst: 3, Per: time.Hour}},
+		{"retry delay", c.Outbox.Policy.BaseDelay, time.Minute},
+	}
+	for _, ch := range checks {
+		if !reflect.DeepEqual(ch.got, ch.want) {
+			t.Errorf("%s = %+v, want %+v", ch.what, ch.got, ch.want)
+		}
+	}
+	e, _, _ = env()
+	if _, err := Load([]string{"-smtp-url", "smtp://user:s3cret@mail.example:99999"}, e); err == nil || strings.Contains(err.Error(), "s3cret") {
+		t.Errorf("a bad SMTP URL: %v; want a refusal without the password", err)
 	}
 }
 

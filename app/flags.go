@@ -9,7 +9,9 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
+	"github.com/usergraph/usergraph/account"
 	"github.com/usergraph/usergraph/password"
 	"github.com/usergraph/usergraph/ratelimit"
 	"github.com/usergraph/usergraph/store"
@@ -73,6 +75,29 @@ func (c *Config) bind(fs *flag.FlagSet) {
 	fs.DurationVar(&l.LockoutMax, "login-lockout-max", l.LockoutMax, "longest sign-in lockout; the failure count starts over this long after the latest lockout ends")
 	fs.Var(newValue(&l.LookupPerIP, ratelimit.ParseRule, formatRule), "lookup-limit-ip", "usernameExists checks per client IP (`N/duration` or off)")
 	fs.Var(newValue(&l.SignupPerIP, ratelimit.ParseRule, formatRule), "signup-limit-ip", "sign-ups, email changes and username changes per client IP (`N/duration` or off)")
+
+	fs.Var(newValue(&l.RecoveryPerIP, ratelimit.ParseRule, formatRule), "recovery-limit-ip", "password reset, SMS code, verification and username requests, and reset tokens and codes presented, per client IP (`N/duration` or off)")
+	fs.Var(newValue(&l.RecoveryPerAccount, ratelimit.ParseRule, formatRule), "recovery-limit-account", "the same, per address, username or account typed, whether or not it has an account (`N/duration` or off)")
+
+	ml := &c.Mail
+	fs.StringVar(&ml.SMTPURL, "smtp-url", ml.SMTPURL, "SMTP server for outgoing mail: smtp://user:pass@host:port (STARTTLS when offered) or smtps://… (empty: mail is written to the log)")
+	fs.StringVar(&ml.From, "mail-from", ml.From, "sender of every mail, `addr` or \"Name <addr>\" (default no-reply@ the public URL's host)")
+	fs.StringVar(&ml.AppName, "app-name", ml.AppName, "the name mail, SMS and pages show")
+	fs.StringVar(&ml.TemplatesDir, "templates-dir", ml.TemplatesDir, "`directory` whose mail/ files override the built-in mail templates one by one (empty: built-in only)")
+
+	r := &c.Recovery
+	fs.BoolVar(&r.ResetByEmail, "reset-by-email", r.ResetByEmail, "offer password reset by a mailed link (RESET_UNSUPPORTED 802 when false)")
+	fs.BoolVar(&r.ResetNoticeUnknown, "reset-notice-unknown", r.ResetNoticeUnknown, "mail a notice naming the requester's IP to an address without an account when someone asks to reset it")
+	fs.StringVar(&r.ResetPageURL, "reset-page-url", r.ResetPageURL, "the app's own reset page; mail links go there with ?token= (empty: the hosted page)")
+	fs.StringVar(&r.VerifyPageURL, "verify-page-url", r.VerifyPageURL, "the app's own email verification page, likewise (empty: the hosted page)")
+	fs.Var(newValue(&r.EmailVerification, account.ParseVerificationMode, formatString), "email-verification", "`mode`: off, send (a verification mail on sign-up and email change) or enforce (also refuse sign-in until confirmed)")
+	fs.Var(newValue(&r.ExemptBefore, parseTime, formatTime), "email-verification-exempt-before", "RFC 3339 `time`: accounts created before it may sign in unconfirmed under enforce (empty: none)")
+	fs.DurationVar(&r.ResetTTL, "reset-token-ttl", r.ResetTTL, "how long a password reset link works")
+	fs.DurationVar(&r.VerifyTTL, "verification-ttl", r.VerifyTTL, "how long an email verification link works")
+	fs.DurationVar(&r.SMSCodeTTL, "sms-code-ttl", r.SMSCodeTTL, "how long a password reset code sent by SMS works")
+	fs.DurationVar(&c.Outbox.Policy.BaseDelay, "outbox-retry-delay", c.Outbox.Policy.BaseDelay, "wait before retrying a mail or SMS that failed for a temporary reason; it doubles with each retry, up to an hour")
+	fs.StringVar(&c.SMS.WebhookURL, "sms-webhook-url", c.SMS.WebhookURL, "SMS are POSTed here as signed JSON (docs/RECOVERY.md; empty: SMS reset is off, RESET_UNSUPPORTED 803)")
+	fs.StringVar(&c.SMS.WebhookSecret, "sms-webhook-secret", c.SMS.WebhookSecret, "key of the SMS webhooks' signature, whsec_ and base64 (Standard Webhooks)")
 
 	fs.Var(newValue(&c.Store.IndexedPaths, parseIndexedPaths, formatIndexedPaths), "indexed-paths", "comma-separated metadata `paths` to index, e.g. metadata.org.id,appMetadata.plan")
 
@@ -161,6 +186,26 @@ func parseCookieSecure(s string) (CookieSecure, error) {
 		return v, nil
 	}
 	return "", fmt.Errorf("want auto, true or false")
+}
+
+// parseTime reads an RFC 3339 time ("" is the zero time: none).
+func parseTime(s string) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("want an RFC 3339 time, e.g. 2026-01-31T00:00:00Z")
+	}
+	return t.UTC(), nil
+}
+
+func formatTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
 }
 
 func parseStatus(s string) (store.Status, error) {

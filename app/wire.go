@@ -12,10 +12,14 @@ import (
 	"github.com/usergraph/usergraph/devices"
 	"github.com/usergraph/usergraph/httpapi"
 	"github.com/usergraph/usergraph/lockout"
+	"github.com/usergraph/usergraph/mail"
+	"github.com/usergraph/usergraph/outbox"
 	"github.com/usergraph/usergraph/password"
 	"github.com/usergraph/usergraph/ratelimit"
+	"github.com/usergraph/usergraph/recovery"
 	"github.com/usergraph/usergraph/resolvers"
 	"github.com/usergraph/usergraph/session"
+	"github.com/usergraph/usergraph/sms"
 	"github.com/usergraph/usergraph/store"
 	"github.com/usergraph/usergraph/store/mongo"
 	"github.com/usergraph/usergraph/store/sqlite"
@@ -32,6 +36,8 @@ type services struct {
 	hasher   *password.Hasher
 	devices  *devices.Service
 	accounts *account.Service
+	worker   *outbox.Worker // delivers mail and SMS; Main runs it
+	recovery *recovery.Service
 }
 
 // openServices opens the store and builds the services on it, bringing
@@ -70,7 +76,46 @@ func openServices(ctx context.Context, cfg Config, log *slog.Logger) (_ *service
 	if err := s.accounts.MigrateUsernameKeys(ctx); err != nil {
 		return nil, fmt.Errorf("username keys: %w", err)
 	}
+	if err := s.openRecovery(cfg, log); err != nil {
+		return nil, err
+	}
 	return s, nil
+}
+
+// openRecovery builds the outbox worker with its senders (SMTP, or the log
+// without an SMTP URL; SMS when configured; decoys) and the recovery
+// service that queues for them. Main runs the worker.
+func (s *services) openRecovery(cfg Config, log *slog.Logger) error {
+	mc := cfg.Mail
+	mailer, err := mail.New(mail.Config{SMTPURL: mc.SMTPURL, From: mc.From, PublicURL: cfg.HTTP.PublicURL,
+		AppName: mc.AppName, TemplatesDir: mc.TemplatesDir, Timeout: mc.Timeout, RootCAs: mc.RootCAs, Log: log})
+	if err != nil {
+		return fmt.Errorf("mail: %w", err)
+	}
+	s.worker = outbox.New(outbox.Config{Store: s.store, Log: log, PollInterval: cfg.Outbox.PollInterval})
+	deps := recovery.Deps{Store: s.store, Accounts: s.accounts, Queue: s.worker, Mail: mailer, Log: log,
+		Limits: recovery.Limits{
+			RequestPerIP: ratelimit.New(cfg.Limits.RecoveryPerIP), RequestPerAccount: ratelimit.New(cfg.Limits.RecoveryPerAccount),
+			CheckPerIP: ratelimit.New(cfg.Limits.RecoveryPerIP), CheckPerAccount: ratelimit.New(cfg.Limits.RecoveryPerAccount),
+		}}
+	policy := cfg.Outbox.Policy
+	if sc := cfg.SMS; sc.WebhookURL != "" {
+		sender, err := sms.New(sms.Config{URL: sc.WebhookURL, Secret: sc.WebhookSecret, Timeout: sc.Timeout})
+		if err != nil {
+			return fmt.Errorf("sms: %w", err)
+		}
+		deps.SMS = sender
+		s.worker.Register(sms.Kind, sender, policy, nil)
+	}
+	rc := cfg.Recovery
+	s.recovery = recovery.New(deps, recovery.Config{PublicURL: cfg.HTTP.PublicURL,
+		ResetPageURL: rc.ResetPageURL, VerifyPageURL: rc.VerifyPageURL,
+		ResetByEmail: rc.ResetByEmail, NoticeUnknown: rc.ResetNoticeUnknown,
+		ResetTTL: rc.ResetTTL, VerifyTTL: rc.VerifyTTL, SMSCodeTTL: rc.SMSCodeTTL,
+		MailInterval: rc.MailInterval, AppName: mc.AppName})
+	s.worker.Register(mail.Kind, mailer, policy, s.recovery.ObserveMail)
+	s.worker.Register(recovery.DecoyKind, outbox.SenderFunc(recovery.DiscardDecoy), policy, nil)
+	return nil
 }
 
 // newAccounts builds the account service with its limits and lockout.
@@ -93,6 +138,7 @@ func newAccounts(ctx context.Context, s *services, cfg Config, log *slog.Logger)
 	}, account.Config{
 		SignupStatus: a.SignupStatus, UsernameCaseSensitive: a.UsernameCaseSensitive, PhoneRegion: a.PhoneRegion,
 		BootstrapToken: a.BootstrapToken, MaxFilterWidth: a.MaxFilterWidth, Lockout: l.lockoutPolicy(),
+		Verification: account.Verification{Mode: cfg.Recovery.EmailVerification, ExemptBefore: cfg.Recovery.ExemptBefore},
 	}), nil
 }
 
@@ -106,7 +152,8 @@ func (s *services) handler(h HTTPConfig, log *slog.Logger) (api, metrics http.Ha
 		MaxDepth: h.MaxDepth, MaxComplexity: h.MaxComplexity, MaxTokens: h.MaxTokens, MaxHashes: h.MaxHashes,
 		MetricsApart: h.MetricsListen != "",
 	}
-	r := &resolvers.Resolver{Accounts: s.accounts, Sessions: s.sessions, Access: s.access, Devices: s.devices, Tokens: s.tokens, Log: log}
+	r := &resolvers.Resolver{Accounts: s.accounts, Sessions: s.sessions, Access: s.access, Devices: s.devices, Tokens: s.tokens,
+		Recovery: s.recovery, Log: log}
 	schema, err := r.Schema()
 	if err != nil {
 		return nil, nil, err

@@ -25,6 +25,9 @@ const (
 	RoleExists         Code = "ROLE_EXISTS"
 	InvalidPattern     Code = "INVALID_PATTERN"
 	PatternExists      Code = "PATTERN_EXISTS"
+	ResetTokenExpired  Code = "RESET_TOKEN_EXPIRED"
+	ResetTokenInvalid  Code = "RESET_TOKEN_INVALID"
+	ResetUnsupported   Code = "RESET_UNSUPPORTED"
 	InvalidPhone       Code = "INVALID_PHONE"
 	InvalidDevice      Code = "INVALID_DEVICE"
 	DeviceDenied       Code = "DEVICE_DENIED"
@@ -33,6 +36,7 @@ const (
 	InvalidEmail       Code = "INVALID_EMAIL"
 	BadUserInput       Code = "BAD_USER_INPUT"
 	WeakPassword       Code = "WEAK_PASSWORD"
+	EmailNotVerified   Code = "EMAIL_NOT_VERIFIED"
 	RateLimited        Code = "RATE_LIMITED"
 	Internal           Code = "INTERNAL"
 )
@@ -42,6 +46,12 @@ const (
 	StatusNoToken      = 606 // sign in
 	StatusInvalidToken = 607 // sign in again
 	StatusExpiredToken = 608 // refresh
+)
+
+// Statuses of RESET_UNSUPPORTED, which tell which way of resetting is off.
+const (
+	StatusNoEmailReset = 802 // USERGRAPH_RESET_BY_EMAIL is false
+	StatusNoSMSReset   = 803 // no USERGRAPH_SMS_WEBHOOK_URL
 )
 
 var statuses = map[Code]int{
@@ -56,6 +66,9 @@ var statuses = map[Code]int{
 	RoleExists:         702,
 	InvalidPattern:     703,
 	PatternExists:      704,
+	ResetTokenExpired:  800,
+	ResetTokenInvalid:  801,
+	ResetUnsupported:   StatusNoEmailReset,
 	InvalidPhone:       804,
 	InvalidDevice:      805,
 	DeviceDenied:       806,

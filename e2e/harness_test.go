@@ -70,6 +70,7 @@ func testConfig(t *testing.T, dbPath string) app.Config {
 		"-database-url", "sqlite:" + dbPath,
 		"-argon2-memory-kib", "64", "-argon2-iterations", "1",
 		"-login-limit-ip", "off", "-login-limit-account", "off", "-lookup-limit-ip", "off", "-signup-limit-ip", "off",
+		"-recovery-limit-ip", "off", "-recovery-limit-account", "off",
 	}, app.Env{Stdout: io.Discard, Stderr: io.Discard})
 	if err != nil {
 		t.Fatal(err)

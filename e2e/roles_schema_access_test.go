@@ -19,7 +19,8 @@ import (
 // to be added to publicFields on purpose.
 
 // publicFields are the only root fields anyone may call.
-var publicFields = []string{"initialize", "login", "refreshSession", "signup", "usernameExists"}
+var publicFields = []string{"forgotUsername", "initialize", "login", "refreshSession", "requestPasswordReset",
+	"requestPasswordResetBySms", "resetPassword", "resetPasswordWithCode", "signup", "usernameExists", "verifyEmail"}
 
 // permissionResources are the resources @hasPermission may name.
 var permissionResources = []string{"graphql/roles", "graphql/users", "graphql/users/devices", "graphql/users/roles"}

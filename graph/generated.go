@@ -67,6 +67,11 @@ type ComplexityRoot struct {
 		Token      func(childComplexity int) int
 	}
 
+	EmailVerification struct {
+		LastStateChangeAt func(childComplexity int) int
+		Status            func(childComplexity int) int
+	}
+
 	InitializePayload struct {
 		Auth              func(childComplexity int) int
 		GeneratedPassword func(childComplexity int) int
@@ -74,39 +79,47 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		AddPermission        func(childComplexity int, role string, input model.PermissionInput) int
-		ChangePassword       func(childComplexity int, oldPassword string, newPassword string) int
-		ChangeUsername       func(childComplexity int, username string) int
-		CreateRole           func(childComplexity int, input model.RoleInput) int
-		CreateUser           func(childComplexity int, input model.CreateUserInput) int
-		DeleteAccount        func(childComplexity int, password string) int
-		DeleteRole           func(childComplexity int, name string) int
-		DeleteUser           func(childComplexity int, id string, hard *bool) int
-		DeleteUsers          func(childComplexity int, filter model.UserFilter, hard *bool) int
-		ForgetDevice         func(childComplexity int, id string) int
-		GrantRole            func(childComplexity int, userID string, role string) int
-		Initialize           func(childComplexity int, input model.InitializeInput) int
-		Login                func(childComplexity int, input model.LoginInput) int
-		Logout               func(childComplexity int) int
-		LogoutAll            func(childComplexity int) int
-		PermitDevice         func(childComplexity int, userID string, deviceToken string) int
-		RefreshSession       func(childComplexity int, refreshToken string) int
-		RemovePermission     func(childComplexity int, role string, id string) int
-		RenameDevice         func(childComplexity int, id string, name string) int
-		RestrictDevice       func(childComplexity int, userID string, deviceToken string) int
-		RevokeRole           func(childComplexity int, userID string, role string) int
-		RevokeSession        func(childComplexity int, id string) int
-		RotateSigningKey     func(childComplexity int) int
-		SetUserMetadata      func(childComplexity int, id string, metadata json.RawMessage) int
-		SetUserMetadataField func(childComplexity int, id string, key string, value json.RawMessage) int
-		SetUserStatus        func(childComplexity int, id string, status model.UserStatus) int
-		Signup               func(childComplexity int, input model.SignupInput) int
-		UnlockAccount        func(childComplexity int, userID string) int
-		UpdatePermission     func(childComplexity int, role string, id string, input model.PermissionInput) int
-		UpdateProfile        func(childComplexity int, input model.ProfileInput) int
-		UpdateRole           func(childComplexity int, name string, input model.RoleInput) int
-		UpdateUser           func(childComplexity int, id string, input model.UpdateUserInput) int
-		UpdateUsers          func(childComplexity int, filter model.UserFilter, patch model.UserPatchInput) int
+		AddPermission             func(childComplexity int, role string, input model.PermissionInput) int
+		ChangePassword            func(childComplexity int, oldPassword string, newPassword string) int
+		ChangeUsername            func(childComplexity int, username string) int
+		CreateRole                func(childComplexity int, input model.RoleInput) int
+		CreateUser                func(childComplexity int, input model.CreateUserInput) int
+		DeleteAccount             func(childComplexity int, password string) int
+		DeleteRole                func(childComplexity int, name string) int
+		DeleteUser                func(childComplexity int, id string, hard *bool) int
+		DeleteUsers               func(childComplexity int, filter model.UserFilter, hard *bool) int
+		ForgetDevice              func(childComplexity int, id string) int
+		ForgotUsername            func(childComplexity int, email string) int
+		GrantRole                 func(childComplexity int, userID string, role string) int
+		Initialize                func(childComplexity int, input model.InitializeInput) int
+		Login                     func(childComplexity int, input model.LoginInput) int
+		Logout                    func(childComplexity int) int
+		LogoutAll                 func(childComplexity int) int
+		PermitDevice              func(childComplexity int, userID string, deviceToken string) int
+		RefreshSession            func(childComplexity int, refreshToken string) int
+		RemovePermission          func(childComplexity int, role string, id string) int
+		RenameDevice              func(childComplexity int, id string, name string) int
+		RequestEmailVerification  func(childComplexity int) int
+		RequestPasswordReset      func(childComplexity int, email string) int
+		RequestPasswordResetBySms func(childComplexity int, username string) int
+		ResetPassword             func(childComplexity int, token string, newPassword string) int
+		ResetPasswordWithCode     func(childComplexity int, username string, code string, newPassword string) int
+		RestrictDevice            func(childComplexity int, userID string, deviceToken string) int
+		RevokeRole                func(childComplexity int, userID string, role string) int
+		RevokeSession             func(childComplexity int, id string) int
+		RotateSigningKey          func(childComplexity int) int
+		SendEmailVerification     func(childComplexity int, userID string) int
+		SetUserMetadata           func(childComplexity int, id string, metadata json.RawMessage) int
+		SetUserMetadataField      func(childComplexity int, id string, key string, value json.RawMessage) int
+		SetUserStatus             func(childComplexity int, id string, status model.UserStatus) int
+		Signup                    func(childComplexity int, input model.SignupInput) int
+		UnlockAccount             func(childComplexity int, userID string) int
+		UpdatePermission          func(childComplexity int, role string, id string, input model.PermissionInput) int
+		UpdateProfile             func(childComplexity int, input model.ProfileInput) int
+		UpdateRole                func(childComplexity int, name string, input model.RoleInput) int
+		UpdateUser                func(childComplexity int, id string, input model.UpdateUserInput) int
+		UpdateUsers               func(childComplexity int, filter model.UserFilter, patch model.UserPatchInput) int
+		VerifyEmail               func(childComplexity int, token string) int
 	}
 
 	PageInfo struct {
@@ -163,33 +176,35 @@ type ComplexityRoot struct {
 	}
 
 	User struct {
-		Active         func(childComplexity int) int
-		AdditionalInfo func(childComplexity int) int
-		Address        func(childComplexity int) int
-		AppMetadata    func(childComplexity int) int
-		AvatarURL      func(childComplexity int) int
-		CreatedAt      func(childComplexity int) int
-		DeletedAt      func(childComplexity int) int
-		Devices        func(childComplexity int) int
-		Email          func(childComplexity int) int
-		EmailVerified  func(childComplexity int) int
-		FirstName      func(childComplexity int) int
-		FullName       func(childComplexity int) int
-		ID             func(childComplexity int) int
-		IsGuest        func(childComplexity int) int
-		LastLoginAt    func(childComplexity int) int
-		LastName       func(childComplexity int) int
-		LastRequestAt  func(childComplexity int) int
-		LockedUntil    func(childComplexity int) int
-		Metadata       func(childComplexity int) int
-		Phone          func(childComplexity int) int
-		Roles          func(childComplexity int) int
-		Sessions       func(childComplexity int) int
-		Status         func(childComplexity int) int
-		Tags           func(childComplexity int) int
-		UpdatedAt      func(childComplexity int) int
-		Username       func(childComplexity int) int
-		Website        func(childComplexity int) int
+		Active            func(childComplexity int) int
+		AdditionalInfo    func(childComplexity int) int
+		Address           func(childComplexity int) int
+		AppMetadata       func(childComplexity int) int
+		AvatarURL         func(childComplexity int) int
+		CreatedAt         func(childComplexity int) int
+		DeletedAt         func(childComplexity int) int
+		Devices           func(childComplexity int) int
+		Email             func(childComplexity int) int
+		EmailVerification func(childComplexity int) int
+		EmailVerified     func(childComplexity int) int
+		FirstName         func(childComplexity int) int
+		FullName          func(childComplexity int) int
+		ID                func(childComplexity int) int
+		IsGuest           func(childComplexity int) int
+		LastLoginAt       func(childComplexity int) int
+		LastName          func(childComplexity int) int
+		LastRequestAt     func(childComplexity int) int
+		LockedUntil       func(childComplexity int) int
+		Metadata          func(childComplexity int) int
+		PendingEmail      func(childComplexity int) int
+		Phone             func(childComplexity int) int
+		Roles             func(childComplexity int) int
+		Sessions          func(childComplexity int) int
+		Status            func(childComplexity int) int
+		Tags              func(childComplexity int) int
+		UpdatedAt         func(childComplexity int) int
+		Username          func(childComplexity int) int
+		Website           func(childComplexity int) int
 	}
 
 	UserConnection struct {
@@ -220,6 +235,13 @@ type MutationResolver interface {
 	UpdateProfile(ctx context.Context, input model.ProfileInput) (*model.User, error)
 	ChangeUsername(ctx context.Context, username string) (*model.User, error)
 	DeleteAccount(ctx context.Context, password string) (bool, error)
+	RequestPasswordReset(ctx context.Context, email string) (bool, error)
+	ResetPassword(ctx context.Context, token string, newPassword string) (bool, error)
+	RequestPasswordResetBySms(ctx context.Context, username string) (bool, error)
+	ResetPasswordWithCode(ctx context.Context, username string, code string, newPassword string) (bool, error)
+	RequestEmailVerification(ctx context.Context) (bool, error)
+	VerifyEmail(ctx context.Context, token string) (bool, error)
+	ForgotUsername(ctx context.Context, email string) (bool, error)
 	Initialize(ctx context.Context, input model.InitializeInput) (*model.InitializePayload, error)
 	CreateUser(ctx context.Context, input model.CreateUserInput) (*model.User, error)
 	UpdateUser(ctx context.Context, id string, input model.UpdateUserInput) (*model.User, error)
@@ -232,6 +254,7 @@ type MutationResolver interface {
 	UpdateUsers(ctx context.Context, filter model.UserFilter, patch model.UserPatchInput) (int, error)
 	DeleteUsers(ctx context.Context, filter model.UserFilter, hard *bool) (int, error)
 	UnlockAccount(ctx context.Context, userID string) (bool, error)
+	SendEmailVerification(ctx context.Context, userID string) (bool, error)
 	CreateRole(ctx context.Context, input model.RoleInput) (*model.Role, error)
 	UpdateRole(ctx context.Context, name string, input model.RoleInput) (*model.Role, error)
 	DeleteRole(ctx context.Context, name string) (bool, error)
@@ -378,6 +401,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Device.Token(childComplexity), true
 
+	case "EmailVerification.lastStateChangeAt":
+		if e.ComplexityRoot.EmailVerification.LastStateChangeAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmailVerification.LastStateChangeAt(childComplexity), true
+	case "EmailVerification.status":
+		if e.ComplexityRoot.EmailVerification.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmailVerification.Status(childComplexity), true
+
 	case "InitializePayload.auth":
 		if e.ComplexityRoot.InitializePayload.Auth == nil {
 			break
@@ -507,6 +543,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ForgetDevice(childComplexity, args["id"].(string)), true
+	case "Mutation.forgotUsername":
+		if e.ComplexityRoot.Mutation.ForgotUsername == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_forgotUsername_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ForgotUsername(childComplexity, args["email"].(string)), true
 	case "Mutation.grantRole":
 		if e.ComplexityRoot.Mutation.GrantRole == nil {
 			break
@@ -596,6 +643,56 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RenameDevice(childComplexity, args["id"].(string), args["name"].(string)), true
+	case "Mutation.requestEmailVerification":
+		if e.ComplexityRoot.Mutation.RequestEmailVerification == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mutation.RequestEmailVerification(childComplexity), true
+	case "Mutation.requestPasswordReset":
+		if e.ComplexityRoot.Mutation.RequestPasswordReset == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_requestPasswordReset_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RequestPasswordReset(childComplexity, args["email"].(string)), true
+	case "Mutation.requestPasswordResetBySms":
+		if e.ComplexityRoot.Mutation.RequestPasswordResetBySms == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_requestPasswordResetBySms_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RequestPasswordResetBySms(childComplexity, args["username"].(string)), true
+	case "Mutation.resetPassword":
+		if e.ComplexityRoot.Mutation.ResetPassword == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_resetPassword_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ResetPassword(childComplexity, args["token"].(string), args["newPassword"].(string)), true
+	case "Mutation.resetPasswordWithCode":
+		if e.ComplexityRoot.Mutation.ResetPasswordWithCode == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_resetPasswordWithCode_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ResetPasswordWithCode(childComplexity, args["username"].(string), args["code"].(string), args["newPassword"].(string)), true
 	case "Mutation.restrictDevice":
 		if e.ComplexityRoot.Mutation.RestrictDevice == nil {
 			break
@@ -635,6 +732,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RotateSigningKey(childComplexity), true
+	case "Mutation.sendEmailVerification":
+		if e.ComplexityRoot.Mutation.SendEmailVerification == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_sendEmailVerification_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SendEmailVerification(childComplexity, args["userId"].(string)), true
 	case "Mutation.setUserMetadata":
 		if e.ComplexityRoot.Mutation.SetUserMetadata == nil {
 			break
@@ -745,6 +853,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateUsers(childComplexity, args["filter"].(model.UserFilter), args["patch"].(model.UserPatchInput)), true
+	case "Mutation.verifyEmail":
+		if e.ComplexityRoot.Mutation.VerifyEmail == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_verifyEmail_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.VerifyEmail(childComplexity, args["token"].(string)), true
 
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
@@ -1062,6 +1181,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.User.Email(childComplexity), true
+	case "User.emailVerification":
+		if e.ComplexityRoot.User.EmailVerification == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.EmailVerification(childComplexity), true
 	case "User.emailVerified":
 		if e.ComplexityRoot.User.EmailVerified == nil {
 			break
@@ -1122,6 +1247,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.User.Metadata(childComplexity), true
+	case "User.pendingEmail":
+		if e.ComplexityRoot.User.PendingEmail == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.PendingEmail(childComplexity), true
 	case "User.phone":
 		if e.ComplexityRoot.User.Phone == nil {
 			break
@@ -1417,6 +1548,39 @@ type User implements Node {
   else, and when the account is not locked.
   """
   lockedUntil: Time
+  """
+  A new address waiting for its owner to confirm it (email verification
+  ` + "`" + `send` + "`" + ` or ` + "`" + `enforce` + "`" + `); ` + "`" + `email` + "`" + ` stays until then. Self or administrator.
+  """
+  pendingEmail: String
+  """
+  Where the latest verification mail is; null until the first one. Self or
+  administrator.
+  """
+  emailVerification: EmailVerification
+}
+
+"The state of a user's latest verification mail (Kinvey's email states)."
+type EmailVerification {
+  status: EmailVerificationStatus!
+  lastStateChangeAt: Time!
+}
+
+enum EmailVerificationStatus {
+  "The mail is queued."
+  SENT
+  "Another verification mail is queued; earlier links stop working."
+  RESENT
+  "The recipient's mail server accepted it."
+  DELIVERED
+  "A temporary failure; it is being retried."
+  DEFERRED
+  "The recipient's mail server refused it for good."
+  BOUNCED
+  "Retries ran out."
+  DROPPED
+  "The link was used: the address is confirmed."
+  CONFIRMED
 }
 
 "One sign-in of a user on one client."
@@ -1502,7 +1666,11 @@ type AuthPayload {
 
 type SignupPayload {
   user: User!
-  "Null while the account is PENDING, and under device control (the new account's device is not permitted yet)."
+  """
+  Null while the account is PENDING, under device control (the new
+  account's device is not permitted yet), and while email verification is
+  enforced.
+  """
   auth: AuthPayload
 }
 
@@ -1795,6 +1963,27 @@ type Mutation {
   "Deletes the caller's account for good."
   deleteAccount(password: String!): Boolean! @signedIn @hashes
 
+  """
+  Mails a password reset link (valid 20 minutes, once) to the account with
+  this address. Always true: whether an account has it is not told.
+  """
+  requestPasswordReset(email: String!): Boolean! @public
+  "Sets a new password with a reset link's token; every session of the user ends."
+  resetPassword(token: String!, newPassword: String!): Boolean! @public @hashes
+  """
+  Texts a six-digit code (valid 10 minutes, six tries) to the phone of the
+  user named. Always true: whether the user or a phone exists is not told.
+  """
+  requestPasswordResetBySms(username: String!): Boolean! @public
+  "Sets a new password with the code texted for username; every session of the user ends."
+  resetPasswordWithCode(username: String!, code: String!, newPassword: String!): Boolean! @public @hashes
+  "Mails the caller a new verification link, to the pending address if there is one."
+  requestEmailVerification: Boolean! @signedIn
+  "Confirms the address a verification link was sent to."
+  verifyEmail(token: String!): Boolean! @public
+  "Mails the username of the account with this address. Always true."
+  forgotUsername(email: String!): Boolean! @public
+
   "First start only: creates the first administrator and the built-in roles."
   initialize(input: InitializeInput!): InitializePayload! @public @hashes
 
@@ -1823,6 +2012,8 @@ type Mutation {
   deleteUsers(filter: UserFilter!, hard: Boolean = false): Int! @hasPermission(resource: "graphql/users", verb: DELETE)
   "Clears the user's sign-in lockout."
   unlockAccount(userId: ID!): Boolean! @hasPermission(resource: "graphql/users", verb: PATCH)
+  "Mails the user a new verification link, to the pending address if there is one."
+  sendEmailVerification(userId: ID!): Boolean! @hasPermission(resource: "graphql/users", verb: PATCH)
 
   createRole(input: RoleInput!): Role! @hasPermission(resource: "graphql/roles", verb: POST)
   "Renaming moves every holder to the new name."
@@ -1891,6 +2082,16 @@ func (ec *executionContext) childFields_Device(ctx context.Context, field graphq
 		return ec.fieldContext_Device_createdAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Device", field.Name)
+}
+
+func (ec *executionContext) childFields_EmailVerification(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "status":
+		return ec.fieldContext_EmailVerification_status(ctx, field)
+	case "lastStateChangeAt":
+		return ec.fieldContext_EmailVerification_lastStateChangeAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EmailVerification", field.Name)
 }
 
 func (ec *executionContext) childFields_InitializePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2039,6 +2240,10 @@ func (ec *executionContext) childFields_User(ctx context.Context, field graphql.
 		return ec.fieldContext_User_deletedAt(ctx, field)
 	case "lockedUntil":
 		return ec.fieldContext_User_lockedUntil(ctx, field)
+	case "pendingEmail":
+		return ec.fieldContext_User_pendingEmail(ctx, field)
+	case "emailVerification":
+		return ec.fieldContext_User_emailVerification(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type User", field.Name)
 }
@@ -2391,6 +2596,20 @@ func (ec *executionContext) field_Mutation_forgetDevice_args(ctx context.Context
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_forgotUsername_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "email",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["email"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_grantRole_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2521,6 +2740,86 @@ func (ec *executionContext) field_Mutation_renameDevice_args(ctx context.Context
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_requestPasswordResetBySms_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "username",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["username"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_requestPasswordReset_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "email",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["email"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_resetPasswordWithCode_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "username",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["username"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "code",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["code"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "newPassword",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["newPassword"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_resetPassword_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "token",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["token"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "newPassword",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["newPassword"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_restrictDevice_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2576,6 +2875,20 @@ func (ec *executionContext) field_Mutation_revokeSession_args(ctx context.Contex
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_sendEmailVerification_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "userId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["userId"] = arg0
 	return args, nil
 }
 
@@ -2788,6 +3101,20 @@ func (ec *executionContext) field_Mutation_updateUsers_args(ctx context.Context,
 		return nil, err
 	}
 	args["patch"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_verifyEmail_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "token",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["token"] = arg0
 	return args, nil
 }
 
@@ -3391,6 +3718,52 @@ func (ec *executionContext) _Device_createdAt(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_Device_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Device", field, false, false, "Time")
+}
+
+func (ec *executionContext) _EmailVerification_status(ctx context.Context, field graphql.CollectedField, obj *model.EmailVerification) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmailVerification_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.EmailVerificationStatus) graphql.Marshaler {
+			return ec.marshalNEmailVerificationStatus2githubᚗcomᚋusergraphᚋusergraphᚋgraphᚋmodelᚐEmailVerificationStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmailVerification_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmailVerification", field, false, false, "EmailVerificationStatus")
+}
+
+func (ec *executionContext) _EmailVerification_lastStateChangeAt(ctx context.Context, field graphql.CollectedField, obj *model.EmailVerification) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmailVerification_lastStateChangeAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastStateChangeAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmailVerification_lastStateChangeAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmailVerification", field, false, false, "Time")
 }
 
 func (ec *executionContext) _InitializePayload_user(ctx context.Context, field graphql.CollectedField, obj *model.InitializePayload) (ret graphql.Marshaler) {
@@ -4002,6 +4375,384 @@ func (ec *executionContext) fieldContext_Mutation_deleteAccount(ctx context.Cont
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_deleteAccount_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_requestPasswordReset(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_requestPasswordReset(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RequestPasswordReset(ctx, fc.Args["email"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Public == nil {
+					var zeroVal bool
+					return zeroVal, errors.New("directive public is not implemented")
+				}
+				return ec.Directives.Public(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_requestPasswordReset(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_requestPasswordReset_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_resetPassword(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_resetPassword(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ResetPassword(ctx, fc.Args["token"].(string), fc.Args["newPassword"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Public == nil {
+					var zeroVal bool
+					return zeroVal, errors.New("directive public is not implemented")
+				}
+				return ec.Directives.Public(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_resetPassword(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_resetPassword_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_requestPasswordResetBySms(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_requestPasswordResetBySms(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RequestPasswordResetBySms(ctx, fc.Args["username"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Public == nil {
+					var zeroVal bool
+					return zeroVal, errors.New("directive public is not implemented")
+				}
+				return ec.Directives.Public(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_requestPasswordResetBySms(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_requestPasswordResetBySms_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_resetPasswordWithCode(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_resetPasswordWithCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ResetPasswordWithCode(ctx, fc.Args["username"].(string), fc.Args["code"].(string), fc.Args["newPassword"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Public == nil {
+					var zeroVal bool
+					return zeroVal, errors.New("directive public is not implemented")
+				}
+				return ec.Directives.Public(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_resetPasswordWithCode(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_resetPasswordWithCode_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_requestEmailVerification(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_requestEmailVerification(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Mutation().RequestEmailVerification(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.SignedIn == nil {
+					var zeroVal bool
+					return zeroVal, errors.New("directive signedIn is not implemented")
+				}
+				return ec.Directives.SignedIn(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_requestEmailVerification(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Mutation", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _Mutation_verifyEmail(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_verifyEmail(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().VerifyEmail(ctx, fc.Args["token"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Public == nil {
+					var zeroVal bool
+					return zeroVal, errors.New("directive public is not implemented")
+				}
+				return ec.Directives.Public(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_verifyEmail(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_verifyEmail_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_forgotUsername(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_forgotUsername(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ForgotUsername(ctx, fc.Args["email"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Public == nil {
+					var zeroVal bool
+					return zeroVal, errors.New("directive public is not implemented")
+				}
+				return ec.Directives.Public(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_forgotUsername(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_forgotUsername_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -4796,6 +5547,73 @@ func (ec *executionContext) fieldContext_Mutation_unlockAccount(ctx context.Cont
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_unlockAccount_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_sendEmailVerification(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_sendEmailVerification(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SendEmailVerification(ctx, fc.Args["userId"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				resource, err := ec.unmarshalNString2string(ctx, "graphql/users")
+				if err != nil {
+					var zeroVal bool
+					return zeroVal, err
+				}
+				verb, err := ec.unmarshalNVerb2githubᚗcomᚋusergraphᚋusergraphᚋgraphᚋmodelᚐVerb(ctx, "PATCH")
+				if err != nil {
+					var zeroVal bool
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal bool
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, resource, verb)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_sendEmailVerification(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_sendEmailVerification_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -7446,6 +8264,61 @@ func (ec *executionContext) _User_lockedUntil(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_User_lockedUntil(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("User", field, true, true, "Time")
+}
+
+func (ec *executionContext) _User_pendingEmail(ctx context.Context, field graphql.CollectedField, obj *model.User) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_User_pendingEmail(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PendingEmail, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_User_pendingEmail(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("User", field, false, false, "String")
+}
+
+func (ec *executionContext) _User_emailVerification(ctx context.Context, field graphql.CollectedField, obj *model.User) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_User_emailVerification(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EmailVerification, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.EmailVerification) graphql.Marshaler {
+			return ec.marshalOEmailVerification2ᚖgithubᚗcomᚋusergraphᚋusergraphᚋgraphᚋmodelᚐEmailVerification(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_User_emailVerification(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "User",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EmailVerification(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _UserConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.UserConnection) (ret graphql.Marshaler) {
@@ -10109,6 +10982,44 @@ func (ec *executionContext) _Device(ctx context.Context, sel ast.SelectionSet, o
 	return out
 }
 
+var emailVerificationImplementors = []string{"EmailVerification"}
+
+func (ec *executionContext) _EmailVerification(ctx context.Context, sel ast.SelectionSet, obj *model.EmailVerification) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, emailVerificationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EmailVerification")
+		case "status":
+			out.Values[i] = ec._EmailVerification_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lastStateChangeAt":
+			out.Values[i] = ec._EmailVerification_lastStateChangeAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var initializePayloadImplementors = []string{"InitializePayload"}
 
 func (ec *executionContext) _InitializePayload(ctx context.Context, sel ast.SelectionSet, obj *model.InitializePayload) graphql.Marshaler {
@@ -10241,6 +11152,55 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "requestPasswordReset":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_requestPasswordReset(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "resetPassword":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_resetPassword(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "requestPasswordResetBySms":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_requestPasswordResetBySms(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "resetPasswordWithCode":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_resetPasswordWithCode(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "requestEmailVerification":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_requestEmailVerification(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "verifyEmail":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_verifyEmail(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "forgotUsername":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_forgotUsername(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "initialize":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_initialize(ctx, field)
@@ -10321,6 +11281,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "unlockAccount":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_unlockAccount(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sendEmailVerification":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_sendEmailVerification(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -10946,6 +11913,16 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._User_lockedUntil(ctx, field, obj)
 				})
+		case "pendingEmail":
+			out.Values[i] = ec._User_pendingEmail(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "emailVerification":
+			out.Values[i] = ec._User_emailVerification(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -11462,6 +12439,16 @@ func (ec *executionContext) marshalNDevice2ᚖgithubᚗcomᚋusergraphᚋusergra
 		return graphql.Null
 	}
 	return ec._Device(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNEmailVerificationStatus2githubᚗcomᚋusergraphᚋusergraphᚋgraphᚋmodelᚐEmailVerificationStatus(ctx context.Context, v any) (model.EmailVerificationStatus, error) {
+	var res model.EmailVerificationStatus
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNEmailVerificationStatus2githubᚗcomᚋusergraphᚋusergraphᚋgraphᚋmodelᚐEmailVerificationStatus(ctx context.Context, sel ast.SelectionSet, v model.EmailVerificationStatus) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) unmarshalNID2string(ctx context.Context, v any) (string, error) {
@@ -12053,6 +13040,13 @@ func (ec *executionContext) marshalODevice2ᚖgithubᚗcomᚋusergraphᚋusergra
 		return graphql.Null
 	}
 	return ec._Device(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOEmailVerification2ᚖgithubᚗcomᚋusergraphᚋusergraphᚋgraphᚋmodelᚐEmailVerification(ctx context.Context, sel ast.SelectionSet, v *model.EmailVerification) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._EmailVerification(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOID2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {

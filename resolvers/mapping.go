@@ -17,32 +17,42 @@ func toUser(u *store.User) *model.User {
 		return nil
 	}
 	return &model.User{
-		ID:             u.ID,
-		Username:       str(u.Username),
-		Email:          str(u.Email),
-		EmailVerified:  u.EmailVerified,
-		Phone:          str(u.Phone),
-		FirstName:      str(u.FirstName),
-		LastName:       str(u.LastName),
-		FullName:       str(u.DisplayFullName()),
-		Website:        str(u.Website),
-		AvatarURL:      str(u.AvatarURL),
-		Address:        str(u.Address),
-		AdditionalInfo: str(u.AdditionalInfo),
-		Tags:           nonNil(u.Tags),
-		Metadata:       object(u.Metadata),
-		AppMetadata:    object(u.AppMetadata),
-		Status:         model.UserStatus(u.Status),
-		Active:         u.Active(),
-		IsGuest:        u.IsGuest,
-		CreatedAt:      u.CreatedAt,
-		UpdatedAt:      u.UpdatedAt,
-		LastLoginAt:    optTime(u.LastLoginAt),
-		LastRequestAt:  optTime(u.LastRequestAt),
-		DeletedAt:      optTime(u.DeletedAt),
-		RoleNames:      nonNil(u.Roles),
-		Lockout:        u.Lockout,
+		ID:                u.ID,
+		Username:          str(u.Username),
+		Email:             str(u.Email),
+		EmailVerified:     u.EmailVerified,
+		Phone:             str(u.Phone),
+		FirstName:         str(u.FirstName),
+		LastName:          str(u.LastName),
+		FullName:          str(u.DisplayFullName()),
+		Website:           str(u.Website),
+		AvatarURL:         str(u.AvatarURL),
+		Address:           str(u.Address),
+		AdditionalInfo:    str(u.AdditionalInfo),
+		Tags:              nonNil(u.Tags),
+		Metadata:          object(u.Metadata),
+		AppMetadata:       object(u.AppMetadata),
+		Status:            model.UserStatus(u.Status),
+		Active:            u.Active(),
+		IsGuest:           u.IsGuest,
+		CreatedAt:         u.CreatedAt,
+		UpdatedAt:         u.UpdatedAt,
+		LastLoginAt:       optTime(u.LastLoginAt),
+		LastRequestAt:     optTime(u.LastRequestAt),
+		DeletedAt:         optTime(u.DeletedAt),
+		RoleNames:         nonNil(u.Roles),
+		Lockout:           u.Lockout,
+		PendingEmail:      str(u.PendingEmail),
+		EmailVerification: toEmailVerification(u.EmailVerification),
 	}
+}
+
+// toEmailVerification is null until the first verification mail.
+func toEmailVerification(v store.EmailVerification) *model.EmailVerification {
+	if v.Status == "" {
+		return nil
+	}
+	return &model.EmailVerification{Status: model.EmailVerificationStatus(v.Status), LastStateChangeAt: v.At}
 }
 
 // toSession shows s; endsAt is when it ends unless used again

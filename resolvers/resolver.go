@@ -10,6 +10,7 @@ import (
 	"github.com/usergraph/usergraph/account"
 	"github.com/usergraph/usergraph/devices"
 	"github.com/usergraph/usergraph/graph"
+	"github.com/usergraph/usergraph/recovery"
 	"github.com/usergraph/usergraph/session"
 	"github.com/usergraph/usergraph/token"
 )
@@ -21,6 +22,7 @@ type Resolver struct {
 	Access   *access.Service
 	Devices  *devices.Service
 	Tokens   *token.Service
+	Recovery *recovery.Service
 	Log      *slog.Logger
 }
 

@@ -105,6 +105,48 @@ func (r *mutationResolver) DeleteAccount(ctx context.Context, password string) (
 	return true, nil
 }
 
+// RequestPasswordReset is the resolver for the requestPasswordReset field.
+func (r *mutationResolver) RequestPasswordReset(ctx context.Context, email string) (bool, error) {
+	err := r.Recovery.RequestPasswordReset(ctx, email)
+	return err == nil, err
+}
+
+// ResetPassword is the resolver for the resetPassword field.
+func (r *mutationResolver) ResetPassword(ctx context.Context, token string, newPassword string) (bool, error) {
+	err := r.Recovery.ResetPassword(ctx, token, newPassword)
+	return err == nil, err
+}
+
+// RequestPasswordResetBySms is the resolver for the requestPasswordResetBySms field.
+func (r *mutationResolver) RequestPasswordResetBySms(ctx context.Context, username string) (bool, error) {
+	err := r.Recovery.RequestPasswordResetBySms(ctx, username)
+	return err == nil, err
+}
+
+// ResetPasswordWithCode is the resolver for the resetPasswordWithCode field.
+func (r *mutationResolver) ResetPasswordWithCode(ctx context.Context, username string, code string, newPassword string) (bool, error) {
+	err := r.Recovery.ResetPasswordWithCode(ctx, username, code, newPassword)
+	return err == nil, err
+}
+
+// RequestEmailVerification is the resolver for the requestEmailVerification field.
+func (r *mutationResolver) RequestEmailVerification(ctx context.Context) (bool, error) {
+	err := r.Recovery.RequestEmailVerification(ctx, session.FromContext(ctx))
+	return err == nil, err
+}
+
+// VerifyEmail is the resolver for the verifyEmail field.
+func (r *mutationResolver) VerifyEmail(ctx context.Context, token string) (bool, error) {
+	err := r.Recovery.VerifyEmail(ctx, token)
+	return err == nil, err
+}
+
+// ForgotUsername is the resolver for the forgotUsername field.
+func (r *mutationResolver) ForgotUsername(ctx context.Context, email string) (bool, error) {
+	err := r.Recovery.ForgotUsername(ctx, email)
+	return err == nil, err
+}
+
 // Initialize is the resolver for the initialize field.
 func (r *mutationResolver) Initialize(ctx context.Context, input model.InitializeInput) (*model.InitializePayload, error) {
 	tokens, generated, err := r.Accounts.Initialize(ctx, input.BootstrapToken, account.Admin{
@@ -171,6 +213,12 @@ func (r *mutationResolver) DeleteUsers(ctx context.Context, filter model.UserFil
 // UnlockAccount is the resolver for the unlockAccount field.
 func (r *mutationResolver) UnlockAccount(ctx context.Context, userID string) (bool, error) {
 	err := r.Accounts.Unlock(ctx, userID)
+	return err == nil, err
+}
+
+// SendEmailVerification is the resolver for the sendEmailVerification field.
+func (r *mutationResolver) SendEmailVerification(ctx context.Context, userID string) (bool, error) {
+	err := r.Recovery.SendEmailVerification(ctx, userID)
 	return err == nil, err
 }
 

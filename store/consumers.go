@@ -55,10 +55,24 @@ type AccessStore interface {
 	PatchUsers(ctx context.Context, f *UserFilter, p UserPatch) (int, error)
 }
 
+// RecoveryStore is what package recovery uses: its tokens and the mail
+// throttle, and the users they are about, read only (it changes users
+// through package account, and queues mail and SMS through the outbox
+// worker).
+type RecoveryStore interface {
+	RecoveryTokenStore
+	ThrottleStore
+	// GetUser is UserStore.GetUser.
+	GetUser(ctx context.Context, id string) (*User, error)
+	// GetUserByKey is UserStore.GetUserByKey.
+	GetUserByKey(ctx context.Context, field KeyField, key string) (*User, error)
+}
+
 // Every Store is every consumer's store.
 var (
 	_ AccountStore        = Store(nil)
 	_ SessionManagerStore = Store(nil)
 	_ AccessStore         = Store(nil)
 	_ DevicesStore        = Store(nil)
+	_ RecoveryStore       = Store(nil)
 )

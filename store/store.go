@@ -18,7 +18,8 @@ import (
 	"time"
 )
 
-// Store is the storage of users, sessions, roles, keys and the outbox.
+// Store is the storage of users, sessions, roles, keys, the outbox and
+// the secrets of account recovery.
 //
 // Methods that write a record (Create*, Update*) normalize it first (see
 // User.Normalize), and the record an Update* returns is the record as
@@ -32,6 +33,8 @@ type Store interface {
 	KeyStore
 	SettingStore
 	OutboxStore
+	RecoveryTokenStore
+	ThrottleStore
 
 	// Ping reports whether the database answers.
 	Ping(ctx context.Context) error

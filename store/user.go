@@ -37,7 +37,15 @@ type User struct {
 	EmailKey    string
 	PhoneKey    string
 
-	EmailVerified  bool
+	EmailVerified bool
+	// PendingEmail is a new address waiting for its owner to confirm it
+	// (email verification on); Email stays until then. Not a unique key:
+	// the address is claimed when it is confirmed.
+	PendingEmail string
+	// EmailVerification is where the latest verification mail is (zero
+	// Status: none was sent).
+	EmailVerification EmailVerification
+
 	FirstName      string
 	LastName       string
 	FullName       string
@@ -84,6 +92,31 @@ type Lockout struct {
 	LockedUntil time.Time // strangers are refused until then; zero or past: not locked
 }
 
+// EmailVerification is the state of a user's latest verification mail,
+// in Kinvey's words (VerificationStatus). The recovery service writes it;
+// the store keeps it as given.
+type EmailVerification struct {
+	Status VerificationStatus
+	At     time.Time // when Status last changed
+	// MessageID is the outbox message of the latest verification mail:
+	// outcomes of older mails are ignored.
+	MessageID string
+}
+
+// VerificationStatus is User.emailVerification.status.
+type VerificationStatus string
+
+// The statuses of a verification mail (API.md's EmailVerificationStatus).
+const (
+	VerificationSent      VerificationStatus = "SENT"
+	VerificationResent    VerificationStatus = "RESENT"
+	VerificationDelivered VerificationStatus = "DELIVERED"
+	VerificationDeferred  VerificationStatus = "DEFERRED"
+	VerificationBounced   VerificationStatus = "BOUNCED"
+	VerificationDropped   VerificationStatus = "DROPPED"
+	VerificationConfirmed VerificationStatus = "CONFIRMED"
+)
+
 // Normalize truncates the times as the store keeps them (see Trunc).
 func (l *Lockout) Normalize() {
 	l.LastFailure, l.LockedUntil = Trunc(l.LastFailure), Trunc(l.LockedUntil)
@@ -117,6 +150,7 @@ func (u *User) Normalize() {
 		*t = Trunc(*t)
 	}
 	u.Lockout.Normalize()
+	u.EmailVerification.At = Trunc(u.EmailVerification.At)
 	if u.Tags == nil {
 		u.Tags = []string{}
 	}

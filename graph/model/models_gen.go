@@ -79,6 +79,12 @@ type Device struct {
 
 func (Device) IsNode() {}
 
+// The state of a user's latest verification mail (Kinvey's email states).
+type EmailVerification struct {
+	Status            EmailVerificationStatus `json:"status"`
+	LastStateChangeAt time.Time               `json:"lastStateChangeAt"`
+}
+
 type InitializeInput struct {
 	// The token printed at the server's first start.
 	BootstrapToken string  `json:"bootstrapToken"`
@@ -223,7 +229,9 @@ type SignupInput struct {
 
 type SignupPayload struct {
 	User *User `json:"user"`
-	// Null while the account is PENDING, and under device control (the new account's device is not permitted yet).
+	// Null while the account is PENDING, under device control (the new
+	// account's device is not permitted yet), and while email verification is
+	// enforced.
 	Auth *AuthPayload `json:"auth,omitempty"`
 }
 
@@ -301,9 +309,15 @@ type User struct {
 	// The end of a running sign-in lockout (clients without a device cookie for
 	// the account are refused until then). Administrators only: null for anyone
 	// else, and when the account is not locked.
-	LockedUntil *time.Time    `json:"lockedUntil,omitempty"`
-	Lockout     store.Lockout `json:"-"`
-	RoleNames   []string      `json:"-"`
+	LockedUntil *time.Time `json:"lockedUntil,omitempty"`
+	// A new address waiting for its owner to confirm it (email verification
+	// `send` or `enforce`); `email` stays until then. Self or administrator.
+	PendingEmail *string `json:"pendingEmail,omitempty"`
+	// Where the latest verification mail is; null until the first one. Self or
+	// administrator.
+	EmailVerification *EmailVerification `json:"emailVerification,omitempty"`
+	Lockout           store.Lockout      `json:"-"`
+	RoleNames         []string           `json:"-"`
 }
 
 func (User) IsNode() {}
@@ -367,6 +381,78 @@ type UserPatchInput struct {
 	RemoveTags  []string    `json:"removeTags,omitempty"`
 	// JSON merge patch.
 	AppMetadata json.RawMessage `json:"appMetadata,omitempty"`
+}
+
+type EmailVerificationStatus string
+
+const (
+	// The mail is queued.
+	EmailVerificationStatusSent EmailVerificationStatus = "SENT"
+	// Another verification mail is queued; earlier links stop working.
+	EmailVerificationStatusResent EmailVerificationStatus = "RESENT"
+	// The recipient's mail server accepted it.
+	EmailVerificationStatusDelivered EmailVerificationStatus = "DELIVERED"
+	// A temporary failure; it is being retried.
+	EmailVerificationStatusDeferred EmailVerificationStatus = "DEFERRED"
+	// The recipient's mail server refused it for good.
+	EmailVerificationStatusBounced EmailVerificationStatus = "BOUNCED"
+	// Retries ran out.
+	EmailVerificationStatusDropped EmailVerificationStatus = "DROPPED"
+	// The link was used: the address is confirmed.
+	EmailVerificationStatusConfirmed EmailVerificationStatus = "CONFIRMED"
+)
+
+var AllEmailVerificationStatus = []EmailVerificationStatus{
+	EmailVerificationStatusSent,
+	EmailVerificationStatusResent,
+	EmailVerificationStatusDelivered,
+	EmailVerificationStatusDeferred,
+	EmailVerificationStatusBounced,
+	EmailVerificationStatusDropped,
+	EmailVerificationStatusConfirmed,
+}
+
+func (e EmailVerificationStatus) IsValid() bool {
+	switch e {
+	case EmailVerificationStatusSent, EmailVerificationStatusResent, EmailVerificationStatusDelivered, EmailVerificationStatusDeferred, EmailVerificationStatusBounced, EmailVerificationStatusDropped, EmailVerificationStatusConfirmed:
+		return true
+	}
+	return false
+}
+
+func (e EmailVerificationStatus) String() string {
+	return string(e)
+}
+
+func (e *EmailVerificationStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = EmailVerificationStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid EmailVerificationStatus", str)
+	}
+	return nil
+}
+
+func (e EmailVerificationStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *EmailVerificationStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e EmailVerificationStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
 
 type JSONOp string

@@ -72,6 +72,7 @@ func (db *DB) indexSpecs(paths []store.IndexedPath) ([]indexSpec, error) {
 		{coll: db.writeClaims, name: "until_ttl", keys: k("until"), ttl: claimKeep},
 	}
 	specs = append(specs, db.outboxIndexSpecs(k)...)
+	specs = append(specs, db.recoveryIndexSpecs(k)...)
 	for _, p := range paths {
 		root := "metadata"
 		if p.AppMetadata {

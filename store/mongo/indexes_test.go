@@ -49,6 +49,12 @@ var documentedIndexes = []wantIndex{
 	{"outbox", "state_doneAt", "state:1,doneAt:1", false, 0},
 	{"outbox_claims", "until", "until:1", false, 0},
 	{"write_claims", "until_ttl", "until:1", false, 3600},
+	{"recovery_tokens", "unique_hash", "hash:1", true, 0},
+	{"recovery_tokens", "unique_tokenId", "tokenId:1", true, 0},
+	{"recovery_tokens", "expiresAt", "expiresAt:1", false, 0},
+	{"recovery_claims", "expiresAt", "expiresAt:1", false, 0},
+	{"throttle_turns", "lastAt", "lastAt:1", false, 0},
+	{"throttle_claims", "at", "at:1", false, 0},
 }
 
 // After Open the server holds exactly the documented indexes (besides

@@ -66,6 +66,11 @@ const (
 	collOutbox       = "outbox"
 	collOutboxClaims = "outbox_claims"
 	collWriteClaims  = "write_claims"
+
+	collRecoveryTokens = "recovery_tokens"
+	collRecoveryClaims = "recovery_claims"
+	collTurns          = "throttle_turns"
+	collTurnClaims     = "throttle_claims"
 )
 
 // DB is a store.Store on one MongoDB database.
@@ -84,7 +89,13 @@ type DB struct {
 	// versioned write or a token's consumption (claims.go).
 	outboxClaims *mongo.Collection
 	writeClaims  *mongo.Collection
-	log          *slog.Logger
+
+	recoveryTokens *mongo.Collection // recovery.go
+	recoveryClaims *mongo.Collection // the uses and wrong tries of recovery tokens
+	turns          *mongo.Collection // throttle.go
+	turnClaims     *mongo.Collection // one document per turn taken
+
+	log *slog.Logger
 }
 
 var _ store.Store = (*DB)(nil)
@@ -147,7 +158,13 @@ func newDB(client *mongo.Client, name string, log *slog.Logger) *DB {
 		outbox:       d.Collection(collOutbox),
 		outboxClaims: d.Collection(collOutboxClaims),
 		writeClaims:  d.Collection(collWriteClaims),
-		log:          log,
+
+		recoveryTokens: d.Collection(collRecoveryTokens),
+		recoveryClaims: d.Collection(collRecoveryClaims),
+		turns:          d.Collection(collTurns),
+		turnClaims:     d.Collection(collTurnClaims),
+
+		log: log,
 	}
 }
 

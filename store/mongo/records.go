@@ -76,6 +76,17 @@ type userDoc struct {
 	LastRequestAt  bson.DateTime `bson:"lastRequestAt"`
 	Version        int64         `bson:"version"`
 	Lockout        lockoutFields `bson:",inline"`
+	// PendingEmail and EmailVerification (users stored before they
+	// existed read as "" and the zero state).
+	PendingEmail      string               `bson:"pendingEmail"`
+	EmailVerification emailVerificationDoc `bson:"emailVerification"`
+}
+
+// emailVerificationDoc is a user's store.EmailVerification.
+type emailVerificationDoc struct {
+	Status    string        `bson:"status"`
+	At        bson.DateTime `bson:"at"`
+	MessageID string        `bson:"messageId"`
 }
 
 // lockoutFields are a user's store.Lockout, flat in the user document
@@ -122,6 +133,9 @@ func toUserDoc(u *store.User) (*userDoc, error) {
 		DeletedAt: dateOf(u.DeletedAt), CreatedAt: dateOf(u.CreatedAt), UpdatedAt: dateOf(u.UpdatedAt),
 		LastLoginAt: dateOf(u.LastLoginAt), LastRequestAt: dateOf(u.LastRequestAt),
 		Version: u.Version, Lockout: toLockoutFields(u.Lockout),
+		PendingEmail: u.PendingEmail,
+		EmailVerification: emailVerificationDoc{Status: string(u.EmailVerification.Status),
+			At: dateOf(u.EmailVerification.At), MessageID: u.EmailVerification.MessageID},
 	}, nil
 }
 
@@ -146,6 +160,9 @@ func (d *userDoc) user() (*store.User, error) {
 		DeletedAt:    timeOf(d.DeletedAt), CreatedAt: timeOf(d.CreatedAt), UpdatedAt: timeOf(d.UpdatedAt),
 		LastLoginAt: timeOf(d.LastLoginAt), LastRequestAt: timeOf(d.LastRequestAt),
 		Version: d.Version, Lockout: d.Lockout.lockout(),
+		PendingEmail: d.PendingEmail,
+		EmailVerification: store.EmailVerification{Status: store.VerificationStatus(d.EmailVerification.Status),
+			At: timeOf(d.EmailVerification.At), MessageID: d.EmailVerification.MessageID},
 	}, nil
 }
 

@@ -64,9 +64,10 @@ const userColumns = `id, username, email, phone, username_key, email_key, phone_
 	email_verified, first_name, last_name, full_name, website, avatar_url, address,
 	additional_info, tags, metadata, app_metadata, status, is_guest, roles,
 	password_hash, search_text, deleted_at, created_at, updated_at, last_login_at,
-	last_request_at, version, login_failures, last_login_failure_at, locked_until`
+	last_request_at, version, login_failures, last_login_failure_at, locked_until,
+	pending_email, email_verification_status, email_verification_at, email_verification_message`
 
-const userPlaceholders = `?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?`
+const userPlaceholders = `?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?`
 
 // userArgs returns the values of userColumns for u, in order.
 func userArgs(u *store.User) []any {
@@ -80,6 +81,7 @@ func userArgs(u *store.User) []any {
 		ms(u.DeletedAt), ms(u.CreatedAt), ms(u.UpdatedAt), ms(u.LastLoginAt),
 		ms(u.LastRequestAt), u.Version,
 		u.Lockout.Failures, ms(u.Lockout.LastFailure), ms(u.Lockout.LockedUntil),
+		u.PendingEmail, string(u.EmailVerification.Status), ms(u.EmailVerification.At), u.EmailVerification.MessageID,
 	}
 }
 
@@ -95,12 +97,15 @@ func scanUser(row scanner) (*store.User, error) {
 		deleted, created, updated int64
 		lastLogin, lastRequest    int64
 		lastFailure, lockedUntil  int64
+		verification              string
+		verificationAt            int64
 	)
 	err := row.Scan(&u.ID, &u.Username, &u.Email, &u.Phone, &uKey, &eKey, &pKey,
 		&verified, &u.FirstName, &u.LastName, &u.FullName, &u.Website, &u.AvatarURL,
 		&u.Address, &u.AdditionalInfo, &tags, &md, &amd, &st, &guest, &roles,
 		&u.PasswordHash, &searchText, &deleted, &created, &updated, &lastLogin,
-		&lastRequest, &u.Version, &u.Lockout.Failures, &lastFailure, &lockedUntil)
+		&lastRequest, &u.Version, &u.Lockout.Failures, &lastFailure, &lockedUntil,
+		&u.PendingEmail, &verification, &verificationAt, &u.EmailVerification.MessageID)
 	if err != nil {
 		return nil, mapErr(err)
 	}
@@ -112,5 +117,7 @@ func scanUser(row scanner) (*store.User, error) {
 	u.DeletedAt, u.CreatedAt, u.UpdatedAt = fromMS(deleted), fromMS(created), fromMS(updated)
 	u.LastLoginAt, u.LastRequestAt = fromMS(lastLogin), fromMS(lastRequest)
 	u.Lockout.LastFailure, u.Lockout.LockedUntil = fromMS(lastFailure), fromMS(lockedUntil)
+	u.EmailVerification.Status = store.VerificationStatus(verification)
+	u.EmailVerification.At = fromMS(verificationAt)
 	return &u, nil
 }

@@ -192,6 +192,9 @@ func checkUser(t *testing.T, what string, got, want *store.User) {
 		{"AdditionalInfo", got.AdditionalInfo, want.AdditionalInfo},
 		{"Status", string(got.Status), string(want.Status)},
 		{"PasswordHash", got.PasswordHash, want.PasswordHash},
+		{"PendingEmail", got.PendingEmail, want.PendingEmail},
+		{"EmailVerification.Status", string(got.EmailVerification.Status), string(want.EmailVerification.Status)},
+		{"EmailVerification.MessageID", got.EmailVerification.MessageID, want.EmailVerification.MessageID},
 	}
 	for _, f := range strs {
 		if f.got != f.want {
@@ -218,6 +221,7 @@ func checkUser(t *testing.T, what string, got, want *store.User) {
 	checkTime(t, what+": LastLoginAt", got.LastLoginAt, want.LastLoginAt)
 	checkTime(t, what+": LastRequestAt", got.LastRequestAt, want.LastRequestAt)
 	checkLockout(t, what+": Lockout", got.Lockout, want.Lockout)
+	checkTime(t, what+": EmailVerification.At", got.EmailVerification.At, want.EmailVerification.At)
 }
 
 // checkLockout compares lockout states as the store must give them back.

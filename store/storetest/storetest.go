@@ -71,6 +71,7 @@ func RunWith(t *testing.T, open func(t *testing.T) store.Store, opts Options) {
 		orderTests,
 		concurrencyTests,
 		outboxTests,
+		recoveryTests,
 	}
 	checkSkips(t, tables, opts.Skip)
 	for _, table := range tables {

@@ -62,6 +62,9 @@ func fullUser() *store.User {
 		LastLoginAt:    day(3),
 		LastRequestAt:  day(4),
 		Lockout:        store.Lockout{Failures: 7, LastFailure: day(5), LockedUntil: day(6)},
+		PendingEmail:   "alice@example.org",
+		EmailVerification: store.EmailVerification{Status: store.VerificationDeferred, At: day(7),
+			MessageID: "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"},
 	})
 }
 
@@ -288,7 +291,11 @@ func testUpdateUser(t *testing.T, s store.Store) {
 	want.EmailVerified = false
 	want.Roles = []string{"viewer"}
 	want.UpdatedAt = day(5)
+	want.PendingEmail = ""
+	want.EmailVerification = store.EmailVerification{Status: store.VerificationConfirmed, At: day(8), MessageID: "m2"}
 	got, err := s.UpdateUser(ctx, u.ID, func(u *store.User) error {
+		u.PendingEmail = ""
+		u.EmailVerification = store.EmailVerification{Status: store.VerificationConfirmed, At: day(8), MessageID: "m2"}
 		u.FirstName = "Changed"
 		u.Tags = append(u.Tags, "new")
 		u.Roles = []string{"viewer"}
