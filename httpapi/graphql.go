@@ -16,7 +16,8 @@ import (
 // NewGraphQL returns the GraphQL endpoint for schema (the resolvers', with
 // their complexity functions: resolvers.Resolver.Schema) with explicit
 // transports (POST JSON and GET for queries, nothing that a form could
-// send), the error presenter, a parsed-query cache, automatic persisted
+// send; both answer request errors as the GraphQL-over-HTTP spec asks:
+// requesterrors.go; OPTIONS is answered with Allow), the error presenter, a parsed-query cache, automatic persisted
 // queries, and the limits that bound a request's cost before any resolver
 // runs: the token limit while parsing, the validation budget before
 // validating, a cap on validation errors, depth and complexity before
@@ -24,8 +25,9 @@ import (
 // (the resolvers' per-request dataloaders).
 func NewGraphQL(schema graphql.ExecutableSchema, cfg Config, log *slog.Logger, around graphql.OperationMiddleware) (http.Handler, error) {
 	srv := handler.New(schema)
-	srv.AddTransport(transport.POST{})
-	srv.AddTransport(getQueries{maxTokens: cfg.MaxTokens})
+	srv.AddTransport(specStatus{transport.POST{}})
+	srv.AddTransport(specStatus{getQueries{maxTokens: cfg.MaxTokens}})
+	srv.AddTransport(transport.Options{AllowedMethods: []string{http.MethodGet, http.MethodPost, http.MethodOptions}})
 	docs := lru.New[*ast.QueryDocument](1000)
 	srv.SetQueryCache(docs)
 	srv.SetErrorPresenter(presentError(log))
