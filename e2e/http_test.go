@@ -448,7 +448,7 @@ func TestHTTPGraphiQL(t *testing.T) {
 	})
 	t.Run("disabled", func(t *testing.T) {
 		ts := startServer(t, withConfig(func(c *app.Config) { c.HTTP.GraphiQL = false }))
-		for _, p := range []string{"/", "/graphiql"} {
+		for _, p := range []string{"/", "/graphiql", "/graphiql/assets/graphiql.js"} {
 			res, body := getPath(t, ts, p)
 			if res.StatusCode != http.StatusNotFound {
 				t.Errorf("GET %s: status %d, want 404", p, res.StatusCode)

@@ -9,7 +9,6 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
-	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
@@ -53,10 +52,4 @@ func NewGraphQL(schema graphql.ExecutableSchema, cfg Config, log *slog.Logger, a
 		srv.AroundOperations(around)
 	}
 	return srv, nil
-}
-
-// graphiQL serves the GraphiQL IDE (it loads its scripts from a CDN in the
-// browser).
-func graphiQL() http.Handler {
-	return playground.Handler("usergraph", "/graphql")
 }

@@ -60,8 +60,13 @@ func New(d Deps, cfg Config) (api, metrics http.Handler, err error) {
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", m.route("graphql", requireJSON(withCookies(cfg, d.Sessions, d.GraphQL))))
 	if cfg.GraphiQL {
-		mux.Handle("GET /{$}", graphiQL())
-		mux.Handle("GET /graphiql", graphiQL())
+		page, bundle, err := graphiQL()
+		if err != nil {
+			return nil, nil, err
+		}
+		mux.Handle("GET /{$}", page)
+		mux.Handle("GET /graphiql", page)
+		mux.Handle("GET "+graphiqlAssetsPath, bundle)
 	}
 	mux.Handle("GET /authorization", m.route("authorization", authorization{access: d.Access, log: d.Log}))
 	mux.Handle("GET /.well-known/jwks.json", m.route("jwks", jwks(d.JWKS)))
