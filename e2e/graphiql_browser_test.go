@@ -161,6 +161,12 @@ func TestGraphiQLInChromium(t *testing.T) {
 			t.Errorf("the preloaded walkthrough lacks %q:\n%s", op, preloaded)
 		}
 	}
+	// On a first visit the variables editor holds the walkthrough's too.
+	tools, err := chromedp.Run(ctx, chromedp.Evaluate[string](
+		`[...document.querySelectorAll('.graphiql-editor-tool .CodeMirror')].map(e => e.CodeMirror.getValue()).join('\n')`))
+	if err != nil || !strings.Contains(tools, `"refreshToken"`) {
+		t.Errorf("the variables editor shows %q (err %v), want the walkthrough's refreshToken variable", tools, err)
+	}
 
 	// Sign up as the walkthrough does, picking its Signup from the menu the
 	// run button opens: a same-origin POST that passes the cross-origin

@@ -20,10 +20,17 @@ setNonce(styleNonce);
 // them, and they pass the server's cross-origin check.
 const fetcher = createGraphiQLFetcher({ url: new URL(endpoint, window.location.href).href });
 
+// GraphiQL fills the variables editor of the first tab from the variables
+// prop (or what it stored), never from defaultTabs; the prop would also
+// replace what a returning visitor typed. So it is given on a first visit
+// only: when GraphiQL has stored no tabs yet.
+const firstVisit = window.localStorage.getItem('graphiql:tabState') === null;
+
 createRoot(root).render(
   <GraphiQL
     fetcher={fetcher}
     defaultTabs={[{ query: defaultQuery, variables: defaultVariables }]}
+    variables={firstVisit ? defaultVariables : undefined}
     defaultEditorToolsVisibility="variables"
   />,
 );
