@@ -2,8 +2,10 @@ package e2e
 
 import (
 	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"html"
+	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -89,7 +91,9 @@ func TestGraphiQLPage(t *testing.T) {
 				t.Errorf("asset %q is not relative to the page (it must work under a path prefix)", ref)
 				continue
 			}
-			res, body := getPath(t, ts, "/"+ref)
+			plainReq, _ := http.NewRequest(http.MethodGet, ts.url+"/"+ref, nil)
+			plainReq.Header.Set("Accept-Encoding", "identity") // else Go's client asks for gzip itself
+			res, body := roundTrip(t, plainReq)
 			if res.StatusCode != http.StatusOK || len(body) < 10000 {
 				t.Errorf("GET %s: %d, %d bytes", ref, res.StatusCode, len(body))
 			}
@@ -107,8 +111,22 @@ func TestGraphiQLPage(t *testing.T) {
 			}
 			req, _ := http.NewRequest(http.MethodGet, ts.url+"/"+u.Path, nil)
 			req.Header.Set("If-None-Match", res.Header.Get("ETag"))
+			req.Header.Set("Accept-Encoding", "identity")
 			if again, _ := roundTrip(t, req); again.StatusCode != http.StatusNotModified {
 				t.Errorf("GET %s with its ETag: %d, want 304", u.Path, again.StatusCode)
+			}
+			// A client that takes gzip gets the same file, smaller.
+			req, _ = http.NewRequest(http.MethodGet, ts.url+"/"+ref, nil)
+			req.Header.Set("Accept-Encoding", "gzip")
+			zres, zbody := roundTrip(t, req) // set by hand: the client leaves the body compressed
+			if zres.Header.Get("Content-Encoding") != "gzip" || len(zbody) >= len(body) {
+				t.Errorf("GET %s accepting gzip: Content-Encoding %q, %d bytes of %d", ref, zres.Header.Get("Content-Encoding"), len(zbody), len(body))
+			} else if plain, err := gunzip(zbody); err != nil || plain != body {
+				t.Errorf("GET %s accepting gzip: the body does not decompress to the file (err %v)", ref, err)
+			}
+			if !strings.Contains(zres.Header.Get("Vary"), "Accept-Encoding") || zres.Header.Get("ETag") == res.Header.Get("ETag") {
+				t.Errorf("GET %s accepting gzip: Vary %q, ETag %q (plain %q): want Vary: Accept-Encoding and another tag",
+					ref, zres.Header.Get("Vary"), zres.Header.Get("ETag"), res.Header.Get("ETag"))
 			}
 		}
 		if res, _ := getPath(t, ts, "/graphiql/assets/nothing.js"); res.StatusCode != http.StatusNotFound {
@@ -170,4 +188,13 @@ func TestGraphiQLWalkthrough(t *testing.T) {
 	}
 	mustRun("Logout", nil)
 	wantCode(t, run("Me", nil), "UNAUTHENTICATED", 0)
+}
+
+func gunzip(s string) (string, error) {
+	zr, err := gzip.NewReader(strings.NewReader(s))
+	if err != nil {
+		return "", err
+	}
+	b, err := io.ReadAll(zr)
+	return string(b), err
 }

@@ -1,11 +1,18 @@
 package httpapi
 
 import (
+	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"io/fs"
+	"mime"
 	"net/http"
+	"path"
+	"strings"
+	"sync"
+	"time"
 )
 
 // assets serves static files embedded in the binary (GraphiQL's bundle;
@@ -14,10 +21,16 @@ import (
 // (pages.go). Each file is hashed once; URL gives its address with the
 // hash as ?v=, and a request carrying the current hash may be cached for
 // good (a new binary with another file changes the URL), while any other
-// request revalidates by ETag.
+// request revalidates by ETag. A client that accepts gzip gets the file
+// compressed (GraphiQL's script and stylesheet go from 1.6 MB to 0.7 MB),
+// once, at the first such request: compressing costs a tenth of a second,
+// which a server whose pages nobody opens should not pay at every start.
 type assets struct {
 	fsys fs.FS
 	hash map[string]string // file name → hex SHA-256 prefix of its content
+
+	compress sync.Once
+	gzip     map[string][]byte // file name → its gzip encoding, where that is smaller
 }
 
 // newAssets reads every file of fsys once, to hash it.
@@ -60,12 +73,62 @@ func (a *assets) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	w.Header().Set("ETag", `"`+h+`"`)
-	w.Header().Set("X-Content-Type-Options", "nosniff")
+	hd := w.Header()
+	hd.Set("X-Content-Type-Options", "nosniff")
 	if r.URL.Query().Get("v") == h {
-		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+		hd.Set("Cache-Control", "public, max-age=31536000, immutable")
 	} else {
-		w.Header().Set("Cache-Control", "no-cache")
+		hd.Set("Cache-Control", "no-cache")
 	}
-	http.ServeFileFS(w, r, a.fsys, name)
+	if !acceptsGzip(r) {
+		hd.Add("Vary", "Accept-Encoding")
+		hd.Set("ETag", `"`+h+`"`)
+		http.ServeFileFS(w, r, a.fsys, name)
+		return
+	}
+	a.compress.Do(a.compressAll)
+	gz, ok := a.gzip[name]
+	if !ok { // gzip would not make it smaller
+		hd.Set("ETag", `"`+h+`"`)
+		http.ServeFileFS(w, r, a.fsys, name)
+		return
+	}
+	hd.Add("Vary", "Accept-Encoding")
+	hd.Set("ETag", `"`+h+`-gzip"`) // another representation, another tag
+	hd.Set("Content-Encoding", "gzip")
+	if ct := mime.TypeByExtension(path.Ext(name)); ct != "" {
+		hd.Set("Content-Type", ct)
+	}
+	http.ServeContent(w, r, name, time.Time{}, bytes.NewReader(gz))
+}
+
+// compressAll fills a.gzip; newAssets has read every file once already.
+func (a *assets) compressAll() {
+	a.gzip = map[string][]byte{}
+	for name := range a.hash {
+		b, err := fs.ReadFile(a.fsys, name)
+		if err != nil {
+			continue // served uncompressed, as ServeFileFS will report
+		}
+		var gz bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
+		zw.Write(b)
+		zw.Close()
+		if gz.Len() < len(b) {
+			a.gzip[name] = gz.Bytes()
+		}
+	}
+}
+
+// acceptsGzip reports whether the client takes gzip (Accept-Encoding,
+// without q=0).
+func acceptsGzip(r *http.Request) bool {
+	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
+		coding, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if strings.EqualFold(strings.TrimSpace(coding), "gzip") {
+			q := strings.ReplaceAll(params, " ", "")
+			return q != "q=0" && q != "q=0.0" && q != "q=0.00" && q != "q=0.000"
+		}
+	}
+	return false
 }
