@@ -15,10 +15,10 @@ import (
 // NewGraphQL returns the GraphQL endpoint for schema (the resolvers', with
 // their complexity functions: resolvers.Resolver.Schema) with explicit
 // transports (POST JSON and GET for queries, nothing that a form could
-// send; both answer request errors as the GraphQL-over-HTTP spec asks:
-// requesterrors.go; OPTIONS is answered with Allow), the error presenter, a parsed-query cache, automatic persisted
-// queries, and the limits that bound a request's cost before any resolver
-// runs: the token limit while parsing, the validation budget before
+// send, both answering request errors as the GraphQL-over-HTTP spec asks:
+// requesterrors.go; OPTIONS answered with Allow), the error presenter, a
+// parsed-query cache, automatic persisted queries, and the limits that
+// bound a request's cost before any resolver runs: the token limit while parsing, the validation budget before
 // validating, a cap on validation errors, depth and complexity before
 // executing. around, if not nil, wraps each operation that passed them
 // (the resolvers' per-request dataloaders).

@@ -1,8 +1,8 @@
 // Package httpapi is usergraph's HTTP surface: the GraphQL endpoint and
 // GraphiQL, /authorization for reverse proxies, the JWKS, health and metrics,
 // with the middleware every request passes (request id, client address,
-// body limit, CORS and the cross-origin (CSRF) check, authentication). It receives what
-// it calls as Deps (deps.go) and reaches no store.
+// CORS, the cross-origin (CSRF) check, body limit, authentication). It
+// receives what it calls as Deps (deps.go) and reaches no store.
 package httpapi
 
 import (
