@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/netip"
 	"net/url"
 	"runtime"
@@ -55,10 +56,11 @@ type HTTPConfig struct {
 	MetricsListen string // "": /metrics on the API listener
 	PprofListen   string // "": no profiles
 
-	CookieName     string       // access-token cookie; "": none
-	CookieSecure   CookieSecure // when cookies carry Secure
+	CookieName     string        // access-token cookie; "": none
+	CookieSecure   CookieSecure  // when cookies carry Secure
+	CookieSameSite http.SameSite // Lax, Strict or None (None needs Secure cookies)
 	TrustedProxies []netip.Prefix
-	CORSOrigins    []string // origins (scheme://host[:port]) trusted by the cross-origin check
+	CORSOrigins    []string // exact origins (scheme://host[:port]) trusted by the cross-origin check and given CORS
 
 	MaxBodyBytes  int64
 	Introspection bool
@@ -221,7 +223,7 @@ func DefaultConfig() Config {
 		HTTP: HTTPConfig{
 			Listen:       "127.0.0.1:8080",
 			CookieName:   api.CookieName,
-			CookieSecure: CookieSecureAuto,
+			CookieSecure: CookieSecureAuto, CookieSameSite: api.CookieSameSite,
 			MaxBodyBytes: api.MaxBodyBytes, Introspection: api.Introspection, GraphiQL: api.GraphiQL,
 			MaxDepth: api.MaxDepth, MaxComplexity: api.MaxComplexity, MaxTokens: api.MaxTokens, MaxHashes: api.MaxHashes,
 		},
@@ -292,6 +294,15 @@ func (h *HTTPConfig) check() error {
 	case CookieSecureAuto, CookieSecureAlways, CookieSecureNever:
 	default:
 		return fmt.Errorf("cookie-secure %q: want auto, true or false", h.CookieSecure)
+	}
+	switch h.CookieSameSite {
+	case http.SameSiteLaxMode, http.SameSiteStrictMode:
+	case http.SameSiteNoneMode:
+		if !h.secureCookies() { // browsers drop such a cookie: sign-ins would seem to work and not stick
+			return errors.New("cookie-samesite None needs Secure cookies, which browsers require of SameSite=None: set -cookie-secure true, or -cookie-secure auto with an https:// -public-url")
+		}
+	default:
+		return fmt.Errorf("cookie-samesite: want Lax, Strict or None")
 	}
 	for _, bound := range []struct {
 		name string

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"log/slog"
 	"math"
+	"net/http"
 	"net/netip"
 	"os"
 	"reflect"
@@ -145,6 +146,9 @@ func TestLoadRejectsBadValues(t *testing.T) {
 		{"-cors-origins", "ftp://app.example.com"},
 		{"-cors-origins", "https://app.example.com:"},
 		{"-cors-origins", "https://ok.example.com,*"},
+		{"-cors-origins", "https://*.example.com"}, // exact origins: CORS and the cross-origin check must agree
+		{"-cookie-samesite", "sometimes"},
+		{"-cookie-samesite", "None"}, // without Secure cookies
 		{"-max-filter-width", "0"},
 		{"-max-filter-width", "1001"}, // past what the backends compile (store.MaxFilterWidth)
 		{"-refresh-reuse-window", "-1s"},
@@ -258,6 +262,54 @@ func TestLoadCORSOrigins(t *testing.T) {
 	}
 	if got, want := c.HTTP.CORSOrigins, []string{"https://app.example.com", "http://127.0.0.1:5173"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("CORSOrigins = %q, want %q", got, want)
+	}
+}
+
+// SameSite=None cookies are for apps on another site, and browsers drop
+// them unless they are Secure: the server refuses to start with None
+// unless its cookies are Secure, saying how to make them so.
+func TestLoadCookieSameSite(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want http.SameSite
+	}{
+		{nil, http.SameSiteLaxMode},
+		{[]string{"-cookie-samesite", "Strict"}, http.SameSiteStrictMode},
+		{[]string{"-cookie-samesite", "lax"}, http.SameSiteLaxMode},
+		{[]string{"-cookie-samesite", "None", "-cookie-secure", "true"}, http.SameSiteNoneMode},
+		{[]string{"-cookie-samesite", "none", "-public-url", "https://id.example.com"}, http.SameSiteNoneMode}, // auto: Secure on https
+	} {
+		e, _, _ := env()
+		c, err := Load(tc.args, e)
+		if err != nil {
+			t.Errorf("Load(%q): %v", tc.args, err)
+			continue
+		}
+		if got := c.HTTP.CookieSameSite; got != tc.want {
+			t.Errorf("Load(%q): CookieSameSite = %v, want %v", tc.args, got, tc.want)
+		}
+	}
+	for _, args := range [][]string{
+		{"-cookie-samesite", "None"},
+		{"-cookie-samesite", "None", "-cookie-secure", "false", "-public-url", "https://id.example.com"},
+		{"-cookie-samesite", "None", "-public-url", "http://id.example.com"},
+	} {
+		e, _, _ := env()
+		_, err := Load(args, e)
+		if err == nil || !strings.Contains(err.Error(), "cookie-samesite None needs Secure cookies") || !strings.Contains(err.Error(), "-cookie-secure true") {
+			t.Errorf("Load(%q) = %v, want a refusal saying None needs Secure cookies and how to get them", args, err)
+		}
+	}
+	// A Config built by hand is checked by Run, before anything is opened.
+	cfg := DefaultConfig()
+	cfg.HTTP.Listen, cfg.HTTP.CookieSameSite = "127.0.0.1:0", http.SameSiteNoneMode
+	cfg.Store.URL = "sqlite:" + t.TempDir() + "/never.db"
+	m := New(cfg, slog.New(slog.DiscardHandler))
+	if err := m.Run(t.Context()); err == nil {
+		m.Close()
+		t.Fatal("Run started with SameSite=None cookies that are not Secure")
+	} else if !strings.Contains(err.Error(), "cookie-samesite None") {
+		t.Errorf("Run = %v, want it to name cookie-samesite", err)
 	}
 }
 

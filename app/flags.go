@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"net/http"
 	"net/netip"
 	"net/url"
 	"strconv"
@@ -59,6 +60,7 @@ func (c *Config) bind(fs *flag.FlagSet) {
 
 	fs.StringVar(&h.CookieName, "cookie-name", h.CookieName, "access-token cookie for browsers (empty: no cookie)")
 	fs.Var(newValue(&h.CookieSecure, parseCookieSecure, formatString), "cookie-secure", "Secure cookies (`mode`): auto (when the public URL is https), true or false")
+	fs.Var(newValue(&h.CookieSameSite, parseSameSite, formatSameSite), "cookie-samesite", "SameSite of the cookies (`mode`): Lax, Strict or None (None needs Secure cookies; for apps on another site)")
 	fs.Var(newValue(&h.TrustedProxies, parsePrefixes, formatPrefixes), "trusted-proxies", "comma-separated `CIDRs` whose X-Forwarded-For is believed")
 	fs.Int64Var(&h.MaxBodyBytes, "max-body-bytes", h.MaxBodyBytes, "largest request body")
 	fs.BoolVar(&h.Introspection, "introspection", h.Introspection, "allow GraphQL introspection (switch off in production if you like)")
@@ -66,7 +68,7 @@ func (c *Config) bind(fs *flag.FlagSet) {
 	fs.IntVar(&h.MaxDepth, "max-depth", h.MaxDepth, "deepest allowed GraphQL selection")
 	fs.IntVar(&h.MaxComplexity, "max-complexity", h.MaxComplexity, "highest allowed GraphQL complexity of the data fields (introspection has its own allowance)")
 	fs.IntVar(&h.MaxHashes, "max-hashes-per-request", h.MaxHashes, "fields that hash or verify a password in one HTTP request")
-	fs.Var(newValue(&h.CORSOrigins, parseOrigins, formatList), "cors-origins", "comma-separated `origins` (scheme://host[:port]) trusted to send state-changing requests from a browser")
+	fs.Var(newValue(&h.CORSOrigins, parseOrigins, formatList), "cors-origins", "comma-separated `origins` (scheme://host[:port]) whose browser apps may call the API with credentials (CORS) and send state-changing requests")
 	fs.IntVar(&a.MaxFilterWidth, "max-filter-width", a.MaxFilterWidth, fmt.Sprintf("branches of one and/or and items of one list in a users filter (1..%d)", store.MaxFilterWidth))
 
 	l := &c.Limits
@@ -208,6 +210,20 @@ func formatTime(t time.Time) string {
 	return t.UTC().Format(time.RFC3339)
 }
 
+// sameSites are the values of -cookie-samesite, as browsers spell them.
+var sameSites = map[http.SameSite]string{http.SameSiteLaxMode: "Lax", http.SameSiteStrictMode: "Strict", http.SameSiteNoneMode: "None"}
+
+func parseSameSite(s string) (http.SameSite, error) {
+	for mode, name := range sameSites {
+		if strings.EqualFold(s, name) {
+			return mode, nil
+		}
+	}
+	return 0, fmt.Errorf("want Lax, Strict or None")
+}
+
+func formatSameSite(m http.SameSite) string { return sameSites[m] }
+
 func parseStatus(s string) (store.Status, error) {
 	switch st := store.Status(s); st {
 	case store.StatusActive, store.StatusPending:
@@ -253,13 +269,13 @@ func formatPrefixes(ps []netip.Prefix) string {
 
 // parseOrigins reads the trusted origins. Each must be exactly what a
 // browser sends in Origin: scheme://host[:port] in lower case, http or
-// https, nothing after the authority. Anything else would never match a
+// https, nothing after the authority, no wildcard. Anything else would never match a
 // request, and the operator would not learn why.
 func parseOrigins(s string) ([]string, error) {
 	var out []string
 	for _, item := range splitList(s) {
 		u, err := url.Parse(item)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil ||
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || strings.Contains(item, "*") ||
 			u.Opaque != "" || u.Path != "" || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || u.RawFragment != "" ||
 			strings.HasSuffix(u.Host, ":") || item != strings.ToLower(item) {
 			return nil, fmt.Errorf("%q is not an origin: want scheme://host[:port] in lower case, e.g. https://app.example.com", item)

@@ -146,7 +146,7 @@ func newAccounts(ctx context.Context, s *services, cfg Config, log *slog.Logger)
 // handler, which the API serves too unless it is served apart.
 func (s *services) handler(h HTTPConfig, log *slog.Logger) (api, metrics http.Handler, err error) {
 	cfg := httpapi.Config{
-		CookieName: h.CookieName, CookieSecure: h.secureCookies(), DeviceCookieName: lockout.CookieName,
+		CookieName: h.CookieName, CookieSecure: h.secureCookies(), CookieSameSite: h.CookieSameSite, DeviceCookieName: lockout.CookieName,
 		TrustedProxies: h.TrustedProxies, TrustedOrigins: h.CORSOrigins,
 		MaxBodyBytes: h.MaxBodyBytes, Introspection: h.Introspection, GraphiQL: h.GraphiQL,
 		MaxDepth: h.MaxDepth, MaxComplexity: h.MaxComplexity, MaxTokens: h.MaxTokens, MaxHashes: h.MaxHashes,

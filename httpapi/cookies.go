@@ -12,9 +12,10 @@ import (
 // (aliased refreshSession, login then logout); one Set-Cookie per call
 // would leave the browser to keep whichever it read last.
 type cookieJar struct {
-	name   string // the access-token cookie's
-	device string // the device cookie's
-	secure bool
+	name     string // the access-token cookie's
+	device   string // the device cookie's
+	secure   bool
+	sameSite http.SameSite
 
 	mu      sync.Mutex
 	pending map[string]*http.Cookie
@@ -26,7 +27,7 @@ var _ Cookies = (*cookieJar)(nil)
 
 func (c *cookieJar) SetAccessToken(token string, expires time.Time) {
 	c.set(&http.Cookie{Name: c.name, Value: token, Path: "/", Expires: expires,
-		MaxAge: int(time.Until(expires).Seconds()), HttpOnly: true, Secure: c.secure, SameSite: http.SameSiteLaxMode})
+		MaxAge: int(time.Until(expires).Seconds()), HttpOnly: true, Secure: c.secure, SameSite: c.sameSite})
 }
 
 // SetDeviceCookie sets the device cookie with the access-token cookie's
@@ -34,12 +35,12 @@ func (c *cookieJar) SetAccessToken(token string, expires time.Time) {
 // stranger to the account).
 func (c *cookieJar) SetDeviceCookie(value string, expires time.Time) {
 	c.set(&http.Cookie{Name: c.device, Value: value, Path: "/", Expires: expires,
-		MaxAge: int(time.Until(expires).Seconds()), HttpOnly: true, Secure: c.secure, SameSite: http.SameSiteLaxMode})
+		MaxAge: int(time.Until(expires).Seconds()), HttpOnly: true, Secure: c.secure, SameSite: c.sameSite})
 }
 
 func (c *cookieJar) ClearAccessToken() {
 	c.set(&http.Cookie{Name: c.name, Value: "", Path: "/", MaxAge: -1,
-		HttpOnly: true, Secure: c.secure, SameSite: http.SameSiteLaxMode})
+		HttpOnly: true, Secure: c.secure, SameSite: c.sameSite})
 }
 
 // set keeps ck as the value of its name. Once the header is sent it is too
@@ -95,7 +96,8 @@ func withCookies(cfg Config, sessions Sessions, next http.Handler) http.Handler 
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		jar := &cookieJar{name: cfg.CookieName, device: cfg.DeviceCookieName, secure: cfg.CookieSecure, pending: map[string]*http.Cookie{}}
+		jar := &cookieJar{name: cfg.CookieName, device: cfg.DeviceCookieName, secure: cfg.CookieSecure,
+			sameSite: cfg.CookieSameSite, pending: map[string]*http.Cookie{}}
 		next.ServeHTTP(cookieWriter{w, jar}, r.WithContext(sessions.WithCookies(r.Context(), jar)))
 		jar.send(w.Header()) // a handler that wrote nothing: the server sends the header after this
 	})

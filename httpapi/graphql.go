@@ -9,23 +9,24 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
-	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
 // NewGraphQL returns the GraphQL endpoint for schema (the resolvers', with
 // their complexity functions: resolvers.Resolver.Schema) with explicit
 // transports (POST JSON and GET for queries, nothing that a form could
-// send), the error presenter, a parsed-query cache, automatic persisted
-// queries, and the limits that bound a request's cost before any resolver
-// runs: the token limit while parsing, the validation budget before
+// send, both answering request errors as the GraphQL-over-HTTP spec asks:
+// requesterrors.go; OPTIONS answered with Allow), the error presenter, a
+// parsed-query cache, automatic persisted queries, and the limits that
+// bound a request's cost before any resolver runs: the token limit while parsing, the validation budget before
 // validating, a cap on validation errors, depth and complexity before
 // executing. around, if not nil, wraps each operation that passed them
 // (the resolvers' per-request dataloaders).
 func NewGraphQL(schema graphql.ExecutableSchema, cfg Config, log *slog.Logger, around graphql.OperationMiddleware) (http.Handler, error) {
 	srv := handler.New(schema)
-	srv.AddTransport(transport.POST{})
-	srv.AddTransport(getQueries{maxTokens: cfg.MaxTokens})
+	srv.AddTransport(specStatus{transport.POST{}})
+	srv.AddTransport(specStatus{getQueries{maxTokens: cfg.MaxTokens}})
+	srv.AddTransport(transport.Options{AllowedMethods: []string{http.MethodGet, http.MethodPost, http.MethodOptions}})
 	docs := lru.New[*ast.QueryDocument](1000)
 	srv.SetQueryCache(docs)
 	srv.SetErrorPresenter(presentError(log))
@@ -51,10 +52,4 @@ func NewGraphQL(schema graphql.ExecutableSchema, cfg Config, log *slog.Logger, a
 		srv.AroundOperations(around)
 	}
 	return srv, nil
-}
-
-// graphiQL serves the GraphiQL IDE (it loads its scripts from a CDN in the
-// browser).
-func graphiQL() http.Handler {
-	return playground.Handler("usergraph", "/graphql")
 }

@@ -103,7 +103,9 @@ func isTrusted(a netip.Addr, trusted []netip.Prefix) bool {
 // when the browser sends it, else Origin against Host; a request with
 // neither (curl, server-to-server) is not a browser's and passes. Together
 // with SameSite=Lax cookies this keeps cookie-authenticated requests safe
-// from cross-site forgery.
+// from cross-site forgery; with SameSite=None (apps on another site) it is
+// this check alone. The trusted origins are also the ones CORS lets read
+// answers (withCORS, cors.go), so an origin is trusted by both or neither.
 func withCrossOriginCheck(trusted []string, next http.Handler) (http.Handler, error) {
 	cop := http.NewCrossOriginProtection()
 	for _, origin := range trusted {

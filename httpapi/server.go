@@ -1,8 +1,8 @@
 // Package httpapi is usergraph's HTTP surface: the GraphQL endpoint and
 // GraphiQL, /authorization for reverse proxies, the JWKS, health and metrics,
 // with the middleware every request passes (request id, client address,
-// body limit, cross-origin (CSRF) check, authentication). It receives what
-// it calls as Deps (deps.go) and reaches no store.
+// CORS, the cross-origin (CSRF) check, body limit, authentication). It
+// receives what it calls as Deps (deps.go) and reaches no store.
 package httpapi
 
 import (
@@ -16,7 +16,8 @@ import (
 type Config struct {
 	CookieName       string // access-token cookie; empty: no cookies
 	CookieSecure     bool
-	DeviceCookieName string // the sign-in lockout's device cookie (lockout.CookieName)
+	CookieSameSite   http.SameSite // of both cookies: Lax, Strict or None (None only with CookieSecure)
+	DeviceCookieName string        // the sign-in lockout's device cookie (lockout.CookieName)
 	TrustedProxies   []netip.Prefix
 	MaxBodyBytes     int64
 	Introspection    bool
@@ -25,7 +26,7 @@ type Config struct {
 	MaxComplexity    int
 	MaxTokens        int      // parser token limit
 	MaxHashes        int      // fields that hash or verify a password in one request (hashlimit.go)
-	TrustedOrigins   []string // origins whose cross-origin requests pass the CSRF check
+	TrustedOrigins   []string // exact origins whose cross-origin requests pass the CSRF check and get CORS (cors.go)
 	// MetricsApart: /metrics is served on a listener of its own (the
 	// metrics handler New returns) and the API answers 404 for it.
 	MetricsApart bool
@@ -37,14 +38,15 @@ type Config struct {
 // figures in docs/PERFORMANCE.md are measured at this limit.
 func DefaultConfig() Config {
 	return Config{
-		CookieName:    "usergraph_token",
-		MaxBodyBytes:  1 << 20,
-		Introspection: true,
-		GraphiQL:      true,
-		MaxDepth:      12,
-		MaxComplexity: 10000,
-		MaxTokens:     15000,
-		MaxHashes:     1,
+		CookieName:     "usergraph_token",
+		CookieSameSite: http.SameSiteLaxMode,
+		MaxBodyBytes:   1 << 20,
+		Introspection:  true,
+		GraphiQL:       true,
+		MaxDepth:       12,
+		MaxComplexity:  10000,
+		MaxTokens:      15000,
+		MaxHashes:      1,
 	}
 }
 
@@ -58,8 +60,13 @@ func New(d Deps, cfg Config) (api, metrics http.Handler, err error) {
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", m.route("graphql", requireJSON(withCookies(cfg, d.Sessions, d.GraphQL))))
 	if cfg.GraphiQL {
-		mux.Handle("GET /{$}", graphiQL())
-		mux.Handle("GET /graphiql", graphiQL())
+		page, bundle, err := graphiQL()
+		if err != nil {
+			return nil, nil, err
+		}
+		mux.Handle("GET /{$}", page)
+		mux.Handle("GET /graphiql", page)
+		mux.Handle("GET "+graphiqlAssetsPath, bundle)
 	}
 	mux.Handle("GET /authorization", m.route("authorization", authorization{access: d.Access, log: d.Log}))
 	mux.Handle("GET /.well-known/jwks.json", m.route("jwks", jwks(d.JWKS)))
@@ -76,6 +83,9 @@ func New(d Deps, cfg Config) (api, metrics http.Handler, err error) {
 	h = auth.wrap(h)
 	h = withBodyLimit(cfg.MaxBodyBytes, h)
 	if h, err = withCrossOriginCheck(cfg.TrustedOrigins, h); err != nil { // before a body is read
+		return nil, nil, err
+	}
+	if h, err = withCORS(cfg.TrustedOrigins, h); err != nil { // preflights end here, before gqlgen
 		return nil, nil, err
 	}
 	h = withClient(cfg.TrustedProxies, cfg.DeviceCookieName, d.Sessions, h)

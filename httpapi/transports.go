@@ -1,8 +1,10 @@
 package httpapi
 
 import (
+	"encoding/json"
 	"mime"
 	"net/http"
+	"net/url"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
@@ -11,16 +13,28 @@ import (
 	"github.com/vektah/gqlparser/v2/parser"
 )
 
-// getQueries is gqlgen's GET transport, except that a mutation sent by GET
-// gets a coded error like every other error (gqlgen's own refusal has no
-// code). GET may only read: a link or an <img> must never change anything.
+// getQueries is gqlgen's GET transport, except that a mutation sent by GET,
+// and parameters that are not what the spec says, get a coded error like
+// every other error (gqlgen's own refusals have no code, and say "data":
+// null). GET may only read: a link or an <img> must never change anything.
 type getQueries struct {
 	transport.GET
 	maxTokens int // the parser's token limit, as for POST
 }
 
 func (t getQueries) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
-	q := r.URL.Query()
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, apperr.New(apperr.BadUserInput, "the query string does not parse: %v", err))
+		return
+	}
+	for _, param := range []string{"variables", "extensions"} {
+		var m map[string]any
+		if v := q.Get(param); v != "" && json.Unmarshal([]byte(v), &m) != nil {
+			writeError(w, http.StatusBadRequest, apperr.New(apperr.BadUserInput, "the %s parameter must be a JSON object", param))
+			return
+		}
+	}
 	if isMutation(q.Get("query"), q.Get("operationName"), t.maxTokens) {
 		w.Header().Set("Allow", "POST")
 		writeError(w, http.StatusMethodNotAllowed, apperr.New(apperr.BadUserInput, "mutations must be sent with POST"))
