@@ -64,12 +64,14 @@ const userColumns = `id, username, email, phone, username_key, email_key, phone_
 	email_verified, first_name, last_name, full_name, website, avatar_url, address,
 	additional_info, tags, metadata, app_metadata, status, is_guest, roles,
 	password_hash, search_text, deleted_at, created_at, updated_at, last_login_at,
-	last_request_at, version, login_failures, last_login_failure_at, locked_until`
+	last_request_at, version, login_failures, last_login_failure_at, locked_until,
+	first_name_key, last_name_key, full_name_key`
 
-const userPlaceholders = `?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?`
+const userPlaceholders = `?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?`
 
 // userArgs returns the values of userColumns for u, in order.
 func userArgs(u *store.User) []any {
+	first, last, full := store.NameKeys(u)
 	return []any{
 		u.ID, u.Username, u.Email, u.Phone,
 		nullKey(u.UsernameKey), nullKey(u.EmailKey), nullKey(u.PhoneKey),
@@ -80,6 +82,7 @@ func userArgs(u *store.User) []any {
 		ms(u.DeletedAt), ms(u.CreatedAt), ms(u.UpdatedAt), ms(u.LastLoginAt),
 		ms(u.LastRequestAt), u.Version,
 		u.Lockout.Failures, ms(u.Lockout.LastFailure), ms(u.Lockout.LockedUntil),
+		first, last, full,
 	}
 }
 
@@ -91,7 +94,8 @@ func scanUser(row scanner) (*store.User, error) {
 		uKey, eKey, pKey          sql.NullString
 		verified, guest           int
 		tags, roles, md, amd, st  string
-		searchText                string
+		searchText                string // derived, like the name keys: not part of the record
+		nameKeyCols               [3]string
 		deleted, created, updated int64
 		lastLogin, lastRequest    int64
 		lastFailure, lockedUntil  int64
@@ -100,7 +104,8 @@ func scanUser(row scanner) (*store.User, error) {
 		&verified, &u.FirstName, &u.LastName, &u.FullName, &u.Website, &u.AvatarURL,
 		&u.Address, &u.AdditionalInfo, &tags, &md, &amd, &st, &guest, &roles,
 		&u.PasswordHash, &searchText, &deleted, &created, &updated, &lastLogin,
-		&lastRequest, &u.Version, &u.Lockout.Failures, &lastFailure, &lockedUntil)
+		&lastRequest, &u.Version, &u.Lockout.Failures, &lastFailure, &lockedUntil,
+		&nameKeyCols[0], &nameKeyCols[1], &nameKeyCols[2])
 	if err != nil {
 		return nil, mapErr(err)
 	}
