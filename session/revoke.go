@@ -92,8 +92,12 @@ func (m *Manager) List(ctx context.Context, userIDs []string) ([]*store.Session,
 }
 
 // Get returns one session of a user, or store.ErrNotFound if it is not the
-// user's or no longer live.
+// user's or no longer live. A caller without a user (an APP session, "")
+// has no sessions here: APP sessions have no user either.
 func (m *Manager) Get(ctx context.Context, userID, sessionID string) (*store.Session, error) {
+	if userID == "" {
+		return nil, store.ErrNotFound
+	}
 	s, err := m.store.GetSession(ctx, sessionID)
 	if err != nil {
 		return nil, err
