@@ -89,7 +89,7 @@ func (s *Service) checkBulkFilter(f *store.UserFilter) (*store.UserFilter, error
 	if !restricts(f) {
 		return nil, apperr.Input("filter", "an empty filter would select every user; say which users")
 	}
-	return leaveOutDeleted(s.withUsernameKeys(f)), nil
+	return leaveOutDeleted(s.withPhoneKeys(s.withUsernameKeys(f))), nil
 }
 
 func (s *Service) checkPatch(ctx context.Context, actor *session.Principal, p Patch) (store.UserPatch, error) {

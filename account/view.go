@@ -35,7 +35,7 @@ func (s *Service) CanSeePrivate(ctx context.Context, viewer *session.Principal, 
 	if viewer == nil {
 		return false, nil
 	}
-	if viewer.UserID == userID {
+	if viewer.UserID != "" && viewer.UserID == userID { // an APP session has no user: never "" itself
 		return true, nil
 	}
 	return s.isAdminView(ctx, viewer)
