@@ -110,6 +110,10 @@ type AccountConfig struct {
 	PhoneRegion           string // for numbers given without +country code
 	BootstrapToken        string // "": generated and logged at the first start
 	MaxFilterWidth        int    // branches of one and/or, items of one list in a users filter
+
+	GuestRole        string        // the role guests receive; "": the default role
+	GuestTTL         time.Duration // guests idle this long are deleted
+	DiscoveryByEmail bool          // discoverUsers finds users by exact email
 }
 
 // DeviceConfig is device control's (package devices).
@@ -132,6 +136,7 @@ type LimitConfig struct {
 	LockoutMax      time.Duration // the longest lockout
 	LookupPerIP     ratelimit.Rule
 	SignupPerIP     ratelimit.Rule
+	GuestPerIP      ratelimit.Rule
 }
 
 // LogConfig is the log's.
@@ -192,7 +197,7 @@ func DefaultConfig() Config {
 			ActivityFlush:  sessions.FlushEvery,
 			ReuseWindow:    sessions.ReuseWindow,
 		},
-		Accounts: AccountConfig{SignupStatus: store.StatusActive, MaxFilterWidth: store.DefaultFilterWidth},
+		Accounts: AccountConfig{SignupStatus: store.StatusActive, MaxFilterWidth: store.DefaultFilterWidth, GuestTTL: account.DefaultGuestTTL},
 		Roles:    RoleConfig{Default: access.DefaultRoleName, CacheTTL: access.DefaultCacheTTL},
 		Limits: LimitConfig{
 			LoginPerIP:      account.DefaultLoginPerIP(),
@@ -200,6 +205,7 @@ func DefaultConfig() Config {
 			LockoutMax:      lock.Max,
 			LookupPerIP:     account.DefaultLookupPerIP(),
 			SignupPerIP:     account.DefaultSignupPerIP(),
+			GuestPerIP:      account.DefaultGuestPerIP(),
 		},
 		Log:     LogConfig{Level: slog.LevelInfo, Format: LogText},
 		Runtime: RuntimeConfig{MemoryLimit: defaultMemoryLimit},
@@ -307,6 +313,9 @@ func (a *AccountConfig) check() error {
 	}
 	if a.MaxFilterWidth < 1 || a.MaxFilterWidth > store.MaxFilterWidth {
 		return fmt.Errorf("max-filter-width must be 1..%d", store.MaxFilterWidth)
+	}
+	if a.GuestTTL <= 0 {
+		return errors.New("guest-ttl must be positive")
 	}
 	return nil
 }
