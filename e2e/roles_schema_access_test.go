@@ -19,10 +19,10 @@ import (
 // to be added to publicFields on purpose.
 
 // publicFields are the only root fields anyone may call.
-var publicFields = []string{"initialize", "login", "refreshSession", "signup", "usernameExists"}
+var publicFields = []string{"applicationSession", "initialize", "login", "loginAsGuest", "refreshSession", "signup", "usernameExists"}
 
 // permissionResources are the resources @hasPermission may name.
-var permissionResources = []string{"graphql/roles", "graphql/users", "graphql/users/devices", "graphql/users/roles"}
+var permissionResources = []string{"graphql/applications", "graphql/roles", "graphql/users", "graphql/users/devices", "graphql/users/roles"}
 
 var accessDirectives = []string{"public", "signedIn", "hasRole", "hasPermission"}
 

@@ -167,3 +167,24 @@ func TestAlsoPurgeRunsWithThePurge(t *testing.T) {
 		t.Fatal("the janitor's job did not run at Run's start")
 	}
 }
+
+// APP sessions have no user: revoking or listing the sessions of the user
+// "" reaches none of them.
+func TestAppSessionsAreNoUsersSessions(t *testing.T) {
+	e := newEnv(t)
+	m := e.manager(t, config())
+	tok, err := m.OpenApp(t.Context(), e.application(t, e.clock.Now()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := m.RevokeUser(t.Context(), "", ""); err != nil || n != 0 {
+		t.Errorf(`RevokeUser("") = %d, %v; want 0`, n, err)
+	}
+	if n, err := m.RevokeUsers(t.Context(), []string{""}, ""); err != nil || n != 0 {
+		t.Errorf(`RevokeUsers([""]) = %d, %v; want 0`, n, err)
+	}
+	if live := listOrFail(t, m, ""); len(live) != 0 {
+		t.Errorf(`List("") = %v, want none`, live)
+	}
+	mustAuthenticate(t, m, "the APP session after all that", tok.Access)
+}
