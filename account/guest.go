@@ -78,9 +78,9 @@ func (s *Service) LoginAsGuest(ctx context.Context, in GuestInput) (*session.Tok
 	return s.sessions.OpenOn(ctx, u, store.SessionGuest, device)
 }
 
-// newGuest checks the input and returns the guest to store: ACTIVE (the
-// sign-up status is for accounts someone vouches for, which a guest is
-// not), signed in at its creation.
+// newGuest checks the input and returns the guest to store: ACTIVE
+// whatever the sign-up status, since a guest is signed in at its creation
+// (a PENDING guest could never be used).
 func (s *Service) newGuest(in GuestInput) (*store.User, error) {
 	u := &store.User{IsGuest: true, Status: store.StatusActive, Roles: []string{}}
 	var err error

@@ -156,6 +156,8 @@ func TestUpgradeGuestRefusals(t *testing.T) {
 		{vars{"username": "free", "password": "short"}, "WEAK_PASSWORD", 0},
 		{vars{"password": testPassword}, "BAD_USER_INPUT", 0},
 		{vars{"username": "a b", "password": testPassword}, "INVALID_USERNAME", 900},
+		{vars{"email": "not-an-address", "password": testPassword}, "INVALID_EMAIL", 901},
+		{vars{"username": "free", "phone": "12", "password": testPassword}, "INVALID_PHONE", 804},
 	} {
 		wantCode(t, ts.gql(t, g.AccessToken, upgradeMutation, vars{"in": c.in}), c.code, c.status)
 	}
