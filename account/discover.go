@@ -22,12 +22,12 @@ import (
 // Discovery is a discovery filter (API.md's DiscoveryFilter); zero parts
 // are unset, and all set parts must hold.
 type Discovery struct {
-	IDs, Usernames               []string // nil: unset
+	IDs, Usernames                []string // nil: unset
 	FirstName, LastName, FullName string   // exact, case-insensitive
-	Search                       string   // how the username or a name starts
-	Email                        string   // exact; only with Config.DiscoveryByEmail
-	Tags                         *store.SetMatch
-	LastRequestAt                *store.TimeRange
+	Search                        string   // how the username or a name starts
+	Email                         string   // exact; only with Config.DiscoveryByEmail
+	Tags                          *store.SetMatch
+	LastRequestAt                 *store.TimeRange
 }
 
 // DiscoveryQuery asks for one page of discovered users.
