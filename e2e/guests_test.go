@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"regexp"
 	"testing"
 	"time"
@@ -66,8 +67,18 @@ func TestLoginAsGuest(t *testing.T) {
 		t.Errorf("the guest's me: %+v", me)
 	}
 	assertJSONEqual(t, "the guest's metadata", me.Metadata, `{"cart":[1,2],"theme":"dark"}`)
-	if other := loginAsGuest(t, ts, nil); other.User.ID == g.User.ID || other.User.Username == g.User.Username {
+	other := loginAsGuest(t, ts, nil)
+	if other.User.ID == g.User.ID || other.User.Username == g.User.Username {
 		t.Errorf("two guests share an id or a name")
+	}
+	// Others see the public view, isGuest included (API.md).
+	seen := dataField[*struct {
+		Username string          `json:"username"`
+		IsGuest  bool            `json:"isGuest"`
+		Metadata json.RawMessage `json:"metadata"`
+	}](t, ts.mustGQL(t, other.AccessToken, `query($id: ID!) { user(id: $id) { username isGuest metadata } }`, vars{"id": g.User.ID}), "user")
+	if seen == nil || seen.Username != g.User.Username || !seen.IsGuest || string(seen.Metadata) != "{}" {
+		t.Errorf("another user's view of the guest: %+v", seen)
 	}
 	r = ts.gql(t, "", guestMutation, vars{"in": vars{"metadata": []int{1}}})
 	wantCode(t, r, "BAD_USER_INPUT", 0)
