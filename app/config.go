@@ -151,7 +151,7 @@ type LimitConfig struct {
 	// address, username or account.
 	RecoveryPerIP      ratelimit.Rule
 	RecoveryPerAccount ratelimit.Rule
-	GuestPerIP      ratelimit.Rule
+	GuestPerIP         ratelimit.Rule
 }
 
 // MailConfig is the outgoing mail's (package mail).
@@ -262,7 +262,7 @@ func DefaultConfig() Config {
 
 			RecoveryPerIP:      recovery.DefaultLimitPerIP(),
 			RecoveryPerAccount: recovery.DefaultLimitPerAccount(),
-			GuestPerIP:      account.DefaultGuestPerIP(),
+			GuestPerIP:         account.DefaultGuestPerIP(),
 		},
 		Mail:   MailConfig{AppName: "usergraph", Timeout: mail.DefaultTimeout},
 		SMS:    SMSConfig{Timeout: sms.DefaultTimeout},
