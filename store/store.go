@@ -36,6 +36,8 @@ type Store interface {
 	OutboxStore
 	RecoveryTokenStore
 	ThrottleStore
+	EventStore
+	WebhookStore
 
 	// Ping reports whether the database answers.
 	Ping(ctx context.Context) error

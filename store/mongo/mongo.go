@@ -72,6 +72,10 @@ const (
 	collRecoveryClaims = "recovery_claims"
 	collTurns          = "throttle_turns"
 	collTurnClaims     = "throttle_claims"
+
+	collEvents     = "audit_events"
+	collWebhooks   = "webhooks"
+	collDeliveries = "webhook_deliveries"
 )
 
 // DB is a store.Store on one MongoDB database.
@@ -96,6 +100,10 @@ type DB struct {
 	recoveryClaims *mongo.Collection // the uses and wrong tries of recovery tokens
 	turns          *mongo.Collection // throttle.go
 	turnClaims     *mongo.Collection // one document per turn taken
+
+	events     *mongo.Collection // the audit trail (events.go)
+	webhooks   *mongo.Collection // webhooks.go
+	deliveries *mongo.Collection // webhooks' delivery attempts
 
 	log *slog.Logger
 }
@@ -170,6 +178,10 @@ func newDB(client *mongo.Client, name string, log *slog.Logger) *DB {
 		recoveryClaims: d.Collection(collRecoveryClaims),
 		turns:          d.Collection(collTurns),
 		turnClaims:     d.Collection(collTurnClaims),
+
+		events:     d.Collection(collEvents),
+		webhooks:   d.Collection(collWebhooks),
+		deliveries: d.Collection(collDeliveries),
 
 		log: log,
 	}

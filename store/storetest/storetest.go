@@ -75,6 +75,8 @@ func RunWith(t *testing.T, open func(t *testing.T) store.Store, opts Options) {
 		concurrencyTests,
 		outboxTests,
 		recoveryTests,
+		eventTests,
+		webhookTests,
 	}
 	checkSkips(t, tables, opts.Skip)
 	for _, table := range tables {
