@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/usergraph/usergraph/apperr"
+	"github.com/usergraph/usergraph/audit"
 	"github.com/usergraph/usergraph/session"
 	"github.com/usergraph/usergraph/store"
 )
@@ -53,7 +54,7 @@ func (s *Service) Login(ctx context.Context, c Credentials) (*session.Tokens, er
 	}
 	a := s.newAttempt(ctx, u, c)
 	if err := s.refuseLocked(a); err != nil {
-		return nil, err
+		return nil, s.loginRefused(ctx, a.userID(), "locked", err)
 	}
 	if u == nil {
 		if err := s.verifyDummy(ctx, c.Password); err != nil {
@@ -69,19 +70,20 @@ func (s *Service) Login(ctx context.Context, c Credentials) (*session.Tokens, er
 		return nil, s.failed(ctx, a)
 	}
 	if !u.Active() {
-		return nil, apperr.New(apperr.UserNotActive, "the account is %s", strings.ToLower(string(u.Status)))
+		return nil, s.loginRefused(ctx, u.ID, "not_active",
+			apperr.New(apperr.UserNotActive, "the account is %s", strings.ToLower(string(u.Status))))
 	}
 	if s.cfg.Verification.holdsBack(u) {
 		// Only someone who knows the password learns this, and gets the
 		// link again: without a session they cannot ask for it otherwise.
 		s.askToVerify(ctx, u)
-		return nil, errEmailNotVerified
+		return nil, s.loginRefused(ctx, u.ID, "email_not_verified", errEmailNotVerified)
 	}
 	// After the password: DEVICE_DENIED tells only the account's owner
 	// about its devices, and is no failed password for the lockout.
 	device, err := s.deviceTokens.Admit(ctx, u.ID, c.DeviceToken)
 	if err != nil {
-		return nil, err
+		return nil, s.loginRefused(ctx, u.ID, "device_denied", err)
 	}
 	if u, err = s.recordLogin(ctx, u, c.Password, rehash, !a.known()); err != nil {
 		return nil, err
@@ -108,7 +110,8 @@ func (s *Service) recordLogin(ctx context.Context, u *store.User, plain string, 
 		}
 	}
 	now := store.Now()
-	return s.store.UpdateUser(ctx, u.ID, func(u *store.User) error {
+	ev := audit.By(audit.New(ctx, audit.LoginSucceeded, u.ID, audit.Data{"method": "password"}), u.ID)
+	return s.store.UpdateUser(audit.With(ctx, ev), u.ID, func(u *store.User) error {
 		u.LastLoginAt = now
 		if newHash != "" {
 			u.PasswordHash = newHash

@@ -58,8 +58,7 @@ func (r *mutationResolver) RefreshSession(ctx context.Context, refreshToken stri
 
 // Logout is the resolver for the logout field.
 func (r *mutationResolver) Logout(ctx context.Context) (bool, error) {
-	p := session.FromContext(ctx)
-	if err := r.Sessions.Revoke(ctx, p.SessionID); err != nil {
+	if err := r.Sessions.Logout(ctx, session.FromContext(ctx)); err != nil {
 		return false, err
 	}
 	clearCookie(ctx)

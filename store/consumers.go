@@ -25,6 +25,14 @@ type AccountStore interface {
 	UserStore
 	UsernameKeyStore
 	SettingStore
+	EventRecorder
+}
+
+// EventRecorder is EventStore.RecordEvents: for the services' acts that
+// change nothing else (a refused sign-in), whose events are stored alone.
+type EventRecorder interface {
+	// RecordEvents is EventStore.RecordEvents.
+	RecordEvents(ctx context.Context, evs ...*Event) error
 }
 
 // SessionManagerStore is what package session uses: sessions and their
