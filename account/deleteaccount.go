@@ -1,8 +1,8 @@
 package account
 
 import (
-	"github.com/usergraph/usergraph/audit"
 	"context"
+	"github.com/usergraph/usergraph/audit"
 
 	"github.com/usergraph/usergraph/session"
 )
