@@ -2,8 +2,8 @@ package account
 
 import (
 	"context"
-	"github.com/usergraph/usergraph/audit"
 
+	"github.com/usergraph/usergraph/audit"
 	"github.com/usergraph/usergraph/session"
 )
 
