@@ -98,6 +98,7 @@ func (m *Main) serve(h http.Handler) {
 	work.Go(func() { m.svc.sessions.Run(bg) })
 	work.Go(func() { m.svc.worker.Run(bg) })
 	work.Go(func() { m.svc.recovery.Run(bg) })
+	work.Go(func() { m.svc.events.Run(bg) })
 	go func() {
 		work.Wait()
 		close(m.done)

@@ -16,6 +16,7 @@ import (
 	"github.com/usergraph/usergraph/account"
 	"github.com/usergraph/usergraph/httpapi"
 	"github.com/usergraph/usergraph/lockout"
+	"github.com/usergraph/usergraph/events"
 	"github.com/usergraph/usergraph/mail"
 	"github.com/usergraph/usergraph/outbox"
 	"github.com/usergraph/usergraph/password"
@@ -45,6 +46,7 @@ type Config struct {
 	SMS       SMSConfig
 	Outbox    OutboxConfig
 	Recovery  RecoveryConfig
+	Events    EventsConfig
 	Log       LogConfig
 	Runtime   RuntimeConfig
 }
@@ -179,6 +181,17 @@ type OutboxConfig struct {
 	PollInterval time.Duration // no setting
 }
 
+// EventsConfig is the audit trail's and the webhooks' (package events).
+type EventsConfig struct {
+	AuditRetention      time.Duration
+	WebhookAllowPrivate bool
+	WebhookTimeout      time.Duration
+	// No settings: the defaults of package events unless a test shortens them.
+	WebhookRetryDelay time.Duration // the first retry's wait
+	DisableAfter      time.Duration // failing this long disables a webhook
+	JanitorInterval   time.Duration // relays of pending events
+}
+
 // RecoveryConfig is account recovery's and email verification's.
 type RecoveryConfig struct {
 	ResetByEmail       bool
@@ -272,6 +285,9 @@ func DefaultConfig() Config {
 			ResetTTL: recovery.DefaultResetTTL, VerifyTTL: recovery.DefaultVerifyTTL, SMSCodeTTL: recovery.DefaultSMSCodeTTL,
 			MailInterval: recovery.DefaultMailInterval,
 		},
+		Events: EventsConfig{AuditRetention: events.DefaultRetention, WebhookTimeout: events.DefaultTimeout,
+			WebhookRetryDelay: events.DefaultBaseDelay, DisableAfter: events.DefaultDisableAfter,
+			JanitorInterval: events.DefaultJanitorInterval},
 		Log:     LogConfig{Level: slog.LevelInfo, Format: LogText},
 		Runtime: RuntimeConfig{MemoryLimit: defaultMemoryLimit},
 	}
@@ -281,7 +297,7 @@ func DefaultConfig() Config {
 // another, naming it as its flag. Load and Main.Run call it.
 func (c *Config) Check() error {
 	checks := []func() error{c.HTTP.check, c.Store.check, c.Passwords.check, c.Sessions.check,
-		c.Accounts.check, c.Limits.check, c.Mail.check, c.SMS.check, c.Outbox.check, c.Recovery.check}
+		c.Accounts.check, c.Limits.check, c.Mail.check, c.SMS.check, c.Outbox.check, c.Recovery.check, c.Events.check}
 	for _, check := range checks {
 		if err := check(); err != nil {
 			return err
@@ -434,6 +450,16 @@ func (s *SMSConfig) check() error {
 func (o *OutboxConfig) check() error {
 	if o.Policy.BaseDelay <= 0 {
 		return errors.New("outbox-retry-delay must be positive")
+	}
+	return nil
+}
+
+func (e *EventsConfig) check() error {
+	switch {
+	case e.AuditRetention <= 0:
+		return errors.New("audit-retention must be positive")
+	case e.WebhookTimeout <= 0:
+		return errors.New("webhook-timeout must be positive")
 	}
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/usergraph/usergraph/account"
 	"github.com/usergraph/usergraph/apps"
 	"github.com/usergraph/usergraph/devices"
+	"github.com/usergraph/usergraph/events"
 	"github.com/usergraph/usergraph/httpapi"
 	"github.com/usergraph/usergraph/lockout"
 	"github.com/usergraph/usergraph/mail"
@@ -40,6 +41,7 @@ type services struct {
 	worker   *outbox.Worker // delivers mail and SMS; Main runs it
 	recovery *recovery.Service
 	apps     *apps.Service
+	events   *events.Service // the audit trail and webhooks; Main runs its janitor
 }
 
 // openServices opens the store and builds the services on it, bringing
@@ -81,6 +83,11 @@ func openServices(ctx context.Context, cfg Config, log *slog.Logger) (_ *service
 	if err := s.openRecovery(cfg, log); err != nil {
 		return nil, err
 	}
+	ec := cfg.Events
+	s.events = events.New(events.Deps{Store: s.store, Queue: s.worker, Log: log}, events.Config{
+		Retention: ec.AuditRetention, AllowPrivate: ec.WebhookAllowPrivate, Timeout: ec.WebhookTimeout,
+		BaseDelay: ec.WebhookRetryDelay, DisableAfter: ec.DisableAfter, JanitorInterval: ec.JanitorInterval})
+	s.events.Register(s.worker) // fan-out of stored events, deliveries to webhooks
 	s.sessions.AlsoPurge(s.accounts.PurgeGuests) // the janitor deletes idle guests
 	s.apps = apps.New(apps.Deps{Store: s.store, Sessions: s.sessions, Access: s.access,
 		SessionsPerIP: ratelimit.New(cfg.Limits.LoginPerIP), Log: log}) // each tries a secret, as a login does
@@ -160,7 +167,7 @@ func (s *services) handler(h HTTPConfig, log *slog.Logger) (api, metrics http.Ha
 		MetricsApart: h.MetricsListen != "",
 	}
 	r := &resolvers.Resolver{Accounts: s.accounts, Sessions: s.sessions, Access: s.access, Devices: s.devices,
-		Apps: s.apps, Tokens: s.tokens, Recovery: s.recovery, Log: log}
+		Apps: s.apps, Tokens: s.tokens, Recovery: s.recovery, Events: s.events, Log: log}
 	schema, err := r.Schema()
 	if err != nil {
 		return nil, nil, err

@@ -10,6 +10,7 @@ import (
 	"github.com/usergraph/usergraph/account"
 	"github.com/usergraph/usergraph/apps"
 	"github.com/usergraph/usergraph/devices"
+	"github.com/usergraph/usergraph/events"
 	"github.com/usergraph/usergraph/graph"
 	"github.com/usergraph/usergraph/recovery"
 	"github.com/usergraph/usergraph/session"
@@ -25,6 +26,7 @@ type Resolver struct {
 	Apps     *apps.Service
 	Tokens   *token.Service
 	Recovery *recovery.Service
+	Events   *events.Service
 	Log      *slog.Logger
 }
 

@@ -79,6 +79,14 @@ type RecoveryStore interface {
 	GetUserByKey(ctx context.Context, field KeyField, key string) (*User, error)
 }
 
+// EventsStore is what package events uses: the audit trail, webhooks and
+// their deliveries, and the outbox that carries events to them.
+type EventsStore interface {
+	EventStore
+	WebhookStore
+	OutboxStore
+}
+
 // Every Store is every consumer's store.
 var (
 	_ AccountStore        = Store(nil)
@@ -86,4 +94,5 @@ var (
 	_ AccessStore         = Store(nil)
 	_ DevicesStore        = Store(nil)
 	_ RecoveryStore       = Store(nil)
+	_ EventsStore         = Store(nil)
 )
