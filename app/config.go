@@ -14,9 +14,9 @@ import (
 
 	"github.com/usergraph/usergraph/access"
 	"github.com/usergraph/usergraph/account"
+	"github.com/usergraph/usergraph/events"
 	"github.com/usergraph/usergraph/httpapi"
 	"github.com/usergraph/usergraph/lockout"
-	"github.com/usergraph/usergraph/events"
 	"github.com/usergraph/usergraph/mail"
 	"github.com/usergraph/usergraph/outbox"
 	"github.com/usergraph/usergraph/password"

@@ -87,7 +87,7 @@ func openServices(ctx context.Context, cfg Config, log *slog.Logger) (_ *service
 	s.events = events.New(events.Deps{Store: s.store, Queue: s.worker, Log: log}, events.Config{
 		Retention: ec.AuditRetention, AllowPrivate: ec.WebhookAllowPrivate, Timeout: ec.WebhookTimeout,
 		BaseDelay: ec.WebhookRetryDelay, DisableAfter: ec.DisableAfter, JanitorInterval: ec.JanitorInterval})
-	s.events.Register(s.worker) // fan-out of stored events, deliveries to webhooks
+	s.events.Register(s.worker)                  // fan-out of stored events, deliveries to webhooks
 	s.sessions.AlsoPurge(s.accounts.PurgeGuests) // the janitor deletes idle guests
 	s.apps = apps.New(apps.Deps{Store: s.store, Sessions: s.sessions, Access: s.access,
 		SessionsPerIP: ratelimit.New(cfg.Limits.LoginPerIP), Log: log}) // each tries a secret, as a login does
