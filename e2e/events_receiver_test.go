@@ -152,3 +152,20 @@ func subscribe(t *testing.T, ts *testServer, token string, h *hookReceiver, type
 	h.setSecret(out.CreateWebhook.Secret)
 	return out.CreateWebhook.Webhook
 }
+
+// verifyTampered verifies g's signature over a changed body.
+func verifyTampered(h *hookReceiver, g hookReceived) error {
+	h.mu.Lock()
+	secret := h.secret
+	h.mu.Unlock()
+	hook, err := standardwebhooks.NewWebhook(secret)
+	if err != nil {
+		return err
+	}
+	header := http.Header{}
+	header.Set("webhook-id", g.ID)
+	header.Set("webhook-timestamp", g.Timestamp)
+	body := append([]byte(nil), g.Raw...)
+	body[len(body)-2] ^= 1
+	return hook.Verify(body, header)
+}

@@ -169,10 +169,13 @@ func truncate(s string, n int) string {
 
 // Register makes the worker fan events out and deliver them to webhooks.
 // Fan-out only writes to the store: quick, retried soon. Deliveries retry
-// with backoff and jitter for a day, the first two within 30 seconds.
+// with backoff and jitter (the first two within 30 seconds, then doubling
+// up to an hour) for a day and two more longest waits: an attempt in
+// that margin finds the webhook failing for a day and disables it.
 func (s *Service) Register(w *outbox.Worker) {
 	w.Register(store.EventKind, outbox.SenderFunc(s.fanOut), outbox.Policy{BaseDelay: time.Second, MaxDelay: time.Minute,
 		MaxAttempts: 1000}, nil)
+	maxDelay := min(time.Hour, s.cfg.DisableAfter/8)
 	w.Register(WebhookKind, s.sender, outbox.Policy{Timeout: s.cfg.Timeout, BaseDelay: s.cfg.BaseDelay,
-		MaxDelay: time.Hour, MaxAttempts: 1000, MaxAge: s.cfg.DisableAfter}, nil)
+		MaxDelay: maxDelay, MaxAttempts: 1000, MaxAge: s.cfg.DisableAfter + 2*maxDelay}, nil)
 }

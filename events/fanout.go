@@ -39,7 +39,8 @@ func (s *Service) fanOut(ctx context.Context, m *store.OutboxMessage) error {
 	}
 	var msgs []*store.OutboxMessage
 	for _, w := range hooks {
-		if !w.Active || !w.Wants(e.Type) {
+		// A webhook created after the event was not there when it happened.
+		if !w.Active || !w.Wants(e.Type) || w.CreatedAt.After(e.At) {
 			continue
 		}
 		key := ""
