@@ -66,7 +66,8 @@ func (s *Service) Update(ctx context.Context, actor *session.Principal, id strin
 	if _, err := s.Get(ctx, id); err != nil {
 		return nil, err
 	}
-	a, err := s.store.UpdateApplication(ctx, id, func(a *store.Application) error {
+	ev := audit.New(ctx, audit.ApplicationUpdated, id, audit.Data{"roles": in.Roles})
+	a, err := s.store.UpdateApplication(audit.With(ctx, ev), id, func(a *store.Application) error {
 		if err := s.apply(ctx, actor, a, in); err != nil {
 			return err
 		}
@@ -85,7 +86,8 @@ func (s *Service) RotateSecret(ctx context.Context, id string) (*Credentials, er
 		return nil, err
 	}
 	secret, hash := newSecret()
-	a, err := s.store.UpdateApplication(ctx, id, func(a *store.Application) error {
+	ev := audit.New(ctx, audit.ApplicationSecretRotated, id, nil)
+	a, err := s.store.UpdateApplication(audit.With(ctx, ev), id, func(a *store.Application) error {
 		now := store.Now()
 		a.SecretHash, a.SecretSince, a.UpdatedAt = hash, now, now
 		return nil

@@ -52,7 +52,20 @@ const (
 	WebhookDisabled  = "webhook.disabled"
 )
 
-// Catalogue is every event type, in API.md's order.
+// Types beyond API.md's catalogue (the implementer's, as API.md allows):
+// state changes of its own resources that a security review asks about.
+const (
+	ApplicationUpdated       = "application.updated"
+	ApplicationSecretRotated = "application.secret_rotated"
+	DeviceRenamed            = "device.renamed"
+	DeviceForgotten          = "device.forgotten"
+	WebhookCreated           = "webhook.created"
+	WebhookUpdated           = "webhook.updated"
+	WebhookDeleted           = "webhook.deleted"
+	SigningKeyRotated        = "signing_key.rotated"
+)
+
+// Catalogue is every event type: API.md's, in its order, then the others.
 var Catalogue = []string{
 	UserSignedUp, LoginSucceeded, LoginFailed, Logout, SessionRevoked, RefreshReuseDetected,
 	PasswordChanged, PasswordResetRequest, PasswordReset, EmailVerificationSent, EmailVerified,
@@ -60,6 +73,8 @@ var Catalogue = []string{
 	UserDeleted, RoleGranted, RoleRevoked, RoleCreated, RoleUpdated, RoleDeleted, PermissionChanged,
 	DevicePermitted, DeviceRestricted, ApplicationCreated, ApplicationDeleted, IdentityLinked,
 	IdentityUnlinked, AccountLocked, AccountUnlocked, GuestUpgraded, WebhookDisabled,
+	ApplicationUpdated, ApplicationSecretRotated, DeviceRenamed, DeviceForgotten,
+	WebhookCreated, WebhookUpdated, WebhookDeleted, SigningKeyRotated,
 }
 
 // Known reports whether t is in the catalogue.

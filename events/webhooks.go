@@ -69,7 +69,8 @@ func (s *Service) CreateWebhook(ctx context.Context, in WebhookInput) (*Created,
 	if in.Active != nil {
 		w.Active = *in.Active
 	}
-	if err := s.store.CreateWebhook(ctx, w); err != nil {
+	ev := audit.New(ctx, audit.WebhookCreated, w.ID, audit.Data{"events": evs})
+	if err := s.store.CreateWebhook(audit.With(ctx, ev), w); err != nil {
 		return nil, err
 	}
 	return &Created{Webhook: w, Secret: w.Secret}, nil
@@ -82,7 +83,8 @@ func (s *Service) UpdateWebhook(ctx context.Context, id string, in WebhookInput)
 	if err != nil {
 		return nil, err
 	}
-	w, err := s.store.UpdateWebhook(ctx, id, func(w *store.Webhook) error {
+	ev := audit.New(ctx, audit.WebhookUpdated, id, audit.Data{"events": evs, "active": in.Active})
+	w, err := s.store.UpdateWebhook(audit.With(ctx, ev), id, func(w *store.Webhook) error {
 		w.URL, w.Events = in.URL, evs
 		if in.Active != nil {
 			if *in.Active && !w.Active {
@@ -97,7 +99,7 @@ func (s *Service) UpdateWebhook(ctx context.Context, id string, in WebhookInput)
 
 // DeleteWebhook removes a webhook; its queued deliveries are dropped.
 func (s *Service) DeleteWebhook(ctx context.Context, id string) error {
-	return notFound(s.store.DeleteWebhook(ctx, id))
+	return notFound(s.store.DeleteWebhook(audit.With(ctx, audit.New(ctx, audit.WebhookDeleted, id, nil)), id))
 }
 
 // Webhooks lists the webhooks, oldest first.

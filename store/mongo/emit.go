@@ -75,6 +75,11 @@ func (db *DB) DeleteApplication(ctx context.Context, id string) error {
 	return db.emitted(ctx, db.deleteApplication(ctx, id))
 }
 
+// CreateSigningKey inserts a key, then relays the events.
+func (db *DB) CreateSigningKey(ctx context.Context, k *store.SigningKey) error {
+	return db.emitted(ctx, db.createSigningKey(ctx, k))
+}
+
 // EnqueueOutbox stores messages, then relays the events.
 func (db *DB) EnqueueOutbox(ctx context.Context, msgs ...*store.OutboxMessage) error {
 	return db.emitted(ctx, db.enqueueOutbox(ctx, msgs...))
