@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/usergraph/usergraph/mail/mailtest"
 )
@@ -99,11 +100,11 @@ func TestEveryMutationLeavesItsEvent(t *testing.T) {
 			gql(ann.AccessToken, `mutation { changeUsername(username: "anne") { id } }`, nil)
 		}},
 		{"requestEmailVerification", "email.verification_sent", func(t *testing.T) {
-			mailsBefore = len(srv.To("ann@example.com"))
+			mailsBefore = len(mailsWithLink(srv, "ann@example.com", ts.url+"/verify-email?"))
 			gql(ann.AccessToken, `mutation { requestEmailVerification }`, nil)
 		}},
 		{"verifyEmail", "email.verified", func(t *testing.T) {
-			m := waitMail(t, srv, "ann@example.com", mailsBefore+1)
+			m := waitLinkMail(t, srv, "ann@example.com", ts.url+"/verify-email?", mailsBefore+1)
 			gql("", verifyMutation, vars{"token": tokenIn(t, ts, m, "/verify-email")})
 		}},
 		{"sendEmailVerification", "email.verification_sent", func(t *testing.T) {
@@ -116,11 +117,11 @@ func TestEveryMutationLeavesItsEvent(t *testing.T) {
 		}},
 		{"requestPasswordReset", "password.reset_requested", func(t *testing.T) {
 			waitMail(t, srv, "bob@example.com", 1) // sendEmailVerification's
-			mailsBefore = len(srv.To("bob@example.com"))
+			mailsBefore = len(mailsWithLink(srv, "bob@example.com", ts.url+"/reset-password?"))
 			requestReset(t, ts, "bob@example.com")
 		}},
 		{"resetPassword", "password.reset", func(t *testing.T) {
-			m := waitMail(t, srv, "bob@example.com", mailsBefore+1)
+			m := waitLinkMail(t, srv, "bob@example.com", ts.url+"/reset-password?", mailsBefore+1)
 			gql("", resetMutation, vars{"token": tokenIn(t, ts, m, "/reset-password"), "pw": newPassword})
 		}},
 		{"requestPasswordResetBySms", "password.reset_requested", func(t *testing.T) {
@@ -260,4 +261,30 @@ func TestEveryMutationLeavesItsEvent(t *testing.T) {
 			}},
 		})
 	})
+}
+
+// mailsWithLink returns the mails to rcpt that carry a link with prefix.
+func mailsWithLink(srv *mailtest.Server, rcpt, prefix string) []*mailtest.Received {
+	var out []*mailtest.Received
+	for _, m := range srv.To(rcpt) {
+		if slices.ContainsFunc(m.Links(), func(l string) bool { return strings.HasPrefix(l, prefix) }) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// waitLinkMail waits for the n-th mail to rcpt with a link with prefix.
+func waitLinkMail(t *testing.T, srv *mailtest.Server, rcpt, prefix string, n int) *mailtest.Received {
+	t.Helper()
+	deadline := time.Now().Add(mailWithin)
+	for {
+		if got := mailsWithLink(srv, rcpt, prefix); len(got) >= n {
+			return got[n-1]
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no %d-th mail to %s with a link to %s within %v", n, rcpt, prefix, mailWithin)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }

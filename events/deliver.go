@@ -38,6 +38,10 @@ func payloadOf(e *store.Event) Payload {
 		IP: e.IP, UserAgent: e.UserAgent, Data: e.Data}
 }
 
+// lastDeliveryGrain is how far Webhook.lastDeliveryAt may lag behind the
+// last successful delivery.
+const lastDeliveryGrain = time.Minute
+
 // maxResponseBytes is how much of a receiver's answer is read.
 const maxResponseBytes = 1 << 10
 
@@ -59,7 +63,7 @@ func newSender(s *Service) *sender {
 // attempt is recorded (webhookDeliveries) and moves the webhook's health
 // (health).
 func (d *sender) Deliver(ctx context.Context, m *store.OutboxMessage) error {
-	var p delivery
+	var p store.WebhookPayload
 	if err := json.Unmarshal(m.Payload, &p); err != nil || p.Event == nil {
 		return outbox.Permanent(fmt.Errorf("events: undecodable delivery %s", m.ID))
 	}
@@ -129,7 +133,9 @@ func (d *sender) post(ctx context.Context, w *store.Webhook, e *store.Event) (in
 // in the same write.
 func (s *Service) health(ctx context.Context, w *store.Webhook, ok bool, now time.Time) {
 	ctx = context.WithoutCancel(ctx)
-	if ok && w.ConsecutiveFailures == 0 && !w.LastDeliveryAt.Before(now) {
+	// A success writes only to clear failures, or to move lastDeliveryAt
+	// on by a minute or more: not one more write per delivery.
+	if ok && w.ConsecutiveFailures == 0 && now.Sub(w.LastDeliveryAt) < lastDeliveryGrain {
 		return
 	}
 	disable := !ok && w.Active && !w.FailingSince.IsZero() && now.Sub(w.FailingSince) >= s.cfg.DisableAfter
@@ -167,15 +173,14 @@ func truncate(s string, n int) string {
 	return strings.ToValidUTF8(s[:n], "") + "…"
 }
 
-// Register makes the worker fan events out and deliver them to webhooks.
-// Fan-out only writes to the store: quick, retried soon. Deliveries retry
-// with backoff and jitter (the first two within 30 seconds, then doubling
-// up to an hour) for a day and two more longest waits: an attempt in
-// that margin finds the webhook failing for a day and disables it.
+// Register makes the worker deliver to webhooks: the store writes one
+// delivery per webhook that is to get an event, with the event
+// (store.WebhookMessage). Deliveries retry with backoff and jitter (the
+// first two within 30 seconds, then doubling up to an hour) for a day and
+// two more longest waits: an attempt in that margin finds the webhook
+// failing for a day and disables it.
 func (s *Service) Register(w *outbox.Worker) {
-	w.Register(store.EventKind, outbox.SenderFunc(s.fanOut), outbox.Policy{BaseDelay: time.Second, MaxDelay: time.Minute,
-		MaxAttempts: 1000}, nil)
 	maxDelay := min(time.Hour, s.cfg.DisableAfter/8)
-	w.Register(WebhookKind, s.sender, outbox.Policy{Timeout: s.cfg.Timeout, BaseDelay: s.cfg.BaseDelay,
+	w.Register(store.WebhookKind, s.sender, outbox.Policy{Timeout: s.cfg.Timeout, BaseDelay: s.cfg.BaseDelay,
 		MaxDelay: maxDelay, MaxAttempts: 1000, MaxAge: s.cfg.DisableAfter + 2*maxDelay}, nil)
 }

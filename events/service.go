@@ -1,9 +1,11 @@
 // Package events carries the events the services record (package audit)
 // to where they go: administrators' queries of the audit trail, and
-// webhooks. It fans each stored event out to the webhooks that subscribe
-// to its type (fanout.go), delivers them signed per Standard Webhooks with
-// retries from the outbox (deliver.go), refuses private addresses unless
-// allowed (ssrf.go), and keeps the trail for its retention (janitor.go).
+// webhooks. The store writes each event's delivery to every webhook that
+// subscribes to its type, with the event (store.WebhookMessage); this
+// package delivers them signed per Standard Webhooks with retries from the
+// outbox (deliver.go), refuses private addresses unless allowed (ssrf.go),
+// administers the webhooks (webhooks.go) and keeps the trail for its
+// retention (janitor.go).
 package events
 
 import (

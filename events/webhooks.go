@@ -163,10 +163,8 @@ func (s *Service) Redeliver(ctx context.Context, deliveryID string) error {
 	if err != nil {
 		return err
 	}
-	m, err := deliveryMessage(store.NewID(), d.WebhookID, e, "")
-	if err != nil {
-		return err
-	}
+	m := store.WebhookMessage(e, d.WebhookID)
+	m.ID, m.OrderKey, m.CreatedAt = store.NewID(), "", store.Now() // a message of its own, in no sequence
 	return s.queue.Enqueue(ctx, m)
 }
 

@@ -17,11 +17,9 @@ import (
 // nothing (see docs/EVENTS.md).
 //
 // A stored event goes two ways: into the audit trail (ListEvents), and
-// into the outbox as a message of kind EventKind (ID the event's ID,
-// OrderKey the subject's), whose delivery fans it out to the webhooks.
-
-// EventKind is the outbox kind of stored events, before fan-out.
-const EventKind = "event"
+// into the outbox as one message per active webhook that wants its type
+// (WebhookMessage), written with it: the fan-out costs no work of its own,
+// and an event no webhook wants costs nothing in the outbox.
 
 // Event is one entry of the audit trail. It holds ids, never names or
 // addresses, so a hard-deleted user's trail keeps no personal data, and
@@ -47,18 +45,6 @@ func (e *Event) Normalize() {
 	if len(e.Data) == 0 {
 		e.Data = json.RawMessage(`{}`)
 	}
-}
-
-// OutboxMessage is the message that carries e to the webhooks' fan-out.
-// Its id is the event's, so enqueueing it twice (a relay repeated after a
-// crash) stores it once; events of one subject are fanned out in order.
-func (e *Event) OutboxMessage() *OutboxMessage {
-	body, _ := json.Marshal(e) // an Event always encodes
-	key := ""
-	if e.SubjectID != "" {
-		key = "subject:" + e.SubjectID
-	}
-	return &OutboxMessage{ID: e.ID, Kind: EventKind, Payload: body, OrderKey: key, CreatedAt: e.At}
 }
 
 type eventsKey struct{}

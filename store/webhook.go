@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 )
 
@@ -41,6 +42,36 @@ func (w *Webhook) Wants(t string) bool {
 		}
 	}
 	return false
+}
+
+// WebhookKind is the outbox kind of one event's delivery to one webhook.
+const WebhookKind = "webhook"
+
+// WebhookPayload is the payload of a WebhookKind message: the webhook and
+// the event as the trail holds it.
+type WebhookPayload struct {
+	WebhookID string `json:"webhook"`
+	Event     *Event `json:"event"`
+}
+
+// Gets reports whether w is to get e: active, subscribed to its type, and
+// there when it happened (a webhook created later does not get it).
+func (w *Webhook) Gets(e *Event) bool {
+	return w.Active && w.Wants(e.Type) && !w.CreatedAt.After(e.At)
+}
+
+// WebhookMessage is the outbox message that delivers e to w. Its id is the
+// event's followed by the webhook's, so writing it twice (a relay repeated
+// after a crash) stores it once, and such ids sort like the events; its
+// order key is the webhook's and the subject's, so one webhook gets one
+// subject's events one at a time, in order (store.OutboxMessage.OrderKey).
+func WebhookMessage(e *Event, webhookID string) *OutboxMessage {
+	body, _ := json.Marshal(WebhookPayload{WebhookID: webhookID, Event: e}) // always encodes
+	key := ""
+	if e.SubjectID != "" {
+		key = webhookID + ":" + e.SubjectID
+	}
+	return &OutboxMessage{ID: e.ID + webhookID, Kind: WebhookKind, Payload: body, OrderKey: key, Ref: webhookID, CreatedAt: e.At}
 }
 
 // WebhookDelivery is one attempt to deliver an event to a webhook.

@@ -15,7 +15,8 @@ import (
 // carries events (store.WithEvents) pushes them onto the user's
 // pendingEvents array in the same update, which MongoDB applies
 // atomically: the change is never stored without its events. The write
-// then relays them: it inserts them into audit_events and the outbox (both
+// then relays them: it inserts them into audit_events and their webhook
+// deliveries into the outbox (both
 // keyed by the event's id, so a repeat inserts nothing) and pulls them from
 // the user. A crash before the pull leaves them pending; RelayEvents, which
 // the janitor runs, finds such users and relays again.
@@ -74,7 +75,8 @@ func pushEvents(update bson.D, evs []*store.Event) (bson.D, error) {
 		Value: bson.D{{Key: "$each", Value: docs}}}}}), nil
 }
 
-// relay stores evs in the trail and the outbox, then, if userID is set,
+// relay stores evs in the trail and their deliveries to the webhooks that
+// are to get them in the outbox, then, if userID is set,
 // pulls them from that user's pending events. Every step is idempotent.
 func (db *DB) relay(ctx context.Context, userID string, evs []*store.Event) error {
 	if len(evs) == 0 {
@@ -86,12 +88,23 @@ func (db *DB) relay(ctx context.Context, userID string, evs []*store.Event) erro
 		return err
 	}
 	trail := make([]any, len(docs))
-	msgs := make([]*store.OutboxMessage, len(evs))
-	for i, e := range evs {
-		trail[i], msgs[i] = docs[i], e.OutboxMessage()
+	for i := range docs {
+		trail[i] = docs[i]
 	}
 	if _, err := db.events.InsertMany(ctx, trail, options.InsertMany().SetOrdered(false)); err != nil && !onlyDuplicates(err) {
 		return wrap("insert events", err)
+	}
+	hooks, err := db.ListWebhooks(ctx)
+	if err != nil {
+		return err
+	}
+	var msgs []*store.OutboxMessage
+	for _, e := range evs {
+		for _, w := range hooks {
+			if w.Gets(e) {
+				msgs = append(msgs, store.WebhookMessage(e, w.ID))
+			}
+		}
 	}
 	if err := db.enqueueOutbox(ctx, msgs...); err != nil {
 		return err

@@ -2,6 +2,7 @@ package mongo_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/usergraph/usergraph/store"
 	"github.com/usergraph/usergraph/store/mongo"
@@ -14,6 +15,11 @@ import (
 func TestRelayAfterCrash(t *testing.T) {
 	db := openTestDB(t, mongo.ServerURI(t))
 	ctx := t.Context()
+	hook := &store.Webhook{ID: store.NewID(), URL: "https://receiver.example", Events: []string{"*"}, Secret: "whsec_x",
+		Active: true, CreatedAt: store.Now().Add(-time.Minute)}
+	if err := db.CreateWebhook(ctx, hook); err != nil {
+		t.Fatal(err)
+	}
 	u := &store.User{ID: store.NewID(), Username: "ann", UsernameKey: "ann", Status: store.StatusActive, CreatedAt: store.Now()}
 	if err := db.CreateUser(ctx, u); err != nil {
 		t.Fatal(err)
@@ -36,8 +42,8 @@ func TestRelayAfterCrash(t *testing.T) {
 	if err != nil || got.Type != ev.Type || string(got.Data) != string(ev.Data) {
 		t.Fatalf("GetEvent after the relay = %+v, %v; want the event as written", got, err)
 	}
-	if m, err := db.GetOutbox(ctx, ev.ID); err != nil || m.Kind != store.EventKind {
-		t.Errorf("GetOutbox after the relay = %+v, %v; want the event's message", m, err)
+	if m, err := db.GetOutbox(ctx, ev.ID+hook.ID); err != nil || m.Kind != store.WebhookKind {
+		t.Errorf("GetOutbox after the relay = %+v, %v; want the event's delivery to the webhook", m, err)
 	}
 	if n, err := db.RelayEvents(ctx, 10); err != nil || n != 0 {
 		t.Errorf("second RelayEvents = %d, %v; want 0", n, err)

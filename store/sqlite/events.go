@@ -21,11 +21,13 @@ func scanEvent(row scanner) (*store.Event, error) {
 	return &e, nil
 }
 
-// insertEvents writes events into the audit trail and the outbox in tx:
-// the transaction of the change they describe. Ids stored already are
-// left alone, so a repeated write stores nothing twice.
+// insertEvents writes events into the audit trail and, for each active
+// webhook that is to get one, its delivery into the outbox, in tx: the
+// transaction of the change they describe. Ids stored already are left
+// alone, so a repeated write stores nothing twice.
 func insertEvents(ctx context.Context, tx txn, evs []*store.Event) error {
-	for _, e := range evs {
+	var hooks []*store.Webhook
+	for i, e := range evs {
 		if e.ID == "" || e.Type == "" {
 			return store.Invalidf("an event needs an id and a type")
 		}
@@ -34,13 +36,42 @@ func insertEvents(ctx context.Context, tx txn, evs []*store.Event) error {
 			e.ID, e.Type, ms(e.At), e.ActorID, e.ActorKind, e.SubjectID, e.IP, e.UserAgent, string(e.Data)); err != nil {
 			return mapErr(err)
 		}
-		m := e.OutboxMessage()
-		m.Normalize()
-		if err := insertOutbox(ctx, tx, m); err != nil {
-			return err
+		if i == 0 {
+			var err error
+			if hooks, err = activeWebhooks(ctx, tx); err != nil {
+				return err
+			}
+		}
+		for _, w := range hooks {
+			if !w.Gets(e) {
+				continue
+			}
+			m := store.WebhookMessage(e, w.ID)
+			m.Normalize()
+			if err := insertOutbox(ctx, tx, m); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
+}
+
+// activeWebhooks reads the active webhooks in tx (a handful of rows).
+func activeWebhooks(ctx context.Context, tx txn) ([]*store.Webhook, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT `+webhookColumns+` FROM webhooks WHERE active = 1`)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer rows.Close()
+	var out []*store.Webhook
+	for rows.Next() {
+		w, err := scanWebhook(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, w)
+	}
+	return out, mapErr(rows.Err())
 }
 
 // RecordEvents stores events that come with no other change.

@@ -21,6 +21,7 @@ var eventTests = []subTest{
 	{"AuditPagingNewestFirst", testAuditPaging},
 	{"AuditFilters", testAuditFilters},
 	{"AuditPurge", testAuditPurge},
+	{"EventsFanOutToWebhooks", testEventsFanOut},
 	{"ConcurrentClaimEventsOnePerSubject", testConcurrentClaimEvents},
 }
 
@@ -30,8 +31,7 @@ func newEvent(typ, subject string, at time.Time) *store.Event {
 		ActorKind: "user", IP: "192.0.2.1", UserAgent: "storetest", Data: raw(`{"reason":"test"}`)}
 }
 
-// wantStored fails unless each event is in the trail as written and in the
-// outbox as an event message ordered by its subject.
+// wantStored fails unless each event is in the trail as written.
 func wantStored(t *testing.T, s store.Store, evs ...*store.Event) {
 	t.Helper()
 	for _, want := range evs {
@@ -45,24 +45,44 @@ func wantStored(t *testing.T, s store.Store, evs ...*store.Event) {
 		}
 		checkTime(t, "event At", got.At, store.Trunc(want.At))
 		checkJSON(t, "event Data", got.Data, want.Data)
-		m, err := s.GetOutbox(t.Context(), want.ID)
-		if err != nil {
-			t.Fatalf("GetOutbox(event %s): %v", want.Type, err)
-		}
-		if m.Kind != store.EventKind || m.OrderKey != "subject:"+want.SubjectID {
-			t.Errorf("outbox message of %s: kind %q order key %q, want %q %q", want.Type, m.Kind, m.OrderKey, store.EventKind, "subject:"+want.SubjectID)
-		}
 	}
 }
 
-// wantNotStored fails if any of the events is in the trail or the outbox.
-func wantNotStored(t *testing.T, s store.Store, evs ...*store.Event) {
+// subscribed creates an active webhook for every event type, created
+// before t0, and returns its id.
+func subscribed(t *testing.T, s store.Store) string {
+	t.Helper()
+	w := newWebhook("https://receiver.example/hook", t0.Add(-time.Hour))
+	w.Events = []string{"*"}
+	if err := s.CreateWebhook(t.Context(), w); err != nil {
+		t.Fatal(err)
+	}
+	return w.ID
+}
+
+// wantDelivery fails unless the outbox holds e's delivery to the webhook.
+func wantDelivery(t *testing.T, s store.Store, e *store.Event, webhookID string) {
+	t.Helper()
+	m, err := s.GetOutbox(t.Context(), e.ID+webhookID)
+	if err != nil {
+		t.Fatalf("GetOutbox(delivery of %s): %v", e.Type, err)
+	}
+	want := store.WebhookMessage(e, webhookID)
+	if m.Kind != store.WebhookKind || m.OrderKey != want.OrderKey || m.Ref != webhookID {
+		t.Errorf("delivery of %s: kind %q order key %q ref %q, want %q %q %q", e.Type, m.Kind, m.OrderKey, m.Ref,
+			store.WebhookKind, want.OrderKey, webhookID)
+	}
+}
+
+// wantNotStored fails if any of the events, or a delivery of it to the
+// webhook, is stored.
+func wantNotStored(t *testing.T, s store.Store, webhookID string, evs ...*store.Event) {
 	t.Helper()
 	for _, e := range evs {
 		if _, err := s.GetEvent(t.Context(), e.ID); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("GetEvent(%s) of a change not made: err %v, want ErrNotFound", e.Type, err)
 		}
-		if _, err := s.GetOutbox(t.Context(), e.ID); !errors.Is(err, store.ErrNotFound) {
+		if _, err := s.GetOutbox(t.Context(), e.ID+webhookID); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("GetOutbox(%s) of a change not made: err %v, want ErrNotFound", e.Type, err)
 		}
 	}
@@ -70,6 +90,7 @@ func wantNotStored(t *testing.T, s store.Store, evs ...*store.Event) {
 
 func testEventsWithUserWrites(t *testing.T, s store.Store) {
 	ctx := t.Context()
+	hook := subscribed(t, s)
 	u := newUser("ann")
 	signedUp := newEvent("user.signed_up", u.ID, t0)
 	if err := s.CreateUser(store.WithEvents(ctx, signedUp), u); err != nil {
@@ -94,6 +115,9 @@ func testEventsWithUserWrites(t *testing.T, s store.Store) {
 		t.Fatal(err)
 	}
 	wantStored(t, s, signedUp, updated, failed, unlocked)
+	for _, e := range []*store.Event{signedUp, updated, failed, unlocked} {
+		wantDelivery(t, s, e, hook)
+	}
 	if got := mustGetUser(t, s, u.ID).FirstName; got != "Ann" {
 		t.Errorf("FirstName = %q, want Ann: the change went with its event", got)
 	}
@@ -101,6 +125,7 @@ func testEventsWithUserWrites(t *testing.T, s store.Store) {
 
 func testEventsNotStoredWithoutChange(t *testing.T, s store.Store) {
 	ctx := t.Context()
+	hook := subscribed(t, s)
 	u := newUser("ann")
 	mustCreateUsers(t, s, u)
 	refused := newEvent("user.updated", u.ID, t0)
@@ -120,11 +145,12 @@ func testEventsNotStoredWithoutChange(t *testing.T, s store.Store) {
 	if err := s.DeleteRole(store.WithEvents(ctx, gone), "no-such-role"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("DeleteRole(missing): err %v, want ErrNotFound", err)
 	}
-	wantNotStored(t, s, refused, taken, missing, gone)
+	wantNotStored(t, s, hook, refused, taken, missing, gone)
 }
 
 func testEventsWithOtherWrites(t *testing.T, s store.Store) {
 	ctx := t.Context()
+	hook := subscribed(t, s)
 	u := newUser("ann")
 	mustCreateUsers(t, s, u)
 	sess := newSession(u.ID, t0)
@@ -145,12 +171,9 @@ func testEventsWithOtherWrites(t *testing.T, s store.Store) {
 	if err := s.RecordEvents(ctx, standalone); err != nil {
 		t.Fatal(err)
 	}
-	wantStored(t, s, revoked, created, deleted)
-	if _, err := s.GetEvent(ctx, standalone.ID); err != nil {
-		t.Errorf("GetEvent(recorded alone): %v", err)
-	}
-	if m, err := s.GetOutbox(ctx, standalone.ID); err != nil || m.OrderKey != "" {
-		t.Errorf("outbox message of an event without subject: %+v, %v; want one with no order key", m, err)
+	wantStored(t, s, revoked, created, deleted, standalone)
+	for _, e := range []*store.Event{revoked, created, deleted, standalone} {
+		wantDelivery(t, s, e, hook)
 	}
 }
 
@@ -158,6 +181,7 @@ func testEventsWithOtherWrites(t *testing.T, s store.Store) {
 // user's change.
 func testEventsBulkPerUser(t *testing.T, s store.Store) {
 	ctx := t.Context()
+	hook := subscribed(t, s)
 	a, b, c := newUser("ann"), newUser("bob"), newUser("cid")
 	mustCreateUsers(t, s, a, b, c)
 	suspended := store.StatusSuspended
@@ -168,11 +192,14 @@ func testEventsBulkPerUser(t *testing.T, s store.Store) {
 		t.Fatalf("PatchUsers = %d, %v; want 2", n, err)
 	}
 	wantStored(t, s, evA, evB)
+	wantDelivery(t, s, evA, hook)
+	wantDelivery(t, s, evB, hook)
 	delA, delC := newEvent("user.deleted", a.ID, t0), newEvent("user.deleted", c.ID, t0)
 	if n, err := s.DeleteUsers(store.WithEvents(ctx, delA, delC), &store.UserFilter{IDs: []string{a.ID, c.ID}}); err != nil || n != 2 {
 		t.Fatalf("DeleteUsers = %d, %v; want 2", n, err)
 	}
 	wantStored(t, s, delA, delC)
+	wantDelivery(t, s, delC, hook)
 }
 
 func testEventsRecordIdempotent(t *testing.T, s store.Store) {
@@ -331,10 +358,12 @@ func testAuditPurge(t *testing.T, s store.Store) {
 	}
 }
 
-// Two workers claiming event messages at once never hold two events of
-// one subject together, and every event is claimed exactly once: the
-// fan-out sees a subject's events one at a time, in order.
+// Two workers claiming deliveries at once never hold two events of one
+// subject for one webhook together, and every event is claimed exactly
+// once per webhook: a webhook gets a subject's events one at a time, in
+// order, and each event once.
 func testConcurrentClaimEvents(t *testing.T, s store.Store) {
+	hookA, hookB := subscribed(t, s), subscribed(t, s)
 	var evs []*store.Event
 	for i := range 12 {
 		evs = append(evs, newEvent("user.updated", fmt.Sprintf("subject-%d", i%3), t0.Add(time.Duration(i)*time.Second)))
@@ -348,8 +377,8 @@ func testConcurrentClaimEvents(t *testing.T, s store.Store) {
 	for w := range 2 {
 		wg.Go(func() {
 			owner := fmt.Sprintf("worker-%d", w)
-			for range 40 {
-				got, err := s.ClaimOutbox(t.Context(), store.OutboxClaim{Kind: store.EventKind, Owner: owner, Limit: 4, Now: day(1), Lease: time.Hour})
+			for range 80 {
+				got, err := s.ClaimOutbox(t.Context(), store.OutboxClaim{Kind: store.WebhookKind, Owner: owner, Limit: 4, Now: day(1), Lease: time.Hour})
 				if err != nil {
 					t.Error(err)
 					return
@@ -374,8 +403,39 @@ func testConcurrentClaimEvents(t *testing.T, s store.Store) {
 	}
 	wg.Wait()
 	for _, e := range evs {
-		if seen[e.ID] != 1 {
-			t.Errorf("event %s claimed %d times, want 1", e.ID, seen[e.ID])
+		for _, hook := range []string{hookA, hookB} {
+			if n := seen[e.ID+hook]; n != 1 {
+				t.Errorf("event %s claimed %d times for webhook %s, want 1", e.ID, n, hook)
+			}
+		}
+	}
+}
+
+// An event goes to the active webhooks that want its type and were there
+// when it happened, and to no other.
+func testEventsFanOut(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	all, failed, inactive, later := newWebhook("https://a.example", day(-1)), newWebhook("https://b.example", day(-1)),
+		newWebhook("https://c.example", day(-1)), newWebhook("https://d.example", day(1))
+	all.Events, failed.Events, inactive.Active, later.Events = []string{"*"}, []string{"login.failed"}, false, []string{"*"}
+	for _, w := range []*store.Webhook{all, failed, inactive, later} {
+		if err := s.CreateWebhook(ctx, w); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fail, ok := newEvent("login.failed", "u1", t0), newEvent("login.succeeded", "u1", t0)
+	if err := s.RecordEvents(ctx, fail, ok); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		e    *store.Event
+		w    *store.Webhook
+		want bool
+	}{{fail, all, true}, {ok, all, true}, {fail, failed, true}, {ok, failed, false},
+		{fail, inactive, false}, {fail, later, false}} {
+		_, err := s.GetOutbox(ctx, c.e.ID+c.w.ID)
+		if got := err == nil; got != c.want {
+			t.Errorf("delivery of %s to %s: stored %v (err %v), want %v", c.e.Type, c.w.URL, got, err, c.want)
 		}
 	}
 }
