@@ -10,6 +10,7 @@ import (
 	"github.com/usergraph/usergraph/access"
 	"github.com/usergraph/usergraph/account"
 	"github.com/usergraph/usergraph/apps"
+	"github.com/usergraph/usergraph/avatars"
 	"github.com/usergraph/usergraph/devices"
 	"github.com/usergraph/usergraph/httpapi"
 	"github.com/usergraph/usergraph/lockout"
@@ -40,6 +41,7 @@ type services struct {
 	worker   *outbox.Worker // delivers mail and SMS; Main runs it
 	recovery *recovery.Service
 	apps     *apps.Service
+	avatars  *avatars.Service
 }
 
 // openServices opens the store and builds the services on it, bringing
@@ -84,6 +86,7 @@ func openServices(ctx context.Context, cfg Config, log *slog.Logger) (_ *service
 	s.sessions.AlsoPurge(s.accounts.PurgeGuests) // the janitor deletes idle guests
 	s.apps = apps.New(apps.Deps{Store: s.store, Sessions: s.sessions, Access: s.access,
 		SessionsPerIP: ratelimit.New(cfg.Limits.LoginPerIP), Log: log}) // each tries a secret, as a login does
+	s.avatars = avatars.New(s.store, avatars.Config{MaxBytes: cfg.Avatars.MaxBytes, PublicURL: cfg.HTTP.PublicURL}, log)
 	return s, nil
 }
 
@@ -151,16 +154,16 @@ func newAccounts(ctx context.Context, s *services, cfg Config, log *slog.Logger)
 
 // handler returns the HTTP surface on the services, and the /metrics
 // handler, which the API serves too unless it is served apart.
-func (s *services) handler(h HTTPConfig, log *slog.Logger) (api, metrics http.Handler, err error) {
+func (s *services) handler(h HTTPConfig, av AvatarConfig, log *slog.Logger) (api, metrics http.Handler, err error) {
 	cfg := httpapi.Config{
 		CookieName: h.CookieName, CookieSecure: h.secureCookies(), CookieSameSite: h.CookieSameSite, DeviceCookieName: lockout.CookieName,
 		TrustedProxies: h.TrustedProxies, TrustedOrigins: h.CORSOrigins,
-		MaxBodyBytes: h.MaxBodyBytes, Introspection: h.Introspection, GraphiQL: h.GraphiQL,
+		MaxBodyBytes: h.MaxBodyBytes, MaxUploadBytes: av.MaxBytes, Introspection: h.Introspection, GraphiQL: h.GraphiQL,
 		MaxDepth: h.MaxDepth, MaxComplexity: h.MaxComplexity, MaxTokens: h.MaxTokens, MaxHashes: h.MaxHashes,
 		MetricsApart: h.MetricsListen != "",
 	}
 	r := &resolvers.Resolver{Accounts: s.accounts, Sessions: s.sessions, Access: s.access, Devices: s.devices,
-		Apps: s.apps, Tokens: s.tokens, Recovery: s.recovery, Log: log}
+		Apps: s.apps, Tokens: s.tokens, Recovery: s.recovery, Avatars: s.avatars, Log: log}
 	schema, err := r.Schema()
 	if err != nil {
 		return nil, nil, err
@@ -176,6 +179,7 @@ func (s *services) handler(h HTTPConfig, log *slog.Logger) (api, metrics http.Ha
 		JWKS:     s.tokens.JWKS,
 		Ready:    s.store.Ping,
 		Hashing:  hashStats(s.hasher),
+		Avatars:  edgeAvatars{s.avatars},
 		Log:      log,
 	}, cfg)
 }
