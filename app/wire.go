@@ -86,7 +86,8 @@ func openServices(ctx context.Context, cfg Config, log *slog.Logger) (_ *service
 	s.sessions.AlsoPurge(s.accounts.PurgeGuests) // the janitor deletes idle guests
 	s.apps = apps.New(apps.Deps{Store: s.store, Sessions: s.sessions, Access: s.access,
 		SessionsPerIP: ratelimit.New(cfg.Limits.LoginPerIP), Log: log}) // each tries a secret, as a login does
-	s.avatars = avatars.New(s.store, avatars.Config{MaxBytes: cfg.Avatars.MaxBytes, PublicURL: cfg.HTTP.PublicURL}, log)
+	s.avatars = avatars.New(avatars.Deps{Store: s.store, Forget: s.sessions.ForgetUsers, Log: log},
+		avatars.Config{MaxBytes: cfg.Avatars.MaxBytes, PublicURL: cfg.HTTP.PublicURL})
 	return s, nil
 }
 

@@ -30,14 +30,13 @@ type format struct {
 	magic  func([]byte) bool
 	config func(*bytes.Reader) (image.Config, error)
 	decode func(*bytes.Reader) (image.Image, error)
-	lossy  bool // stored as JPEG when opaque: PNG would blow a photo up several times
 }
 
 var formats = []format{
 	{name: "PNG", magic: prefix("\x89PNG\r\n\x1a\n"),
 		config: func(r *bytes.Reader) (image.Config, error) { return png.DecodeConfig(r) },
 		decode: func(r *bytes.Reader) (image.Image, error) { return png.Decode(r) }},
-	{name: "JPEG", magic: prefix("\xff\xd8\xff"), lossy: true,
+	{name: "JPEG", magic: prefix("\xff\xd8\xff"),
 		config: func(r *bytes.Reader) (image.Config, error) { return jpeg.DecodeConfig(r) },
 		decode: func(r *bytes.Reader) (image.Image, error) { return jpeg.Decode(r) }},
 	// gif.Decode reads the first frame only: an animation's other frames
@@ -46,7 +45,6 @@ var formats = []format{
 		config: func(r *bytes.Reader) (image.Config, error) { return gif.DecodeConfig(r) },
 		decode: func(r *bytes.Reader) (image.Image, error) { return gif.Decode(r) }},
 	{name: "WebP", magic: func(b []byte) bool { return len(b) >= 12 && string(b[:4]) == "RIFF" && string(b[8:12]) == "WEBP" },
-		lossy:  true,
 		config: func(r *bytes.Reader) (image.Config, error) { return webp.DecodeConfig(r) },
 		decode: func(r *bytes.Reader) (image.Image, error) { return webp.Decode(r) }},
 }
@@ -101,7 +99,7 @@ func reencode(data []byte, b Bounds) ([]byte, string, error) {
 		return nil, "", badFile("the %s image's size does not match its header", f.name)
 	}
 	var out bytes.Buffer
-	if f.lossy && opaque(img) {
+	if photo(f, img) {
 		if err := jpeg.Encode(&out, img, &jpeg.Options{Quality: jpegQuality}); err != nil {
 			return nil, "", err
 		}
@@ -123,10 +121,13 @@ func sniff(data []byte) (format, bool) {
 	return format{}, false
 }
 
-// opaque reports whether img has no transparent pixel; JPEG has no alpha.
-func opaque(img image.Image) bool {
-	o, ok := img.(interface{ Opaque() bool })
-	return ok && o.Opaque()
+// photo reports whether img is stored as JPEG: a JPEG, or a lossy WebP
+// without alpha (which decodes to YCbCr). Re-encoding those as PNG would
+// make them several times larger; everything else, lossless or with
+// transparency, is stored as PNG.
+func photo(f format, img image.Image) bool {
+	_, ycbcr := img.(*image.YCbCr)
+	return f.name == "JPEG" || ycbcr
 }
 
 func badFile(format string, args ...any) error {

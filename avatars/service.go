@@ -27,9 +27,19 @@ type Config struct {
 	PublicURL string // the server's base URL: avatar URLs are PublicURL/avatars/{id}
 }
 
+// Deps are what the service builds on.
+type Deps struct {
+	Store store.AvatarsStore
+	// Forget is called with a user whose avatarUrl changed, so that
+	// cached sessions read the user again (session.Manager.ForgetUsers).
+	Forget func(userIDs ...string)
+	Log    *slog.Logger
+}
+
 // Service stores and removes users' avatars.
 type Service struct {
 	store  store.AvatarsStore
+	forget func(userIDs ...string)
 	cfg    Config
 	prefix string // PublicURL + "/avatars/": what a stored avatar's URL starts with
 	// decoding admits one decode at a time: each may take tens of
@@ -39,15 +49,15 @@ type Service struct {
 }
 
 // New returns the service.
-func New(s store.AvatarsStore, cfg Config, log *slog.Logger) *Service {
+func New(d Deps, cfg Config) *Service {
 	if cfg.MaxBytes <= 0 {
 		cfg.MaxBytes = DefaultMaxBytes
 	}
 	if cfg.Bounds == (Bounds{}) {
 		cfg.Bounds = DefaultBounds()
 	}
-	return &Service{store: s, cfg: cfg, prefix: strings.TrimSuffix(cfg.PublicURL, "/") + "/avatars/",
-		decoding: make(chan struct{}, 1), log: log}
+	return &Service{store: d.Store, forget: d.Forget, cfg: cfg, prefix: strings.TrimSuffix(cfg.PublicURL, "/") + "/avatars/",
+		decoding: make(chan struct{}, 1), log: d.Log}
 }
 
 // Upload checks the image file holds, stores it re-encoded and points the
@@ -142,6 +152,7 @@ func (s *Service) point(ctx context.Context, userID, url string) (*store.User, s
 		u.UpdatedAt = store.Now()
 		return nil
 	})
+	s.forget(userID)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, "", apperr.Wrap(apperr.NotFound, err, "no such user")
 	}
