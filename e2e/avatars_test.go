@@ -400,6 +400,22 @@ func TestAvatarSizeLimits(t *testing.T) {
 		wantCode(t, r, "BAD_USER_INPUT", 0)
 		wantNotStored(t, ts, "notmultipart")
 	})
+	t.Run("a map that is not JSON, or names no variable, is BAD_USER_INPUT", func(t *testing.T) {
+		for _, m := range []string{`not json`, `{"0": ["variables.nothere.deeper"]}`} {
+			var buf bytes.Buffer
+			w := multipart.NewWriter(&buf)
+			w.WriteField("operations", `{"query": "mutation($file: Upload!) { uploadAvatar(file: $file) { id } }", "variables": {"file": null}}`)
+			w.WriteField("map", m)
+			fw, _ := w.CreateFormFile("0", "a.png")
+			fw.Write(pngFile(t, 2, 2))
+			w.Close()
+			r := postChecked(t, ts, w.FormDataContentType(), buf.String(), "Authorization", "Bearer "+cat.AccessToken)
+			if r.Status != http.StatusBadRequest {
+				t.Errorf("map %s: status = %d, want 400 (%+v)", m, r.Status, r.Errors)
+			}
+			wantCode(t, r, "BAD_USER_INPUT", 0)
+		}
+	})
 }
 
 // bigPadded is a signup request padded with JSON whitespace to n bytes.

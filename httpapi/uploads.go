@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"io"
 	"mime"
@@ -49,7 +50,52 @@ func (t multipartUploads) Do(w http.ResponseWriter, r *http.Request, exec graphq
 		return
 	}
 	r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
-	t.MultipartForm.Do(w, r, exec)
+	rw := &uploadRefusal{ResponseWriter: w}
+	t.MultipartForm.Do(rw, r, exec)
+	rw.finish()
+}
+
+// uploadRefusal turns the answers gqlgen's multipart transport writes by
+// itself for a form it cannot use (422, a message without a code: the map
+// is not JSON, or names a variable that is not there) into this server's
+// coded 400, keeping gqlgen's message, which quotes only the client's
+// own keys and paths.
+type uploadRefusal struct {
+	http.ResponseWriter
+	refused bool
+	body    bytes.Buffer
+}
+
+func (w *uploadRefusal) WriteHeader(status int) {
+	if status == http.StatusUnprocessableEntity {
+		w.refused = true
+		return
+	}
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *uploadRefusal) Write(b []byte) (int, error) {
+	if w.refused {
+		return w.body.Write(b)
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *uploadRefusal) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// finish writes the coded answer of a refused form.
+func (w *uploadRefusal) finish() {
+	if !w.refused {
+		return
+	}
+	var answer struct {
+		Errors []struct{ Message string } `json:"errors"`
+	}
+	msg := "the multipart request does not follow the GraphQL multipart request spec"
+	if json.Unmarshal(w.body.Bytes(), &answer) == nil && len(answer.Errors) > 0 {
+		msg += ": " + answer.Errors[0].Message
+	}
+	writeError(w.ResponseWriter, http.StatusBadRequest, apperr.New(apperr.BadUserInput, "%s", msg))
 }
 
 // checkParts reads a multipart body's parts: operations first, then map,
