@@ -40,14 +40,56 @@ func multipartBody(t *testing.T, operations string, f file) (contentType string,
 	w := multipart.NewWriter(&buf)
 	w.WriteField("operations", operations)
 	w.WriteField("map", `{"0": ["variables.file"]}`)
+	writeFile(t, w, "0", f)
+	w.Close()
+	return w.FormDataContentType(), buf.Bytes()
+}
+
+func writeFile(t *testing.T, w *multipart.Writer, key string, f file) {
+	t.Helper()
 	h := textproto.MIMEHeader{}
-	h.Set("Content-Disposition", fmt.Sprintf(`form-data; name="0"; filename=%q`, f.name))
+	h.Set("Content-Disposition", fmt.Sprintf(`form-data; name=%q; filename=%q`, key, f.name))
 	h.Set("Content-Type", f.contentType)
 	part, err := w.CreatePart(h)
 	if err != nil {
 		t.Fatal(err)
 	}
 	part.Write(f.data)
+}
+
+// filesIn returns the variables of v that are files.
+func filesIn(v vars) map[string]file {
+	files := map[string]file{}
+	for name, val := range v {
+		if f, ok := val.(file); ok {
+			files[name] = f
+		}
+	}
+	return files
+}
+
+// multipartRequest is query with variables v as a GraphQL multipart
+// request: each file in v is sent as a part of its own, null in the
+// operations.
+func multipartRequest(t *testing.T, query string, v vars, files map[string]file) (contentType string, body []byte) {
+	t.Helper()
+	plain, fileMap := vars{}, map[string][]string{}
+	for name, val := range v {
+		if _, ok := files[name]; ok {
+			val = nil
+			fileMap[name] = []string{"variables." + name}
+		}
+		plain[name] = val
+	}
+	ops, _ := json.Marshal(map[string]any{"query": query, "variables": plain})
+	m, _ := json.Marshal(fileMap)
+	var buf bytes.Buffer
+	w := multipart.NewWriter(&buf)
+	w.WriteField("operations", string(ops))
+	w.WriteField("map", string(m))
+	for name, f := range files {
+		writeFile(t, w, name, f)
+	}
 	w.Close()
 	return w.FormDataContentType(), buf.Bytes()
 }
@@ -56,17 +98,10 @@ func multipartBody(t *testing.T, operations string, f file) (contentType string,
 // (name, value pairs), and checks the errors of the answer.
 func (ts *testServer) upload(t *testing.T, token string, f file, headers ...string) *gqlResponse {
 	t.Helper()
-	ops, _ := json.Marshal(map[string]any{"query": uploadAvatarOp, "variables": map[string]any{"file": nil}})
-	ct, body := multipartBody(t, string(ops), f)
-	req, _ := http.NewRequest(http.MethodPost, ts.url+"/graphql", bytes.NewReader(body))
-	req.Header.Set("Content-Type", ct)
 	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
+		headers = append(headers, "Authorization", "Bearer "+token)
 	}
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	r := ts.do(t, req)
+	r := ts.post(t, uploadAvatarOp, vars{"file": f}, headers...)
 	checkClientErrors(t, r, false)
 	return r
 }
