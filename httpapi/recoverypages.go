@@ -55,8 +55,9 @@ type pageProblem struct {
 	RequestID  string // INTERNAL: the request id to quote
 }
 
-// codeMismatch is the page's own code: the two password fields differ.
-const codeMismatch = "MISMATCH"
+// codeMismatch is the page's own code, not the API's: the two password
+// fields differ.
+const codeMismatch apperr.Code = "MISMATCH"
 
 // hostedPolicy allows the pages nothing but their own style block (the
 // nonce added per response) and posting their forms to this origin.
@@ -104,10 +105,10 @@ func sampleViews(appName, action string) []pageView {
 		{Form: true, Token: "sample"},
 		{Done: true},
 	}
-	for _, code := range []string{string(apperr.ResetTokenExpired), string(apperr.ResetTokenInvalid), string(apperr.ResetUnsupported),
-		string(apperr.WeakPassword), codeMismatch, string(apperr.AlreadyExists), string(apperr.RateLimited), string(apperr.BadUserInput), string(apperr.Internal)} {
+	for _, code := range []apperr.Code{apperr.ResetTokenExpired, apperr.ResetTokenInvalid, apperr.ResetUnsupported,
+		apperr.WeakPassword, codeMismatch, apperr.AlreadyExists, apperr.RateLimited, apperr.BadUserInput, apperr.Internal} {
 		views = append(views, pageView{Form: true, Token: "sample",
-			Problem: &pageProblem{Code: code, Message: "sample message", RetryAfter: 60, RequestID: "0123456789abcdef"}})
+			Problem: &pageProblem{Code: string(code), Message: "sample message", RetryAfter: 60, RequestID: "0123456789abcdef"}})
 	}
 	for i := range views {
 		views[i].Nonce, views[i].AppName, views[i].Action = "sample", appName, action
@@ -136,8 +137,7 @@ func (p *recoveryPages) resetForm(w http.ResponseWriter, r *http.Request) {
 }
 
 // applyReset sets the new password. Two fields that differ are refused
-// before the service is asked to reset, after it checked the token: a
-// link that died meanwhile says so rather than asking for another try.
+// before the service is asked to reset (mismatch).
 func (p *recoveryPages) applyReset(w http.ResponseWriter, r *http.Request) {
 	v := p.view(p.resetPath)
 	if err := r.ParseForm(); err != nil {
@@ -145,27 +145,33 @@ func (p *recoveryPages) applyReset(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	token, password := r.PostForm.Get("token"), r.PostForm.Get("password")
-	var err error
 	if password != r.PostForm.Get("confirm") {
-		if err = p.svc.CheckResetToken(r.Context(), token); err == nil {
-			v.Form, v.Token = true, token
-			v.Problem = &pageProblem{Code: codeMismatch, Message: "the two passwords differ"}
-			p.show(w, r, p.reset, http.StatusUnprocessableEntity, v)
-			return
-		}
-	} else {
-		err = p.svc.ResetPassword(r.Context(), token, password)
+		p.mismatch(w, r, v, token)
+		return
 	}
-	switch {
-	case err == nil:
+	err := p.svc.ResetPassword(r.Context(), token, password)
+	if err == nil {
 		v.Done = true
 		p.show(w, r, p.reset, http.StatusOK, v)
-	case apperr.CodeOf(err) == apperr.WeakPassword: // the token was good: the service checks it first
-		v.Form, v.Token = true, token
-		p.fail(w, r, p.reset, v, err)
-	default:
-		p.fail(w, r, p.reset, v, err)
+		return
 	}
+	if apperr.CodeOf(err) == apperr.WeakPassword { // the token is good: the service checks it first
+		v.Form, v.Token = true, token
+	}
+	p.fail(w, r, p.reset, v, err)
+}
+
+// mismatch answers a reset form whose two fields differ: the form again
+// if the token is still good; a link that died meanwhile says so first,
+// rather than asking for another try that cannot work.
+func (p *recoveryPages) mismatch(w http.ResponseWriter, r *http.Request, v pageView, token string) {
+	if err := p.svc.CheckResetToken(r.Context(), token); err != nil {
+		p.fail(w, r, p.reset, v, err)
+		return
+	}
+	v.Form, v.Token = true, token
+	v.Problem = &pageProblem{Code: string(codeMismatch), Message: "the two passwords differ"}
+	p.show(w, r, p.reset, http.StatusUnprocessableEntity, v)
 }
 
 // verifyForm shows the confirm button if the link's token is good: a GET
