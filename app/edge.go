@@ -8,6 +8,7 @@ import (
 	"github.com/usergraph/usergraph/avatars"
 	"github.com/usergraph/usergraph/httpapi"
 	"github.com/usergraph/usergraph/password"
+	"github.com/usergraph/usergraph/recovery"
 	"github.com/usergraph/usergraph/resolvers"
 	"github.com/usergraph/usergraph/session"
 	"github.com/usergraph/usergraph/store"
@@ -62,6 +63,16 @@ func (e edgeAvatars) Avatar(ctx context.Context, id string) (*httpapi.Avatar, er
 		return nil, err
 	}
 	return &httpapi.Avatar{ContentType: a.ContentType, Data: a.Data}, nil
+}
+
+// edgeRecovery is httpapi.Recovery, for the hosted pages: the recovery
+// service, and the paths its links lead to.
+type edgeRecovery struct{ *recovery.Service }
+
+var _ httpapi.Recovery = edgeRecovery{}
+
+func (edgeRecovery) Paths() (reset, verify string) {
+	return recovery.ResetPagePath, recovery.VerifyPagePath
 }
 
 // hashStats reads the hasher's totals for /metrics.
