@@ -74,6 +74,8 @@ func openServices(ctx context.Context, cfg Config, log *slog.Logger) (_ *service
 	s.sessions.GateDevices(s.devices) // a session ends with its device's access
 	pc := cfg.Passwords
 	s.hasher = password.NewHasher(pc.Params, pc.Concurrency, password.QueueTimeout(pc.QueueTimeout), password.Argon2Impl(pc.Impl))
+	s.avatars = avatars.New(avatars.Deps{Store: s.store, Forget: s.sessions.ForgetUsers, Log: log},
+		avatars.Config{MaxBytes: cfg.Avatars.MaxBytes, PublicURL: cfg.HTTP.PublicURL})
 	if s.accounts, err = newAccounts(ctx, s, cfg, log); err != nil {
 		return nil, err
 	}
@@ -86,8 +88,6 @@ func openServices(ctx context.Context, cfg Config, log *slog.Logger) (_ *service
 	s.sessions.AlsoPurge(s.accounts.PurgeGuests) // the janitor deletes idle guests
 	s.apps = apps.New(apps.Deps{Store: s.store, Sessions: s.sessions, Access: s.access,
 		SessionsPerIP: ratelimit.New(cfg.Limits.LoginPerIP), Log: log}) // each tries a secret, as a login does
-	s.avatars = avatars.New(avatars.Deps{Store: s.store, Forget: s.sessions.ForgetUsers, Log: log},
-		avatars.Config{MaxBytes: cfg.Avatars.MaxBytes, PublicURL: cfg.HTTP.PublicURL})
 	return s, nil
 }
 
@@ -137,7 +137,8 @@ func newAccounts(ctx context.Context, s *services, cfg Config, log *slog.Logger)
 	a := cfg.Accounts
 	return account.New(account.Deps{
 		Store: s.store, Hasher: s.hasher, Devices: devices, DeviceTokens: s.devices, Sessions: s.sessions, Access: s.access, Log: log,
-		Policy: password.Policy{MinLength: cfg.Passwords.MinLength},
+		Avatars: s.avatars,
+		Policy:  password.Policy{MinLength: cfg.Passwords.MinLength},
 		Limits: account.Limits{
 			LoginPerIP:        ratelimit.New(l.LoginPerIP),
 			ConfirmPerAccount: ratelimit.New(l.LoginPerAccount),

@@ -261,3 +261,19 @@ func TestSamePictureTwoUsers(t *testing.T) {
 		t.Errorf("bob's avatar after ann removed hers: %v", err)
 	}
 }
+
+// Release deletes only the user's own uploaded avatar a URL names.
+func TestRelease(t *testing.T) {
+	e := newEnv(t, avatars.Config{})
+	ctx := context.Background()
+	id := e.upload(t, pngOf(t, 5, 5))
+	e.svc.Release(ctx, "someone-else", publicURL+"/avatars/"+id)
+	e.svc.Release(ctx, e.user, "https://cdn.example/avatars/"+id)
+	if _, err := e.db.GetAvatar(ctx, id); err != nil {
+		t.Fatalf("after releasing another user's and a foreign URL: %v", err)
+	}
+	e.svc.Release(ctx, e.user, publicURL+"/avatars/"+id)
+	if _, err := e.db.GetAvatar(ctx, id); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("after releasing the user's own: GetAvatar error %v, want ErrNotFound", err)
+	}
+}

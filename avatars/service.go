@@ -112,6 +112,14 @@ func (s *Service) Remove(ctx context.Context, userID string) (*store.User, error
 	return u, nil
 }
 
+// Release deletes the uploaded avatar url names, once a change that is
+// not an upload (updateProfile, updateUser) pointed the user elsewhere;
+// any other URL is left alone. (An upload of this very image racing the
+// change may see it deleted under it; the user then uploads again.)
+func (s *Service) Release(ctx context.Context, userID, url string) {
+	s.delete(ctx, userID, s.idOf(url))
+}
+
 // Get returns a stored avatar (GET /avatars/{id}); ErrNotFound if none.
 func (s *Service) Get(ctx context.Context, id string) (*store.Avatar, error) {
 	return s.store.GetAvatar(ctx, id)

@@ -489,8 +489,15 @@ func TestAvatarURLHTTPSOnly(t *testing.T) {
 			t.Errorf("%s: error on %q, want avatarUrl", u, r.field())
 		}
 	}
+	uploaded := ts.mustUpload(t, eve.AccessToken, file{"eve.png", "image/png", pngFile(t, 8, 8)})
 	r := updateProfile(t, ts, eve.AccessToken, vars{"avatarUrl": "https://img.example/eve.png"})
 	if len(r.Errors) > 0 {
 		t.Fatalf("an https avatarUrl: %+v", r.Errors)
 	}
+	if got := ts.myAvatar(t, eve.AccessToken); got != "https://img.example/eve.png" {
+		t.Errorf("avatarUrl = %q, want the https URL set", got)
+	}
+	// The uploaded image it replaced is deleted, as an upload's would be:
+	// else uploading and setting a URL in turn would pile images up.
+	wantGone(t, "the uploaded avatar a URL replaced", uploaded)
 }
