@@ -29,7 +29,9 @@ const (
 	FieldEmail    = "email"
 	FieldPhone    = "phone"
 	FieldName     = "name"
-	FieldToken    = "token" // a device token, unique per user
+	FieldToken    = "token"    // a device token, unique per user
+	FieldIdentity = "identity" // a provider account, linked to one user at most
+	FieldProvider = "provider" // a user's identity of a provider, one per user
 )
 
 // ConflictError reports which unique field a write collided on. It matches
