@@ -2,12 +2,14 @@ package app
 
 import (
 	"context"
+	"net/url"
 
 	"github.com/usergraph/usergraph/access"
 	"github.com/usergraph/usergraph/httpapi"
 	"github.com/usergraph/usergraph/password"
 	"github.com/usergraph/usergraph/resolvers"
 	"github.com/usergraph/usergraph/session"
+	"github.com/usergraph/usergraph/social"
 	"github.com/usergraph/usergraph/store"
 )
 
@@ -46,6 +48,19 @@ type edgeAccess struct{ access *access.Service }
 
 func (e edgeAccess) Allowed(ctx context.Context, roles []string, resource, verb string) (bool, error) {
 	return e.access.Allowed(ctx, roles, resource, store.Verb(verb))
+}
+
+// edgeOAuth is httpapi.OAuthCallback: social sign-in's callback, its
+// session as the cookies a browser gets.
+type edgeOAuth struct{ social *social.Service }
+
+func (e edgeOAuth) Complete(ctx context.Context, query url.Values, bound bool) (*httpapi.SignedIn, error) {
+	t, err := e.social.Callback(ctx, query, bound)
+	if err != nil {
+		return nil, err
+	}
+	return &httpapi.SignedIn{AccessToken: t.Access, Expires: t.AccessExpiresAt,
+		DeviceCookie: t.DeviceCookie, DeviceCookieExpires: t.DeviceCookieExpires}, nil
 }
 
 // hashStats reads the hasher's totals for /metrics.

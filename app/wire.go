@@ -20,6 +20,7 @@ import (
 	"github.com/usergraph/usergraph/resolvers"
 	"github.com/usergraph/usergraph/session"
 	"github.com/usergraph/usergraph/sms"
+	"github.com/usergraph/usergraph/social"
 	"github.com/usergraph/usergraph/store"
 	"github.com/usergraph/usergraph/store/mongo"
 	"github.com/usergraph/usergraph/store/sqlite"
@@ -38,6 +39,7 @@ type services struct {
 	accounts *account.Service
 	worker   *outbox.Worker // delivers mail and SMS; Main runs it
 	recovery *recovery.Service
+	social   *social.Service
 }
 
 // openServices opens the store and builds the services on it, bringing
@@ -79,7 +81,27 @@ func openServices(ctx context.Context, cfg Config, log *slog.Logger) (_ *service
 	if err := s.openRecovery(cfg, log); err != nil {
 		return nil, err
 	}
+	if s.social, err = newSocial(s, cfg, log); err != nil {
+		return nil, err
+	}
 	return s, nil
+}
+
+// newSocial builds social sign-in on the providers file (checked again:
+// it may have changed since Check).
+func newSocial(s *services, cfg Config, log *slog.Logger) (*social.Service, error) {
+	sc := cfg.Social
+	var providers []social.ProviderConfig
+	if sc.ConfigFile != "" {
+		var err error
+		if providers, err = social.LoadFile(sc.ConfigFile); err != nil {
+			return nil, fmt.Errorf("oauth-config: %w", err)
+		}
+	}
+	return social.New(social.Deps{Store: s.store, Accounts: s.accounts, Devices: s.devices, Log: log,
+		Limits: social.Limits{PerIP: ratelimit.New(cfg.Limits.OAuthPerIP)}},
+		social.Config{Providers: providers, RedirectURLs: sc.RedirectURLs, DiscoveryRetry: sc.DiscoveryRetry,
+			CallbackURL: strings.TrimSuffix(cfg.HTTP.PublicURL, "/") + "/oauth/callback", Cookies: cfg.HTTP.CookieName != ""}), nil
 }
 
 // openRecovery builds the outbox worker with its senders (SMTP, or the log
@@ -144,16 +166,16 @@ func newAccounts(ctx context.Context, s *services, cfg Config, log *slog.Logger)
 
 // handler returns the HTTP surface on the services, and the /metrics
 // handler, which the API serves too unless it is served apart.
-func (s *services) handler(h HTTPConfig, log *slog.Logger) (api, metrics http.Handler, err error) {
+func (s *services) handler(h HTTPConfig, oauthReturnURL string, log *slog.Logger) (api, metrics http.Handler, err error) {
 	cfg := httpapi.Config{
 		CookieName: h.CookieName, CookieSecure: h.secureCookies(), CookieSameSite: h.CookieSameSite, DeviceCookieName: lockout.CookieName,
 		TrustedProxies: h.TrustedProxies, TrustedOrigins: h.CORSOrigins,
 		MaxBodyBytes: h.MaxBodyBytes, Introspection: h.Introspection, GraphiQL: h.GraphiQL,
 		MaxDepth: h.MaxDepth, MaxComplexity: h.MaxComplexity, MaxTokens: h.MaxTokens, MaxHashes: h.MaxHashes,
-		MetricsApart: h.MetricsListen != "",
+		MetricsApart: h.MetricsListen != "", OAuthReturnURL: oauthReturnURL,
 	}
 	r := &resolvers.Resolver{Accounts: s.accounts, Sessions: s.sessions, Access: s.access, Devices: s.devices, Tokens: s.tokens,
-		Recovery: s.recovery, Log: log}
+		Recovery: s.recovery, Social: s.social, Log: log}
 	schema, err := r.Schema()
 	if err != nil {
 		return nil, nil, err
@@ -169,6 +191,7 @@ func (s *services) handler(h HTTPConfig, log *slog.Logger) (api, metrics http.Ha
 		JWKS:     s.tokens.JWKS,
 		Ready:    s.store.Ping,
 		Hashing:  hashStats(s.hasher),
+		OAuth:    edgeOAuth{s.social},
 		Log:      log,
 	}, cfg)
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/usergraph/usergraph/graph"
 	"github.com/usergraph/usergraph/recovery"
 	"github.com/usergraph/usergraph/session"
+	"github.com/usergraph/usergraph/social"
 	"github.com/usergraph/usergraph/token"
 )
 
@@ -23,6 +24,7 @@ type Resolver struct {
 	Devices  *devices.Service
 	Tokens   *token.Service
 	Recovery *recovery.Service
+	Social   *social.Service
 	Log      *slog.Logger
 }
 
