@@ -199,6 +199,7 @@ type SocialConfig struct {
 	// DiscoveryRetry: a failed discovery document is read again this long
 	// after (no setting: social.DefaultDiscoveryRetry).
 	DiscoveryRetry time.Duration
+	StateTTL       time.Duration // no setting: social.DefaultStateTTL
 }
 
 // LogConfig is the log's.
@@ -280,7 +281,8 @@ func DefaultConfig() Config {
 			ResetTTL: recovery.DefaultResetTTL, VerifyTTL: recovery.DefaultVerifyTTL, SMSCodeTTL: recovery.DefaultSMSCodeTTL,
 			MailInterval: recovery.DefaultMailInterval,
 		},
-		Social:  SocialConfig{ReturnURL: api.OAuthReturnURL, DiscoveryRetry: social.DefaultDiscoveryRetry},
+		Social: SocialConfig{ReturnURL: api.OAuthReturnURL, DiscoveryRetry: social.DefaultDiscoveryRetry,
+			StateTTL: social.DefaultStateTTL},
 		Log:     LogConfig{Level: slog.LevelInfo, Format: LogText},
 		Runtime: RuntimeConfig{MemoryLimit: defaultMemoryLimit},
 	}

@@ -100,7 +100,7 @@ func newSocial(s *services, cfg Config, log *slog.Logger) (*social.Service, erro
 	}
 	return social.New(social.Deps{Store: s.store, Accounts: s.accounts, Devices: s.devices, Log: log,
 		Limits: social.Limits{PerIP: ratelimit.New(cfg.Limits.OAuthPerIP)}},
-		social.Config{Providers: providers, RedirectURLs: sc.RedirectURLs, DiscoveryRetry: sc.DiscoveryRetry,
+		social.Config{Providers: providers, RedirectURLs: sc.RedirectURLs, DiscoveryRetry: sc.DiscoveryRetry, StateTTL: sc.StateTTL,
 			CallbackURL: strings.TrimSuffix(cfg.HTTP.PublicURL, "/") + "/oauth/callback", Cookies: cfg.HTTP.CookieName != ""}), nil
 }
 
