@@ -123,6 +123,10 @@ type AccountConfig struct {
 	PhoneRegion           string // for numbers given without +country code
 	BootstrapToken        string // "": generated and logged at the first start
 	MaxFilterWidth        int    // branches of one and/or, items of one list in a users filter
+
+	GuestRole        string        // the role guests receive; "": the default role
+	GuestTTL         time.Duration // guests idle this long are deleted
+	DiscoveryByEmail bool          // discoverUsers finds users by exact email
 }
 
 // DeviceConfig is device control's (package devices).
@@ -150,6 +154,7 @@ type LimitConfig struct {
 	RecoveryPerIP      ratelimit.Rule
 	RecoveryPerAccount ratelimit.Rule
 	OAuthPerIP         ratelimit.Rule // social sign-ins (oauthStart, loginWithIdToken) per client IP
+	GuestPerIP         ratelimit.Rule
 }
 
 // MailConfig is the outgoing mail's (package mail).
@@ -260,7 +265,7 @@ func DefaultConfig() Config {
 			ActivityFlush:  sessions.FlushEvery,
 			ReuseWindow:    sessions.ReuseWindow,
 		},
-		Accounts: AccountConfig{SignupStatus: store.StatusActive, MaxFilterWidth: store.DefaultFilterWidth},
+		Accounts: AccountConfig{SignupStatus: store.StatusActive, MaxFilterWidth: store.DefaultFilterWidth, GuestTTL: account.DefaultGuestTTL},
 		Roles:    RoleConfig{Default: access.DefaultRoleName, CacheTTL: access.DefaultCacheTTL},
 		Limits: LimitConfig{
 			LoginPerIP:      account.DefaultLoginPerIP(),
@@ -272,6 +277,7 @@ func DefaultConfig() Config {
 			RecoveryPerIP:      recovery.DefaultLimitPerIP(),
 			RecoveryPerAccount: recovery.DefaultLimitPerAccount(),
 			OAuthPerIP:         social.DefaultLimitPerIP(),
+			GuestPerIP:         account.DefaultGuestPerIP(),
 		},
 		Mail:   MailConfig{AppName: "usergraph", Timeout: mail.DefaultTimeout},
 		SMS:    SMSConfig{Timeout: sms.DefaultTimeout},
@@ -398,6 +404,9 @@ func (a *AccountConfig) check() error {
 	}
 	if a.MaxFilterWidth < 1 || a.MaxFilterWidth > store.MaxFilterWidth {
 		return fmt.Errorf("max-filter-width must be 1..%d", store.MaxFilterWidth)
+	}
+	if a.GuestTTL <= 0 {
+		return errors.New("guest-ttl must be positive")
 	}
 	return nil
 }

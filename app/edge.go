@@ -28,7 +28,7 @@ func (e edgeSessions) Authenticate(ctx context.Context, token string) (context.C
 	if err != nil {
 		return ctx, nil, err
 	}
-	return session.WithPrincipal(ctx, p), &httpapi.Caller{UserID: p.UserID, Roles: p.User.Roles}, nil
+	return session.WithPrincipal(ctx, p), &httpapi.Caller{UserID: p.UserID, Roles: p.Roles()}, nil
 }
 
 func (edgeSessions) WithRefusal(ctx context.Context, err error) context.Context {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/usergraph/usergraph/access"
 	"github.com/usergraph/usergraph/account"
+	"github.com/usergraph/usergraph/apps"
 	"github.com/usergraph/usergraph/devices"
 	"github.com/usergraph/usergraph/httpapi"
 	"github.com/usergraph/usergraph/lockout"
@@ -40,6 +41,7 @@ type services struct {
 	worker   *outbox.Worker // delivers mail and SMS; Main runs it
 	recovery *recovery.Service
 	social   *social.Service
+	apps     *apps.Service
 }
 
 // openServices opens the store and builds the services on it, bringing
@@ -81,6 +83,9 @@ func openServices(ctx context.Context, cfg Config, log *slog.Logger) (_ *service
 	if err := s.openRecovery(cfg, log); err != nil {
 		return nil, err
 	}
+	s.sessions.AlsoPurge(s.accounts.PurgeGuests) // the janitor deletes idle guests
+	s.apps = apps.New(apps.Deps{Store: s.store, Sessions: s.sessions, Access: s.access,
+		SessionsPerIP: ratelimit.New(cfg.Limits.LoginPerIP), Log: log}) // each tries a secret, as a login does
 	if s.social, err = newSocial(s, cfg, log); err != nil {
 		return nil, err
 	}
@@ -156,11 +161,13 @@ func newAccounts(ctx context.Context, s *services, cfg Config, log *slog.Logger)
 			ConfirmPerAccount: ratelimit.New(l.LoginPerAccount),
 			LookupPerIP:       ratelimit.New(l.LookupPerIP),
 			SignupPerIP:       ratelimit.New(l.SignupPerIP),
+			GuestPerIP:        ratelimit.New(l.GuestPerIP),
 		},
 	}, account.Config{
 		SignupStatus: a.SignupStatus, UsernameCaseSensitive: a.UsernameCaseSensitive, PhoneRegion: a.PhoneRegion,
 		BootstrapToken: a.BootstrapToken, MaxFilterWidth: a.MaxFilterWidth, Lockout: l.lockoutPolicy(),
 		Verification: account.Verification{Mode: cfg.Recovery.EmailVerification, ExemptBefore: cfg.Recovery.ExemptBefore},
+		Guests:       account.GuestConfig{Role: a.GuestRole, TTL: a.GuestTTL}, DiscoveryByEmail: a.DiscoveryByEmail,
 	}), nil
 }
 
@@ -174,8 +181,8 @@ func (s *services) handler(h HTTPConfig, oauthReturnURL string, log *slog.Logger
 		MaxDepth: h.MaxDepth, MaxComplexity: h.MaxComplexity, MaxTokens: h.MaxTokens, MaxHashes: h.MaxHashes,
 		MetricsApart: h.MetricsListen != "", OAuthReturnURL: oauthReturnURL,
 	}
-	r := &resolvers.Resolver{Accounts: s.accounts, Sessions: s.sessions, Access: s.access, Devices: s.devices, Tokens: s.tokens,
-		Recovery: s.recovery, Social: s.social, Log: log}
+	r := &resolvers.Resolver{Accounts: s.accounts, Sessions: s.sessions, Access: s.access, Devices: s.devices,
+		Apps: s.apps, Tokens: s.tokens, Recovery: s.recovery, Social: s.social, Log: log}
 	schema, err := r.Schema()
 	if err != nil {
 		return nil, nil, err

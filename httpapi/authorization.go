@@ -46,7 +46,9 @@ func (a authorization) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	resource, verb := forwarded(r)
-	w.Header().Set("X-Auth-User", p.UserID)
+	if p.UserID != "" { // an application's session has no user
+		w.Header().Set("X-Auth-User", p.UserID)
+	}
 	if resource == "" {
 		w.WriteHeader(http.StatusOK)
 		return

@@ -46,7 +46,7 @@ type Sessions interface {
 
 // Caller is a request's signed-in caller, as /authorization needs it.
 type Caller struct {
-	UserID string
+	UserID string // "" for an application's session
 	Roles  []string
 }
 

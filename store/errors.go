@@ -29,7 +29,8 @@ const (
 	FieldEmail    = "email"
 	FieldPhone    = "phone"
 	FieldName     = "name"
-	FieldToken    = "token"    // a device token, unique per user
+	FieldToken    = "token" // a device token, unique per user
+	FieldClientID = "clientId"
 	FieldIdentity = "identity" // a provider account, linked to one user at most
 	FieldProvider = "provider" // a user's identity of a provider, one per user
 )
