@@ -44,7 +44,8 @@ const maxUsernameTries = 8
 // and the default role, and under device control refused with
 // DEVICE_DENIED before anything is created (devices.AdmitNewAccount).
 // Under enforced verification an address is required (EMAIL_NOT_VERIFIED
-// without one: the account could never sign in). Returns ALREADY_EXISTS
+// without one: the account could never sign in), and the verification
+// link is SignInExternal's to send. Returns ALREADY_EXISTS
 // on the field email if the address has an account; the caller decides
 // what that means. The session is SignInExternal's, once the caller has
 // linked the identity.
@@ -72,7 +73,10 @@ func (s *Service) CreateExternal(ctx context.Context, in ExternalUser) (*store.U
 	if err != nil {
 		return nil, err
 	}
-	if s.cfg.Verification.On() {
+	// Under enforce the sign-in that follows holds the account back and
+	// asks for the link itself (SignInExternal); asking here too would
+	// send two links, the first dead on arrival (a new one replaces it).
+	if s.cfg.Verification.On() && !s.cfg.Verification.Enforced() {
 		s.askToVerify(ctx, u)
 	}
 	return u, nil
