@@ -122,3 +122,29 @@ func TestSocialEnforcedVerification(t *testing.T) {
 		t.Errorf("a sign-up without an address under enforce left %d accounts, want %d", n, before)
 	}
 }
+
+// An application's session relays its users' social sign-ins, as
+// ConnectyCube's application session signs users in with a provider's
+// keys: the answer is the user's session. LINK needs a user's session, so
+// an application starting one is FORBIDDEN.
+func TestSocialFromAppSession(t *testing.T) {
+	t.Parallel()
+	e := startSocial(t)
+	app := openAppSession(t, e.ts, createApp(t, e.ts, e.ts.admin(t).AccessToken, "mobile")).AccessToken
+	e.acme.SignInAs(olga)
+
+	r := e.ts.mustGQL(t, app, idTokenMutation, vars{"p": "acme", "tok": e.acme.IDToken(olga, ""), "a": "SIGN_UP"})
+	up := dataField[auth](t, r, "loginWithIdToken")
+	if me := e.ts.me(t, up.AccessToken); me.Username != "olga" || providersOf(me) != "acme:olga-sub-1" {
+		t.Errorf("the account an APP session signed up: %+v", me)
+	}
+	code, state := e.authorize(t, e.start(t, app, "acme", "SIGN_IN"))
+	if in := dataField[auth](t, e.ts.mustGQL(t, app, oauthCompleteMutation, vars{"code": code, "state": state}), "oauthComplete"); in.User.ID != up.User.ID {
+		t.Errorf("SIGN_IN through an APP session signed in %s, want %s", in.User.ID, up.User.ID)
+	}
+	wantCode(t, e.ts.gql(t, app, oauthStartMutation, vars{"p": "acme", "a": "LINK", "r": appRedirect}), "FORBIDDEN", 609)
+	wantCode(t, e.ts.gql(t, app, idTokenMutation, vars{"p": "acme", "tok": e.acme.IDToken(olga, ""), "a": "LINK"}), "FORBIDDEN", 609)
+	if r := e.ts.mustGQL(t, app, `{ me { id } }`, nil); string(r.Data) != `{"me":null}` {
+		t.Errorf("me of the APP session after the sign-ins = %s", r.Data)
+	}
+}
