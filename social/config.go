@@ -79,7 +79,7 @@ func LoadFile(path string) ([]ProviderConfig, error) {
 // ParseFile decodes and checks a providers file.
 func ParseFile(raw []byte) ([]ProviderConfig, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields() // "clientID" for "clientId" must not pass unnoticed
+	dec.DisallowUnknownFields() // "client_id" for "clientId" must not pass unnoticed (case alone is forgiven)
 	var f File
 	if err := dec.Decode(&f); err != nil {
 		return nil, fmt.Errorf("not a providers file: %w", err)
