@@ -14,10 +14,14 @@ import (
 // facebook is Facebook Login, plain OAuth 2.0 with the Graph API's /me as
 // its user endpoint.
 //
-// Its email counts as NOT verified: the Graph API gives an address with no
-// word on whether its holder confirmed it, and a Facebook account can
-// carry one they never did. The account gets the address unconfirmed; with
-// email verification on, usergraph sends its own link.
+// Its email is not taken: the Graph API gives an address with no word on
+// whether its holder confirmed it, and the plain providers' email is taken
+// only on the provider's word (as GitHub's). Kept unconfirmed, it would
+// let someone whose Facebook account carries another person's address
+// make an account under that address before its owner does, and keep
+// signing in to it by Facebook after the owner took it over by a reset
+// (pre-account takeover). The user adds an address afterwards and
+// confirms it as usual.
 type facebook struct {
 	cfg       ProviderConfig
 	endpoints Endpoints
@@ -47,7 +51,6 @@ type facebookUser struct {
 	Name      string `json:"name"`
 	FirstName string `json:"first_name"`
 	LastName  string `json:"last_name"`
-	Email     string `json:"email"`
 }
 
 // exchange reads /me. The Graph API call carries appsecret_proof (an HMAC
@@ -60,7 +63,7 @@ func (f *facebook) exchange(ctx context.Context, code, verifier, redirectURI, _ 
 	}
 	mac := hmac.New(sha256.New, []byte(f.cfg.ClientSecret))
 	mac.Write([]byte(tok.AccessToken))
-	q := url.Values{"fields": {"id,name,first_name,last_name,email"}, "appsecret_proof": {hex.EncodeToString(mac.Sum(nil))}}
+	q := url.Values{"fields": {"id,name,first_name,last_name"}, "appsecret_proof": {hex.EncodeToString(mac.Sum(nil))}}
 	me, err := url.Parse(f.endpoints.UserInfo)
 	if err != nil {
 		return nil, failed("user endpoint", "bad URL")
@@ -73,7 +76,7 @@ func (f *facebook) exchange(ctx context.Context, code, verifier, redirectURI, _ 
 	if u.ID == "" {
 		return nil, failed("user endpoint", "no user id")
 	}
-	return &Profile{Subject: u.ID, Email: u.Email, EmailVerified: false, Name: u.Name, GivenName: u.FirstName, FamilyName: u.LastName}, nil
+	return &Profile{Subject: u.ID, Name: u.Name, GivenName: u.FirstName, FamilyName: u.LastName}, nil
 }
 
 func (f *facebook) verifyIDToken(context.Context, string, string) (*Profile, error) {

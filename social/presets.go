@@ -42,7 +42,7 @@ var presets = map[string]*preset{
 		Authorization: "https://www.facebook.com/v21.0/dialog/oauth",
 		Token:         "https://graph.facebook.com/v21.0/oauth/access_token",
 		UserInfo:      "https://graph.facebook.com/v21.0/me",
-	}, scopes: []string{"public_profile", "email"}},
+	}, scopes: []string{"public_profile"}}, // no email: facebook.go says why
 }
 
 func presetNames() []string { return slices.Sorted(maps.Keys(presets)) }
