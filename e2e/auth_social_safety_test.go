@@ -24,6 +24,18 @@ func wantNothingCreated(t *testing.T, e *socialEnv, adminToken string, want int)
 	}
 }
 
+// wantNoSecretLogged fails if the server's log holds any of secrets:
+// what the refusals logged says what went wrong, never with what.
+func wantNoSecretLogged(t *testing.T, e *socialEnv, secrets ...string) {
+	t.Helper()
+	logs := e.ts.logs.String()
+	for _, s := range secrets {
+		if s != "" && strings.Contains(logs, s) {
+			t.Errorf("the log holds a secret (%.8s…)", s)
+		}
+	}
+}
+
 func TestSocialStateAndCodeRefused(t *testing.T) {
 	t.Parallel()
 	e := startSocial(t)
@@ -83,6 +95,7 @@ func TestSocialProviderAnswersRefused(t *testing.T) {
 	e := startSocial(t)
 	admin := e.ts.admin(t)
 	e.acme.SignInAs(olga)
+	var secrets []string
 	for name, k := range map[string]oidctest.Knobs{
 		"nonce mismatch":   {WrongNonce: true},
 		"another audience": {Audience: "someone-else"},
@@ -96,6 +109,7 @@ func TestSocialProviderAnswersRefused(t *testing.T) {
 		if k.Deny && code != "" {
 			t.Fatalf("%s: the provider sent a code", name)
 		}
+		secrets = append(secrets, code, state)
 		r := e.complete(t, "", code, state, nil)
 		if r.code() != "OAUTH_FAILED" {
 			t.Errorf("%s: got %q, want OAUTH_FAILED (%+v)", name, r.code(), r.Errors)
@@ -103,6 +117,7 @@ func TestSocialProviderAnswersRefused(t *testing.T) {
 	}
 	e.acme.Set(oidctest.Knobs{})
 	wantNothingCreated(t, e, admin.AccessToken, 1)
+	wantNoSecretLogged(t, e, append(secrets, "acme-secret-value")...)
 	e.mustFlow(t, "", "acme", "SIGN_UP") // the provider fixed, all works
 }
 
@@ -128,6 +143,7 @@ func TestSocialLoginWithIDToken(t *testing.T) {
 		t.Errorf("SIGN_IN with a token for acme-mobile: %+v", r.Errors)
 	}
 
+	var refused []string // ID tokens
 	for name, c := range map[string]struct {
 		knobs        oidctest.Knobs
 		nonce, given any
@@ -140,11 +156,14 @@ func TestSocialLoginWithIDToken(t *testing.T) {
 	} {
 		e.acme.Set(c.knobs)
 		nonce, _ := c.nonce.(string)
-		if r := login("acme", e.acme.IDToken(olga, nonce), c.given, "SIGN_UP"); r.code() != "OAUTH_FAILED" {
+		tok := e.acme.IDToken(olga, nonce)
+		refused = append(refused, tok)
+		if r := login("acme", tok, c.given, "SIGN_UP"); r.code() != "OAUTH_FAILED" {
 			t.Errorf("%s: got %q, want OAUTH_FAILED", name, r.code())
 		}
 	}
 	e.acme.Set(oidctest.Knobs{})
+	wantNoSecretLogged(t, e, append(refused, up.AccessToken, mobile)...)
 	wantCode(t, login("acme", "not.a.token", nil, nil), "OAUTH_FAILED", 0)
 	wantCode(t, login("github", e.acme.IDToken(olga, ""), nil, nil), "OAUTH_FAILED", 0)
 	wantCode(t, login("nope", e.acme.IDToken(olga, ""), nil, nil), "BAD_USER_INPUT", 0)
