@@ -7,6 +7,7 @@ import (
 	"github.com/usergraph/usergraph/access"
 	"github.com/usergraph/usergraph/httpapi"
 	"github.com/usergraph/usergraph/password"
+	"github.com/usergraph/usergraph/recovery"
 	"github.com/usergraph/usergraph/resolvers"
 	"github.com/usergraph/usergraph/session"
 	"github.com/usergraph/usergraph/social"
@@ -61,6 +62,16 @@ func (e edgeOAuth) Complete(ctx context.Context, query url.Values, bound bool) (
 	}
 	return &httpapi.SignedIn{AccessToken: t.Access, Expires: t.AccessExpiresAt,
 		DeviceCookie: t.DeviceCookie, DeviceCookieExpires: t.DeviceCookieExpires}, nil
+}
+
+// edgeRecovery is httpapi.Recovery, for the hosted pages: the recovery
+// service, and the paths its links lead to.
+type edgeRecovery struct{ *recovery.Service }
+
+var _ httpapi.Recovery = edgeRecovery{}
+
+func (edgeRecovery) Paths() (reset, verify string) {
+	return recovery.ResetPagePath, recovery.VerifyPagePath
 }
 
 // hashStats reads the hasher's totals for /metrics.

@@ -173,13 +173,15 @@ func newAccounts(ctx context.Context, s *services, cfg Config, log *slog.Logger)
 
 // handler returns the HTTP surface on the services, and the /metrics
 // handler, which the API serves too unless it is served apart.
-func (s *services) handler(h HTTPConfig, oauthReturnURL string, log *slog.Logger) (api, metrics http.Handler, err error) {
+func (s *services) handler(c Config, log *slog.Logger) (api, metrics http.Handler, err error) {
+	h := c.HTTP
 	cfg := httpapi.Config{
 		CookieName: h.CookieName, CookieSecure: h.secureCookies(), CookieSameSite: h.CookieSameSite, DeviceCookieName: lockout.CookieName,
 		TrustedProxies: h.TrustedProxies, TrustedOrigins: h.CORSOrigins,
 		MaxBodyBytes: h.MaxBodyBytes, Introspection: h.Introspection, GraphiQL: h.GraphiQL,
 		MaxDepth: h.MaxDepth, MaxComplexity: h.MaxComplexity, MaxTokens: h.MaxTokens, MaxHashes: h.MaxHashes,
-		MetricsApart: h.MetricsListen != "", OAuthReturnURL: oauthReturnURL,
+		MetricsApart: h.MetricsListen != "", OAuthReturnURL: c.Social.ReturnURL,
+		AppName: c.Mail.AppName, TemplatesDir: c.Mail.TemplatesDir, // the pages', as the mails'
 	}
 	r := &resolvers.Resolver{Accounts: s.accounts, Sessions: s.sessions, Access: s.access, Devices: s.devices,
 		Apps: s.apps, Tokens: s.tokens, Recovery: s.recovery, Social: s.social, Log: log}
@@ -198,6 +200,7 @@ func (s *services) handler(h HTTPConfig, oauthReturnURL string, log *slog.Logger
 		JWKS:     s.tokens.JWKS,
 		Ready:    s.store.Ping,
 		Hashing:  hashStats(s.hasher),
+		Recovery: edgeRecovery{s.recovery},
 		OAuth:    edgeOAuth{s.social},
 		Log:      log,
 	}, cfg)
