@@ -240,8 +240,8 @@ func testIdentityDeleteCheck(t *testing.T, s store.Store) {
 	}
 }
 
-// Deleting a user, alone or in bulk, deletes its identities and frees
-// their accounts; other users' stay.
+// Deleting a user, alone, in bulk or as an idle guest, deletes its
+// identities and frees their accounts at once; other users' stay.
 func testIdentitiesGoWithTheirUser(t *testing.T, s store.Store) {
 	ann, bob, cat, dan, eve := newUser("ann"), newUser("bob"), newUser("cat"), newUser("dan"), newUser("eve")
 	mustCreateUsers(t, s, ann, bob, cat, dan, eve)
@@ -265,6 +265,16 @@ func testIdentitiesGoWithTheirUser(t *testing.T, s store.Store) {
 	wantConflict(t, "cat's identity, still linked", err, store.FieldIdentity)
 	err = s.CreateIdentity(t.Context(), newIdentity(ann.ID, "apple", "z", 2))
 	wantErrIs(t, "CreateIdentity for the deleted user", err, store.ErrNotFound)
+
+	// A purged guest's identity goes with it too (the services link none
+	// to guests, but the store keeps no such policy).
+	idle := guest("idleguest", day(1), day(2))
+	mustCreateUsers(t, s, idle)
+	mustCreateIdentity(t, s, newIdentity(idle.ID, "google", "g", 3))
+	if n, err := s.PurgeGuests(t.Context(), day(10), 10); err != nil || n != 1 {
+		t.Fatalf("PurgeGuests = %d, %v; want the idle guest", n, err)
+	}
+	mustCreateIdentity(t, s, newIdentity(eve.ID, "google", "g", 4)) // free at once, not after a claim's hold
 }
 
 // Ten users link one provider account at once: exactly one gets it.
