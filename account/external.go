@@ -86,7 +86,7 @@ func (s *Service) CreateExternal(ctx context.Context, in ExternalUser) (*store.U
 func (s *Service) createWithUsername(ctx context.Context, nu NewUser, names func(try int) string) (*store.User, error) {
 	for try := range maxUsernameTries {
 		nu.Username = names(try)
-		u, err := s.build(ctx, nu, false)
+		u, err := s.record(nu) // no password: nothing to hash
 		if err != nil {
 			return nil, err
 		}
@@ -199,7 +199,7 @@ func (s *Service) SignInExternal(ctx context.Context, u *store.User, deviceToken
 	if err != nil {
 		return nil, err
 	}
-	if u, err = s.recordLogin(ctx, u, "", false, false); err != nil {
+	if u, err = s.saveLogin(ctx, u.ID, "", false); err != nil {
 		return nil, userErr(err)
 	}
 	tokens, err := s.sessions.OpenOn(ctx, u, store.SessionUser, device)
