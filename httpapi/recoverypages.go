@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"path"
@@ -126,14 +127,21 @@ func (p *recoveryPages) mount(mux *http.ServeMux, m *metrics) {
 
 // resetForm shows the form if the link's token is good, without using it.
 func (p *recoveryPages) resetForm(w http.ResponseWriter, r *http.Request) {
+	p.form(w, r, p.reset, p.resetPath, p.svc.CheckResetToken)
+}
+
+// form answers a GET of a mailed link: the page's form if check finds the
+// link's token good, its problem otherwise. It never uses the token up.
+func (p *recoveryPages) form(w http.ResponseWriter, r *http.Request, pg page, path string,
+	check func(context.Context, string) error) {
 	token := r.URL.Query().Get("token")
-	v := p.view(p.resetPath)
-	if err := p.svc.CheckResetToken(r.Context(), token); err != nil {
-		p.fail(w, r, p.reset, v, err)
+	v := p.view(path)
+	if err := check(r.Context(), token); err != nil {
+		p.fail(w, r, pg, v, err)
 		return
 	}
 	v.Form, v.Token = true, token
-	p.show(w, r, p.reset, http.StatusOK, v)
+	p.show(w, r, pg, http.StatusOK, v)
 }
 
 // applyReset sets the new password. Two fields that differ are refused
@@ -177,14 +185,7 @@ func (p *recoveryPages) mismatch(w http.ResponseWriter, r *http.Request, v pageV
 // verifyForm shows the confirm button if the link's token is good: a GET
 // never confirms, so a scanner that fetches links uses nothing up.
 func (p *recoveryPages) verifyForm(w http.ResponseWriter, r *http.Request) {
-	token := r.URL.Query().Get("token")
-	v := p.view(p.verifyPath)
-	if err := p.svc.CheckVerifyToken(r.Context(), token); err != nil {
-		p.fail(w, r, p.verify, v, err)
-		return
-	}
-	v.Form, v.Token = true, token
-	p.show(w, r, p.verify, http.StatusOK, v)
+	p.form(w, r, p.verify, p.verifyPath, p.svc.CheckVerifyToken)
 }
 
 // applyVerify confirms the address.
