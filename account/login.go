@@ -109,9 +109,17 @@ func (s *Service) recordLogin(ctx context.Context, u *store.User, plain string, 
 			return nil, err
 		}
 	}
-	now := store.Now()
 	ev := audit.By(audit.New(ctx, audit.LoginSucceeded, u.ID, audit.Data{"method": "password"}), u.ID)
-	return s.store.UpdateUser(audit.With(ctx, ev), u.ID, func(u *store.User) error {
+	return s.saveLogin(ctx, u.ID, newHash, clearLockout, ev)
+}
+
+// saveLogin writes a sign-in to the user with id: its time, a new
+// password hash if one is given, the lockout cleared if asked, and the
+// events given (a password sign-in's login.succeeded; social sign-in
+// records its own).
+func (s *Service) saveLogin(ctx context.Context, id, newHash string, clearLockout bool, evs ...*store.Event) (*store.User, error) {
+	now := store.Now()
+	return s.store.UpdateUser(audit.With(ctx, evs...), id, func(u *store.User) error {
 		u.LastLoginAt = now
 		if newHash != "" {
 			u.PasswordHash = newHash

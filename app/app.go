@@ -66,7 +66,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		m.listener.Close()
 		return err
 	}
-	api, metrics, err := m.svc.handler(m.cfg.HTTP, m.log)
+	api, metrics, err := m.svc.handler(m.cfg, m.log)
 	if err != nil {
 		m.listener.Close()
 		m.svc.close()
@@ -89,7 +89,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 
 // serve starts the HTTP server and the background work: the session
 // manager's (activity flushes, purges), the outbox worker (mail and SMS
-// deliveries) and the recovery service's purges.
+// deliveries), the recovery service's purges, and social sign-in's
+// (discovery documents read ahead, expired states purged).
 func (m *Main) serve(h http.Handler) {
 	m.server = &http.Server{Handler: h, ReadHeaderTimeout: readHeaderTimeout, IdleTimeout: idleTimeout}
 	bg, stop := context.WithCancel(context.Background())
@@ -99,6 +100,8 @@ func (m *Main) serve(h http.Handler) {
 	work.Go(func() { m.svc.worker.Run(bg) })
 	work.Go(func() { m.svc.recovery.Run(bg) })
 	work.Go(func() { m.svc.events.Run(bg) })
+	work.Go(func() { m.svc.social.Warm(bg) })
+	work.Go(func() { m.svc.social.Run(bg) })
 	go func() {
 		work.Wait()
 		close(m.done)

@@ -66,6 +66,7 @@ func (c *Config) bind(fs *flag.FlagSet) {
 	fs.Var(newValue(&h.CookieSameSite, parseSameSite, formatSameSite), "cookie-samesite", "SameSite of the cookies (`mode`): Lax, Strict or None (None needs Secure cookies; for apps on another site)")
 	fs.Var(newValue(&h.TrustedProxies, parsePrefixes, formatPrefixes), "trusted-proxies", "comma-separated `CIDRs` whose X-Forwarded-For is believed")
 	fs.Int64Var(&h.MaxBodyBytes, "max-body-bytes", h.MaxBodyBytes, "largest request body")
+	fs.Var(newValue(&c.Avatars.MaxBytes, parseSize, formatSize), "avatar-max-bytes", "largest avatar upload (`size`, e.g. 2MiB); multipart uploads may exceed -max-body-bytes by this much")
 	fs.BoolVar(&h.Introspection, "introspection", h.Introspection, "allow GraphQL introspection (switch off in production if you like)")
 	fs.BoolVar(&h.GraphiQL, "graphiql", h.GraphiQL, "serve GraphiQL at / and /graphiql")
 	fs.IntVar(&h.MaxDepth, "max-depth", h.MaxDepth, "deepest allowed GraphQL selection")
@@ -89,7 +90,7 @@ func (c *Config) bind(fs *flag.FlagSet) {
 	fs.StringVar(&ml.SMTPURL, "smtp-url", ml.SMTPURL, "SMTP server for outgoing mail: smtp://user:pass@host:port (STARTTLS when offered) or smtps://… (empty: mail is written to the log)")
 	fs.StringVar(&ml.From, "mail-from", ml.From, "sender of every mail, `addr` or \"Name <addr>\" (default no-reply@ the public URL's host)")
 	fs.StringVar(&ml.AppName, "app-name", ml.AppName, "the name mail, SMS and pages show")
-	fs.StringVar(&ml.TemplatesDir, "templates-dir", ml.TemplatesDir, "`directory` whose mail/ files override the built-in mail templates one by one (empty: built-in only)")
+	fs.StringVar(&ml.TemplatesDir, "templates-dir", ml.TemplatesDir, "`directory` whose mail/ and pages/ files override the built-in mail and hosted page templates one by one (empty: built-in only)")
 
 	r := &c.Recovery
 	fs.BoolVar(&r.ResetByEmail, "reset-by-email", r.ResetByEmail, "offer password reset by a mailed link (RESET_UNSUPPORTED 802 when false)")
@@ -108,6 +109,12 @@ func (c *Config) bind(fs *flag.FlagSet) {
 	fs.DurationVar(&ev.AuditRetention, "audit-retention", ev.AuditRetention, "how long audit events (and webhook delivery records) are kept")
 	fs.BoolVar(&ev.WebhookAllowPrivate, "webhook-allow-private", ev.WebhookAllowPrivate, "allow webhook URLs on loopback and private addresses")
 	fs.DurationVar(&ev.WebhookTimeout, "webhook-timeout", ev.WebhookTimeout, "bound of one webhook delivery")
+
+	so := &c.Social
+	fs.StringVar(&so.ConfigFile, "oauth-config", so.ConfigFile, "`path` of the JSON providers file of social sign-in (docs/SOCIAL.md; empty: no providers)")
+	fs.Var(newValue(&so.RedirectURLs, parseList, formatList), "oauth-redirect-urls", "comma-separated `URLs` oauthStart accepts as redirectUri, matched exactly")
+	fs.StringVar(&so.ReturnURL, "oauth-return-url", so.ReturnURL, "where /oauth/callback sends the browser after a sign-in (errors add ?error=CODE)")
+	fs.Var(newValue(&l.OAuthPerIP, ratelimit.ParseRule, formatRule), "oauth-limit-ip", "social sign-ins (oauthStart, loginWithIdToken) per client IP (`N/duration` or off)")
 
 	fs.Var(newValue(&c.Store.IndexedPaths, parseIndexedPaths, formatIndexedPaths), "indexed-paths", "comma-separated metadata `paths` to index, e.g. metadata.org.id,appMetadata.plan")
 
@@ -321,6 +328,8 @@ func formatIndexedPaths(ps []store.IndexedPath) string {
 	return strings.Join(out, ",")
 }
 
+func parseList(s string) ([]string, error) { return splitList(s), nil }
+
 func splitList(s string) []string {
 	var out []string
 	for _, p := range strings.Split(s, ",") {
@@ -331,7 +340,7 @@ func splitList(s string) []string {
 	return out
 }
 
-// memoryUnits are -memory-limit's units, largest first.
+// memoryUnits are the units of sizes (-memory-limit, -avatar-max-bytes), largest first.
 var memoryUnits = []struct {
 	suffix string
 	n      int64
@@ -339,10 +348,19 @@ var memoryUnits = []struct {
 
 // parseMemoryLimit reads -memory-limit into bytes (0: no limit).
 func parseMemoryLimit(s string) (int64, error) {
-	s = strings.TrimSpace(s)
-	if s == "off" || s == "" {
+	if s = strings.TrimSpace(s); s == "off" || s == "" {
 		return 0, nil
 	}
+	n, err := parseSize(s)
+	if err != nil {
+		return 0, fmt.Errorf("want a size like 160MiB or 1GiB, or off")
+	}
+	return n, nil
+}
+
+// parseSize reads a positive size in bytes with a unit: 2MiB, 512KiB, 100B.
+func parseSize(s string) (int64, error) {
+	s = strings.TrimSpace(s)
 	for _, u := range memoryUnits {
 		if num, ok := strings.CutSuffix(s, u.suffix); ok {
 			n, err := strconv.ParseInt(strings.TrimSpace(num), 10, 64)
@@ -352,13 +370,18 @@ func parseMemoryLimit(s string) (int64, error) {
 			return n * u.n, nil
 		}
 	}
-	return 0, fmt.Errorf("want a size like 160MiB or 1GiB, or off")
+	return 0, fmt.Errorf("want a size like 2MiB, 512KiB or 100000B")
 }
 
 func formatMemoryLimit(n int64) string {
 	if n <= 0 {
 		return "off"
 	}
+	return formatSize(n)
+}
+
+// formatSize writes a size in its largest whole unit.
+func formatSize(n int64) string {
 	for _, u := range memoryUnits {
 		if n%u.n == 0 {
 			return strconv.FormatInt(n/u.n, 10) + u.suffix

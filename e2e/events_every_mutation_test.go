@@ -96,6 +96,10 @@ func TestEveryMutationLeavesItsEvent(t *testing.T) {
 			ann = ts.login(t, "ann", newPassword)
 		}},
 		{"updateProfile", "user.updated", func(t *testing.T) { updateProfile(t, ts, ann.AccessToken, vars{"firstName": "Ann"}) }},
+		{"uploadAvatar", "user.updated", func(t *testing.T) {
+			ts.mustUpload(t, ann.AccessToken, file{"me.png", "image/png", pngFile(t, 16, 16)})
+		}},
+		{"removeAvatar", "user.updated", func(t *testing.T) { gql(ann.AccessToken, `mutation { removeAvatar { id } }`, nil) }},
 		{"changeUsername", "username.changed", func(t *testing.T) {
 			gql(ann.AccessToken, `mutation { changeUsername(username: "anne") { id } }`, nil)
 		}},

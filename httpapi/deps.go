@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"time"
 )
 
@@ -17,6 +18,9 @@ type Deps struct {
 	JWKS     func() []byte               // the public signing keys, a JWK set
 	Ready    func(context.Context) error // nil when the database answers (/readyz)
 	Hashing  func() HashStats            // the password hasher's totals (/metrics); nil: none
+	Avatars  Avatars                     // the stored avatars (GET /avatars/{id})
+	Recovery Recovery                    // the hosted reset and verification pages; nil: none
+	OAuth    OAuthCallback               // completes sign-ins at /oauth/callback; nil: no such route
 	Log      *slog.Logger
 }
 
@@ -64,12 +68,65 @@ type Cookies interface {
 	SetAccessToken(token string, expires time.Time)
 	ClearAccessToken()
 	SetDeviceCookie(value string, expires time.Time)
+	// SetOAuthState binds a sign-in that ends at /oauth/callback to the
+	// browser that starts it (oauth.go).
+	SetOAuthState(state string, expires time.Time)
+}
+
+// OAuthCallback completes the sign-ins that end at /oauth/callback.
+type OAuthCallback interface {
+	// Complete completes the sign-in the provider's query names (code and
+	// state, or its error) for the caller in ctx; bound: the browser
+	// carried the flow's state cookie. It returns the new session.
+	Complete(ctx context.Context, query url.Values, bound bool) (*SignedIn, error)
+}
+
+// SignedIn is a browser's new session, as cookies.
+type SignedIn struct {
+	AccessToken         string
+	Expires             time.Time
+	DeviceCookie        string
+	DeviceCookieExpires time.Time
 }
 
 // AccessChecker answers whether any of roles grants verb (GET, POST, …)
 // on resource.
 type AccessChecker interface {
 	Allowed(ctx context.Context, roles []string, resource, verb string) (bool, error)
+}
+
+// Avatars reads stored avatar images.
+type Avatars interface {
+	// Avatar returns the avatar with the id, nil if there is none.
+	Avatar(ctx context.Context, id string) (*Avatar, error)
+}
+
+// Avatar is a stored avatar image, as GET /avatars/{id} serves it.
+type Avatar struct {
+	ContentType string
+	Data        []byte
+}
+
+// Recovery is account recovery as the hosted pages use it
+// (recovery.Service). Every call presents a token, which counts against
+// the recovery limits; only ResetPassword and VerifyEmail use one up.
+// Errors are *apperr.Error (RESET_TOKEN_EXPIRED, RESET_TOKEN_INVALID,
+// RESET_UNSUPPORTED, WEAK_PASSWORD, ALREADY_EXISTS, RATE_LIMITED …);
+// anything else is a fault.
+type Recovery interface {
+	// Paths are where the pages are served: the paths of the links the
+	// mails carry.
+	Paths() (reset, verify string)
+	// CheckResetToken tells whether a reset link's token would be
+	// accepted now, without using it.
+	CheckResetToken(ctx context.Context, token string) error
+	// ResetPassword sets a new password with the token (WEAK_PASSWORD
+	// leaves the token usable).
+	ResetPassword(ctx context.Context, token, newPassword string) error
+	// CheckVerifyToken is CheckResetToken for a verification link.
+	CheckVerifyToken(ctx context.Context, token string) error
+	// VerifyEmail confirms the address the token was sent to.
+	VerifyEmail(ctx context.Context, token string) error
 }
 
 // HashStats are the password hasher's running totals.

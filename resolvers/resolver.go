@@ -9,11 +9,13 @@ import (
 	"github.com/usergraph/usergraph/access"
 	"github.com/usergraph/usergraph/account"
 	"github.com/usergraph/usergraph/apps"
+	"github.com/usergraph/usergraph/avatars"
 	"github.com/usergraph/usergraph/devices"
 	"github.com/usergraph/usergraph/events"
 	"github.com/usergraph/usergraph/graph"
 	"github.com/usergraph/usergraph/recovery"
 	"github.com/usergraph/usergraph/session"
+	"github.com/usergraph/usergraph/social"
 	"github.com/usergraph/usergraph/token"
 )
 
@@ -27,6 +29,8 @@ type Resolver struct {
 	Tokens   *token.Service
 	Recovery *recovery.Service
 	Events   *events.Service
+	Avatars  *avatars.Service
+	Social   *social.Service
 	Log      *slog.Logger
 }
 

@@ -76,6 +76,8 @@ const (
 	collEvents     = "audit_events"
 	collWebhooks   = "webhooks"
 	collDeliveries = "webhook_deliveries"
+	collIdentities  = "identities" // claims of provider accounts (identities.go)
+	collOAuthStates = "oauth_states"
 )
 
 // DB is a store.Store on one MongoDB database.
@@ -104,6 +106,9 @@ type DB struct {
 	events     *mongo.Collection // the audit trail (events.go)
 	webhooks   *mongo.Collection // webhooks.go
 	deliveries *mongo.Collection // webhooks' delivery attempts
+	avatars     *mongo.GridFSBucket // avatars.go
+	identities  *mongo.Collection   // identities.go
+	oauthStates *mongo.Collection   // oauthstates.go
 
 	log *slog.Logger
 }
@@ -182,6 +187,9 @@ func newDB(client *mongo.Client, name string, log *slog.Logger) *DB {
 		events:     d.Collection(collEvents),
 		webhooks:   d.Collection(collWebhooks),
 		deliveries: d.Collection(collDeliveries),
+		avatars:     d.GridFSBucket(options.GridFSBucket().SetName(avatarsBucket)),
+		identities:  d.Collection(collIdentities),
+		oauthStates: d.Collection(collOAuthStates),
 
 		log: log,
 	}

@@ -60,6 +60,7 @@ func RunWith(t *testing.T, open func(t *testing.T) store.Store, opts Options) {
 		lockoutTests,
 		sessionTests,
 		deviceTests,
+		avatarTests,
 		applicationTests,
 		guestTests,
 		discoveryTests,
@@ -77,6 +78,8 @@ func RunWith(t *testing.T, open func(t *testing.T) store.Store, opts Options) {
 		recoveryTests,
 		eventTests,
 		webhookTests,
+		identityTests,
+		oauthStateTests,
 	}
 	checkSkips(t, tables, opts.Skip)
 	for _, table := range tables {
