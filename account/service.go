@@ -55,6 +55,7 @@ type Service struct {
 	// deviceTokens are the devices of device control (package devices),
 	// known by the client's device token: unrelated to device cookies.
 	deviceTokens *devices.Service
+	signIns      func(outcome string) // counts each sign-in's outcome; nil: not counted
 
 	filterLimits store.FilterLimits // what a client's filter may be
 	adminChanges adminLock          // serializes the changes that can remove an administrator (lastadmin.go)
@@ -73,6 +74,9 @@ type Deps struct {
 	// control (required).
 	DeviceTokens *devices.Service
 	Log          *slog.Logger
+	// SignIns counts each sign-in's outcome (one of SignInOutcomes:
+	// usergraph_signins_total); nil: not counted.
+	SignIns func(outcome string)
 }
 
 // New returns the account service.
@@ -86,7 +90,7 @@ func New(d Deps, cfg Config) *Service {
 	return &Service{store: d.Store, hasher: d.Hasher, policy: d.Policy, sessions: d.Sessions,
 		access: d.Access, limits: d.Limits, cfg: cfg, log: d.Log,
 		unknown: lockout.NewUnknown(cfg.Lockout), devices: d.Devices, deviceTokens: d.DeviceTokens,
-		filterLimits: store.ClientFilterLimits(cfg.MaxFilterWidth), adminChanges: newAdminLock()}
+		signIns: d.SignIns, filterLimits: store.ClientFilterLimits(cfg.MaxFilterWidth), adminChanges: newAdminLock()}
 }
 
 // setKeys recomputes a user's email and phone keys from its identifiers.
