@@ -47,6 +47,7 @@ type Config struct {
 	Recovery  RecoveryConfig
 	Log       LogConfig
 	Runtime   RuntimeConfig
+	Telemetry TelemetryConfig
 }
 
 // HTTPConfig is the HTTP surface: where it listens and what it allows.
@@ -202,6 +203,14 @@ const (
 	LogText LogFormat = "text"
 	LogJSON LogFormat = "json"
 )
+
+// TelemetryConfig is tracing's (package telemetry); the metrics have
+// their listener in HTTPConfig.
+type TelemetryConfig struct {
+	// OTel turns on OpenTelemetry tracing over OTLP/HTTP, set up by the
+	// standard OTEL_* variables (telemetry.StartTracing).
+	OTel bool
+}
 
 // RuntimeConfig is the Go runtime's.
 type RuntimeConfig struct {

@@ -1,7 +1,8 @@
 // Package httpapi is usergraph's HTTP surface: the GraphQL endpoint and
 // GraphiQL, /authorization for reverse proxies, the JWKS, health and metrics,
-// with the middleware every request passes (request id, client address,
-// CORS, the cross-origin (CSRF) check, body limit, authentication). It
+// with the middleware every request passes (request id, access log and
+// tracing, client address, CORS, the cross-origin (CSRF) check, body
+// limit, authentication). It
 // receives what it calls as Deps (deps.go) and reaches no store.
 package httpapi
 
@@ -10,6 +11,8 @@ import (
 	"net/http"
 	"net/netip"
 	"time"
+
+	"github.com/usergraph/usergraph/telemetry"
 )
 
 // Config shapes the HTTP surface.
@@ -53,7 +56,12 @@ func DefaultConfig() Config {
 // New returns the whole API handler and the /metrics handler, which the
 // API serves too unless cfg.MetricsApart.
 func New(d Deps, cfg Config) (api, metrics http.Handler, err error) {
-	m := newMetrics()
+	tel := d.Telemetry
+	if tel == nil {
+		tel = newTestTelemetry()
+	}
+	log := telemetry.Logger(d.Log)
+	m := tel.metrics
 	if d.Hashing != nil {
 		m.watchHasher(d.Hashing)
 	}
@@ -68,7 +76,7 @@ func New(d Deps, cfg Config) (api, metrics http.Handler, err error) {
 		mux.Handle("GET /graphiql", page)
 		mux.Handle("GET "+graphiqlAssetsPath, bundle)
 	}
-	mux.Handle("GET /authorization", m.route("authorization", authorization{access: d.Access, log: d.Log}))
+	mux.Handle("GET /authorization", m.route("authorization", authorization{access: d.Access, log: log}))
 	mux.Handle("GET /.well-known/jwks.json", m.route("jwks", jwks(d.JWKS)))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
@@ -78,7 +86,7 @@ func New(d Deps, cfg Config) (api, metrics http.Handler, err error) {
 		mux.Handle("GET /metrics", m.handler())
 	}
 
-	auth := authenticator{sessions: d.Sessions, cookieName: cfg.CookieName, log: d.Log}
+	auth := authenticator{sessions: d.Sessions, cookieName: cfg.CookieName, log: log}
 	var h http.Handler = mux
 	h = auth.wrap(h)
 	h = withBodyLimit(cfg.MaxBodyBytes, h)
@@ -89,7 +97,8 @@ func New(d Deps, cfg Config) (api, metrics http.Handler, err error) {
 		return nil, nil, err
 	}
 	h = withClient(cfg.TrustedProxies, cfg.DeviceCookieName, d.Sessions, h)
-	h = withRecover(d.Log, h)
+	h = withRecover(log, h)
+	h = tel.observe(log, mux, h) // the access log and the request's span
 	h = withRequestID(h)
 	return h, m.handler(), nil
 }
