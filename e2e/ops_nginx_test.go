@@ -15,7 +15,7 @@ import (
 	"time"
 )
 
-// Forward auth through real nginx (Debian's nginx-light or nginx;
+// Forward auth through real nginx (Debian's nginx package;
 // .ci/run installs it): the configuration docs/FORWARD-AUTH.md shows,
 // extracted from it, in front of a backend that echoes the identity
 // headers it receives.
@@ -189,7 +189,7 @@ func findNginx(t *testing.T) string {
 			return path
 		}
 	}
-	t.Skip("nginx is not installed (apt-get install nginx-light): the forward-auth test through nginx did not run")
+	t.Skip("nginx is not installed (apt-get install nginx): the forward-auth test through nginx did not run")
 	return ""
 }
 
