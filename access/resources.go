@@ -20,6 +20,10 @@ const (
 	// permitting (PUT), restricting and forgetting (DELETE), renaming
 	// (PATCH). Users manage their own without it.
 	ResourceUserDevices = "graphql/users/devices"
+	// ResourceApplications guards the client applications and their
+	// credentials: listing (GET), creating (POST), changing and rotating
+	// the secret (PATCH), deleting (DELETE).
+	ResourceApplications = "graphql/applications"
 )
 
 // Require returns nil if roles grant verb on resource, and FORBIDDEN naming

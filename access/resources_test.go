@@ -28,7 +28,8 @@ func TestSchemaResources(t *testing.T) {
 	if err != nil {
 		t.Fatalf("parse schema.graphqls: %v", err)
 	}
-	known := []string{access.ResourceUsers, access.ResourceUserRoles, access.ResourceRoles, access.ResourceUserDevices}
+	known := []string{access.ResourceUsers, access.ResourceUserRoles, access.ResourceRoles, access.ResourceUserDevices,
+		access.ResourceApplications}
 	named := map[string]bool{}
 	for _, def := range schema.Types {
 		for _, f := range def.Fields {

@@ -256,5 +256,5 @@ func (s *Service) require(ctx context.Context, actor *session.Principal, resourc
 	if actor == nil {
 		return apperr.New(apperr.Unauthenticated, "sign in first")
 	}
-	return s.access.Require(ctx, actor.User.Roles, resource, verb)
+	return s.access.Require(ctx, actor.Roles(), resource, verb)
 }

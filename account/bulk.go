@@ -89,7 +89,7 @@ func (s *Service) checkBulkFilter(f *store.UserFilter) (*store.UserFilter, error
 	if !restricts(f) {
 		return nil, apperr.Input("filter", "an empty filter would select every user; say which users")
 	}
-	return leaveOutDeleted(s.withUsernameKeys(f)), nil
+	return leaveOutDeleted(s.withPhoneKeys(s.withUsernameKeys(f))), nil
 }
 
 func (s *Service) checkPatch(ctx context.Context, actor *session.Principal, p Patch) (store.UserPatch, error) {
@@ -195,6 +195,7 @@ func restricts(f *store.UserFilter) bool {
 		return false
 	}
 	if f.IDs != nil || f.Usernames != nil || f.Emails != nil || f.Status != nil || f.Search != "" ||
+		f.Phones != nil || f.FirstNames != nil || f.LastNames != nil || f.FullNames != nil || f.NamePrefix != nil ||
 		f.Active != nil || f.IsGuest != nil || f.EmailVerified != nil || f.Deleted != nil ||
 		len(f.Metadata) > 0 || len(f.AppMetadata) > 0 || f.Or != nil || f.Not != nil {
 		return true

@@ -7,8 +7,9 @@ import (
 )
 
 // DeleteAccount removes the caller's account for good, with its sessions.
+// The password is checked; a guest has none (confirmDeletion).
 func (s *Service) DeleteAccount(ctx context.Context, p *session.Principal, plain string) error {
-	u, err := s.confirmPassword(ctx, p, plain)
+	u, err := s.confirmDeletion(ctx, p, plain)
 	if err != nil {
 		return err
 	}

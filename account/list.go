@@ -36,22 +36,30 @@ func (s *Service) ListUsers(ctx context.Context, q Query) (*store.UserPage, *sto
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := store.ValidateOrder(q.Order); err != nil {
+	return s.page(ctx, f, q.Order, q.First, q.After, q.Offset)
+}
+
+// page reads one page of the users a checked filter selects, after
+// checking the order and the paging arguments (discovery pages the same
+// way).
+func (s *Service) page(ctx context.Context, f *store.UserFilter, order []store.UserOrder, first int, after string, offset int) (*store.UserPage, *store.UserFilter, error) {
+	if err := store.ValidateOrder(order); err != nil {
 		return nil, nil, inputErr("orderBy", err)
 	}
-	if q.First < 0 || q.First > MaxPageSize {
+	if first < 0 || first > MaxPageSize {
 		return nil, nil, apperr.Input("first", "first must be between 0 and %d", MaxPageSize)
 	}
-	if q.Offset < 0 || q.Offset > MaxOffset {
+	if offset < 0 || offset > MaxOffset {
 		return nil, nil, apperr.Input("offset", "offset must be between 0 and %d; page with after instead", MaxOffset)
 	}
-	sq := store.UserQuery{Filter: f, Order: q.Order, Limit: q.First, Offset: q.Offset}
-	if q.After != "" {
-		if sq.After, err = store.DecodeCursor(q.After, q.Order); err != nil {
+	sq := store.UserQuery{Filter: f, Order: order, Limit: first, Offset: offset}
+	if after != "" {
+		var err error
+		if sq.After, err = store.DecodeCursor(after, order); err != nil {
 			return nil, nil, inputErr("after", err)
 		}
 	}
-	if q.First == 0 {
+	if first == 0 {
 		return &store.UserPage{}, f, nil
 	}
 	page, err := s.store.ListUsers(ctx, sq)
@@ -70,7 +78,7 @@ func (s *Service) checkFilter(f *store.UserFilter) (*store.UserFilter, error) {
 	if err := s.filterLimits.Check(f); err != nil {
 		return nil, inputErr("filter", err)
 	}
-	return leaveOutDeleted(s.withUsernameKeys(f)), nil
+	return leaveOutDeleted(s.withPhoneKeys(s.withUsernameKeys(f))), nil
 }
 
 // leaveOutDeleted wraps a checked filter so that it selects no soft-deleted

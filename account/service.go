@@ -29,6 +29,8 @@ type Config struct {
 	BootstrapToken        string         // from configuration; empty: generated at first start
 	Lockout               lockout.Policy // the sign-in lockout of accounts (zero: none)
 	Verification          Verification   // email verification (zero: off)
+	Guests                GuestConfig    // guests' role and idle lifetime (guest.go)
+	DiscoveryByEmail      bool           // discoverUsers finds users by exact email (discover.go)
 }
 
 // Limits are the brute-force limits (nil limiters allow everything).
@@ -37,6 +39,7 @@ type Limits struct {
 	ConfirmPerAccount *ratelimit.Limiter // a signed-in user's password checks (changePassword, deleteAccount)
 	LookupPerIP       *ratelimit.Limiter // usernameExists
 	SignupPerIP       *ratelimit.Limiter // sign-ups and email changes, which tell whether an address is taken
+	GuestPerIP        *ratelimit.Limiter // loginAsGuest, each of which stores an account
 }
 
 // Service is the account service.
@@ -87,6 +90,9 @@ func New(d Deps, cfg Config) *Service {
 	if cfg.SignupStatus == "" {
 		cfg.SignupStatus = store.StatusActive
 	}
+	if cfg.Guests.TTL <= 0 {
+		cfg.Guests.TTL = DefaultGuestTTL
+	}
 	return &Service{store: d.Store, hasher: d.Hasher, policy: d.Policy, sessions: d.Sessions,
 		access: d.Access, limits: d.Limits, cfg: cfg, log: d.Log,
 		unknown: lockout.NewUnknown(cfg.Lockout), devices: d.Devices, deviceTokens: d.DeviceTokens,
@@ -136,7 +142,7 @@ func userErr(err error) error {
 // (the same permission that lists users). A permission check that fails is
 // an error, not a "no": the caller would see less without anyone knowing why.
 func (s *Service) isAdminView(ctx context.Context, viewer *session.Principal) (bool, error) {
-	return s.access.Allowed(ctx, viewer.User.Roles, access.ResourceUsers, store.VerbGet)
+	return s.access.Allowed(ctx, viewer.Roles(), access.ResourceUsers, store.VerbGet)
 }
 
 // update runs a read-modify-write of one user, stamps UpdatedAt, translates

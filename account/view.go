@@ -35,7 +35,7 @@ func (s *Service) CanSeePrivate(ctx context.Context, viewer *session.Principal, 
 	if viewer == nil {
 		return false, nil
 	}
-	if viewer.UserID == userID {
+	if viewer.UserID != "" && viewer.UserID == userID { // an APP session has no user: never "" itself
 		return true, nil
 	}
 	return s.isAdminView(ctx, viewer)
@@ -46,7 +46,7 @@ func (s *Service) CanSeePrivate(ctx context.Context, viewer *session.Principal, 
 func publicView(u *store.User) *store.User {
 	return &store.User{
 		ID: u.ID, Username: u.Username, FullName: u.FullName, FirstName: u.FirstName,
-		LastName: u.LastName, AvatarURL: u.AvatarURL, Tags: append([]string{}, u.Tags...),
+		LastName: u.LastName, AvatarURL: u.AvatarURL, Tags: append([]string{}, u.Tags...), IsGuest: u.IsGuest,
 		Status: store.StatusActive, Roles: []string{}, CreatedAt: u.CreatedAt, UpdatedAt: u.CreatedAt,
 	}
 }

@@ -122,6 +122,10 @@ type AccountConfig struct {
 	PhoneRegion           string // for numbers given without +country code
 	BootstrapToken        string // "": generated and logged at the first start
 	MaxFilterWidth        int    // branches of one and/or, items of one list in a users filter
+
+	GuestRole        string        // the role guests receive; "": the default role
+	GuestTTL         time.Duration // guests idle this long are deleted
+	DiscoveryByEmail bool          // discoverUsers finds users by exact email
 }
 
 // DeviceConfig is device control's (package devices).
@@ -148,6 +152,7 @@ type LimitConfig struct {
 	// address, username or account.
 	RecoveryPerIP      ratelimit.Rule
 	RecoveryPerAccount ratelimit.Rule
+	GuestPerIP         ratelimit.Rule
 }
 
 // MailConfig is the outgoing mail's (package mail).
@@ -255,7 +260,7 @@ func DefaultConfig() Config {
 			ActivityFlush:  sessions.FlushEvery,
 			ReuseWindow:    sessions.ReuseWindow,
 		},
-		Accounts: AccountConfig{SignupStatus: store.StatusActive, MaxFilterWidth: store.DefaultFilterWidth},
+		Accounts: AccountConfig{SignupStatus: store.StatusActive, MaxFilterWidth: store.DefaultFilterWidth, GuestTTL: account.DefaultGuestTTL},
 		Roles:    RoleConfig{Default: access.DefaultRoleName, CacheTTL: access.DefaultCacheTTL},
 		Limits: LimitConfig{
 			LoginPerIP:      account.DefaultLoginPerIP(),
@@ -266,6 +271,7 @@ func DefaultConfig() Config {
 
 			RecoveryPerIP:      recovery.DefaultLimitPerIP(),
 			RecoveryPerAccount: recovery.DefaultLimitPerAccount(),
+			GuestPerIP:         account.DefaultGuestPerIP(),
 		},
 		Mail:   MailConfig{AppName: "usergraph", Timeout: mail.DefaultTimeout},
 		SMS:    SMSConfig{Timeout: sms.DefaultTimeout},
@@ -390,6 +396,9 @@ func (a *AccountConfig) check() error {
 	}
 	if a.MaxFilterWidth < 1 || a.MaxFilterWidth > store.MaxFilterWidth {
 		return fmt.Errorf("max-filter-width must be 1..%d", store.MaxFilterWidth)
+	}
+	if a.GuestTTL <= 0 {
+		return errors.New("guest-ttl must be positive")
 	}
 	return nil
 }

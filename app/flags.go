@@ -41,6 +41,9 @@ func (c *Config) bind(fs *flag.FlagSet) {
 	fs.BoolVar(&a.UsernameCaseSensitive, "username-case-sensitive", a.UsernameCaseSensitive, "usernames compare case-sensitively")
 	fs.StringVar(&a.PhoneRegion, "phone-region", a.PhoneRegion, "region (e.g. US) for phone numbers given without +country code")
 	fs.BoolVar(&c.Devices.Control, "device-control", c.Devices.Control, "require a permitted device token at login (administrators permit devices: permitDevice)")
+	fs.StringVar(&a.GuestRole, "guest-role", a.GuestRole, "role guests receive (empty: the default role)")
+	fs.DurationVar(&a.GuestTTL, "guest-ttl", a.GuestTTL, "guests idle this long are deleted")
+	fs.BoolVar(&a.DiscoveryByEmail, "discovery-by-email", a.DiscoveryByEmail, "allow discoverUsers by exact email")
 
 	p := &c.Passwords
 	fs.IntVar(&p.MinLength, "password-min-length", p.MinLength, "minimum password length (8..1024)")
@@ -78,6 +81,7 @@ func (c *Config) bind(fs *flag.FlagSet) {
 	fs.DurationVar(&l.LockoutMax, "login-lockout-max", l.LockoutMax, "longest sign-in lockout; the failure count starts over this long after the latest lockout ends")
 	fs.Var(newValue(&l.LookupPerIP, ratelimit.ParseRule, formatRule), "lookup-limit-ip", "usernameExists checks per client IP (`N/duration` or off)")
 	fs.Var(newValue(&l.SignupPerIP, ratelimit.ParseRule, formatRule), "signup-limit-ip", "sign-ups, email changes and username changes per client IP (`N/duration` or off)")
+	fs.Var(newValue(&l.GuestPerIP, ratelimit.ParseRule, formatRule), "guest-limit-ip", "guests created per client IP (`N/duration` or off)")
 
 	fs.Var(newValue(&l.RecoveryPerIP, ratelimit.ParseRule, formatRule), "recovery-limit-ip", "password reset, SMS code, verification and username requests, and reset tokens and codes presented, per client IP (`N/duration` or off)")
 	fs.Var(newValue(&l.RecoveryPerAccount, ratelimit.ParseRule, formatRule), "recovery-limit-account", "the same, per address, username or account typed, whether or not it has an account (`N/duration` or off)")

@@ -12,6 +12,7 @@ import (
 
 	"github.com/usergraph/usergraph/access"
 	"github.com/usergraph/usergraph/account"
+	"github.com/usergraph/usergraph/apps"
 	"github.com/usergraph/usergraph/devices"
 	"github.com/usergraph/usergraph/httpapi"
 	"github.com/usergraph/usergraph/lockout"
@@ -44,6 +45,7 @@ type services struct {
 	accounts *account.Service
 	worker   *outbox.Worker // delivers mail and SMS; Main runs it
 	recovery *recovery.Service
+	apps     *apps.Service
 }
 
 // watch is what the server reports into for its operators: the
@@ -99,6 +101,9 @@ func openServices(ctx context.Context, cfg Config, log *slog.Logger, w watch) (_
 	if err := s.openRecovery(cfg, log); err != nil {
 		return nil, err
 	}
+	s.sessions.AlsoPurge(s.accounts.PurgeGuests) // the janitor deletes idle guests
+	s.apps = apps.New(apps.Deps{Store: s.store, Sessions: s.sessions, Access: s.access,
+		SessionsPerIP: ratelimit.New(cfg.Limits.LoginPerIP), Log: log}) // each tries a secret, as a login does
 	return s, nil
 }
 
@@ -150,17 +155,19 @@ func newAccounts(ctx context.Context, s *services, cfg Config, log *slog.Logger)
 	return account.New(account.Deps{
 		Store: s.store, Hasher: s.hasher, Devices: devices, DeviceTokens: s.devices, Sessions: s.sessions, Access: s.access, Log: log,
 		SignIns: telemetry.SignInCounter(s.watch.registry, account.SignInOutcomes()),
-		Policy: password.Policy{MinLength: cfg.Passwords.MinLength},
+		Policy:  password.Policy{MinLength: cfg.Passwords.MinLength},
 		Limits: account.Limits{
 			LoginPerIP:        ratelimit.New(l.LoginPerIP),
 			ConfirmPerAccount: ratelimit.New(l.LoginPerAccount),
 			LookupPerIP:       ratelimit.New(l.LookupPerIP),
 			SignupPerIP:       ratelimit.New(l.SignupPerIP),
+			GuestPerIP:        ratelimit.New(l.GuestPerIP),
 		},
 	}, account.Config{
 		SignupStatus: a.SignupStatus, UsernameCaseSensitive: a.UsernameCaseSensitive, PhoneRegion: a.PhoneRegion,
 		BootstrapToken: a.BootstrapToken, MaxFilterWidth: a.MaxFilterWidth, Lockout: l.lockoutPolicy(),
 		Verification: account.Verification{Mode: cfg.Recovery.EmailVerification, ExemptBefore: cfg.Recovery.ExemptBefore},
+		Guests:       account.GuestConfig{Role: a.GuestRole, TTL: a.GuestTTL}, DiscoveryByEmail: a.DiscoveryByEmail,
 	}), nil
 }
 
@@ -174,8 +181,8 @@ func (s *services) handler(h HTTPConfig, log *slog.Logger) (api, metrics http.Ha
 		MaxDepth: h.MaxDepth, MaxComplexity: h.MaxComplexity, MaxTokens: h.MaxTokens, MaxHashes: h.MaxHashes,
 		MetricsApart: h.MetricsListen != "",
 	}
-	r := &resolvers.Resolver{Accounts: s.accounts, Sessions: s.sessions, Access: s.access, Devices: s.devices, Tokens: s.tokens,
-		Recovery: s.recovery, Log: log}
+	r := &resolvers.Resolver{Accounts: s.accounts, Sessions: s.sessions, Access: s.access, Devices: s.devices,
+		Apps: s.apps, Tokens: s.tokens, Recovery: s.recovery, Log: log}
 	schema, err := r.Schema()
 	if err != nil {
 		return nil, nil, err

@@ -33,7 +33,7 @@ func (s *Service) CanSee(ctx context.Context, viewer *session.Principal, userID 
 	if viewer == nil {
 		return false, nil
 	}
-	if viewer.UserID == userID {
+	if viewer.UserID != "" && viewer.UserID == userID { // an APP session has no user: never "" itself
 		return true, nil
 	}
 	return s.allowed(ctx, viewer, store.VerbGet)
@@ -131,7 +131,7 @@ func (s *Service) find(ctx context.Context, viewer *session.Principal, id string
 		return nil, errNoDevice
 	case err != nil:
 		return nil, err
-	case d.UserID == viewer.UserID:
+	case viewer.UserID != "" && d.UserID == viewer.UserID:
 		return d, nil
 	}
 	ok, err := s.allowed(ctx, viewer, verb)

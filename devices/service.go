@@ -66,5 +66,5 @@ func New(d Deps, cfg Config) *Service {
 
 // allowed reports whether viewer may do verb on other users' devices.
 func (s *Service) allowed(ctx context.Context, viewer *session.Principal, verb store.Verb) (bool, error) {
-	return s.access.Allowed(ctx, viewer.User.Roles, access.ResourceUserDevices, verb)
+	return s.access.Allowed(ctx, viewer.Roles(), access.ResourceUserDevices, verb)
 }

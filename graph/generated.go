@@ -31,6 +31,7 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	Application() ApplicationResolver
 	Mutation() MutationResolver
 	Query() QueryResolver
 	Session() SessionResolver
@@ -47,6 +48,29 @@ type DirectiveRoot struct {
 }
 
 type ComplexityRoot struct {
+	AppSessionPayload struct {
+		AccessToken func(childComplexity int) int
+		ExpiresAt   func(childComplexity int) int
+		ExpiresIn   func(childComplexity int) int
+		Session     func(childComplexity int) int
+		TokenType   func(childComplexity int) int
+	}
+
+	Application struct {
+		ClientID    func(childComplexity int) int
+		CreatedAt   func(childComplexity int) int
+		Description func(childComplexity int) int
+		ID          func(childComplexity int) int
+		LastUsedAt  func(childComplexity int) int
+		Name        func(childComplexity int) int
+		Roles       func(childComplexity int) int
+	}
+
+	ApplicationCredentials struct {
+		Application  func(childComplexity int) int
+		ClientSecret func(childComplexity int) int
+	}
+
 	AuthPayload struct {
 		AccessToken  func(childComplexity int) int
 		DeviceCookie func(childComplexity int) int
@@ -80,11 +104,14 @@ type ComplexityRoot struct {
 
 	Mutation struct {
 		AddPermission             func(childComplexity int, role string, input model.PermissionInput) int
+		ApplicationSession        func(childComplexity int, clientID string, clientSecret string) int
 		ChangePassword            func(childComplexity int, oldPassword string, newPassword string) int
 		ChangeUsername            func(childComplexity int, username string) int
+		CreateApplication         func(childComplexity int, input model.ApplicationInput) int
 		CreateRole                func(childComplexity int, input model.RoleInput) int
 		CreateUser                func(childComplexity int, input model.CreateUserInput) int
 		DeleteAccount             func(childComplexity int, password string) int
+		DeleteApplication         func(childComplexity int, id string) int
 		DeleteRole                func(childComplexity int, name string) int
 		DeleteUser                func(childComplexity int, id string, hard *bool) int
 		DeleteUsers               func(childComplexity int, filter model.UserFilter, hard *bool) int
@@ -93,6 +120,7 @@ type ComplexityRoot struct {
 		GrantRole                 func(childComplexity int, userID string, role string) int
 		Initialize                func(childComplexity int, input model.InitializeInput) int
 		Login                     func(childComplexity int, input model.LoginInput) int
+		LoginAsGuest              func(childComplexity int, input *model.GuestInput) int
 		Logout                    func(childComplexity int) int
 		LogoutAll                 func(childComplexity int) int
 		PermitDevice              func(childComplexity int, userID string, deviceToken string) int
@@ -107,6 +135,7 @@ type ComplexityRoot struct {
 		RestrictDevice            func(childComplexity int, userID string, deviceToken string) int
 		RevokeRole                func(childComplexity int, userID string, role string) int
 		RevokeSession             func(childComplexity int, id string) int
+		RotateApplicationSecret   func(childComplexity int, id string) int
 		RotateSigningKey          func(childComplexity int) int
 		SendEmailVerification     func(childComplexity int, userID string) int
 		SetUserMetadata           func(childComplexity int, id string, metadata json.RawMessage) int
@@ -114,11 +143,13 @@ type ComplexityRoot struct {
 		SetUserStatus             func(childComplexity int, id string, status model.UserStatus) int
 		Signup                    func(childComplexity int, input model.SignupInput) int
 		UnlockAccount             func(childComplexity int, userID string) int
+		UpdateApplication         func(childComplexity int, id string, input model.ApplicationInput) int
 		UpdatePermission          func(childComplexity int, role string, id string, input model.PermissionInput) int
 		UpdateProfile             func(childComplexity int, input model.ProfileInput) int
 		UpdateRole                func(childComplexity int, name string, input model.RoleInput) int
 		UpdateUser                func(childComplexity int, id string, input model.UpdateUserInput) int
 		UpdateUsers               func(childComplexity int, filter model.UserFilter, patch model.UserPatchInput) int
+		UpgradeGuest              func(childComplexity int, input model.UpgradeGuestInput) int
 		VerifyEmail               func(childComplexity int, token string) int
 	}
 
@@ -137,8 +168,10 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
+		Applications   func(childComplexity int) int
 		Authorize      func(childComplexity int, resource string, verb model.Verb) int
 		Devices        func(childComplexity int, userID string, canAccess *bool) int
+		DiscoverUsers  func(childComplexity int, filter *model.DiscoveryFilter, first *int, after *string, offset *int) int
 		Me             func(childComplexity int) int
 		Node           func(childComplexity int, id string) int
 		Role           func(childComplexity int, name string) int
@@ -159,15 +192,16 @@ type ComplexityRoot struct {
 	}
 
 	Session struct {
-		CreatedAt  func(childComplexity int) int
-		Current    func(childComplexity int) int
-		Device     func(childComplexity int) int
-		ExpiresAt  func(childComplexity int) int
-		ID         func(childComplexity int) int
-		IP         func(childComplexity int) int
-		Kind       func(childComplexity int) int
-		LastSeenAt func(childComplexity int) int
-		UserAgent  func(childComplexity int) int
+		Application func(childComplexity int) int
+		CreatedAt   func(childComplexity int) int
+		Current     func(childComplexity int) int
+		Device      func(childComplexity int) int
+		ExpiresAt   func(childComplexity int) int
+		ID          func(childComplexity int) int
+		IP          func(childComplexity int) int
+		Kind        func(childComplexity int) int
+		LastSeenAt  func(childComplexity int) int
+		UserAgent   func(childComplexity int) int
 	}
 
 	SignupPayload struct {
@@ -224,6 +258,9 @@ type ComplexityRoot struct {
 
 // region    ************************** generated!.gotpl **************************
 
+type ApplicationResolver interface {
+	Roles(ctx context.Context, obj *model.Application) ([]*model.Role, error)
+}
 type MutationResolver interface {
 	Signup(ctx context.Context, input model.SignupInput) (*model.SignupPayload, error)
 	Login(ctx context.Context, input model.LoginInput) (*model.AuthPayload, error)
@@ -235,6 +272,9 @@ type MutationResolver interface {
 	UpdateProfile(ctx context.Context, input model.ProfileInput) (*model.User, error)
 	ChangeUsername(ctx context.Context, username string) (*model.User, error)
 	DeleteAccount(ctx context.Context, password string) (bool, error)
+	LoginAsGuest(ctx context.Context, input *model.GuestInput) (*model.AuthPayload, error)
+	UpgradeGuest(ctx context.Context, input model.UpgradeGuestInput) (*model.User, error)
+	ApplicationSession(ctx context.Context, clientID string, clientSecret string) (*model.AppSessionPayload, error)
 	RequestPasswordReset(ctx context.Context, email string) (bool, error)
 	ResetPassword(ctx context.Context, token string, newPassword string) (bool, error)
 	RequestPasswordResetBySms(ctx context.Context, username string) (bool, error)
@@ -265,6 +305,10 @@ type MutationResolver interface {
 	RestrictDevice(ctx context.Context, userID string, deviceToken string) (*model.Device, error)
 	RenameDevice(ctx context.Context, id string, name string) (*model.Device, error)
 	ForgetDevice(ctx context.Context, id string) (bool, error)
+	CreateApplication(ctx context.Context, input model.ApplicationInput) (*model.ApplicationCredentials, error)
+	UpdateApplication(ctx context.Context, id string, input model.ApplicationInput) (*model.Application, error)
+	RotateApplicationSecret(ctx context.Context, id string) (*model.ApplicationCredentials, error)
+	DeleteApplication(ctx context.Context, id string) (bool, error)
 	RotateSigningKey(ctx context.Context) (bool, error)
 }
 type QueryResolver interface {
@@ -279,9 +323,13 @@ type QueryResolver interface {
 	Authorize(ctx context.Context, resource string, verb model.Verb) (bool, error)
 	Node(ctx context.Context, id string) (model.Node, error)
 	Devices(ctx context.Context, userID string, canAccess *bool) ([]*model.Device, error)
+	DiscoverUsers(ctx context.Context, filter *model.DiscoveryFilter, first *int, after *string, offset *int) (*model.UserConnection, error)
+	Applications(ctx context.Context) ([]*model.Application, error)
 }
 type SessionResolver interface {
 	Device(ctx context.Context, obj *model.Session) (*model.Device, error)
+
+	Application(ctx context.Context, obj *model.Session) (*model.Application, error)
 }
 type UserResolver interface {
 	Roles(ctx context.Context, obj *model.User) ([]*model.Role, error)
@@ -314,6 +362,93 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	ec := newExecutionContext(nil, e, nil)
 	_ = ec
 	switch typeName + "." + field {
+
+	case "AppSessionPayload.accessToken":
+		if e.ComplexityRoot.AppSessionPayload.AccessToken == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppSessionPayload.AccessToken(childComplexity), true
+	case "AppSessionPayload.expiresAt":
+		if e.ComplexityRoot.AppSessionPayload.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppSessionPayload.ExpiresAt(childComplexity), true
+	case "AppSessionPayload.expiresIn":
+		if e.ComplexityRoot.AppSessionPayload.ExpiresIn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppSessionPayload.ExpiresIn(childComplexity), true
+	case "AppSessionPayload.session":
+		if e.ComplexityRoot.AppSessionPayload.Session == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppSessionPayload.Session(childComplexity), true
+	case "AppSessionPayload.tokenType":
+		if e.ComplexityRoot.AppSessionPayload.TokenType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppSessionPayload.TokenType(childComplexity), true
+
+	case "Application.clientId":
+		if e.ComplexityRoot.Application.ClientID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Application.ClientID(childComplexity), true
+	case "Application.createdAt":
+		if e.ComplexityRoot.Application.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Application.CreatedAt(childComplexity), true
+	case "Application.description":
+		if e.ComplexityRoot.Application.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Application.Description(childComplexity), true
+	case "Application.id":
+		if e.ComplexityRoot.Application.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Application.ID(childComplexity), true
+	case "Application.lastUsedAt":
+		if e.ComplexityRoot.Application.LastUsedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Application.LastUsedAt(childComplexity), true
+	case "Application.name":
+		if e.ComplexityRoot.Application.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Application.Name(childComplexity), true
+	case "Application.roles":
+		if e.ComplexityRoot.Application.Roles == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Application.Roles(childComplexity), true
+
+	case "ApplicationCredentials.application":
+		if e.ComplexityRoot.ApplicationCredentials.Application == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApplicationCredentials.Application(childComplexity), true
+	case "ApplicationCredentials.clientSecret":
+		if e.ComplexityRoot.ApplicationCredentials.ClientSecret == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApplicationCredentials.ClientSecret(childComplexity), true
 
 	case "AuthPayload.accessToken":
 		if e.ComplexityRoot.AuthPayload.AccessToken == nil {
@@ -444,6 +579,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AddPermission(childComplexity, args["role"].(string), args["input"].(model.PermissionInput)), true
+	case "Mutation.applicationSession":
+		if e.ComplexityRoot.Mutation.ApplicationSession == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_applicationSession_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ApplicationSession(childComplexity, args["clientId"].(string), args["clientSecret"].(string)), true
 	case "Mutation.changePassword":
 		if e.ComplexityRoot.Mutation.ChangePassword == nil {
 			break
@@ -466,6 +612,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ChangeUsername(childComplexity, args["username"].(string)), true
+	case "Mutation.createApplication":
+		if e.ComplexityRoot.Mutation.CreateApplication == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createApplication_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateApplication(childComplexity, args["input"].(model.ApplicationInput)), true
 	case "Mutation.createRole":
 		if e.ComplexityRoot.Mutation.CreateRole == nil {
 			break
@@ -499,6 +656,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteAccount(childComplexity, args["password"].(string)), true
+	case "Mutation.deleteApplication":
+		if e.ComplexityRoot.Mutation.DeleteApplication == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteApplication_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteApplication(childComplexity, args["id"].(string)), true
 	case "Mutation.deleteRole":
 		if e.ComplexityRoot.Mutation.DeleteRole == nil {
 			break
@@ -587,6 +755,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.Login(childComplexity, args["input"].(model.LoginInput)), true
+	case "Mutation.loginAsGuest":
+		if e.ComplexityRoot.Mutation.LoginAsGuest == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_loginAsGuest_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.LoginAsGuest(childComplexity, args["input"].(*model.GuestInput)), true
 	case "Mutation.logout":
 		if e.ComplexityRoot.Mutation.Logout == nil {
 			break
@@ -726,6 +905,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RevokeSession(childComplexity, args["id"].(string)), true
+	case "Mutation.rotateApplicationSecret":
+		if e.ComplexityRoot.Mutation.RotateApplicationSecret == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_rotateApplicationSecret_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RotateApplicationSecret(childComplexity, args["id"].(string)), true
 	case "Mutation.rotateSigningKey":
 		if e.ComplexityRoot.Mutation.RotateSigningKey == nil {
 			break
@@ -798,6 +988,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UnlockAccount(childComplexity, args["userId"].(string)), true
+	case "Mutation.updateApplication":
+		if e.ComplexityRoot.Mutation.UpdateApplication == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateApplication_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateApplication(childComplexity, args["id"].(string), args["input"].(model.ApplicationInput)), true
 	case "Mutation.updatePermission":
 		if e.ComplexityRoot.Mutation.UpdatePermission == nil {
 			break
@@ -853,6 +1054,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateUsers(childComplexity, args["filter"].(model.UserFilter), args["patch"].(model.UserPatchInput)), true
+	case "Mutation.upgradeGuest":
+		if e.ComplexityRoot.Mutation.UpgradeGuest == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_upgradeGuest_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpgradeGuest(childComplexity, args["input"].(model.UpgradeGuestInput)), true
 	case "Mutation.verifyEmail":
 		if e.ComplexityRoot.Mutation.VerifyEmail == nil {
 			break
@@ -915,6 +1127,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Permission.Verbs(childComplexity), true
 
+	case "Query.applications":
+		if e.ComplexityRoot.Query.Applications == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Applications(childComplexity), true
 	case "Query.authorize":
 		if e.ComplexityRoot.Query.Authorize == nil {
 			break
@@ -937,6 +1155,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Devices(childComplexity, args["userId"].(string), args["canAccess"].(*bool)), true
+	case "Query.discoverUsers":
+		if e.ComplexityRoot.Query.DiscoverUsers == nil {
+			break
+		}
+
+		args, err := ec.field_Query_discoverUsers_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.DiscoverUsers(childComplexity, args["filter"].(*model.DiscoveryFilter), args["first"].(*int), args["after"].(*string), args["offset"].(*int)), true
 
 	case "Query.me":
 		if e.ComplexityRoot.Query.Me == nil {
@@ -1059,6 +1288,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Role.Permissions(childComplexity), true
 
+	case "Session.application":
+		if e.ComplexityRoot.Session.Application == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Session.Application(childComplexity), true
 	case "Session.createdAt":
 		if e.ComplexityRoot.Session.CreatedAt == nil {
 			break
@@ -1349,7 +1584,10 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("ApplicationInput", ec.unmarshalInputApplicationInput),
 			graphql.NewInputUnmarshaler("CreateUserInput", ec.unmarshalInputCreateUserInput),
+			graphql.NewInputUnmarshaler("DiscoveryFilter", ec.unmarshalInputDiscoveryFilter),
+			graphql.NewInputUnmarshaler("GuestInput", ec.unmarshalInputGuestInput),
 			graphql.NewInputUnmarshaler("InitializeInput", ec.unmarshalInputInitializeInput),
 			graphql.NewInputUnmarshaler("JSONPredicate", ec.unmarshalInputJSONPredicate),
 			graphql.NewInputUnmarshaler("LoginInput", ec.unmarshalInputLoginInput),
@@ -1360,6 +1598,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("StringSetFilter", ec.unmarshalInputStringSetFilter),
 			graphql.NewInputUnmarshaler("TimeFilter", ec.unmarshalInputTimeFilter),
 			graphql.NewInputUnmarshaler("UpdateUserInput", ec.unmarshalInputUpdateUserInput),
+			graphql.NewInputUnmarshaler("UpgradeGuestInput", ec.unmarshalInputUpgradeGuestInput),
 			graphql.NewInputUnmarshaler("UserFilter", ec.unmarshalInputUserFilter),
 			graphql.NewInputUnmarshaler("UserOrder", ec.unmarshalInputUserOrder),
 			graphql.NewInputUnmarshaler("UserPatchInput", ec.unmarshalInputUserPatchInput),
@@ -1601,6 +1840,11 @@ type Session implements Node {
   expiresAt: Time!
   "Whether this is the session of the request."
   current: Boolean!
+  """
+  The application of an APP session, to the session itself and to
+  administrators of applications; null otherwise.
+  """
+  application: Application
 }
 
 """
@@ -1664,6 +1908,41 @@ type AuthPayload {
   deviceCookie: String
 }
 
+"""
+A client application's credentials (ConnectyCube's application session,
+Kinvey's master secret): applicationSession exchanges the client id and
+secret for an APP session, which has no user. Administrators only.
+"""
+type Application {
+  id: ID!
+  name: String!
+  description: String
+  "Public: the application sends it with its secret."
+  clientId: String!
+  "What an APP session of the application may do; none: it only reads (README, Applications)."
+  roles: [Role!]!
+  createdAt: Time!
+  "The latest applicationSession."
+  lastUsedAt: Time
+}
+
+"An application with a new secret: shown this once, stored only as its SHA-256."
+type ApplicationCredentials {
+  application: Application!
+  clientSecret: String!
+}
+
+"An application's session: one access token, no refresh token, no user."
+type AppSessionPayload {
+  accessToken: String!
+  "Always \"Bearer\"."
+  tokenType: String!
+  "Seconds until accessToken, and the session, expire; then ask again."
+  expiresIn: Int!
+  expiresAt: Time!
+  session: Session!
+}
+
 type SignupPayload {
   user: User!
   """
@@ -1713,6 +1992,8 @@ input UserFilter {
   emails: [String!]
   "Case-insensitive substring of username, email or names."
   search: String
+  "Phone numbers, normalised as at sign-in (national forms in USERGRAPH_PHONE_REGION)."
+  phones: [String!]
   status: [UserStatus!]
   active: Boolean
   isGuest: Boolean
@@ -1728,6 +2009,29 @@ input UserFilter {
   and: [UserFilter!]
   or: [UserFilter!]
   not: UserFilter
+}
+
+"""
+Selects users discoverUsers shows; every part given must hold. Guests,
+accounts that are not ACTIVE and deleted accounts are never found. See
+docs/FILTERS.md, "Discovery".
+"""
+input DiscoveryFilter {
+  ids: [ID!]
+  "Compared as usernames are (README, Usernames)."
+  usernames: [String!]
+  "Exact, case-insensitive."
+  firstName: String
+  "Exact, case-insensitive."
+  lastName: String
+  "Exact, case-insensitive: the stored full name, or first and last name joined."
+  fullName: String
+  "How the username, the first, last or full name starts (case-insensitive)."
+  search: String
+  tags: StringSetFilter
+  lastRequestAt: TimeFilter
+  "Exact email; BAD_USER_INPUT unless USERGRAPH_DISCOVERY_BY_EMAIL is on."
+  email: String
 }
 
 input StringSetFilter {
@@ -1813,6 +2117,14 @@ type Query {
   graphql/users/devices); FORBIDDEN for anyone else.
   """
   devices(userId: ID!, canAccess: Boolean): [Device!]! @signedIn
+  """
+  Finds other users by their public fields and shows their public view:
+  for any signed-in user and for APP sessions. Paged like users, oldest
+  first.
+  """
+  discoverUsers(filter: DiscoveryFilter, first: Int = 50, after: String, offset: Int): UserConnection! @signedIn
+  "The client applications, oldest first."
+  applications: [Application!]! @hasPermission(resource: "graphql/applications", verb: GET)
 }
 
 input SignupInput {
@@ -1856,6 +2168,32 @@ input LoginInput {
 Fields left out stay as they are; null clears a field. metadata is a JSON
 merge patch (RFC 7396): keys set to null are removed.
 """
+input GuestInput {
+  fullName: String
+  "Any JSON object: the guest's metadata."
+  metadata: JSON
+  "The client's device id (1 to 256 printable characters); under device control no guest is created (DEVICE_DENIED)."
+  deviceToken: String
+}
+
+"A username and/or an email, and a password: what a guest becomes a full account with."
+input UpgradeGuestInput {
+  username: String
+  email: String
+  password: String!
+  phone: String
+  firstName: String
+  lastName: String
+  fullName: String
+}
+
+input ApplicationInput {
+  name: String!
+  description: String
+  "Role names the application's sessions act with (giving it one needs PUT on graphql/users/roles); none: it only reads."
+  roles: [String!]
+}
+
 input ProfileInput {
   email: String
   phone: String
@@ -1960,8 +2298,26 @@ type Mutation {
   changePassword(oldPassword: String!, newPassword: String!): Boolean! @signedIn @hashes
   updateProfile(input: ProfileInput!): User! @signedIn
   changeUsername(username: String!): User! @signedIn
-  "Deletes the caller's account for good."
+  "Deletes the caller's account for good. A guest has no password: any string will do."
   deleteAccount(password: String!): Boolean! @signedIn @hashes
+  """
+  Creates a guest: a user with a generated username (guest_…), no password,
+  isGuest true, signed in at once in a GUEST session. Guests idle longer
+  than USERGRAPH_GUEST_TTL are deleted. Limited per client IP.
+  """
+  loginAsGuest(input: GuestInput): AuthPayload! @public
+  """
+  Makes the caller, a guest, a full account: the same id and data, now with
+  a username and/or email and a password. The caller's session goes on as
+  a USER session. FORBIDDEN for anyone but a guest.
+  """
+  upgradeGuest(input: UpgradeGuestInput!): User! @signedIn @hashes
+  """
+  An APP session for a client application's credentials: no user, read-only
+  unless the application holds roles. INVALID_CREDENTIALS for an unknown
+  client id and a wrong secret alike; limited per client IP.
+  """
+  applicationSession(clientId: String!, clientSecret: String!): AppSessionPayload! @public
 
   """
   Mails a password reset link (valid 20 minutes, once) to the account with
@@ -2033,6 +2389,15 @@ type Mutation {
   "Forgets one of the caller's devices and ends its sessions (an administrator: anyone's, with DELETE on graphql/users/devices)."
   forgetDevice(id: ID!): Boolean! @signedIn
 
+  "A new application; the secret is in the answer only. Roles need PUT on graphql/users/roles too."
+  createApplication(input: ApplicationInput!): ApplicationCredentials! @hasPermission(resource: "graphql/applications", verb: POST)
+  "Replaces the name, description and roles; its sessions act with the new roles at once."
+  updateApplication(id: ID!, input: ApplicationInput!): Application! @hasPermission(resource: "graphql/applications", verb: PATCH)
+  "A new secret: the old one stops working and the sessions opened with it end."
+  rotateApplicationSecret(id: ID!): ApplicationCredentials! @hasPermission(resource: "graphql/applications", verb: PATCH)
+  "Deletes an application; its sessions end."
+  deleteApplication(id: ID!): Boolean! @hasPermission(resource: "graphql/applications", verb: DELETE)
+
   "Starts signing with a new key; the old one keeps verifying until its tokens expire."
   rotateSigningKey: Boolean! @hasRole(role: "admin")
 }
@@ -2043,6 +2408,52 @@ var parsedSchema = gqlparser.MustLoadSchema(sources...)
 // childFields_* functions provide shared child field context lookups.
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
+
+func (ec *executionContext) childFields_AppSessionPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "accessToken":
+		return ec.fieldContext_AppSessionPayload_accessToken(ctx, field)
+	case "tokenType":
+		return ec.fieldContext_AppSessionPayload_tokenType(ctx, field)
+	case "expiresIn":
+		return ec.fieldContext_AppSessionPayload_expiresIn(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_AppSessionPayload_expiresAt(ctx, field)
+	case "session":
+		return ec.fieldContext_AppSessionPayload_session(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AppSessionPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_Application(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Application_id(ctx, field)
+	case "name":
+		return ec.fieldContext_Application_name(ctx, field)
+	case "description":
+		return ec.fieldContext_Application_description(ctx, field)
+	case "clientId":
+		return ec.fieldContext_Application_clientId(ctx, field)
+	case "roles":
+		return ec.fieldContext_Application_roles(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Application_createdAt(ctx, field)
+	case "lastUsedAt":
+		return ec.fieldContext_Application_lastUsedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Application", field.Name)
+}
+
+func (ec *executionContext) childFields_ApplicationCredentials(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "application":
+		return ec.fieldContext_ApplicationCredentials_application(ctx, field)
+	case "clientSecret":
+		return ec.fieldContext_ApplicationCredentials_clientSecret(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ApplicationCredentials", field.Name)
+}
 
 func (ec *executionContext) childFields_AuthPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
@@ -2170,6 +2581,8 @@ func (ec *executionContext) childFields_Session(ctx context.Context, field graph
 		return ec.fieldContext_Session_expiresAt(ctx, field)
 	case "current":
 		return ec.fieldContext_Session_current(ctx, field)
+	case "application":
+		return ec.fieldContext_Session_application(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Session", field.Name)
 }
@@ -2446,6 +2859,28 @@ func (ec *executionContext) field_Mutation_addPermission_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_applicationSession_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "clientId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["clientId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "clientSecret",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["clientSecret"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_changePassword_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2479,6 +2914,20 @@ func (ec *executionContext) field_Mutation_changeUsername_args(ctx context.Conte
 		return nil, err
 	}
 	args["username"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createApplication_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ApplicationInput, error) {
+			return ec.unmarshalNApplicationInput2githubᚗcomᚋusergraphᚋusergraphᚋgraphᚋmodelᚐApplicationInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
 	return args, nil
 }
 
@@ -2521,6 +2970,20 @@ func (ec *executionContext) field_Mutation_deleteAccount_args(ctx context.Contex
 		return nil, err
 	}
 	args["password"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deleteApplication_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -2638,6 +3101,20 @@ func (ec *executionContext) field_Mutation_initialize_args(ctx context.Context, 
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.InitializeInput, error) {
 			return ec.unmarshalNInitializeInput2githubᚗcomᚋusergraphᚋusergraphᚋgraphᚋmodelᚐInitializeInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_loginAsGuest_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (*model.GuestInput, error) {
+			return ec.unmarshalOGuestInput2ᚖgithubᚗcomᚋusergraphᚋusergraphᚋgraphᚋmodelᚐGuestInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -2878,6 +3355,20 @@ func (ec *executionContext) field_Mutation_revokeSession_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_rotateApplicationSecret_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_sendEmailVerification_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2994,6 +3485,28 @@ func (ec *executionContext) field_Mutation_unlockAccount_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_updateApplication_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ApplicationInput, error) {
+			return ec.unmarshalNApplicationInput2githubᚗcomᚋusergraphᚋusergraphᚋgraphᚋmodelᚐApplicationInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_updatePermission_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3104,6 +3617,20 @@ func (ec *executionContext) field_Mutation_updateUsers_args(ctx context.Context,
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_upgradeGuest_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UpgradeGuestInput, error) {
+			return ec.unmarshalNUpgradeGuestInput2githubᚗcomᚋusergraphᚋusergraphᚋgraphᚋmodelᚐUpgradeGuestInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_verifyEmail_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3173,6 +3700,44 @@ func (ec *executionContext) field_Query_devices_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["canAccess"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_discoverUsers_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.DiscoveryFilter, error) {
+			return ec.unmarshalODiscoveryFilter2ᚖgithubᚗcomᚋusergraphᚋusergraphᚋgraphᚋmodelᚐDiscoveryFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "offset",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["offset"] = arg3
 	return args, nil
 }
 
@@ -3379,6 +3944,355 @@ func (ec *executionContext) field___Type_inputFields_args(ctx context.Context, r
 // endregion ***************************** args.gotpl *****************************
 
 // region    **************************** field.gotpl *****************************
+
+func (ec *executionContext) _AppSessionPayload_accessToken(ctx context.Context, field graphql.CollectedField, obj *model.AppSessionPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppSessionPayload_accessToken(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AccessToken, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AppSessionPayload_accessToken(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AppSessionPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _AppSessionPayload_tokenType(ctx context.Context, field graphql.CollectedField, obj *model.AppSessionPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppSessionPayload_tokenType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TokenType, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AppSessionPayload_tokenType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AppSessionPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _AppSessionPayload_expiresIn(ctx context.Context, field graphql.CollectedField, obj *model.AppSessionPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppSessionPayload_expiresIn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpiresIn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AppSessionPayload_expiresIn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AppSessionPayload", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AppSessionPayload_expiresAt(ctx context.Context, field graphql.CollectedField, obj *model.AppSessionPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppSessionPayload_expiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AppSessionPayload_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AppSessionPayload", field, false, false, "Time")
+}
+
+func (ec *executionContext) _AppSessionPayload_session(ctx context.Context, field graphql.CollectedField, obj *model.AppSessionPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppSessionPayload_session(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Session, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Session) graphql.Marshaler {
+			return ec.marshalNSession2ᚖgithubᚗcomᚋusergraphᚋusergraphᚋgraphᚋmodelᚐSession(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AppSessionPayload_session(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AppSessionPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Session(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Application_id(ctx context.Context, field graphql.CollectedField, obj *model.Application) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Application_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Application_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Application", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Application_name(ctx context.Context, field graphql.CollectedField, obj *model.Application) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Application_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Application_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Application", field, false, false, "String")
+}
+
+func (ec *executionContext) _Application_description(ctx context.Context, field graphql.CollectedField, obj *model.Application) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Application_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Application_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Application", field, false, false, "String")
+}
+
+func (ec *executionContext) _Application_clientId(ctx context.Context, field graphql.CollectedField, obj *model.Application) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Application_clientId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClientID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Application_clientId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Application", field, false, false, "String")
+}
+
+func (ec *executionContext) _Application_roles(ctx context.Context, field graphql.CollectedField, obj *model.Application) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Application_roles(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Application().Roles(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Role) graphql.Marshaler {
+			return ec.marshalNRole2ᚕᚖgithubᚗcomᚋusergraphᚋusergraphᚋgraphᚋmodelᚐRoleᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Application_roles(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Application",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Role(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Application_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.Application) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Application_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Application_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Application", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Application_lastUsedAt(ctx context.Context, field graphql.CollectedField, obj *model.Application) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Application_lastUsedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastUsedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Application_lastUsedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Application", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ApplicationCredentials_application(ctx context.Context, field graphql.CollectedField, obj *model.ApplicationCredentials) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApplicationCredentials_application(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Application, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Application) graphql.Marshaler {
+			return ec.marshalNApplication2ᚖgithubᚗcomᚋusergraphᚋusergraphᚋgraphᚋmodelᚐApplication(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApplicationCredentials_application(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ApplicationCredentials",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Application(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ApplicationCredentials_clientSecret(ctx context.Context, field graphql.CollectedField, obj *model.ApplicationCredentials) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApplicationCredentials_clientSecret(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClientSecret, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApplicationCredentials_clientSecret(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApplicationCredentials", field, false, false, "String")
+}
 
 func (ec *executionContext) _AuthPayload_accessToken(ctx context.Context, field graphql.CollectedField, obj *model.AuthPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -4375,6 +5289,177 @@ func (ec *executionContext) fieldContext_Mutation_deleteAccount(ctx context.Cont
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_deleteAccount_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_loginAsGuest(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_loginAsGuest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().LoginAsGuest(ctx, fc.Args["input"].(*model.GuestInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Public == nil {
+					var zeroVal *model.AuthPayload
+					return zeroVal, errors.New("directive public is not implemented")
+				}
+				return ec.Directives.Public(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AuthPayload) graphql.Marshaler {
+			return ec.marshalNAuthPayload2ᚖgithubᚗcomᚋusergraphᚋusergraphᚋgraphᚋmodelᚐAuthPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_loginAsGuest(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AuthPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_loginAsGuest_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_upgradeGuest(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_upgradeGuest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpgradeGuest(ctx, fc.Args["input"].(model.UpgradeGuestInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.SignedIn == nil {
+					var zeroVal *model.User
+					return zeroVal, errors.New("directive signedIn is not implemented")
+				}
+				return ec.Directives.SignedIn(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖgithubᚗcomᚋusergraphᚋusergraphᚋgraphᚋmodelᚐUser(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_upgradeGuest(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_upgradeGuest_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_applicationSession(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_applicationSession(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ApplicationSession(ctx, fc.Args["clientId"].(string), fc.Args["clientSecret"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Public == nil {
+					var zeroVal *model.AppSessionPayload
+					return zeroVal, errors.New("directive public is not implemented")
+				}
+				return ec.Directives.Public(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AppSessionPayload) graphql.Marshaler {
+			return ec.marshalNAppSessionPayload2ᚖgithubᚗcomᚋusergraphᚋusergraphᚋgraphᚋmodelᚐAppSessionPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_applicationSession(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AppSessionPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_applicationSession_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -6270,6 +7355,274 @@ func (ec *executionContext) fieldContext_Mutation_forgetDevice(ctx context.Conte
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_createApplication(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createApplication(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateApplication(ctx, fc.Args["input"].(model.ApplicationInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				resource, err := ec.unmarshalNString2string(ctx, "graphql/applications")
+				if err != nil {
+					var zeroVal *model.ApplicationCredentials
+					return zeroVal, err
+				}
+				verb, err := ec.unmarshalNVerb2githubᚗcomᚋusergraphᚋusergraphᚋgraphᚋmodelᚐVerb(ctx, "POST")
+				if err != nil {
+					var zeroVal *model.ApplicationCredentials
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *model.ApplicationCredentials
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, resource, verb)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ApplicationCredentials) graphql.Marshaler {
+			return ec.marshalNApplicationCredentials2ᚖgithubᚗcomᚋusergraphᚋusergraphᚋgraphᚋmodelᚐApplicationCredentials(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createApplication(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ApplicationCredentials(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createApplication_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateApplication(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateApplication(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateApplication(ctx, fc.Args["id"].(string), fc.Args["input"].(model.ApplicationInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				resource, err := ec.unmarshalNString2string(ctx, "graphql/applications")
+				if err != nil {
+					var zeroVal *model.Application
+					return zeroVal, err
+				}
+				verb, err := ec.unmarshalNVerb2githubᚗcomᚋusergraphᚋusergraphᚋgraphᚋmodelᚐVerb(ctx, "PATCH")
+				if err != nil {
+					var zeroVal *model.Application
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *model.Application
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, resource, verb)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Application) graphql.Marshaler {
+			return ec.marshalNApplication2ᚖgithubᚗcomᚋusergraphᚋusergraphᚋgraphᚋmodelᚐApplication(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateApplication(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Application(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateApplication_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_rotateApplicationSecret(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_rotateApplicationSecret(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RotateApplicationSecret(ctx, fc.Args["id"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				resource, err := ec.unmarshalNString2string(ctx, "graphql/applications")
+				if err != nil {
+					var zeroVal *model.ApplicationCredentials
+					return zeroVal, err
+				}
+				verb, err := ec.unmarshalNVerb2githubᚗcomᚋusergraphᚋusergraphᚋgraphᚋmodelᚐVerb(ctx, "PATCH")
+				if err != nil {
+					var zeroVal *model.ApplicationCredentials
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *model.ApplicationCredentials
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, resource, verb)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ApplicationCredentials) graphql.Marshaler {
+			return ec.marshalNApplicationCredentials2ᚖgithubᚗcomᚋusergraphᚋusergraphᚋgraphᚋmodelᚐApplicationCredentials(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_rotateApplicationSecret(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ApplicationCredentials(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_rotateApplicationSecret_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteApplication(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteApplication(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteApplication(ctx, fc.Args["id"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				resource, err := ec.unmarshalNString2string(ctx, "graphql/applications")
+				if err != nil {
+					var zeroVal bool
+					return zeroVal, err
+				}
+				verb, err := ec.unmarshalNVerb2githubᚗcomᚋusergraphᚋusergraphᚋgraphᚋmodelᚐVerb(ctx, "DELETE")
+				if err != nil {
+					var zeroVal bool
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal bool
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, resource, verb)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteApplication(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteApplication_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_rotateSigningKey(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7138,6 +8491,118 @@ func (ec *executionContext) fieldContext_Query_devices(ctx context.Context, fiel
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_discoverUsers(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_discoverUsers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().DiscoverUsers(ctx, fc.Args["filter"].(*model.DiscoveryFilter), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["offset"].(*int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.SignedIn == nil {
+					var zeroVal *model.UserConnection
+					return zeroVal, errors.New("directive signedIn is not implemented")
+				}
+				return ec.Directives.SignedIn(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.UserConnection) graphql.Marshaler {
+			return ec.marshalNUserConnection2ᚖgithubᚗcomᚋusergraphᚋusergraphᚋgraphᚋmodelᚐUserConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_discoverUsers(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_discoverUsers_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_applications(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_applications(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Applications(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				resource, err := ec.unmarshalNString2string(ctx, "graphql/applications")
+				if err != nil {
+					var zeroVal []*model.Application
+					return zeroVal, err
+				}
+				verb, err := ec.unmarshalNVerb2githubᚗcomᚋusergraphᚋusergraphᚋgraphᚋmodelᚐVerb(ctx, "GET")
+				if err != nil {
+					var zeroVal []*model.Application
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal []*model.Application
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, resource, verb)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Application) graphql.Marshaler {
+			return ec.marshalNApplication2ᚕᚖgithubᚗcomᚋusergraphᚋusergraphᚋgraphᚋmodelᚐApplicationᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_applications(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Application(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7552,6 +9017,38 @@ func (ec *executionContext) _Session_current(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_Session_current(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Session", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Session_application(ctx context.Context, field graphql.CollectedField, obj *model.Session) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Session_application(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Session().Application(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Application) graphql.Marshaler {
+			return ec.marshalOApplication2ᚖgithubᚗcomᚋusergraphᚋusergraphᚋgraphᚋmodelᚐApplication(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Session_application(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Session",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Application(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _SignupPayload_user(ctx context.Context, field graphql.CollectedField, obj *model.SignupPayload) (ret graphql.Marshaler) {
@@ -9568,6 +11065,62 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** input.gotpl *****************************
 
+func (ec *executionContext) unmarshalInputApplicationInput(ctx context.Context, obj any) (model.ApplicationInput, error) {
+	var it model.ApplicationInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "description", "roles"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "roles":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("roles"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Roles = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalApplicationInput unmarshals raw into the ApplicationInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalApplicationInput(ctx context.Context, raw any) (model.ApplicationInput, error) {
+	var out model.ApplicationInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ApplicationInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCreateUserInput(ctx context.Context, obj any) (model.CreateUserInput, error) {
 	var it model.CreateUserInput
 	if obj == nil {
@@ -9719,6 +11272,160 @@ func (ec *executionContext) unmarshalInputCreateUserInput(ctx context.Context, o
 func UnmarshalCreateUserInput(ctx context.Context, raw any) (model.CreateUserInput, error) {
 	var out model.CreateUserInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateUserInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputDiscoveryFilter(ctx context.Context, obj any) (model.DiscoveryFilter, error) {
+	var it model.DiscoveryFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"ids", "usernames", "firstName", "lastName", "fullName", "search", "tags", "lastRequestAt", "email"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "ids":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ids"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Ids = data
+		case "usernames":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("usernames"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Usernames = data
+		case "firstName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstName = data
+		case "lastName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastName = data
+		case "fullName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fullName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FullName = data
+		case "search":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("search"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Search = data
+		case "tags":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tags"))
+			data, err := ec.unmarshalOStringSetFilter2ᚖgithubᚗcomᚋusergraphᚋusergraphᚋgraphᚋmodelᚐStringSetFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Tags = data
+		case "lastRequestAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastRequestAt"))
+			data, err := ec.unmarshalOTimeFilter2ᚖgithubᚗcomᚋusergraphᚋusergraphᚋgraphᚋmodelᚐTimeFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastRequestAt = data
+		case "email":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("email"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Email = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalDiscoveryFilter unmarshals raw into the DiscoveryFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDiscoveryFilter(ctx context.Context, raw any) (model.DiscoveryFilter, error) {
+	var out model.DiscoveryFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DiscoveryFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputGuestInput(ctx context.Context, obj any) (model.GuestInput, error) {
+	var it model.GuestInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"fullName", "metadata", "deviceToken"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "fullName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fullName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FullName = data
+		case "metadata":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("metadata"))
+			data, err := ec.unmarshalOJSON2encodingᚋjsonᚐRawMessage(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Metadata = data
+		case "deviceToken":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deviceToken"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeviceToken = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalGuestInput unmarshals raw into the GuestInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalGuestInput(ctx context.Context, raw any) (model.GuestInput, error) {
+	var out model.GuestInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "GuestInput", raw, &out)
 	return out, err
 }
 
@@ -10506,6 +12213,90 @@ func UnmarshalUpdateUserInput(ctx context.Context, raw any) (model.UpdateUserInp
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputUpgradeGuestInput(ctx context.Context, obj any) (model.UpgradeGuestInput, error) {
+	var it model.UpgradeGuestInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"username", "email", "password", "phone", "firstName", "lastName", "fullName"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "username":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("username"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Username = data
+		case "email":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("email"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Email = data
+		case "password":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("password"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Password = data
+		case "phone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phone"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Phone = data
+		case "firstName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstName = data
+		case "lastName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastName = data
+		case "fullName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fullName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FullName = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpgradeGuestInput unmarshals raw into the UpgradeGuestInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpgradeGuestInput(ctx context.Context, raw any) (model.UpgradeGuestInput, error) {
+	var out model.UpgradeGuestInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpgradeGuestInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputUserFilter(ctx context.Context, obj any) (model.UserFilter, error) {
 	var it model.UserFilter
 	if obj == nil {
@@ -10517,7 +12308,7 @@ func (ec *executionContext) unmarshalInputUserFilter(ctx context.Context, obj an
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"ids", "usernames", "emails", "search", "status", "active", "isGuest", "emailVerified", "deleted", "roles", "tags", "createdAt", "lastLoginAt", "lastRequestAt", "metadata", "appMetadata", "and", "or", "not"}
+	fieldsInOrder := [...]string{"ids", "usernames", "emails", "search", "phones", "status", "active", "isGuest", "emailVerified", "deleted", "roles", "tags", "createdAt", "lastLoginAt", "lastRequestAt", "metadata", "appMetadata", "and", "or", "not"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -10552,6 +12343,13 @@ func (ec *executionContext) unmarshalInputUserFilter(ctx context.Context, obj an
 				return it, err
 			}
 			it.Search = data
+		case "phones":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phones"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Phones = data
 		case "status":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
 			data, err := ec.unmarshalOUserStatus2ᚕgithubᚗcomᚋusergraphᚋusergraphᚋgraphᚋmodelᚐUserStatusᚄ(ctx, v)
@@ -10856,6 +12654,161 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 
 // region    **************************** object.gotpl ****************************
 
+var appSessionPayloadImplementors = []string{"AppSessionPayload"}
+
+func (ec *executionContext) _AppSessionPayload(ctx context.Context, sel ast.SelectionSet, obj *model.AppSessionPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, appSessionPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AppSessionPayload")
+		case "accessToken":
+			out.Values[i] = ec._AppSessionPayload_accessToken(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "tokenType":
+			out.Values[i] = ec._AppSessionPayload_tokenType(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "expiresIn":
+			out.Values[i] = ec._AppSessionPayload_expiresIn(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "expiresAt":
+			out.Values[i] = ec._AppSessionPayload_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "session":
+			out.Values[i] = ec._AppSessionPayload_session(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var applicationImplementors = []string{"Application"}
+
+func (ec *executionContext) _Application(ctx context.Context, sel ast.SelectionSet, obj *model.Application) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, applicationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Application")
+		case "id":
+			out.Values[i] = ec._Application_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._Application_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "description":
+			out.Values[i] = ec._Application_description(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "clientId":
+			out.Values[i] = ec._Application_clientId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "roles":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Application_roles(ctx, field, obj)
+				})
+		case "createdAt":
+			out.Values[i] = ec._Application_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "lastUsedAt":
+			out.Values[i] = ec._Application_lastUsedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var applicationCredentialsImplementors = []string{"ApplicationCredentials"}
+
+func (ec *executionContext) _ApplicationCredentials(ctx context.Context, sel ast.SelectionSet, obj *model.ApplicationCredentials) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, applicationCredentialsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ApplicationCredentials")
+		case "application":
+			out.Values[i] = ec._ApplicationCredentials_application(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "clientSecret":
+			out.Values[i] = ec._ApplicationCredentials_clientSecret(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var authPayloadImplementors = []string{"AuthPayload"}
 
 func (ec *executionContext) _AuthPayload(ctx context.Context, sel ast.SelectionSet, obj *model.AuthPayload) graphql.Marshaler {
@@ -11152,6 +13105,27 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "loginAsGuest":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_loginAsGuest(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "upgradeGuest":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_upgradeGuest(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "applicationSession":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_applicationSession(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "requestPasswordReset":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_requestPasswordReset(ctx, field)
@@ -11362,6 +13336,34 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "createApplication":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createApplication(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateApplication":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateApplication(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rotateApplicationSecret":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_rotateApplicationSecret(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteApplication":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteApplication(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "rotateSigningKey":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_rotateSigningKey(ctx, field)
@@ -11567,6 +13569,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_devices(ctx, field)
 				})
+		case "discoverUsers":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_discoverUsers(ctx, field)
+				})
+		case "applications":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_applications(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -11708,6 +13722,12 @@ func (ec *executionContext) _Session(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "application":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Session_application(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -12390,6 +14410,51 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 
 // region    ***************************** type.gotpl *****************************
 
+func (ec *executionContext) marshalNAppSessionPayload2ᚖgithubᚗcomᚋusergraphᚋusergraphᚋgraphᚋmodelᚐAppSessionPayload(ctx context.Context, sel ast.SelectionSet, v *model.AppSessionPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AppSessionPayload!")
+		return graphql.Null
+	}
+	return ec._AppSessionPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNApplication2ᚕᚖgithubᚗcomᚋusergraphᚋusergraphᚋgraphᚋmodelᚐApplicationᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Application) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNApplication2ᚖgithubᚗcomᚋusergraphᚋusergraphᚋgraphᚋmodelᚐApplication(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNApplication2ᚖgithubᚗcomᚋusergraphᚋusergraphᚋgraphᚋmodelᚐApplication(ctx context.Context, sel ast.SelectionSet, v *model.Application) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Application!")
+		return graphql.Null
+	}
+	return ec._Application(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNApplicationCredentials2ᚖgithubᚗcomᚋusergraphᚋusergraphᚋgraphᚋmodelᚐApplicationCredentials(ctx context.Context, sel ast.SelectionSet, v *model.ApplicationCredentials) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ApplicationCredentials!")
+		return graphql.Null
+	}
+	return ec._ApplicationCredentials(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNApplicationInput2githubᚗcomᚋusergraphᚋusergraphᚋgraphᚋmodelᚐApplicationInput(ctx context.Context, v any) (model.ApplicationInput, error) {
+	res, err := ec.unmarshalInputApplicationInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNAuthPayload2ᚖgithubᚗcomᚋusergraphᚋusergraphᚋgraphᚋmodelᚐAuthPayload(ctx context.Context, sel ast.SelectionSet, v *model.AuthPayload) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "AuthPayload!")
@@ -12720,6 +14785,11 @@ func (ec *executionContext) unmarshalNUpdateUserInput2githubᚗcomᚋusergraph�
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNUpgradeGuestInput2githubᚗcomᚋusergraphᚋusergraphᚋgraphᚋmodelᚐUpgradeGuestInput(ctx context.Context, v any) (model.UpgradeGuestInput, error) {
+	res, err := ec.unmarshalInputUpgradeGuestInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNUser2ᚕᚖgithubᚗcomᚋusergraphᚋusergraphᚋgraphᚋmodelᚐUserᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.User) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -12998,6 +15068,13 @@ func (ec *executionContext) marshalN__TypeKind2string(ctx context.Context, sel a
 	return res
 }
 
+func (ec *executionContext) marshalOApplication2ᚖgithubᚗcomᚋusergraphᚋusergraphᚋgraphᚋmodelᚐApplication(ctx context.Context, sel ast.SelectionSet, v *model.Application) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Application(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOAuthPayload2ᚖgithubᚗcomᚋusergraphᚋusergraphᚋgraphᚋmodelᚐAuthPayload(ctx context.Context, sel ast.SelectionSet, v *model.AuthPayload) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -13042,11 +15119,27 @@ func (ec *executionContext) marshalODevice2ᚖgithubᚗcomᚋusergraphᚋusergra
 	return ec._Device(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalODiscoveryFilter2ᚖgithubᚗcomᚋusergraphᚋusergraphᚋgraphᚋmodelᚐDiscoveryFilter(ctx context.Context, v any) (*model.DiscoveryFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputDiscoveryFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalOEmailVerification2ᚖgithubᚗcomᚋusergraphᚋusergraphᚋgraphᚋmodelᚐEmailVerification(ctx context.Context, sel ast.SelectionSet, v *model.EmailVerification) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._EmailVerification(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOGuestInput2ᚖgithubᚗcomᚋusergraphᚋusergraphᚋgraphᚋmodelᚐGuestInput(ctx context.Context, v any) (*model.GuestInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputGuestInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOID2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {

@@ -48,7 +48,7 @@ type Sessions interface {
 // Caller is a request's signed-in caller, as /authorization needs it: to
 // check its roles, and to tell the upstream who it is (forwardauth.go).
 type Caller struct {
-	UserID   string
+	UserID   string // "" for an application's session
 	Roles    []string
 	Username string // "" when the account has none (it signs in by email or phone)
 	Email    string

@@ -14,7 +14,7 @@ func toFilter(f *model.UserFilter) *store.UserFilter {
 		return nil
 	}
 	out := &store.UserFilter{
-		IDs: f.Ids, Usernames: f.Usernames, Emails: f.Emails, Search: val(f.Search),
+		IDs: f.Ids, Usernames: f.Usernames, Emails: f.Emails, Phones: f.Phones, Search: val(f.Search),
 		Active: f.Active, IsGuest: f.IsGuest, EmailVerified: f.EmailVerified, Deleted: f.Deleted,
 		Roles: toSet(f.Roles), Tags: toSet(f.Tags),
 		CreatedAt: toRange(f.CreatedAt), LastLoginAt: toRange(f.LastLoginAt), LastRequestAt: toRange(f.LastRequestAt),

@@ -21,7 +21,7 @@ import (
 // the hasher at all; a new hashing field goes here and gets @hashes.
 var knownHashing = []string{
 	"Mutation.changePassword", "Mutation.createUser", "Mutation.deleteAccount", "Mutation.initialize",
-	"Mutation.login", "Mutation.resetPassword", "Mutation.resetPasswordWithCode", "Mutation.signup", "Mutation.updateUser",
+	"Mutation.login", "Mutation.resetPassword", "Mutation.resetPasswordWithCode", "Mutation.signup", "Mutation.updateUser", "Mutation.upgradeGuest",
 }
 
 // The per-request hash limit (httpapi/hashlimit.go) counts the root fields

@@ -70,6 +70,8 @@ func toSession(s *store.Session, current string, endsAt time.Time) *model.Sessio
 		Current:    s.ID == current,
 		UserID:     s.UserID,
 		DeviceID:   s.DeviceID,
+
+		ApplicationID: s.ApplicationID,
 	}
 }
 

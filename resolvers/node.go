@@ -41,7 +41,7 @@ func (r *Resolver) node(ctx context.Context, id string) (model.Node, error) {
 	if d, err := r.Devices.Get(ctx, p, id); d != nil || err != nil {
 		return deviceOrErr(d, err)
 	}
-	role, err := r.Access.RoleByID(ctx, p.User.Roles, id)
+	role, err := r.Access.RoleByID(ctx, p.Roles(), id)
 	if role == nil || err != nil {
 		return nil, err
 	}

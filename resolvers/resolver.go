@@ -8,6 +8,7 @@ import (
 
 	"github.com/usergraph/usergraph/access"
 	"github.com/usergraph/usergraph/account"
+	"github.com/usergraph/usergraph/apps"
 	"github.com/usergraph/usergraph/devices"
 	"github.com/usergraph/usergraph/graph"
 	"github.com/usergraph/usergraph/recovery"
@@ -21,6 +22,7 @@ type Resolver struct {
 	Sessions *session.Manager
 	Access   *access.Service
 	Devices  *devices.Service
+	Apps     *apps.Service
 	Tokens   *token.Service
 	Recovery *recovery.Service
 	Log      *slog.Logger

@@ -14,6 +14,7 @@ import (
 func (r *Resolver) Schema() (graphql.ExecutableSchema, error) {
 	cfg := r.Config()
 	cfg.Complexity.Query.Users = usersComplexity
+	cfg.Complexity.Query.DiscoverUsers = discoverComplexity
 	schema := graph.NewExecutableSchema(cfg)
 	if err := CheckAccessDirectives(schema.Schema()); err != nil {
 		return nil, err
@@ -28,4 +29,9 @@ func usersComplexity(child int, _ *model.UserFilter, _ []*model.UserOrder, first
 		n = max(*first, 1)
 	}
 	return 1 + n*child
+}
+
+// discoverComplexity prices a discovery page as a users page of that size.
+func discoverComplexity(child int, _ *model.DiscoveryFilter, first *int, _ *string, _ *int) int {
+	return usersComplexity(child, nil, nil, first, nil, nil)
 }

@@ -17,6 +17,11 @@ import (
 	"github.com/usergraph/usergraph/store"
 )
 
+// Roles is the resolver for the roles field.
+func (r *applicationResolver) Roles(ctx context.Context, obj *model.Application) ([]*model.Role, error) {
+	return rolesNamed(ctx, obj.RoleNames)
+}
+
 // Signup is the resolver for the signup field.
 func (r *mutationResolver) Signup(ctx context.Context, input model.SignupInput) (*model.SignupPayload, error) {
 	u, tokens, err := r.Accounts.Signup(ctx, signupInput(input))
@@ -103,6 +108,29 @@ func (r *mutationResolver) DeleteAccount(ctx context.Context, password string) (
 	}
 	clearCookie(ctx)
 	return true, nil
+}
+
+// LoginAsGuest is the resolver for the loginAsGuest field.
+func (r *mutationResolver) LoginAsGuest(ctx context.Context, input *model.GuestInput) (*model.AuthPayload, error) {
+	tokens, err := r.Accounts.LoginAsGuest(ctx, guestInput(input))
+	if err != nil {
+		return nil, err
+	}
+	return r.auth(ctx, tokens), nil
+}
+
+// UpgradeGuest is the resolver for the upgradeGuest field.
+func (r *mutationResolver) UpgradeGuest(ctx context.Context, input model.UpgradeGuestInput) (*model.User, error) {
+	return userOrErr(r.Accounts.UpgradeGuest(ctx, session.FromContext(ctx), guestUpgrade(input)))
+}
+
+// ApplicationSession is the resolver for the applicationSession field.
+func (r *mutationResolver) ApplicationSession(ctx context.Context, clientID string, clientSecret string) (*model.AppSessionPayload, error) {
+	tokens, err := r.Apps.OpenSession(ctx, clientID, clientSecret)
+	if err != nil {
+		return nil, err
+	}
+	return r.appSession(tokens), nil
 }
 
 // RequestPasswordReset is the resolver for the requestPasswordReset field.
@@ -275,6 +303,27 @@ func (r *mutationResolver) ForgetDevice(ctx context.Context, id string) (bool, e
 	return err == nil, err
 }
 
+// CreateApplication is the resolver for the createApplication field.
+func (r *mutationResolver) CreateApplication(ctx context.Context, input model.ApplicationInput) (*model.ApplicationCredentials, error) {
+	return credentialsOrErr(r.Apps.Create(ctx, session.FromContext(ctx), applicationInput(input)))
+}
+
+// UpdateApplication is the resolver for the updateApplication field.
+func (r *mutationResolver) UpdateApplication(ctx context.Context, id string, input model.ApplicationInput) (*model.Application, error) {
+	return applicationOrErr(r.Apps.Update(ctx, session.FromContext(ctx), id, applicationInput(input)))
+}
+
+// RotateApplicationSecret is the resolver for the rotateApplicationSecret field.
+func (r *mutationResolver) RotateApplicationSecret(ctx context.Context, id string) (*model.ApplicationCredentials, error) {
+	return credentialsOrErr(r.Apps.RotateSecret(ctx, id))
+}
+
+// DeleteApplication is the resolver for the deleteApplication field.
+func (r *mutationResolver) DeleteApplication(ctx context.Context, id string) (bool, error) {
+	err := r.Apps.Delete(ctx, id)
+	return err == nil, err
+}
+
 // RotateSigningKey is the resolver for the rotateSigningKey field.
 func (r *mutationResolver) RotateSigningKey(ctx context.Context) (bool, error) {
 	err := r.Tokens.Rotate(ctx)
@@ -346,7 +395,7 @@ func (r *queryResolver) Role(ctx context.Context, name string) (*model.Role, err
 
 // Authorize is the resolver for the authorize field.
 func (r *queryResolver) Authorize(ctx context.Context, resource string, verb model.Verb) (bool, error) {
-	return r.Access.Allowed(ctx, session.FromContext(ctx).User.Roles, resource, store.Verb(verb))
+	return r.Access.Allowed(ctx, session.FromContext(ctx).Roles(), resource, store.Verb(verb))
 }
 
 // Node is the resolver for the node field.
@@ -360,9 +409,43 @@ func (r *queryResolver) Devices(ctx context.Context, userID string, canAccess *b
 	return toDevices(devices), err
 }
 
+// DiscoverUsers is the resolver for the discoverUsers field.
+func (r *queryResolver) DiscoverUsers(ctx context.Context, filter *model.DiscoveryFilter, first *int, after *string, offset *int) (*model.UserConnection, error) {
+	q := account.DiscoveryQuery{Filter: toDiscovery(filter), First: account.DefaultPageSize, After: val(after)}
+	if first != nil {
+		q.First = *first
+	}
+	if offset != nil {
+		q.Offset = *offset
+	}
+	page, f, err := r.Accounts.Discover(ctx, session.FromContext(ctx), q)
+	if err != nil {
+		return nil, err
+	}
+	return connection(page, account.Query{After: q.After, Offset: q.Offset}, f), nil
+}
+
+// Applications is the resolver for the applications field.
+func (r *queryResolver) Applications(ctx context.Context) ([]*model.Application, error) {
+	list, err := r.Apps.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*model.Application, len(list))
+	for i, a := range list {
+		out[i] = toApplication(a)
+	}
+	return out, nil
+}
+
 // Device is the resolver for the device field.
 func (r *sessionResolver) Device(ctx context.Context, obj *model.Session) (*model.Device, error) {
 	return r.sessionDevice(ctx, obj)
+}
+
+// Application is the resolver for the application field.
+func (r *sessionResolver) Application(ctx context.Context, obj *model.Session) (*model.Application, error) {
+	return r.sessionApplication(ctx, obj)
 }
 
 // Roles is the resolver for the roles field.
@@ -419,6 +502,9 @@ func (r *userEdgeResolver) Cursor(ctx context.Context, obj *model.UserEdge) (str
 	return store.CursorOf(obj.Record, obj.Order).Encode(), nil
 }
 
+// Application returns graph.ApplicationResolver implementation.
+func (r *Resolver) Application() graph.ApplicationResolver { return &applicationResolver{r} }
+
 // Mutation returns graph.MutationResolver implementation.
 func (r *Resolver) Mutation() graph.MutationResolver { return &mutationResolver{r} }
 
@@ -438,6 +524,7 @@ func (r *Resolver) UserConnection() graph.UserConnectionResolver { return &userC
 func (r *Resolver) UserEdge() graph.UserEdgeResolver { return &userEdgeResolver{r} }
 
 type (
+	applicationResolver    struct{ *Resolver }
 	mutationResolver       struct{ *Resolver }
 	queryResolver          struct{ *Resolver }
 	sessionResolver        struct{ *Resolver }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/usergraph/usergraph/apperr"
+	"github.com/usergraph/usergraph/store"
 	"github.com/usergraph/usergraph/token"
 )
 
@@ -43,24 +44,31 @@ func (m *Manager) Authenticate(ctx context.Context, accessToken string) (*Princi
 	return p, nil
 }
 
-// check reads the session and user of an access token and checks both may
-// still be used; a user no longer active makes the token invalid.
+// check reads the session and the user (or application) of an access
+// token and checks both may still be used; a user no longer active makes
+// the token invalid.
 func (m *Manager) check(ctx context.Context, c *token.Claims, now time.Time) (*Principal, error) {
 	return m.read(ctx, c.SessionID, c.UserID, now, errInvalidToken, errInvalidToken)
 }
 
 // read reads a session and its user, one read each by primary key, and
 // checks the session is live, the user active and, under device control,
-// the device still permitted (devices.go). A session or user that
-// is missing (or not each other's) is answered with missing, a user no
-// longer active with inactive: callers differ in what those mean.
-func (m *Manager) read(ctx context.Context, sessionID, userID string, now time.Time, missing, inactive error) (*Principal, error) {
+// the device still permitted (devices.go). subject is whom the caller's
+// token or refresh token names. A session or user that is missing (or
+// not each other's) is answered with missing, a user no longer active
+// with inactive: callers differ in what those mean. What kind of session
+// it is, and so what is read and checked, is the stored session's word,
+// never the token's: an APP session has an application, no user (app.go).
+func (m *Manager) read(ctx context.Context, sessionID, subject string, now time.Time, missing, inactive error) (*Principal, error) {
 	s, err := m.store.GetSession(ctx, sessionID)
-	if err != nil || s.UserID != userID {
+	if err != nil || subject == "" || subject != ownerOf(s) {
 		return nil, notFoundAs(err, missing)
 	}
 	if err := m.liveErr(s, now); err != nil {
 		return nil, err
+	}
+	if s.Kind == store.SessionApp {
+		return m.readApp(ctx, s)
 	}
 	u, err := m.store.GetUser(ctx, s.UserID)
 	if err != nil {

@@ -47,7 +47,7 @@ func (c *cache) get(token string, now time.Time) (*Principal, bool) {
 	if !ok {
 		return nil, false
 	}
-	if !now.Before(e.until) || e.st != c.stamp(e.p.UserID, e.p.SessionID) {
+	if !now.Before(e.until) || e.st != c.stamp(e.p.subject(), e.p.SessionID) {
 		c.entries.Remove(token)
 		return nil, false
 	}

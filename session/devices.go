@@ -48,7 +48,7 @@ func (m *Manager) admitDevice(ctx context.Context, s *store.Session) error {
 // how many it ended. Like every revocation, it makes this process's cache
 // forget the user before and after (revoke).
 func (m *Manager) RevokeDevices(ctx context.Context, userID string, deviceIDs []string) (int, error) {
-	if len(deviceIDs) == 0 {
+	if len(deviceIDs) == 0 || userID == "" {
 		return 0, nil
 	}
 	m.ForgetUsers(userID)

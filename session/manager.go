@@ -47,7 +47,8 @@ type Manager struct {
 	log      *slog.Logger
 	cache    *cache
 	activity *activity
-	gate     DeviceGate // nil: sessions are not checked against their devices
+	gate     DeviceGate              // nil: sessions are not checked against their devices
+	janitor  []func(context.Context) // run beside each purge (AlsoPurge)
 	now      func() time.Time
 }
 
@@ -57,7 +58,8 @@ type Tokens struct {
 	AccessExpiresAt time.Time
 	Refresh         string
 	Session         *store.Session
-	User            *store.User
+	User            *store.User        // nil for an APP session
+	Application     *store.Application // an APP session's (OpenApp)
 
 	// DeviceCookie and its expiry are set by a sign-in (not a refresh): the
 	// usergraph_device cookie the client gets (see package lockout).
@@ -116,27 +118,40 @@ func (m *Manager) OpenOn(ctx context.Context, u *store.User, kind store.SessionK
 	if device != nil {
 		m.activity.record(s, now)
 	}
-	return m.sign(u, s, refresh)
+	return m.signUser(u, s, refresh)
 }
 
-// sign signs an access token for s that expires no later than the session
-// and returns it with the refresh token the client gets.
-func (m *Manager) sign(u *store.User, s *store.Session, refresh string) (*Tokens, error) {
+// signUser signs an access token of user u's session s (sign).
+func (m *Manager) signUser(u *store.User, s *store.Session, refresh string) (*Tokens, error) {
+	t, err := m.sign(u.ID, u.Roles, s, refresh)
+	if err != nil {
+		return nil, err
+	}
+	t.User = u
+	return t, nil
+}
+
+// sign signs an access token for s, naming subject (the user, or the
+// application of an APP session) and its roles, that expires no later
+// than the session, and returns it with the refresh token the client gets.
+// The token says the session's kind as stored now: after a guest's
+// upgrade, USER.
+func (m *Manager) sign(subject string, roles []string, s *store.Session, refresh string) (*Tokens, error) {
 	if !m.now().Add(time.Second).Before(s.ExpiresAt) { // JWT expiry has whole seconds
 		return nil, apperr.New(apperr.Unauthenticated, "the session has expired").WithStatus(apperr.StatusExpiredToken)
 	}
 	access, exp, err := m.tokens.Issue(token.Claims{
-		UserID:    u.ID,
+		UserID:    subject,
 		SessionID: s.ID,
 		Kind:      string(s.Kind),
-		Roles:     u.Roles,
+		Roles:     roles,
 		ID:        store.NewID(),
 		ExpiresAt: s.ExpiresAt,
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &Tokens{Access: access, AccessExpiresAt: exp, Refresh: refresh, Session: s, User: u}, nil
+	return &Tokens{Access: access, AccessExpiresAt: exp, Refresh: refresh, Session: s}, nil
 }
 
 // refreshPrefix marks usergraph refresh tokens so secret scanners and people

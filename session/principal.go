@@ -8,14 +8,39 @@ import (
 )
 
 // Principal is the signed-in caller of a request: a live session of an
-// active user. User is a snapshot taken when the session was last checked;
-// treat it as read-only.
+// active user, or of an application (Kind APP: User nil, UserID empty,
+// Application set). User and Application are snapshots taken when the
+// session was last checked; treat them as read-only. Kind is the stored
+// session's, never the access token's claim.
 type Principal struct {
-	UserID    string
-	SessionID string
-	Kind      store.SessionKind
-	User      *store.User
-	Session   *store.Session
+	UserID      string
+	SessionID   string
+	Kind        store.SessionKind
+	User        *store.User
+	Application *store.Application
+	Session     *store.Session
+}
+
+// Roles are the roles the caller acts with: the user's, or the
+// application's for an APP session.
+func (p *Principal) Roles() []string {
+	if p.Application != nil {
+		return p.Application.Roles
+	}
+	return p.User.Roles
+}
+
+// IsApp reports whether the caller is an application (an APP session),
+// with no user.
+func (p *Principal) IsApp() bool { return p.Application != nil }
+
+// subject is whom the session's access token names (sub): the user, or
+// the application. The cache forgets principals by it.
+func (p *Principal) subject() string {
+	if p.Application != nil {
+		return p.Application.ID
+	}
+	return p.UserID
 }
 
 // Client describes where a request comes from, for session records and

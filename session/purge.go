@@ -24,12 +24,21 @@ func (m *Manager) Purge(ctx context.Context) {
 	}
 }
 
+// AlsoPurge adds a job the janitor runs after each purge of sessions (at
+// Run's start, then every PurgeEvery): other services' clean-up on the same
+// schedule, such as the account service's deletion of idle guests. A job
+// logs its own failures. Call it before Run.
+func (m *Manager) AlsoPurge(job func(context.Context)) { m.janitor = append(m.janitor, job) }
+
 // purgeEvery purges now and then every interval until ctx ends.
 func (m *Manager) purgeEvery(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
 		m.Purge(ctx)
+		for _, job := range m.janitor {
+			job(ctx)
+		}
 		select {
 		case <-t.C:
 		case <-ctx.Done():

@@ -38,7 +38,7 @@ func (m *Manager) Refresh(ctx context.Context, refresh string) (*Tokens, error) 
 		return nil, err
 	}
 	m.activity.record(s, now)
-	return m.sign(u, s, nextPlain)
+	return m.signUser(u, s, nextPlain)
 }
 
 // repeat answers a consumed refresh token presented again.
@@ -84,7 +84,7 @@ func (m *Manager) repeat(ctx context.Context, hash string, now time.Time) (*Toke
 	}
 	m.log.DebugContext(ctx, "refresh token repeated within the reuse window; sibling issued", "session", s.ID, "user", u.ID)
 	m.activity.record(s, now)
-	return m.sign(u, s, plain)
+	return m.signUser(u, s, plain)
 }
 
 // justRotated reports whether rt, a consumed token, may get a sibling: it

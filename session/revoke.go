@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"errors"
+	"slices"
 
 	"github.com/usergraph/usergraph/apperr"
 	"github.com/usergraph/usergraph/store"
@@ -60,6 +61,10 @@ func (m *Manager) RevokeUsers(ctx context.Context, userIDs []string, exceptSessi
 // forgets the users before and after: a check running meanwhile may have
 // read the sessions still live.
 func (m *Manager) revoke(ctx context.Context, userIDs []string, exceptSessionID string) ([]string, error) {
+	userIDs = users(userIDs)
+	if len(userIDs) == 0 {
+		return nil, nil
+	}
 	m.ForgetUsers(userIDs...)
 	ids, err := m.store.RevokeSessions(ctx, store.SessionRevocation{UserIDs: userIDs, ExceptID: exceptSessionID, At: m.now()})
 	m.ForgetUsers(userIDs...)
@@ -78,7 +83,7 @@ func (m *Manager) ForgetUsers(userIDs ...string) {
 // List returns the live sessions of the users.
 func (m *Manager) List(ctx context.Context, userIDs []string) ([]*store.Session, error) {
 	now := m.now()
-	all, err := m.store.ListSessions(ctx, userIDs, now)
+	all, err := m.store.ListSessions(ctx, users(userIDs), now)
 	if err != nil {
 		return nil, err
 	}
@@ -92,8 +97,12 @@ func (m *Manager) List(ctx context.Context, userIDs []string) ([]*store.Session,
 }
 
 // Get returns one session of a user, or store.ErrNotFound if it is not the
-// user's or no longer live.
+// user's or no longer live. A caller without a user (an APP session, "")
+// has no sessions here: APP sessions have no user either.
 func (m *Manager) Get(ctx context.Context, userID, sessionID string) (*store.Session, error) {
+	if userID == "" {
+		return nil, store.ErrNotFound
+	}
 	s, err := m.store.GetSession(ctx, sessionID)
 	if err != nil {
 		return nil, err
@@ -102,4 +111,13 @@ func (m *Manager) Get(ctx context.Context, userID, sessionID string) (*store.Ses
 		return nil, store.ErrNotFound
 	}
 	return s, nil
+}
+
+// users drops "" from ids: the "user" of APP sessions, which no listing or
+// revocation of users' sessions may reach.
+func users(ids []string) []string {
+	if !slices.Contains(ids, "") {
+		return ids
+	}
+	return slices.DeleteFunc(slices.Clone(ids), func(id string) bool { return id == "" })
 }

@@ -34,6 +34,9 @@ type SessionManagerStore interface {
 	SessionStore
 	// GetUser is UserStore.GetUser.
 	GetUser(ctx context.Context, id string) (*User, error)
+	// GetApplication is ApplicationStore.GetApplication: an APP session
+	// lives only while its application does.
+	GetApplication(ctx context.Context, id string) (*Application, error)
 	// RecordActivity is UserStore.RecordActivity.
 	RecordActivity(ctx context.Context, batch []Activity) error
 }

@@ -30,6 +30,7 @@ const (
 	FieldPhone    = "phone"
 	FieldName     = "name"
 	FieldToken    = "token" // a device token, unique per user
+	FieldClientID = "clientId"
 )
 
 // ConflictError reports which unique field a write collided on. It matches

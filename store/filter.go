@@ -20,6 +20,16 @@ type UserFilter struct {
 	// Search is a case-insensitive substring of SearchText (username, email,
 	// names): backends match strings.ToLower(Search), untrimmed; "" is unset.
 	Search string
+	// Phones are compared as given with PhoneKey: callers pass E.164, as
+	// sign-in normalizes numbers; "" matches nobody.
+	Phones []string
+	// FirstNames, LastNames and FullNames are compared exactly with the
+	// name keys (NameKeys: each name folded with FoldKey); backends fold
+	// the values. "" matches nobody.
+	FirstNames, LastNames, FullNames []string
+	// NamePrefix selects users by how their username or a name starts,
+	// answered from indexes (see NamePrefix); nil is unset.
+	NamePrefix *NamePrefix
 
 	Status        []Status
 	Active        *bool // ACTIVE and not deleted

@@ -79,6 +79,9 @@ func (c *filterCheck) filter(f *UserFilter, depth int) error {
 	if len(f.Search) > MaxFilterString {
 		return Invalidf("search is longer than %d bytes", MaxFilterString)
 	}
+	if p := f.NamePrefix; p != nil && (len(p.Username) > MaxFilterString || len(p.Name) > MaxFilterString) {
+		return Invalidf("a name prefix is longer than %d bytes", MaxFilterString)
+	}
 	if err := c.lists(f); err != nil {
 		return err
 	}
@@ -111,6 +114,9 @@ func scalarParts(f *UserFilter) int {
 			n++
 		}
 	}
+	if f.NamePrefix != nil {
+		n += 8 // two bounds for each of four keys
+	}
 	for _, r := range []*TimeRange{f.CreatedAt, f.LastLoginAt, f.LastRequestAt} {
 		if r != nil {
 			n += 4 // one per bound, at most
@@ -127,7 +133,8 @@ type namedList struct {
 
 // lists checks every list part: its length first, then its items.
 func (c *filterCheck) lists(f *UserFilter) error {
-	ls := []namedList{{"ids", f.IDs}, {"usernames", f.Usernames}, {"emails", f.Emails}}
+	ls := []namedList{{"ids", f.IDs}, {"usernames", f.Usernames}, {"emails", f.Emails}, {"phones", f.Phones},
+		{"firstNames", f.FirstNames}, {"lastNames", f.LastNames}, {"fullNames", f.FullNames}}
 	if f.Roles != nil {
 		ls = append(ls, namedList{"roles.any", f.Roles.Any}, namedList{"roles.all", f.Roles.All})
 	}

@@ -17,21 +17,23 @@ const (
 // does not grow with every sign-in and refresh forever.
 const ExpiredRetention = 7 * 24 * time.Hour
 
-// Session is one sign-in of a user. It lives until RevokedAt is set, until
+// Session is one sign-in of a user, or of an application (Kind APP:
+// ApplicationID set, UserID empty). It lives until RevokedAt is set, until
 // ExpiresAt (the absolute lifetime), or until it is idle for longer than the
 // configured idle timeout after LastSeenAt; the session service decides.
 type Session struct {
-	ID         string
-	UserID     string
-	Kind       SessionKind
-	DeviceID   string
-	UserAgent  string
-	IP         string
-	CreatedAt  time.Time
-	LastSeenAt time.Time
-	ExpiresAt  time.Time
-	RevokedAt  time.Time // zero: not revoked
-	Version    int64
+	ID            string
+	UserID        string // "" for an APP session
+	ApplicationID string // the application of an APP session; "" otherwise
+	Kind          SessionKind
+	DeviceID      string
+	UserAgent     string
+	IP            string
+	CreatedAt     time.Time
+	LastSeenAt    time.Time
+	ExpiresAt     time.Time
+	RevokedAt     time.Time // zero: not revoked
+	Version       int64
 }
 
 // Normalize puts s in its stored form (times in UTC, milliseconds; a new

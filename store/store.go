@@ -29,6 +29,7 @@ type Store interface {
 	UsernameKeyStore
 	SessionStore
 	DeviceStore
+	ApplicationStore
 	RoleStore
 	KeyStore
 	SettingStore
@@ -87,6 +88,12 @@ type UserStore interface {
 	// refresh tokens and devices) and returns how many. Returns ErrInvalid for a filter
 	// that does not validate, deleting nobody.
 	DeleteUsers(ctx context.Context, f *UserFilter) (int, error)
+	// PurgeGuests deletes at most limit guests (IsGuest) idle since before
+	// idleBefore — their LastRequestAt, or CreatedAt if they never made a
+	// request, is before it — with their sessions, refresh tokens and
+	// devices, and returns how many it deleted. It finds them by index, not
+	// by reading every user; a guest upgraded or active meanwhile stays.
+	PurgeGuests(ctx context.Context, idleBefore time.Time, limit int) (int, error)
 
 	// RecordActivity applies a batch of observed requests: each session's
 	// LastSeenAt, each user's LastRequestAt and each device's LastUsedAt

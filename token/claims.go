@@ -10,9 +10,9 @@ import (
 // Claims are what an access token says about its bearer. Times are UTC,
 // whole seconds.
 type Claims struct {
-	UserID    string   // sub
+	UserID    string   // sub: the user, or the application of an APP session
 	SessionID string   // sid
-	Kind      string   // session kind: USER, GUEST or APP
+	Kind      string   // session kind: USER, GUEST or APP (informative: the session check reads the stored session's)
 	Roles     []string // role names
 	ID        string   // jti
 	IssuedAt  time.Time

@@ -117,6 +117,9 @@ func (s *Service) Issue(c Claims) (token string, expiresAt time.Time, err error)
 	return token, exp, nil
 }
 
+// AccessTTL is the lifetime of the access tokens Issue signs.
+func (s *Service) AccessTTL() time.Duration { return s.cfg.AccessTTL }
+
 // Verify checks token and returns its claims. It returns ErrExpired for a
 // genuine token that expired and ErrInvalid for anything else.
 func (s *Service) Verify(token string) (*Claims, error) {

@@ -19,6 +19,47 @@ type Node interface {
 	IsNode()
 }
 
+// An application's session: one access token, no refresh token, no user.
+type AppSessionPayload struct {
+	AccessToken string `json:"accessToken"`
+	// Always "Bearer".
+	TokenType string `json:"tokenType"`
+	// Seconds until accessToken, and the session, expire; then ask again.
+	ExpiresIn int       `json:"expiresIn"`
+	ExpiresAt time.Time `json:"expiresAt"`
+	Session   *Session  `json:"session"`
+}
+
+// A client application's credentials (ConnectyCube's application session,
+// Kinvey's master secret): applicationSession exchanges the client id and
+// secret for an APP session, which has no user. Administrators only.
+type Application struct {
+	ID          string  `json:"id"`
+	Name        string  `json:"name"`
+	Description *string `json:"description,omitempty"`
+	// Public: the application sends it with its secret.
+	ClientID string `json:"clientId"`
+	// What an APP session of the application may do; none: it only reads (README, Applications).
+	Roles     []*Role   `json:"roles"`
+	CreatedAt time.Time `json:"createdAt"`
+	// The latest applicationSession.
+	LastUsedAt *time.Time `json:"lastUsedAt,omitempty"`
+	RoleNames  []string   `json:"-"`
+}
+
+// An application with a new secret: shown this once, stored only as its SHA-256.
+type ApplicationCredentials struct {
+	Application  *Application `json:"application"`
+	ClientSecret string       `json:"clientSecret"`
+}
+
+type ApplicationInput struct {
+	Name        string  `json:"name"`
+	Description *string `json:"description,omitempty"`
+	// Role names the application's sessions act with (giving it one needs PUT on graphql/users/roles); none: it only reads.
+	Roles []string `json:"roles,omitempty"`
+}
+
 // Tokens of a new or refreshed session.
 type AuthPayload struct {
 	// A short-lived JWT; send it as `Authorization: Bearer <accessToken>`.
@@ -79,10 +120,41 @@ type Device struct {
 
 func (Device) IsNode() {}
 
+// Selects users discoverUsers shows; every part given must hold. Guests,
+// accounts that are not ACTIVE and deleted accounts are never found. See
+// docs/FILTERS.md, "Discovery".
+type DiscoveryFilter struct {
+	Ids []string `json:"ids,omitempty"`
+	// Compared as usernames are (README, Usernames).
+	Usernames []string `json:"usernames,omitempty"`
+	// Exact, case-insensitive.
+	FirstName *string `json:"firstName,omitempty"`
+	// Exact, case-insensitive.
+	LastName *string `json:"lastName,omitempty"`
+	// Exact, case-insensitive: the stored full name, or first and last name joined.
+	FullName *string `json:"fullName,omitempty"`
+	// How the username, the first, last or full name starts (case-insensitive).
+	Search        *string          `json:"search,omitempty"`
+	Tags          *StringSetFilter `json:"tags,omitempty"`
+	LastRequestAt *TimeFilter      `json:"lastRequestAt,omitempty"`
+	// Exact email; BAD_USER_INPUT unless USERGRAPH_DISCOVERY_BY_EMAIL is on.
+	Email *string `json:"email,omitempty"`
+}
+
 // The state of a user's latest verification mail (Kinvey's email states).
 type EmailVerification struct {
 	Status            EmailVerificationStatus `json:"status"`
 	LastStateChangeAt time.Time               `json:"lastStateChangeAt"`
+}
+
+// Fields left out stay as they are; null clears a field. metadata is a JSON
+// merge patch (RFC 7396): keys set to null are removed.
+type GuestInput struct {
+	FullName *string `json:"fullName,omitempty"`
+	// Any JSON object: the guest's metadata.
+	Metadata json.RawMessage `json:"metadata,omitempty"`
+	// The client's device id (1 to 256 printable characters); under device control no guest is created (DEVICE_DENIED).
+	DeviceToken *string `json:"deviceToken,omitempty"`
 }
 
 type InitializeInput struct {
@@ -150,8 +222,6 @@ type PermissionInput struct {
 	Verbs   []Verb  `json:"verbs"`
 }
 
-// Fields left out stay as they are; null clears a field. metadata is a JSON
-// merge patch (RFC 7396): keys set to null are removed.
 type ProfileInput struct {
 	Email          graphql.Omittable[*string]         `json:"email,omitempty"`
 	Phone          graphql.Omittable[*string]         `json:"phone,omitempty"`
@@ -201,9 +271,13 @@ type Session struct {
 	// timeout.
 	ExpiresAt time.Time `json:"expiresAt"`
 	// Whether this is the session of the request.
-	Current  bool   `json:"current"`
-	DeviceID string `json:"-"`
-	UserID   string `json:"-"`
+	Current bool `json:"current"`
+	// The application of an APP session, to the session itself and to
+	// administrators of applications; null otherwise.
+	Application   *Application `json:"application,omitempty"`
+	ApplicationID string       `json:"-"`
+	DeviceID      string       `json:"-"`
+	UserID        string       `json:"-"`
 }
 
 func (Session) IsNode() {}
@@ -266,6 +340,17 @@ type UpdateUserInput struct {
 	Tags           graphql.Omittable[[]string]        `json:"tags,omitempty"`
 	AppMetadata    graphql.Omittable[json.RawMessage] `json:"appMetadata,omitempty"`
 	EmailVerified  graphql.Omittable[*bool]           `json:"emailVerified,omitempty"`
+}
+
+// A username and/or an email, and a password: what a guest becomes a full account with.
+type UpgradeGuestInput struct {
+	Username  *string `json:"username,omitempty"`
+	Email     *string `json:"email,omitempty"`
+	Password  string  `json:"password"`
+	Phone     *string `json:"phone,omitempty"`
+	FirstName *string `json:"firstName,omitempty"`
+	LastName  *string `json:"lastName,omitempty"`
+	FullName  *string `json:"fullName,omitempty"`
 }
 
 // An account. Another signed-in user (not an administrator) sees the public
@@ -347,7 +432,9 @@ type UserFilter struct {
 	// Case-insensitive.
 	Emails []string `json:"emails,omitempty"`
 	// Case-insensitive substring of username, email or names.
-	Search        *string          `json:"search,omitempty"`
+	Search *string `json:"search,omitempty"`
+	// Phone numbers, normalised as at sign-in (national forms in USERGRAPH_PHONE_REGION).
+	Phones        []string         `json:"phones,omitempty"`
 	Status        []UserStatus     `json:"status,omitempty"`
 	Active        *bool            `json:"active,omitempty"`
 	IsGuest       *bool            `json:"isGuest,omitempty"`

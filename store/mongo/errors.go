@@ -88,6 +88,7 @@ const (
 	indexRoleName = "unique_name"
 	// indexDeviceToken is devices' unique (userId, token).
 	indexDeviceToken = "unique_userId_token"
+	indexClientID    = "unique_clientId" // applications'
 )
 
 // indexFields maps a unique index to the field a collision on it names.

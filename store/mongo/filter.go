@@ -63,6 +63,20 @@ func plainParts(f *store.UserFilter) []cond {
 		// expression without the 'i' flag, the same with or without ICU.
 		ps = append(ps, field("searchText", ops("$regex", quoteRegex(strings.ToLower(f.Search)))))
 	}
+	if f.Phones != nil {
+		ps = append(ps, keyIn(fieldUniquePhone, "phoneKey", f.Phones))
+	}
+	for _, n := range []struct {
+		name string
+		vals []string
+	}{{"firstNameKey", f.FirstNames}, {"lastNameKey", f.LastNames}, {"fullNameKey", f.FullNames}} {
+		if n.vals != nil {
+			ps = append(ps, in(n.name, nameKeys(n.vals)))
+		}
+	}
+	if f.NamePrefix != nil {
+		ps = append(ps, namePrefix(f.NamePrefix))
+	}
 	if f.Status != nil {
 		names := make([]string, len(f.Status))
 		for i, s := range f.Status {
@@ -158,6 +172,34 @@ func keyIn(unique, plain string, vals []string) cond {
 		return nobody
 	}
 	return is(bson.D{{Key: unique, Value: ops("$in", keys)}, {Key: plain, Value: ops("$in", keys)}})
+}
+
+// nameKeys folds names as store.NameKeys does, dropping empty ones: ""
+// matches nobody, though a user without a first name has the key "".
+func nameKeys(vals []string) []string {
+	out := make([]string, 0, len(vals))
+	for _, v := range vals {
+		if k := store.FoldKey(v); k != "" {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// namePrefix is one range per key of a store.NamePrefix, ORed: each is
+// answered by that key's index (an $or whose branches are all indexed).
+func namePrefix(p *store.NamePrefix) cond {
+	var ranges []cond
+	between := func(name, prefix string) cond {
+		return field(name, ops("$gte", prefix, "$lt", store.PrefixEnd(prefix)))
+	}
+	if p.Username != "" {
+		ranges = append(ranges, between("usernameKey", p.Username))
+	}
+	if name := store.FoldKey(p.Name); name != "" {
+		ranges = append(ranges, between("firstNameKey", name), between("lastNameKey", name), between("fullNameKey", name))
+	}
+	return or(ranges...)
 }
 
 // folded returns the FoldKey of each value (emails are compared folded).

@@ -60,6 +60,15 @@ func (db *DB) indexSpecs(paths []store.IndexedPath) ([]indexSpec, error) {
 		{coll: db.users, name: "emailKey_id", keys: k("emailKey", "_id")},
 		{coll: db.users, name: "roles", keys: k("roles")},
 		{coll: db.users, name: "tags", keys: k("tags")},
+		// Discovery (docs/FILTERS.md): exact names and name prefixes, and
+		// an unfiltered page of the users it may show, in the default order.
+		{coll: db.users, name: "firstNameKey", keys: k("firstNameKey")},
+		{coll: db.users, name: "lastNameKey", keys: k("lastNameKey")},
+		{coll: db.users, name: "fullNameKey", keys: k("fullNameKey")},
+		{coll: db.users, name: "discoverable_createdAt_id", keys: k("status", "deletedAt", "isGuest", "createdAt", "_id")},
+		// The guests the janitor deletes once idle (PurgeGuests).
+		{coll: db.users, name: "isGuest_lastRequestAt", keys: k("isGuest", "lastRequestAt", "createdAt")},
+		{coll: db.apps, name: indexClientID, keys: k("clientId"), unique: true, required: true},
 		{coll: db.sessions, name: "userId_createdAt", keys: k("userId", "createdAt")},
 		{coll: db.sessions, name: "expiresAt_ttl", keys: k("expiresAt"), ttl: expiredGrace},
 		// A sign-in finds its device by user and token; listings use the prefix.

@@ -59,6 +59,7 @@ const (
 	collUsers        = "users"
 	collSessions     = "sessions"
 	collDevices      = "devices"
+	collApplications = "applications"
 	collTokens       = "refresh_tokens"
 	collRoles        = "roles"
 	collKeys         = "signing_keys"
@@ -80,6 +81,7 @@ type DB struct {
 	users    *mongo.Collection
 	sessions *mongo.Collection
 	devices  *mongo.Collection
+	apps     *mongo.Collection
 	tokens   *mongo.Collection
 	roles    *mongo.Collection
 	keys     *mongo.Collection
@@ -140,6 +142,10 @@ func Open(ctx context.Context, uri string, opts Options) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
+	if err := db.fillNameKeys(ctx, refoldBatch); err != nil {
+		db.Close()
+		return nil, err
+	}
 	return db, nil
 }
 
@@ -151,6 +157,7 @@ func newDB(client *mongo.Client, name string, log *slog.Logger) *DB {
 		users:        d.Collection(collUsers),
 		sessions:     d.Collection(collSessions),
 		devices:      d.Collection(collDevices),
+		apps:         d.Collection(collApplications),
 		tokens:       d.Collection(collTokens),
 		roles:        d.Collection(collRoles),
 		keys:         d.Collection(collKeys),

@@ -80,6 +80,13 @@ type userDoc struct {
 	// existed read as "" and the zero state).
 	PendingEmail      string               `bson:"pendingEmail"`
 	EmailVerification emailVerificationDoc `bson:"emailVerification"`
+
+	// The name keys discovery finds users by (store.NameKeys); derived,
+	// like searchText. Users stored before them get them at Open
+	// (namekeys.go).
+	FirstNameKey string `bson:"firstNameKey"`
+	LastNameKey  string `bson:"lastNameKey"`
+	FullNameKey  string `bson:"fullNameKey"`
 }
 
 // emailVerificationDoc is a user's store.EmailVerification.
@@ -116,6 +123,7 @@ func toUserDoc(u *store.User) (*userDoc, error) {
 	if err != nil {
 		return nil, err
 	}
+	first, last, full := store.NameKeys(u)
 	return &userDoc{
 		ID: u.ID, Username: u.Username, Email: u.Email, Phone: u.Phone,
 		UsernameKey: u.UsernameKey, EmailKey: u.EmailKey, PhoneKey: u.PhoneKey,
@@ -130,6 +138,7 @@ func toUserDoc(u *store.User) (*userDoc, error) {
 		Tags: nonNil(u.Tags), Metadata: md, AppMetadata: amd,
 		Status: string(u.Status), IsGuest: u.IsGuest, Roles: nonNil(u.Roles),
 		PasswordHash: u.PasswordHash, SearchText: store.SearchText(u),
+		FirstNameKey: first, LastNameKey: last, FullNameKey: full,
 		DeletedAt: dateOf(u.DeletedAt), CreatedAt: dateOf(u.CreatedAt), UpdatedAt: dateOf(u.UpdatedAt),
 		LastLoginAt: dateOf(u.LastLoginAt), LastRequestAt: dateOf(u.LastRequestAt),
 		Version: u.Version, Lockout: toLockoutFields(u.Lockout),
@@ -178,11 +187,13 @@ type sessionDoc struct {
 	ExpiresAt  bson.DateTime `bson:"expiresAt"`
 	RevokedAt  bson.DateTime `bson:"revokedAt"`
 	Version    int64         `bson:"version"`
+
+	ApplicationID string `bson:"applicationId,omitempty"` // an APP session's; absent on users' sessions
 }
 
 func toSessionDoc(s *store.Session) *sessionDoc {
 	return &sessionDoc{
-		ID: s.ID, UserID: s.UserID, Kind: string(s.Kind), DeviceID: s.DeviceID,
+		ID: s.ID, UserID: s.UserID, ApplicationID: s.ApplicationID, Kind: string(s.Kind), DeviceID: s.DeviceID,
 		UserAgent: s.UserAgent, IP: s.IP, CreatedAt: dateOf(s.CreatedAt),
 		LastSeenAt: dateOf(s.LastSeenAt), ExpiresAt: dateOf(s.ExpiresAt),
 		RevokedAt: dateOf(s.RevokedAt), Version: s.Version,
@@ -191,7 +202,7 @@ func toSessionDoc(s *store.Session) *sessionDoc {
 
 func (d *sessionDoc) session() *store.Session {
 	return &store.Session{
-		ID: d.ID, UserID: d.UserID, Kind: store.SessionKind(d.Kind), DeviceID: d.DeviceID,
+		ID: d.ID, UserID: d.UserID, ApplicationID: d.ApplicationID, Kind: store.SessionKind(d.Kind), DeviceID: d.DeviceID,
 		UserAgent: d.UserAgent, IP: d.IP, CreatedAt: timeOf(d.CreatedAt),
 		LastSeenAt: timeOf(d.LastSeenAt), ExpiresAt: timeOf(d.ExpiresAt),
 		RevokedAt: timeOf(d.RevokedAt), Version: d.Version,

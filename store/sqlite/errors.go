@@ -14,20 +14,22 @@ import (
 // uniqueColumns maps the column named in a UNIQUE failure to the field the
 // store reports.
 var uniqueColumns = map[string]string{
-	"users.id":             store.FieldID,
-	"users.username_key":   store.FieldUsername,
-	"users.email_key":      store.FieldEmail,
-	"users.phone_key":      store.FieldPhone,
-	"roles.name":           store.FieldName,
-	"roles.id":             store.FieldID,
-	"sessions.id":          store.FieldID,
-	"refresh_tokens.hash":  store.FieldID,
-	"signing_keys.id":      store.FieldID,
-	"settings.name":        store.FieldName,
-	"devices.id":           store.FieldID,
-	"devices.token":        store.FieldToken, // of the (user_id, token) index
-	"recovery_tokens.hash": store.FieldID,
-	"recovery_tokens.id":   store.FieldID,
+	"users.id":               store.FieldID,
+	"users.username_key":     store.FieldUsername,
+	"users.email_key":        store.FieldEmail,
+	"users.phone_key":        store.FieldPhone,
+	"roles.name":             store.FieldName,
+	"roles.id":               store.FieldID,
+	"sessions.id":            store.FieldID,
+	"refresh_tokens.hash":    store.FieldID,
+	"signing_keys.id":        store.FieldID,
+	"settings.name":          store.FieldName,
+	"devices.id":             store.FieldID,
+	"devices.token":          store.FieldToken, // of the (user_id, token) index
+	"applications.id":        store.FieldID,
+	"applications.client_id": store.FieldClientID,
+	"recovery_tokens.hash":   store.FieldID,
+	"recovery_tokens.id":     store.FieldID,
 }
 
 // mapErr turns driver errors into the store's sentinels. Everything else is

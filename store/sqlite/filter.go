@@ -86,6 +86,20 @@ func (w *where) parts(f *store.UserFilter) []func() error {
 	if f.Search != "" {
 		add(func() { w.add("instr(search_text, ?) > 0", strings.ToLower(f.Search)) })
 	}
+	if f.Phones != nil {
+		add(func() { w.in("phone_key", toAny(f.Phones)) })
+	}
+	for _, n := range []struct {
+		col  string
+		vals []string
+	}{{"first_name_key", f.FirstNames}, {"last_name_key", f.LastNames}, {"full_name_key", f.FullNames}} {
+		if n.vals != nil {
+			add(func() { w.in(n.col, nameKeys(n.vals)) })
+		}
+	}
+	if f.NamePrefix != nil {
+		add(func() { w.namePrefix(f.NamePrefix) })
+	}
 	if f.Status != nil {
 		add(func() { w.in("status", statuses(f.Status)) })
 	}
@@ -93,7 +107,9 @@ func (w *where) parts(f *store.UserFilter) []func() error {
 		add(func() { w.boolean(*f.Active, "(status = 'ACTIVE' AND deleted_at = 0)") })
 	}
 	if f.IsGuest != nil {
-		add(func() { w.add("is_guest = ?", boolInt(*f.IsGuest)) })
+		// A literal, like active's, so that the partial indexes on
+		// is_guest (users_discoverable, users_guests_idle) can serve it.
+		add(func() { w.add(map[bool]string{true: "is_guest = 1", false: "is_guest = 0"}[*f.IsGuest]) })
 	}
 	if f.EmailVerified != nil {
 		add(func() { w.add("email_verified = ?", boolInt(*f.EmailVerified)) })
@@ -229,6 +245,45 @@ func toAny(l []string) []any {
 		out[i] = s
 	}
 	return out
+}
+
+// nameKeys folds names as store.NameKeys does, dropping empty ones: ""
+// matches nobody, though a user without a first name has the key "".
+func nameKeys(l []string) []any {
+	out := make([]any, 0, len(l))
+	for _, s := range l {
+		if k := store.FoldKey(s); k != "" {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// namePrefix writes the ranges of a store.NamePrefix: one per key, ORed,
+// each answered by that key's index.
+func (w *where) namePrefix(p *store.NamePrefix) {
+	var ranges []func()
+	between := func(col, prefix string) func() {
+		return func() { w.add("("+col+" >= ? AND "+col+" < ?)", prefix, store.PrefixEnd(prefix)) }
+	}
+	if p.Username != "" {
+		ranges = append(ranges, between("username_key", p.Username))
+	}
+	if name := store.FoldKey(p.Name); name != "" {
+		for _, col := range []string{"first_name_key", "last_name_key", "full_name_key"} {
+			ranges = append(ranges, between(col, name))
+		}
+	}
+	if len(ranges) == 0 {
+		w.add("0")
+		return
+	}
+	// Selective, and SQLite cannot know it without statistics: beside a
+	// filter it cannot use (tags) it would rather walk users_discoverable
+	// in order than search the four indexes and sort what they find.
+	w.add("likelihood(")
+	_ = w.join(" OR ", len(ranges), func(i int) error { ranges[i](); return nil })
+	w.add(", 0.001)")
 }
 
 func folded(l []string) []any {

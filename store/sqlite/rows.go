@@ -65,12 +65,14 @@ const userColumns = `id, username, email, phone, username_key, email_key, phone_
 	additional_info, tags, metadata, app_metadata, status, is_guest, roles,
 	password_hash, search_text, deleted_at, created_at, updated_at, last_login_at,
 	last_request_at, version, login_failures, last_login_failure_at, locked_until,
-	pending_email, email_verification_status, email_verification_at, email_verification_message`
+	pending_email, email_verification_status, email_verification_at, email_verification_message,
+	first_name_key, last_name_key, full_name_key`
 
-const userPlaceholders = `?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?`
+const userPlaceholders = `?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?`
 
 // userArgs returns the values of userColumns for u, in order.
 func userArgs(u *store.User) []any {
+	first, last, full := store.NameKeys(u)
 	return []any{
 		u.ID, u.Username, u.Email, u.Phone,
 		nullKey(u.UsernameKey), nullKey(u.EmailKey), nullKey(u.PhoneKey),
@@ -82,6 +84,7 @@ func userArgs(u *store.User) []any {
 		ms(u.LastRequestAt), u.Version,
 		u.Lockout.Failures, ms(u.Lockout.LastFailure), ms(u.Lockout.LockedUntil),
 		u.PendingEmail, string(u.EmailVerification.Status), ms(u.EmailVerification.At), u.EmailVerification.MessageID,
+		first, last, full,
 	}
 }
 
@@ -93,7 +96,8 @@ func scanUser(row scanner) (*store.User, error) {
 		uKey, eKey, pKey          sql.NullString
 		verified, guest           int
 		tags, roles, md, amd, st  string
-		searchText                string
+		searchText                string // derived, like the name keys: not part of the record
+		nameKeyCols               [3]string
 		deleted, created, updated int64
 		lastLogin, lastRequest    int64
 		lastFailure, lockedUntil  int64
@@ -105,7 +109,8 @@ func scanUser(row scanner) (*store.User, error) {
 		&u.Address, &u.AdditionalInfo, &tags, &md, &amd, &st, &guest, &roles,
 		&u.PasswordHash, &searchText, &deleted, &created, &updated, &lastLogin,
 		&lastRequest, &u.Version, &u.Lockout.Failures, &lastFailure, &lockedUntil,
-		&u.PendingEmail, &verification, &verificationAt, &u.EmailVerification.MessageID)
+		&u.PendingEmail, &verification, &verificationAt, &u.EmailVerification.MessageID,
+		&nameKeyCols[0], &nameKeyCols[1], &nameKeyCols[2])
 	if err != nil {
 		return nil, mapErr(err)
 	}

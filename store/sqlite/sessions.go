@@ -9,11 +9,12 @@ import (
 	"github.com/usergraph/usergraph/store"
 )
 
-const sessionColumns = `id, user_id, kind, device_id, user_agent, ip, created_at, last_seen_at, expires_at, revoked_at, version`
+const sessionColumns = `id, user_id, kind, device_id, user_agent, ip, created_at, last_seen_at, expires_at, revoked_at, version,
+	application_id`
 
 func sessionArgs(s *store.Session) []any {
 	return []any{s.ID, s.UserID, string(s.Kind), s.DeviceID, s.UserAgent, s.IP,
-		ms(s.CreatedAt), ms(s.LastSeenAt), ms(s.ExpiresAt), ms(s.RevokedAt), s.Version}
+		ms(s.CreatedAt), ms(s.LastSeenAt), ms(s.ExpiresAt), ms(s.RevokedAt), s.Version, s.ApplicationID}
 }
 
 func scanSession(row scanner) (*store.Session, error) {
@@ -21,7 +22,7 @@ func scanSession(row scanner) (*store.Session, error) {
 	var kind string
 	var created, seen, expires, revoked int64
 	if err := row.Scan(&s.ID, &s.UserID, &kind, &s.DeviceID, &s.UserAgent, &s.IP,
-		&created, &seen, &expires, &revoked, &s.Version); err != nil {
+		&created, &seen, &expires, &revoked, &s.Version, &s.ApplicationID); err != nil {
 		return nil, mapErr(err)
 	}
 	s.Kind = store.SessionKind(kind)
@@ -34,7 +35,7 @@ func scanSession(row scanner) (*store.Session, error) {
 func (db *DB) CreateSession(ctx context.Context, s *store.Session, tokens ...*store.RefreshToken) error {
 	s.Normalize()
 	return db.tx(ctx, func(tx txn) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO sessions (`+sessionColumns+`) VALUES (`+placeholders(11)+`)`, sessionArgs(s)...); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO sessions (`+sessionColumns+`) VALUES (`+placeholders(12)+`)`, sessionArgs(s)...); err != nil {
 			return mapErr(err)
 		}
 		for _, t := range tokens {

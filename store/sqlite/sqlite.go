@@ -137,7 +137,8 @@ func (db *DB) Close() error {
 // codeMigrations are the migrations SQL cannot express, run in name order
 // among the embedded SQL files and recorded like them.
 var codeMigrations = map[string]func(context.Context, txn) error{
-	"0005_search_text_display_full_name": refoldSearchText,
+	"0005_search_text_display_full_name":   refoldSearchText,
+	"0013_guests_apps_discovery_name_keys": fillNameKeys,
 }
 
 // migrate applies the migrations not yet recorded, each in its own

@@ -42,6 +42,7 @@ func checkSession(t *testing.T, what string, got, want *store.Session) {
 	strs := []struct{ field, got, want string }{
 		{"ID", got.ID, want.ID},
 		{"UserID", got.UserID, want.UserID},
+		{"ApplicationID", got.ApplicationID, want.ApplicationID},
 		{"Kind", string(got.Kind), string(want.Kind)},
 		{"DeviceID", got.DeviceID, want.DeviceID},
 		{"UserAgent", got.UserAgent, want.UserAgent},

@@ -1,0 +1,73 @@
+package mongo
+
+import (
+	"context"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+// PurgeGuests finds a batch of idle guests by the isGuest_lastRequestAt
+// index, deletes those still idle guests (the condition is checked again
+// by the delete, so a guest upgraded or active meanwhile stays), then the
+// data of those gone. Without a transaction, a failure between the two
+// leaves sessions that expire and are purged, and devices nobody lists.
+func (db *DB) PurgeGuests(ctx context.Context, idleBefore time.Time, limit int) (int, error) {
+	if limit < 1 {
+		return 0, nil
+	}
+	cutoff := bson.D{{Key: "$lt", Value: dateOf(idleBefore)}}
+	idle := bson.D{{Key: "isGuest", Value: true}, {Key: "lastRequestAt", Value: cutoff}, {Key: "createdAt", Value: cutoff}}
+	ids, err := db.idsOf(ctx, idle, int64(limit))
+	if err != nil || len(ids) == 0 {
+		return 0, err
+	}
+	batch := append(bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}}, idle...)
+	if _, err := db.users.DeleteMany(ctx, batch); err != nil {
+		return 0, wrap("purge guests", err)
+	}
+	left, err := db.idsOf(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}}, 0)
+	if err != nil {
+		return 0, err
+	}
+	gone := without(ids, left)
+	if len(gone) == 0 {
+		return 0, nil
+	}
+	return len(gone), db.deleteUserData(ctx, gone)
+}
+
+// idsOf returns the ids of at most limit users matching f (0: all).
+func (db *DB) idsOf(ctx context.Context, f bson.D, limit int64) ([]string, error) {
+	cur, err := db.users.Find(ctx, f, options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}).SetLimit(limit))
+	if err != nil {
+		return nil, wrap("find users", err)
+	}
+	var docs []struct {
+		ID string `bson:"_id"`
+	}
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, wrap("find users", err)
+	}
+	ids := make([]string, len(docs))
+	for i, d := range docs {
+		ids[i] = d.ID
+	}
+	return ids, nil
+}
+
+// without returns the ids of all not in some.
+func without(all, some []string) []string {
+	skip := make(map[string]bool, len(some))
+	for _, id := range some {
+		skip[id] = true
+	}
+	var out []string
+	for _, id := range all {
+		if !skip[id] {
+			out = append(out, id)
+		}
+	}
+	return out
+}
