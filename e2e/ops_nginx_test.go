@@ -48,6 +48,13 @@ func TestAuthorizationIdentityHeaders(t *testing.T) {
 	wantHeaders(t, "a user without email or name", res.status, http.StatusOK, res.header, map[string]string{
 		"X-Auth-User": noEmail.ID, "Remote-User": "noemail", "Remote-Email": "", "Remote-Name": "", "Remote-Groups": "user", "X-Auth-Application": ""})
 
+	app := createApp(t, ts, root, "headers-app", "api")
+	appSession := openAppSession(t, ts, app)
+	res = askAuthorization(t, ts, http.MethodGet, "", bearer(appSession.AccessToken))
+	wantHeaders(t, "an application's session", res.status, http.StatusOK, res.header, map[string]string{
+		"X-Auth-User": "", "Remote-User": "", "Remote-Email": "", "Remote-Name": "", "Remote-Groups": "api",
+		"X-Auth-Application": app.Application.ID})
+
 	for _, c := range []struct {
 		name   string
 		header map[string]string
