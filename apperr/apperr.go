@@ -169,6 +169,8 @@ const (
 	RulePasswordConfirm = "password_confirm" // -login-limit-account: changePassword, deleteAccount
 	RuleLookupIP        = "lookup_ip"        // -lookup-limit-ip
 	RuleSignupIP        = "signup_ip"        // -signup-limit-ip
+	RuleGuestIP         = "guest_ip"         // -guest-limit-ip
+	RuleApplicationIP   = "application_ip"   // -login-limit-ip, counted apart: applicationSession
 	RuleRecoveryIP      = "recovery_ip"      // -recovery-limit-ip
 	RuleRecoveryAccount = "recovery_account" // -recovery-limit-account
 	RuleMailInterval    = "mail_interval"    // one verification mail per address a minute
@@ -177,8 +179,8 @@ const (
 
 // LimitRules are the Rule… constants.
 func LimitRules() []string {
-	return []string{RuleLoginIP, RuleLockout, RulePasswordConfirm, RuleLookupIP, RuleSignupIP,
-		RuleRecoveryIP, RuleRecoveryAccount, RuleMailInterval, RuleHashQueue}
+	return []string{RuleLoginIP, RuleLockout, RulePasswordConfirm, RuleLookupIP, RuleSignupIP, RuleGuestIP,
+		RuleApplicationIP, RuleRecoveryIP, RuleRecoveryAccount, RuleMailInterval, RuleHashQueue}
 }
 
 // As returns the *Error in err's chain, if any.

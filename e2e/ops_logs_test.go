@@ -270,3 +270,41 @@ func TestAccessLogAndRefusals(t *testing.T) {
 		}
 	}
 }
+
+// An application's sign-ins as an operator reads them: which application,
+// why one failed (the client hears INVALID_CREDENTIALS either way), the
+// limit that refused one; never the client id typed or the secret.
+func TestApplicationSignInsLogged(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, withConfig(func(c *app.Config) { c.Limits.LoginPerIP = rule("3/1h") }))
+	c := createApp(t, ts, ts.admin(t).AccessToken, "logged-app")
+	attempt := func(id, clientID, secret string) []logLine {
+		t.Helper()
+		ts.post(t, appSessionMutation, vars{"id": clientID, "secret": secret}, "X-Request-Id", id)
+		return ts.requestLines(t, id)
+	}
+
+	wantAttrs(t, oneLine(t, attempt("app-ok", c.Application.ClientID, c.ClientSecret), "application_session.succeeded"),
+		map[string]string{"application": c.Application.ID, "client_ip": "127.0.0.1", "level": "INFO"})
+	wantAttrs(t, oneLine(t, attempt("app-wrong", c.Application.ClientID, "SECRET-wrong"), "application_session.failed"),
+		map[string]string{"reason": "wrong_secret", "application": c.Application.ID, "level": "INFO"})
+	unknown := oneLine(t, attempt("app-unknown", "SECRET-unknown-client", c.ClientSecret), "application_session.failed")
+	wantAttrs(t, unknown, map[string]string{"reason": "unknown_client"})
+	if got, ok := unknown.attrs["application"]; ok {
+		t.Errorf("an unknown client id's line names application %q", got)
+	}
+	limited := attempt("app-limited", c.Application.ClientID, c.ClientSecret)
+	wantAttrs(t, oneLine(t, limited, "application_session.failed"), map[string]string{"reason": "application_ip"})
+	wantAttrs(t, oneLine(t, limited, "refused"), map[string]string{"code": "RATE_LIMITED", "rule": "application_ip", "path": "applicationSession"})
+
+	logs := ts.logs.String()
+	for _, secret := range []string{"SECRET", c.ClientSecret} {
+		if strings.Contains(logs, secret) {
+			t.Errorf("the log holds %q", secret)
+		}
+	}
+	_, body := getPath(t, ts, "/metrics")
+	if got := sampleIn(t, body, `usergraph_rate_limited_total{rule="application_ip"}`); got != 1 {
+		t.Errorf(`usergraph_rate_limited_total{rule="application_ip"} = %v, want 1`, got)
+	}
+}

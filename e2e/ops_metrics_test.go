@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil/promlint"
 
 	"github.com/usergraph/usergraph/app"
+	"github.com/usergraph/usergraph/apperr"
 )
 
 // The metrics operators alert on (docs/OPERATIONS.md, docs/alerts.yml),
@@ -24,6 +25,7 @@ func metricsAfterActivity(t *testing.T) (*testServer, string) {
 	ts := startServer(t, withConfig(func(c *app.Config) {
 		c.Limits.LoginPerAccount = rule("2/1m")
 		c.Limits.LookupPerIP = rule("1/1h")
+		c.Limits.GuestPerIP = rule("1/1h")
 	}))
 	ts.signup(t, "counted", testPassword)
 	ts.login(t, "counted", testPassword)
@@ -33,6 +35,8 @@ func metricsAfterActivity(t *testing.T) (*testServer, string) {
 	loginCode(t, ts, "nobody-at-all", "wrong-password-1")
 	usernameTaken(t, ts, "counted")
 	ts.post(t, `{ usernameExists(username: "counted") }`, nil) // over the limit
+	loginAsGuest(t, ts, nil)
+	ts.post(t, guestMutation, nil) // over the limit
 	ts.post(t, `query ChosenByTheClient123 { me { id } }`, nil)
 	ts.post(t, `{ me `, nil)
 	ts.post(t, `{ noSuchField }`, nil)
@@ -54,6 +58,8 @@ func TestOperatorMetrics(t *testing.T) {
 		{`usergraph_rate_limited_total{rule="lockout"}`, 1},
 		{`usergraph_rate_limited_total{rule="lookup_ip"}`, 1},
 		{`usergraph_rate_limited_total{rule="signup_ip"}`, 0},
+		{`usergraph_rate_limited_total{rule="guest_ip"}`, 1},
+		{`usergraph_rate_limited_total{rule="application_ip"}`, 0},
 		{`usergraph_graphql_operations_total{code="OK",operation="signup"}`, 1},
 		{`usergraph_graphql_operations_total{code="INVALID_CREDENTIALS",operation="login"}`, 3},
 		{`usergraph_graphql_operations_total{code="RATE_LIMITED",operation="login"}`, 1},
@@ -118,5 +124,31 @@ func TestMetricsLint(t *testing.T) {
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {
 		t.Errorf("promtool check metrics: %v\n%s", err, out.String())
+	}
+}
+
+// docs/OPERATIONS.md's table of limits has a row for every rule label, so
+// that an operator who sees one on a dashboard finds the setting behind it.
+func TestOperationsNamesEveryLimitRule(t *testing.T) {
+	t.Parallel()
+	doc := readRepoFile(t, "docs/OPERATIONS.md")
+	_, table, ok := strings.Cut(doc, "The rules of `usergraph_rate_limited_total` and their settings:")
+	if !ok {
+		t.Fatal("docs/OPERATIONS.md no longer introduces the table of limits as this test expects")
+	}
+	// the rows: the lines that start with | after the introduction
+	var rows []string
+	for _, line := range strings.Split(strings.TrimLeft(table, "\n"), "\n") {
+		if !strings.HasPrefix(line, "|") {
+			break
+		}
+		rule, _, _ := strings.Cut(strings.TrimPrefix(line, "|"), "|")
+		rows = append(rows, rule)
+	}
+	firstColumns := strings.Join(rows, "\n")
+	for _, r := range apperr.LimitRules() {
+		if !strings.Contains(firstColumns, "`"+r+"`") {
+			t.Errorf("the table of limits in docs/OPERATIONS.md has no row for rule %q", r)
+		}
 	}
 }
