@@ -55,6 +55,7 @@ var methods = [...]string{
 	"ListSigningKeys",
 	"ListUsernameKeys",
 	"ListUsers",
+	"NextOutboxDue",
 	"PatchUsers",
 	"Ping",
 	"PurgeGuests",
@@ -350,152 +351,158 @@ func (s *Store) ListUsers(ctx context.Context, p1 store.UserQuery) (_ *store.Use
 	return s.next.ListUsers(ctx, p1)
 }
 
-func (s *Store) PatchUsers(ctx context.Context, p1 *store.UserFilter, p2 store.UserPatch) (_ int, err error) {
+func (s *Store) NextOutboxDue(ctx context.Context, p1 string, p2 time.Time) (_ time.Time, err error) {
 	ctx, c := s.begin(ctx, 44)
+	defer func() { s.end(c, err) }()
+	return s.next.NextOutboxDue(ctx, p1, p2)
+}
+
+func (s *Store) PatchUsers(ctx context.Context, p1 *store.UserFilter, p2 store.UserPatch) (_ int, err error) {
+	ctx, c := s.begin(ctx, 45)
 	defer func() { s.end(c, err) }()
 	return s.next.PatchUsers(ctx, p1, p2)
 }
 
 func (s *Store) Ping(ctx context.Context) (err error) {
-	ctx, c := s.begin(ctx, 45)
+	ctx, c := s.begin(ctx, 46)
 	defer func() { s.end(c, err) }()
 	return s.next.Ping(ctx)
 }
 
 func (s *Store) PurgeGuests(ctx context.Context, p1 time.Time, p2 int) (_ int, err error) {
-	ctx, c := s.begin(ctx, 46)
+	ctx, c := s.begin(ctx, 47)
 	defer func() { s.end(c, err) }()
 	return s.next.PurgeGuests(ctx, p1, p2)
 }
 
 func (s *Store) PurgeOutbox(ctx context.Context, p1 time.Time) (_ int, err error) {
-	ctx, c := s.begin(ctx, 47)
+	ctx, c := s.begin(ctx, 48)
 	defer func() { s.end(c, err) }()
 	return s.next.PurgeOutbox(ctx, p1)
 }
 
 func (s *Store) PurgeRecoveryTokens(ctx context.Context, p1 time.Time) (_ int, err error) {
-	ctx, c := s.begin(ctx, 48)
+	ctx, c := s.begin(ctx, 49)
 	defer func() { s.end(c, err) }()
 	return s.next.PurgeRecoveryTokens(ctx, p1)
 }
 
 func (s *Store) PurgeSessions(ctx context.Context, p1 time.Time) (_ int, err error) {
-	ctx, c := s.begin(ctx, 49)
+	ctx, c := s.begin(ctx, 50)
 	defer func() { s.end(c, err) }()
 	return s.next.PurgeSessions(ctx, p1)
 }
 
 func (s *Store) PurgeTurns(ctx context.Context, p1 time.Time) (_ int, err error) {
-	ctx, c := s.begin(ctx, 50)
+	ctx, c := s.begin(ctx, 51)
 	defer func() { s.end(c, err) }()
 	return s.next.PurgeTurns(ctx, p1)
 }
 
 func (s *Store) PutRecoveryToken(ctx context.Context, p1 *store.RecoveryToken) (err error) {
-	ctx, c := s.begin(ctx, 51)
+	ctx, c := s.begin(ctx, 52)
 	defer func() { s.end(c, err) }()
 	return s.next.PutRecoveryToken(ctx, p1)
 }
 
 func (s *Store) PutSetting(ctx context.Context, p1 string, p2 string) (err error) {
-	ctx, c := s.begin(ctx, 52)
+	ctx, c := s.begin(ctx, 53)
 	defer func() { s.end(c, err) }()
 	return s.next.PutSetting(ctx, p1, p2)
 }
 
 func (s *Store) RecordActivity(ctx context.Context, p1 []store.Activity) (err error) {
-	ctx, c := s.begin(ctx, 53)
+	ctx, c := s.begin(ctx, 54)
 	defer func() { s.end(c, err) }()
 	return s.next.RecordActivity(ctx, p1)
 }
 
 func (s *Store) RecordLoginFailure(ctx context.Context, p1 string, p2 func(store.Lockout) store.Lockout) (_ store.Lockout, err error) {
-	ctx, c := s.begin(ctx, 54)
+	ctx, c := s.begin(ctx, 55)
 	defer func() { s.end(c, err) }()
 	return s.next.RecordLoginFailure(ctx, p1, p2)
 }
 
 func (s *Store) RetireSigningKey(ctx context.Context, p1 string, p2 time.Time) (err error) {
-	ctx, c := s.begin(ctx, 55)
+	ctx, c := s.begin(ctx, 56)
 	defer func() { s.end(c, err) }()
 	return s.next.RetireSigningKey(ctx, p1, p2)
 }
 
 func (s *Store) RetryOutbox(ctx context.Context, p1 string, p2 store.OutboxLease, p3 time.Time, p4 string) (err error) {
-	ctx, c := s.begin(ctx, 56)
+	ctx, c := s.begin(ctx, 57)
 	defer func() { s.end(c, err) }()
 	return s.next.RetryOutbox(ctx, p1, p2, p3, p4)
 }
 
 func (s *Store) RevokeSession(ctx context.Context, p1 string, p2 time.Time) (err error) {
-	ctx, c := s.begin(ctx, 57)
+	ctx, c := s.begin(ctx, 58)
 	defer func() { s.end(c, err) }()
 	return s.next.RevokeSession(ctx, p1, p2)
 }
 
 func (s *Store) RevokeSessions(ctx context.Context, p1 store.SessionRevocation) (_ []string, err error) {
-	ctx, c := s.begin(ctx, 58)
+	ctx, c := s.begin(ctx, 59)
 	defer func() { s.end(c, err) }()
 	return s.next.RevokeSessions(ctx, p1)
 }
 
 func (s *Store) RotateRefreshToken(ctx context.Context, p1 string, p2 string, p3 time.Time) (_ *store.RefreshToken, err error) {
-	ctx, c := s.begin(ctx, 59)
+	ctx, c := s.begin(ctx, 60)
 	defer func() { s.end(c, err) }()
 	return s.next.RotateRefreshToken(ctx, p1, p2, p3)
 }
 
 func (s *Store) SetUsernameKey(ctx context.Context, p1 string, p2 string, p3 string) (err error) {
-	ctx, c := s.begin(ctx, 60)
+	ctx, c := s.begin(ctx, 61)
 	defer func() { s.end(c, err) }()
 	return s.next.SetUsernameKey(ctx, p1, p2, p3)
 }
 
 func (s *Store) TakeTurn(ctx context.Context, p1 string, p2 time.Time, p3 time.Duration) (_ bool, _ time.Time, err error) {
-	ctx, c := s.begin(ctx, 61)
+	ctx, c := s.begin(ctx, 62)
 	defer func() { s.end(c, err) }()
 	return s.next.TakeTurn(ctx, p1, p2, p3)
 }
 
 func (s *Store) TrimDevices(ctx context.Context, p1 string, p2 int, p3 string) (_ []string, err error) {
-	ctx, c := s.begin(ctx, 62)
+	ctx, c := s.begin(ctx, 63)
 	defer func() { s.end(c, err) }()
 	return s.next.TrimDevices(ctx, p1, p2, p3)
 }
 
 func (s *Store) UpdateApplication(ctx context.Context, p1 string, p2 func(*store.Application) error) (_ *store.Application, err error) {
-	ctx, c := s.begin(ctx, 63)
+	ctx, c := s.begin(ctx, 64)
 	defer func() { s.end(c, err) }()
 	return s.next.UpdateApplication(ctx, p1, p2)
 }
 
 func (s *Store) UpdateDevice(ctx context.Context, p1 string, p2 func(*store.Device) error) (_ *store.Device, err error) {
-	ctx, c := s.begin(ctx, 64)
+	ctx, c := s.begin(ctx, 65)
 	defer func() { s.end(c, err) }()
 	return s.next.UpdateDevice(ctx, p1, p2)
 }
 
 func (s *Store) UpdateRole(ctx context.Context, p1 string, p2 func(*store.Role) error) (_ *store.Role, err error) {
-	ctx, c := s.begin(ctx, 65)
+	ctx, c := s.begin(ctx, 66)
 	defer func() { s.end(c, err) }()
 	return s.next.UpdateRole(ctx, p1, p2)
 }
 
 func (s *Store) UpdateSession(ctx context.Context, p1 string, p2 func(*store.Session) error) (_ *store.Session, err error) {
-	ctx, c := s.begin(ctx, 66)
+	ctx, c := s.begin(ctx, 67)
 	defer func() { s.end(c, err) }()
 	return s.next.UpdateSession(ctx, p1, p2)
 }
 
 func (s *Store) UpdateUser(ctx context.Context, p1 string, p2 func(*store.User) error) (_ *store.User, err error) {
-	ctx, c := s.begin(ctx, 67)
+	ctx, c := s.begin(ctx, 68)
 	defer func() { s.end(c, err) }()
 	return s.next.UpdateUser(ctx, p1, p2)
 }
 
 func (s *Store) UseRecoveryToken(ctx context.Context, p1 string, p2 time.Time) (err error) {
-	ctx, c := s.begin(ctx, 68)
+	ctx, c := s.begin(ctx, 69)
 	defer func() { s.end(c, err) }()
 	return s.next.UseRecoveryToken(ctx, p1, p2)
 }
