@@ -175,6 +175,7 @@ const (
 	RuleSignupIP        = "signup_ip"        // -signup-limit-ip
 	RuleGuestIP         = "guest_ip"         // -guest-limit-ip
 	RuleApplicationIP   = "application_ip"   // -login-limit-ip, counted apart: applicationSession
+	RuleOAuthIP         = "oauth_ip"         // -oauth-limit-ip: social sign-ins
 	RuleRecoveryIP      = "recovery_ip"      // -recovery-limit-ip
 	RuleRecoveryAccount = "recovery_account" // -recovery-limit-account
 	RuleMailInterval    = "mail_interval"    // one verification mail per address a minute
@@ -184,7 +185,7 @@ const (
 // LimitRules are the Rule… constants.
 func LimitRules() []string {
 	return []string{RuleLoginIP, RuleLockout, RulePasswordConfirm, RuleLookupIP, RuleSignupIP, RuleGuestIP,
-		RuleApplicationIP, RuleRecoveryIP, RuleRecoveryAccount, RuleMailInterval, RuleHashQueue}
+		RuleApplicationIP, RuleOAuthIP, RuleRecoveryIP, RuleRecoveryAccount, RuleMailInterval, RuleHashQueue}
 }
 
 // As returns the *Error in err's chain, if any.

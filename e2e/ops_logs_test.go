@@ -308,3 +308,18 @@ func TestApplicationSignInsLogged(t *testing.T) {
 		t.Errorf(`usergraph_rate_limited_total{rule="application_ip"} = %v, want 1`, got)
 	}
 }
+
+// A social sign-in over its limit is logged and counted under its own
+// rule, like the other limits.
+func TestSocialLimitNamed(t *testing.T) {
+	t.Parallel()
+	e := startSocial(t, withConfig(func(c *app.Config) { c.Limits.OAuthPerIP = rule("1/1h") }))
+	e.start(t, "", "acme", "SIGN_UP")
+	e.ts.post(t, oauthStartMutation, vars{"p": "acme", "a": "SIGN_UP", "r": appRedirect}, "X-Request-Id", "social-limited")
+	wantAttrs(t, oneLine(t, e.ts.requestLines(t, "social-limited"), "refused"),
+		map[string]string{"code": "RATE_LIMITED", "rule": "oauth_ip", "path": "oauthStart"})
+	_, body := getPath(t, e.ts, "/metrics")
+	if got := sampleIn(t, body, `usergraph_rate_limited_total{rule="oauth_ip"}`); got != 1 {
+		t.Errorf(`usergraph_rate_limited_total{rule="oauth_ip"} = %v, want 1`, got)
+	}
+}
