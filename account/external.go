@@ -184,7 +184,7 @@ func (s *Service) keepValidProfile(p Profile) Profile {
 // verification holds it back (the link is sent again), device control
 // (Admit: INVALID_DEVICE, DEVICE_DENIED); then the sign-in is recorded and
 // a session opened, with a device cookie. Its outcome is logged and
-// counted as a password sign-in's, with method=provider.
+// counted as a password sign-in's, with via=provider.
 func (s *Service) SignInExternal(ctx context.Context, u *store.User, deviceToken string) (tokens *session.Tokens, err error) {
 	userID := u.ID
 	defer func() { s.observeSignIn(ctx, methodProvider, userID, err) }()

@@ -47,7 +47,7 @@ func (s *Service) observeSignIn(ctx context.Context, method, userID string, err 
 	if s.signIns != nil {
 		s.signIns(outcome)
 	}
-	attrs := []slog.Attr{slog.String("outcome", outcome), slog.String("method", method),
+	attrs := []slog.Attr{slog.String("outcome", outcome), slog.String("via", method),
 		slog.String("client_ip", session.ClientFrom(ctx).IP)}
 	if userID != "" {
 		attrs = append(attrs, slog.String("user_id", userID))

@@ -53,12 +53,12 @@ func TestSocialSignUpAndSignIn(t *testing.T) {
 	// a login line with its method, counted in usergraph_signins_total.
 	var provided int
 	for _, l := range e.ts.lines() {
-		if l.msg() == "login.succeeded" && l.attrs["method"] == "provider" && l.attrs["user_id"] == me.ID {
+		if l.msg() == "login.succeeded" && l.attrs["via"] == "provider" && l.attrs["user_id"] == me.ID {
 			provided++
 		}
 	}
 	if provided != 3 {
-		t.Errorf("%d login.succeeded lines with method=provider for olga, want 3 (the sign-up's, SIGN_UP's and SIGN_IN's)", provided)
+		t.Errorf("%d login.succeeded lines with via=provider for olga, want 3 (the sign-up's, SIGN_UP's and SIGN_IN's)", provided)
 	}
 	if got := metricValue(t, e.ts, `usergraph_signins_total{outcome="success"}`); got < 3 {
 		t.Errorf("usergraph_signins_total{outcome=\"success\"} = %v, want at least olga's 3", got)
