@@ -95,7 +95,7 @@ func (s *Service) refuseLocked(a attempt) error {
 		wait = s.unknown.RetryAfter(a.key, a.now)
 	}
 	if wait > 0 {
-		return apperr.Limited(int(math.Ceil(wait.Seconds())))
+		return apperr.LimitedBy(apperr.RuleLockout, int(math.Ceil(wait.Seconds())))
 	}
 	return nil
 }
@@ -126,7 +126,7 @@ func (s *Service) failed(ctx context.Context, a attempt) error {
 			return err
 		}
 		if st.LockedUntil.After(a.now) && !st.LockedUntil.Equal(before) {
-			s.log.Warn("account.locked: sign-in locked for clients without a device cookie",
+			s.log.WarnContext(ctx, "account.locked: sign-in locked for clients without a device cookie",
 				"user_id", a.user.ID, "until", st.LockedUntil, "failures", st.Failures)
 			locked := audit.New(ctx, audit.AccountLocked, a.user.ID, audit.Data{"until": st.LockedUntil, "failures": st.Failures})
 			if err := s.store.RecordEvents(ctx, locked); err != nil {
@@ -168,7 +168,7 @@ func (s *Service) Unlock(ctx context.Context, userID string) error {
 	if err := s.store.ClearLockout(audit.With(ctx, ev), userID); err != nil {
 		return userErr(err)
 	}
-	s.log.Info("account.unlocked: sign-in lockout cleared", "user_id", userID)
+	s.log.InfoContext(ctx, "account.unlocked: sign-in lockout cleared", "user_id", userID)
 	return nil
 }
 

@@ -51,7 +51,7 @@ func (s *Service) Create(ctx context.Context, actor *session.Principal, in Input
 	if err := s.store.CreateApplication(audit.With(ctx, ev), a); err != nil {
 		return nil, err // a collision of 128 random bits: a fault
 	}
-	s.log.Info("application created", "application", a.ID, "roles", a.Roles, "by", actor.UserID)
+	s.log.InfoContext(ctx, "application created", "application", a.ID, "roles", a.Roles, "by", actor.UserID)
 	return &Credentials{Application: a, ClientSecret: secret}, nil
 }
 
@@ -96,7 +96,7 @@ func (s *Service) RotateSecret(ctx context.Context, id string) (*Credentials, er
 	if err != nil {
 		return nil, notFound(err)
 	}
-	s.log.Info("application secret rotated", "application", id)
+	s.log.InfoContext(ctx, "application secret rotated", "application", id)
 	return &Credentials{Application: a, ClientSecret: secret}, nil
 }
 
@@ -111,7 +111,7 @@ func (s *Service) Delete(ctx context.Context, id string) error {
 	if err != nil {
 		return notFound(err)
 	}
-	s.log.Info("application deleted", "application", id)
+	s.log.InfoContext(ctx, "application deleted", "application", id)
 	return nil
 }
 
