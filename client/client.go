@@ -66,6 +66,14 @@ func InternalStatus(err error) int {
 	return int(n)
 }
 
+// Field returns extensions.field of err's first GraphQL error: the input
+// field a BAD_USER_INPUT, INVALID_* or ALREADY_EXISTS error is about ("" when
+// none is named).
+func Field(err error) string {
+	f, _ := extension[string](err, "field")
+	return f
+}
+
 // extension reads one extension of err's first GraphQL error.
 func extension[T any](err error, name string) (T, bool) {
 	var zero T
@@ -76,3 +84,23 @@ func extension[T any](err error, name string) (T, bool) {
 	v, ok := list[0].Extensions[name].(T)
 	return v, ok
 }
+
+// The update inputs (ProfileInput, UpdateUserInput, GuestInput) tell a
+// field left out from one set to null, which clears it: their string
+// fields are **string, nil leaving the field as it is. Set and Null make
+// the other two; Ptr makes the *[]string of tags and any other pointer.
+
+// Set returns v as a field of an update input: the field becomes v.
+func Set[T any](v T) **T {
+	p := &v
+	return &p
+}
+
+// Null returns a field of an update input that clears the field.
+func Null[T any]() **T {
+	var p *T
+	return &p
+}
+
+// Ptr returns a pointer to v, for nullable inputs and arguments.
+func Ptr[T any](v T) *T { return &v }

@@ -2372,7 +2372,7 @@ func (v *GrantRoleResponse) GetGrantRole() *GrantRoleGrantRoleUser { return v.Gr
 // Fields left out stay as they are; null clears a field. metadata is a JSON
 // merge patch (RFC 7396): keys set to null are removed.
 type GuestInput struct {
-	FullName *string `json:"fullName,omitempty"`
+	FullName **string `json:"fullName,omitempty"`
 	// Any JSON object: the guest's metadata.
 	Metadata *json.RawMessage `json:"metadata,omitempty"`
 	// The client's device id (1 to 256 printable characters); under device control no guest is created (DEVICE_DENIED).
@@ -2380,7 +2380,7 @@ type GuestInput struct {
 }
 
 // GetFullName returns GuestInput.FullName, and is useful for accessing the field via an interface.
-func (v *GuestInput) GetFullName() *string { return v.FullName }
+func (v *GuestInput) GetFullName() **string { return v.FullName }
 
 // GetMetadata returns GuestInput.Metadata, and is useful for accessing the field via an interface.
 func (v *GuestInput) GetMetadata() *json.RawMessage { return v.Metadata }
@@ -4004,48 +4004,48 @@ type PermitDeviceResponse struct {
 func (v *PermitDeviceResponse) GetPermitDevice() *PermitDevicePermitDevice { return v.PermitDevice }
 
 type ProfileInput struct {
-	Email          *string          `json:"email,omitempty"`
-	Phone          *string          `json:"phone,omitempty"`
-	FirstName      *string          `json:"firstName,omitempty"`
-	LastName       *string          `json:"lastName,omitempty"`
-	FullName       *string          `json:"fullName,omitempty"`
-	Website        *string          `json:"website,omitempty"`
-	AvatarUrl      *string          `json:"avatarUrl,omitempty"`
-	Address        *string          `json:"address,omitempty"`
-	AdditionalInfo *string          `json:"additionalInfo,omitempty"`
-	Tags           []string         `json:"tags,omitempty"`
+	Email          **string         `json:"email,omitempty"`
+	Phone          **string         `json:"phone,omitempty"`
+	FirstName      **string         `json:"firstName,omitempty"`
+	LastName       **string         `json:"lastName,omitempty"`
+	FullName       **string         `json:"fullName,omitempty"`
+	Website        **string         `json:"website,omitempty"`
+	AvatarUrl      **string         `json:"avatarUrl,omitempty"`
+	Address        **string         `json:"address,omitempty"`
+	AdditionalInfo **string         `json:"additionalInfo,omitempty"`
+	Tags           *[]string        `json:"tags,omitempty"`
 	Metadata       *json.RawMessage `json:"metadata,omitempty"`
 }
 
 // GetEmail returns ProfileInput.Email, and is useful for accessing the field via an interface.
-func (v *ProfileInput) GetEmail() *string { return v.Email }
+func (v *ProfileInput) GetEmail() **string { return v.Email }
 
 // GetPhone returns ProfileInput.Phone, and is useful for accessing the field via an interface.
-func (v *ProfileInput) GetPhone() *string { return v.Phone }
+func (v *ProfileInput) GetPhone() **string { return v.Phone }
 
 // GetFirstName returns ProfileInput.FirstName, and is useful for accessing the field via an interface.
-func (v *ProfileInput) GetFirstName() *string { return v.FirstName }
+func (v *ProfileInput) GetFirstName() **string { return v.FirstName }
 
 // GetLastName returns ProfileInput.LastName, and is useful for accessing the field via an interface.
-func (v *ProfileInput) GetLastName() *string { return v.LastName }
+func (v *ProfileInput) GetLastName() **string { return v.LastName }
 
 // GetFullName returns ProfileInput.FullName, and is useful for accessing the field via an interface.
-func (v *ProfileInput) GetFullName() *string { return v.FullName }
+func (v *ProfileInput) GetFullName() **string { return v.FullName }
 
 // GetWebsite returns ProfileInput.Website, and is useful for accessing the field via an interface.
-func (v *ProfileInput) GetWebsite() *string { return v.Website }
+func (v *ProfileInput) GetWebsite() **string { return v.Website }
 
 // GetAvatarUrl returns ProfileInput.AvatarUrl, and is useful for accessing the field via an interface.
-func (v *ProfileInput) GetAvatarUrl() *string { return v.AvatarUrl }
+func (v *ProfileInput) GetAvatarUrl() **string { return v.AvatarUrl }
 
 // GetAddress returns ProfileInput.Address, and is useful for accessing the field via an interface.
-func (v *ProfileInput) GetAddress() *string { return v.Address }
+func (v *ProfileInput) GetAddress() **string { return v.Address }
 
 // GetAdditionalInfo returns ProfileInput.AdditionalInfo, and is useful for accessing the field via an interface.
-func (v *ProfileInput) GetAdditionalInfo() *string { return v.AdditionalInfo }
+func (v *ProfileInput) GetAdditionalInfo() **string { return v.AdditionalInfo }
 
 // GetTags returns ProfileInput.Tags, and is useful for accessing the field via an interface.
-func (v *ProfileInput) GetTags() []string { return v.Tags }
+func (v *ProfileInput) GetTags() *[]string { return v.Tags }
 
 // GetMetadata returns ProfileInput.Metadata, and is useful for accessing the field via an interface.
 func (v *ProfileInput) GetMetadata() *json.RawMessage { return v.Metadata }
@@ -6974,58 +6974,58 @@ func (v *UpdateRoleUpdateRole) __premarshalJSON() (*__premarshalUpdateRoleUpdate
 
 // Fields left out stay as they are; null clears. appMetadata is a JSON merge patch.
 type UpdateUserInput struct {
-	Username *string `json:"username,omitempty"`
-	Email    *string `json:"email,omitempty"`
-	Phone    *string `json:"phone,omitempty"`
+	Username **string `json:"username,omitempty"`
+	Email    **string `json:"email,omitempty"`
+	Phone    **string `json:"phone,omitempty"`
 	// Sets a new password and ends the user's sessions.
-	Password       *string          `json:"password,omitempty"`
-	FirstName      *string          `json:"firstName,omitempty"`
-	LastName       *string          `json:"lastName,omitempty"`
-	FullName       *string          `json:"fullName,omitempty"`
-	Website        *string          `json:"website,omitempty"`
-	AvatarUrl      *string          `json:"avatarUrl,omitempty"`
-	Address        *string          `json:"address,omitempty"`
-	AdditionalInfo *string          `json:"additionalInfo,omitempty"`
-	Tags           []string         `json:"tags,omitempty"`
+	Password       **string         `json:"password,omitempty"`
+	FirstName      **string         `json:"firstName,omitempty"`
+	LastName       **string         `json:"lastName,omitempty"`
+	FullName       **string         `json:"fullName,omitempty"`
+	Website        **string         `json:"website,omitempty"`
+	AvatarUrl      **string         `json:"avatarUrl,omitempty"`
+	Address        **string         `json:"address,omitempty"`
+	AdditionalInfo **string         `json:"additionalInfo,omitempty"`
+	Tags           *[]string        `json:"tags,omitempty"`
 	AppMetadata    *json.RawMessage `json:"appMetadata,omitempty"`
 	EmailVerified  *bool            `json:"emailVerified,omitempty"`
 }
 
 // GetUsername returns UpdateUserInput.Username, and is useful for accessing the field via an interface.
-func (v *UpdateUserInput) GetUsername() *string { return v.Username }
+func (v *UpdateUserInput) GetUsername() **string { return v.Username }
 
 // GetEmail returns UpdateUserInput.Email, and is useful for accessing the field via an interface.
-func (v *UpdateUserInput) GetEmail() *string { return v.Email }
+func (v *UpdateUserInput) GetEmail() **string { return v.Email }
 
 // GetPhone returns UpdateUserInput.Phone, and is useful for accessing the field via an interface.
-func (v *UpdateUserInput) GetPhone() *string { return v.Phone }
+func (v *UpdateUserInput) GetPhone() **string { return v.Phone }
 
 // GetPassword returns UpdateUserInput.Password, and is useful for accessing the field via an interface.
-func (v *UpdateUserInput) GetPassword() *string { return v.Password }
+func (v *UpdateUserInput) GetPassword() **string { return v.Password }
 
 // GetFirstName returns UpdateUserInput.FirstName, and is useful for accessing the field via an interface.
-func (v *UpdateUserInput) GetFirstName() *string { return v.FirstName }
+func (v *UpdateUserInput) GetFirstName() **string { return v.FirstName }
 
 // GetLastName returns UpdateUserInput.LastName, and is useful for accessing the field via an interface.
-func (v *UpdateUserInput) GetLastName() *string { return v.LastName }
+func (v *UpdateUserInput) GetLastName() **string { return v.LastName }
 
 // GetFullName returns UpdateUserInput.FullName, and is useful for accessing the field via an interface.
-func (v *UpdateUserInput) GetFullName() *string { return v.FullName }
+func (v *UpdateUserInput) GetFullName() **string { return v.FullName }
 
 // GetWebsite returns UpdateUserInput.Website, and is useful for accessing the field via an interface.
-func (v *UpdateUserInput) GetWebsite() *string { return v.Website }
+func (v *UpdateUserInput) GetWebsite() **string { return v.Website }
 
 // GetAvatarUrl returns UpdateUserInput.AvatarUrl, and is useful for accessing the field via an interface.
-func (v *UpdateUserInput) GetAvatarUrl() *string { return v.AvatarUrl }
+func (v *UpdateUserInput) GetAvatarUrl() **string { return v.AvatarUrl }
 
 // GetAddress returns UpdateUserInput.Address, and is useful for accessing the field via an interface.
-func (v *UpdateUserInput) GetAddress() *string { return v.Address }
+func (v *UpdateUserInput) GetAddress() **string { return v.Address }
 
 // GetAdditionalInfo returns UpdateUserInput.AdditionalInfo, and is useful for accessing the field via an interface.
-func (v *UpdateUserInput) GetAdditionalInfo() *string { return v.AdditionalInfo }
+func (v *UpdateUserInput) GetAdditionalInfo() **string { return v.AdditionalInfo }
 
 // GetTags returns UpdateUserInput.Tags, and is useful for accessing the field via an interface.
-func (v *UpdateUserInput) GetTags() []string { return v.Tags }
+func (v *UpdateUserInput) GetTags() *[]string { return v.Tags }
 
 // GetAppMetadata returns UpdateUserInput.AppMetadata, and is useful for accessing the field via an interface.
 func (v *UpdateUserInput) GetAppMetadata() *json.RawMessage { return v.AppMetadata }
@@ -9325,7 +9325,7 @@ func (v *__SendEmailVerificationInput) GetUserId() string { return v.UserId }
 type __SetUserMetadataFieldInput struct {
 	Id    string           `json:"id"`
 	Key   string           `json:"key"`
-	Value *json.RawMessage `json:"value"`
+	Value *json.RawMessage `json:"value,omitempty"`
 }
 
 // GetId returns __SetUserMetadataFieldInput.Id, and is useful for accessing the field via an interface.
@@ -11773,6 +11773,8 @@ fragment UserFields on User {
 }
 `
 
+// value: nil leaves the argument out, json.RawMessage("null") sends null;
+// either removes the key.
 func SetUserMetadataField(
 	ctx_ context.Context,
 	client_ graphql.Client,
@@ -12146,8 +12148,11 @@ fragment UserFields on User {
 }
 `
 
-// ProfileInput: a field left out (nil) stays as it is, hence omitempty on
-// every field; the server reads an explicit null as "clear".
+// ProfileInput: a field left out stays as it is and null clears it, so a
+// string is a **string: nil leaves it, Null[string]() clears it, Set("x")
+// sets it; tags is a *[]string (Ptr([]string(nil)) clears them) and
+// metadata a *json.RawMessage (a JSON merge patch; json.RawMessage("null")
+// clears it). See README.md.
 func UpdateProfile(
 	ctx_ context.Context,
 	client_ graphql.Client,
@@ -12267,8 +12272,8 @@ fragment UserFields on User {
 }
 `
 
-// UpdateUserInput: a field left out (nil) stays as it is (see ProfileInput
-// in account.graphql).
+// UpdateUserInput: a field left out stays as it is and null clears it (see
+// ProfileInput in account.graphql).
 func UpdateUser(
 	ctx_ context.Context,
 	client_ graphql.Client,
