@@ -3650,26 +3650,38 @@ func __marshalNodeNode(v *NodeNode) ([]byte, error) {
 	case *NodeNodeRole:
 		typename = "Role"
 
+		premarshaled, err := v.__premarshalJSON()
+		if err != nil {
+			return nil, err
+		}
 		result := struct {
 			TypeName string `json:"__typename"`
-			*NodeNodeRole
-		}{typename, v}
+			*__premarshalNodeNodeRole
+		}{typename, premarshaled}
 		return json.Marshal(result)
 	case *NodeNodeSession:
 		typename = "Session"
 
+		premarshaled, err := v.__premarshalJSON()
+		if err != nil {
+			return nil, err
+		}
 		result := struct {
 			TypeName string `json:"__typename"`
-			*NodeNodeSession
-		}{typename, v}
+			*__premarshalNodeNodeSession
+		}{typename, premarshaled}
 		return json.Marshal(result)
 	case *NodeNodeUser:
 		typename = "User"
 
+		premarshaled, err := v.__premarshalJSON()
+		if err != nil {
+			return nil, err
+		}
 		result := struct {
 			TypeName string `json:"__typename"`
-			*NodeNodeUser
-		}{typename, v}
+			*__premarshalNodeNodeUser
+		}{typename, premarshaled}
 		return json.Marshal(result)
 	case nil:
 		return []byte("null"), nil
@@ -3690,6 +3702,11 @@ type NodeNodeDevice struct {
 	Id       string  `json:"id"`
 	// The client's device token, as it sent it.
 	Token string `json:"token"`
+	// Whether the device may sign in while device control is on.
+	CanAccess bool `json:"canAccess"`
+	// The latest request of a session on the device (written in batches, like Session.lastSeenAt).
+	LastUsedAt *time.Time `json:"lastUsedAt"`
+	CreatedAt  time.Time  `json:"createdAt"`
 }
 
 // GetTypename returns NodeNodeDevice.Typename, and is useful for accessing the field via an interface.
@@ -3701,14 +3718,23 @@ func (v *NodeNodeDevice) GetId() string { return v.Id }
 // GetToken returns NodeNodeDevice.Token, and is useful for accessing the field via an interface.
 func (v *NodeNodeDevice) GetToken() string { return v.Token }
 
+// GetCanAccess returns NodeNodeDevice.CanAccess, and is useful for accessing the field via an interface.
+func (v *NodeNodeDevice) GetCanAccess() bool { return v.CanAccess }
+
+// GetLastUsedAt returns NodeNodeDevice.LastUsedAt, and is useful for accessing the field via an interface.
+func (v *NodeNodeDevice) GetLastUsedAt() *time.Time { return v.LastUsedAt }
+
+// GetCreatedAt returns NodeNodeDevice.CreatedAt, and is useful for accessing the field via an interface.
+func (v *NodeNodeDevice) GetCreatedAt() time.Time { return v.CreatedAt }
+
 // NodeNodeRole includes the requested fields of the GraphQL type Role.
 // The GraphQL type's documentation follows.
 //
 // A named set of permissions.
 type NodeNodeRole struct {
-	Typename *string `json:"__typename"`
-	Id       string  `json:"id"`
-	Name     string  `json:"name"`
+	Typename   *string `json:"__typename"`
+	Id         string  `json:"id"`
+	RoleFields `json:"-"`
 }
 
 // GetTypename returns NodeNodeRole.Typename, and is useful for accessing the field via an interface.
@@ -3718,16 +3744,86 @@ func (v *NodeNodeRole) GetTypename() *string { return v.Typename }
 func (v *NodeNodeRole) GetId() string { return v.Id }
 
 // GetName returns NodeNodeRole.Name, and is useful for accessing the field via an interface.
-func (v *NodeNodeRole) GetName() string { return v.Name }
+func (v *NodeNodeRole) GetName() string { return v.RoleFields.Name }
+
+// GetDescription returns NodeNodeRole.Description, and is useful for accessing the field via an interface.
+func (v *NodeNodeRole) GetDescription() *string { return v.RoleFields.Description }
+
+// GetBuiltIn returns NodeNodeRole.BuiltIn, and is useful for accessing the field via an interface.
+func (v *NodeNodeRole) GetBuiltIn() bool { return v.RoleFields.BuiltIn }
+
+// GetPermissions returns NodeNodeRole.Permissions, and is useful for accessing the field via an interface.
+func (v *NodeNodeRole) GetPermissions() []*RoleFieldsPermissionsPermission {
+	return v.RoleFields.Permissions
+}
+
+func (v *NodeNodeRole) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*NodeNodeRole
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.NodeNodeRole = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	err = json.Unmarshal(
+		b, &v.RoleFields)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type __premarshalNodeNodeRole struct {
+	Typename *string `json:"__typename"`
+
+	Id string `json:"id"`
+
+	Name string `json:"name"`
+
+	Description *string `json:"description"`
+
+	BuiltIn bool `json:"builtIn"`
+
+	Permissions []*RoleFieldsPermissionsPermission `json:"permissions"`
+}
+
+func (v *NodeNodeRole) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *NodeNodeRole) __premarshalJSON() (*__premarshalNodeNodeRole, error) {
+	var retval __premarshalNodeNodeRole
+
+	retval.Typename = v.Typename
+	retval.Id = v.Id
+	retval.Name = v.RoleFields.Name
+	retval.Description = v.RoleFields.Description
+	retval.BuiltIn = v.RoleFields.BuiltIn
+	retval.Permissions = v.RoleFields.Permissions
+	return &retval, nil
+}
 
 // NodeNodeSession includes the requested fields of the GraphQL type Session.
 // The GraphQL type's documentation follows.
 //
 // One sign-in of a user on one client.
 type NodeNodeSession struct {
-	Typename *string     `json:"__typename"`
-	Id       string      `json:"id"`
-	Kind     SessionKind `json:"kind"`
+	Typename      *string `json:"__typename"`
+	Id            string  `json:"id"`
+	SessionFields `json:"-"`
 }
 
 // GetTypename returns NodeNodeSession.Typename, and is useful for accessing the field via an interface.
@@ -3737,7 +3833,99 @@ func (v *NodeNodeSession) GetTypename() *string { return v.Typename }
 func (v *NodeNodeSession) GetId() string { return v.Id }
 
 // GetKind returns NodeNodeSession.Kind, and is useful for accessing the field via an interface.
-func (v *NodeNodeSession) GetKind() SessionKind { return v.Kind }
+func (v *NodeNodeSession) GetKind() SessionKind { return v.SessionFields.Kind }
+
+// GetUserAgent returns NodeNodeSession.UserAgent, and is useful for accessing the field via an interface.
+func (v *NodeNodeSession) GetUserAgent() *string { return v.SessionFields.UserAgent }
+
+// GetIp returns NodeNodeSession.Ip, and is useful for accessing the field via an interface.
+func (v *NodeNodeSession) GetIp() *string { return v.SessionFields.Ip }
+
+// GetCreatedAt returns NodeNodeSession.CreatedAt, and is useful for accessing the field via an interface.
+func (v *NodeNodeSession) GetCreatedAt() time.Time { return v.SessionFields.CreatedAt }
+
+// GetLastSeenAt returns NodeNodeSession.LastSeenAt, and is useful for accessing the field via an interface.
+func (v *NodeNodeSession) GetLastSeenAt() time.Time { return v.SessionFields.LastSeenAt }
+
+// GetExpiresAt returns NodeNodeSession.ExpiresAt, and is useful for accessing the field via an interface.
+func (v *NodeNodeSession) GetExpiresAt() time.Time { return v.SessionFields.ExpiresAt }
+
+// GetCurrent returns NodeNodeSession.Current, and is useful for accessing the field via an interface.
+func (v *NodeNodeSession) GetCurrent() bool { return v.SessionFields.Current }
+
+// GetDevice returns NodeNodeSession.Device, and is useful for accessing the field via an interface.
+func (v *NodeNodeSession) GetDevice() *SessionFieldsDevice { return v.SessionFields.Device }
+
+func (v *NodeNodeSession) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*NodeNodeSession
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.NodeNodeSession = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	err = json.Unmarshal(
+		b, &v.SessionFields)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type __premarshalNodeNodeSession struct {
+	Typename *string `json:"__typename"`
+
+	Id string `json:"id"`
+
+	Kind SessionKind `json:"kind"`
+
+	UserAgent *string `json:"userAgent"`
+
+	Ip *string `json:"ip"`
+
+	CreatedAt time.Time `json:"createdAt"`
+
+	LastSeenAt time.Time `json:"lastSeenAt"`
+
+	ExpiresAt time.Time `json:"expiresAt"`
+
+	Current bool `json:"current"`
+
+	Device *SessionFieldsDevice `json:"device"`
+}
+
+func (v *NodeNodeSession) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *NodeNodeSession) __premarshalJSON() (*__premarshalNodeNodeSession, error) {
+	var retval __premarshalNodeNodeSession
+
+	retval.Typename = v.Typename
+	retval.Id = v.Id
+	retval.Kind = v.SessionFields.Kind
+	retval.UserAgent = v.SessionFields.UserAgent
+	retval.Ip = v.SessionFields.Ip
+	retval.CreatedAt = v.SessionFields.CreatedAt
+	retval.LastSeenAt = v.SessionFields.LastSeenAt
+	retval.ExpiresAt = v.SessionFields.ExpiresAt
+	retval.Current = v.SessionFields.Current
+	retval.Device = v.SessionFields.Device
+	return &retval, nil
+}
 
 // NodeNodeUser includes the requested fields of the GraphQL type User.
 // The GraphQL type's documentation follows.
@@ -3746,9 +3934,9 @@ func (v *NodeNodeSession) GetKind() SessionKind { return v.Kind }
 // view: id, username, fullName, firstName, lastName, avatarUrl, tags; every
 // other field is null or empty for them.
 type NodeNodeUser struct {
-	Typename *string `json:"__typename"`
-	Id       string  `json:"id"`
-	Username *string `json:"username"`
+	Typename   *string `json:"__typename"`
+	Id         string  `json:"id"`
+	UserFields `json:"-"`
 }
 
 // GetTypename returns NodeNodeUser.Typename, and is useful for accessing the field via an interface.
@@ -3758,7 +3946,209 @@ func (v *NodeNodeUser) GetTypename() *string { return v.Typename }
 func (v *NodeNodeUser) GetId() string { return v.Id }
 
 // GetUsername returns NodeNodeUser.Username, and is useful for accessing the field via an interface.
-func (v *NodeNodeUser) GetUsername() *string { return v.Username }
+func (v *NodeNodeUser) GetUsername() *string { return v.UserFields.Username }
+
+// GetEmail returns NodeNodeUser.Email, and is useful for accessing the field via an interface.
+func (v *NodeNodeUser) GetEmail() *string { return v.UserFields.Email }
+
+// GetEmailVerified returns NodeNodeUser.EmailVerified, and is useful for accessing the field via an interface.
+func (v *NodeNodeUser) GetEmailVerified() bool { return v.UserFields.EmailVerified }
+
+// GetPhone returns NodeNodeUser.Phone, and is useful for accessing the field via an interface.
+func (v *NodeNodeUser) GetPhone() *string { return v.UserFields.Phone }
+
+// GetFirstName returns NodeNodeUser.FirstName, and is useful for accessing the field via an interface.
+func (v *NodeNodeUser) GetFirstName() *string { return v.UserFields.FirstName }
+
+// GetLastName returns NodeNodeUser.LastName, and is useful for accessing the field via an interface.
+func (v *NodeNodeUser) GetLastName() *string { return v.UserFields.LastName }
+
+// GetFullName returns NodeNodeUser.FullName, and is useful for accessing the field via an interface.
+func (v *NodeNodeUser) GetFullName() *string { return v.UserFields.FullName }
+
+// GetWebsite returns NodeNodeUser.Website, and is useful for accessing the field via an interface.
+func (v *NodeNodeUser) GetWebsite() *string { return v.UserFields.Website }
+
+// GetAvatarUrl returns NodeNodeUser.AvatarUrl, and is useful for accessing the field via an interface.
+func (v *NodeNodeUser) GetAvatarUrl() *string { return v.UserFields.AvatarUrl }
+
+// GetAddress returns NodeNodeUser.Address, and is useful for accessing the field via an interface.
+func (v *NodeNodeUser) GetAddress() *string { return v.UserFields.Address }
+
+// GetAdditionalInfo returns NodeNodeUser.AdditionalInfo, and is useful for accessing the field via an interface.
+func (v *NodeNodeUser) GetAdditionalInfo() *string { return v.UserFields.AdditionalInfo }
+
+// GetTags returns NodeNodeUser.Tags, and is useful for accessing the field via an interface.
+func (v *NodeNodeUser) GetTags() []string { return v.UserFields.Tags }
+
+// GetMetadata returns NodeNodeUser.Metadata, and is useful for accessing the field via an interface.
+func (v *NodeNodeUser) GetMetadata() json.RawMessage { return v.UserFields.Metadata }
+
+// GetAppMetadata returns NodeNodeUser.AppMetadata, and is useful for accessing the field via an interface.
+func (v *NodeNodeUser) GetAppMetadata() json.RawMessage { return v.UserFields.AppMetadata }
+
+// GetStatus returns NodeNodeUser.Status, and is useful for accessing the field via an interface.
+func (v *NodeNodeUser) GetStatus() UserStatus { return v.UserFields.Status }
+
+// GetActive returns NodeNodeUser.Active, and is useful for accessing the field via an interface.
+func (v *NodeNodeUser) GetActive() bool { return v.UserFields.Active }
+
+// GetIsGuest returns NodeNodeUser.IsGuest, and is useful for accessing the field via an interface.
+func (v *NodeNodeUser) GetIsGuest() bool { return v.UserFields.IsGuest }
+
+// GetRoles returns NodeNodeUser.Roles, and is useful for accessing the field via an interface.
+func (v *NodeNodeUser) GetRoles() []*UserFieldsRolesRole { return v.UserFields.Roles }
+
+// GetCreatedAt returns NodeNodeUser.CreatedAt, and is useful for accessing the field via an interface.
+func (v *NodeNodeUser) GetCreatedAt() time.Time { return v.UserFields.CreatedAt }
+
+// GetUpdatedAt returns NodeNodeUser.UpdatedAt, and is useful for accessing the field via an interface.
+func (v *NodeNodeUser) GetUpdatedAt() time.Time { return v.UserFields.UpdatedAt }
+
+// GetLastLoginAt returns NodeNodeUser.LastLoginAt, and is useful for accessing the field via an interface.
+func (v *NodeNodeUser) GetLastLoginAt() *time.Time { return v.UserFields.LastLoginAt }
+
+// GetLastRequestAt returns NodeNodeUser.LastRequestAt, and is useful for accessing the field via an interface.
+func (v *NodeNodeUser) GetLastRequestAt() *time.Time { return v.UserFields.LastRequestAt }
+
+// GetDeletedAt returns NodeNodeUser.DeletedAt, and is useful for accessing the field via an interface.
+func (v *NodeNodeUser) GetDeletedAt() *time.Time { return v.UserFields.DeletedAt }
+
+// GetLockedUntil returns NodeNodeUser.LockedUntil, and is useful for accessing the field via an interface.
+func (v *NodeNodeUser) GetLockedUntil() *time.Time { return v.UserFields.LockedUntil }
+
+// GetPendingEmail returns NodeNodeUser.PendingEmail, and is useful for accessing the field via an interface.
+func (v *NodeNodeUser) GetPendingEmail() *string { return v.UserFields.PendingEmail }
+
+// GetEmailVerification returns NodeNodeUser.EmailVerification, and is useful for accessing the field via an interface.
+func (v *NodeNodeUser) GetEmailVerification() *UserFieldsEmailVerification {
+	return v.UserFields.EmailVerification
+}
+
+func (v *NodeNodeUser) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*NodeNodeUser
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.NodeNodeUser = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	err = json.Unmarshal(
+		b, &v.UserFields)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type __premarshalNodeNodeUser struct {
+	Typename *string `json:"__typename"`
+
+	Id string `json:"id"`
+
+	Username *string `json:"username"`
+
+	Email *string `json:"email"`
+
+	EmailVerified bool `json:"emailVerified"`
+
+	Phone *string `json:"phone"`
+
+	FirstName *string `json:"firstName"`
+
+	LastName *string `json:"lastName"`
+
+	FullName *string `json:"fullName"`
+
+	Website *string `json:"website"`
+
+	AvatarUrl *string `json:"avatarUrl"`
+
+	Address *string `json:"address"`
+
+	AdditionalInfo *string `json:"additionalInfo"`
+
+	Tags []string `json:"tags"`
+
+	Metadata json.RawMessage `json:"metadata"`
+
+	AppMetadata json.RawMessage `json:"appMetadata"`
+
+	Status UserStatus `json:"status"`
+
+	Active bool `json:"active"`
+
+	IsGuest bool `json:"isGuest"`
+
+	Roles []*UserFieldsRolesRole `json:"roles"`
+
+	CreatedAt time.Time `json:"createdAt"`
+
+	UpdatedAt time.Time `json:"updatedAt"`
+
+	LastLoginAt *time.Time `json:"lastLoginAt"`
+
+	LastRequestAt *time.Time `json:"lastRequestAt"`
+
+	DeletedAt *time.Time `json:"deletedAt"`
+
+	LockedUntil *time.Time `json:"lockedUntil"`
+
+	PendingEmail *string `json:"pendingEmail"`
+
+	EmailVerification *UserFieldsEmailVerification `json:"emailVerification"`
+}
+
+func (v *NodeNodeUser) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *NodeNodeUser) __premarshalJSON() (*__premarshalNodeNodeUser, error) {
+	var retval __premarshalNodeNodeUser
+
+	retval.Typename = v.Typename
+	retval.Id = v.Id
+	retval.Username = v.UserFields.Username
+	retval.Email = v.UserFields.Email
+	retval.EmailVerified = v.UserFields.EmailVerified
+	retval.Phone = v.UserFields.Phone
+	retval.FirstName = v.UserFields.FirstName
+	retval.LastName = v.UserFields.LastName
+	retval.FullName = v.UserFields.FullName
+	retval.Website = v.UserFields.Website
+	retval.AvatarUrl = v.UserFields.AvatarUrl
+	retval.Address = v.UserFields.Address
+	retval.AdditionalInfo = v.UserFields.AdditionalInfo
+	retval.Tags = v.UserFields.Tags
+	retval.Metadata = v.UserFields.Metadata
+	retval.AppMetadata = v.UserFields.AppMetadata
+	retval.Status = v.UserFields.Status
+	retval.Active = v.UserFields.Active
+	retval.IsGuest = v.UserFields.IsGuest
+	retval.Roles = v.UserFields.Roles
+	retval.CreatedAt = v.UserFields.CreatedAt
+	retval.UpdatedAt = v.UserFields.UpdatedAt
+	retval.LastLoginAt = v.UserFields.LastLoginAt
+	retval.LastRequestAt = v.UserFields.LastRequestAt
+	retval.DeletedAt = v.UserFields.DeletedAt
+	retval.LockedUntil = v.UserFields.LockedUntil
+	retval.PendingEmail = v.UserFields.PendingEmail
+	retval.EmailVerification = v.UserFields.EmailVerification
+	return &retval, nil
+}
 
 // NodeResponse is returned by Node on success.
 type NodeResponse struct {
@@ -10885,18 +11275,91 @@ query Node ($id: ID!) {
 		__typename
 		id
 		... on User {
-			username
+			... UserFields
 		}
 		... on Role {
-			name
+			... RoleFields
 		}
 		... on Device {
 			token
+			canAccess
+			lastUsedAt
+			createdAt
 		}
 		... on Session {
-			kind
+			... SessionFields
 		}
 	}
+}
+fragment UserFields on User {
+	id
+	username
+	email
+	emailVerified
+	phone
+	firstName
+	lastName
+	fullName
+	website
+	avatarUrl
+	address
+	additionalInfo
+	tags
+	metadata
+	appMetadata
+	status
+	active
+	isGuest
+	roles {
+		name
+	}
+	createdAt
+	updatedAt
+	lastLoginAt
+	lastRequestAt
+	deletedAt
+	lockedUntil
+	pendingEmail
+	emailVerification {
+		status
+		lastStateChangeAt
+	}
+}
+fragment RoleFields on Role {
+	id
+	name
+	description
+	builtIn
+	permissions {
+		... PermissionFields
+	}
+}
+fragment SessionFields on Session {
+	id
+	kind
+	userAgent
+	ip
+	createdAt
+	lastSeenAt
+	expiresAt
+	current
+	device {
+		... DeviceFields
+	}
+}
+fragment PermissionFields on Permission {
+	id
+	name
+	pattern
+	verbs
+}
+fragment DeviceFields on Device {
+	id
+	token
+	name
+	canAccess
+	lastUsedAt
+	createdAt
 }
 `
 
