@@ -14,6 +14,7 @@ import (
 
 	"github.com/usergraph/usergraph/access"
 	"github.com/usergraph/usergraph/account"
+	"github.com/usergraph/usergraph/avatars"
 	"github.com/usergraph/usergraph/httpapi"
 	"github.com/usergraph/usergraph/lockout"
 	"github.com/usergraph/usergraph/mail"
@@ -45,6 +46,7 @@ type Config struct {
 	SMS       SMSConfig
 	Outbox    OutboxConfig
 	Recovery  RecoveryConfig
+	Avatars   AvatarConfig
 	Log       LogConfig
 	Runtime   RuntimeConfig
 }
@@ -193,6 +195,11 @@ type RecoveryConfig struct {
 	MailInterval       time.Duration // no setting: recovery.DefaultMailInterval
 }
 
+// AvatarConfig is the uploaded avatars' (package avatars).
+type AvatarConfig struct {
+	MaxBytes int64 // the largest upload; multipart requests may exceed MaxBodyBytes by this much
+}
+
 // LogConfig is the log's.
 type LogConfig struct {
 	Level  slog.Level
@@ -272,6 +279,7 @@ func DefaultConfig() Config {
 			ResetTTL: recovery.DefaultResetTTL, VerifyTTL: recovery.DefaultVerifyTTL, SMSCodeTTL: recovery.DefaultSMSCodeTTL,
 			MailInterval: recovery.DefaultMailInterval,
 		},
+		Avatars: AvatarConfig{MaxBytes: avatars.DefaultMaxBytes},
 		Log:     LogConfig{Level: slog.LevelInfo, Format: LogText},
 		Runtime: RuntimeConfig{MemoryLimit: defaultMemoryLimit},
 	}
@@ -281,7 +289,7 @@ func DefaultConfig() Config {
 // another, naming it as its flag. Load and Main.Run call it.
 func (c *Config) Check() error {
 	checks := []func() error{c.HTTP.check, c.Store.check, c.Passwords.check, c.Sessions.check,
-		c.Accounts.check, c.Limits.check, c.Mail.check, c.SMS.check, c.Outbox.check, c.Recovery.check}
+		c.Accounts.check, c.Limits.check, c.Mail.check, c.SMS.check, c.Outbox.check, c.Recovery.check, c.Avatars.check}
 	for _, check := range checks {
 		if err := check(); err != nil {
 			return err
@@ -452,6 +460,13 @@ func (r *RecoveryConfig) check() error {
 	}
 	if r.ResetTTL <= 0 || r.VerifyTTL <= 0 || r.SMSCodeTTL <= 0 || r.MailInterval <= 0 {
 		return errors.New("reset-token-ttl, verification-ttl and sms-code-ttl must be positive")
+	}
+	return nil
+}
+
+func (a *AvatarConfig) check() error {
+	if a.MaxBytes < 1 {
+		return errors.New("avatar-max-bytes must be at least 1B")
 	}
 	return nil
 }

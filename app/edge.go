@@ -2,8 +2,10 @@ package app
 
 import (
 	"context"
+	"errors"
 
 	"github.com/usergraph/usergraph/access"
+	"github.com/usergraph/usergraph/avatars"
 	"github.com/usergraph/usergraph/httpapi"
 	"github.com/usergraph/usergraph/password"
 	"github.com/usergraph/usergraph/recovery"
@@ -47,6 +49,20 @@ type edgeAccess struct{ access *access.Service }
 
 func (e edgeAccess) Allowed(ctx context.Context, roles []string, resource, verb string) (bool, error) {
 	return e.access.Allowed(ctx, roles, resource, store.Verb(verb))
+}
+
+// edgeAvatars is httpapi.Avatars: the stored avatars.
+type edgeAvatars struct{ avatars *avatars.Service }
+
+func (e edgeAvatars) Avatar(ctx context.Context, id string) (*httpapi.Avatar, error) {
+	a, err := e.avatars.Get(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &httpapi.Avatar{ContentType: a.ContentType, Data: a.Data}, nil
 }
 
 // edgeRecovery is httpapi.Recovery, for the hosted pages: the recovery

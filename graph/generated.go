@@ -125,6 +125,7 @@ type ComplexityRoot struct {
 		LogoutAll                 func(childComplexity int) int
 		PermitDevice              func(childComplexity int, userID string, deviceToken string) int
 		RefreshSession            func(childComplexity int, refreshToken string) int
+		RemoveAvatar              func(childComplexity int) int
 		RemovePermission          func(childComplexity int, role string, id string) int
 		RenameDevice              func(childComplexity int, id string, name string) int
 		RequestEmailVerification  func(childComplexity int) int
@@ -150,6 +151,7 @@ type ComplexityRoot struct {
 		UpdateUser                func(childComplexity int, id string, input model.UpdateUserInput) int
 		UpdateUsers               func(childComplexity int, filter model.UserFilter, patch model.UserPatchInput) int
 		UpgradeGuest              func(childComplexity int, input model.UpgradeGuestInput) int
+		UploadAvatar              func(childComplexity int, file graphql.Upload) int
 		VerifyEmail               func(childComplexity int, token string) int
 	}
 
@@ -270,6 +272,8 @@ type MutationResolver interface {
 	RevokeSession(ctx context.Context, id string) (bool, error)
 	ChangePassword(ctx context.Context, oldPassword string, newPassword string) (bool, error)
 	UpdateProfile(ctx context.Context, input model.ProfileInput) (*model.User, error)
+	UploadAvatar(ctx context.Context, file graphql.Upload) (*model.User, error)
+	RemoveAvatar(ctx context.Context) (*model.User, error)
 	ChangeUsername(ctx context.Context, username string) (*model.User, error)
 	DeleteAccount(ctx context.Context, password string) (bool, error)
 	LoginAsGuest(ctx context.Context, input *model.GuestInput) (*model.AuthPayload, error)
@@ -800,6 +804,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RefreshSession(childComplexity, args["refreshToken"].(string)), true
+	case "Mutation.removeAvatar":
+		if e.ComplexityRoot.Mutation.RemoveAvatar == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mutation.RemoveAvatar(childComplexity), true
 	case "Mutation.removePermission":
 		if e.ComplexityRoot.Mutation.RemovePermission == nil {
 			break
@@ -1065,6 +1075,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpgradeGuest(childComplexity, args["input"].(model.UpgradeGuestInput)), true
+	case "Mutation.uploadAvatar":
+		if e.ComplexityRoot.Mutation.UploadAvatar == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_uploadAvatar_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UploadAvatar(childComplexity, args["file"].(graphql.Upload)), true
 	case "Mutation.verifyEmail":
 		if e.ComplexityRoot.Mutation.VerifyEmail == nil {
 			break
@@ -1710,6 +1731,8 @@ directive @hashes(ifArgument: String) on FIELD_DEFINITION
 scalar Time
 "Any JSON value."
 scalar JSON
+"A file in a GraphQL multipart request (github.com/jaydenseric/graphql-multipart-request-spec)."
+scalar Upload
 
 "An object with a global id (Relay)."
 interface Node {
@@ -1757,6 +1780,7 @@ type User implements Node {
   "The stored full name, or first and last name joined."
   fullName: String
   website: String
+  "An uploaded avatar (GET /avatars/{id}, uploadAvatar) or an https:// URL."
   avatarUrl: String
   address: String
   additionalInfo: String
@@ -2297,6 +2321,16 @@ type Mutation {
   "Ends the caller's other sessions."
   changePassword(oldPassword: String!, newPassword: String!): Boolean! @signedIn @hashes
   updateProfile(input: ProfileInput!): User! @signedIn
+  """
+  Makes an image the caller's avatar: avatarUrl then points at
+  GET /avatars/{id}, and the avatar it replaces is deleted. Sent as a GraphQL
+  multipart request; PNG, JPEG, WebP or GIF (recognised from the bytes) of at
+  most USERGRAPH_AVATAR_MAX_BYTES, stored re-encoded as PNG or JPEG without
+  metadata. Any other file is BAD_USER_INPUT and changes nothing.
+  """
+  uploadAvatar(file: Upload!): User! @signedIn
+  "Clears the caller's avatarUrl, deleting the uploaded avatar it pointed at."
+  removeAvatar: User! @signedIn
   changeUsername(username: String!): User! @signedIn
   "Deletes the caller's account for good. A guest has no password: any string will do."
   deleteAccount(password: String!): Boolean! @signedIn @hashes
@@ -3628,6 +3662,20 @@ func (ec *executionContext) field_Mutation_upgradeGuest_args(ctx context.Context
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_uploadAvatar_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "file",
+		func(ctx context.Context, v any) (graphql.Upload, error) {
+			return ec.unmarshalNUpload2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["file"] = arg0
 	return args, nil
 }
 
@@ -5177,6 +5225,108 @@ func (ec *executionContext) fieldContext_Mutation_updateProfile(ctx context.Cont
 	if fc.Args, err = ec.field_Mutation_updateProfile_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_uploadAvatar(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_uploadAvatar(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UploadAvatar(ctx, fc.Args["file"].(graphql.Upload))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.SignedIn == nil {
+					var zeroVal *model.User
+					return zeroVal, errors.New("directive signedIn is not implemented")
+				}
+				return ec.Directives.SignedIn(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖgithubᚗcomᚋusergraphᚋusergraphᚋgraphᚋmodelᚐUser(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_uploadAvatar(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_uploadAvatar_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_removeAvatar(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_removeAvatar(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Mutation().RemoveAvatar(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.SignedIn == nil {
+					var zeroVal *model.User
+					return zeroVal, errors.New("directive signedIn is not implemented")
+				}
+				return ec.Directives.SignedIn(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖgithubᚗcomᚋusergraphᚋusergraphᚋgraphᚋmodelᚐUser(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_removeAvatar(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -13091,6 +13241,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "uploadAvatar":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_uploadAvatar(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "removeAvatar":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_removeAvatar(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "changeUsername":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_changeUsername(ctx, field)
@@ -14788,6 +14952,20 @@ func (ec *executionContext) unmarshalNUpdateUserInput2githubᚗcomᚋusergraph�
 func (ec *executionContext) unmarshalNUpgradeGuestInput2githubᚗcomᚋusergraphᚋusergraphᚋgraphᚋmodelᚐUpgradeGuestInput(ctx context.Context, v any) (model.UpgradeGuestInput, error) {
 	res, err := ec.unmarshalInputUpgradeGuestInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpload2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx context.Context, v any) (graphql.Upload, error) {
+	res, err := graphql.UnmarshalUpload(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNUpload2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx context.Context, sel ast.SelectionSet, v graphql.Upload) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalUpload(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Upload!")
+	}
+	return res
 }
 
 func (ec *executionContext) marshalNUser2ᚕᚖgithubᚗcomᚋusergraphᚋusergraphᚋgraphᚋmodelᚐUserᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.User) graphql.Marshaler {

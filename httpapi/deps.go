@@ -17,6 +17,7 @@ type Deps struct {
 	JWKS     func() []byte               // the public signing keys, a JWK set
 	Ready    func(context.Context) error // nil when the database answers (/readyz)
 	Hashing  func() HashStats            // the password hasher's totals (/metrics); nil: none
+	Avatars  Avatars                     // the stored avatars (GET /avatars/{id})
 	Recovery Recovery                    // the hosted reset and verification pages; nil: none
 	Log      *slog.Logger
 }
@@ -71,6 +72,18 @@ type Cookies interface {
 // on resource.
 type AccessChecker interface {
 	Allowed(ctx context.Context, roles []string, resource, verb string) (bool, error)
+}
+
+// Avatars reads stored avatar images.
+type Avatars interface {
+	// Avatar returns the avatar with the id, nil if there is none.
+	Avatar(ctx context.Context, id string) (*Avatar, error)
+}
+
+// Avatar is a stored avatar image, as GET /avatars/{id} serves it.
+type Avatar struct {
+	ContentType string
+	Data        []byte
 }
 
 // Recovery is account recovery as the hosted pages use it

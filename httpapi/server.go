@@ -21,6 +21,7 @@ type Config struct {
 	DeviceCookieName string        // the sign-in lockout's device cookie (lockout.CookieName)
 	TrustedProxies   []netip.Prefix
 	MaxBodyBytes     int64
+	MaxUploadBytes   int64 // what a multipart upload may add to MaxBodyBytes (uploads.go)
 	Introspection    bool
 	GraphiQL         bool
 	MaxDepth         int
@@ -48,6 +49,7 @@ func DefaultConfig() Config {
 		CookieName:     "usergraph_token",
 		CookieSameSite: http.SameSiteLaxMode,
 		MaxBodyBytes:   1 << 20,
+		MaxUploadBytes: 2 << 20,
 		Introspection:  true,
 		GraphiQL:       true,
 		MaxDepth:       12,
@@ -84,6 +86,7 @@ func New(d Deps, cfg Config) (api, metrics http.Handler, err error) {
 		pages.mount(mux, m)
 	}
 	mux.Handle("GET /authorization", m.route("authorization", authorization{access: d.Access, log: d.Log}))
+	mux.Handle("GET /avatars/{id}", m.route("avatars", avatars{source: d.Avatars, log: d.Log}))
 	mux.Handle("GET /.well-known/jwks.json", m.route("jwks", jwks(d.JWKS)))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
@@ -96,7 +99,7 @@ func New(d Deps, cfg Config) (api, metrics http.Handler, err error) {
 	auth := authenticator{sessions: d.Sessions, cookieName: cfg.CookieName, log: d.Log}
 	var h http.Handler = mux
 	h = auth.wrap(h)
-	h = withBodyLimit(cfg.MaxBodyBytes, h)
+	h = withBodyLimit(cfg.MaxBodyBytes, cfg.MaxUploadBytes, h)
 	if h, err = withCrossOriginCheck(cfg.TrustedOrigins, h); err != nil { // before a body is read
 		return nil, nil, err
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/usergraph/usergraph/access"
 	"github.com/usergraph/usergraph/account"
 	"github.com/usergraph/usergraph/apps"
+	"github.com/usergraph/usergraph/avatars"
 	"github.com/usergraph/usergraph/devices"
 	"github.com/usergraph/usergraph/graph"
 	"github.com/usergraph/usergraph/recovery"
@@ -25,6 +26,7 @@ type Resolver struct {
 	Apps     *apps.Service
 	Tokens   *token.Service
 	Recovery *recovery.Service
+	Avatars  *avatars.Service
 	Log      *slog.Logger
 }
 

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/usergraph/usergraph/account"
 	"github.com/usergraph/usergraph/graph"
 	"github.com/usergraph/usergraph/graph/model"
@@ -94,6 +95,16 @@ func (r *mutationResolver) ChangePassword(ctx context.Context, oldPassword strin
 // UpdateProfile is the resolver for the updateProfile field.
 func (r *mutationResolver) UpdateProfile(ctx context.Context, input model.ProfileInput) (*model.User, error) {
 	return userOrErr(r.Accounts.UpdateProfile(ctx, session.FromContext(ctx), profileChange(input)))
+}
+
+// UploadAvatar is the resolver for the uploadAvatar field.
+func (r *mutationResolver) UploadAvatar(ctx context.Context, file graphql.Upload) (*model.User, error) {
+	return userOrErr(r.Avatars.Upload(ctx, session.FromContext(ctx).UserID, file.File))
+}
+
+// RemoveAvatar is the resolver for the removeAvatar field.
+func (r *mutationResolver) RemoveAvatar(ctx context.Context) (*model.User, error) {
+	return userOrErr(r.Avatars.Remove(ctx, session.FromContext(ctx).UserID))
 }
 
 // ChangeUsername is the resolver for the changeUsername field.

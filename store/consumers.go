@@ -71,6 +71,16 @@ type RecoveryStore interface {
 	GetUserByKey(ctx context.Context, field KeyField, key string) (*User, error)
 }
 
+// AvatarsStore is what package avatars uses: the images, and the user
+// whose AvatarURL points at one.
+type AvatarsStore interface {
+	AvatarStore
+	// GetUser is UserStore.GetUser.
+	GetUser(ctx context.Context, id string) (*User, error)
+	// UpdateUser is UserStore.UpdateUser.
+	UpdateUser(ctx context.Context, id string, update func(*User) error) (*User, error)
+}
+
 // Every Store is every consumer's store.
 var (
 	_ AccountStore        = Store(nil)
@@ -78,4 +88,5 @@ var (
 	_ AccessStore         = Store(nil)
 	_ DevicesStore        = Store(nil)
 	_ RecoveryStore       = Store(nil)
+	_ AvatarsStore        = Store(nil)
 )

@@ -365,8 +365,9 @@ type User struct {
 	FirstName     *string `json:"firstName,omitempty"`
 	LastName      *string `json:"lastName,omitempty"`
 	// The stored full name, or first and last name joined.
-	FullName       *string  `json:"fullName,omitempty"`
-	Website        *string  `json:"website,omitempty"`
+	FullName *string `json:"fullName,omitempty"`
+	Website  *string `json:"website,omitempty"`
+	// An uploaded avatar (GET /avatars/{id}, uploadAvatar) or an https:// URL.
 	AvatarURL      *string  `json:"avatarUrl,omitempty"`
 	Address        *string  `json:"address,omitempty"`
 	AdditionalInfo *string  `json:"additionalInfo,omitempty"`

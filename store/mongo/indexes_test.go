@@ -61,6 +61,7 @@ var documentedIndexes = []wantIndex{
 	{"recovery_claims", "expiresAt", "expiresAt:1", false, 0},
 	{"throttle_turns", "lastAt", "lastAt:1", false, 0},
 	{"throttle_claims", "at", "at:1", false, 0},
+	{"avatars.files", "metadata.userId", "metadata.userId:1", false, 0},
 }
 
 // After Open the server holds exactly the documented indexes (besides

@@ -97,6 +97,8 @@ type DB struct {
 	turns          *mongo.Collection // throttle.go
 	turnClaims     *mongo.Collection // one document per turn taken
 
+	avatars *mongo.GridFSBucket // avatars.go
+
 	log *slog.Logger
 }
 
@@ -170,6 +172,8 @@ func newDB(client *mongo.Client, name string, log *slog.Logger) *DB {
 		recoveryClaims: d.Collection(collRecoveryClaims),
 		turns:          d.Collection(collTurns),
 		turnClaims:     d.Collection(collTurnClaims),
+
+		avatars: d.GridFSBucket(options.GridFSBucket().SetName(avatarsBucket)),
 
 		log: log,
 	}

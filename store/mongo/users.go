@@ -136,8 +136,8 @@ func (db *DB) replaceUser(ctx context.Context, u *store.User, read int64) error 
 	})
 }
 
-// DeleteUser removes the user with its sessions, refresh tokens and
-// devices. Those go first: if the user's delete then fails, a retry
+// DeleteUser removes the user with its sessions, refresh tokens, devices
+// and avatars. Those go first: if the user's delete then fails, a retry
 // finds the user still there and finishes the job.
 func (db *DB) DeleteUser(ctx context.Context, id string) error {
 	if err := db.deleteUserData(ctx, []string{id}); err != nil {
@@ -153,8 +153,8 @@ func (db *DB) DeleteUser(ctx context.Context, id string) error {
 	return nil
 }
 
-// deleteUserData removes the refresh tokens, sessions and devices of the
-// users.
+// deleteUserData removes the refresh tokens, sessions, devices and
+// avatars of the users.
 func (db *DB) deleteUserData(ctx context.Context, ids []string) error {
 	f := bson.D{{Key: "userId", Value: bson.D{{Key: "$in", Value: ids}}}}
 	if _, err := db.tokens.DeleteMany(ctx, f); err != nil {
@@ -166,7 +166,8 @@ func (db *DB) deleteUserData(ctx context.Context, ids []string) error {
 	if _, err := db.devices.DeleteMany(ctx, f); err != nil {
 		return wrap("delete devices", err)
 	}
-	return nil
+	_, err := db.deleteAvatarFiles(ctx, bson.D{{Key: "metadata.userId", Value: bson.D{{Key: "$in", Value: ids}}}})
+	return err
 }
 
 // RecordActivity moves last-seen times forward with $max updates: an

@@ -60,6 +60,7 @@ func RunWith(t *testing.T, open func(t *testing.T) store.Store, opts Options) {
 		lockoutTests,
 		sessionTests,
 		deviceTests,
+		avatarTests,
 		applicationTests,
 		guestTests,
 		discoveryTests,
