@@ -11,7 +11,8 @@ import (
 // New returns a client of the GraphQL endpoint (e.g.
 // "http://127.0.0.1:8080/graphql") for the generated operations. A
 // non-empty accessToken is sent as "Authorization: Bearer <accessToken>";
-// httpClient nil means http.DefaultClient.
+// httpClient nil means http.DefaultClient. Operations are sent as JSON,
+// those with an Upload as multipart requests.
 func New(endpoint, accessToken string, httpClient *http.Client) graphql.Client {
 	if httpClient == nil {
 		httpClient = http.DefaultClient
@@ -20,7 +21,7 @@ func New(endpoint, accessToken string, httpClient *http.Client) graphql.Client {
 	if accessToken != "" {
 		doer = bearer{next: httpClient, token: accessToken}
 	}
-	return graphql.NewClient(endpoint, doer)
+	return uploadClient{endpoint: endpoint, doer: doer, json: graphql.NewClient(endpoint, doer)}
 }
 
 // bearer adds the access token to every request it sends.

@@ -1918,9 +1918,10 @@ type DiscoverUsersDiscoverUsersUserConnectionNodesUser struct {
 	Id       string  `json:"id"`
 	Username *string `json:"username"`
 	// The stored full name, or first and last name joined.
-	FullName  *string   `json:"fullName"`
-	FirstName *string   `json:"firstName"`
-	LastName  *string   `json:"lastName"`
+	FullName  *string `json:"fullName"`
+	FirstName *string `json:"firstName"`
+	LastName  *string `json:"lastName"`
+	// An uploaded avatar (GET /avatars/{id}, uploadAvatar) or an https:// URL.
 	AvatarUrl *string   `json:"avatarUrl"`
 	Tags      []string  `json:"tags"`
 	IsGuest   bool      `json:"isGuest"`
@@ -4559,6 +4560,236 @@ type RefreshSessionResponse struct {
 func (v *RefreshSessionResponse) GetRefreshSession() *RefreshSessionRefreshSessionAuthPayload {
 	return v.RefreshSession
 }
+
+// RemoveAvatarRemoveAvatarUser includes the requested fields of the GraphQL type User.
+// The GraphQL type's documentation follows.
+//
+// An account. Another signed-in user (not an administrator) sees the public
+// view: id, username, fullName, firstName, lastName, avatarUrl, tags; every
+// other field is null or empty for them.
+type RemoveAvatarRemoveAvatarUser struct {
+	UserFields `json:"-"`
+}
+
+// GetId returns RemoveAvatarRemoveAvatarUser.Id, and is useful for accessing the field via an interface.
+func (v *RemoveAvatarRemoveAvatarUser) GetId() string { return v.UserFields.Id }
+
+// GetUsername returns RemoveAvatarRemoveAvatarUser.Username, and is useful for accessing the field via an interface.
+func (v *RemoveAvatarRemoveAvatarUser) GetUsername() *string { return v.UserFields.Username }
+
+// GetEmail returns RemoveAvatarRemoveAvatarUser.Email, and is useful for accessing the field via an interface.
+func (v *RemoveAvatarRemoveAvatarUser) GetEmail() *string { return v.UserFields.Email }
+
+// GetEmailVerified returns RemoveAvatarRemoveAvatarUser.EmailVerified, and is useful for accessing the field via an interface.
+func (v *RemoveAvatarRemoveAvatarUser) GetEmailVerified() bool { return v.UserFields.EmailVerified }
+
+// GetPhone returns RemoveAvatarRemoveAvatarUser.Phone, and is useful for accessing the field via an interface.
+func (v *RemoveAvatarRemoveAvatarUser) GetPhone() *string { return v.UserFields.Phone }
+
+// GetFirstName returns RemoveAvatarRemoveAvatarUser.FirstName, and is useful for accessing the field via an interface.
+func (v *RemoveAvatarRemoveAvatarUser) GetFirstName() *string { return v.UserFields.FirstName }
+
+// GetLastName returns RemoveAvatarRemoveAvatarUser.LastName, and is useful for accessing the field via an interface.
+func (v *RemoveAvatarRemoveAvatarUser) GetLastName() *string { return v.UserFields.LastName }
+
+// GetFullName returns RemoveAvatarRemoveAvatarUser.FullName, and is useful for accessing the field via an interface.
+func (v *RemoveAvatarRemoveAvatarUser) GetFullName() *string { return v.UserFields.FullName }
+
+// GetWebsite returns RemoveAvatarRemoveAvatarUser.Website, and is useful for accessing the field via an interface.
+func (v *RemoveAvatarRemoveAvatarUser) GetWebsite() *string { return v.UserFields.Website }
+
+// GetAvatarUrl returns RemoveAvatarRemoveAvatarUser.AvatarUrl, and is useful for accessing the field via an interface.
+func (v *RemoveAvatarRemoveAvatarUser) GetAvatarUrl() *string { return v.UserFields.AvatarUrl }
+
+// GetAddress returns RemoveAvatarRemoveAvatarUser.Address, and is useful for accessing the field via an interface.
+func (v *RemoveAvatarRemoveAvatarUser) GetAddress() *string { return v.UserFields.Address }
+
+// GetAdditionalInfo returns RemoveAvatarRemoveAvatarUser.AdditionalInfo, and is useful for accessing the field via an interface.
+func (v *RemoveAvatarRemoveAvatarUser) GetAdditionalInfo() *string {
+	return v.UserFields.AdditionalInfo
+}
+
+// GetTags returns RemoveAvatarRemoveAvatarUser.Tags, and is useful for accessing the field via an interface.
+func (v *RemoveAvatarRemoveAvatarUser) GetTags() []string { return v.UserFields.Tags }
+
+// GetMetadata returns RemoveAvatarRemoveAvatarUser.Metadata, and is useful for accessing the field via an interface.
+func (v *RemoveAvatarRemoveAvatarUser) GetMetadata() json.RawMessage { return v.UserFields.Metadata }
+
+// GetAppMetadata returns RemoveAvatarRemoveAvatarUser.AppMetadata, and is useful for accessing the field via an interface.
+func (v *RemoveAvatarRemoveAvatarUser) GetAppMetadata() json.RawMessage {
+	return v.UserFields.AppMetadata
+}
+
+// GetStatus returns RemoveAvatarRemoveAvatarUser.Status, and is useful for accessing the field via an interface.
+func (v *RemoveAvatarRemoveAvatarUser) GetStatus() UserStatus { return v.UserFields.Status }
+
+// GetActive returns RemoveAvatarRemoveAvatarUser.Active, and is useful for accessing the field via an interface.
+func (v *RemoveAvatarRemoveAvatarUser) GetActive() bool { return v.UserFields.Active }
+
+// GetIsGuest returns RemoveAvatarRemoveAvatarUser.IsGuest, and is useful for accessing the field via an interface.
+func (v *RemoveAvatarRemoveAvatarUser) GetIsGuest() bool { return v.UserFields.IsGuest }
+
+// GetRoles returns RemoveAvatarRemoveAvatarUser.Roles, and is useful for accessing the field via an interface.
+func (v *RemoveAvatarRemoveAvatarUser) GetRoles() []*UserFieldsRolesRole { return v.UserFields.Roles }
+
+// GetCreatedAt returns RemoveAvatarRemoveAvatarUser.CreatedAt, and is useful for accessing the field via an interface.
+func (v *RemoveAvatarRemoveAvatarUser) GetCreatedAt() time.Time { return v.UserFields.CreatedAt }
+
+// GetUpdatedAt returns RemoveAvatarRemoveAvatarUser.UpdatedAt, and is useful for accessing the field via an interface.
+func (v *RemoveAvatarRemoveAvatarUser) GetUpdatedAt() time.Time { return v.UserFields.UpdatedAt }
+
+// GetLastLoginAt returns RemoveAvatarRemoveAvatarUser.LastLoginAt, and is useful for accessing the field via an interface.
+func (v *RemoveAvatarRemoveAvatarUser) GetLastLoginAt() *time.Time { return v.UserFields.LastLoginAt }
+
+// GetLastRequestAt returns RemoveAvatarRemoveAvatarUser.LastRequestAt, and is useful for accessing the field via an interface.
+func (v *RemoveAvatarRemoveAvatarUser) GetLastRequestAt() *time.Time {
+	return v.UserFields.LastRequestAt
+}
+
+// GetDeletedAt returns RemoveAvatarRemoveAvatarUser.DeletedAt, and is useful for accessing the field via an interface.
+func (v *RemoveAvatarRemoveAvatarUser) GetDeletedAt() *time.Time { return v.UserFields.DeletedAt }
+
+// GetLockedUntil returns RemoveAvatarRemoveAvatarUser.LockedUntil, and is useful for accessing the field via an interface.
+func (v *RemoveAvatarRemoveAvatarUser) GetLockedUntil() *time.Time { return v.UserFields.LockedUntil }
+
+// GetPendingEmail returns RemoveAvatarRemoveAvatarUser.PendingEmail, and is useful for accessing the field via an interface.
+func (v *RemoveAvatarRemoveAvatarUser) GetPendingEmail() *string { return v.UserFields.PendingEmail }
+
+// GetEmailVerification returns RemoveAvatarRemoveAvatarUser.EmailVerification, and is useful for accessing the field via an interface.
+func (v *RemoveAvatarRemoveAvatarUser) GetEmailVerification() *UserFieldsEmailVerification {
+	return v.UserFields.EmailVerification
+}
+
+func (v *RemoveAvatarRemoveAvatarUser) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*RemoveAvatarRemoveAvatarUser
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.RemoveAvatarRemoveAvatarUser = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	err = json.Unmarshal(
+		b, &v.UserFields)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type __premarshalRemoveAvatarRemoveAvatarUser struct {
+	Id string `json:"id"`
+
+	Username *string `json:"username"`
+
+	Email *string `json:"email"`
+
+	EmailVerified bool `json:"emailVerified"`
+
+	Phone *string `json:"phone"`
+
+	FirstName *string `json:"firstName"`
+
+	LastName *string `json:"lastName"`
+
+	FullName *string `json:"fullName"`
+
+	Website *string `json:"website"`
+
+	AvatarUrl *string `json:"avatarUrl"`
+
+	Address *string `json:"address"`
+
+	AdditionalInfo *string `json:"additionalInfo"`
+
+	Tags []string `json:"tags"`
+
+	Metadata json.RawMessage `json:"metadata"`
+
+	AppMetadata json.RawMessage `json:"appMetadata"`
+
+	Status UserStatus `json:"status"`
+
+	Active bool `json:"active"`
+
+	IsGuest bool `json:"isGuest"`
+
+	Roles []*UserFieldsRolesRole `json:"roles"`
+
+	CreatedAt time.Time `json:"createdAt"`
+
+	UpdatedAt time.Time `json:"updatedAt"`
+
+	LastLoginAt *time.Time `json:"lastLoginAt"`
+
+	LastRequestAt *time.Time `json:"lastRequestAt"`
+
+	DeletedAt *time.Time `json:"deletedAt"`
+
+	LockedUntil *time.Time `json:"lockedUntil"`
+
+	PendingEmail *string `json:"pendingEmail"`
+
+	EmailVerification *UserFieldsEmailVerification `json:"emailVerification"`
+}
+
+func (v *RemoveAvatarRemoveAvatarUser) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *RemoveAvatarRemoveAvatarUser) __premarshalJSON() (*__premarshalRemoveAvatarRemoveAvatarUser, error) {
+	var retval __premarshalRemoveAvatarRemoveAvatarUser
+
+	retval.Id = v.UserFields.Id
+	retval.Username = v.UserFields.Username
+	retval.Email = v.UserFields.Email
+	retval.EmailVerified = v.UserFields.EmailVerified
+	retval.Phone = v.UserFields.Phone
+	retval.FirstName = v.UserFields.FirstName
+	retval.LastName = v.UserFields.LastName
+	retval.FullName = v.UserFields.FullName
+	retval.Website = v.UserFields.Website
+	retval.AvatarUrl = v.UserFields.AvatarUrl
+	retval.Address = v.UserFields.Address
+	retval.AdditionalInfo = v.UserFields.AdditionalInfo
+	retval.Tags = v.UserFields.Tags
+	retval.Metadata = v.UserFields.Metadata
+	retval.AppMetadata = v.UserFields.AppMetadata
+	retval.Status = v.UserFields.Status
+	retval.Active = v.UserFields.Active
+	retval.IsGuest = v.UserFields.IsGuest
+	retval.Roles = v.UserFields.Roles
+	retval.CreatedAt = v.UserFields.CreatedAt
+	retval.UpdatedAt = v.UserFields.UpdatedAt
+	retval.LastLoginAt = v.UserFields.LastLoginAt
+	retval.LastRequestAt = v.UserFields.LastRequestAt
+	retval.DeletedAt = v.UserFields.DeletedAt
+	retval.LockedUntil = v.UserFields.LockedUntil
+	retval.PendingEmail = v.UserFields.PendingEmail
+	retval.EmailVerification = v.UserFields.EmailVerification
+	return &retval, nil
+}
+
+// RemoveAvatarResponse is returned by RemoveAvatar on success.
+type RemoveAvatarResponse struct {
+	// Clears the caller's avatarUrl, deleting the uploaded avatar it pointed at.
+	RemoveAvatar *RemoveAvatarRemoveAvatarUser `json:"removeAvatar"`
+}
+
+// GetRemoveAvatar returns RemoveAvatarResponse.RemoveAvatar, and is useful for accessing the field via an interface.
+func (v *RemoveAvatarResponse) GetRemoveAvatar() *RemoveAvatarRemoveAvatarUser { return v.RemoveAvatar }
 
 // RemovePermissionResponse is returned by RemovePermission on success.
 type RemovePermissionResponse struct {
@@ -7920,6 +8151,240 @@ func (v *UpgradeGuestUpgradeGuestUser) __premarshalJSON() (*__premarshalUpgradeG
 	return &retval, nil
 }
 
+// UploadAvatarResponse is returned by UploadAvatar on success.
+type UploadAvatarResponse struct {
+	// Makes an image the caller's avatar: avatarUrl then points at
+	// GET /avatars/{id}, and the avatar it replaces is deleted. Sent as a GraphQL
+	// multipart request; PNG, JPEG, WebP or GIF (recognised from the bytes) of at
+	// most USERGRAPH_AVATAR_MAX_BYTES, stored re-encoded as PNG or JPEG without
+	// metadata. Any other file is BAD_USER_INPUT and changes nothing.
+	UploadAvatar *UploadAvatarUploadAvatarUser `json:"uploadAvatar"`
+}
+
+// GetUploadAvatar returns UploadAvatarResponse.UploadAvatar, and is useful for accessing the field via an interface.
+func (v *UploadAvatarResponse) GetUploadAvatar() *UploadAvatarUploadAvatarUser { return v.UploadAvatar }
+
+// UploadAvatarUploadAvatarUser includes the requested fields of the GraphQL type User.
+// The GraphQL type's documentation follows.
+//
+// An account. Another signed-in user (not an administrator) sees the public
+// view: id, username, fullName, firstName, lastName, avatarUrl, tags; every
+// other field is null or empty for them.
+type UploadAvatarUploadAvatarUser struct {
+	UserFields `json:"-"`
+}
+
+// GetId returns UploadAvatarUploadAvatarUser.Id, and is useful for accessing the field via an interface.
+func (v *UploadAvatarUploadAvatarUser) GetId() string { return v.UserFields.Id }
+
+// GetUsername returns UploadAvatarUploadAvatarUser.Username, and is useful for accessing the field via an interface.
+func (v *UploadAvatarUploadAvatarUser) GetUsername() *string { return v.UserFields.Username }
+
+// GetEmail returns UploadAvatarUploadAvatarUser.Email, and is useful for accessing the field via an interface.
+func (v *UploadAvatarUploadAvatarUser) GetEmail() *string { return v.UserFields.Email }
+
+// GetEmailVerified returns UploadAvatarUploadAvatarUser.EmailVerified, and is useful for accessing the field via an interface.
+func (v *UploadAvatarUploadAvatarUser) GetEmailVerified() bool { return v.UserFields.EmailVerified }
+
+// GetPhone returns UploadAvatarUploadAvatarUser.Phone, and is useful for accessing the field via an interface.
+func (v *UploadAvatarUploadAvatarUser) GetPhone() *string { return v.UserFields.Phone }
+
+// GetFirstName returns UploadAvatarUploadAvatarUser.FirstName, and is useful for accessing the field via an interface.
+func (v *UploadAvatarUploadAvatarUser) GetFirstName() *string { return v.UserFields.FirstName }
+
+// GetLastName returns UploadAvatarUploadAvatarUser.LastName, and is useful for accessing the field via an interface.
+func (v *UploadAvatarUploadAvatarUser) GetLastName() *string { return v.UserFields.LastName }
+
+// GetFullName returns UploadAvatarUploadAvatarUser.FullName, and is useful for accessing the field via an interface.
+func (v *UploadAvatarUploadAvatarUser) GetFullName() *string { return v.UserFields.FullName }
+
+// GetWebsite returns UploadAvatarUploadAvatarUser.Website, and is useful for accessing the field via an interface.
+func (v *UploadAvatarUploadAvatarUser) GetWebsite() *string { return v.UserFields.Website }
+
+// GetAvatarUrl returns UploadAvatarUploadAvatarUser.AvatarUrl, and is useful for accessing the field via an interface.
+func (v *UploadAvatarUploadAvatarUser) GetAvatarUrl() *string { return v.UserFields.AvatarUrl }
+
+// GetAddress returns UploadAvatarUploadAvatarUser.Address, and is useful for accessing the field via an interface.
+func (v *UploadAvatarUploadAvatarUser) GetAddress() *string { return v.UserFields.Address }
+
+// GetAdditionalInfo returns UploadAvatarUploadAvatarUser.AdditionalInfo, and is useful for accessing the field via an interface.
+func (v *UploadAvatarUploadAvatarUser) GetAdditionalInfo() *string {
+	return v.UserFields.AdditionalInfo
+}
+
+// GetTags returns UploadAvatarUploadAvatarUser.Tags, and is useful for accessing the field via an interface.
+func (v *UploadAvatarUploadAvatarUser) GetTags() []string { return v.UserFields.Tags }
+
+// GetMetadata returns UploadAvatarUploadAvatarUser.Metadata, and is useful for accessing the field via an interface.
+func (v *UploadAvatarUploadAvatarUser) GetMetadata() json.RawMessage { return v.UserFields.Metadata }
+
+// GetAppMetadata returns UploadAvatarUploadAvatarUser.AppMetadata, and is useful for accessing the field via an interface.
+func (v *UploadAvatarUploadAvatarUser) GetAppMetadata() json.RawMessage {
+	return v.UserFields.AppMetadata
+}
+
+// GetStatus returns UploadAvatarUploadAvatarUser.Status, and is useful for accessing the field via an interface.
+func (v *UploadAvatarUploadAvatarUser) GetStatus() UserStatus { return v.UserFields.Status }
+
+// GetActive returns UploadAvatarUploadAvatarUser.Active, and is useful for accessing the field via an interface.
+func (v *UploadAvatarUploadAvatarUser) GetActive() bool { return v.UserFields.Active }
+
+// GetIsGuest returns UploadAvatarUploadAvatarUser.IsGuest, and is useful for accessing the field via an interface.
+func (v *UploadAvatarUploadAvatarUser) GetIsGuest() bool { return v.UserFields.IsGuest }
+
+// GetRoles returns UploadAvatarUploadAvatarUser.Roles, and is useful for accessing the field via an interface.
+func (v *UploadAvatarUploadAvatarUser) GetRoles() []*UserFieldsRolesRole { return v.UserFields.Roles }
+
+// GetCreatedAt returns UploadAvatarUploadAvatarUser.CreatedAt, and is useful for accessing the field via an interface.
+func (v *UploadAvatarUploadAvatarUser) GetCreatedAt() time.Time { return v.UserFields.CreatedAt }
+
+// GetUpdatedAt returns UploadAvatarUploadAvatarUser.UpdatedAt, and is useful for accessing the field via an interface.
+func (v *UploadAvatarUploadAvatarUser) GetUpdatedAt() time.Time { return v.UserFields.UpdatedAt }
+
+// GetLastLoginAt returns UploadAvatarUploadAvatarUser.LastLoginAt, and is useful for accessing the field via an interface.
+func (v *UploadAvatarUploadAvatarUser) GetLastLoginAt() *time.Time { return v.UserFields.LastLoginAt }
+
+// GetLastRequestAt returns UploadAvatarUploadAvatarUser.LastRequestAt, and is useful for accessing the field via an interface.
+func (v *UploadAvatarUploadAvatarUser) GetLastRequestAt() *time.Time {
+	return v.UserFields.LastRequestAt
+}
+
+// GetDeletedAt returns UploadAvatarUploadAvatarUser.DeletedAt, and is useful for accessing the field via an interface.
+func (v *UploadAvatarUploadAvatarUser) GetDeletedAt() *time.Time { return v.UserFields.DeletedAt }
+
+// GetLockedUntil returns UploadAvatarUploadAvatarUser.LockedUntil, and is useful for accessing the field via an interface.
+func (v *UploadAvatarUploadAvatarUser) GetLockedUntil() *time.Time { return v.UserFields.LockedUntil }
+
+// GetPendingEmail returns UploadAvatarUploadAvatarUser.PendingEmail, and is useful for accessing the field via an interface.
+func (v *UploadAvatarUploadAvatarUser) GetPendingEmail() *string { return v.UserFields.PendingEmail }
+
+// GetEmailVerification returns UploadAvatarUploadAvatarUser.EmailVerification, and is useful for accessing the field via an interface.
+func (v *UploadAvatarUploadAvatarUser) GetEmailVerification() *UserFieldsEmailVerification {
+	return v.UserFields.EmailVerification
+}
+
+func (v *UploadAvatarUploadAvatarUser) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*UploadAvatarUploadAvatarUser
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.UploadAvatarUploadAvatarUser = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	err = json.Unmarshal(
+		b, &v.UserFields)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type __premarshalUploadAvatarUploadAvatarUser struct {
+	Id string `json:"id"`
+
+	Username *string `json:"username"`
+
+	Email *string `json:"email"`
+
+	EmailVerified bool `json:"emailVerified"`
+
+	Phone *string `json:"phone"`
+
+	FirstName *string `json:"firstName"`
+
+	LastName *string `json:"lastName"`
+
+	FullName *string `json:"fullName"`
+
+	Website *string `json:"website"`
+
+	AvatarUrl *string `json:"avatarUrl"`
+
+	Address *string `json:"address"`
+
+	AdditionalInfo *string `json:"additionalInfo"`
+
+	Tags []string `json:"tags"`
+
+	Metadata json.RawMessage `json:"metadata"`
+
+	AppMetadata json.RawMessage `json:"appMetadata"`
+
+	Status UserStatus `json:"status"`
+
+	Active bool `json:"active"`
+
+	IsGuest bool `json:"isGuest"`
+
+	Roles []*UserFieldsRolesRole `json:"roles"`
+
+	CreatedAt time.Time `json:"createdAt"`
+
+	UpdatedAt time.Time `json:"updatedAt"`
+
+	LastLoginAt *time.Time `json:"lastLoginAt"`
+
+	LastRequestAt *time.Time `json:"lastRequestAt"`
+
+	DeletedAt *time.Time `json:"deletedAt"`
+
+	LockedUntil *time.Time `json:"lockedUntil"`
+
+	PendingEmail *string `json:"pendingEmail"`
+
+	EmailVerification *UserFieldsEmailVerification `json:"emailVerification"`
+}
+
+func (v *UploadAvatarUploadAvatarUser) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *UploadAvatarUploadAvatarUser) __premarshalJSON() (*__premarshalUploadAvatarUploadAvatarUser, error) {
+	var retval __premarshalUploadAvatarUploadAvatarUser
+
+	retval.Id = v.UserFields.Id
+	retval.Username = v.UserFields.Username
+	retval.Email = v.UserFields.Email
+	retval.EmailVerified = v.UserFields.EmailVerified
+	retval.Phone = v.UserFields.Phone
+	retval.FirstName = v.UserFields.FirstName
+	retval.LastName = v.UserFields.LastName
+	retval.FullName = v.UserFields.FullName
+	retval.Website = v.UserFields.Website
+	retval.AvatarUrl = v.UserFields.AvatarUrl
+	retval.Address = v.UserFields.Address
+	retval.AdditionalInfo = v.UserFields.AdditionalInfo
+	retval.Tags = v.UserFields.Tags
+	retval.Metadata = v.UserFields.Metadata
+	retval.AppMetadata = v.UserFields.AppMetadata
+	retval.Status = v.UserFields.Status
+	retval.Active = v.UserFields.Active
+	retval.IsGuest = v.UserFields.IsGuest
+	retval.Roles = v.UserFields.Roles
+	retval.CreatedAt = v.UserFields.CreatedAt
+	retval.UpdatedAt = v.UserFields.UpdatedAt
+	retval.LastLoginAt = v.UserFields.LastLoginAt
+	retval.LastRequestAt = v.UserFields.LastRequestAt
+	retval.DeletedAt = v.UserFields.DeletedAt
+	retval.LockedUntil = v.UserFields.LockedUntil
+	retval.PendingEmail = v.UserFields.PendingEmail
+	retval.EmailVerification = v.UserFields.EmailVerification
+	return &retval, nil
+}
+
 // UserByEmailResponse is returned by UserByEmail on success.
 type UserByEmailResponse struct {
 	UserByEmail *UserByEmailUserByEmailUser `json:"userByEmail"`
@@ -8396,8 +8861,9 @@ type UserFields struct {
 	FirstName     *string `json:"firstName"`
 	LastName      *string `json:"lastName"`
 	// The stored full name, or first and last name joined.
-	FullName       *string  `json:"fullName"`
-	Website        *string  `json:"website"`
+	FullName *string `json:"fullName"`
+	Website  *string `json:"website"`
+	// An uploaded avatar (GET /avatars/{id}, uploadAvatar) or an https:// URL.
 	AvatarUrl      *string  `json:"avatarUrl"`
 	Address        *string  `json:"address"`
 	AdditionalInfo *string  `json:"additionalInfo"`
@@ -9846,6 +10312,14 @@ type __UpgradeGuestInput struct {
 
 // GetInput returns __UpgradeGuestInput.Input, and is useful for accessing the field via an interface.
 func (v *__UpgradeGuestInput) GetInput() *UpgradeGuestInput { return v.Input }
+
+// __UploadAvatarInput is used internally by genqlient
+type __UploadAvatarInput struct {
+	File Upload `json:"file"`
+}
+
+// GetFile returns __UploadAvatarInput.File, and is useful for accessing the field via an interface.
+func (v *__UploadAvatarInput) GetFile() Upload { return v.File }
 
 // __UserByEmailInput is used internally by genqlient
 type __UserByEmailInput struct {
@@ -11535,6 +12009,70 @@ func RefreshSession(
 	return data_, err_
 }
 
+// The mutation executed by RemoveAvatar.
+const RemoveAvatar_Operation = `
+mutation RemoveAvatar {
+	removeAvatar {
+		... UserFields
+	}
+}
+fragment UserFields on User {
+	id
+	username
+	email
+	emailVerified
+	phone
+	firstName
+	lastName
+	fullName
+	website
+	avatarUrl
+	address
+	additionalInfo
+	tags
+	metadata
+	appMetadata
+	status
+	active
+	isGuest
+	roles {
+		name
+	}
+	createdAt
+	updatedAt
+	lastLoginAt
+	lastRequestAt
+	deletedAt
+	lockedUntil
+	pendingEmail
+	emailVerification {
+		status
+		lastStateChangeAt
+	}
+}
+`
+
+func RemoveAvatar(
+	ctx_ context.Context,
+	client_ graphql.Client,
+) (data_ *RemoveAvatarResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "RemoveAvatar",
+		Query:  RemoveAvatar_Operation,
+	}
+
+	data_ = &RemoveAvatarResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
 // The mutation executed by RemovePermission.
 const RemovePermission_Operation = `
 mutation RemovePermission ($role: String!, $id: ID!) {
@@ -12855,6 +13393,74 @@ func UpgradeGuest(
 	}
 
 	data_ = &UpgradeGuestResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by UploadAvatar.
+const UploadAvatar_Operation = `
+mutation UploadAvatar ($file: Upload!) {
+	uploadAvatar(file: $file) {
+		... UserFields
+	}
+}
+fragment UserFields on User {
+	id
+	username
+	email
+	emailVerified
+	phone
+	firstName
+	lastName
+	fullName
+	website
+	avatarUrl
+	address
+	additionalInfo
+	tags
+	metadata
+	appMetadata
+	status
+	active
+	isGuest
+	roles {
+		name
+	}
+	createdAt
+	updatedAt
+	lastLoginAt
+	lastRequestAt
+	deletedAt
+	lockedUntil
+	pendingEmail
+	emailVerification {
+		status
+		lastStateChangeAt
+	}
+}
+`
+
+func UploadAvatar(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	file Upload,
+) (data_ *UploadAvatarResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "UploadAvatar",
+		Query:  UploadAvatar_Operation,
+		Variables: &__UploadAvatarInput{
+			File: file,
+		},
+	}
+
+	data_ = &UploadAvatarResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(
