@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"net/url"
 
 	"github.com/usergraph/usergraph/access"
 	"github.com/usergraph/usergraph/avatars"
@@ -11,6 +12,7 @@ import (
 	"github.com/usergraph/usergraph/recovery"
 	"github.com/usergraph/usergraph/resolvers"
 	"github.com/usergraph/usergraph/session"
+	"github.com/usergraph/usergraph/social"
 	"github.com/usergraph/usergraph/store"
 )
 
@@ -63,6 +65,19 @@ func (e edgeAvatars) Avatar(ctx context.Context, id string) (*httpapi.Avatar, er
 		return nil, err
 	}
 	return &httpapi.Avatar{ContentType: a.ContentType, Data: a.Data}, nil
+}
+
+// edgeOAuth is httpapi.OAuthCallback: social sign-in's callback, its
+// session as the cookies a browser gets.
+type edgeOAuth struct{ social *social.Service }
+
+func (e edgeOAuth) Complete(ctx context.Context, query url.Values, bound bool) (*httpapi.SignedIn, error) {
+	t, err := e.social.Callback(ctx, query, bound)
+	if err != nil {
+		return nil, err
+	}
+	return &httpapi.SignedIn{AccessToken: t.Access, Expires: t.AccessExpiresAt,
+		DeviceCookie: t.DeviceCookie, DeviceCookieExpires: t.DeviceCookieExpires}, nil
 }
 
 // edgeRecovery is httpapi.Recovery, for the hosted pages: the recovery

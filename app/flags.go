@@ -106,6 +106,12 @@ func (c *Config) bind(fs *flag.FlagSet) {
 	fs.StringVar(&c.SMS.WebhookURL, "sms-webhook-url", c.SMS.WebhookURL, "SMS are POSTed here as signed JSON (docs/RECOVERY.md; empty: SMS reset is off, RESET_UNSUPPORTED 803)")
 	fs.StringVar(&c.SMS.WebhookSecret, "sms-webhook-secret", c.SMS.WebhookSecret, "key of the SMS webhooks' signature, whsec_ and base64 (Standard Webhooks)")
 
+	so := &c.Social
+	fs.StringVar(&so.ConfigFile, "oauth-config", so.ConfigFile, "`path` of the JSON providers file of social sign-in (docs/SOCIAL.md; empty: no providers)")
+	fs.Var(newValue(&so.RedirectURLs, parseList, formatList), "oauth-redirect-urls", "comma-separated `URLs` oauthStart accepts as redirectUri, matched exactly")
+	fs.StringVar(&so.ReturnURL, "oauth-return-url", so.ReturnURL, "where /oauth/callback sends the browser after a sign-in (errors add ?error=CODE)")
+	fs.Var(newValue(&l.OAuthPerIP, ratelimit.ParseRule, formatRule), "oauth-limit-ip", "social sign-ins (oauthStart, loginWithIdToken) per client IP (`N/duration` or off)")
+
 	fs.Var(newValue(&c.Store.IndexedPaths, parseIndexedPaths, formatIndexedPaths), "indexed-paths", "comma-separated metadata `paths` to index, e.g. metadata.org.id,appMetadata.plan")
 
 	m := &c.Store.Mongo
@@ -317,6 +323,8 @@ func formatIndexedPaths(ps []store.IndexedPath) string {
 	}
 	return strings.Join(out, ",")
 }
+
+func parseList(s string) ([]string, error) { return splitList(s), nil }
 
 func splitList(s string) []string {
 	var out []string

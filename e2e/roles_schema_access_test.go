@@ -19,8 +19,9 @@ import (
 // to be added to publicFields on purpose.
 
 // publicFields are the only root fields anyone may call.
-var publicFields = []string{"applicationSession", "forgotUsername", "initialize", "login", "loginAsGuest", "refreshSession",
-	"requestPasswordReset", "requestPasswordResetBySms", "resetPassword", "resetPasswordWithCode", "signup", "usernameExists", "verifyEmail"}
+var publicFields = []string{"applicationSession", "forgotUsername", "initialize", "login", "loginAsGuest", "loginWithIdToken",
+	"oauthComplete", "oauthStart", "refreshSession", "requestPasswordReset", "requestPasswordResetBySms", "resetPassword",
+	"resetPasswordWithCode", "signup", "usernameExists", "verifyEmail"}
 
 // permissionResources are the resources @hasPermission may name.
 var permissionResources = []string{"graphql/applications", "graphql/roles", "graphql/users", "graphql/users/devices", "graphql/users/roles"}

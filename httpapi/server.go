@@ -32,6 +32,9 @@ type Config struct {
 	// MetricsApart: /metrics is served on a listener of its own (the
 	// metrics handler New returns) and the API answers 404 for it.
 	MetricsApart bool
+	// OAuthReturnURL is where /oauth/callback sends the browser after a
+	// sign-in (USERGRAPH_OAUTH_RETURN_URL).
+	OAuthReturnURL string
 	// AppName is the name the hosted pages show (USERGRAPH_APP_NAME).
 	AppName string
 	// TemplatesDir: the hosted pages' templates in its pages/
@@ -56,6 +59,7 @@ func DefaultConfig() Config {
 		MaxComplexity:  10000,
 		MaxTokens:      15000,
 		MaxHashes:      1,
+		OAuthReturnURL: "/",
 		AppName:        "usergraph",
 	}
 }
@@ -92,6 +96,9 @@ func New(d Deps, cfg Config) (api, metrics http.Handler, err error) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	mux.Handle("GET /readyz", readyz(d.Ready))
+	if d.OAuth != nil {
+		mux.Handle("GET "+oauthCallbackPath, m.route("oauth_callback", oauthCallback{oauth: d.OAuth, cfg: cfg, returnURL: cfg.OAuthReturnURL, log: d.Log}))
+	}
 	if !cfg.MetricsApart {
 		mux.Handle("GET /metrics", m.handler())
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/usergraph/usergraph/graph"
 	"github.com/usergraph/usergraph/recovery"
 	"github.com/usergraph/usergraph/session"
+	"github.com/usergraph/usergraph/social"
 	"github.com/usergraph/usergraph/token"
 )
 
@@ -27,6 +28,7 @@ type Resolver struct {
 	Tokens   *token.Service
 	Recovery *recovery.Service
 	Avatars  *avatars.Service
+	Social   *social.Service
 	Log      *slog.Logger
 }
 

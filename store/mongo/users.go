@@ -136,9 +136,11 @@ func (db *DB) replaceUser(ctx context.Context, u *store.User, read int64) error 
 	})
 }
 
-// DeleteUser removes the user with its sessions, refresh tokens, devices
-// and avatars. Those go first: if the user's delete then fails, a retry
-// finds the user still there and finishes the job.
+// DeleteUser removes the user with its sessions, refresh tokens,
+// devices, avatars and identities. Those go first: if the user's delete
+// then fails, a retry finds the user still there and finishes the job.
+// The identities go with the user's document; their claims after it
+// (identities.go).
 func (db *DB) DeleteUser(ctx context.Context, id string) error {
 	if err := db.deleteUserData(ctx, []string{id}); err != nil {
 		return err
@@ -150,7 +152,7 @@ func (db *DB) DeleteUser(ctx context.Context, id string) error {
 	if res.DeletedCount == 0 {
 		return store.ErrNotFound
 	}
-	return nil
+	return db.deleteIdentityClaims(ctx, []string{id})
 }
 
 // deleteUserData removes the refresh tokens, sessions, devices and

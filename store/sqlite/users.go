@@ -79,7 +79,7 @@ func (db *DB) UpdateUser(ctx context.Context, id string, update func(*store.User
 }
 
 // DeleteUser removes the user with its sessions, refresh tokens, devices
-// and avatars.
+// avatars and identities.
 func (db *DB) DeleteUser(ctx context.Context, id string) error {
 	return db.tx(ctx, func(tx txn) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM users WHERE id = ?`, id)
@@ -93,10 +93,11 @@ func (db *DB) DeleteUser(ctx context.Context, id string) error {
 	})
 }
 
-// deleteUserData removes sessions, refresh tokens, devices and avatars of the users
-// selected by cond (an SQL comparison on user_id, e.g. "= ?" or "IN (...)").
+// deleteUserData removes sessions, refresh tokens, devices, avatars and
+// identities of the users selected by cond (an SQL comparison on user_id,
+// e.g. "= ?" or "IN (...)").
 func deleteUserData(ctx context.Context, tx txn, cond string, args ...any) error {
-	for _, table := range []string{"refresh_tokens", "sessions", "devices", "avatars"} {
+	for _, table := range []string{"refresh_tokens", "sessions", "devices", "avatars", "identities"} {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE user_id `+cond, args...); err != nil {
 			return mapErr(err)
 		}
