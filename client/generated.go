@@ -808,6 +808,11 @@ func (v *AuthFieldsUser) GetEmailVerification() *UserFieldsEmailVerification {
 	return v.UserFields.EmailVerification
 }
 
+// GetIdentities returns AuthFieldsUser.Identities, and is useful for accessing the field via an interface.
+func (v *AuthFieldsUser) GetIdentities() []*UserFieldsIdentitiesIdentity {
+	return v.UserFields.Identities
+}
+
 func (v *AuthFieldsUser) UnmarshalJSON(b []byte) error {
 
 	if string(b) == "null" {
@@ -887,6 +892,8 @@ type __premarshalAuthFieldsUser struct {
 	PendingEmail *string `json:"pendingEmail"`
 
 	EmailVerification *UserFieldsEmailVerification `json:"emailVerification"`
+
+	Identities []*UserFieldsIdentitiesIdentity `json:"identities"`
 }
 
 func (v *AuthFieldsUser) MarshalJSON() ([]byte, error) {
@@ -927,6 +934,7 @@ func (v *AuthFieldsUser) __premarshalJSON() (*__premarshalAuthFieldsUser, error)
 	retval.LockedUntil = v.UserFields.LockedUntil
 	retval.PendingEmail = v.UserFields.PendingEmail
 	retval.EmailVerification = v.UserFields.EmailVerification
+	retval.Identities = v.UserFields.Identities
 	return &retval, nil
 }
 
@@ -1057,6 +1065,11 @@ func (v *ChangeUsernameChangeUsernameUser) GetEmailVerification() *UserFieldsEma
 	return v.UserFields.EmailVerification
 }
 
+// GetIdentities returns ChangeUsernameChangeUsernameUser.Identities, and is useful for accessing the field via an interface.
+func (v *ChangeUsernameChangeUsernameUser) GetIdentities() []*UserFieldsIdentitiesIdentity {
+	return v.UserFields.Identities
+}
+
 func (v *ChangeUsernameChangeUsernameUser) UnmarshalJSON(b []byte) error {
 
 	if string(b) == "null" {
@@ -1136,6 +1149,8 @@ type __premarshalChangeUsernameChangeUsernameUser struct {
 	PendingEmail *string `json:"pendingEmail"`
 
 	EmailVerification *UserFieldsEmailVerification `json:"emailVerification"`
+
+	Identities []*UserFieldsIdentitiesIdentity `json:"identities"`
 }
 
 func (v *ChangeUsernameChangeUsernameUser) MarshalJSON() ([]byte, error) {
@@ -1176,6 +1191,7 @@ func (v *ChangeUsernameChangeUsernameUser) __premarshalJSON() (*__premarshalChan
 	retval.LockedUntil = v.UserFields.LockedUntil
 	retval.PendingEmail = v.UserFields.PendingEmail
 	retval.EmailVerification = v.UserFields.EmailVerification
+	retval.Identities = v.UserFields.Identities
 	return &retval, nil
 }
 
@@ -1508,6 +1524,11 @@ func (v *CreateUserCreateUser) GetEmailVerification() *UserFieldsEmailVerificati
 	return v.UserFields.EmailVerification
 }
 
+// GetIdentities returns CreateUserCreateUser.Identities, and is useful for accessing the field via an interface.
+func (v *CreateUserCreateUser) GetIdentities() []*UserFieldsIdentitiesIdentity {
+	return v.UserFields.Identities
+}
+
 func (v *CreateUserCreateUser) UnmarshalJSON(b []byte) error {
 
 	if string(b) == "null" {
@@ -1587,6 +1608,8 @@ type __premarshalCreateUserCreateUser struct {
 	PendingEmail *string `json:"pendingEmail"`
 
 	EmailVerification *UserFieldsEmailVerification `json:"emailVerification"`
+
+	Identities []*UserFieldsIdentitiesIdentity `json:"identities"`
 }
 
 func (v *CreateUserCreateUser) MarshalJSON() ([]byte, error) {
@@ -1627,6 +1650,7 @@ func (v *CreateUserCreateUser) __premarshalJSON() (*__premarshalCreateUserCreate
 	retval.LockedUntil = v.UserFields.LockedUntil
 	retval.PendingEmail = v.UserFields.PendingEmail
 	retval.EmailVerification = v.UserFields.EmailVerification
+	retval.Identities = v.UserFields.Identities
 	return &retval, nil
 }
 
@@ -2240,6 +2264,11 @@ func (v *GrantRoleGrantRoleUser) GetEmailVerification() *UserFieldsEmailVerifica
 	return v.UserFields.EmailVerification
 }
 
+// GetIdentities returns GrantRoleGrantRoleUser.Identities, and is useful for accessing the field via an interface.
+func (v *GrantRoleGrantRoleUser) GetIdentities() []*UserFieldsIdentitiesIdentity {
+	return v.UserFields.Identities
+}
+
 func (v *GrantRoleGrantRoleUser) UnmarshalJSON(b []byte) error {
 
 	if string(b) == "null" {
@@ -2319,6 +2348,8 @@ type __premarshalGrantRoleGrantRoleUser struct {
 	PendingEmail *string `json:"pendingEmail"`
 
 	EmailVerification *UserFieldsEmailVerification `json:"emailVerification"`
+
+	Identities []*UserFieldsIdentitiesIdentity `json:"identities"`
 }
 
 func (v *GrantRoleGrantRoleUser) MarshalJSON() ([]byte, error) {
@@ -2359,6 +2390,7 @@ func (v *GrantRoleGrantRoleUser) __premarshalJSON() (*__premarshalGrantRoleGrant
 	retval.LockedUntil = v.UserFields.LockedUntil
 	retval.PendingEmail = v.UserFields.PendingEmail
 	retval.EmailVerification = v.UserFields.EmailVerification
+	retval.Identities = v.UserFields.Identities
 	return &retval, nil
 }
 
@@ -2654,6 +2686,11 @@ func (v *InitializeInitializeInitializePayloadUser) GetEmailVerification() *User
 	return v.UserFields.EmailVerification
 }
 
+// GetIdentities returns InitializeInitializeInitializePayloadUser.Identities, and is useful for accessing the field via an interface.
+func (v *InitializeInitializeInitializePayloadUser) GetIdentities() []*UserFieldsIdentitiesIdentity {
+	return v.UserFields.Identities
+}
+
 func (v *InitializeInitializeInitializePayloadUser) UnmarshalJSON(b []byte) error {
 
 	if string(b) == "null" {
@@ -2733,6 +2770,8 @@ type __premarshalInitializeInitializeInitializePayloadUser struct {
 	PendingEmail *string `json:"pendingEmail"`
 
 	EmailVerification *UserFieldsEmailVerification `json:"emailVerification"`
+
+	Identities []*UserFieldsIdentitiesIdentity `json:"identities"`
 }
 
 func (v *InitializeInitializeInitializePayloadUser) MarshalJSON() ([]byte, error) {
@@ -2773,6 +2812,7 @@ func (v *InitializeInitializeInitializePayloadUser) __premarshalJSON() (*__prema
 	retval.LockedUntil = v.UserFields.LockedUntil
 	retval.PendingEmail = v.UserFields.PendingEmail
 	retval.EmailVerification = v.UserFields.EmailVerification
+	retval.Identities = v.UserFields.Identities
 	return &retval, nil
 }
 
@@ -3110,6 +3150,131 @@ type LoginResponse struct {
 // GetLogin returns LoginResponse.Login, and is useful for accessing the field via an interface.
 func (v *LoginResponse) GetLogin() *LoginLoginAuthPayload { return v.Login }
 
+// LoginWithIdTokenLoginWithIdTokenAuthPayload includes the requested fields of the GraphQL type AuthPayload.
+// The GraphQL type's documentation follows.
+//
+// Tokens of a new or refreshed session.
+type LoginWithIdTokenLoginWithIdTokenAuthPayload struct {
+	AuthFields `json:"-"`
+}
+
+// GetAccessToken returns LoginWithIdTokenLoginWithIdTokenAuthPayload.AccessToken, and is useful for accessing the field via an interface.
+func (v *LoginWithIdTokenLoginWithIdTokenAuthPayload) GetAccessToken() string {
+	return v.AuthFields.AccessToken
+}
+
+// GetRefreshToken returns LoginWithIdTokenLoginWithIdTokenAuthPayload.RefreshToken, and is useful for accessing the field via an interface.
+func (v *LoginWithIdTokenLoginWithIdTokenAuthPayload) GetRefreshToken() string {
+	return v.AuthFields.RefreshToken
+}
+
+// GetTokenType returns LoginWithIdTokenLoginWithIdTokenAuthPayload.TokenType, and is useful for accessing the field via an interface.
+func (v *LoginWithIdTokenLoginWithIdTokenAuthPayload) GetTokenType() string {
+	return v.AuthFields.TokenType
+}
+
+// GetExpiresIn returns LoginWithIdTokenLoginWithIdTokenAuthPayload.ExpiresIn, and is useful for accessing the field via an interface.
+func (v *LoginWithIdTokenLoginWithIdTokenAuthPayload) GetExpiresIn() int {
+	return v.AuthFields.ExpiresIn
+}
+
+// GetExpiresAt returns LoginWithIdTokenLoginWithIdTokenAuthPayload.ExpiresAt, and is useful for accessing the field via an interface.
+func (v *LoginWithIdTokenLoginWithIdTokenAuthPayload) GetExpiresAt() time.Time {
+	return v.AuthFields.ExpiresAt
+}
+
+// GetDeviceCookie returns LoginWithIdTokenLoginWithIdTokenAuthPayload.DeviceCookie, and is useful for accessing the field via an interface.
+func (v *LoginWithIdTokenLoginWithIdTokenAuthPayload) GetDeviceCookie() *string {
+	return v.AuthFields.DeviceCookie
+}
+
+// GetSession returns LoginWithIdTokenLoginWithIdTokenAuthPayload.Session, and is useful for accessing the field via an interface.
+func (v *LoginWithIdTokenLoginWithIdTokenAuthPayload) GetSession() *AuthFieldsSession {
+	return v.AuthFields.Session
+}
+
+// GetUser returns LoginWithIdTokenLoginWithIdTokenAuthPayload.User, and is useful for accessing the field via an interface.
+func (v *LoginWithIdTokenLoginWithIdTokenAuthPayload) GetUser() *AuthFieldsUser {
+	return v.AuthFields.User
+}
+
+func (v *LoginWithIdTokenLoginWithIdTokenAuthPayload) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*LoginWithIdTokenLoginWithIdTokenAuthPayload
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.LoginWithIdTokenLoginWithIdTokenAuthPayload = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	err = json.Unmarshal(
+		b, &v.AuthFields)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type __premarshalLoginWithIdTokenLoginWithIdTokenAuthPayload struct {
+	AccessToken string `json:"accessToken"`
+
+	RefreshToken string `json:"refreshToken"`
+
+	TokenType string `json:"tokenType"`
+
+	ExpiresIn int `json:"expiresIn"`
+
+	ExpiresAt time.Time `json:"expiresAt"`
+
+	DeviceCookie *string `json:"deviceCookie"`
+
+	Session *AuthFieldsSession `json:"session"`
+
+	User *AuthFieldsUser `json:"user"`
+}
+
+func (v *LoginWithIdTokenLoginWithIdTokenAuthPayload) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *LoginWithIdTokenLoginWithIdTokenAuthPayload) __premarshalJSON() (*__premarshalLoginWithIdTokenLoginWithIdTokenAuthPayload, error) {
+	var retval __premarshalLoginWithIdTokenLoginWithIdTokenAuthPayload
+
+	retval.AccessToken = v.AuthFields.AccessToken
+	retval.RefreshToken = v.AuthFields.RefreshToken
+	retval.TokenType = v.AuthFields.TokenType
+	retval.ExpiresIn = v.AuthFields.ExpiresIn
+	retval.ExpiresAt = v.AuthFields.ExpiresAt
+	retval.DeviceCookie = v.AuthFields.DeviceCookie
+	retval.Session = v.AuthFields.Session
+	retval.User = v.AuthFields.User
+	return &retval, nil
+}
+
+// LoginWithIdTokenResponse is returned by LoginWithIdToken on success.
+type LoginWithIdTokenResponse struct {
+	// Signs in (action null), up or links with an OpenID Connect ID token a native
+	// app got from the provider's own SDK; pass the nonce the app asked for it with.
+	LoginWithIdToken *LoginWithIdTokenLoginWithIdTokenAuthPayload `json:"loginWithIdToken"`
+}
+
+// GetLoginWithIdToken returns LoginWithIdTokenResponse.LoginWithIdToken, and is useful for accessing the field via an interface.
+func (v *LoginWithIdTokenResponse) GetLoginWithIdToken() *LoginWithIdTokenLoginWithIdTokenAuthPayload {
+	return v.LoginWithIdToken
+}
+
 // LogoutAllResponse is returned by LogoutAll on success.
 type LogoutAllResponse struct {
 	// Ends every session of the caller, this one included; returns how many.
@@ -3221,6 +3386,9 @@ func (v *MeMeUser) GetEmailVerification() *UserFieldsEmailVerification {
 	return v.UserFields.EmailVerification
 }
 
+// GetIdentities returns MeMeUser.Identities, and is useful for accessing the field via an interface.
+func (v *MeMeUser) GetIdentities() []*UserFieldsIdentitiesIdentity { return v.UserFields.Identities }
+
 func (v *MeMeUser) UnmarshalJSON(b []byte) error {
 
 	if string(b) == "null" {
@@ -3300,6 +3468,8 @@ type __premarshalMeMeUser struct {
 	PendingEmail *string `json:"pendingEmail"`
 
 	EmailVerification *UserFieldsEmailVerification `json:"emailVerification"`
+
+	Identities []*UserFieldsIdentitiesIdentity `json:"identities"`
 }
 
 func (v *MeMeUser) MarshalJSON() ([]byte, error) {
@@ -3340,6 +3510,7 @@ func (v *MeMeUser) __premarshalJSON() (*__premarshalMeMeUser, error) {
 	retval.LockedUntil = v.UserFields.LockedUntil
 	retval.PendingEmail = v.UserFields.PendingEmail
 	retval.EmailVerification = v.UserFields.EmailVerification
+	retval.Identities = v.UserFields.Identities
 	return &retval, nil
 }
 
@@ -4026,6 +4197,11 @@ func (v *NodeNodeUser) GetEmailVerification() *UserFieldsEmailVerification {
 	return v.UserFields.EmailVerification
 }
 
+// GetIdentities returns NodeNodeUser.Identities, and is useful for accessing the field via an interface.
+func (v *NodeNodeUser) GetIdentities() []*UserFieldsIdentitiesIdentity {
+	return v.UserFields.Identities
+}
+
 func (v *NodeNodeUser) UnmarshalJSON(b []byte) error {
 
 	if string(b) == "null" {
@@ -4107,6 +4283,8 @@ type __premarshalNodeNodeUser struct {
 	PendingEmail *string `json:"pendingEmail"`
 
 	EmailVerification *UserFieldsEmailVerification `json:"emailVerification"`
+
+	Identities []*UserFieldsIdentitiesIdentity `json:"identities"`
 }
 
 func (v *NodeNodeUser) MarshalJSON() ([]byte, error) {
@@ -4148,6 +4326,7 @@ func (v *NodeNodeUser) __premarshalJSON() (*__premarshalNodeNodeUser, error) {
 	retval.LockedUntil = v.UserFields.LockedUntil
 	retval.PendingEmail = v.UserFields.PendingEmail
 	retval.EmailVerification = v.UserFields.EmailVerification
+	retval.Identities = v.UserFields.Identities
 	return &retval, nil
 }
 
@@ -4225,6 +4404,174 @@ func (v *NodeResponse) __premarshalJSON() (*__premarshalNodeResponse, error) {
 	}
 	return &retval, nil
 }
+
+// What a sign-in with a provider does once the provider confirmed who it is.
+type OAuthAction string
+
+const (
+	// Creates an account from the provider account (signs in if one is linked already).
+	OAuthActionSignUp OAuthAction = "SIGN_UP"
+	// Signs in to the account the provider account is linked to.
+	OAuthActionSignIn OAuthAction = "SIGN_IN"
+	// Adds the provider account to the signed-in caller's account.
+	OAuthActionLink OAuthAction = "LINK"
+)
+
+var AllOAuthAction = []OAuthAction{
+	OAuthActionSignUp,
+	OAuthActionSignIn,
+	OAuthActionLink,
+}
+
+// OAuthCompleteOauthCompleteAuthPayload includes the requested fields of the GraphQL type AuthPayload.
+// The GraphQL type's documentation follows.
+//
+// Tokens of a new or refreshed session.
+type OAuthCompleteOauthCompleteAuthPayload struct {
+	AuthFields `json:"-"`
+}
+
+// GetAccessToken returns OAuthCompleteOauthCompleteAuthPayload.AccessToken, and is useful for accessing the field via an interface.
+func (v *OAuthCompleteOauthCompleteAuthPayload) GetAccessToken() string {
+	return v.AuthFields.AccessToken
+}
+
+// GetRefreshToken returns OAuthCompleteOauthCompleteAuthPayload.RefreshToken, and is useful for accessing the field via an interface.
+func (v *OAuthCompleteOauthCompleteAuthPayload) GetRefreshToken() string {
+	return v.AuthFields.RefreshToken
+}
+
+// GetTokenType returns OAuthCompleteOauthCompleteAuthPayload.TokenType, and is useful for accessing the field via an interface.
+func (v *OAuthCompleteOauthCompleteAuthPayload) GetTokenType() string { return v.AuthFields.TokenType }
+
+// GetExpiresIn returns OAuthCompleteOauthCompleteAuthPayload.ExpiresIn, and is useful for accessing the field via an interface.
+func (v *OAuthCompleteOauthCompleteAuthPayload) GetExpiresIn() int { return v.AuthFields.ExpiresIn }
+
+// GetExpiresAt returns OAuthCompleteOauthCompleteAuthPayload.ExpiresAt, and is useful for accessing the field via an interface.
+func (v *OAuthCompleteOauthCompleteAuthPayload) GetExpiresAt() time.Time {
+	return v.AuthFields.ExpiresAt
+}
+
+// GetDeviceCookie returns OAuthCompleteOauthCompleteAuthPayload.DeviceCookie, and is useful for accessing the field via an interface.
+func (v *OAuthCompleteOauthCompleteAuthPayload) GetDeviceCookie() *string {
+	return v.AuthFields.DeviceCookie
+}
+
+// GetSession returns OAuthCompleteOauthCompleteAuthPayload.Session, and is useful for accessing the field via an interface.
+func (v *OAuthCompleteOauthCompleteAuthPayload) GetSession() *AuthFieldsSession {
+	return v.AuthFields.Session
+}
+
+// GetUser returns OAuthCompleteOauthCompleteAuthPayload.User, and is useful for accessing the field via an interface.
+func (v *OAuthCompleteOauthCompleteAuthPayload) GetUser() *AuthFieldsUser { return v.AuthFields.User }
+
+func (v *OAuthCompleteOauthCompleteAuthPayload) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*OAuthCompleteOauthCompleteAuthPayload
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.OAuthCompleteOauthCompleteAuthPayload = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	err = json.Unmarshal(
+		b, &v.AuthFields)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type __premarshalOAuthCompleteOauthCompleteAuthPayload struct {
+	AccessToken string `json:"accessToken"`
+
+	RefreshToken string `json:"refreshToken"`
+
+	TokenType string `json:"tokenType"`
+
+	ExpiresIn int `json:"expiresIn"`
+
+	ExpiresAt time.Time `json:"expiresAt"`
+
+	DeviceCookie *string `json:"deviceCookie"`
+
+	Session *AuthFieldsSession `json:"session"`
+
+	User *AuthFieldsUser `json:"user"`
+}
+
+func (v *OAuthCompleteOauthCompleteAuthPayload) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *OAuthCompleteOauthCompleteAuthPayload) __premarshalJSON() (*__premarshalOAuthCompleteOauthCompleteAuthPayload, error) {
+	var retval __premarshalOAuthCompleteOauthCompleteAuthPayload
+
+	retval.AccessToken = v.AuthFields.AccessToken
+	retval.RefreshToken = v.AuthFields.RefreshToken
+	retval.TokenType = v.AuthFields.TokenType
+	retval.ExpiresIn = v.AuthFields.ExpiresIn
+	retval.ExpiresAt = v.AuthFields.ExpiresAt
+	retval.DeviceCookie = v.AuthFields.DeviceCookie
+	retval.Session = v.AuthFields.Session
+	retval.User = v.AuthFields.User
+	return &retval, nil
+}
+
+// OAuthCompleteResponse is returned by OAuthComplete on success.
+type OAuthCompleteResponse struct {
+	// Completes a sign-in that came back to the app's redirectUri with code and state.
+	OauthComplete *OAuthCompleteOauthCompleteAuthPayload `json:"oauthComplete"`
+}
+
+// GetOauthComplete returns OAuthCompleteResponse.OauthComplete, and is useful for accessing the field via an interface.
+func (v *OAuthCompleteResponse) GetOauthComplete() *OAuthCompleteOauthCompleteAuthPayload {
+	return v.OauthComplete
+}
+
+// OAuthStartOauthStartOAuthStart includes the requested fields of the GraphQL type OAuthStart.
+// The GraphQL type's documentation follows.
+//
+// A sign-in with a provider, begun.
+type OAuthStartOauthStartOAuthStart struct {
+	// The provider's page: send the browser there.
+	Url string `json:"url"`
+	// Hand it back with the code (oauthComplete). An app that gave a redirectUri
+	// keeps it, and completes only when the state the provider sends back equals it.
+	State string `json:"state"`
+}
+
+// GetUrl returns OAuthStartOauthStartOAuthStart.Url, and is useful for accessing the field via an interface.
+func (v *OAuthStartOauthStartOAuthStart) GetUrl() string { return v.Url }
+
+// GetState returns OAuthStartOauthStartOAuthStart.State, and is useful for accessing the field via an interface.
+func (v *OAuthStartOauthStartOAuthStart) GetState() string { return v.State }
+
+// OAuthStartResponse is returned by OAuthStart on success.
+type OAuthStartResponse struct {
+	// Begins a sign-in with a provider (docs/SOCIAL.md). With a redirectUri (one of
+	// USERGRAPH_OAUTH_REDIRECT_URLS, exactly) the provider sends the browser back
+	// there and the app calls oauthComplete; without one it comes back to
+	// /oauth/callback, which signs the browser in with a cookie: call this from that
+	// browser, which gets the state's cookie. LINK needs a signed-in caller.
+	// deviceToken is the callback's (oauthComplete takes its own).
+	OauthStart *OAuthStartOauthStartOAuthStart `json:"oauthStart"`
+}
+
+// GetOauthStart returns OAuthStartResponse.OauthStart, and is useful for accessing the field via an interface.
+func (v *OAuthStartResponse) GetOauthStart() *OAuthStartOauthStartOAuthStart { return v.OauthStart }
 
 type OrderDirection string
 
@@ -4660,6 +5007,11 @@ func (v *RemoveAvatarRemoveAvatarUser) GetEmailVerification() *UserFieldsEmailVe
 	return v.UserFields.EmailVerification
 }
 
+// GetIdentities returns RemoveAvatarRemoveAvatarUser.Identities, and is useful for accessing the field via an interface.
+func (v *RemoveAvatarRemoveAvatarUser) GetIdentities() []*UserFieldsIdentitiesIdentity {
+	return v.UserFields.Identities
+}
+
 func (v *RemoveAvatarRemoveAvatarUser) UnmarshalJSON(b []byte) error {
 
 	if string(b) == "null" {
@@ -4739,6 +5091,8 @@ type __premarshalRemoveAvatarRemoveAvatarUser struct {
 	PendingEmail *string `json:"pendingEmail"`
 
 	EmailVerification *UserFieldsEmailVerification `json:"emailVerification"`
+
+	Identities []*UserFieldsIdentitiesIdentity `json:"identities"`
 }
 
 func (v *RemoveAvatarRemoveAvatarUser) MarshalJSON() ([]byte, error) {
@@ -4779,6 +5133,7 @@ func (v *RemoveAvatarRemoveAvatarUser) __premarshalJSON() (*__premarshalRemoveAv
 	retval.LockedUntil = v.UserFields.LockedUntil
 	retval.PendingEmail = v.UserFields.PendingEmail
 	retval.EmailVerification = v.UserFields.EmailVerification
+	retval.Identities = v.UserFields.Identities
 	return &retval, nil
 }
 
@@ -5147,6 +5502,11 @@ func (v *RevokeRoleRevokeRoleUser) GetEmailVerification() *UserFieldsEmailVerifi
 	return v.UserFields.EmailVerification
 }
 
+// GetIdentities returns RevokeRoleRevokeRoleUser.Identities, and is useful for accessing the field via an interface.
+func (v *RevokeRoleRevokeRoleUser) GetIdentities() []*UserFieldsIdentitiesIdentity {
+	return v.UserFields.Identities
+}
+
 func (v *RevokeRoleRevokeRoleUser) UnmarshalJSON(b []byte) error {
 
 	if string(b) == "null" {
@@ -5226,6 +5586,8 @@ type __premarshalRevokeRoleRevokeRoleUser struct {
 	PendingEmail *string `json:"pendingEmail"`
 
 	EmailVerification *UserFieldsEmailVerification `json:"emailVerification"`
+
+	Identities []*UserFieldsIdentitiesIdentity `json:"identities"`
 }
 
 func (v *RevokeRoleRevokeRoleUser) MarshalJSON() ([]byte, error) {
@@ -5266,6 +5628,7 @@ func (v *RevokeRoleRevokeRoleUser) __premarshalJSON() (*__premarshalRevokeRoleRe
 	retval.LockedUntil = v.UserFields.LockedUntil
 	retval.PendingEmail = v.UserFields.PendingEmail
 	retval.EmailVerification = v.UserFields.EmailVerification
+	retval.Identities = v.UserFields.Identities
 	return &retval, nil
 }
 
@@ -6018,6 +6381,11 @@ func (v *SetUserMetadataFieldSetUserMetadataFieldUser) GetEmailVerification() *U
 	return v.UserFields.EmailVerification
 }
 
+// GetIdentities returns SetUserMetadataFieldSetUserMetadataFieldUser.Identities, and is useful for accessing the field via an interface.
+func (v *SetUserMetadataFieldSetUserMetadataFieldUser) GetIdentities() []*UserFieldsIdentitiesIdentity {
+	return v.UserFields.Identities
+}
+
 func (v *SetUserMetadataFieldSetUserMetadataFieldUser) UnmarshalJSON(b []byte) error {
 
 	if string(b) == "null" {
@@ -6097,6 +6465,8 @@ type __premarshalSetUserMetadataFieldSetUserMetadataFieldUser struct {
 	PendingEmail *string `json:"pendingEmail"`
 
 	EmailVerification *UserFieldsEmailVerification `json:"emailVerification"`
+
+	Identities []*UserFieldsIdentitiesIdentity `json:"identities"`
 }
 
 func (v *SetUserMetadataFieldSetUserMetadataFieldUser) MarshalJSON() ([]byte, error) {
@@ -6137,6 +6507,7 @@ func (v *SetUserMetadataFieldSetUserMetadataFieldUser) __premarshalJSON() (*__pr
 	retval.LockedUntil = v.UserFields.LockedUntil
 	retval.PendingEmail = v.UserFields.PendingEmail
 	retval.EmailVerification = v.UserFields.EmailVerification
+	retval.Identities = v.UserFields.Identities
 	return &retval, nil
 }
 
@@ -6262,6 +6633,11 @@ func (v *SetUserMetadataSetUserMetadataUser) GetEmailVerification() *UserFieldsE
 	return v.UserFields.EmailVerification
 }
 
+// GetIdentities returns SetUserMetadataSetUserMetadataUser.Identities, and is useful for accessing the field via an interface.
+func (v *SetUserMetadataSetUserMetadataUser) GetIdentities() []*UserFieldsIdentitiesIdentity {
+	return v.UserFields.Identities
+}
+
 func (v *SetUserMetadataSetUserMetadataUser) UnmarshalJSON(b []byte) error {
 
 	if string(b) == "null" {
@@ -6341,6 +6717,8 @@ type __premarshalSetUserMetadataSetUserMetadataUser struct {
 	PendingEmail *string `json:"pendingEmail"`
 
 	EmailVerification *UserFieldsEmailVerification `json:"emailVerification"`
+
+	Identities []*UserFieldsIdentitiesIdentity `json:"identities"`
 }
 
 func (v *SetUserMetadataSetUserMetadataUser) MarshalJSON() ([]byte, error) {
@@ -6381,6 +6759,7 @@ func (v *SetUserMetadataSetUserMetadataUser) __premarshalJSON() (*__premarshalSe
 	retval.LockedUntil = v.UserFields.LockedUntil
 	retval.PendingEmail = v.UserFields.PendingEmail
 	retval.EmailVerification = v.UserFields.EmailVerification
+	retval.Identities = v.UserFields.Identities
 	return &retval, nil
 }
 
@@ -6494,6 +6873,11 @@ func (v *SetUserStatusSetUserStatusUser) GetEmailVerification() *UserFieldsEmail
 	return v.UserFields.EmailVerification
 }
 
+// GetIdentities returns SetUserStatusSetUserStatusUser.Identities, and is useful for accessing the field via an interface.
+func (v *SetUserStatusSetUserStatusUser) GetIdentities() []*UserFieldsIdentitiesIdentity {
+	return v.UserFields.Identities
+}
+
 func (v *SetUserStatusSetUserStatusUser) UnmarshalJSON(b []byte) error {
 
 	if string(b) == "null" {
@@ -6573,6 +6957,8 @@ type __premarshalSetUserStatusSetUserStatusUser struct {
 	PendingEmail *string `json:"pendingEmail"`
 
 	EmailVerification *UserFieldsEmailVerification `json:"emailVerification"`
+
+	Identities []*UserFieldsIdentitiesIdentity `json:"identities"`
 }
 
 func (v *SetUserStatusSetUserStatusUser) MarshalJSON() ([]byte, error) {
@@ -6613,6 +6999,7 @@ func (v *SetUserStatusSetUserStatusUser) __premarshalJSON() (*__premarshalSetUse
 	retval.LockedUntil = v.UserFields.LockedUntil
 	retval.PendingEmail = v.UserFields.PendingEmail
 	retval.EmailVerification = v.UserFields.EmailVerification
+	retval.Identities = v.UserFields.Identities
 	return &retval, nil
 }
 
@@ -6912,6 +7299,11 @@ func (v *SignupSignupSignupPayloadUser) GetEmailVerification() *UserFieldsEmailV
 	return v.UserFields.EmailVerification
 }
 
+// GetIdentities returns SignupSignupSignupPayloadUser.Identities, and is useful for accessing the field via an interface.
+func (v *SignupSignupSignupPayloadUser) GetIdentities() []*UserFieldsIdentitiesIdentity {
+	return v.UserFields.Identities
+}
+
 func (v *SignupSignupSignupPayloadUser) UnmarshalJSON(b []byte) error {
 
 	if string(b) == "null" {
@@ -6991,6 +7383,8 @@ type __premarshalSignupSignupSignupPayloadUser struct {
 	PendingEmail *string `json:"pendingEmail"`
 
 	EmailVerification *UserFieldsEmailVerification `json:"emailVerification"`
+
+	Identities []*UserFieldsIdentitiesIdentity `json:"identities"`
 }
 
 func (v *SignupSignupSignupPayloadUser) MarshalJSON() ([]byte, error) {
@@ -7031,6 +7425,7 @@ func (v *SignupSignupSignupPayloadUser) __premarshalJSON() (*__premarshalSignupS
 	retval.LockedUntil = v.UserFields.LockedUntil
 	retval.PendingEmail = v.UserFields.PendingEmail
 	retval.EmailVerification = v.UserFields.EmailVerification
+	retval.Identities = v.UserFields.Identities
 	return &retval, nil
 }
 
@@ -7065,6 +7460,256 @@ func (v *TimeFilter) GetLt() *time.Time { return v.Lt }
 
 // GetLte returns TimeFilter.Lte, and is useful for accessing the field via an interface.
 func (v *TimeFilter) GetLte() *time.Time { return v.Lte }
+
+// UnlinkIdentityResponse is returned by UnlinkIdentity on success.
+type UnlinkIdentityResponse struct {
+	// Removes a provider account from the caller's; never the last way to sign in (LAST_SIGN_IN_METHOD).
+	UnlinkIdentity *UnlinkIdentityUnlinkIdentityUser `json:"unlinkIdentity"`
+}
+
+// GetUnlinkIdentity returns UnlinkIdentityResponse.UnlinkIdentity, and is useful for accessing the field via an interface.
+func (v *UnlinkIdentityResponse) GetUnlinkIdentity() *UnlinkIdentityUnlinkIdentityUser {
+	return v.UnlinkIdentity
+}
+
+// UnlinkIdentityUnlinkIdentityUser includes the requested fields of the GraphQL type User.
+// The GraphQL type's documentation follows.
+//
+// An account. Another signed-in user (not an administrator) sees the public
+// view: id, username, fullName, firstName, lastName, avatarUrl, tags; every
+// other field is null or empty for them.
+type UnlinkIdentityUnlinkIdentityUser struct {
+	UserFields `json:"-"`
+}
+
+// GetId returns UnlinkIdentityUnlinkIdentityUser.Id, and is useful for accessing the field via an interface.
+func (v *UnlinkIdentityUnlinkIdentityUser) GetId() string { return v.UserFields.Id }
+
+// GetUsername returns UnlinkIdentityUnlinkIdentityUser.Username, and is useful for accessing the field via an interface.
+func (v *UnlinkIdentityUnlinkIdentityUser) GetUsername() *string { return v.UserFields.Username }
+
+// GetEmail returns UnlinkIdentityUnlinkIdentityUser.Email, and is useful for accessing the field via an interface.
+func (v *UnlinkIdentityUnlinkIdentityUser) GetEmail() *string { return v.UserFields.Email }
+
+// GetEmailVerified returns UnlinkIdentityUnlinkIdentityUser.EmailVerified, and is useful for accessing the field via an interface.
+func (v *UnlinkIdentityUnlinkIdentityUser) GetEmailVerified() bool { return v.UserFields.EmailVerified }
+
+// GetPhone returns UnlinkIdentityUnlinkIdentityUser.Phone, and is useful for accessing the field via an interface.
+func (v *UnlinkIdentityUnlinkIdentityUser) GetPhone() *string { return v.UserFields.Phone }
+
+// GetFirstName returns UnlinkIdentityUnlinkIdentityUser.FirstName, and is useful for accessing the field via an interface.
+func (v *UnlinkIdentityUnlinkIdentityUser) GetFirstName() *string { return v.UserFields.FirstName }
+
+// GetLastName returns UnlinkIdentityUnlinkIdentityUser.LastName, and is useful for accessing the field via an interface.
+func (v *UnlinkIdentityUnlinkIdentityUser) GetLastName() *string { return v.UserFields.LastName }
+
+// GetFullName returns UnlinkIdentityUnlinkIdentityUser.FullName, and is useful for accessing the field via an interface.
+func (v *UnlinkIdentityUnlinkIdentityUser) GetFullName() *string { return v.UserFields.FullName }
+
+// GetWebsite returns UnlinkIdentityUnlinkIdentityUser.Website, and is useful for accessing the field via an interface.
+func (v *UnlinkIdentityUnlinkIdentityUser) GetWebsite() *string { return v.UserFields.Website }
+
+// GetAvatarUrl returns UnlinkIdentityUnlinkIdentityUser.AvatarUrl, and is useful for accessing the field via an interface.
+func (v *UnlinkIdentityUnlinkIdentityUser) GetAvatarUrl() *string { return v.UserFields.AvatarUrl }
+
+// GetAddress returns UnlinkIdentityUnlinkIdentityUser.Address, and is useful for accessing the field via an interface.
+func (v *UnlinkIdentityUnlinkIdentityUser) GetAddress() *string { return v.UserFields.Address }
+
+// GetAdditionalInfo returns UnlinkIdentityUnlinkIdentityUser.AdditionalInfo, and is useful for accessing the field via an interface.
+func (v *UnlinkIdentityUnlinkIdentityUser) GetAdditionalInfo() *string {
+	return v.UserFields.AdditionalInfo
+}
+
+// GetTags returns UnlinkIdentityUnlinkIdentityUser.Tags, and is useful for accessing the field via an interface.
+func (v *UnlinkIdentityUnlinkIdentityUser) GetTags() []string { return v.UserFields.Tags }
+
+// GetMetadata returns UnlinkIdentityUnlinkIdentityUser.Metadata, and is useful for accessing the field via an interface.
+func (v *UnlinkIdentityUnlinkIdentityUser) GetMetadata() json.RawMessage {
+	return v.UserFields.Metadata
+}
+
+// GetAppMetadata returns UnlinkIdentityUnlinkIdentityUser.AppMetadata, and is useful for accessing the field via an interface.
+func (v *UnlinkIdentityUnlinkIdentityUser) GetAppMetadata() json.RawMessage {
+	return v.UserFields.AppMetadata
+}
+
+// GetStatus returns UnlinkIdentityUnlinkIdentityUser.Status, and is useful for accessing the field via an interface.
+func (v *UnlinkIdentityUnlinkIdentityUser) GetStatus() UserStatus { return v.UserFields.Status }
+
+// GetActive returns UnlinkIdentityUnlinkIdentityUser.Active, and is useful for accessing the field via an interface.
+func (v *UnlinkIdentityUnlinkIdentityUser) GetActive() bool { return v.UserFields.Active }
+
+// GetIsGuest returns UnlinkIdentityUnlinkIdentityUser.IsGuest, and is useful for accessing the field via an interface.
+func (v *UnlinkIdentityUnlinkIdentityUser) GetIsGuest() bool { return v.UserFields.IsGuest }
+
+// GetRoles returns UnlinkIdentityUnlinkIdentityUser.Roles, and is useful for accessing the field via an interface.
+func (v *UnlinkIdentityUnlinkIdentityUser) GetRoles() []*UserFieldsRolesRole {
+	return v.UserFields.Roles
+}
+
+// GetCreatedAt returns UnlinkIdentityUnlinkIdentityUser.CreatedAt, and is useful for accessing the field via an interface.
+func (v *UnlinkIdentityUnlinkIdentityUser) GetCreatedAt() time.Time { return v.UserFields.CreatedAt }
+
+// GetUpdatedAt returns UnlinkIdentityUnlinkIdentityUser.UpdatedAt, and is useful for accessing the field via an interface.
+func (v *UnlinkIdentityUnlinkIdentityUser) GetUpdatedAt() time.Time { return v.UserFields.UpdatedAt }
+
+// GetLastLoginAt returns UnlinkIdentityUnlinkIdentityUser.LastLoginAt, and is useful for accessing the field via an interface.
+func (v *UnlinkIdentityUnlinkIdentityUser) GetLastLoginAt() *time.Time {
+	return v.UserFields.LastLoginAt
+}
+
+// GetLastRequestAt returns UnlinkIdentityUnlinkIdentityUser.LastRequestAt, and is useful for accessing the field via an interface.
+func (v *UnlinkIdentityUnlinkIdentityUser) GetLastRequestAt() *time.Time {
+	return v.UserFields.LastRequestAt
+}
+
+// GetDeletedAt returns UnlinkIdentityUnlinkIdentityUser.DeletedAt, and is useful for accessing the field via an interface.
+func (v *UnlinkIdentityUnlinkIdentityUser) GetDeletedAt() *time.Time { return v.UserFields.DeletedAt }
+
+// GetLockedUntil returns UnlinkIdentityUnlinkIdentityUser.LockedUntil, and is useful for accessing the field via an interface.
+func (v *UnlinkIdentityUnlinkIdentityUser) GetLockedUntil() *time.Time {
+	return v.UserFields.LockedUntil
+}
+
+// GetPendingEmail returns UnlinkIdentityUnlinkIdentityUser.PendingEmail, and is useful for accessing the field via an interface.
+func (v *UnlinkIdentityUnlinkIdentityUser) GetPendingEmail() *string {
+	return v.UserFields.PendingEmail
+}
+
+// GetEmailVerification returns UnlinkIdentityUnlinkIdentityUser.EmailVerification, and is useful for accessing the field via an interface.
+func (v *UnlinkIdentityUnlinkIdentityUser) GetEmailVerification() *UserFieldsEmailVerification {
+	return v.UserFields.EmailVerification
+}
+
+// GetIdentities returns UnlinkIdentityUnlinkIdentityUser.Identities, and is useful for accessing the field via an interface.
+func (v *UnlinkIdentityUnlinkIdentityUser) GetIdentities() []*UserFieldsIdentitiesIdentity {
+	return v.UserFields.Identities
+}
+
+func (v *UnlinkIdentityUnlinkIdentityUser) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*UnlinkIdentityUnlinkIdentityUser
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.UnlinkIdentityUnlinkIdentityUser = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	err = json.Unmarshal(
+		b, &v.UserFields)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type __premarshalUnlinkIdentityUnlinkIdentityUser struct {
+	Id string `json:"id"`
+
+	Username *string `json:"username"`
+
+	Email *string `json:"email"`
+
+	EmailVerified bool `json:"emailVerified"`
+
+	Phone *string `json:"phone"`
+
+	FirstName *string `json:"firstName"`
+
+	LastName *string `json:"lastName"`
+
+	FullName *string `json:"fullName"`
+
+	Website *string `json:"website"`
+
+	AvatarUrl *string `json:"avatarUrl"`
+
+	Address *string `json:"address"`
+
+	AdditionalInfo *string `json:"additionalInfo"`
+
+	Tags []string `json:"tags"`
+
+	Metadata json.RawMessage `json:"metadata"`
+
+	AppMetadata json.RawMessage `json:"appMetadata"`
+
+	Status UserStatus `json:"status"`
+
+	Active bool `json:"active"`
+
+	IsGuest bool `json:"isGuest"`
+
+	Roles []*UserFieldsRolesRole `json:"roles"`
+
+	CreatedAt time.Time `json:"createdAt"`
+
+	UpdatedAt time.Time `json:"updatedAt"`
+
+	LastLoginAt *time.Time `json:"lastLoginAt"`
+
+	LastRequestAt *time.Time `json:"lastRequestAt"`
+
+	DeletedAt *time.Time `json:"deletedAt"`
+
+	LockedUntil *time.Time `json:"lockedUntil"`
+
+	PendingEmail *string `json:"pendingEmail"`
+
+	EmailVerification *UserFieldsEmailVerification `json:"emailVerification"`
+
+	Identities []*UserFieldsIdentitiesIdentity `json:"identities"`
+}
+
+func (v *UnlinkIdentityUnlinkIdentityUser) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *UnlinkIdentityUnlinkIdentityUser) __premarshalJSON() (*__premarshalUnlinkIdentityUnlinkIdentityUser, error) {
+	var retval __premarshalUnlinkIdentityUnlinkIdentityUser
+
+	retval.Id = v.UserFields.Id
+	retval.Username = v.UserFields.Username
+	retval.Email = v.UserFields.Email
+	retval.EmailVerified = v.UserFields.EmailVerified
+	retval.Phone = v.UserFields.Phone
+	retval.FirstName = v.UserFields.FirstName
+	retval.LastName = v.UserFields.LastName
+	retval.FullName = v.UserFields.FullName
+	retval.Website = v.UserFields.Website
+	retval.AvatarUrl = v.UserFields.AvatarUrl
+	retval.Address = v.UserFields.Address
+	retval.AdditionalInfo = v.UserFields.AdditionalInfo
+	retval.Tags = v.UserFields.Tags
+	retval.Metadata = v.UserFields.Metadata
+	retval.AppMetadata = v.UserFields.AppMetadata
+	retval.Status = v.UserFields.Status
+	retval.Active = v.UserFields.Active
+	retval.IsGuest = v.UserFields.IsGuest
+	retval.Roles = v.UserFields.Roles
+	retval.CreatedAt = v.UserFields.CreatedAt
+	retval.UpdatedAt = v.UserFields.UpdatedAt
+	retval.LastLoginAt = v.UserFields.LastLoginAt
+	retval.LastRequestAt = v.UserFields.LastRequestAt
+	retval.DeletedAt = v.UserFields.DeletedAt
+	retval.LockedUntil = v.UserFields.LockedUntil
+	retval.PendingEmail = v.UserFields.PendingEmail
+	retval.EmailVerification = v.UserFields.EmailVerification
+	retval.Identities = v.UserFields.Identities
+	return &retval, nil
+}
 
 // UnlockAccountResponse is returned by UnlockAccount on success.
 type UnlockAccountResponse struct {
@@ -7381,6 +8026,11 @@ func (v *UpdateProfileUpdateProfileUser) GetEmailVerification() *UserFieldsEmail
 	return v.UserFields.EmailVerification
 }
 
+// GetIdentities returns UpdateProfileUpdateProfileUser.Identities, and is useful for accessing the field via an interface.
+func (v *UpdateProfileUpdateProfileUser) GetIdentities() []*UserFieldsIdentitiesIdentity {
+	return v.UserFields.Identities
+}
+
 func (v *UpdateProfileUpdateProfileUser) UnmarshalJSON(b []byte) error {
 
 	if string(b) == "null" {
@@ -7460,6 +8110,8 @@ type __premarshalUpdateProfileUpdateProfileUser struct {
 	PendingEmail *string `json:"pendingEmail"`
 
 	EmailVerification *UserFieldsEmailVerification `json:"emailVerification"`
+
+	Identities []*UserFieldsIdentitiesIdentity `json:"identities"`
 }
 
 func (v *UpdateProfileUpdateProfileUser) MarshalJSON() ([]byte, error) {
@@ -7500,6 +8152,7 @@ func (v *UpdateProfileUpdateProfileUser) __premarshalJSON() (*__premarshalUpdate
 	retval.LockedUntil = v.UserFields.LockedUntil
 	retval.PendingEmail = v.UserFields.PendingEmail
 	retval.EmailVerification = v.UserFields.EmailVerification
+	retval.Identities = v.UserFields.Identities
 	return &retval, nil
 }
 
@@ -7755,6 +8408,11 @@ func (v *UpdateUserUpdateUser) GetEmailVerification() *UserFieldsEmailVerificati
 	return v.UserFields.EmailVerification
 }
 
+// GetIdentities returns UpdateUserUpdateUser.Identities, and is useful for accessing the field via an interface.
+func (v *UpdateUserUpdateUser) GetIdentities() []*UserFieldsIdentitiesIdentity {
+	return v.UserFields.Identities
+}
+
 func (v *UpdateUserUpdateUser) UnmarshalJSON(b []byte) error {
 
 	if string(b) == "null" {
@@ -7834,6 +8492,8 @@ type __premarshalUpdateUserUpdateUser struct {
 	PendingEmail *string `json:"pendingEmail"`
 
 	EmailVerification *UserFieldsEmailVerification `json:"emailVerification"`
+
+	Identities []*UserFieldsIdentitiesIdentity `json:"identities"`
 }
 
 func (v *UpdateUserUpdateUser) MarshalJSON() ([]byte, error) {
@@ -7874,6 +8534,7 @@ func (v *UpdateUserUpdateUser) __premarshalJSON() (*__premarshalUpdateUserUpdate
 	retval.LockedUntil = v.UserFields.LockedUntil
 	retval.PendingEmail = v.UserFields.PendingEmail
 	retval.EmailVerification = v.UserFields.EmailVerification
+	retval.Identities = v.UserFields.Identities
 	return &retval, nil
 }
 
@@ -8029,6 +8690,11 @@ func (v *UpgradeGuestUpgradeGuestUser) GetEmailVerification() *UserFieldsEmailVe
 	return v.UserFields.EmailVerification
 }
 
+// GetIdentities returns UpgradeGuestUpgradeGuestUser.Identities, and is useful for accessing the field via an interface.
+func (v *UpgradeGuestUpgradeGuestUser) GetIdentities() []*UserFieldsIdentitiesIdentity {
+	return v.UserFields.Identities
+}
+
 func (v *UpgradeGuestUpgradeGuestUser) UnmarshalJSON(b []byte) error {
 
 	if string(b) == "null" {
@@ -8108,6 +8774,8 @@ type __premarshalUpgradeGuestUpgradeGuestUser struct {
 	PendingEmail *string `json:"pendingEmail"`
 
 	EmailVerification *UserFieldsEmailVerification `json:"emailVerification"`
+
+	Identities []*UserFieldsIdentitiesIdentity `json:"identities"`
 }
 
 func (v *UpgradeGuestUpgradeGuestUser) MarshalJSON() ([]byte, error) {
@@ -8148,6 +8816,7 @@ func (v *UpgradeGuestUpgradeGuestUser) __premarshalJSON() (*__premarshalUpgradeG
 	retval.LockedUntil = v.UserFields.LockedUntil
 	retval.PendingEmail = v.UserFields.PendingEmail
 	retval.EmailVerification = v.UserFields.EmailVerification
+	retval.Identities = v.UserFields.Identities
 	return &retval, nil
 }
 
@@ -8263,6 +8932,11 @@ func (v *UploadAvatarUploadAvatarUser) GetEmailVerification() *UserFieldsEmailVe
 	return v.UserFields.EmailVerification
 }
 
+// GetIdentities returns UploadAvatarUploadAvatarUser.Identities, and is useful for accessing the field via an interface.
+func (v *UploadAvatarUploadAvatarUser) GetIdentities() []*UserFieldsIdentitiesIdentity {
+	return v.UserFields.Identities
+}
+
 func (v *UploadAvatarUploadAvatarUser) UnmarshalJSON(b []byte) error {
 
 	if string(b) == "null" {
@@ -8342,6 +9016,8 @@ type __premarshalUploadAvatarUploadAvatarUser struct {
 	PendingEmail *string `json:"pendingEmail"`
 
 	EmailVerification *UserFieldsEmailVerification `json:"emailVerification"`
+
+	Identities []*UserFieldsIdentitiesIdentity `json:"identities"`
 }
 
 func (v *UploadAvatarUploadAvatarUser) MarshalJSON() ([]byte, error) {
@@ -8382,6 +9058,7 @@ func (v *UploadAvatarUploadAvatarUser) __premarshalJSON() (*__premarshalUploadAv
 	retval.LockedUntil = v.UserFields.LockedUntil
 	retval.PendingEmail = v.UserFields.PendingEmail
 	retval.EmailVerification = v.UserFields.EmailVerification
+	retval.Identities = v.UserFields.Identities
 	return &retval, nil
 }
 
@@ -8488,6 +9165,11 @@ func (v *UserByEmailUserByEmailUser) GetEmailVerification() *UserFieldsEmailVeri
 	return v.UserFields.EmailVerification
 }
 
+// GetIdentities returns UserByEmailUserByEmailUser.Identities, and is useful for accessing the field via an interface.
+func (v *UserByEmailUserByEmailUser) GetIdentities() []*UserFieldsIdentitiesIdentity {
+	return v.UserFields.Identities
+}
+
 func (v *UserByEmailUserByEmailUser) UnmarshalJSON(b []byte) error {
 
 	if string(b) == "null" {
@@ -8567,6 +9249,8 @@ type __premarshalUserByEmailUserByEmailUser struct {
 	PendingEmail *string `json:"pendingEmail"`
 
 	EmailVerification *UserFieldsEmailVerification `json:"emailVerification"`
+
+	Identities []*UserFieldsIdentitiesIdentity `json:"identities"`
 }
 
 func (v *UserByEmailUserByEmailUser) MarshalJSON() ([]byte, error) {
@@ -8607,6 +9291,7 @@ func (v *UserByEmailUserByEmailUser) __premarshalJSON() (*__premarshalUserByEmai
 	retval.LockedUntil = v.UserFields.LockedUntil
 	retval.PendingEmail = v.UserFields.PendingEmail
 	retval.EmailVerification = v.UserFields.EmailVerification
+	retval.Identities = v.UserFields.Identities
 	return &retval, nil
 }
 
@@ -8729,6 +9414,11 @@ func (v *UserByUsernameUserByUsernameUser) GetEmailVerification() *UserFieldsEma
 	return v.UserFields.EmailVerification
 }
 
+// GetIdentities returns UserByUsernameUserByUsernameUser.Identities, and is useful for accessing the field via an interface.
+func (v *UserByUsernameUserByUsernameUser) GetIdentities() []*UserFieldsIdentitiesIdentity {
+	return v.UserFields.Identities
+}
+
 func (v *UserByUsernameUserByUsernameUser) UnmarshalJSON(b []byte) error {
 
 	if string(b) == "null" {
@@ -8808,6 +9498,8 @@ type __premarshalUserByUsernameUserByUsernameUser struct {
 	PendingEmail *string `json:"pendingEmail"`
 
 	EmailVerification *UserFieldsEmailVerification `json:"emailVerification"`
+
+	Identities []*UserFieldsIdentitiesIdentity `json:"identities"`
 }
 
 func (v *UserByUsernameUserByUsernameUser) MarshalJSON() ([]byte, error) {
@@ -8848,6 +9540,7 @@ func (v *UserByUsernameUserByUsernameUser) __premarshalJSON() (*__premarshalUser
 	retval.LockedUntil = v.UserFields.LockedUntil
 	retval.PendingEmail = v.UserFields.PendingEmail
 	retval.EmailVerification = v.UserFields.EmailVerification
+	retval.Identities = v.UserFields.Identities
 	return &retval, nil
 }
 
@@ -8894,6 +9587,8 @@ type UserFields struct {
 	// Where the latest verification mail is; null until the first one. Self or
 	// administrator.
 	EmailVerification *UserFieldsEmailVerification `json:"emailVerification"`
+	// The provider accounts the user signs in with (self or administrator; empty for anyone else).
+	Identities []*UserFieldsIdentitiesIdentity `json:"identities"`
 }
 
 // GetId returns UserFields.Id, and is useful for accessing the field via an interface.
@@ -8977,6 +9672,9 @@ func (v *UserFields) GetPendingEmail() *string { return v.PendingEmail }
 // GetEmailVerification returns UserFields.EmailVerification, and is useful for accessing the field via an interface.
 func (v *UserFields) GetEmailVerification() *UserFieldsEmailVerification { return v.EmailVerification }
 
+// GetIdentities returns UserFields.Identities, and is useful for accessing the field via an interface.
+func (v *UserFields) GetIdentities() []*UserFieldsIdentitiesIdentity { return v.Identities }
+
 // UserFieldsEmailVerification includes the requested fields of the GraphQL type EmailVerification.
 // The GraphQL type's documentation follows.
 //
@@ -8991,6 +9689,32 @@ func (v *UserFieldsEmailVerification) GetStatus() EmailVerificationStatus { retu
 
 // GetLastStateChangeAt returns UserFieldsEmailVerification.LastStateChangeAt, and is useful for accessing the field via an interface.
 func (v *UserFieldsEmailVerification) GetLastStateChangeAt() time.Time { return v.LastStateChangeAt }
+
+// UserFieldsIdentitiesIdentity includes the requested fields of the GraphQL type Identity.
+// The GraphQL type's documentation follows.
+//
+// An account at a sign-in provider, linked to a user (docs/SOCIAL.md).
+type UserFieldsIdentitiesIdentity struct {
+	// The provider's name in the server's providers file, e.g. google.
+	Provider string `json:"provider"`
+	// The provider's stable id of the account (an ID token's sub, GitHub's user id).
+	Subject string `json:"subject"`
+	// The address the provider gave when the account was linked.
+	Email    *string   `json:"email"`
+	LinkedAt time.Time `json:"linkedAt"`
+}
+
+// GetProvider returns UserFieldsIdentitiesIdentity.Provider, and is useful for accessing the field via an interface.
+func (v *UserFieldsIdentitiesIdentity) GetProvider() string { return v.Provider }
+
+// GetSubject returns UserFieldsIdentitiesIdentity.Subject, and is useful for accessing the field via an interface.
+func (v *UserFieldsIdentitiesIdentity) GetSubject() string { return v.Subject }
+
+// GetEmail returns UserFieldsIdentitiesIdentity.Email, and is useful for accessing the field via an interface.
+func (v *UserFieldsIdentitiesIdentity) GetEmail() *string { return v.Email }
+
+// GetLinkedAt returns UserFieldsIdentitiesIdentity.LinkedAt, and is useful for accessing the field via an interface.
+func (v *UserFieldsIdentitiesIdentity) GetLinkedAt() time.Time { return v.LinkedAt }
 
 // UserFieldsRolesRole includes the requested fields of the GraphQL type Role.
 // The GraphQL type's documentation follows.
@@ -9027,9 +9751,11 @@ type UserFilter struct {
 	LastRequestAt *TimeFilter      `json:"lastRequestAt,omitempty"`
 	Metadata      []*JSONPredicate `json:"metadata,omitempty"`
 	AppMetadata   []*JSONPredicate `json:"appMetadata,omitempty"`
-	And           []*UserFilter    `json:"and,omitempty"`
-	Or            []*UserFilter    `json:"or,omitempty"`
-	Not           *UserFilter      `json:"not,omitempty"`
+	// The providers of the users' linked identities, e.g. {any: ["google"]}.
+	Providers *StringSetFilter `json:"providers,omitempty"`
+	And       []*UserFilter    `json:"and,omitempty"`
+	Or        []*UserFilter    `json:"or,omitempty"`
+	Not       *UserFilter      `json:"not,omitempty"`
 }
 
 // GetIds returns UserFilter.Ids, and is useful for accessing the field via an interface.
@@ -9082,6 +9808,9 @@ func (v *UserFilter) GetMetadata() []*JSONPredicate { return v.Metadata }
 
 // GetAppMetadata returns UserFilter.AppMetadata, and is useful for accessing the field via an interface.
 func (v *UserFilter) GetAppMetadata() []*JSONPredicate { return v.AppMetadata }
+
+// GetProviders returns UserFilter.Providers, and is useful for accessing the field via an interface.
+func (v *UserFilter) GetProviders() *StringSetFilter { return v.Providers }
 
 // GetAnd returns UserFilter.And, and is useful for accessing the field via an interface.
 func (v *UserFilter) GetAnd() []*UserFilter { return v.And }
@@ -9280,6 +10009,9 @@ func (v *UserUser) GetEmailVerification() *UserFieldsEmailVerification {
 	return v.UserFields.EmailVerification
 }
 
+// GetIdentities returns UserUser.Identities, and is useful for accessing the field via an interface.
+func (v *UserUser) GetIdentities() []*UserFieldsIdentitiesIdentity { return v.UserFields.Identities }
+
 func (v *UserUser) UnmarshalJSON(b []byte) error {
 
 	if string(b) == "null" {
@@ -9359,6 +10091,8 @@ type __premarshalUserUser struct {
 	PendingEmail *string `json:"pendingEmail"`
 
 	EmailVerification *UserFieldsEmailVerification `json:"emailVerification"`
+
+	Identities []*UserFieldsIdentitiesIdentity `json:"identities"`
 }
 
 func (v *UserUser) MarshalJSON() ([]byte, error) {
@@ -9399,6 +10133,7 @@ func (v *UserUser) __premarshalJSON() (*__premarshalUserUser, error) {
 	retval.LockedUntil = v.UserFields.LockedUntil
 	retval.PendingEmail = v.UserFields.PendingEmail
 	retval.EmailVerification = v.UserFields.EmailVerification
+	retval.Identities = v.UserFields.Identities
 	return &retval, nil
 }
 
@@ -9587,6 +10322,11 @@ func (v *UsersUsersUserConnectionEdgesUserEdgeNodeUser) GetEmailVerification() *
 	return v.UserFields.EmailVerification
 }
 
+// GetIdentities returns UsersUsersUserConnectionEdgesUserEdgeNodeUser.Identities, and is useful for accessing the field via an interface.
+func (v *UsersUsersUserConnectionEdgesUserEdgeNodeUser) GetIdentities() []*UserFieldsIdentitiesIdentity {
+	return v.UserFields.Identities
+}
+
 func (v *UsersUsersUserConnectionEdgesUserEdgeNodeUser) UnmarshalJSON(b []byte) error {
 
 	if string(b) == "null" {
@@ -9666,6 +10406,8 @@ type __premarshalUsersUsersUserConnectionEdgesUserEdgeNodeUser struct {
 	PendingEmail *string `json:"pendingEmail"`
 
 	EmailVerification *UserFieldsEmailVerification `json:"emailVerification"`
+
+	Identities []*UserFieldsIdentitiesIdentity `json:"identities"`
 }
 
 func (v *UsersUsersUserConnectionEdgesUserEdgeNodeUser) MarshalJSON() ([]byte, error) {
@@ -9706,6 +10448,7 @@ func (v *UsersUsersUserConnectionEdgesUserEdgeNodeUser) __premarshalJSON() (*__p
 	retval.LockedUntil = v.UserFields.LockedUntil
 	retval.PendingEmail = v.UserFields.PendingEmail
 	retval.EmailVerification = v.UserFields.EmailVerification
+	retval.Identities = v.UserFields.Identities
 	return &retval, nil
 }
 
@@ -10025,6 +10768,30 @@ type __LoginInput struct {
 // GetInput returns __LoginInput.Input, and is useful for accessing the field via an interface.
 func (v *__LoginInput) GetInput() *LoginInput { return v.Input }
 
+// __LoginWithIdTokenInput is used internally by genqlient
+type __LoginWithIdTokenInput struct {
+	Provider    string       `json:"provider"`
+	IdToken     string       `json:"idToken"`
+	Nonce       *string      `json:"nonce"`
+	Action      *OAuthAction `json:"action"`
+	DeviceToken *string      `json:"deviceToken"`
+}
+
+// GetProvider returns __LoginWithIdTokenInput.Provider, and is useful for accessing the field via an interface.
+func (v *__LoginWithIdTokenInput) GetProvider() string { return v.Provider }
+
+// GetIdToken returns __LoginWithIdTokenInput.IdToken, and is useful for accessing the field via an interface.
+func (v *__LoginWithIdTokenInput) GetIdToken() string { return v.IdToken }
+
+// GetNonce returns __LoginWithIdTokenInput.Nonce, and is useful for accessing the field via an interface.
+func (v *__LoginWithIdTokenInput) GetNonce() *string { return v.Nonce }
+
+// GetAction returns __LoginWithIdTokenInput.Action, and is useful for accessing the field via an interface.
+func (v *__LoginWithIdTokenInput) GetAction() *OAuthAction { return v.Action }
+
+// GetDeviceToken returns __LoginWithIdTokenInput.DeviceToken, and is useful for accessing the field via an interface.
+func (v *__LoginWithIdTokenInput) GetDeviceToken() *string { return v.DeviceToken }
+
 // __NodeInput is used internally by genqlient
 type __NodeInput struct {
 	Id string `json:"id"`
@@ -10032,6 +10799,42 @@ type __NodeInput struct {
 
 // GetId returns __NodeInput.Id, and is useful for accessing the field via an interface.
 func (v *__NodeInput) GetId() string { return v.Id }
+
+// __OAuthCompleteInput is used internally by genqlient
+type __OAuthCompleteInput struct {
+	Code        string  `json:"code"`
+	State       string  `json:"state"`
+	DeviceToken *string `json:"deviceToken"`
+}
+
+// GetCode returns __OAuthCompleteInput.Code, and is useful for accessing the field via an interface.
+func (v *__OAuthCompleteInput) GetCode() string { return v.Code }
+
+// GetState returns __OAuthCompleteInput.State, and is useful for accessing the field via an interface.
+func (v *__OAuthCompleteInput) GetState() string { return v.State }
+
+// GetDeviceToken returns __OAuthCompleteInput.DeviceToken, and is useful for accessing the field via an interface.
+func (v *__OAuthCompleteInput) GetDeviceToken() *string { return v.DeviceToken }
+
+// __OAuthStartInput is used internally by genqlient
+type __OAuthStartInput struct {
+	Provider    string      `json:"provider"`
+	Action      OAuthAction `json:"action"`
+	RedirectUri *string     `json:"redirectUri"`
+	DeviceToken *string     `json:"deviceToken"`
+}
+
+// GetProvider returns __OAuthStartInput.Provider, and is useful for accessing the field via an interface.
+func (v *__OAuthStartInput) GetProvider() string { return v.Provider }
+
+// GetAction returns __OAuthStartInput.Action, and is useful for accessing the field via an interface.
+func (v *__OAuthStartInput) GetAction() OAuthAction { return v.Action }
+
+// GetRedirectUri returns __OAuthStartInput.RedirectUri, and is useful for accessing the field via an interface.
+func (v *__OAuthStartInput) GetRedirectUri() *string { return v.RedirectUri }
+
+// GetDeviceToken returns __OAuthStartInput.DeviceToken, and is useful for accessing the field via an interface.
+func (v *__OAuthStartInput) GetDeviceToken() *string { return v.DeviceToken }
 
 // __PermitDeviceInput is used internally by genqlient
 type __PermitDeviceInput struct {
@@ -10224,6 +11027,14 @@ type __SignupInput struct {
 
 // GetInput returns __SignupInput.Input, and is useful for accessing the field via an interface.
 func (v *__SignupInput) GetInput() *SignupInput { return v.Input }
+
+// __UnlinkIdentityInput is used internally by genqlient
+type __UnlinkIdentityInput struct {
+	Provider string `json:"provider"`
+}
+
+// GetProvider returns __UnlinkIdentityInput.Provider, and is useful for accessing the field via an interface.
+func (v *__UnlinkIdentityInput) GetProvider() string { return v.Provider }
 
 // __UnlockAccountInput is used internally by genqlient
 type __UnlockAccountInput struct {
@@ -10654,6 +11465,12 @@ fragment UserFields on User {
 		status
 		lastStateChangeAt
 	}
+	identities {
+		provider
+		subject
+		email
+		linkedAt
+	}
 }
 `
 
@@ -10818,6 +11635,12 @@ fragment UserFields on User {
 	emailVerification {
 		status
 		lastStateChangeAt
+	}
+	identities {
+		provider
+		subject
+		email
+		linkedAt
 	}
 }
 `
@@ -11218,6 +12041,12 @@ fragment UserFields on User {
 		status
 		lastStateChangeAt
 	}
+	identities {
+		provider
+		subject
+		email
+		linkedAt
+	}
 }
 `
 
@@ -11293,6 +12122,12 @@ fragment UserFields on User {
 	emailVerification {
 		status
 		lastStateChangeAt
+	}
+	identities {
+		provider
+		subject
+		email
+		linkedAt
 	}
 }
 fragment AuthFields on AuthPayload {
@@ -11424,6 +12259,12 @@ fragment UserFields on User {
 		status
 		lastStateChangeAt
 	}
+	identities {
+		provider
+		subject
+		email
+		linkedAt
+	}
 }
 fragment DeviceFields on Device {
 	id
@@ -11527,6 +12368,12 @@ fragment UserFields on User {
 		status
 		lastStateChangeAt
 	}
+	identities {
+		provider
+		subject
+		email
+		linkedAt
+	}
 }
 fragment DeviceFields on Device {
 	id
@@ -11553,6 +12400,123 @@ func LoginAsGuest(
 	}
 
 	data_ = &LoginAsGuestResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by LoginWithIdToken.
+const LoginWithIdToken_Operation = `
+mutation LoginWithIdToken ($provider: String!, $idToken: String!, $nonce: String, $action: OAuthAction, $deviceToken: String) {
+	loginWithIdToken(provider: $provider, idToken: $idToken, nonce: $nonce, action: $action, deviceToken: $deviceToken) {
+		... AuthFields
+	}
+}
+fragment AuthFields on AuthPayload {
+	accessToken
+	refreshToken
+	tokenType
+	expiresIn
+	expiresAt
+	deviceCookie
+	session {
+		... SessionFields
+	}
+	user {
+		... UserFields
+	}
+}
+fragment SessionFields on Session {
+	id
+	kind
+	userAgent
+	ip
+	createdAt
+	lastSeenAt
+	expiresAt
+	current
+	device {
+		... DeviceFields
+	}
+}
+fragment UserFields on User {
+	id
+	username
+	email
+	emailVerified
+	phone
+	firstName
+	lastName
+	fullName
+	website
+	avatarUrl
+	address
+	additionalInfo
+	tags
+	metadata
+	appMetadata
+	status
+	active
+	isGuest
+	roles {
+		name
+	}
+	createdAt
+	updatedAt
+	lastLoginAt
+	lastRequestAt
+	deletedAt
+	lockedUntil
+	pendingEmail
+	emailVerification {
+		status
+		lastStateChangeAt
+	}
+	identities {
+		provider
+		subject
+		email
+		linkedAt
+	}
+}
+fragment DeviceFields on Device {
+	id
+	token
+	name
+	canAccess
+	lastUsedAt
+	createdAt
+}
+`
+
+func LoginWithIdToken(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	provider string,
+	idToken string,
+	nonce *string,
+	action *OAuthAction,
+	deviceToken *string,
+) (data_ *LoginWithIdTokenResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "LoginWithIdToken",
+		Query:  LoginWithIdToken_Operation,
+		Variables: &__LoginWithIdTokenInput{
+			Provider:    provider,
+			IdToken:     idToken,
+			Nonce:       nonce,
+			Action:      action,
+			DeviceToken: deviceToken,
+		},
+	}
+
+	data_ = &LoginWithIdTokenResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(
@@ -11659,6 +12623,12 @@ fragment UserFields on User {
 	emailVerification {
 		status
 		lastStateChangeAt
+	}
+	identities {
+		provider
+		subject
+		email
+		linkedAt
 	}
 }
 `
@@ -11798,6 +12768,12 @@ fragment UserFields on User {
 		status
 		lastStateChangeAt
 	}
+	identities {
+		provider
+		subject
+		email
+		linkedAt
+	}
 }
 fragment RoleFields on Role {
 	id
@@ -11851,6 +12827,160 @@ func Node(
 	}
 
 	data_ = &NodeResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by OAuthComplete.
+const OAuthComplete_Operation = `
+mutation OAuthComplete ($code: String!, $state: String!, $deviceToken: String) {
+	oauthComplete(code: $code, state: $state, deviceToken: $deviceToken) {
+		... AuthFields
+	}
+}
+fragment AuthFields on AuthPayload {
+	accessToken
+	refreshToken
+	tokenType
+	expiresIn
+	expiresAt
+	deviceCookie
+	session {
+		... SessionFields
+	}
+	user {
+		... UserFields
+	}
+}
+fragment SessionFields on Session {
+	id
+	kind
+	userAgent
+	ip
+	createdAt
+	lastSeenAt
+	expiresAt
+	current
+	device {
+		... DeviceFields
+	}
+}
+fragment UserFields on User {
+	id
+	username
+	email
+	emailVerified
+	phone
+	firstName
+	lastName
+	fullName
+	website
+	avatarUrl
+	address
+	additionalInfo
+	tags
+	metadata
+	appMetadata
+	status
+	active
+	isGuest
+	roles {
+		name
+	}
+	createdAt
+	updatedAt
+	lastLoginAt
+	lastRequestAt
+	deletedAt
+	lockedUntil
+	pendingEmail
+	emailVerification {
+		status
+		lastStateChangeAt
+	}
+	identities {
+		provider
+		subject
+		email
+		linkedAt
+	}
+}
+fragment DeviceFields on Device {
+	id
+	token
+	name
+	canAccess
+	lastUsedAt
+	createdAt
+}
+`
+
+func OAuthComplete(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	code string,
+	state string,
+	deviceToken *string,
+) (data_ *OAuthCompleteResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "OAuthComplete",
+		Query:  OAuthComplete_Operation,
+		Variables: &__OAuthCompleteInput{
+			Code:        code,
+			State:       state,
+			DeviceToken: deviceToken,
+		},
+	}
+
+	data_ = &OAuthCompleteResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by OAuthStart.
+const OAuthStart_Operation = `
+mutation OAuthStart ($provider: String!, $action: OAuthAction!, $redirectUri: String, $deviceToken: String) {
+	oauthStart(provider: $provider, action: $action, redirectUri: $redirectUri, deviceToken: $deviceToken) {
+		url
+		state
+	}
+}
+`
+
+func OAuthStart(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	provider string,
+	action OAuthAction,
+	redirectUri *string,
+	deviceToken *string,
+) (data_ *OAuthStartResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "OAuthStart",
+		Query:  OAuthStart_Operation,
+		Variables: &__OAuthStartInput{
+			Provider:    provider,
+			Action:      action,
+			RedirectUri: redirectUri,
+			DeviceToken: deviceToken,
+		},
+	}
+
+	data_ = &OAuthStartResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(
@@ -11973,6 +13103,12 @@ fragment UserFields on User {
 		status
 		lastStateChangeAt
 	}
+	identities {
+		provider
+		subject
+		email
+		linkedAt
+	}
 }
 fragment DeviceFields on Device {
 	id
@@ -12048,6 +13184,12 @@ fragment UserFields on User {
 	emailVerification {
 		status
 		lastStateChangeAt
+	}
+	identities {
+		provider
+		subject
+		email
+		linkedAt
 	}
 }
 `
@@ -12397,6 +13539,12 @@ fragment UserFields on User {
 		status
 		lastStateChangeAt
 	}
+	identities {
+		provider
+		subject
+		email
+		linkedAt
+	}
 }
 `
 
@@ -12701,6 +13849,12 @@ fragment UserFields on User {
 		status
 		lastStateChangeAt
 	}
+	identities {
+		provider
+		subject
+		email
+		linkedAt
+	}
 }
 `
 
@@ -12770,6 +13924,12 @@ fragment UserFields on User {
 	emailVerification {
 		status
 		lastStateChangeAt
+	}
+	identities {
+		provider
+		subject
+		email
+		linkedAt
 	}
 }
 `
@@ -12844,6 +14004,12 @@ fragment UserFields on User {
 	emailVerification {
 		status
 		lastStateChangeAt
+	}
+	identities {
+		provider
+		subject
+		email
+		linkedAt
 	}
 }
 `
@@ -12920,6 +14086,12 @@ fragment UserFields on User {
 		status
 		lastStateChangeAt
 	}
+	identities {
+		provider
+		subject
+		email
+		linkedAt
+	}
 }
 fragment AuthFields on AuthPayload {
 	accessToken
@@ -12972,6 +14144,80 @@ func Signup(
 	}
 
 	data_ = &SignupResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by UnlinkIdentity.
+const UnlinkIdentity_Operation = `
+mutation UnlinkIdentity ($provider: String!) {
+	unlinkIdentity(provider: $provider) {
+		... UserFields
+	}
+}
+fragment UserFields on User {
+	id
+	username
+	email
+	emailVerified
+	phone
+	firstName
+	lastName
+	fullName
+	website
+	avatarUrl
+	address
+	additionalInfo
+	tags
+	metadata
+	appMetadata
+	status
+	active
+	isGuest
+	roles {
+		name
+	}
+	createdAt
+	updatedAt
+	lastLoginAt
+	lastRequestAt
+	deletedAt
+	lockedUntil
+	pendingEmail
+	emailVerification {
+		status
+		lastStateChangeAt
+	}
+	identities {
+		provider
+		subject
+		email
+		linkedAt
+	}
+}
+`
+
+func UnlinkIdentity(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	provider string,
+) (data_ *UnlinkIdentityResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "UnlinkIdentity",
+		Query:  UnlinkIdentity_Operation,
+		Variables: &__UnlinkIdentityInput{
+			Provider: provider,
+		},
+	}
+
+	data_ = &UnlinkIdentityResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(
@@ -13146,6 +14392,12 @@ fragment UserFields on User {
 		status
 		lastStateChangeAt
 	}
+	identities {
+		provider
+		subject
+		email
+		linkedAt
+	}
 }
 `
 
@@ -13270,6 +14522,12 @@ fragment UserFields on User {
 		status
 		lastStateChangeAt
 	}
+	identities {
+		provider
+		subject
+		email
+		linkedAt
+	}
 }
 `
 
@@ -13376,6 +14634,12 @@ fragment UserFields on User {
 		status
 		lastStateChangeAt
 	}
+	identities {
+		provider
+		subject
+		email
+		linkedAt
+	}
 }
 `
 
@@ -13443,6 +14707,12 @@ fragment UserFields on User {
 	emailVerification {
 		status
 		lastStateChangeAt
+	}
+	identities {
+		provider
+		subject
+		email
+		linkedAt
 	}
 }
 `
@@ -13512,6 +14782,12 @@ fragment UserFields on User {
 		status
 		lastStateChangeAt
 	}
+	identities {
+		provider
+		subject
+		email
+		linkedAt
+	}
 }
 `
 
@@ -13580,6 +14856,12 @@ fragment UserFields on User {
 		status
 		lastStateChangeAt
 	}
+	identities {
+		provider
+		subject
+		email
+		linkedAt
+	}
 }
 `
 
@@ -13647,6 +14929,12 @@ fragment UserFields on User {
 	emailVerification {
 		status
 		lastStateChangeAt
+	}
+	identities {
+		provider
+		subject
+		email
+		linkedAt
 	}
 }
 `
@@ -13762,6 +15050,12 @@ fragment UserFields on User {
 	emailVerification {
 		status
 		lastStateChangeAt
+	}
+	identities {
+		provider
+		subject
+		email
+		linkedAt
 	}
 }
 `
