@@ -31,7 +31,7 @@ type Credentials struct {
 // revealed only to someone who knows the password.
 func (s *Service) Login(ctx context.Context, c Credentials) (*session.Tokens, error) {
 	tokens, userID, err := s.login(ctx, c)
-	s.observeSignIn(ctx, userID, err)
+	s.observeSignIn(ctx, methodPassword, userID, err)
 	return tokens, err
 }
 

@@ -31,17 +31,24 @@ func SignInOutcomes() []string {
 		SignInDeviceDenied, SignInEmailNotVerified, SignInBadInput, SignInError}
 }
 
-// observeSignIn logs how a password sign-in ended and counts its outcome:
-// a success at info, a refusal at info with the reason, a fault at warn
+// The ways of signing in the log's login lines name (their method).
+const (
+	methodPassword = "password" // login: an identifier and a password
+	methodProvider = "provider" // social sign-in: another party vouched (SignInExternal)
+)
+
+// observeSignIn logs how a sign-in ended and counts its outcome: a
+// success at info, a refusal at info with the reason, a fault at warn
 // (logged in full where it is answered). Neither the identifier nor the
 // password is logged: a password typed into the identifier field is a
 // common slip. userID is the account signed in to, when one was found.
-func (s *Service) observeSignIn(ctx context.Context, userID string, err error) {
+func (s *Service) observeSignIn(ctx context.Context, method, userID string, err error) {
 	outcome, reason := signInOutcome(err, userID != "")
 	if s.signIns != nil {
 		s.signIns(outcome)
 	}
-	attrs := []slog.Attr{slog.String("outcome", outcome), slog.String("client_ip", session.ClientFrom(ctx).IP)}
+	attrs := []slog.Attr{slog.String("outcome", outcome), slog.String("via", method),
+		slog.String("client_ip", session.ClientFrom(ctx).IP)}
 	if userID != "" {
 		attrs = append(attrs, slog.String("user_id", userID))
 	}
