@@ -168,6 +168,9 @@ func (db *DB) relaySessions(ctx context.Context, ids []string, evs []*store.Even
 	if len(evs) == 0 {
 		return nil
 	}
+	if len(ids) == 0 {
+		return db.relay(ctx, "", evs)
+	}
 	owners, err := db.sessionOwners(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}})
 	if err != nil {
 		return err

@@ -15,6 +15,7 @@ var eventTests = []subTest{
 	{"EventsWithUserWrites", testEventsWithUserWrites},
 	{"EventsNotStoredWithoutTheirChange", testEventsNotStoredWithoutChange},
 	{"EventsWithOtherWrites", testEventsWithOtherWrites},
+	{"EventsWithIdentityWrites", testEventsWithIdentityWrites},
 	{"EventsBulkPerUser", testEventsBulkPerUser},
 	{"EventsRecordIdempotent", testEventsRecordIdempotent},
 	{"EventsNothingLeftToRelay", testEventsNothingLeftToRelay},
@@ -159,6 +160,12 @@ func testEventsWithOtherWrites(t *testing.T, s store.Store) {
 	if err := s.RevokeSession(store.WithEvents(ctx, revoked), sess.ID, t0); err != nil {
 		t.Fatal(err)
 	}
+	// Ending the sessions of a user who has none changes nothing, and the
+	// act's event is stored all the same.
+	none := newEvent("session.revoked", u.ID, t0)
+	if _, err := s.RevokeSessions(store.WithEvents(ctx, none), store.SessionRevocation{UserIDs: []string{u.ID}, At: t0}); err != nil {
+		t.Fatal(err)
+	}
 	created := newEvent("role.created", "editors", t0)
 	if err := s.CreateRole(store.WithEvents(ctx, created), newRole("editors")); err != nil {
 		t.Fatal(err)
@@ -171,8 +178,36 @@ func testEventsWithOtherWrites(t *testing.T, s store.Store) {
 	if err := s.RecordEvents(ctx, standalone); err != nil {
 		t.Fatal(err)
 	}
-	wantStored(t, s, revoked, created, deleted, standalone)
-	for _, e := range []*store.Event{revoked, created, deleted, standalone} {
+	wantStored(t, s, revoked, none, created, deleted, standalone)
+	for _, e := range []*store.Event{revoked, none, created, deleted, standalone} {
+		wantDelivery(t, s, e, hook)
+	}
+}
+
+// A link and an unlink store the events of their context with the
+// identity's write; an unlink the check refuses stores none.
+func testEventsWithIdentityWrites(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	hook := subscribed(t, s)
+	u := newUser("ann")
+	mustCreateUsers(t, s, u)
+	id := &store.Identity{UserID: u.ID, Provider: "github", Subject: "gh-1", LinkedAt: t0}
+	signedUp, linked := newEvent("user.signed_up", u.ID, t0), newEvent("identity.linked", u.ID, t0)
+	if err := s.CreateIdentity(store.WithEvents(ctx, signedUp, linked), id); err != nil {
+		t.Fatal(err)
+	}
+	refused := newEvent("identity.unlinked", u.ID, t0.Add(time.Second))
+	err := s.DeleteIdentity(store.WithEvents(ctx, refused), u.ID, "github", func(*store.User, []*store.Identity) error { return errBoom })
+	if !errors.Is(err, errBoom) {
+		t.Fatalf("DeleteIdentity(refused): err %v, want errBoom", err)
+	}
+	wantNotStored(t, s, hook, refused)
+	unlinked := newEvent("identity.unlinked", u.ID, t0.Add(2*time.Second))
+	if err := s.DeleteIdentity(store.WithEvents(ctx, unlinked), u.ID, "github", func(*store.User, []*store.Identity) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	wantStored(t, s, signedUp, linked, unlinked)
+	for _, e := range []*store.Event{signedUp, linked, unlinked} {
 		wantDelivery(t, s, e, hook)
 	}
 }
