@@ -57,7 +57,8 @@ func TestRelayAfterCrash(t *testing.T) {
 	}
 }
 
-// The records other than users carry their writes' events the same way:
+// The records other than users, and the identities in a user's document,
+// carry their writes' events the same way:
 // for each kind of write, a process that died between the write and the
 // relay left the events pending in the changed document; RelayEvents
 // moves them once. A deletion so stopped is decided (the record is no
@@ -135,6 +136,12 @@ func TestRelayAfterCrashOfEveryRecord(t *testing.T) {
 		{name: "delete webhook", write: func(ctx context.Context) error { return db.DeleteWebhook(ctx, other.ID) },
 			coll: "webhooks", id: other.ID, gone: func() error { _, err := db.GetWebhook(ctx, other.ID); return err }},
 		{name: "create signing key", write: func(ctx context.Context) error { return db.CreateSigningKey(ctx, key) }},
+		{name: "link identity", write: func(ctx context.Context) error {
+			return db.CreateIdentity(ctx, &store.Identity{UserID: u.ID, Provider: "github", Subject: "gh-crash", LinkedAt: now})
+		}},
+		{name: "unlink identity", write: func(ctx context.Context) error {
+			return db.DeleteIdentity(ctx, u.ID, "github", func(*store.User, []*store.Identity) error { return nil })
+		}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			ev := &store.Event{ID: store.NewID(), Type: "test." + strings.ReplaceAll(c.name, " ", "_"), At: store.Now(), SubjectID: u.ID}
