@@ -21,6 +21,7 @@ type applicationDoc struct {
 	UpdatedAt   bson.DateTime `bson:"updatedAt"`
 	LastUsedAt  bson.DateTime `bson:"lastUsedAt"`
 	Version     int64         `bson:"version"`
+	Deleting    bool          `bson:"deleting,omitempty"` // pending.go: reads skip it
 }
 
 func toApplicationDoc(a *store.Application) *applicationDoc {
@@ -74,8 +75,11 @@ func (db *DB) GetApplicationByClientID(ctx context.Context, clientID string) (*s
 
 func (db *DB) findApplication(ctx context.Context, f bson.D) (*store.Application, error) {
 	var d applicationDoc
-	if err := db.apps.FindOne(ctx, append(f, live)).Decode(&d); err != nil {
+	if err := db.apps.FindOne(ctx, f).Decode(&d); err != nil {
 		return nil, wrap("find application", err)
+	}
+	if d.Deleting { // its deletion is decided (pending.go)
+		return nil, store.ErrNotFound
 	}
 	return d.application(), nil
 }

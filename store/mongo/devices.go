@@ -18,6 +18,7 @@ type deviceDoc struct {
 	LastUsedAt bson.DateTime `bson:"lastUsedAt"`
 	CreatedAt  bson.DateTime `bson:"createdAt"`
 	Version    int64         `bson:"version"`
+	Deleting   bool          `bson:"deleting,omitempty"` // pending.go: reads skip it
 }
 
 func toDeviceDoc(d *store.Device) *deviceDoc {
@@ -70,8 +71,11 @@ func (db *DB) GetDeviceByToken(ctx context.Context, userID, token string) (*stor
 
 func (db *DB) findDevice(ctx context.Context, f bson.D) (*store.Device, error) {
 	var d deviceDoc
-	if err := db.devices.FindOne(ctx, append(f, live)).Decode(&d); err != nil {
+	if err := db.devices.FindOne(ctx, f).Decode(&d); err != nil {
 		return nil, wrap("find device", err)
+	}
+	if d.Deleting { // its deletion is decided (pending.go)
+		return nil, store.ErrNotFound
 	}
 	return d.device(), nil
 }

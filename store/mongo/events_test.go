@@ -182,3 +182,54 @@ func TestRelayAfterCrashOfEveryRecord(t *testing.T) {
 		})
 	}
 }
+
+// A purge of idle guests that stopped after marking them deleted, before
+// the relay, left them unread but stored with their user.deleted events;
+// RelayEvents stores the events and then removes the guests and their
+// sessions, once.
+func TestPurgeGuestsAfterCrash(t *testing.T) {
+	db := openTestDB(t, mongo.ServerURI(t))
+	ctx := t.Context()
+	old := store.Now().Add(-48 * time.Hour)
+	g := &store.User{ID: store.NewID(), Username: "guest-crash", UsernameKey: "guest-crash", IsGuest: true,
+		Status: store.StatusActive, CreatedAt: old, LastRequestAt: old}
+	if err := db.CreateUser(ctx, g); err != nil {
+		t.Fatal(err)
+	}
+	s := &store.Session{ID: store.NewID(), UserID: g.ID, Kind: store.SessionGuest, CreatedAt: old, LastSeenAt: old, ExpiresAt: store.Now().Add(time.Hour)}
+	if err := db.CreateSession(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	var ev *store.Event
+	purge := store.WithEventFor(ctx, func(id string) *store.Event {
+		ev = &store.Event{ID: store.NewID(), Type: "user.deleted", At: store.Now(), SubjectID: id}
+		return ev
+	})
+	db.CrashBeforeRelay(true)
+	n, err := db.PurgeGuests(purge, store.Now().Add(-time.Hour), 10)
+	db.CrashBeforeRelay(false)
+	if err != nil || n != 1 || ev == nil {
+		t.Fatalf("PurgeGuests = %d, %v (event %v); want 1 with its event", n, err, ev)
+	}
+	if _, err := db.GetUser(ctx, g.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("GetUser of the marked guest: %v, want ErrNotFound", err)
+	}
+	if _, err := db.GetEvent(ctx, ev.ID); err == nil {
+		t.Fatal("the event is in the trail before any relay")
+	}
+	if n, err := db.RelayEvents(ctx, 10); err != nil || n != 1 {
+		t.Fatalf("RelayEvents = %d, %v; want 1", n, err)
+	}
+	if _, err := db.GetEvent(ctx, ev.ID); err != nil {
+		t.Errorf("GetEvent after the relay: %v", err)
+	}
+	if ok, err := db.DocumentExists(ctx, "users", g.ID); err != nil || ok {
+		t.Errorf("the guest's document after the relay: exists %v (%v), want gone", ok, err)
+	}
+	if _, err := db.GetSession(ctx, s.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("the guest's session after the relay: %v, want ErrNotFound", err)
+	}
+	if n, err := db.RelayEvents(ctx, 10); err != nil || n != 0 {
+		t.Errorf("second RelayEvents = %d, %v; want 0", n, err)
+	}
+}

@@ -161,15 +161,25 @@ func (db *DB) finishDelete(ctx context.Context, coll *mongo.Collection, id strin
 		if _, err := db.storeEvents(store.WithoutEvents(ctx), d.events()); err != nil {
 			return err
 		}
+		if coll == db.users {
+			// A user's data goes first, as in DeleteUser: a failure
+			// leaves the marked user for the next relay to finish.
+			if err := db.deleteUserData(ctx, []string{id}); err != nil {
+				return err
+			}
+		}
 		if _, err := coll.DeleteOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: fieldDeleting, Value: true}}); err != nil {
 			return wrap("delete "+coll.Name(), err)
 		}
 	}
-	if coll == db.webhooks && id != "" {
+	switch {
+	case coll == db.webhooks && id != "":
 		// A webhook's delivery records go with it.
 		if _, err := db.deliveries.DeleteMany(ctx, bson.D{{Key: "webhookId", Value: id}}); err != nil {
 			return wrap("delete webhook deliveries", err)
 		}
+	case coll == db.users && marked:
+		return db.deleteIdentityClaims(ctx, []string{id})
 	}
 	return nil
 }

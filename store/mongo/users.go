@@ -61,6 +61,9 @@ func (db *DB) findUser(ctx context.Context, filter bson.D) (*store.User, error) 
 	if err := db.users.FindOne(ctx, filter).Decode(&d); err != nil {
 		return nil, wrap("find user", err)
 	}
+	if d.Deleting { // its deletion is decided (pending.go)
+		return nil, store.ErrNotFound
+	}
 	return d.user()
 }
 

@@ -21,6 +21,7 @@ type webhookDoc struct {
 	LastDeliveryAt      bson.DateTime `bson:"lastDeliveryAt"`
 	CreatedAt           bson.DateTime `bson:"createdAt"`
 	Version             int64         `bson:"version"`
+	Deleting bool `bson:"deleting,omitempty"` // pending.go: reads skip it
 }
 
 func toWebhookDoc(w *store.Webhook) *webhookDoc {
@@ -56,8 +57,11 @@ func (db *DB) CreateWebhook(ctx context.Context, w *store.Webhook) error {
 // GetWebhook returns store.ErrNotFound if no webhook has the id.
 func (db *DB) GetWebhook(ctx context.Context, id string) (*store.Webhook, error) {
 	var d webhookDoc
-	if err := db.webhooks.FindOne(ctx, bson.D{{Key: "_id", Value: id}, live}).Decode(&d); err != nil {
+	if err := db.webhooks.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d); err != nil {
 		return nil, wrap("find webhook", err)
+	}
+	if d.Deleting { // its deletion is decided (pending.go)
+		return nil, store.ErrNotFound
 	}
 	return d.webhook(), nil
 }
