@@ -21,7 +21,7 @@ type webhookDoc struct {
 	LastDeliveryAt      bson.DateTime `bson:"lastDeliveryAt"`
 	CreatedAt           bson.DateTime `bson:"createdAt"`
 	Version             int64         `bson:"version"`
-	Deleting bool `bson:"deleting,omitempty"` // pending.go: reads skip it
+	Deleting            bool          `bson:"deleting,omitempty"` // pending.go: reads skip it
 }
 
 func toWebhookDoc(w *store.Webhook) *webhookDoc {
