@@ -17,6 +17,7 @@ var eventTests = []subTest{
 	{"EventsWithOtherWrites", testEventsWithOtherWrites},
 	{"EventsWithIdentityWrites", testEventsWithIdentityWrites},
 	{"EventsBulkPerUser", testEventsBulkPerUser},
+	{"EventsBulkOnlyChanged", testEventsBulkOnlyChanged},
 	{"EventsRecordIdempotent", testEventsRecordIdempotent},
 	{"EventsNothingLeftToRelay", testEventsNothingLeftToRelay},
 	{"AuditPagingNewestFirst", testAuditPaging},
@@ -235,6 +236,26 @@ func testEventsBulkPerUser(t *testing.T, s store.Store) {
 	}
 	wantStored(t, s, delA, delC)
 	wantDelivery(t, s, delC, hook)
+}
+
+// A bulk patch stores the events of the users it changes, and not those
+// of users it selects but leaves as they were.
+func testEventsBulkOnlyChanged(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	hook := subscribed(t, s)
+	a, b := newUser("ann"), newUser("bob")
+	b.Status = store.StatusSuspended
+	mustCreateUsers(t, s, a, b)
+	suspended := store.StatusSuspended
+	evA, evB := newEvent("user.status_changed", a.ID, t0), newEvent("user.status_changed", b.ID, t0)
+	n, err := s.PatchUsers(store.WithEvents(ctx, evA, evB), &store.UserFilter{IDs: []string{a.ID, b.ID}},
+		store.UserPatch{Status: &suspended, UpdatedAt: t0})
+	if err != nil || n != 2 {
+		t.Fatalf("PatchUsers = %d, %v; want 2 selected", n, err)
+	}
+	wantStored(t, s, evA)
+	wantDelivery(t, s, evA, hook)
+	wantNotStored(t, s, hook, evB)
 }
 
 func testEventsRecordIdempotent(t *testing.T, s store.Store) {
