@@ -106,9 +106,15 @@ func (db *DB) CreateSigningKey(ctx context.Context, k *store.SigningKey) error {
 	return db.relayFrom(ctx, db.keys, []string{k.ID}, evs)
 }
 
-// EnqueueOutbox stores messages, then relays the events: outbox messages
-// carry no pending events, so a crash in between loses them
-// (docs/EVENTS.md).
+// EnqueueOutbox stores messages carrying the events, then relays them.
 func (db *DB) EnqueueOutbox(ctx context.Context, msgs ...*store.OutboxMessage) error {
-	return db.emitted(ctx, db.enqueueOutbox(ctx, msgs...))
+	evs := store.EventsOf(ctx)
+	if err := db.enqueueOutbox(ctx, evs, msgs...); err != nil {
+		return err
+	}
+	ids := make([]string, len(msgs))
+	for i, m := range msgs {
+		ids[i] = m.ID
+	}
+	return db.relayFrom(ctx, db.outbox, ids, evs)
 }

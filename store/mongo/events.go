@@ -16,16 +16,13 @@ import (
 // pendingEvents array, by the same insert or update, which MongoDB applies
 // atomically: the change is never stored without its events. That holds
 // for every record a change with events writes: users, sessions, roles,
-// devices, applications, webhooks and signing keys (a deletion marks the
-// document first: pending.go). The write then relays them: it inserts them
+// devices, applications, webhooks, signing keys and outbox messages (a
+// deletion marks the document first: pending.go). The write then relays them: it inserts them
 // into audit_events and their webhook deliveries into the outbox (both
 // keyed by the event's id, so a repeat inserts nothing) and pulls them
 // from the document. A crash before the pull leaves them pending;
 // RelayEvents, which the janitor runs, finds such documents by the index
 // on pendingEvents._id of each collection and relays again.
-//
-// Outbox messages (EnqueueOutbox) carry no pending events: theirs are
-// relayed right after the insert, and a crash in between loses them.
 
 const fieldPendingEvents = "pendingEvents"
 
@@ -144,17 +141,7 @@ func (db *DB) storeEvents(ctx context.Context, evs []*store.Event) ([]eventDoc, 
 			}
 		}
 	}
-	return docs, db.enqueueOutbox(ctx, msgs...)
-}
-
-// emitted relays the events of ctx after a write that stores no pending
-// events (the outbox's), if the write succeeded; it returns the write's
-// error. A crash in between loses the events (docs/EVENTS.md).
-func (db *DB) emitted(ctx context.Context, err error) error {
-	if err != nil {
-		return err
-	}
-	return db.relay(ctx, "", store.EventsOf(ctx))
+	return docs, db.enqueueOutbox(ctx, nil, msgs...)
 }
 
 // RecordEvents stores events that come with no other change.
@@ -271,6 +258,7 @@ func (db *DB) eventIndexSpecs(k func(...string) bson.D) []indexSpec {
 		{coll: db.apps, name: "pendingEvents_id", keys: k(fieldPendingEvents + "._id")},
 		{coll: db.webhooks, name: "pendingEvents_id", keys: k(fieldPendingEvents + "._id")},
 		{coll: db.keys, name: "pendingEvents_id", keys: k(fieldPendingEvents + "._id")},
+		{coll: db.outbox, name: "pendingEvents_id", keys: k(fieldPendingEvents + "._id")},
 		{coll: db.deliveries, name: "webhookId_id", keys: k("webhookId", "_id")},
 		{coll: db.deliveries, name: "at", keys: k("at")},
 	}

@@ -136,6 +136,9 @@ func TestRelayAfterCrashOfEveryRecord(t *testing.T) {
 		{name: "delete webhook", write: func(ctx context.Context) error { return db.DeleteWebhook(ctx, other.ID) },
 			coll: "webhooks", id: other.ID, gone: func() error { _, err := db.GetWebhook(ctx, other.ID); return err }},
 		{name: "create signing key", write: func(ctx context.Context) error { return db.CreateSigningKey(ctx, key) }},
+		{name: "enqueue outbox", write: func(ctx context.Context) error {
+			return db.EnqueueOutbox(ctx, &store.OutboxMessage{ID: store.NewID(), Kind: "mail", Payload: []byte("{}"), CreatedAt: now, NextAttemptAt: now})
+		}},
 		{name: "link identity", write: func(ctx context.Context) error {
 			return db.CreateIdentity(ctx, &store.Identity{UserID: u.ID, Provider: "github", Subject: "gh-crash", LinkedAt: now})
 		}},
@@ -228,6 +231,58 @@ func TestPurgeGuestsAfterCrash(t *testing.T) {
 	}
 	if _, err := db.GetSession(ctx, s.ID); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("the guest's session after the relay: %v, want ErrNotFound", err)
+	}
+	if n, err := db.RelayEvents(ctx, 10); err != nil || n != 0 {
+		t.Errorf("second RelayEvents = %d, %v; want 0", n, err)
+	}
+}
+
+// A deletion of users (one, or in bulk) that stopped after marking them
+// deleted, before the relay, left them unread but stored with their
+// events; RelayEvents stores the events and then removes them, once.
+func TestDeleteUsersAfterCrash(t *testing.T) {
+	db := openTestDB(t, mongo.ServerURI(t))
+	ctx := t.Context()
+	var users []*store.User
+	for _, name := range []string{"del-one", "del-bulk-a", "del-bulk-b"} {
+		u := &store.User{ID: store.NewID(), Username: name, UsernameKey: name, Status: store.StatusActive, CreatedAt: store.Now()}
+		if err := db.CreateUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+		users = append(users, u)
+	}
+	evs := make([]*store.Event, len(users))
+	for i, u := range users {
+		evs[i] = &store.Event{ID: store.NewID(), Type: "user.deleted", At: store.Now(), SubjectID: u.ID}
+	}
+	db.CrashBeforeRelay(true)
+	err := db.DeleteUser(store.WithEvents(ctx, evs[0]), users[0].ID)
+	var n int
+	if err == nil {
+		n, err = db.DeleteUsers(store.WithEvents(ctx, evs[1:]...), &store.UserFilter{IDs: []string{users[1].ID, users[2].ID}})
+	}
+	db.CrashBeforeRelay(false)
+	if err != nil || n != 2 {
+		t.Fatalf("DeleteUser, DeleteUsers = %d, %v; want 2 deleted in bulk", n, err)
+	}
+	for i, u := range users {
+		if _, err := db.GetUser(ctx, u.ID); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("GetUser of marked %s: %v, want ErrNotFound", u.Username, err)
+		}
+		if _, err := db.GetEvent(ctx, evs[i].ID); err == nil {
+			t.Errorf("the event of %s is in the trail before any relay", u.Username)
+		}
+	}
+	if n, err := db.RelayEvents(ctx, 10); err != nil || n != 3 {
+		t.Fatalf("RelayEvents = %d, %v; want 3", n, err)
+	}
+	for i, u := range users {
+		if _, err := db.GetEvent(ctx, evs[i].ID); err != nil {
+			t.Errorf("GetEvent of %s after the relay: %v", u.Username, err)
+		}
+		if ok, err := db.DocumentExists(ctx, "users", u.ID); err != nil || ok {
+			t.Errorf("the document of %s after the relay: exists %v (%v), want gone", u.Username, ok, err)
+		}
 	}
 	if n, err := db.RelayEvents(ctx, 10); err != nil || n != 0 {
 		t.Errorf("second RelayEvents = %d, %v; want 0", n, err)

@@ -71,6 +71,7 @@ var documentedIndexes = []wantIndex{
 	{"applications", "pendingEvents_id", "pendingEvents._id:1", false, 0},
 	{"webhooks", "pendingEvents_id", "pendingEvents._id:1", false, 0},
 	{"signing_keys", "pendingEvents_id", "pendingEvents._id:1", false, 0},
+	{"outbox", "pendingEvents_id", "pendingEvents._id:1", false, 0},
 	{"audit_events", "type_id", "type:1,_id:1", false, 0},
 	{"audit_events", "actorId_id", "actorId:1,_id:1", false, 0},
 	{"audit_events", "subjectId_id", "subjectId:1,_id:1", false, 0},

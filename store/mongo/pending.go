@@ -11,8 +11,8 @@ import (
 )
 
 // Pending events in the changed document, for every record a write with
-// events changes: users, sessions, roles, devices, applications, webhooks
-// and signing keys (events.go says why). An insert carries them in the
+// events changes: users, sessions, roles, devices, applications, webhooks,
+// signing keys and outbox messages (events.go says why). An insert carries them in the
 // document it inserts, an update pushes them by the same update.
 //
 // A deletion cannot carry anything in a document it removes, nor write
@@ -23,7 +23,13 @@ import (
 // before the mark leaves nothing (no deletion, no event); after it, the
 // janitor's RelayEvents finds the marked document by its pending events,
 // relays them and removes it: no deletion is recorded that did not
-// happen, and none is lost.
+// happen, and none is lost. Users (DeleteUser, DeleteUsers, PurgeGuests),
+// roles, devices, applications and webhooks are deleted so when the
+// deletion carries events. A single read (GetUser, GetDevice, …) answers
+// store.ErrNotFound for a marked document; lists leave it out where they
+// filter on it (roles, devices, applications, webhooks) — a list of users
+// may show a marked user until its deletion is finished, which, but for a
+// crash, is the same request.
 
 // fieldDeleting marks a document whose deletion is decided but whose
 // events are not yet relayed.
@@ -36,7 +42,7 @@ var live = bson.E{Key: fieldDeleting, Value: bson.D{{Key: "$exists", Value: fals
 // pendingCollections are the collections whose documents may hold
 // pending events, each with an index on pendingEvents._id.
 func (db *DB) pendingCollections() []*mongo.Collection {
-	return []*mongo.Collection{db.users, db.sessions, db.roles, db.devices, db.apps, db.webhooks, db.keys}
+	return []*mongo.Collection{db.users, db.sessions, db.roles, db.devices, db.apps, db.webhooks, db.keys, db.outbox}
 }
 
 // withPending returns the document d with evs as its pending events, for

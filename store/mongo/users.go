@@ -154,11 +154,14 @@ func (db *DB) replaceUser(ctx context.Context, u *store.User, read int64, evs []
 // devices, avatars and identities. Those go first: if the user's delete
 // then fails, a retry finds the user still there and finishes the job.
 // The identities go with the user's document; their claims after it
-// (identities.go). Its events are relayed before anything goes: they must
-// outlive the document.
+// (identities.go). With events, the user is first marked deleted with
+// them, and finishDelete relays them and removes it all (pending.go).
 func (db *DB) DeleteUser(ctx context.Context, id string) error {
-	if err := db.relay(ctx, "", store.EventsOf(ctx)); err != nil {
-		return err
+	if evs := store.EventsOf(ctx); len(evs) > 0 {
+		if _, err := db.markDeleted(ctx, "delete user", db.users, bson.D{{Key: "_id", Value: id}}, evs); err != nil {
+			return err
+		}
+		return db.finishDelete(ctx, db.users, id, true)
 	}
 	if err := db.deleteUserData(ctx, []string{id}); err != nil {
 		return err
