@@ -11,8 +11,8 @@ import (
 // method called with a context that carries events (WithEvents) stores them
 // with its change. The embedded backend writes them in the change's
 // transaction; a backend without multi-document transactions writes them
-// into the changed user's document (a pending events field, set by the same
-// update) and relays them to the audit trail and the outbox afterwards,
+// into the changed document (a pending events field, set by the same
+// write) and relays them to the audit trail and the outbox afterwards,
 // idempotently, so a crash between the two loses nothing and duplicates
 // nothing (see docs/EVENTS.md).
 //
