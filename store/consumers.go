@@ -79,3 +79,20 @@ var (
 	_ DevicesStore        = Store(nil)
 	_ RecoveryStore       = Store(nil)
 )
+
+// TransferStore is what package transfer uses: users found by id or key
+// and inserted in bulk (imports), and listed in pages (exports). Updates
+// of existing users go through package account.
+type TransferStore interface {
+	UserLister
+	// GetUser is UserStore.GetUser.
+	GetUser(ctx context.Context, id string) (*User, error)
+	// GetUserByKey is UserStore.GetUserByKey.
+	GetUserByKey(ctx context.Context, field KeyField, key string) (*User, error)
+	// CreateUser is UserStore.CreateUser.
+	CreateUser(ctx context.Context, u *User) error
+	// CreateUsers is UserStore.CreateUsers.
+	CreateUsers(ctx context.Context, users []*User) error
+}
+
+var _ TransferStore = Store(nil)

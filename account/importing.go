@@ -1,0 +1,94 @@
+package account
+
+import (
+	"context"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/usergraph/usergraph/apperr"
+	"github.com/usergraph/usergraph/store"
+)
+
+// Imported is a user brought from another system by `usergraph import`:
+// what NewUser carries (its Password and DeviceToken unused), plus what
+// only an import sets. The import runs on the server's host with the
+// database's own settings, so it is trusted with roles and status; it is
+// held to every other rule an account follows.
+type Imported struct {
+	NewUser
+	ID           string // "": a new one; else kept, so the old system's references still hold
+	PasswordHash string // "": no password; else a hash password.Hasher.Check accepts
+	IsGuest      bool
+	CreatedAt    time.Time // zero: now
+	LastLoginAt  time.Time
+	DeletedAt    time.Time // set: imported soft-deleted, keys reserved
+}
+
+// importedID is what a kept id may look like: the ids of Firebase
+// (28 characters), Supabase (UUIDs) and usergraph (32 hex digits) fit, and
+// nothing that would need escaping anywhere an id travels.
+var importedID = regexp.MustCompile(`^[A-Za-z0-9_.:-]{1,64}$`)
+
+// BuildImported validates in and returns the record to store. The hash
+// is checked, not computed: a scheme the hasher does not know, or costs
+// above its bounds, are refused here rather than failing every sign-in
+// later. Errors are apperr errors naming the field.
+func (s *Service) BuildImported(ctx context.Context, in Imported) (*store.User, error) {
+	if in.ID != "" && !importedID.MatchString(in.ID) {
+		return nil, apperr.Input("id", "id must be 1 to 64 letters, digits or . _ : -")
+	}
+	if in.Status == "" {
+		in.Status = store.StatusActive
+	}
+	if !in.Status.Valid() {
+		return nil, apperr.Input("status", "status %q is not ACTIVE, PENDING or SUSPENDED", in.Status)
+	}
+	if in.Roles == nil && s.access.DefaultRole() != "" {
+		in.Roles = []string{s.access.DefaultRole()}
+	}
+	roles, err := s.checkRoles(ctx, "roles", in.Roles)
+	if err != nil {
+		return nil, err
+	}
+	in.Roles, in.Password = roles, ""
+	u, err := s.build(ctx, in.NewUser, false)
+	if err != nil {
+		return nil, err
+	}
+	if in.PasswordHash != "" {
+		if err := s.hasher.Check(in.PasswordHash); err != nil {
+			return nil, apperr.Input("passwordHash", "%s", strings.TrimPrefix(err.Error(), "password: "))
+		}
+	}
+	if in.ID != "" {
+		u.ID = in.ID
+	}
+	if !in.CreatedAt.IsZero() {
+		u.CreatedAt = in.CreatedAt
+	}
+	u.PasswordHash, u.IsGuest = in.PasswordHash, in.IsGuest
+	u.LastLoginAt, u.DeletedAt = in.LastLoginAt, in.DeletedAt
+	if u.Deleted() {
+		u.Status = store.StatusSuspended // as a soft delete leaves it
+	}
+	return u, nil
+}
+
+// ReplaceImported overwrites the stored user id with the imported record
+// u (from BuildImported), for an import that updates existing users: every
+// imported field is replaced; the id, the lockout and the verification
+// mail state stay, and so does the stored password when u has none.
+func (s *Service) ReplaceImported(ctx context.Context, id string, u *store.User) (*store.User, error) {
+	return s.update(ctx, id, func(old *store.User) error {
+		keep := *old
+		*old = *u.Clone()
+		old.ID, old.Version = keep.ID, keep.Version
+		old.Lockout, old.EmailVerification = keep.Lockout, keep.EmailVerification
+		old.LastRequestAt = keep.LastRequestAt
+		if old.PasswordHash == "" {
+			old.PasswordHash = keep.PasswordHash
+		}
+		return nil
+	})
+}
