@@ -30,11 +30,37 @@ type Imported struct {
 // nothing that would need escaping anywhere an id travels.
 var importedID = regexp.MustCompile(`^[A-Za-z0-9_.:-]{1,64}$`)
 
-// BuildImported validates in and returns the record to store. The hash
-// is checked, not computed: a scheme the hasher does not know, or costs
+// Import is one run of an import: the account rules for each row, with
+// the roles found to exist remembered, so that a hundred thousand rows
+// naming the same role read it once. A role deleted during the run may
+// still be given to the rows after: as with a createUser racing a
+// deleteRole, the holders keep a name nothing grants.
+type Import struct {
+	s     *Service
+	roles map[string]bool // role name → exists
+}
+
+// StartImport begins an import run.
+func (s *Service) StartImport() *Import { return &Import{s: s, roles: map[string]bool{}} }
+
+// roleExists is access.Exists, remembered for the run.
+func (im *Import) roleExists(ctx context.Context, name string) (bool, error) {
+	if ok, known := im.roles[name]; known {
+		return ok, nil
+	}
+	ok, err := im.s.access.Exists(ctx, name)
+	if err == nil {
+		im.roles[name] = ok
+	}
+	return ok, err
+}
+
+// Build validates in and returns the record to store. The hash is
+// checked, not computed: a scheme the hasher does not know, or costs
 // above its bounds, are refused here rather than failing every sign-in
 // later. Errors are apperr errors naming the field.
-func (s *Service) BuildImported(ctx context.Context, in Imported) (*store.User, error) {
+func (im *Import) Build(ctx context.Context, in Imported) (*store.User, error) {
+	s := im.s
 	if in.ID != "" && !importedID.MatchString(in.ID) {
 		return nil, apperr.Input("id", "id must be 1 to 64 letters, digits or . _ : -")
 	}
@@ -47,7 +73,7 @@ func (s *Service) BuildImported(ctx context.Context, in Imported) (*store.User, 
 	if in.Roles == nil && s.access.DefaultRole() != "" {
 		in.Roles = []string{s.access.DefaultRole()}
 	}
-	roles, err := s.checkRoles(ctx, "roles", in.Roles)
+	roles, err := checkRolesWith(ctx, "roles", in.Roles, im.roleExists)
 	if err != nil {
 		return nil, err
 	}
@@ -75,12 +101,12 @@ func (s *Service) BuildImported(ctx context.Context, in Imported) (*store.User, 
 	return u, nil
 }
 
-// ReplaceImported overwrites the stored user id with the imported record
-// u (from BuildImported), for an import that updates existing users: every
-// imported field is replaced; the id, the lockout and the verification
-// mail state stay, and so does the stored password when u has none.
-func (s *Service) ReplaceImported(ctx context.Context, id string, u *store.User) (*store.User, error) {
-	return s.update(ctx, id, func(old *store.User) error {
+// Replace overwrites the stored user id with the imported record u (from
+// Build), for an import that updates existing users: every imported field
+// is replaced; the id, the lockout and the verification mail state stay,
+// and so does the stored password when u has none.
+func (im *Import) Replace(ctx context.Context, id string, u *store.User) (*store.User, error) {
+	return im.s.update(ctx, id, func(old *store.User) error {
 		keep := *old
 		*old = *u.Clone()
 		old.ID, old.Version = keep.ID, keep.Version

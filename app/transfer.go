@@ -127,7 +127,7 @@ func runImport(ctx context.Context, env Env, cfg Config, o importFlags, rows tra
 		return err
 	}
 	defer rejects.Close()
-	im := transfer.NewImporter(svc.store, svc.accounts, rejects,
+	im := transfer.NewImporter(svc.store, svc.accounts.StartImport(), rejects,
 		transfer.Options{Update: o.update, DryRun: o.dryRun, BatchSize: o.batch})
 	var size int64
 	if fi, err := in.Stat(); err == nil {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"sync/atomic"
 
 	"github.com/usergraph/usergraph/account"
@@ -13,11 +14,12 @@ import (
 	"github.com/usergraph/usergraph/store"
 )
 
-// Accounts is what an import asks of the account service: the rules of a
-// valid user, and the replacement of an existing one.
+// Accounts is what an import asks of the account service
+// (account.Service.StartImport): the rules of a valid user, and the
+// replacement of an existing one.
 type Accounts interface {
-	BuildImported(ctx context.Context, in account.Imported) (*store.User, error)
-	ReplaceImported(ctx context.Context, id string, u *store.User) (*store.User, error)
+	Build(ctx context.Context, in account.Imported) (*store.User, error)
+	Replace(ctx context.Context, id string, u *store.User) (*store.User, error)
 }
 
 // Options choose how an import treats the users it finds.
@@ -36,8 +38,8 @@ const DefaultBatch = 1000
 // import runs (the progress display does).
 type Counts struct {
 	Read, Created, Updated, Skipped, Rejected atomic.Int64
-	// Identities are linked identities read and checked; this build has no
-	// social sign-in to store them in (docs/IMPORT.md).
+	// Identities are the linked identities of the users created; this
+	// build has no social sign-in to store them in (docs/IMPORT.md).
 	Identities atomic.Int64
 }
 
@@ -47,10 +49,17 @@ type Importer struct {
 	accounts Accounts
 	opts     Options
 	rejects  *json.Encoder
+	rejectMu sync.Mutex // the insert in flight rejects beside the rows being read
 	Counts   Counts
 
+	// writing is the bulk insert in flight, at most one: the next batch is
+	// read, checked and looked up while it runs. Its error is written to
+	// written before writing closes.
+	writing chan struct{}
+	written error
+
 	seen    map[string]int // keys and ids of this run's rows → the row that had them
-	pending []pendingUser  // new users waiting for the next bulk insert
+	pending []pendingUser  // checked rows waiting for the next batch
 }
 
 type pendingUser struct {
@@ -84,25 +93,24 @@ func (im *Importer) Run(ctx context.Context, r Reader) error {
 	for {
 		row, err := r.Next()
 		if errors.Is(err, io.EOF) {
-			return im.flush(ctx)
+			return errors.Join(im.flush(ctx), im.wait())
 		}
 		if err != nil {
-			return err
+			return errors.Join(err, im.wait())
 		}
 		im.Counts.Read.Add(1)
 		if err := im.one(ctx, row); err != nil {
-			return err
+			return errors.Join(err, im.wait())
 		}
 	}
 }
 
-// one imports a row: rejected, skipped, updated or queued for the next
-// bulk insert.
+// one checks a row and queues it for the next batch, or rejects it.
 func (im *Importer) one(ctx context.Context, row Row) error {
 	if row.Err != nil {
 		return im.reject(row, row.Err)
 	}
-	u, err := im.accounts.BuildImported(ctx, row.Rec.imported())
+	u, err := im.accounts.Build(ctx, row.Rec.imported())
 	if err != nil {
 		return im.reject(row, err)
 	}
@@ -112,37 +120,18 @@ func (im *Importer) one(ctx context.Context, row Row) error {
 	if dup := im.duplicate(row, u); dup != nil {
 		return im.reject(row, dup)
 	}
-	existing, err := im.existing(ctx, row, u)
-	var two *twoUsers
-	switch {
-	case errors.As(err, &two):
-		return im.reject(row, err)
-	case err != nil:
-		return err
-	}
-	im.Counts.Identities.Add(int64(len(row.Rec.Identities)))
-	switch {
-	case existing == nil:
-		return im.queue(ctx, row, u)
-	case !im.opts.Update:
-		im.Counts.Skipped.Add(1)
-		return nil
-	case im.opts.DryRun:
-		im.Counts.Updated.Add(1)
+	im.pending = append(im.pending, pendingUser{row, u})
+	if len(im.pending) < im.opts.BatchSize {
 		return nil
 	}
-	if _, err := im.accounts.ReplaceImported(ctx, existing.ID, u); err != nil {
-		return im.rejectOrFail(row, err)
-	}
-	im.Counts.Updated.Add(1)
-	return nil
+	return im.flush(ctx)
 }
 
 // duplicate refuses a row whose id or keys an earlier row of this run
 // had: a file that names one person twice is a mistake to show, not a
 // user to skip as existing.
 func (im *Importer) duplicate(row Row, u *store.User) error {
-	keys := userKeys(u)
+	keys := userKeys(u, row.Rec.ID != "")
 	for _, k := range keys {
 		if n, ok := im.seen[k.seen]; ok {
 			return apperr.Input(k.field, "the %s of row %d", k.field, n)
@@ -156,51 +145,148 @@ func (im *Importer) duplicate(row Row, u *store.User) error {
 
 type userKey struct {
 	field string // id, username, email, phone
-	kind  store.KeyField
 	value string
-	seen  string // field + value, the key of Importer.seen
+	seen  string // field + value: the key of Importer.seen and of a batch's stored users
 }
 
-// userKeys are the unique keys of u: the id the file gave, then the
-// normalized username, email and phone.
-func userKeys(u *store.User) []userKey {
+// userKeys are the unique keys of u: the id when the file gave it (a new
+// one is nobody's), then the normalized username, email and phone.
+func userKeys(u *store.User, givenID bool) []userKey {
 	var keys []userKey
-	add := func(field string, kind store.KeyField, v string) {
+	add := func(field, v string) {
 		if v != "" {
-			keys = append(keys, userKey{field, kind, v, field + "\x00" + v})
+			keys = append(keys, userKey{field, v, field + "\x00" + v})
 		}
 	}
-	add(store.FieldID, "", u.ID)
-	add(store.FieldUsername, store.KeyUsername, u.UsernameKey)
-	add(store.FieldEmail, store.KeyEmail, u.EmailKey)
-	add(store.FieldPhone, store.KeyPhone, u.PhoneKey)
+	if givenID {
+		add(store.FieldID, u.ID)
+	}
+	add(store.FieldUsername, u.UsernameKey)
+	add(store.FieldEmail, u.EmailKey)
+	add(store.FieldPhone, u.PhoneKey)
 	return keys
 }
 
-// existing finds the stored user the row is, by its id or any unique key
-// (nil: none). Keys of two different users are a *twoUsers error.
-func (im *Importer) existing(ctx context.Context, row Row, u *store.User) (*store.User, error) {
-	var found *store.User
-	for _, k := range userKeys(u) {
-		var got *store.User
-		var err error
-		if k.field == store.FieldID {
-			if row.Rec.ID == "" {
-				continue // a new id, taken by nobody
-			}
-			got, err = im.store.GetUser(ctx, k.value)
-		} else {
-			got, err = im.store.GetUserByKey(ctx, k.kind, k.value)
-		}
+// flush sorts the queued users into new and existing ones with one store
+// query per lookupChunk of them, updates or skips the existing ones, and
+// starts the bulk insert of the new ones once the one before has ended.
+func (im *Importer) flush(ctx context.Context) error {
+	batch := im.pending
+	im.pending = im.pending[:0:0]
+	if len(batch) == 0 {
+		return nil
+	}
+	stored, err := im.lookup(ctx, batch)
+	if err != nil {
+		return err
+	}
+	var fresh []pendingUser
+	for _, p := range batch {
+		existing, err := match(p, stored)
 		switch {
-		case errors.Is(err, store.ErrNotFound):
-			continue
 		case err != nil:
-			return nil, err
+			err = im.reject(p.row, err)
+		case existing == nil:
+			fresh = append(fresh, p)
+		default:
+			err = im.replace(ctx, p, existing)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if err := im.wait(); err != nil {
+		return err
+	}
+	im.writing = make(chan struct{})
+	go func() {
+		defer close(im.writing)
+		im.written = im.create(ctx, fresh)
+	}()
+	return nil
+}
+
+// wait waits for the bulk insert in flight, if any, and returns its error.
+// Lookups of a batch need not wait for the insert before it: a key of
+// both would be a duplicate within the file, rejected already.
+func (im *Importer) wait() error {
+	if im.writing == nil {
+		return nil
+	}
+	<-im.writing
+	im.writing = nil
+	return im.written
+}
+
+// lookupChunk is how many rows' keys one lookup query carries: four lists
+// of at most this many, well within the store's filter limits.
+const lookupChunk = 250
+
+// lookup finds the stored users that hold any id or key of the batch,
+// indexed by userKey.seen.
+func (im *Importer) lookup(ctx context.Context, batch []pendingUser) (map[string]*store.User, error) {
+	stored := map[string]*store.User{}
+	for start := 0; start < len(batch); start += lookupChunk {
+		f := keysFilter(batch[start:min(start+lookupChunk, len(batch))])
+		q := store.UserQuery{Filter: f, Limit: exportPage}
+		for {
+			page, err := im.store.ListUsers(ctx, q)
+			if err != nil {
+				return nil, fmt.Errorf("looking up existing users: %w", err)
+			}
+			for _, u := range page.Users {
+				for _, k := range userKeys(u, true) {
+					stored[k.seen] = u
+				}
+			}
+			if !page.HasNext {
+				break
+			}
+			q.After = store.CursorOf(page.Users[len(page.Users)-1], nil)
+		}
+	}
+	return stored, nil
+}
+
+// keysFilter matches the users holding any id or key of the rows.
+func keysFilter(rows []pendingUser) *store.UserFilter {
+	var ids, usernames, emails, phones []string
+	for _, p := range rows {
+		for _, k := range userKeys(p.u, p.row.Rec.ID != "") {
+			switch k.field {
+			case store.FieldID:
+				ids = append(ids, k.value)
+			case store.FieldUsername:
+				usernames = append(usernames, k.value)
+			case store.FieldEmail:
+				emails = append(emails, k.value)
+			case store.FieldPhone:
+				phones = append(phones, k.value)
+			}
+		}
+	}
+	or := []store.UserFilter{}
+	for _, f := range []store.UserFilter{{IDs: ids}, {Usernames: usernames}, {Emails: emails}, {Phones: phones}} {
+		if f.IDs != nil || f.Usernames != nil || f.Emails != nil || f.Phones != nil {
+			or = append(or, f)
+		}
+	}
+	return &store.UserFilter{Or: or}
+}
+
+// match is the stored user the row is, by its id or any key (nil: none).
+// Keys of two different users are a *twoUsers error.
+func match(p pendingUser, stored map[string]*store.User) (*store.User, error) {
+	var found *store.User
+	for _, k := range userKeys(p.u, p.row.Rec.ID != "") {
+		got := stored[k.seen]
+		switch {
+		case got == nil:
 		case found != nil && found.ID != got.ID:
 			return nil, &twoUsers{field: k.field, first: found.ID, second: got.ID}
+		default:
+			found = got
 		}
-		found = got
 	}
 	return found, nil
 }
@@ -213,41 +299,50 @@ func (e *twoUsers) Error() string {
 	return fmt.Sprintf("its %s is user %s's, but another of its keys is user %s's", e.field, e.second, e.first)
 }
 
-// queue adds a new user to the next bulk insert.
-func (im *Importer) queue(ctx context.Context, row Row, u *store.User) error {
-	im.pending = append(im.pending, pendingUser{row, u})
-	if len(im.pending) < im.opts.BatchSize {
+// replace updates an existing user with -update, else skips it.
+func (im *Importer) replace(ctx context.Context, p pendingUser, existing *store.User) error {
+	switch {
+	case !im.opts.Update:
+		im.Counts.Skipped.Add(1)
+		return nil
+	case im.opts.DryRun:
+		im.Counts.Updated.Add(1)
 		return nil
 	}
-	return im.flush(ctx)
+	if _, err := im.accounts.Replace(ctx, existing.ID, p.u); err != nil {
+		return im.rejectOrFail(p.row, err)
+	}
+	im.Counts.Updated.Add(1)
+	return nil
 }
 
-// flush inserts the queued users in one bulk write. If one of them
-// conflicts (a user stored meanwhile by someone else), the batch is
-// retried user by user, so that only that one is rejected.
-func (im *Importer) flush(ctx context.Context) error {
-	batch := im.pending
-	im.pending = im.pending[:0:0]
-	if len(batch) == 0 {
+// create inserts new users in one bulk write. If one of them conflicts (a
+// user stored meanwhile by someone else), they are inserted one by one,
+// so that only that one is rejected.
+func (im *Importer) create(ctx context.Context, fresh []pendingUser) error {
+	if len(fresh) == 0 {
 		return nil
+	}
+	for _, p := range fresh {
+		im.Counts.Identities.Add(int64(len(p.row.Rec.Identities)))
 	}
 	if im.opts.DryRun {
-		im.Counts.Created.Add(int64(len(batch)))
+		im.Counts.Created.Add(int64(len(fresh)))
 		return nil
 	}
-	users := make([]*store.User, len(batch))
-	for i, p := range batch {
+	users := make([]*store.User, len(fresh))
+	for i, p := range fresh {
 		users[i] = p.u
 	}
 	err := im.store.CreateUsers(ctx, users)
 	switch {
 	case err == nil:
-		im.Counts.Created.Add(int64(len(batch)))
+		im.Counts.Created.Add(int64(len(fresh)))
 		return nil
 	case !errors.Is(err, store.ErrAlreadyExists):
 		return fmt.Errorf("storing users: %w", err)
 	}
-	for _, p := range batch {
+	for _, p := range fresh {
 		if err := im.createOne(ctx, p); err != nil {
 			return err
 		}
@@ -255,9 +350,9 @@ func (im *Importer) flush(ctx context.Context) error {
 	return nil
 }
 
-// createOne inserts one user of a batch that conflicted. Its id taken
-// means the batch stored it before the conflict (MongoDB keeps the users
-// before the failing one; existing checked that nobody else had the id).
+// createOne inserts one user of a bulk write that conflicted. Its id
+// taken means the bulk write stored it before the conflict (MongoDB keeps
+// the users before the failing one; lookup found nobody with the id).
 func (im *Importer) createOne(ctx context.Context, p pendingUser) error {
 	err := im.store.CreateUser(ctx, p.u)
 	if errors.Is(err, store.ErrAlreadyExists) && store.ConflictField(err) == store.FieldID {
@@ -282,6 +377,8 @@ func (im *Importer) rejectOrFail(row Row, err error) error {
 
 // reject writes the row and the reason to the rejects file.
 func (im *Importer) reject(row Row, why error) error {
+	im.rejectMu.Lock()
+	defer im.rejectMu.Unlock()
 	im.Counts.Rejected.Add(1)
 	rej := Reject{Row: row.N, Reason: reason(why), Raw: row.Raw}
 	var ae *apperr.Error

@@ -3,7 +3,7 @@
 // CSV, a Firebase Auth export, or Supabase's auth.users rows) and stores
 // them through the store's bulk path, and `usergraph export` writes the
 // same format back. docs/IMPORT.md specifies the format; the account
-// service's rules decide what a valid user is (account.BuildImported).
+// service's rules decide what a valid user is (account.Import).
 package transfer
 
 import (
