@@ -2,10 +2,12 @@ package account
 
 import (
 	"context"
+	"errors"
 	"regexp"
 	"strings"
 	"time"
 
+	"github.com/usergraph/usergraph/access"
 	"github.com/usergraph/usergraph/apperr"
 	"github.com/usergraph/usergraph/store"
 )
@@ -104,9 +106,32 @@ func (im *Import) Build(ctx context.Context, in Imported) (*store.User, error) {
 // Replace overwrites the stored user id with the imported record u (from
 // Build), for an import that updates existing users: every imported field
 // is replaced; the id, the lockout and the verification mail state stay,
-// and so does the stored password when u has none.
+// and so does the stored password when u has none. A replacement that
+// would take away the last active administrator is refused
+// (lastadmin.go): it is retried under the guard once the stored user turns
+// out to be an active administrator that u is not.
 func (im *Import) Replace(ctx context.Context, id string, u *store.User) (*store.User, error) {
+	got, err := im.replace(ctx, id, u, false)
+	if !errors.Is(err, errRemovesAdmin) {
+		return got, err
+	}
+	unlock, err := im.s.lockAndGuard(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	return im.replace(ctx, id, u, true)
+}
+
+// errRemovesAdmin stops an unguarded replacement of an active
+// administrator by a record that is not one.
+var errRemovesAdmin = errors.New("account: the import would remove an active administrator")
+
+func (im *Import) replace(ctx context.Context, id string, u *store.User, guarded bool) (*store.User, error) {
 	return im.s.update(ctx, id, func(old *store.User) error {
+		if !guarded && isActiveAdmin(old) && !isActiveAdmin(u) {
+			return errRemovesAdmin
+		}
 		keep := *old
 		*old = *u.Clone()
 		old.ID, old.Version = keep.ID, keep.Version
@@ -118,3 +143,5 @@ func (im *Import) Replace(ctx context.Context, id string, u *store.User) (*store
 		return nil
 	})
 }
+
+func isActiveAdmin(u *store.User) bool { return u.Active() && u.HasRole(access.AdminRole) }
