@@ -66,7 +66,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		m.listener.Close()
 		return err
 	}
-	api, metrics, err := m.svc.handler(m.cfg.HTTP, m.log)
+	api, metrics, err := m.svc.handler(m.cfg, m.log)
 	if err != nil {
 		m.listener.Close()
 		m.svc.close()

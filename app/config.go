@@ -159,7 +159,7 @@ type MailConfig struct {
 	SMTPURL      string         // "": mail goes to the log
 	From         string         // "": no-reply@ the public URL's host
 	AppName      string         // in every mail and SMS
-	TemplatesDir string         // "": the built-in templates
+	TemplatesDir string         // "": the built-in templates; also the hosted pages' (pages/)
 	Timeout      time.Duration  // no setting: mail.DefaultTimeout
 	RootCAs      *x509.CertPool // no setting: the system's (tests trust their SMTP server)
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/usergraph/usergraph/access"
 	"github.com/usergraph/usergraph/httpapi"
 	"github.com/usergraph/usergraph/password"
+	"github.com/usergraph/usergraph/recovery"
 	"github.com/usergraph/usergraph/resolvers"
 	"github.com/usergraph/usergraph/session"
 	"github.com/usergraph/usergraph/store"
@@ -46,6 +47,16 @@ type edgeAccess struct{ access *access.Service }
 
 func (e edgeAccess) Allowed(ctx context.Context, roles []string, resource, verb string) (bool, error) {
 	return e.access.Allowed(ctx, roles, resource, store.Verb(verb))
+}
+
+// edgeRecovery is httpapi.Recovery, for the hosted pages: the recovery
+// service, and the paths its links lead to.
+type edgeRecovery struct{ *recovery.Service }
+
+var _ httpapi.Recovery = edgeRecovery{}
+
+func (edgeRecovery) Paths() (reset, verify string) {
+	return recovery.ResetPagePath, recovery.VerifyPagePath
 }
 
 // hashStats reads the hasher's totals for /metrics.

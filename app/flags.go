@@ -89,7 +89,7 @@ func (c *Config) bind(fs *flag.FlagSet) {
 	fs.StringVar(&ml.SMTPURL, "smtp-url", ml.SMTPURL, "SMTP server for outgoing mail: smtp://user:pass@host:port (STARTTLS when offered) or smtps://… (empty: mail is written to the log)")
 	fs.StringVar(&ml.From, "mail-from", ml.From, "sender of every mail, `addr` or \"Name <addr>\" (default no-reply@ the public URL's host)")
 	fs.StringVar(&ml.AppName, "app-name", ml.AppName, "the name mail, SMS and pages show")
-	fs.StringVar(&ml.TemplatesDir, "templates-dir", ml.TemplatesDir, "`directory` whose mail/ files override the built-in mail templates one by one (empty: built-in only)")
+	fs.StringVar(&ml.TemplatesDir, "templates-dir", ml.TemplatesDir, "`directory` whose mail/ and pages/ files override the built-in mail and hosted page templates one by one (empty: built-in only)")
 
 	r := &c.Recovery
 	fs.BoolVar(&r.ResetByEmail, "reset-by-email", r.ResetByEmail, "offer password reset by a mailed link (RESET_UNSUPPORTED 802 when false)")

@@ -151,13 +151,15 @@ func newAccounts(ctx context.Context, s *services, cfg Config, log *slog.Logger)
 
 // handler returns the HTTP surface on the services, and the /metrics
 // handler, which the API serves too unless it is served apart.
-func (s *services) handler(h HTTPConfig, log *slog.Logger) (api, metrics http.Handler, err error) {
+func (s *services) handler(c Config, log *slog.Logger) (api, metrics http.Handler, err error) {
+	h := c.HTTP
 	cfg := httpapi.Config{
 		CookieName: h.CookieName, CookieSecure: h.secureCookies(), CookieSameSite: h.CookieSameSite, DeviceCookieName: lockout.CookieName,
 		TrustedProxies: h.TrustedProxies, TrustedOrigins: h.CORSOrigins,
 		MaxBodyBytes: h.MaxBodyBytes, Introspection: h.Introspection, GraphiQL: h.GraphiQL,
 		MaxDepth: h.MaxDepth, MaxComplexity: h.MaxComplexity, MaxTokens: h.MaxTokens, MaxHashes: h.MaxHashes,
 		MetricsApart: h.MetricsListen != "",
+		AppName:      c.Mail.AppName, TemplatesDir: c.Mail.TemplatesDir, // the pages', as the mails'
 	}
 	r := &resolvers.Resolver{Accounts: s.accounts, Sessions: s.sessions, Access: s.access, Devices: s.devices,
 		Apps: s.apps, Tokens: s.tokens, Recovery: s.recovery, Log: log}
@@ -176,6 +178,7 @@ func (s *services) handler(h HTTPConfig, log *slog.Logger) (api, metrics http.Ha
 		JWKS:     s.tokens.JWKS,
 		Ready:    s.store.Ping,
 		Hashing:  hashStats(s.hasher),
+		Recovery: edgeRecovery{s.recovery},
 		Log:      log,
 	}, cfg)
 }

@@ -35,7 +35,7 @@ func chromiumPath(t *testing.T) string {
 			return p
 		}
 	}
-	t.Skip("no Chromium installed (apt-get install chromium, or set USERGRAPH_TEST_CHROMIUM): the GraphiQL browser test is skipped")
+	t.Skip("no Chromium installed (apt-get install chromium, or set USERGRAPH_TEST_CHROMIUM): the browser tests (GraphiQL, the hosted pages) are skipped")
 	return ""
 }
 

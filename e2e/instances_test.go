@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/usergraph/usergraph/app"
+	"github.com/usergraph/usergraph/mail/mailtest"
 	"github.com/usergraph/usergraph/store"
 	"github.com/usergraph/usergraph/store/mongo"
 	"github.com/usergraph/usergraph/store/sqlite"
@@ -22,11 +23,12 @@ import (
 // caches, a session it has checked, for at most -session-cache-ttl, the
 // documented cross-instance revocation bound (docs/SCALING.md).
 //
-// Each later feature that two instances could do twice, or that one
-// instance could miss, adds its case here, started with startInstances
-// and checked on each instance: the outbox's mail sent once whichever
-// instance's worker takes it (account recovery), device restrictions,
-// webhooks.
+// Each feature that two instances could do twice, or that one instance
+// could miss, has its case here, started with startInstances and checked
+// on each instance: so far accounts and sessions, refresh-token reuse,
+// the first administrator, purges, device restrictions, and the outbox's
+// mail sent once whichever instance's worker takes it (account
+// recovery); webhooks are to add theirs.
 
 // A user who signs up through one instance signs in through another, and
 // each instance accepts the other's tokens.
@@ -349,4 +351,46 @@ func TestInstancesDeviceRestriction(t *testing.T) {
 			wantSessionEnded(t, b, "on b, a session on a device restricted on a", onB.auth)
 		})
 	}
+}
+
+// Mail queued through either of two instances, each with its outbox
+// worker and the same SMTP server, is delivered exactly once: both
+// workers poll the one outbox, and a claim gives a message to one of
+// them. The resets are asked through the instance the account did not
+// sign up on, alternately, so both workers have mail to take at once.
+func TestInstancesDeliverQueuedMailOnce(t *testing.T) {
+	t.Parallel()
+	srv := mailtest.Start(t, mailtest.Options{})
+	servers := startInstances(t, 2, withMail(srv))
+	const n = 10
+	addr := func(i int) string { return fmt.Sprintf("twin%02d@example.com", i) }
+	for i := range n {
+		servers[i%2].signup(t, fmt.Sprintf("twin%02d", i), testPassword)
+	}
+	for i := range n {
+		requestReset(t, servers[(i+1)%2], addr(i))
+	}
+	for i := range n {
+		waitMail(t, srv, addr(i), 1)
+	}
+	// A second delivery of a message would have started with the first
+	// (two claims at once) or after a lease ran out (30 s here, longer
+	// than any delivery): a bounded wait of forty polls lets the first
+	// kind show.
+	time.Sleep(40 * fastPoll)
+	ids := map[string]string{}
+	for i := range n {
+		got := srv.To(addr(i))
+		if len(got) != 1 {
+			t.Errorf("%s received %d mails, want its reset link once", addr(i), len(got))
+			continue
+		}
+		if other, dup := ids[got[0].MessageID()]; dup {
+			t.Errorf("%s and %s received the same message %s", addr(i), other, got[0].MessageID())
+		}
+		ids[got[0].MessageID()] = addr(i)
+	}
+	token := tokenOf(t, linkIn(t, srv.To(addr(0))[0], sharedPublicURL+"/reset-password?"))
+	servers[1].mustGQL(t, "", resetMutation, vars{"token": token, "pw": newPassword})
+	servers[0].login(t, "twin00", newPassword)
 }

@@ -25,13 +25,16 @@ const mailWithin = 20 * time.Second
 var fastRetries = outbox.Policy{Timeout: 10 * time.Second, BaseDelay: 20 * time.Millisecond,
 	MaxDelay: 100 * time.Millisecond, MaxAttempts: 1000}
 
+// fastPoll is the outbox worker's poll interval in the recovery tests.
+const fastPoll = 50 * time.Millisecond
+
 // withMail sends the server's mail to srv, retries fast, and lets an
 // address get a mail every millisecond (the throttle's own test sets it
 // back to a minute).
 func withMail(srv *mailtest.Server) option {
 	return withConfig(func(c *app.Config) {
 		c.Mail.SMTPURL, c.Mail.RootCAs, c.Mail.AppName = srv.URL(), srv.RootCAs(), "Acme"
-		c.Outbox.Policy, c.Outbox.PollInterval = fastRetries, 50*time.Millisecond
+		c.Outbox.Policy, c.Outbox.PollInterval = fastRetries, fastPoll
 		c.Recovery.MailInterval = time.Millisecond
 	})
 }

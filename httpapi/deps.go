@@ -17,6 +17,7 @@ type Deps struct {
 	JWKS     func() []byte               // the public signing keys, a JWK set
 	Ready    func(context.Context) error // nil when the database answers (/readyz)
 	Hashing  func() HashStats            // the password hasher's totals (/metrics); nil: none
+	Recovery Recovery                    // the hosted reset and verification pages; nil: none
 	Log      *slog.Logger
 }
 
@@ -70,6 +71,28 @@ type Cookies interface {
 // on resource.
 type AccessChecker interface {
 	Allowed(ctx context.Context, roles []string, resource, verb string) (bool, error)
+}
+
+// Recovery is account recovery as the hosted pages use it
+// (recovery.Service). Every call presents a token, which counts against
+// the recovery limits; only ResetPassword and VerifyEmail use one up.
+// Errors are *apperr.Error (RESET_TOKEN_EXPIRED, RESET_TOKEN_INVALID,
+// RESET_UNSUPPORTED, WEAK_PASSWORD, ALREADY_EXISTS, RATE_LIMITED …);
+// anything else is a fault.
+type Recovery interface {
+	// Paths are where the pages are served: the paths of the links the
+	// mails carry.
+	Paths() (reset, verify string)
+	// CheckResetToken tells whether a reset link's token would be
+	// accepted now, without using it.
+	CheckResetToken(ctx context.Context, token string) error
+	// ResetPassword sets a new password with the token (WEAK_PASSWORD
+	// leaves the token usable).
+	ResetPassword(ctx context.Context, token, newPassword string) error
+	// CheckVerifyToken is CheckResetToken for a verification link.
+	CheckVerifyToken(ctx context.Context, token string) error
+	// VerifyEmail confirms the address the token was sent to.
+	VerifyEmail(ctx context.Context, token string) error
 }
 
 // HashStats are the password hasher's running totals.

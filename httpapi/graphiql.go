@@ -31,7 +31,7 @@ const graphiqlAssetsPath = "/graphiql/assets/"
 var graphiqlPolicy = basePolicy.with("font-src", "data:")
 
 // graphiQL returns the GraphiQL page and the handler of its assets.
-func graphiQL() (page, bundle http.Handler, err error) {
+func graphiQL() (pageHandler, bundle http.Handler, err error) {
 	sub, err := fs.Sub(graphiqlBundle, "graphiql/assets")
 	if err != nil {
 		return nil, nil, err
@@ -61,8 +61,9 @@ func graphiQL() (page, bundle http.Handler, err error) {
 	if err := checkPage(tmpl, data); err != nil {
 		return nil, nil, err
 	}
-	page = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		servePage(w, r, graphiqlPolicy, tmpl, data)
+	p := page{tmpl: tmpl, policy: graphiqlPolicy, cache: "no-cache"}
+	pageHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p.serve(w, r, http.StatusOK, func(nonce string) any { return pageData{Nonce: nonce, Page: data} })
 	})
-	return page, http.StripPrefix(graphiqlAssetsPath, a), nil
+	return pageHandler, http.StripPrefix(graphiqlAssetsPath, a), nil
 }

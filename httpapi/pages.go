@@ -12,14 +12,16 @@ import (
 	"strings"
 )
 
-// A page is HTML that usergraph serves itself (GraphiQL; the hosted pages).
-// Every page is rendered from an embedded html/template and served with
-// the same headers: a Content-Security-Policy that allows nothing from
-// another origin, no framing, no sniffing, no referrer. Its scripts and
-// styles are embedded assets (assets.go), never inline: scripts get no
-// 'unsafe-inline' and no nonce. Styles get a nonce per response, for the
-// <style> elements that libraries add at run time (GraphiQL's menus do,
-// through get-nonce), so they need no 'unsafe-inline' either.
+// A page is HTML that usergraph serves itself (GraphiQL; the hosted
+// reset and verification pages, recoverypages.go). Every page is rendered
+// from an html/template and served with the same headers: a
+// Content-Security-Policy that allows nothing from another origin, no
+// framing, no sniffing, no referrer. Scripts are embedded assets
+// (assets.go), never inline: they get no 'unsafe-inline' and no nonce.
+// Styles get a nonce per response: for the <style> elements that
+// libraries add at run time (GraphiQL's menus do, through get-nonce), and
+// for the hosted pages' own <style> block, so they need no
+// 'unsafe-inline' either.
 
 // csp is a Content-Security-Policy: each directive with its sources.
 type csp map[string][]string
@@ -55,30 +57,42 @@ func (p csp) String() string {
 	return strings.Join(parts, "; ")
 }
 
-// pageData is what a page's template sees: the response's style nonce,
-// and the page's own data.
+// pageData is what GraphiQL's template sees: the response's style nonce,
+// and the page's own data. (The hosted pages' templates see a pageView,
+// recoverypages.go, with the nonce among its fields.)
 type pageData struct {
 	Nonce string
 	Page  any
 }
 
-// servePage renders tmpl with data and writes it with the page headers
-// and policy, plus a fresh style nonce. It renders into a buffer first, so
-// a template error is a fault answered 500, never half a page.
-func servePage(w http.ResponseWriter, r *http.Request, policy csp, tmpl *template.Template, data any) {
+// page is one kind of HTML page: its template, its policy, and how long a
+// browser may keep it.
+type page struct {
+	tmpl   *template.Template
+	policy csp
+	cache  string // Cache-Control
+}
+
+// serve renders the page with data(nonce), where nonce is a fresh style
+// nonce the policy allows, and writes it with status and the page
+// headers. It renders into a buffer first, so a template error is a fault
+// answered 500, never half a page.
+func (p page) serve(w http.ResponseWriter, r *http.Request, status int, data func(nonce string) any) {
 	b := make([]byte, 16)
 	rand.Read(b)
 	nonce := base64.StdEncoding.EncodeToString(b)
 	var buf bytes.Buffer
-	if err := tmpl.Execute(&buf, pageData{Nonce: nonce, Page: data}); err != nil {
+	if err := p.tmpl.Execute(&buf, data(nonce)); err != nil {
 		panic(err) // withRecover answers 500 with the request id and logs it
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Content-Security-Policy", policy.with("style-src", "'nonce-"+nonce+"'").String())
+	h.Set("Content-Security-Policy", p.policy.with("style-src", "'nonce-"+nonce+"'").String())
+	h.Set("X-Frame-Options", "DENY") // frame-ancestors, for browsers that predate it
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("Cache-Control", "no-cache")
+	h.Set("Cache-Control", p.cache)
+	w.WriteHeader(status)
 	if r.Method != http.MethodHead {
 		w.Write(buf.Bytes())
 	}

@@ -1,8 +1,9 @@
 // Package httpapi is usergraph's HTTP surface: the GraphQL endpoint and
-// GraphiQL, /authorization for reverse proxies, the JWKS, health and metrics,
-// with the middleware every request passes (request id, client address,
-// CORS, the cross-origin (CSRF) check, body limit, authentication). It
-// receives what it calls as Deps (deps.go) and reaches no store.
+// GraphiQL, the hosted reset and verification pages, /authorization for
+// reverse proxies, the JWKS, health and metrics, with the middleware
+// every request passes (request id, client address, CORS, the
+// cross-origin (CSRF) check, body limit, authentication). It receives
+// what it calls as Deps (deps.go) and reaches no store.
 package httpapi
 
 import (
@@ -30,6 +31,12 @@ type Config struct {
 	// MetricsApart: /metrics is served on a listener of its own (the
 	// metrics handler New returns) and the API answers 404 for it.
 	MetricsApart bool
+	// AppName is the name the hosted pages show (USERGRAPH_APP_NAME).
+	AppName string
+	// TemplatesDir: the hosted pages' templates in its pages/
+	// subdirectory replace the built-in ones file by file
+	// (USERGRAPH_TEMPLATES_DIR; pagetemplates.go).
+	TemplatesDir string
 }
 
 // DefaultConfig is the HTTP surface of the configuration's defaults
@@ -47,6 +54,7 @@ func DefaultConfig() Config {
 		MaxComplexity:  10000,
 		MaxTokens:      15000,
 		MaxHashes:      1,
+		AppName:        "usergraph",
 	}
 }
 
@@ -67,6 +75,13 @@ func New(d Deps, cfg Config) (api, metrics http.Handler, err error) {
 		mux.Handle("GET /{$}", page)
 		mux.Handle("GET /graphiql", page)
 		mux.Handle("GET "+graphiqlAssetsPath, bundle)
+	}
+	if d.Recovery != nil {
+		pages, err := newRecoveryPages(d.Recovery, cfg, d.Log)
+		if err != nil {
+			return nil, nil, err
+		}
+		pages.mount(mux, m)
 	}
 	mux.Handle("GET /authorization", m.route("authorization", authorization{access: d.Access, log: d.Log}))
 	mux.Handle("GET /.well-known/jwks.json", m.route("jwks", jwks(d.JWKS)))

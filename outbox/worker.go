@@ -36,9 +36,12 @@ type Config struct {
 	// Owner names this worker in leases; default host:pid:random, unique
 	// per worker, which claims rely on.
 	Owner string
-	// PollInterval is how often the worker looks for due messages it was
-	// not told about (other processes' enqueues, retries coming due);
-	// default 5s. An Enqueue through this worker wakes it at once.
+	// PollInterval is how often the worker looks at the store for what it
+	// was not told about (other processes' enqueues and retries); default
+	// 5s. Between polls it sleeps until the earliest due time it knows of
+	// (its own retries, and what the last look found: schedule.go) when
+	// that comes sooner, and an Enqueue through this worker wakes it at
+	// once.
 	PollInterval time.Duration
 	// Retention is how long sent and dead messages are kept before they
 	// are purged (default 7 days); PurgeInterval how often (default 1h).
@@ -61,6 +64,7 @@ type Worker struct {
 	cfg   Config
 	log   *slog.Logger
 	wake  chan struct{}
+	next  schedule // the earliest due time known
 	mu    sync.Mutex
 	kinds map[string]*kind
 }
@@ -140,23 +144,47 @@ func (w *Worker) Notify() {
 func (w *Worker) Run(ctx context.Context) error {
 	var inflight sync.WaitGroup
 	defer inflight.Wait()
-	poll := time.NewTicker(w.cfg.PollInterval)
-	defer poll.Stop()
+	timer := time.NewTimer(0)
+	defer timer.Stop()
 	purge := time.NewTicker(w.cfg.PurgeInterval)
 	defer purge.Stop()
 	w.purge(ctx)
+	var pollAt time.Time // the next look at the store; zero: at once
 	for {
+		if now := time.Now(); !now.Before(pollAt) || w.next.passed(now) {
+			w.lookAhead(ctx, now)
+			pollAt = now.Add(w.cfg.PollInterval)
+		}
 		for _, k := range w.registered() {
 			w.fill(ctx, k, &inflight)
 		}
+		timer.Reset(w.next.until(pollAt))
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-w.wake:
-		case <-poll.C:
+		case <-timer.C:
 		case <-purge.C:
 			w.purge(ctx)
 		}
+	}
+}
+
+// lookAhead asks the store when each kind's next pending message comes
+// due after now, so that the worker sleeps until then: what other
+// processes enqueued or deferred, what a process that stopped (or died)
+// left to retry, a lease of a dead worker running out.
+func (w *Worker) lookAhead(ctx context.Context, now time.Time) {
+	w.next.forget()
+	for _, k := range w.registered() {
+		at, err := w.cfg.Store.NextOutboxDue(ctx, k.name, now)
+		if err != nil {
+			if ctx.Err() == nil {
+				w.log.Error("outbox: looking for the next due message failed; looking again at the next poll", "kind", k.name, "err", err)
+			}
+			continue
+		}
+		w.next.note(at)
 	}
 }
 
@@ -218,6 +246,7 @@ func (w *Worker) deliver(ctx context.Context, k *kind, m *store.OutboxMessage) {
 		if next, ok := k.policy.retryAt(m.Attempts, m.CreatedAt, o.At); ok {
 			o.Status, o.NextAttemptAt = Deferred, next
 			recErr = w.cfg.Store.RetryOutbox(ctx, m.ID, m.Lease, next, o.Error)
+			w.next.note(next) // the delivery's end wakes the loop, which then sleeps until next at most
 		} else {
 			o.Status = Dropped
 			recErr = w.cfg.Store.DropOutbox(ctx, m.ID, m.Lease, o.At, o.Error)

@@ -243,6 +243,67 @@ func TestExpiredClaimIsDelivered(t *testing.T) {
 	}
 }
 
+// With an hour between polls, a message is still tried when it comes due:
+// a retry of the worker's own, one that another process (or this one
+// before a restart) left in the store to be tried later, and one a dead
+// worker's lease held. Only the schedule can wake the worker in time.
+func TestDueTimesWakeTheWorker(t *testing.T) {
+	hourly := outbox.Config{PollInterval: time.Hour}
+	slow := fast
+	slow.BaseDelay, slow.MaxDelay = 300*time.Millisecond, 300*time.Millisecond
+
+	t.Run("its own retry", func(t *testing.T) {
+		srv := mailtest.Start(t, mailtest.Options{})
+		st := openStore(t, newDBPath(t))
+		m := newMailer(t, srv)
+		var obs outcomes
+		srv.Refuse(ann, 451)
+		r := start(t, st, hourly, m, slow, &obs)
+		msg := enqueueMail(t, r.w, m, ann)
+		obs.waitStatus(t, msg.ID, outbox.Deferred)
+		srv.Accept(ann)
+		obs.waitStatus(t, msg.ID, outbox.Delivered)
+	})
+	t.Run("a retry left in the store", func(t *testing.T) {
+		srv := mailtest.Start(t, mailtest.Options{})
+		st := openStore(t, newDBPath(t))
+		m := newMailer(t, srv)
+		msg, err := m.NewMessage(ann, "reset_password", mailData(), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		msg.NextAttemptAt = store.Now().Add(time.Second)
+		if err := st.EnqueueOutbox(t.Context(), msg); err != nil { // not through the worker: no wake-up
+			t.Fatal(err)
+		}
+		var obs outcomes
+		start(t, st, hourly, m, fast, &obs)
+		obs.waitStatus(t, msg.ID, outbox.Delivered)
+		if got := obs.first(msg.ID).At; got.Before(msg.NextAttemptAt) {
+			t.Errorf("tried at %v, before it was due at %v", got, msg.NextAttemptAt)
+		}
+	})
+	t.Run("a dead worker's lease", func(t *testing.T) {
+		srv := mailtest.Start(t, mailtest.Options{})
+		st := openStore(t, newDBPath(t))
+		m := newMailer(t, srv)
+		msg, err := m.NewMessage(ann, "reset_password", mailData(), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := st.EnqueueOutbox(t.Context(), msg); err != nil {
+			t.Fatal(err)
+		}
+		claimed, err := st.ClaimOutbox(t.Context(), store.OutboxClaim{Kind: "mail", Owner: "crashed", Limit: 1, Now: store.Now(), Lease: time.Second})
+		if err != nil || len(claimed) != 1 {
+			t.Fatalf("claim by the worker that dies: %v, %v", claimed, err)
+		}
+		var obs outcomes
+		start(t, st, hourly, m, fast, &obs)
+		obs.waitStatus(t, msg.ID, outbox.Delivered)
+	})
+}
+
 // Stopping the worker lets the delivery in flight finish and be recorded
 // before Run returns; nothing is claimed after the stop.
 func TestStopFinishesInFlight(t *testing.T) {

@@ -359,6 +359,11 @@ func (c *counting) GetOutbox(ctx context.Context, id string) (*store.OutboxMessa
 	return c.Store.GetOutbox(ctx, id)
 }
 
+func (c *counting) NextOutboxDue(ctx context.Context, kind string, after time.Time) (time.Time, error) {
+	c.count("NextOutboxDue")
+	return c.Store.NextOutboxDue(ctx, kind, after)
+}
+
 func (c *counting) PurgeOutbox(ctx context.Context, t time.Time) (int, error) {
 	c.count("PurgeOutbox")
 	return c.Store.PurgeOutbox(ctx, t)

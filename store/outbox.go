@@ -139,6 +139,14 @@ type OutboxStore interface {
 	// Holder only, errors as CompleteOutbox.
 	DropOutbox(ctx context.Context, id string, lease OutboxLease, at time.Time, errText string) error
 
+	// NextOutboxDue returns the earliest moment after after at which a
+	// pending message of kind comes due (its NextAttemptAt) or its lease
+	// runs out (Lease.Until), so that a worker can sleep until then
+	// rather than a whole poll interval; zero if there is none. Moments
+	// at or before after are not reported: what is due already is the
+	// claim's business (or waits on its order key, or on a lease).
+	NextOutboxDue(ctx context.Context, kind string, after time.Time) (time.Time, error)
+
 	// GetOutbox returns ErrNotFound if no message has the id.
 	GetOutbox(ctx context.Context, id string) (*OutboxMessage, error)
 	// PurgeOutbox deletes the sent and dead messages whose DoneAt is before

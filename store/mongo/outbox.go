@@ -277,6 +277,46 @@ func (db *DB) settleOutbox(ctx context.Context, op, id string, lease store.Outbo
 	return store.ErrConflict
 }
 
+// NextOutboxDue returns the earliest moment after after at which a
+// pending message of kind comes due or its lease runs out; zero if none.
+func (db *DB) NextOutboxDue(ctx context.Context, kind string, after time.Time) (time.Time, error) {
+	at := dateOf(store.Trunc(after))
+	due, err := db.earliestAfter(ctx, kind, "nextAttemptAt", at) // follows the claim's index
+	if err != nil {
+		return time.Time{}, err
+	}
+	leaseEnd, err := db.earliestAfter(ctx, kind, "leaseUntil", at)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if due.IsZero() || (!leaseEnd.IsZero() && leaseEnd.Before(due)) {
+		return leaseEnd, nil
+	}
+	return due, nil
+}
+
+// earliestAfter returns the smallest date in field after at of kind's
+// pending messages; zero if none.
+func (db *DB) earliestAfter(ctx context.Context, kind, field string, at bson.DateTime) (time.Time, error) {
+	var doc bson.Raw
+	err := db.outbox.FindOne(ctx,
+		bson.D{
+			{Key: "kind", Value: kind},
+			{Key: "state", Value: string(store.OutboxPending)},
+			{Key: field, Value: bson.D{{Key: "$gt", Value: at}}},
+		},
+		options.FindOne().SetSort(bson.D{{Key: field, Value: 1}}).SetProjection(bson.D{{Key: field, Value: 1}}),
+	).Decode(&doc)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return time.Time{}, nil
+	}
+	if err != nil {
+		return time.Time{}, wrap("find the next due outbox message", err)
+	}
+	d, _ := doc.Lookup(field).DateTimeOK()
+	return timeOf(bson.DateTime(d)), nil
+}
+
 // GetOutbox returns store.ErrNotFound if no message has the id.
 func (db *DB) GetOutbox(ctx context.Context, id string) (*store.OutboxMessage, error) {
 	var d outboxDoc

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"slices"
 	"strings"
 	"time"
@@ -149,6 +150,29 @@ func (db *DB) settleOutbox(ctx context.Context, id string, lease store.OutboxLea
 		}
 		return store.ErrConflict
 	})
+}
+
+// nextOutboxDue is the earliest due time and the earliest lease end after
+// a moment, of one kind's pending messages: the first half reads one entry
+// of outbox_due; the second scans the kind's pending entries of it, which
+// are few unless a backlog builds up.
+const nextOutboxDue = `SELECT min(t) FROM (
+	SELECT min(next_attempt_at) AS t FROM outbox WHERE kind = ? AND state = 'pending' AND next_attempt_at > ?
+	UNION ALL
+	SELECT min(lease_until) FROM outbox WHERE kind = ? AND state = 'pending' AND lease_until > ?)`
+
+// NextOutboxDue returns the earliest moment after after at which a
+// pending message of kind comes due or its lease runs out; zero if none.
+func (db *DB) NextOutboxDue(ctx context.Context, kind string, after time.Time) (time.Time, error) {
+	at := ms(store.Trunc(after))
+	var next sql.NullInt64
+	if err := db.r.QueryRowContext(ctx, nextOutboxDue, kind, at, kind, at).Scan(&next); err != nil {
+		return time.Time{}, mapErr(err)
+	}
+	if !next.Valid {
+		return time.Time{}, nil
+	}
+	return fromMS(next.Int64), nil
 }
 
 // GetOutbox returns store.ErrNotFound if no message has the id.

@@ -151,6 +151,7 @@ func TestOutboxQueryPlan(t *testing.T) {
 	}{
 		{claimOutbox, []any{"w", 1, "mail", 1, 1, 10}, []string{"outbox_due", "outbox_order"}},
 		{purgeOutbox, []any{1, 10}, []string{"outbox_done"}},
+		{nextOutboxDue, []any{"mail", 1, "mail", 1}, []string{"outbox_due"}},
 	}
 	for _, c := range cases {
 		plan := planOf(t, db, c.q, c.args...)

@@ -18,6 +18,7 @@ var outboxTests = []subTest{
 	{"OutboxLeaseExpiry", testOutboxLeaseExpiry},
 	{"OutboxHolderOnly", testOutboxHolderOnly},
 	{"OutboxRetryAndNextAttempt", testOutboxRetry},
+	{"OutboxNextDue", testOutboxNextDue},
 	{"OutboxDrop", testOutboxDrop},
 	{"OutboxOrderKey", testOutboxOrderKey},
 	{"OutboxPurge", testOutboxPurge},
@@ -318,6 +319,57 @@ func testOutboxRetry(t *testing.T, s store.Store) {
 		t.Errorf("claim before an enqueued NextAttemptAt: got %v, want none", msgIDs(got))
 	}
 	wantClaimed(t, "claim at an enqueued NextAttemptAt", claim(t, s, "w3", 10, day(3), hour), later)
+}
+
+// NextOutboxDue reports, of one kind's pending messages, the earliest due
+// time or lease end strictly after the moment asked about: not what is
+// due already, not other kinds, not what was sent or dropped; a retry's
+// new time and a lease's end as soon as they are written.
+func testOutboxNextDue(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	next := func(kind string, after time.Time) time.Time {
+		t.Helper()
+		got, err := s.NextOutboxDue(ctx, kind, after)
+		if err != nil {
+			t.Fatalf("NextOutboxDue(%s, %v): %v", kind, after, err)
+		}
+		return got
+	}
+	checkTime(t, "an empty outbox", next("mail", day(1)), time.Time{})
+
+	now := day(1).Add(123456789 * time.Nanosecond) // Trunc applies
+	due, soon, later, sms := newMessage("mail", now), newMessage("mail", now), newMessage("mail", now), newMessage("sms", now)
+	soon.NextAttemptAt, later.NextAttemptAt, sms.NextAttemptAt = now.Add(time.Minute), now.Add(time.Hour), now.Add(time.Second)
+	mustEnqueue(t, s, due, later, soon, sms)
+	checkTime(t, "mail after now", next("mail", now), soon.NextAttemptAt)
+	checkTime(t, "mail after a moment before now", next("mail", now.Add(-time.Second)), now)
+	checkTime(t, "mail at soon's time", next("mail", soon.NextAttemptAt), later.NextAttemptAt)
+	checkTime(t, "mail after the last", next("mail", later.NextAttemptAt), time.Time{})
+	checkTime(t, "sms after now", next("sms", now), sms.NextAttemptAt)
+
+	// due, claimed now under a 10 s lease, comes back when it runs out;
+	// retried, at its new time.
+	claimed := claim(t, s, "w1", 10, now, 10*time.Second)
+	wantClaimed(t, "claim of the due mail", claimed, due)
+	lease := claimed[0].Lease
+	checkTime(t, "mail with a lease running", next("mail", now), now.Add(10*time.Second))
+	if err := s.RetryOutbox(ctx, due.ID, lease, now.Add(30*time.Second), "451"); err != nil {
+		t.Fatal(err)
+	}
+	checkTime(t, "mail after a retry", next("mail", now.Add(10*time.Second)), now.Add(30*time.Second))
+
+	// Sent or dropped messages are due never.
+	got := claim(t, s, "w1", 10, later.NextAttemptAt, hour)
+	wantClaimed(t, "claim of every mail", got, due, soon, later)
+	end := later.NextAttemptAt
+	for _, err := range []error{s.CompleteOutbox(ctx, due.ID, got[0].Lease, end),
+		s.DropOutbox(ctx, soon.ID, got[1].Lease, end, "550"), s.CompleteOutbox(ctx, later.ID, got[2].Lease, end)} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	checkTime(t, "mail when all is sent or dead", next("mail", now), time.Time{})
+	checkTime(t, "sms beside it", next("sms", now), sms.NextAttemptAt)
 }
 
 // A dropped message is dead, done, keeps no payload, and is never claimed
