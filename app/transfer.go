@@ -122,7 +122,8 @@ func runImport(ctx context.Context, env Env, cfg Config, o importFlags, rows tra
 		return err
 	}
 	defer svc.close()
-	rejects, err := os.Create(o.rejects)
+	// The rejected rows are the file's own: personal data, hashes.
+	rejects, err := os.OpenFile(o.rejects, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return err
 	}

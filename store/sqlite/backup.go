@@ -20,14 +20,23 @@ func Backup(ctx context.Context, path, dest string) error {
 	if _, err := os.Stat(path); err != nil {
 		return fmt.Errorf("backup: the database: %w", err) // opening would create an empty one
 	}
-	if _, err := os.Stat(dest); !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("backup: %s exists (or cannot be checked: %v); a backup writes a new file", dest, err)
+	// The copy holds password hashes and signing keys: it is created empty
+	// and readable by its owner only before SQLite fills it (VACUUM INTO
+	// accepts an empty file), and never over an existing one.
+	f, err := os.OpenFile(dest, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("backup: %s exists; a backup writes a new file", dest)
 	}
+	if err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	f.Close()
 	q := url.Values{}
 	q.Set("mode", "ro")
 	q.Add("_pragma", "busy_timeout(10000)")
 	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
 	if err != nil {
+		os.Remove(dest)
 		return fmt.Errorf("backup: %w", err)
 	}
 	defer db.Close()

@@ -61,6 +61,9 @@ func TestBackupWhileWriting(t *testing.T) {
 	if _, err := cp.GetUserByKey(t.Context(), store.KeyUsername, "u00499"); err != nil {
 		t.Errorf("a user stored before the backup: %v", err)
 	}
+	if fi, err := os.Stat(dest); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("the copy's mode: %v (%v), want 0600: it holds hashes and signing keys", fi.Mode().Perm(), err)
+	}
 }
 
 // TestBackupRefusesToOverwrite: an existing destination is left alone.
@@ -81,5 +84,8 @@ func TestBackupRefusesToOverwrite(t *testing.T) {
 	}
 	if err := sqlite.Backup(t.Context(), filepath.Join(dir, "missing.db"), filepath.Join(dir, "x.db")); err == nil {
 		t.Error("Backup of a missing database succeeded")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "x.db")); err == nil {
+		t.Error("a failed backup left its file")
 	}
 }
