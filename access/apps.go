@@ -17,6 +17,10 @@ import "slices"
 // (e2e/apps_schema_walk_test.go).
 var appMutations = []string{
 	"signup", "login", "loginAsGuest",
+	// Social sign-in, as ConnectyCube's application session signs users
+	// in with a provider's keys. LINK is a user's, so an application
+	// starting one is FORBIDDEN all the same (social/flow.go, linkTarget).
+	"oauthStart", "oauthComplete", "loginWithIdToken",
 	// Account recovery: each is a client's own request, authorized by
 	// what it carries (an email address, a token, a code).
 	"requestPasswordReset", "resetPassword", "requestPasswordResetBySms", "resetPasswordWithCode",

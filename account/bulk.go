@@ -200,7 +200,7 @@ func restricts(f *store.UserFilter) bool {
 		len(f.Metadata) > 0 || len(f.AppMetadata) > 0 || f.Or != nil || f.Not != nil {
 		return true
 	}
-	for _, m := range []*store.SetMatch{f.Roles, f.Tags} {
+	for _, m := range []*store.SetMatch{f.Roles, f.Tags, f.Providers} {
 		if m != nil && (m.Any != nil || len(m.All) > 0) {
 			return true
 		}

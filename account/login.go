@@ -107,8 +107,14 @@ func (s *Service) recordLogin(ctx context.Context, u *store.User, plain string, 
 			return nil, err
 		}
 	}
+	return s.saveLogin(ctx, u.ID, newHash, clearLockout)
+}
+
+// saveLogin writes a sign-in to the user with id: its time, a new
+// password hash if one is given, the lockout cleared if asked.
+func (s *Service) saveLogin(ctx context.Context, id, newHash string, clearLockout bool) (*store.User, error) {
 	now := store.Now()
-	return s.store.UpdateUser(ctx, u.ID, func(u *store.User) error {
+	return s.store.UpdateUser(ctx, id, func(u *store.User) error {
 		u.LastLoginAt = now
 		if newHash != "" {
 			u.PasswordHash = newHash

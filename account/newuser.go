@@ -31,6 +31,27 @@ type Profile struct {
 // build validates in and returns the record to insert (password hashed).
 // Cheap checks run before the expensive hash.
 func (s *Service) build(ctx context.Context, in NewUser, needPassword bool) (*store.User, error) {
+	u, err := s.record(in)
+	if err != nil {
+		return nil, err
+	}
+	if in.Password != "" || needPassword {
+		if err := s.checkPassword("password", in.Password, u.Username, u.Email); err != nil {
+			return nil, err
+		}
+		if u.PasswordHash, err = s.hash(ctx, in.Password); err != nil {
+			return nil, err
+		}
+	}
+	return u, nil
+}
+
+// record validates in but its password and returns the record to insert,
+// without a password. An account that has none (an external sign-up) is
+// built by this alone, so that no password hash is within its reach: the
+// per-request hash limit counts the fields that can hash
+// (resolvers/hashes_test.go).
+func (s *Service) record(in NewUser) (*store.User, error) {
 	u, err := s.identify(in)
 	if err != nil {
 		return nil, err
@@ -46,14 +67,6 @@ func (s *Service) build(ctx context.Context, in NewUser, needPassword bool) (*st
 	}
 	if u.AppMetadata, err = checkObject("appMetadata", in.AppMetadata, s.cfg.MetadataMaxBytes); err != nil {
 		return nil, err
-	}
-	if in.Password != "" || needPassword {
-		if err := s.checkPassword("password", in.Password, u.Username, u.Email); err != nil {
-			return nil, err
-		}
-		if u.PasswordHash, err = s.hash(ctx, in.Password); err != nil {
-			return nil, err
-		}
 	}
 	now := store.Now()
 	u.ID, u.CreatedAt, u.UpdatedAt = store.NewID(), now, now

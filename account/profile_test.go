@@ -92,6 +92,9 @@ func TestUpdateProfileFields(t *testing.T) {
 	}{
 		{"website not http", account.ProfileChange{Website: ptr("javascript:alert(1)")}, apperr.BadUserInput, "website"},
 		{"avatar without host", account.ProfileChange{AvatarURL: ptr("https://")}, apperr.BadUserInput, "avatarUrl"},
+		{"avatar over http", account.ProfileChange{AvatarURL: ptr("http://img.example/a.png")}, apperr.BadUserInput, "avatarUrl"},
+		{"avatar javascript:", account.ProfileChange{AvatarURL: ptr("javascript:alert(1)")}, apperr.BadUserInput, "avatarUrl"},
+		{"avatar data:", account.ProfileChange{AvatarURL: ptr("data:image/png;base64,iVBOR")}, apperr.BadUserInput, "avatarUrl"},
 		{"phone", account.ProfileChange{Phone: ptr("12")}, apperr.InvalidPhone, "phone"},
 		{"email", account.ProfileChange{Email: ptr("not an address")}, apperr.InvalidEmail, "email"},
 		{"empty tag", account.ProfileChange{Tags: &[]string{" "}}, apperr.BadUserInput, "tags"},

@@ -58,6 +58,7 @@ type Service struct {
 	// deviceTokens are the devices of device control (package devices),
 	// known by the client's device token: unrelated to device cookies.
 	deviceTokens *devices.Service
+	avatars      Avatars // nil: no uploaded avatars
 
 	filterLimits store.FilterLimits // what a client's filter may be
 	adminChanges adminLock          // serializes the changes that can remove an administrator (lastadmin.go)
@@ -75,6 +76,7 @@ type Deps struct {
 	// DeviceTokens records the devices of every way in and applies device
 	// control (required).
 	DeviceTokens *devices.Service
+	Avatars      Avatars // told of replaced avatar URLs; nil: none
 	Log          *slog.Logger
 }
 
@@ -91,7 +93,7 @@ func New(d Deps, cfg Config) *Service {
 	}
 	return &Service{store: d.Store, hasher: d.Hasher, policy: d.Policy, sessions: d.Sessions,
 		access: d.Access, limits: d.Limits, cfg: cfg, log: d.Log,
-		unknown: lockout.NewUnknown(cfg.Lockout), devices: d.Devices, deviceTokens: d.DeviceTokens,
+		unknown: lockout.NewUnknown(cfg.Lockout), devices: d.Devices, deviceTokens: d.DeviceTokens, avatars: d.Avatars,
 		filterLimits: store.ClientFilterLimits(cfg.MaxFilterWidth), adminChanges: newAdminLock()}
 }
 
@@ -144,7 +146,9 @@ func (s *Service) isAdminView(ctx context.Context, viewer *session.Principal) (b
 // update runs a read-modify-write of one user, stamps UpdatedAt, translates
 // errors and makes cached sessions re-read the user.
 func (s *Service) update(ctx context.Context, id string, change func(*store.User) error) (*store.User, error) {
+	var avatar string // before the change: the last run's is the one written
 	u, err := s.store.UpdateUser(ctx, id, func(u *store.User) error {
+		avatar = u.AvatarURL
 		if err := change(u); err != nil {
 			return err
 		}
@@ -152,7 +156,20 @@ func (s *Service) update(ctx context.Context, id string, change func(*store.User
 		return nil
 	})
 	s.sessions.ForgetUsers(id)
+	if err == nil && u.AvatarURL != avatar && s.avatars != nil {
+		s.avatars.Release(ctx, id, avatar)
+	}
 	return u, userErr(err)
+}
+
+// Avatars is told of an avatarUrl that a change (updateProfile,
+// updateUser) replaced, so that an uploaded image nobody points at any
+// more is deleted (avatars.Service): else uploading and setting a URL in
+// turn would pile images up.
+type Avatars interface {
+	// Release deletes the user's uploaded avatar that url names, if it
+	// names one; failures are the implementation's to log.
+	Release(ctx context.Context, userID, url string)
 }
 
 // inputErr turns a store validation error into BAD_USER_INPUT on field.

@@ -67,10 +67,20 @@ func checkText(field, v string) (string, error) {
 	if utf8.RuneCountInString(v) > textLimits[field] {
 		return "", apperr.Input(field, "%s is longer than %d characters", field, textLimits[field])
 	}
-	if (field == "website" || field == "avatarUrl") && v != "" {
+	if field == "website" && v != "" {
 		u, err := url.Parse(v)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return "", apperr.Input(field, "%s must be an http or https URL", field)
+		}
+	}
+	// An avatar is loaded by every client that shows the user: over https
+	// only, so that it cannot track viewers in the clear or carry a
+	// javascript: or data: URL into a page. Uploaded avatars
+	// (uploadAvatar) get their URL from the server, not through here.
+	if field == "avatarUrl" && v != "" {
+		u, err := url.Parse(v)
+		if err != nil || u.Scheme != "https" || u.Host == "" {
+			return "", apperr.Input(field, "avatarUrl must be an https:// URL (or upload the image with uploadAvatar)")
 		}
 	}
 	return v, nil

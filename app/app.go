@@ -89,7 +89,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 
 // serve starts the HTTP server and the background work: the session
 // manager's (activity flushes, purges), the outbox worker (mail and SMS
-// deliveries) and the recovery service's purges.
+// deliveries), the recovery service's purges, and social sign-in's
+// (discovery documents read ahead, expired states purged).
 func (m *Main) serve(h http.Handler) {
 	m.server = &http.Server{Handler: h, ReadHeaderTimeout: readHeaderTimeout, IdleTimeout: idleTimeout}
 	bg, stop := context.WithCancel(context.Background())
@@ -98,6 +99,8 @@ func (m *Main) serve(h http.Handler) {
 	work.Go(func() { m.svc.sessions.Run(bg) })
 	work.Go(func() { m.svc.worker.Run(bg) })
 	work.Go(func() { m.svc.recovery.Run(bg) })
+	work.Go(func() { m.svc.social.Warm(bg) })
+	work.Go(func() { m.svc.social.Run(bg) })
 	go func() {
 		work.Wait()
 		close(m.done)

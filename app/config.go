@@ -14,6 +14,7 @@ import (
 
 	"github.com/usergraph/usergraph/access"
 	"github.com/usergraph/usergraph/account"
+	"github.com/usergraph/usergraph/avatars"
 	"github.com/usergraph/usergraph/httpapi"
 	"github.com/usergraph/usergraph/lockout"
 	"github.com/usergraph/usergraph/mail"
@@ -23,6 +24,7 @@ import (
 	"github.com/usergraph/usergraph/recovery"
 	"github.com/usergraph/usergraph/session"
 	"github.com/usergraph/usergraph/sms"
+	"github.com/usergraph/usergraph/social"
 	"github.com/usergraph/usergraph/store"
 	"github.com/usergraph/usergraph/store/mongo"
 	"github.com/usergraph/usergraph/token"
@@ -45,6 +47,8 @@ type Config struct {
 	SMS       SMSConfig
 	Outbox    OutboxConfig
 	Recovery  RecoveryConfig
+	Avatars   AvatarConfig
+	Social    SocialConfig
 	Log       LogConfig
 	Runtime   RuntimeConfig
 }
@@ -151,6 +155,7 @@ type LimitConfig struct {
 	// address, username or account.
 	RecoveryPerIP      ratelimit.Rule
 	RecoveryPerAccount ratelimit.Rule
+	OAuthPerIP         ratelimit.Rule // social sign-ins (oauthStart, loginWithIdToken) per client IP
 	GuestPerIP         ratelimit.Rule
 }
 
@@ -191,6 +196,22 @@ type RecoveryConfig struct {
 	VerifyTTL          time.Duration
 	SMSCodeTTL         time.Duration
 	MailInterval       time.Duration // no setting: recovery.DefaultMailInterval
+}
+
+// AvatarConfig is the uploaded avatars' (package avatars).
+type AvatarConfig struct {
+	MaxBytes int64 // the largest upload; multipart requests may exceed MaxBodyBytes by this much
+}
+
+// SocialConfig is social sign-in's (package social).
+type SocialConfig struct {
+	ConfigFile   string   // the providers file; "": no providers
+	RedirectURLs []string // redirectUri values oauthStart accepts, exactly
+	ReturnURL    string   // where /oauth/callback sends the browser
+	// DiscoveryRetry: a failed discovery document is read again this long
+	// after (no setting: social.DefaultDiscoveryRetry).
+	DiscoveryRetry time.Duration
+	StateTTL       time.Duration // no setting: social.DefaultStateTTL
 }
 
 // LogConfig is the log's.
@@ -262,6 +283,7 @@ func DefaultConfig() Config {
 
 			RecoveryPerIP:      recovery.DefaultLimitPerIP(),
 			RecoveryPerAccount: recovery.DefaultLimitPerAccount(),
+			OAuthPerIP:         social.DefaultLimitPerIP(),
 			GuestPerIP:         account.DefaultGuestPerIP(),
 		},
 		Mail:   MailConfig{AppName: "usergraph", Timeout: mail.DefaultTimeout},
@@ -272,6 +294,9 @@ func DefaultConfig() Config {
 			ResetTTL: recovery.DefaultResetTTL, VerifyTTL: recovery.DefaultVerifyTTL, SMSCodeTTL: recovery.DefaultSMSCodeTTL,
 			MailInterval: recovery.DefaultMailInterval,
 		},
+		Avatars: AvatarConfig{MaxBytes: avatars.DefaultMaxBytes},
+		Social: SocialConfig{ReturnURL: api.OAuthReturnURL, DiscoveryRetry: social.DefaultDiscoveryRetry,
+			StateTTL: social.DefaultStateTTL},
 		Log:     LogConfig{Level: slog.LevelInfo, Format: LogText},
 		Runtime: RuntimeConfig{MemoryLimit: defaultMemoryLimit},
 	}
@@ -281,7 +306,8 @@ func DefaultConfig() Config {
 // another, naming it as its flag. Load and Main.Run call it.
 func (c *Config) Check() error {
 	checks := []func() error{c.HTTP.check, c.Store.check, c.Passwords.check, c.Sessions.check,
-		c.Accounts.check, c.Limits.check, c.Mail.check, c.SMS.check, c.Outbox.check, c.Recovery.check}
+		c.Accounts.check, c.Limits.check, c.Mail.check, c.SMS.check, c.Outbox.check, c.Recovery.check, c.Avatars.check,
+		c.Social.check}
 	for _, check := range checks {
 		if err := check(); err != nil {
 			return err
@@ -452,6 +478,35 @@ func (r *RecoveryConfig) check() error {
 	}
 	if r.ResetTTL <= 0 || r.VerifyTTL <= 0 || r.SMSCodeTTL <= 0 || r.MailInterval <= 0 {
 		return errors.New("reset-token-ttl, verification-ttl and sms-code-ttl must be positive")
+	}
+	return nil
+}
+
+func (a *AvatarConfig) check() error {
+	if a.MaxBytes < 1 {
+		return errors.New("avatar-max-bytes must be at least 1B")
+	}
+	return nil
+}
+
+// check reads the providers file (a malformed one stops the start, naming
+// the provider and field) and the URLs.
+func (s *SocialConfig) check() error {
+	if s.ConfigFile != "" {
+		if _, err := social.LoadFile(s.ConfigFile); err != nil {
+			return fmt.Errorf("oauth-config: %w", err)
+		}
+	}
+	for _, r := range s.RedirectURLs {
+		// Native apps' own schemes (com.example.app:/cb) are URLs too.
+		if u, err := url.Parse(r); err != nil || u.Scheme == "" || u.Fragment != "" || u.Opaque != "" && !strings.HasPrefix(u.Opaque, "/") {
+			return fmt.Errorf("oauth-redirect-urls: %q is not an absolute URL without a #fragment", r)
+		}
+	}
+	if u, err := url.Parse(s.ReturnURL); err != nil || s.ReturnURL == "" || u.Fragment != "" ||
+		(u.IsAbs() && u.Scheme != "http" && u.Scheme != "https") || (!u.IsAbs() && !strings.HasPrefix(s.ReturnURL, "/")) ||
+		strings.HasPrefix(s.ReturnURL, "//") {
+		return fmt.Errorf("oauth-return-url %q: want a path on this server (/…) or an absolute http:// or https:// URL, without a #fragment", s.ReturnURL)
 	}
 	return nil
 }

@@ -2,13 +2,17 @@ package app
 
 import (
 	"context"
+	"errors"
+	"net/url"
 
 	"github.com/usergraph/usergraph/access"
+	"github.com/usergraph/usergraph/avatars"
 	"github.com/usergraph/usergraph/httpapi"
 	"github.com/usergraph/usergraph/password"
 	"github.com/usergraph/usergraph/recovery"
 	"github.com/usergraph/usergraph/resolvers"
 	"github.com/usergraph/usergraph/session"
+	"github.com/usergraph/usergraph/social"
 	"github.com/usergraph/usergraph/store"
 )
 
@@ -47,6 +51,33 @@ type edgeAccess struct{ access *access.Service }
 
 func (e edgeAccess) Allowed(ctx context.Context, roles []string, resource, verb string) (bool, error) {
 	return e.access.Allowed(ctx, roles, resource, store.Verb(verb))
+}
+
+// edgeAvatars is httpapi.Avatars: the stored avatars.
+type edgeAvatars struct{ avatars *avatars.Service }
+
+func (e edgeAvatars) Avatar(ctx context.Context, id string) (*httpapi.Avatar, error) {
+	a, err := e.avatars.Get(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &httpapi.Avatar{ContentType: a.ContentType, Data: a.Data}, nil
+}
+
+// edgeOAuth is httpapi.OAuthCallback: social sign-in's callback, its
+// session as the cookies a browser gets.
+type edgeOAuth struct{ social *social.Service }
+
+func (e edgeOAuth) Complete(ctx context.Context, query url.Values, bound bool) (*httpapi.SignedIn, error) {
+	t, err := e.social.Callback(ctx, query, bound)
+	if err != nil {
+		return nil, err
+	}
+	return &httpapi.SignedIn{AccessToken: t.Access, Expires: t.AccessExpiresAt,
+		DeviceCookie: t.DeviceCookie, DeviceCookieExpires: t.DeviceCookieExpires}, nil
 }
 
 // edgeRecovery is httpapi.Recovery, for the hosted pages: the recovery

@@ -10,6 +10,7 @@ import (
 	"github.com/usergraph/usergraph/access"
 	"github.com/usergraph/usergraph/account"
 	"github.com/usergraph/usergraph/apps"
+	"github.com/usergraph/usergraph/avatars"
 	"github.com/usergraph/usergraph/devices"
 	"github.com/usergraph/usergraph/httpapi"
 	"github.com/usergraph/usergraph/lockout"
@@ -21,6 +22,7 @@ import (
 	"github.com/usergraph/usergraph/resolvers"
 	"github.com/usergraph/usergraph/session"
 	"github.com/usergraph/usergraph/sms"
+	"github.com/usergraph/usergraph/social"
 	"github.com/usergraph/usergraph/store"
 	"github.com/usergraph/usergraph/store/mongo"
 	"github.com/usergraph/usergraph/store/sqlite"
@@ -39,7 +41,9 @@ type services struct {
 	accounts *account.Service
 	worker   *outbox.Worker // delivers mail and SMS; Main runs it
 	recovery *recovery.Service
+	social   *social.Service
 	apps     *apps.Service
+	avatars  *avatars.Service
 }
 
 // openServices opens the store and builds the services on it, bringing
@@ -72,6 +76,8 @@ func openServices(ctx context.Context, cfg Config, log *slog.Logger) (_ *service
 	s.sessions.GateDevices(s.devices) // a session ends with its device's access
 	pc := cfg.Passwords
 	s.hasher = password.NewHasher(pc.Params, pc.Concurrency, password.QueueTimeout(pc.QueueTimeout), password.Argon2Impl(pc.Impl))
+	s.avatars = avatars.New(avatars.Deps{Store: s.store, Forget: s.sessions.ForgetUsers, Log: log},
+		avatars.Config{MaxBytes: cfg.Avatars.MaxBytes, PublicURL: cfg.HTTP.PublicURL})
 	if s.accounts, err = newAccounts(ctx, s, cfg, log); err != nil {
 		return nil, err
 	}
@@ -84,7 +90,27 @@ func openServices(ctx context.Context, cfg Config, log *slog.Logger) (_ *service
 	s.sessions.AlsoPurge(s.accounts.PurgeGuests) // the janitor deletes idle guests
 	s.apps = apps.New(apps.Deps{Store: s.store, Sessions: s.sessions, Access: s.access,
 		SessionsPerIP: ratelimit.New(cfg.Limits.LoginPerIP), Log: log}) // each tries a secret, as a login does
+	if s.social, err = newSocial(s, cfg, log); err != nil {
+		return nil, err
+	}
 	return s, nil
+}
+
+// newSocial builds social sign-in on the providers file (checked again:
+// it may have changed since Check).
+func newSocial(s *services, cfg Config, log *slog.Logger) (*social.Service, error) {
+	sc := cfg.Social
+	var providers []social.ProviderConfig
+	if sc.ConfigFile != "" {
+		var err error
+		if providers, err = social.LoadFile(sc.ConfigFile); err != nil {
+			return nil, fmt.Errorf("oauth-config: %w", err)
+		}
+	}
+	return social.New(social.Deps{Store: s.store, Accounts: s.accounts, Devices: s.devices, Log: log,
+		Limits: social.Limits{PerIP: ratelimit.New(cfg.Limits.OAuthPerIP)}},
+		social.Config{Providers: providers, RedirectURLs: sc.RedirectURLs, DiscoveryRetry: sc.DiscoveryRetry, StateTTL: sc.StateTTL,
+			CallbackURL: strings.TrimSuffix(cfg.HTTP.PublicURL, "/") + "/oauth/callback", Cookies: cfg.HTTP.CookieName != ""}), nil
 }
 
 // openRecovery builds the outbox worker with its senders (SMTP, or the log
@@ -133,7 +159,8 @@ func newAccounts(ctx context.Context, s *services, cfg Config, log *slog.Logger)
 	a := cfg.Accounts
 	return account.New(account.Deps{
 		Store: s.store, Hasher: s.hasher, Devices: devices, DeviceTokens: s.devices, Sessions: s.sessions, Access: s.access, Log: log,
-		Policy: password.Policy{MinLength: cfg.Passwords.MinLength},
+		Avatars: s.avatars,
+		Policy:  password.Policy{MinLength: cfg.Passwords.MinLength},
 		Limits: account.Limits{
 			LoginPerIP:        ratelimit.New(l.LoginPerIP),
 			ConfirmPerAccount: ratelimit.New(l.LoginPerAccount),
@@ -156,13 +183,13 @@ func (s *services) handler(c Config, log *slog.Logger) (api, metrics http.Handle
 	cfg := httpapi.Config{
 		CookieName: h.CookieName, CookieSecure: h.secureCookies(), CookieSameSite: h.CookieSameSite, DeviceCookieName: lockout.CookieName,
 		TrustedProxies: h.TrustedProxies, TrustedOrigins: h.CORSOrigins,
-		MaxBodyBytes: h.MaxBodyBytes, Introspection: h.Introspection, GraphiQL: h.GraphiQL,
+		MaxBodyBytes: h.MaxBodyBytes, MaxUploadBytes: c.Avatars.MaxBytes, Introspection: h.Introspection, GraphiQL: h.GraphiQL,
 		MaxDepth: h.MaxDepth, MaxComplexity: h.MaxComplexity, MaxTokens: h.MaxTokens, MaxHashes: h.MaxHashes,
-		MetricsApart: h.MetricsListen != "",
-		AppName:      c.Mail.AppName, TemplatesDir: c.Mail.TemplatesDir, // the pages', as the mails'
+		MetricsApart: h.MetricsListen != "", OAuthReturnURL: c.Social.ReturnURL,
+		AppName: c.Mail.AppName, TemplatesDir: c.Mail.TemplatesDir, // the pages', as the mails'
 	}
 	r := &resolvers.Resolver{Accounts: s.accounts, Sessions: s.sessions, Access: s.access, Devices: s.devices,
-		Apps: s.apps, Tokens: s.tokens, Recovery: s.recovery, Log: log}
+		Apps: s.apps, Tokens: s.tokens, Recovery: s.recovery, Avatars: s.avatars, Social: s.social, Log: log}
 	schema, err := r.Schema()
 	if err != nil {
 		return nil, nil, err
@@ -178,7 +205,9 @@ func (s *services) handler(c Config, log *slog.Logger) (api, metrics http.Handle
 		JWKS:     s.tokens.JWKS,
 		Ready:    s.store.Ping,
 		Hashing:  hashStats(s.hasher),
+		Avatars:  edgeAvatars{s.avatars},
 		Recovery: edgeRecovery{s.recovery},
+		OAuth:    edgeOAuth{s.social},
 		Log:      log,
 	}, cfg)
 }

@@ -37,6 +37,10 @@ const (
 	BadUserInput       Code = "BAD_USER_INPUT"
 	WeakPassword       Code = "WEAK_PASSWORD"
 	EmailNotVerified   Code = "EMAIL_NOT_VERIFIED"
+	IdentityNotLinked  Code = "IDENTITY_NOT_LINKED"
+	LinkRequired       Code = "LINK_REQUIRED"
+	LastSignInMethod   Code = "LAST_SIGN_IN_METHOD"
+	OAuthFailed        Code = "OAUTH_FAILED"
 	RateLimited        Code = "RATE_LIMITED"
 	Internal           Code = "INTERNAL"
 )

@@ -19,7 +19,8 @@ import (
 // without roles (access.AppMayCall). The recovery flows are on the list
 // before they are in the schema; those the schema lacks are skipped.
 var appMutations = []string{"signup", "login", "loginAsGuest", "requestPasswordReset", "resetPassword",
-	"requestPasswordResetBySms", "resetPasswordWithCode", "forgotUsername", "verifyEmail"}
+	"requestPasswordResetBySms", "resetPasswordWithCode", "forgotUsername", "verifyEmail",
+	"oauthStart", "oauthComplete", "loginWithIdToken"}
 
 func TestSchemaWalkAppSession(t *testing.T) {
 	t.Parallel()

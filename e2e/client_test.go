@@ -79,12 +79,19 @@ func (ts *testServer) gql(t *testing.T, token, query string, v vars) *gqlRespons
 
 // post posts an operation as JSON with extra headers (name, value pairs; a
 // Content-Type among them replaces application/json; one with an empty
-// value is not sent) and decodes the answer, whatever its status.
+// value is not sent) and decodes the answer, whatever its status. With a
+// variable that is a file, it posts a GraphQL multipart request instead
+// (avatars_test.go).
 func (ts *testServer) post(t *testing.T, query string, v vars, headers ...string) *gqlResponse {
 	t.Helper()
-	body, _ := json.Marshal(map[string]any{"query": query, "variables": v})
+	contentType, body := "application/json", []byte(nil)
+	if files := filesIn(v); len(files) > 0 {
+		contentType, body = multipartRequest(t, query, v, files)
+	} else {
+		body, _ = json.Marshal(map[string]any{"query": query, "variables": v})
+	}
 	req, _ := http.NewRequest(http.MethodPost, ts.url+"/graphql", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Content-Type", contentType)
 	for i := 0; i+1 < len(headers); i += 2 {
 		if headers[i+1] != "" {
 			req.Header.Set(headers[i], headers[i+1])
@@ -176,6 +183,7 @@ var clientErrorCodes = map[string]bool{
 	"RESET_TOKEN_INVALID": true, "RESET_UNSUPPORTED": true, "INVALID_PHONE": true, "INVALID_DEVICE": true,
 	"DEVICE_DENIED": true, "DEVICE_CONTROL_OFF": true, "INVALID_USERNAME": true, "INVALID_EMAIL": true,
 	"BAD_USER_INPUT": true, "WEAK_PASSWORD": true, "RATE_LIMITED": true, "EMAIL_NOT_VERIFIED": true,
+	"IDENTITY_NOT_LINKED": true, "LINK_REQUIRED": true, "LAST_SIGN_IN_METHOD": true, "OAUTH_FAILED": true,
 	"GRAPHQL_PARSE_FAILED": true, "GRAPHQL_VALIDATION_FAILED": true, "COMPLEXITY_LIMIT_EXCEEDED": true,
 	"PERSISTED_QUERY_NOT_FOUND": true,
 }

@@ -542,7 +542,9 @@ func TestHTTPCSRF(t *testing.T) {
 			t.Fatalf("cross-site GET query: %d %+v", r.Status, r.Errors)
 		}
 	})
-	for i, ct := range []string{"text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", ""} {
+	// multipart/form-data is the uploads' transport: a body that is not a
+	// GraphQL multipart request gets 400 (TestAvatarSizeLimits).
+	for i, ct := range []string{"text/plain", "application/x-www-form-urlencoded", ""} {
 		name := fmt.Sprintf("csrfct%d", i)
 		t.Run("same-origin content type "+ct, func(t *testing.T) {
 			r := postChecked(t, ts, ct, signupBody(name), "X-Requested-With", "XMLHttpRequest")

@@ -19,8 +19,9 @@ import (
 // to be added to publicFields on purpose.
 
 // publicFields are the only root fields anyone may call.
-var publicFields = []string{"applicationSession", "forgotUsername", "initialize", "login", "loginAsGuest", "refreshSession",
-	"requestPasswordReset", "requestPasswordResetBySms", "resetPassword", "resetPasswordWithCode", "signup", "usernameExists", "verifyEmail"}
+var publicFields = []string{"applicationSession", "forgotUsername", "initialize", "login", "loginAsGuest", "loginWithIdToken",
+	"oauthComplete", "oauthStart", "refreshSession", "requestPasswordReset", "requestPasswordResetBySms", "resetPassword",
+	"resetPasswordWithCode", "signup", "usernameExists", "verifyEmail"}
 
 // permissionResources are the resources @hasPermission may name.
 var permissionResources = []string{"graphql/applications", "graphql/roles", "graphql/users", "graphql/users/devices", "graphql/users/roles"}
@@ -133,6 +134,9 @@ func TestSchemaAccessDirectiveInventory(t *testing.T) {
 	}
 }
 
+// walkPNG is a 1×1 PNG, the file dummyValue gives an Upload.
+var walkPNG = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x00\x00\x00\x00:~\x9bU\x00\x00\x00\nIDATx\x9cc`\x00\x00\x00\x02\x00\x01H\xaf\xa4q\x00\x00\x00\x00IEND\xaeB`\x82")
+
 // dummyValue returns a JSON value of type typ: for input objects with
 // only their required fields filled, for lists one element.
 func dummyValue(s *ast.Schema, typ *ast.Type) (any, error) {
@@ -173,6 +177,8 @@ func dummyValue(s *ast.Schema, typ *ast.Type) (any, error) {
 			return map[string]any{}, nil
 		case "Time":
 			return "2026-01-02T15:04:05.000Z", nil
+		case "Upload": // sent as a multipart request (ts.post)
+			return file{"walk.png", "image/png", walkPNG}, nil
 		}
 	}
 	return nil, fmt.Errorf("no dummy value for %s %s: teach dummyValue", def.Kind, def.Name)

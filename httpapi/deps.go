@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"time"
 )
 
@@ -17,7 +18,9 @@ type Deps struct {
 	JWKS     func() []byte               // the public signing keys, a JWK set
 	Ready    func(context.Context) error // nil when the database answers (/readyz)
 	Hashing  func() HashStats            // the password hasher's totals (/metrics); nil: none
+	Avatars  Avatars                     // the stored avatars (GET /avatars/{id})
 	Recovery Recovery                    // the hosted reset and verification pages; nil: none
+	OAuth    OAuthCallback               // completes sign-ins at /oauth/callback; nil: no such route
 	Log      *slog.Logger
 }
 
@@ -65,12 +68,43 @@ type Cookies interface {
 	SetAccessToken(token string, expires time.Time)
 	ClearAccessToken()
 	SetDeviceCookie(value string, expires time.Time)
+	// SetOAuthState binds a sign-in that ends at /oauth/callback to the
+	// browser that starts it (oauth.go).
+	SetOAuthState(state string, expires time.Time)
+}
+
+// OAuthCallback completes the sign-ins that end at /oauth/callback.
+type OAuthCallback interface {
+	// Complete completes the sign-in the provider's query names (code and
+	// state, or its error) for the caller in ctx; bound: the browser
+	// carried the flow's state cookie. It returns the new session.
+	Complete(ctx context.Context, query url.Values, bound bool) (*SignedIn, error)
+}
+
+// SignedIn is a browser's new session, as cookies.
+type SignedIn struct {
+	AccessToken         string
+	Expires             time.Time
+	DeviceCookie        string
+	DeviceCookieExpires time.Time
 }
 
 // AccessChecker answers whether any of roles grants verb (GET, POST, …)
 // on resource.
 type AccessChecker interface {
 	Allowed(ctx context.Context, roles []string, resource, verb string) (bool, error)
+}
+
+// Avatars reads stored avatar images.
+type Avatars interface {
+	// Avatar returns the avatar with the id, nil if there is none.
+	Avatar(ctx context.Context, id string) (*Avatar, error)
+}
+
+// Avatar is a stored avatar image, as GET /avatars/{id} serves it.
+type Avatar struct {
+	ContentType string
+	Data        []byte
 }
 
 // Recovery is account recovery as the hosted pages use it

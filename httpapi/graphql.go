@@ -14,8 +14,8 @@ import (
 
 // NewGraphQL returns the GraphQL endpoint for schema (the resolvers', with
 // their complexity functions: resolvers.Resolver.Schema) with explicit
-// transports (POST JSON and GET for queries, nothing that a form could
-// send, both answering request errors as the GraphQL-over-HTTP spec asks:
+// transports (POST JSON, multipart file uploads (uploads.go) and GET for
+// queries, all answering request errors as the GraphQL-over-HTTP spec asks:
 // requesterrors.go; OPTIONS answered with Allow), the error presenter, a
 // parsed-query cache, automatic persisted queries, and the limits that
 // bound a request's cost before any resolver runs: the token limit while parsing, the validation budget before
@@ -25,6 +25,7 @@ import (
 func NewGraphQL(schema graphql.ExecutableSchema, cfg Config, log *slog.Logger, around graphql.OperationMiddleware) (http.Handler, error) {
 	srv := handler.New(schema)
 	srv.AddTransport(specStatus{transport.POST{}})
+	srv.AddTransport(specStatus{newMultipartUploads(cfg.MaxBodyBytes, cfg.MaxUploadBytes)})
 	srv.AddTransport(specStatus{getQueries{maxTokens: cfg.MaxTokens}})
 	srv.AddTransport(transport.Options{AllowedMethods: []string{http.MethodGet, http.MethodPost, http.MethodOptions}})
 	docs := lru.New[*ast.QueryDocument](1000)

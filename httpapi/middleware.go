@@ -120,18 +120,23 @@ func withCrossOriginCheck(trusted []string, next http.Handler) (http.Handler, er
 	return cop.Handler(next), nil
 }
 
-// withBodyLimit refuses bodies over max bytes with 413.
-func withBodyLimit(max int64, next http.Handler) http.Handler {
+// withBodyLimit refuses bodies over max bytes with 413; a file upload to
+// the GraphQL endpoint (uploads.go) may have upload bytes more.
+func withBodyLimit(max, upload int64, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.ContentLength > max {
-			writeError(w, http.StatusRequestEntityTooLarge, apperr.New(apperr.BadUserInput, "the request body is larger than %d bytes", max))
+		limit := max
+		if r.URL.Path == "/graphql" && isMultipart(r) {
+			limit += upload
+		}
+		if r.ContentLength > limit {
+			writeError(w, http.StatusRequestEntityTooLarge, apperr.New(apperr.BadUserInput, "the request body is larger than %d bytes", limit))
 			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, max)
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		if r.ContentLength < 0 { // chunked: the length shows only on reading, so read it here
 			b, err := io.ReadAll(r.Body)
 			if tooLarge := new(http.MaxBytesError); errors.As(err, &tooLarge) {
-				writeError(w, http.StatusRequestEntityTooLarge, apperr.New(apperr.BadUserInput, "the request body is larger than %d bytes", max))
+				writeError(w, http.StatusRequestEntityTooLarge, apperr.New(apperr.BadUserInput, "the request body is larger than %d bytes", limit))
 				return
 			} else if err != nil {
 				writeError(w, http.StatusBadRequest, apperr.New(apperr.BadUserInput, "the request body could not be read"))

@@ -21,6 +21,7 @@ type Config struct {
 	DeviceCookieName string        // the sign-in lockout's device cookie (lockout.CookieName)
 	TrustedProxies   []netip.Prefix
 	MaxBodyBytes     int64
+	MaxUploadBytes   int64 // what a multipart upload may add to MaxBodyBytes (uploads.go)
 	Introspection    bool
 	GraphiQL         bool
 	MaxDepth         int
@@ -31,6 +32,9 @@ type Config struct {
 	// MetricsApart: /metrics is served on a listener of its own (the
 	// metrics handler New returns) and the API answers 404 for it.
 	MetricsApart bool
+	// OAuthReturnURL is where /oauth/callback sends the browser after a
+	// sign-in (USERGRAPH_OAUTH_RETURN_URL).
+	OAuthReturnURL string
 	// AppName is the name the hosted pages show (USERGRAPH_APP_NAME).
 	AppName string
 	// TemplatesDir: the hosted pages' templates in its pages/
@@ -48,12 +52,14 @@ func DefaultConfig() Config {
 		CookieName:     "usergraph_token",
 		CookieSameSite: http.SameSiteLaxMode,
 		MaxBodyBytes:   1 << 20,
+		MaxUploadBytes: 2 << 20,
 		Introspection:  true,
 		GraphiQL:       true,
 		MaxDepth:       12,
 		MaxComplexity:  10000,
 		MaxTokens:      15000,
 		MaxHashes:      1,
+		OAuthReturnURL: "/",
 		AppName:        "usergraph",
 	}
 }
@@ -84,11 +90,15 @@ func New(d Deps, cfg Config) (api, metrics http.Handler, err error) {
 		pages.mount(mux, m)
 	}
 	mux.Handle("GET /authorization", m.route("authorization", authorization{access: d.Access, log: d.Log}))
+	mux.Handle("GET /avatars/{id}", m.route("avatars", avatars{source: d.Avatars, log: d.Log}))
 	mux.Handle("GET /.well-known/jwks.json", m.route("jwks", jwks(d.JWKS)))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	mux.Handle("GET /readyz", readyz(d.Ready))
+	if d.OAuth != nil {
+		mux.Handle("GET "+oauthCallbackPath, m.route("oauth_callback", oauthCallback{oauth: d.OAuth, cfg: cfg, returnURL: cfg.OAuthReturnURL, log: d.Log}))
+	}
 	if !cfg.MetricsApart {
 		mux.Handle("GET /metrics", m.handler())
 	}
@@ -96,7 +106,7 @@ func New(d Deps, cfg Config) (api, metrics http.Handler, err error) {
 	auth := authenticator{sessions: d.Sessions, cookieName: cfg.CookieName, log: d.Log}
 	var h http.Handler = mux
 	h = auth.wrap(h)
-	h = withBodyLimit(cfg.MaxBodyBytes, h)
+	h = withBodyLimit(cfg.MaxBodyBytes, cfg.MaxUploadBytes, h)
 	if h, err = withCrossOriginCheck(cfg.TrustedOrigins, h); err != nil { // before a body is read
 		return nil, nil, err
 	}

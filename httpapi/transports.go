@@ -59,13 +59,15 @@ func isMutation(query, name string, maxTokens int) bool {
 	return false
 }
 
-// requireJSON answers a POST that is not JSON with a coded 415: gqlgen
-// would answer "transport not supported" in plain text. It is a content
-// type check, not the CSRF rule (withCrossOriginCheck is).
+// requireJSON answers a POST that is neither JSON nor a multipart upload
+// (uploads.go) with a coded 415: gqlgen would answer "transport not
+// supported" in plain text. It is a content type check, not the CSRF rule
+// (withCrossOriginCheck is, for uploads too).
 func requireJSON(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodPost && !isJSON(r) {
-			writeError(w, http.StatusUnsupportedMediaType, apperr.New(apperr.BadUserInput, "send GraphQL requests as JSON (Content-Type: application/json)"))
+		if r.Method == http.MethodPost && !isJSON(r) && !isMultipart(r) {
+			writeError(w, http.StatusUnsupportedMediaType, apperr.New(apperr.BadUserInput,
+				"send GraphQL requests as JSON (Content-Type: application/json), and file uploads as multipart/form-data (the GraphQL multipart request spec)"))
 			return
 		}
 		next.ServeHTTP(w, r)

@@ -15,6 +15,9 @@ type Cookies interface {
 	ClearAccessToken()
 	// SetDeviceCookie sets the usergraph_device cookie (package lockout).
 	SetDeviceCookie(value string, expires time.Time)
+	// SetOAuthState sets the cookie that binds a sign-in ending at
+	// /oauth/callback to the browser that started it.
+	SetOAuthState(state string, expires time.Time)
 }
 
 type cookiesKey struct{}
@@ -39,5 +42,11 @@ func clearCookie(ctx context.Context) {
 func setDeviceCookie(ctx context.Context, value string, expires time.Time) {
 	if c, ok := ctx.Value(cookiesKey{}).(Cookies); ok {
 		c.SetDeviceCookie(value, expires)
+	}
+}
+
+func setOAuthStateCookie(ctx context.Context, state string, expires time.Time) {
+	if c, ok := ctx.Value(cookiesKey{}).(Cookies); ok {
+		c.SetOAuthState(state, expires)
 	}
 }

@@ -16,7 +16,7 @@ func toFilter(f *model.UserFilter) *store.UserFilter {
 	out := &store.UserFilter{
 		IDs: f.Ids, Usernames: f.Usernames, Emails: f.Emails, Phones: f.Phones, Search: val(f.Search),
 		Active: f.Active, IsGuest: f.IsGuest, EmailVerified: f.EmailVerified, Deleted: f.Deleted,
-		Roles: toSet(f.Roles), Tags: toSet(f.Tags),
+		Roles: toSet(f.Roles), Tags: toSet(f.Tags), Providers: toSet(f.Providers),
 		CreatedAt: toRange(f.CreatedAt), LastLoginAt: toRange(f.LastLoginAt), LastRequestAt: toRange(f.LastRequestAt),
 		Metadata: toPredicates(f.Metadata), AppMetadata: toPredicates(f.AppMetadata),
 		Not: toFilter(f.Not),

@@ -11,13 +11,15 @@ import (
 )
 
 // loaders batch the reads of one operation: every user looked up by id,
-// every user's sessions and devices and every role named in a response are
+// every user's sessions, devices and identities and every role named in a response are
 // fetched with one store call each, however many fields ask (no N+1).
 type loaders struct {
 	users    *dataloadgen.Loader[string, *store.User]
 	sessions *dataloadgen.Loader[string, []*store.Session]
 	devices  *dataloadgen.Loader[string, []*store.Device] // by user id: User.devices and Session.device
 	roles    *dataloadgen.Loader[string, *store.Role]
+	// identities by user id: User.identities
+	identities *dataloadgen.Loader[string, []*store.Identity]
 }
 
 // batchWait is how long a loader collects keys. Sibling fields resolve
@@ -35,6 +37,8 @@ func (r *Resolver) WithLoaders(ctx context.Context, next graphql.OperationHandle
 		sessions: dataloadgen.NewMappedLoader(r.fetchSessions, dataloadgen.WithWait(batchWait)),
 		devices:  dataloadgen.NewMappedLoader(r.Devices.ByUsers, dataloadgen.WithWait(batchWait)),
 		roles:    dataloadgen.NewMappedLoader(r.fetchRoles, dataloadgen.WithWait(batchWait)),
+
+		identities: dataloadgen.NewMappedLoader(r.Social.Identities, dataloadgen.WithWait(batchWait)),
 	}
 	return next(context.WithValue(ctx, loadersKey{}, l))
 }

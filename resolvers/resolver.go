@@ -9,10 +9,12 @@ import (
 	"github.com/usergraph/usergraph/access"
 	"github.com/usergraph/usergraph/account"
 	"github.com/usergraph/usergraph/apps"
+	"github.com/usergraph/usergraph/avatars"
 	"github.com/usergraph/usergraph/devices"
 	"github.com/usergraph/usergraph/graph"
 	"github.com/usergraph/usergraph/recovery"
 	"github.com/usergraph/usergraph/session"
+	"github.com/usergraph/usergraph/social"
 	"github.com/usergraph/usergraph/token"
 )
 
@@ -25,6 +27,8 @@ type Resolver struct {
 	Apps     *apps.Service
 	Tokens   *token.Service
 	Recovery *recovery.Service
+	Avatars  *avatars.Service
+	Social   *social.Service
 	Log      *slog.Logger
 }
 

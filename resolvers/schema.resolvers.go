@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/usergraph/usergraph/account"
 	"github.com/usergraph/usergraph/graph"
 	"github.com/usergraph/usergraph/graph/model"
@@ -96,6 +97,16 @@ func (r *mutationResolver) UpdateProfile(ctx context.Context, input model.Profil
 	return userOrErr(r.Accounts.UpdateProfile(ctx, session.FromContext(ctx), profileChange(input)))
 }
 
+// UploadAvatar is the resolver for the uploadAvatar field.
+func (r *mutationResolver) UploadAvatar(ctx context.Context, file graphql.Upload) (*model.User, error) {
+	return userOrErr(r.Avatars.Upload(ctx, session.FromContext(ctx).UserID, file.File))
+}
+
+// RemoveAvatar is the resolver for the removeAvatar field.
+func (r *mutationResolver) RemoveAvatar(ctx context.Context) (*model.User, error) {
+	return userOrErr(r.Avatars.Remove(ctx, session.FromContext(ctx).UserID))
+}
+
 // ChangeUsername is the resolver for the changeUsername field.
 func (r *mutationResolver) ChangeUsername(ctx context.Context, username string) (*model.User, error) {
 	return userOrErr(r.Accounts.ChangeUsername(ctx, session.FromContext(ctx), username))
@@ -173,6 +184,34 @@ func (r *mutationResolver) VerifyEmail(ctx context.Context, token string) (bool,
 func (r *mutationResolver) ForgotUsername(ctx context.Context, email string) (bool, error) {
 	err := r.Recovery.ForgotUsername(ctx, email)
 	return err == nil, err
+}
+
+// OauthStart is the resolver for the oauthStart field.
+func (r *mutationResolver) OauthStart(ctx context.Context, provider string, action model.OAuthAction, redirectURI *string, deviceToken *string) (*model.OAuthStart, error) {
+	return r.oauthStart(ctx, provider, action, redirectURI, deviceToken)
+}
+
+// OauthComplete is the resolver for the oauthComplete field.
+func (r *mutationResolver) OauthComplete(ctx context.Context, code string, state string, deviceToken *string) (*model.AuthPayload, error) {
+	tokens, err := r.Social.Complete(ctx, code, state, val(deviceToken))
+	if err != nil {
+		return nil, err
+	}
+	return r.auth(ctx, tokens), nil
+}
+
+// LoginWithIDToken is the resolver for the loginWithIdToken field.
+func (r *mutationResolver) LoginWithIDToken(ctx context.Context, provider string, idToken string, nonce *string, action *model.OAuthAction, deviceToken *string) (*model.AuthPayload, error) {
+	tokens, err := r.Social.LoginWithIDToken(ctx, session.FromContext(ctx), provider, idToken, val(nonce), toAction(action), val(deviceToken))
+	if err != nil {
+		return nil, err
+	}
+	return r.auth(ctx, tokens), nil
+}
+
+// UnlinkIdentity is the resolver for the unlinkIdentity field.
+func (r *mutationResolver) UnlinkIdentity(ctx context.Context, provider string) (*model.User, error) {
+	return userOrErr(r.Social.Unlink(ctx, session.FromContext(ctx), provider))
 }
 
 // Initialize is the resolver for the initialize field.
@@ -490,6 +529,11 @@ func (r *userResolver) Devices(ctx context.Context, obj *model.User) ([]*model.D
 func (r *userResolver) LockedUntil(ctx context.Context, obj *model.User) (*time.Time, error) {
 	t, err := r.Accounts.LockedUntil(ctx, session.FromContext(ctx), obj.Lockout)
 	return optTime(t), err
+}
+
+// Identities is the resolver for the identities field.
+func (r *userResolver) Identities(ctx context.Context, obj *model.User) ([]*model.Identity, error) {
+	return r.userIdentities(ctx, obj.ID)
 }
 
 // TotalCount is the resolver for the totalCount field.

@@ -71,6 +71,31 @@ type RecoveryStore interface {
 	GetUserByKey(ctx context.Context, field KeyField, key string) (*User, error)
 }
 
+// AvatarsStore is what package avatars uses: the images, and the user
+// whose AvatarURL points at one.
+type AvatarsStore interface {
+	AvatarStore
+	// GetUser is UserStore.GetUser.
+	GetUser(ctx context.Context, id string) (*User, error)
+	// UpdateUser is UserStore.UpdateUser.
+	UpdateUser(ctx context.Context, id string, update func(*User) error) (*User, error)
+}
+
+// SocialStore is what package social uses: identities, the states of
+// redirect flows, and the users they lead to, read only (it creates and
+// signs in users through package account). DeleteUser undoes an account
+// whose sign-up could not link its identity.
+type SocialStore interface {
+	IdentityStore
+	OAuthStateStore
+	// GetUser is UserStore.GetUser.
+	GetUser(ctx context.Context, id string) (*User, error)
+	// GetUserByKey is UserStore.GetUserByKey.
+	GetUserByKey(ctx context.Context, field KeyField, key string) (*User, error)
+	// DeleteUser is UserStore.DeleteUser.
+	DeleteUser(ctx context.Context, id string) error
+}
+
 // Every Store is every consumer's store.
 var (
 	_ AccountStore        = Store(nil)
@@ -78,6 +103,8 @@ var (
 	_ AccessStore         = Store(nil)
 	_ DevicesStore        = Store(nil)
 	_ RecoveryStore       = Store(nil)
+	_ AvatarsStore        = Store(nil)
+	_ SocialStore         = Store(nil)
 )
 
 // TransferStore is what package transfer uses: users found by id or key

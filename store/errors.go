@@ -31,6 +31,8 @@ const (
 	FieldName     = "name"
 	FieldToken    = "token" // a device token, unique per user
 	FieldClientID = "clientId"
+	FieldIdentity = "identity" // a provider account, linked to one user at most
+	FieldProvider = "provider" // a user's identity of a provider, one per user
 )
 
 // ConflictError reports which unique field a write collided on. It matches

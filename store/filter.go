@@ -39,6 +39,9 @@ type UserFilter struct {
 
 	Roles *SetMatch
 	Tags  *SetMatch
+	// Providers tests the providers of the user's linked identities
+	// (IdentityStore).
+	Providers *SetMatch
 
 	CreatedAt     *TimeRange
 	LastLoginAt   *TimeRange // "never" is earlier than every time
@@ -52,7 +55,7 @@ type UserFilter struct {
 	Not *UserFilter
 }
 
-// SetMatch tests a string-set field (roles, tags). Any: holds one of them
+// SetMatch tests a string-set field (roles, tags, providers). Any: holds one of them
 // (empty non-nil: nobody). All: holds every one (empty: everybody).
 type SetMatch struct {
 	Any []string

@@ -109,7 +109,7 @@ func (c *filterCheck) filter(f *UserFilter, depth int) error {
 func scalarParts(f *UserFilter) int {
 	n := 0
 	for _, set := range []bool{f.Search != "", f.Active != nil, f.IsGuest != nil, f.EmailVerified != nil, f.Deleted != nil,
-		f.Roles != nil, f.Tags != nil} {
+		f.Roles != nil, f.Tags != nil, f.Providers != nil} {
 		if set {
 			n++
 		}
@@ -140,6 +140,9 @@ func (c *filterCheck) lists(f *UserFilter) error {
 	}
 	if f.Tags != nil {
 		ls = append(ls, namedList{"tags.any", f.Tags.Any}, namedList{"tags.all", f.Tags.All})
+	}
+	if f.Providers != nil {
+		ls = append(ls, namedList{"providers.any", f.Providers.Any}, namedList{"providers.all", f.Providers.All})
 	}
 	for _, l := range ls {
 		if err := c.list(l.name, len(l.items)); err != nil {

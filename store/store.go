@@ -18,8 +18,8 @@ import (
 	"time"
 )
 
-// Store is the storage of users, sessions, roles, keys, the outbox and
-// the secrets of account recovery.
+// Store is the storage of users, sessions, roles, keys, the outbox, the
+// secrets of account recovery and the identities of social sign-in.
 //
 // Methods that write a record (Create*, Update*) normalize it first (see
 // User.Normalize), and the record an Update* returns is the record as
@@ -29,6 +29,7 @@ type Store interface {
 	UsernameKeyStore
 	SessionStore
 	DeviceStore
+	AvatarStore
 	ApplicationStore
 	RoleStore
 	KeyStore
@@ -36,6 +37,8 @@ type Store interface {
 	OutboxStore
 	RecoveryTokenStore
 	ThrottleStore
+	IdentityStore
+	OAuthStateStore
 
 	// Ping reports whether the database answers.
 	Ping(ctx context.Context) error
@@ -67,8 +70,8 @@ type UserStore interface {
 	// called more than once; an error from it aborts and is returned as is.
 	// Returns ErrNotFound, or ErrAlreadyExists if a changed key is taken.
 	UpdateUser(ctx context.Context, id string, update func(*User) error) (*User, error)
-	// DeleteUser removes the user with its sessions, refresh tokens and
-	// devices. Returns ErrNotFound if no user has the id.
+	// DeleteUser removes the user with its sessions, refresh tokens,
+	// devices, avatars and identities. Returns ErrNotFound if no user has the id.
 	DeleteUser(ctx context.Context, id string) error
 
 	// ListUsers returns one page of the users matching q.Filter in q.Order.
@@ -85,13 +88,13 @@ type UserStore interface {
 	// changes nobody, backends without transactions may have changed some.
 	PatchUsers(ctx context.Context, f *UserFilter, p UserPatch) (int, error)
 	// DeleteUsers hard-deletes every user matching f (with sessions,
-	// refresh tokens and devices) and returns how many. Returns ErrInvalid for a filter
+	// refresh tokens, devices, avatars and identities) and returns how many. Returns ErrInvalid for a filter
 	// that does not validate, deleting nobody.
 	DeleteUsers(ctx context.Context, f *UserFilter) (int, error)
 	// PurgeGuests deletes at most limit guests (IsGuest) idle since before
 	// idleBefore — their LastRequestAt, or CreatedAt if they never made a
-	// request, is before it — with their sessions, refresh tokens and
-	// devices, and returns how many it deleted. It finds them by index, not
+	// request, is before it — with their sessions, refresh tokens,
+	// devices and avatars, and returns how many it deleted. It finds them by index, not
 	// by reading every user; a guest upgraded or active meanwhile stays.
 	PurgeGuests(ctx context.Context, idleBefore time.Time, limit int) (int, error)
 

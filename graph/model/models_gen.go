@@ -157,6 +157,17 @@ type GuestInput struct {
 	DeviceToken *string `json:"deviceToken,omitempty"`
 }
 
+// An account at a sign-in provider, linked to a user (docs/SOCIAL.md).
+type Identity struct {
+	// The provider's name in the server's providers file, e.g. google.
+	Provider string `json:"provider"`
+	// The provider's stable id of the account (an ID token's sub, GitHub's user id).
+	Subject string `json:"subject"`
+	// The address the provider gave when the account was linked.
+	Email    *string   `json:"email,omitempty"`
+	LinkedAt time.Time `json:"linkedAt"`
+}
+
 type InitializeInput struct {
 	// The token printed at the server's first start.
 	BootstrapToken string  `json:"bootstrapToken"`
@@ -197,6 +208,15 @@ type LoginInput struct {
 }
 
 type Mutation struct {
+}
+
+// A sign-in with a provider, begun.
+type OAuthStart struct {
+	// The provider's page: send the browser there.
+	URL string `json:"url"`
+	// Hand it back with the code (oauthComplete). An app that gave a redirectUri
+	// keeps it, and completes only when the state the provider sends back equals it.
+	State string `json:"state"`
 }
 
 type PageInfo struct {
@@ -365,8 +385,9 @@ type User struct {
 	FirstName     *string `json:"firstName,omitempty"`
 	LastName      *string `json:"lastName,omitempty"`
 	// The stored full name, or first and last name joined.
-	FullName       *string  `json:"fullName,omitempty"`
-	Website        *string  `json:"website,omitempty"`
+	FullName *string `json:"fullName,omitempty"`
+	Website  *string `json:"website,omitempty"`
+	// An uploaded avatar (GET /avatars/{id}, uploadAvatar) or an https:// URL.
 	AvatarURL      *string  `json:"avatarUrl,omitempty"`
 	Address        *string  `json:"address,omitempty"`
 	AdditionalInfo *string  `json:"additionalInfo,omitempty"`
@@ -401,8 +422,10 @@ type User struct {
 	// Where the latest verification mail is; null until the first one. Self or
 	// administrator.
 	EmailVerification *EmailVerification `json:"emailVerification,omitempty"`
-	Lockout           store.Lockout      `json:"-"`
-	RoleNames         []string           `json:"-"`
+	// The provider accounts the user signs in with (self or administrator; empty for anyone else).
+	Identities []*Identity   `json:"identities"`
+	Lockout    store.Lockout `json:"-"`
+	RoleNames  []string      `json:"-"`
 }
 
 func (User) IsNode() {}
@@ -447,9 +470,11 @@ type UserFilter struct {
 	LastRequestAt *TimeFilter      `json:"lastRequestAt,omitempty"`
 	Metadata      []*JSONPredicate `json:"metadata,omitempty"`
 	AppMetadata   []*JSONPredicate `json:"appMetadata,omitempty"`
-	And           []*UserFilter    `json:"and,omitempty"`
-	Or            []*UserFilter    `json:"or,omitempty"`
-	Not           *UserFilter      `json:"not,omitempty"`
+	// The providers of the users' linked identities, e.g. {any: ["google"]}.
+	Providers *StringSetFilter `json:"providers,omitempty"`
+	And       []*UserFilter    `json:"and,omitempty"`
+	Or        []*UserFilter    `json:"or,omitempty"`
+	Not       *UserFilter      `json:"not,omitempty"`
 }
 
 type UserOrder struct {
@@ -612,6 +637,67 @@ func (e *JSONOp) UnmarshalJSON(b []byte) error {
 }
 
 func (e JSONOp) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What a sign-in with a provider does once the provider confirmed who it is.
+type OAuthAction string
+
+const (
+	// Creates an account from the provider account (signs in if one is linked already).
+	OAuthActionSignUp OAuthAction = "SIGN_UP"
+	// Signs in to the account the provider account is linked to.
+	OAuthActionSignIn OAuthAction = "SIGN_IN"
+	// Adds the provider account to the signed-in caller's account.
+	OAuthActionLink OAuthAction = "LINK"
+)
+
+var AllOAuthAction = []OAuthAction{
+	OAuthActionSignUp,
+	OAuthActionSignIn,
+	OAuthActionLink,
+}
+
+func (e OAuthAction) IsValid() bool {
+	switch e {
+	case OAuthActionSignUp, OAuthActionSignIn, OAuthActionLink:
+		return true
+	}
+	return false
+}
+
+func (e OAuthAction) String() string {
+	return string(e)
+}
+
+func (e *OAuthAction) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = OAuthAction(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid OAuthAction", str)
+	}
+	return nil
+}
+
+func (e OAuthAction) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *OAuthAction) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e OAuthAction) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -102,6 +102,9 @@ func plainParts(f *store.UserFilter) []cond {
 	if f.Tags != nil {
 		ps = append(ps, set("tags", f.Tags))
 	}
+	if f.Providers != nil {
+		ps = append(ps, set(fieldProviders, f.Providers)) // identities.go keeps it
+	}
 	ps = append(ps, timeRange("createdAt", f.CreatedAt), timeRange("lastLoginAt", f.LastLoginAt),
 		timeRange("lastRequestAt", f.LastRequestAt))
 	return ps

@@ -12,7 +12,8 @@ import (
 // index, deletes those still idle guests (the condition is checked again
 // by the delete, so a guest upgraded or active meanwhile stays), then the
 // data of those gone. Without a transaction, a failure between the two
-// leaves sessions that expire and are purged, and devices nobody lists.
+// leaves sessions that expire and are purged, devices nobody lists, and
+// identity claims the next link of their account takes over.
 func (db *DB) PurgeGuests(ctx context.Context, idleBefore time.Time, limit int) (int, error) {
 	if limit < 1 {
 		return 0, nil
@@ -35,7 +36,12 @@ func (db *DB) PurgeGuests(ctx context.Context, idleBefore time.Time, limit int) 
 	if len(gone) == 0 {
 		return 0, nil
 	}
-	return len(gone), db.deleteUserData(ctx, gone)
+	if err := db.deleteUserData(ctx, gone); err != nil {
+		return len(gone), err
+	}
+	// A guest links no identity (package social refuses), but the store
+	// holds no such policy: a user's data goes with it, claims included.
+	return len(gone), db.deleteIdentityClaims(ctx, gone)
 }
 
 // idsOf returns the ids of at most limit users matching f (0: all).

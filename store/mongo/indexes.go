@@ -77,6 +77,12 @@ func (db *DB) indexSpecs(paths []store.IndexedPath) ([]indexSpec, error) {
 		{coll: db.tokens, name: "userId", keys: k("userId")},
 		{coll: db.tokens, name: "expiresAt_ttl", keys: k("expiresAt"), ttl: expiredGrace},
 		{coll: db.roles, name: indexRoleName, keys: k("name"), unique: true, required: true},
+		// A user's avatars are deleted with the user; GridFS makes its own
+		// indexes (filename, and the chunks') at the first upload.
+		{coll: db.avatarFiles(), name: "metadata.userId", keys: k("metadata.userId")},
+		// A provider account's claim is found by _id; a deleted user's by user.
+		{coll: db.identities, name: "userId", keys: k("userId")},
+		{coll: db.oauthStates, name: "expiresAt", keys: k("expiresAt")},
 		// Claims are looked up by _id only; this deletes them (claims.go).
 		{coll: db.writeClaims, name: "until_ttl", keys: k("until"), ttl: claimKeep},
 	}

@@ -50,6 +50,8 @@ var documentedIndexes = []wantIndex{
 	{"refresh_tokens", "userId", "userId:1", false, 0},
 	{"refresh_tokens", "expiresAt_ttl", "expiresAt:1", false, 7 * 24 * 3600},
 	{"roles", "unique_name", "name:1", true, 0},
+	{"identities", "userId", "userId:1", false, 0},
+	{"oauth_states", "expiresAt", "expiresAt:1", false, 0},
 	{"outbox", "kind_state_nextAttemptAt_id", "kind:1,state:1,nextAttemptAt:1,_id:1", false, 0},
 	{"outbox", "orderKey_state_id", "orderKey:1,state:1,_id:1", false, 0},
 	{"outbox", "state_doneAt", "state:1,doneAt:1", false, 0},
@@ -61,6 +63,7 @@ var documentedIndexes = []wantIndex{
 	{"recovery_claims", "expiresAt", "expiresAt:1", false, 0},
 	{"throttle_turns", "lastAt", "lastAt:1", false, 0},
 	{"throttle_claims", "at", "at:1", false, 0},
+	{"avatars.files", "metadata.userId", "metadata.userId:1", false, 0},
 }
 
 // After Open the server holds exactly the documented indexes (besides

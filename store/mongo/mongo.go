@@ -72,6 +72,9 @@ const (
 	collRecoveryClaims = "recovery_claims"
 	collTurns          = "throttle_turns"
 	collTurnClaims     = "throttle_claims"
+
+	collIdentities  = "identities" // claims of provider accounts (identities.go)
+	collOAuthStates = "oauth_states"
 )
 
 // DB is a store.Store on one MongoDB database.
@@ -96,6 +99,10 @@ type DB struct {
 	recoveryClaims *mongo.Collection // the uses and wrong tries of recovery tokens
 	turns          *mongo.Collection // throttle.go
 	turnClaims     *mongo.Collection // one document per turn taken
+
+	avatars     *mongo.GridFSBucket // avatars.go
+	identities  *mongo.Collection   // identities.go
+	oauthStates *mongo.Collection   // oauthstates.go
 
 	log *slog.Logger
 }
@@ -170,6 +177,10 @@ func newDB(client *mongo.Client, name string, log *slog.Logger) *DB {
 		recoveryClaims: d.Collection(collRecoveryClaims),
 		turns:          d.Collection(collTurns),
 		turnClaims:     d.Collection(collTurnClaims),
+
+		avatars:     d.GridFSBucket(options.GridFSBucket().SetName(avatarsBucket)),
+		identities:  d.Collection(collIdentities),
+		oauthStates: d.Collection(collOAuthStates),
 
 		log: log,
 	}

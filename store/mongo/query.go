@@ -199,6 +199,9 @@ func (db *DB) DeleteUsers(ctx context.Context, f *store.UserFilter) (int, error)
 			return deleted, wrap("delete users", err)
 		}
 		deleted += int(res.DeletedCount)
+		if err := db.deleteIdentityClaims(ctx, ids); err != nil {
+			return deleted, err
+		}
 		last = ids[len(ids)-1]
 	}
 }

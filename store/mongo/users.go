@@ -136,9 +136,11 @@ func (db *DB) replaceUser(ctx context.Context, u *store.User, read int64) error 
 	})
 }
 
-// DeleteUser removes the user with its sessions, refresh tokens and
-// devices. Those go first: if the user's delete then fails, a retry
-// finds the user still there and finishes the job.
+// DeleteUser removes the user with its sessions, refresh tokens,
+// devices, avatars and identities. Those go first: if the user's delete
+// then fails, a retry finds the user still there and finishes the job.
+// The identities go with the user's document; their claims after it
+// (identities.go).
 func (db *DB) DeleteUser(ctx context.Context, id string) error {
 	if err := db.deleteUserData(ctx, []string{id}); err != nil {
 		return err
@@ -150,11 +152,11 @@ func (db *DB) DeleteUser(ctx context.Context, id string) error {
 	if res.DeletedCount == 0 {
 		return store.ErrNotFound
 	}
-	return nil
+	return db.deleteIdentityClaims(ctx, []string{id})
 }
 
-// deleteUserData removes the refresh tokens, sessions and devices of the
-// users.
+// deleteUserData removes the refresh tokens, sessions, devices and
+// avatars of the users.
 func (db *DB) deleteUserData(ctx context.Context, ids []string) error {
 	f := bson.D{{Key: "userId", Value: bson.D{{Key: "$in", Value: ids}}}}
 	if _, err := db.tokens.DeleteMany(ctx, f); err != nil {
@@ -166,7 +168,8 @@ func (db *DB) deleteUserData(ctx context.Context, ids []string) error {
 	if _, err := db.devices.DeleteMany(ctx, f); err != nil {
 		return wrap("delete devices", err)
 	}
-	return nil
+	_, err := db.deleteAvatarFiles(ctx, bson.D{{Key: "metadata.userId", Value: bson.D{{Key: "$in", Value: ids}}}})
+	return err
 }
 
 // RecordActivity moves last-seen times forward with $max updates: an

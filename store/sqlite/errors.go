@@ -30,6 +30,11 @@ var uniqueColumns = map[string]string{
 	"applications.client_id": store.FieldClientID,
 	"recovery_tokens.hash":   store.FieldID,
 	"recovery_tokens.id":     store.FieldID,
+	// The primary key's failure names both columns, the per-user index's
+	// user_id and provider: each is told by a column the other lacks.
+	"identities.subject": store.FieldIdentity,
+	"identities.user_id": store.FieldProvider,
+	"oauth_states.hash":  store.FieldID,
 }
 
 // mapErr turns driver errors into the store's sentinels. Everything else is

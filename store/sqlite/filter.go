@@ -125,6 +125,9 @@ func (w *where) parts(f *store.UserFilter) []func() error {
 	if f.Tags != nil {
 		add(func() { w.set("tags", f.Tags) })
 	}
+	if f.Providers != nil {
+		add(func() { w.providers(f.Providers) })
+	}
 	for _, t := range []struct {
 		col string
 		r   *store.TimeRange
@@ -209,6 +212,29 @@ func (w *where) set(col string, m *store.SetMatch) {
 	if all := distinct(m.All); len(all) > 0 {
 		w.add(" AND (SELECT count(DISTINCT value) FROM json_each("+col+") WHERE value IN ("+placeholders(len(all))+")) = ?",
 			append(toAny(all), len(all))...)
+	}
+	w.add(")")
+}
+
+// providers tests the providers of the user's identities, which live in a
+// table of their own (identities.go): the same any and all as set, over
+// the rows of the user, through the identities_user index.
+func (w *where) providers(m *store.SetMatch) {
+	w.add("(")
+	if m.Any != nil {
+		if len(m.Any) == 0 {
+			w.add("0")
+		} else {
+			w.add("EXISTS (SELECT 1 FROM identities WHERE identities.user_id = users.id AND identities.provider IN ("+
+				placeholders(len(m.Any))+"))", toAny(m.Any)...)
+		}
+	} else {
+		w.add("1")
+	}
+	if all := distinct(m.All); len(all) > 0 {
+		// One identity per provider and user: counting rows counts providers.
+		w.add(" AND (SELECT count(*) FROM identities WHERE identities.user_id = users.id AND identities.provider IN ("+
+			placeholders(len(all))+")) = ?", append(toAny(all), len(all))...)
 	}
 	w.add(")")
 }

@@ -78,7 +78,8 @@ func (db *DB) UpdateUser(ctx context.Context, id string, update func(*store.User
 	return modify(ctx, db, usersTable, "id", id, update)
 }
 
-// DeleteUser removes the user with its sessions, refresh tokens and devices.
+// DeleteUser removes the user with its sessions, refresh tokens, devices
+// avatars and identities.
 func (db *DB) DeleteUser(ctx context.Context, id string) error {
 	return db.tx(ctx, func(tx txn) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM users WHERE id = ?`, id)
@@ -92,10 +93,11 @@ func (db *DB) DeleteUser(ctx context.Context, id string) error {
 	})
 }
 
-// deleteUserData removes sessions, refresh tokens and devices of the users
-// selected by cond (an SQL comparison on user_id, e.g. "= ?" or "IN (...)").
+// deleteUserData removes sessions, refresh tokens, devices, avatars and
+// identities of the users selected by cond (an SQL comparison on user_id,
+// e.g. "= ?" or "IN (...)").
 func deleteUserData(ctx context.Context, tx txn, cond string, args ...any) error {
-	for _, table := range []string{"refresh_tokens", "sessions", "devices"} {
+	for _, table := range []string{"refresh_tokens", "sessions", "devices", "avatars", "identities"} {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE user_id `+cond, args...); err != nil {
 			return mapErr(err)
 		}

@@ -60,6 +60,7 @@ func RunWith(t *testing.T, open func(t *testing.T) store.Store, opts Options) {
 		lockoutTests,
 		sessionTests,
 		deviceTests,
+		avatarTests,
 		applicationTests,
 		guestTests,
 		discoveryTests,
@@ -75,6 +76,8 @@ func RunWith(t *testing.T, open func(t *testing.T) store.Store, opts Options) {
 		concurrencyTests,
 		outboxTests,
 		recoveryTests,
+		identityTests,
+		oauthStateTests,
 	}
 	checkSkips(t, tables, opts.Skip)
 	for _, table := range tables {
