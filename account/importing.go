@@ -106,7 +106,9 @@ func (im *Import) Build(ctx context.Context, in Imported) (*store.User, error) {
 // Replace overwrites the stored user id with the imported record u (from
 // Build), for an import that updates existing users: every imported field
 // is replaced; the id, the lockout and the verification mail state stay,
-// and so does the stored password when u has none. A replacement that
+// and so do the stored password and avatar when u has none (an uploaded
+// avatar replaced is deleted, so a file without avatars must not clear
+// them). A replacement that
 // would take away the last active administrator is refused
 // (lastadmin.go): it is retried under the guard once the stored user turns
 // out to be an active administrator that u is not.
@@ -139,6 +141,9 @@ func (im *Import) replace(ctx context.Context, id string, u *store.User, guarded
 		old.LastRequestAt = keep.LastRequestAt
 		if old.PasswordHash == "" {
 			old.PasswordHash = keep.PasswordHash
+		}
+		if old.AvatarURL == "" {
+			old.AvatarURL = keep.AvatarURL
 		}
 		return nil
 	})

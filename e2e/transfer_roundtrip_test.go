@@ -10,8 +10,8 @@ import (
 	"github.com/usergraph/usergraph/app"
 )
 
-// TestExportImportRoundTrip: what one server exports (hashes included)
-// imports into another as it was: the second server's export is the same
+// TestExportImportRoundTrip: what one server exports (hashes and
+// identities included) imports into another as it was: the second server's export is the same
 // file, whether the users travelled as JSON lines or as CSV, and they sign
 // in there with their passwords.
 func TestExportImportRoundTrip(t *testing.T) {
@@ -39,6 +39,11 @@ func TestExportImportRoundTrip(t *testing.T) {
 		case 4:
 			row["phone"] = "+14155550123"
 			row["isGuest"] = true
+		case 5, 6:
+			row["identities"] = []map[string]any{
+				{"provider": "google", "subject": fmt.Sprint("g-", i), "email": "rt@gmail.example", "linkedAt": "2022-02-02T02:02:02Z"},
+				{"provider": "github", "subject": fmt.Sprint(1000 + i)},
+			}
 		}
 		rows = append(rows, row)
 	}
@@ -46,6 +51,9 @@ func TestExportImportRoundTrip(t *testing.T) {
 	mustRun(t, a, app.Import, writeLines(t, dir, "in.jsonl", rows))
 	fromA := filepath.Join(dir, "a.jsonl")
 	mustRun(t, a, app.Export, "-with-hashes", fromA)
+	if b, _ := os.ReadFile(fromA); bytes.Count(b, []byte(`"provider":"github"`)) != 2 {
+		t.Fatalf("the export lacks the identities:\n%s", b)
+	}
 	asCSV := filepath.Join(dir, "a.csv")
 	mustRun(t, a, app.Export, "-with-hashes", asCSV)
 

@@ -197,7 +197,7 @@ func TestImportFirebaseExport(t *testing.T) {
 	out = mustRun(t, ts, app.Import, "-format", "firebase",
 		"-firebase-signer-key", "jxspr8Ki0RYycVU8zykbdLGjFQ3McFUH0uiiTvC8pVMXAn210wjLNmdZJzxUECKbm0QsEmYUSDzZvpjeJ9WmXA==",
 		"-firebase-salt-separator", "Bw==", "-firebase-rounds", "8", "-firebase-mem-cost", "14", file)
-	if !strings.Contains(out, "2 created") || !strings.Contains(out, "1 linked identities") {
+	if !strings.Contains(out, "2 created") || !strings.Contains(out, "1 identities linked") {
 		t.Fatalf("import said %q", out)
 	}
 	ts.login(t, "user1@example.com", "user1password")
@@ -209,6 +209,10 @@ func TestImportFirebaseExport(t *testing.T) {
 	if u1["id"] != "fbUser1xxxxxxxxxxxxxxxxxxxx1" || u1["fullName"] != "User One" || u1["emailVerified"] != true ||
 		u1["appMetadata"].(map[string]any)["plan"] != "gold" || u1["createdAt"] != "2017-02-11T17:02:47Z" {
 		t.Errorf("user1 stored as %v", u1)
+	}
+	ids, _ := u1["identities"].([]any)
+	if len(ids) != 1 || ids[0].(map[string]any)["provider"] != "google" || ids[0].(map[string]any)["subject"] != "1234567890" {
+		t.Errorf("user1's identities = %v, want its Google account", u1["identities"])
 	}
 	if u2["status"] != "SUSPENDED" {
 		t.Errorf("disabled Firebase user's status = %v, want SUSPENDED", u2["status"])

@@ -23,10 +23,11 @@ type ExportOptions struct {
 // exportPage is how many users one store read returns.
 const exportPage = 1000
 
-// Export writes every user of s (soft-deleted ones and guests included) to
-// w in usergraph's format, oldest first, and returns how many it wrote.
-// The file imports back as it is (docs/IMPORT.md).
-func Export(ctx context.Context, s store.UserLister, w io.Writer, opts ExportOptions) (int, error) {
+// Export writes every user of s (soft-deleted ones and guests included),
+// with their identities, to w in usergraph's format, oldest first, and
+// returns how many it wrote. The file imports back as it is
+// (docs/IMPORT.md).
+func Export(ctx context.Context, s store.TransferStore, w io.Writer, opts ExportOptions) (int, error) {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	write := jsonLineWriter(bw)
 	if opts.CSV {
@@ -43,8 +44,14 @@ func Export(ctx context.Context, s store.UserLister, w io.Writer, opts ExportOpt
 		if err != nil {
 			return n, fmt.Errorf("reading users: %w", err)
 		}
+		ids, err := identitiesOf(ctx, s, page.Users)
+		if err != nil {
+			return n, err
+		}
 		for _, u := range page.Users {
-			if err := write(recordOf(u, opts.WithHashes)); err != nil {
+			r := recordOf(u, opts.WithHashes)
+			r.Identities = ids[u.ID]
+			if err := write(r); err != nil {
 				return n, err
 			}
 			n++
@@ -55,6 +62,23 @@ func Export(ctx context.Context, s store.UserLister, w io.Writer, opts ExportOpt
 		q.After = store.CursorOf(page.Users[len(page.Users)-1], nil)
 	}
 	return n, bw.Flush()
+}
+
+// identitiesOf reads the identities of a page of users, by user id.
+func identitiesOf(ctx context.Context, s store.TransferStore, users []*store.User) (map[string][]Identity, error) {
+	ids := make([]string, len(users))
+	for i, u := range users {
+		ids[i] = u.ID
+	}
+	list, err := s.ListIdentities(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("reading identities: %w", err)
+	}
+	out := map[string][]Identity{}
+	for _, id := range list {
+		out[id.UserID] = append(out[id.UserID], Identity{Provider: id.Provider, Subject: id.Subject, Email: id.Email, LinkedAt: id.LinkedAt})
+	}
+	return out, nil
 }
 
 func jsonLineWriter(w io.Writer) func(*Record) error {

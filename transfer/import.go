@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/usergraph/usergraph/account"
 	"github.com/usergraph/usergraph/apperr"
@@ -38,8 +40,7 @@ const DefaultBatch = 1000
 // import runs (the progress display does).
 type Counts struct {
 	Read, Created, Updated, Skipped, Rejected atomic.Int64
-	// Identities are the linked identities of the users created; this
-	// build has no social sign-in to store them in (docs/IMPORT.md).
+	// Identities are the identities linked to the users created or updated.
 	Identities atomic.Int64
 }
 
@@ -132,6 +133,9 @@ func (im *Importer) one(ctx context.Context, row Row) error {
 // user to skip as existing.
 func (im *Importer) duplicate(row Row, u *store.User) error {
 	keys := userKeys(u, row.Rec.ID != "")
+	for _, id := range row.Rec.Identities { // two users cannot have one provider account either
+		keys = append(keys, userKey{"identities", id.Provider + " " + id.Subject, "identity\x00" + id.Provider + "\x00" + id.Subject})
+	}
 	for _, k := range keys {
 		if n, ok := im.seen[k.seen]; ok {
 			return apperr.Input(k.field, "the %s of row %d", k.field, n)
@@ -183,9 +187,14 @@ func (im *Importer) flush(ctx context.Context) error {
 	var fresh []pendingUser
 	for _, p := range batch {
 		existing, err := match(p, stored)
+		if err == nil && (existing == nil || im.opts.Update) {
+			err = im.identitiesFree(ctx, p, existing)
+		}
 		switch {
-		case err != nil:
+		case isRowError(err):
 			err = im.reject(p.row, err)
+		case err != nil:
+			return err
 		case existing == nil:
 			fresh = append(fresh, p)
 		default:
@@ -299,6 +308,72 @@ func (e *twoUsers) Error() string {
 	return fmt.Sprintf("its %s is user %s's, but another of its keys is user %s's", e.field, e.second, e.first)
 }
 
+// isRowError tells a row's fault (two users' keys, an identity another
+// user has) from the store's.
+func isRowError(err error) bool {
+	var two *twoUsers
+	var taken *identityTaken
+	return errors.As(err, &two) || errors.As(err, &taken)
+}
+
+// identityTaken is a row's identity that another user has.
+type identityTaken struct{ provider, subject, user string }
+
+func (e *identityTaken) Error() string {
+	return fmt.Sprintf("identities: the %s account %s is linked to user %s", e.provider, e.subject, e.user)
+}
+
+// identitiesFree checks, before anything of the row is written, that no
+// other user has its identities: a user stored without the identity its
+// row named would be half an import.
+func (im *Importer) identitiesFree(ctx context.Context, p pendingUser, existing *store.User) error {
+	for _, id := range p.row.Rec.Identities {
+		got, err := im.store.GetIdentity(ctx, id.Provider, id.Subject)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+		case err != nil:
+			return fmt.Errorf("looking up identities: %w", err)
+		case existing == nil || got.UserID != existing.ID:
+			return &identityTaken{id.Provider, id.Subject, got.UserID}
+		}
+	}
+	return nil
+}
+
+// link links the row's identities to the user stored for it. An identity
+// taken meanwhile (identitiesFree found it free) is written to the rejects
+// file, saying the user itself was stored; one the user has already is
+// left as it is.
+func (im *Importer) link(ctx context.Context, p pendingUser, userID string) error {
+	for _, id := range p.row.Rec.Identities {
+		err := im.store.CreateIdentity(ctx, &store.Identity{UserID: userID, Provider: id.Provider,
+			Subject: id.Subject, Email: id.Email, LinkedAt: linkedAt(id, p.u)})
+		switch {
+		case err == nil:
+			im.Counts.Identities.Add(1)
+		case errors.Is(err, store.ErrAlreadyExists):
+			if got, gerr := im.store.GetIdentity(ctx, id.Provider, id.Subject); gerr == nil && got.UserID == userID {
+				continue // linked by an earlier run
+			}
+			if err := im.reject(p.row, fmt.Errorf("the user was stored, but not its %s identity: %s already taken", id.Provider, store.ConflictField(err))); err != nil {
+				return err
+			}
+		default:
+			return fmt.Errorf("row %d: linking its %s identity: %w", p.row.N, id.Provider, err)
+		}
+	}
+	return nil
+}
+
+// linkedAt is when the identity was linked: as the file says, else when
+// the user was created.
+func linkedAt(id Identity, u *store.User) time.Time {
+	if !id.LinkedAt.IsZero() {
+		return id.LinkedAt
+	}
+	return u.CreatedAt
+}
+
 // replace updates an existing user with -update, else skips it.
 func (im *Importer) replace(ctx context.Context, p pendingUser, existing *store.User) error {
 	switch {
@@ -307,13 +382,14 @@ func (im *Importer) replace(ctx context.Context, p pendingUser, existing *store.
 		return nil
 	case im.opts.DryRun:
 		im.Counts.Updated.Add(1)
+		im.Counts.Identities.Add(int64(len(p.row.Rec.Identities))) // at most: some may be linked already
 		return nil
 	}
 	if _, err := im.accounts.Replace(ctx, existing.ID, p.u); err != nil {
 		return im.rejectOrFail(p.row, err)
 	}
 	im.Counts.Updated.Add(1)
-	return nil
+	return im.link(ctx, p, existing.ID)
 }
 
 // create inserts new users in one bulk write. If one of them conflicts (a
@@ -323,11 +399,11 @@ func (im *Importer) create(ctx context.Context, fresh []pendingUser) error {
 	if len(fresh) == 0 {
 		return nil
 	}
-	for _, p := range fresh {
-		im.Counts.Identities.Add(int64(len(p.row.Rec.Identities)))
-	}
 	if im.opts.DryRun {
 		im.Counts.Created.Add(int64(len(fresh)))
+		for _, p := range fresh {
+			im.Counts.Identities.Add(int64(len(p.row.Rec.Identities)))
+		}
 		return nil
 	}
 	users := make([]*store.User, len(fresh))
@@ -338,6 +414,11 @@ func (im *Importer) create(ctx context.Context, fresh []pendingUser) error {
 	switch {
 	case err == nil:
 		im.Counts.Created.Add(int64(len(fresh)))
+		for _, p := range fresh {
+			if err := im.link(ctx, p, p.u.ID); err != nil {
+				return err
+			}
+		}
 		return nil
 	case !errors.Is(err, store.ErrAlreadyExists):
 		return fmt.Errorf("storing users: %w", err)
@@ -362,7 +443,7 @@ func (im *Importer) createOne(ctx context.Context, p pendingUser) error {
 		return im.rejectOrFail(p.row, err)
 	}
 	im.Counts.Created.Add(1)
-	return nil
+	return im.link(ctx, p, p.u.ID)
 }
 
 // rejectOrFail rejects the row for an error about it (a key taken, input
@@ -407,12 +488,24 @@ func reason(err error) string {
 	return err.Error()
 }
 
-// checkIdentities refuses identities without a provider or subject.
+// providerName is what social sign-in names a provider (social/config.go).
+var providerName = regexp.MustCompile(`^[a-z0-9_-]{1,32}$`)
+
+// checkIdentities refuses identities without a provider name social
+// sign-in could have, or without a subject, and two of one provider (a
+// user has one identity per provider).
 func checkIdentities(ids []Identity) error {
+	seen := map[string]bool{}
 	for i, id := range ids {
-		if id.Provider == "" || id.Subject == "" || len(id.Provider) > 64 || len(id.Subject) > 255 {
-			return apperr.Input("identities", "identity %d needs a provider (at most 64 bytes) and a subject (at most 255)", i+1)
+		switch {
+		case !providerName.MatchString(id.Provider):
+			return apperr.Input("identities", "identity %d: provider %q is not a provider name (a-z, 0-9, _ and -, at most 32)", i+1, id.Provider)
+		case id.Subject == "" || len(id.Subject) > 255:
+			return apperr.Input("identities", "identity %d needs a subject of at most 255 bytes", i+1)
+		case seen[id.Provider]:
+			return apperr.Input("identities", "two identities of provider %q", id.Provider)
 		}
+		seen[id.Provider] = true
 	}
 	return nil
 }

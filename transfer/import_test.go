@@ -170,3 +170,51 @@ func TestReadJSONLinesTooLong(t *testing.T) {
 		t.Fatalf("the next line: %+v, %v", next, err)
 	}
 }
+
+// TestImportIdentities: a row's identities are linked to its user; one
+// another user has rejects the row before anything of it is stored; and a
+// second run, with -update, finds them linked and changes nothing.
+func TestImportIdentities(t *testing.T) {
+	e := newEnv(t)
+	owner := &store.User{ID: store.NewID(), Username: "owner", UsernameKey: "owner", Status: store.StatusActive, CreatedAt: store.Now()}
+	must(t, e.db.CreateUser(t.Context(), owner))
+	must(t, e.db.CreateIdentity(t.Context(), &store.Identity{UserID: owner.ID, Provider: "github", Subject: "42", LinkedAt: store.Now()}))
+	file := func() *rows {
+		return &rows{list: []transfer.Row{
+			row(1, transfer.Record{Username: "ann", Identities: []transfer.Identity{{Provider: "google", Subject: "g-ann", Email: "ann@gmail.example"}}}),
+			row(2, transfer.Record{Username: "bob", Identities: []transfer.Identity{{Provider: "github", Subject: "42"}}}),
+			row(3, transfer.Record{Username: "cy", Identities: []transfer.Identity{{Provider: "Google!", Subject: "x"}}}),
+		}}
+	}
+	var rejects bytes.Buffer
+	im := transfer.NewImporter(e.db, e.accounts.StartImport(), &rejects, transfer.Options{})
+	must(t, im.Run(t.Context(), file()))
+	if got, want := [3]int64{im.Counts.Created.Load(), im.Counts.Rejected.Load(), im.Counts.Identities.Load()}, [3]int64{1, 2, 1}; got != want {
+		t.Errorf("created, rejected, identities linked = %v, want %v; rejects:\n%s", got, want, rejects.String())
+	}
+	if !strings.Contains(rejects.String(), "is linked to user "+owner.ID) || !strings.Contains(rejects.String(), "not a provider name") {
+		t.Errorf("rejects:\n%s", rejects.String())
+	}
+	if _, err := e.db.GetUserByKey(t.Context(), store.KeyUsername, "bob"); err == nil {
+		t.Error("bob was stored without the identity his row named")
+	}
+	id, err := e.db.GetIdentity(t.Context(), "google", "g-ann")
+	ann, _ := e.db.GetUserByKey(t.Context(), store.KeyUsername, "ann")
+	if err != nil || ann == nil || id.UserID != ann.ID || id.Email != "ann@gmail.example" || !id.LinkedAt.Equal(ann.CreatedAt) {
+		t.Fatalf("ann's identity = %+v, %v", id, err)
+	}
+
+	rejects.Reset()
+	im = transfer.NewImporter(e.db, e.accounts.StartImport(), &rejects, transfer.Options{Update: true})
+	must(t, im.Run(t.Context(), file()))
+	if got, want := [2]int64{im.Counts.Updated.Load(), im.Counts.Identities.Load()}, [2]int64{1, 0}; got != want {
+		t.Errorf("second run: updated, identities linked = %v, want %v; rejects:\n%s", got, want, rejects.String())
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
