@@ -45,24 +45,26 @@ func ConfigCommand(_ context.Context, env Env, args []string) error {
 // secret or token (but for durations) in this list.
 var secretSettings = map[string]bool{"bootstrap-token": true, "sms-webhook-secret": true}
 
-// urlSettings may carry a password in their user info, or a credential in
-// their query: config prints them without either.
-var urlSettings = map[string]bool{"database-url": true, "smtp-url": true, "sms-webhook-url": true}
-
 // redactSetting returns what config prints for a setting's value, and a
-// note when it changed it.
+// note when it changed it. A URL setting (its name ends in -url or -urls)
+// may carry a password in its user info or a credential in its query
+// (a database's, an SMTP server's, a webhook's key): every URL is printed
+// without either.
 func redactSetting(name, value string) (shown, note string) {
 	switch {
 	case value == "":
 		return "", ""
 	case secretSettings[name]:
 		return "***", "secret, redacted"
-	case urlSettings[name]:
-		shown = redactURL(value)
-		if q := strings.IndexByte(shown, '?'); q >= 0 {
-			shown = shown[:q+1] + "***"
+	case strings.HasSuffix(name, "-url") || strings.HasSuffix(name, "-urls"):
+		urls := strings.Split(value, ",")
+		for i, u := range urls {
+			urls[i] = redactURL(u)
+			if q := strings.IndexByte(urls[i], '?'); q >= 0 {
+				urls[i] = urls[i][:q+1] + "***"
+			}
 		}
-		if shown != value {
+		if shown = strings.Join(urls, ","); shown != value {
 			note = "credentials redacted"
 		}
 		return shown, note
