@@ -183,8 +183,11 @@ func (s *Service) keepValidProfile(p Profile) Profile {
 // for an account that is not active, EMAIL_NOT_VERIFIED while enforced
 // verification holds it back (the link is sent again), device control
 // (Admit: INVALID_DEVICE, DEVICE_DENIED); then the sign-in is recorded and
-// a session opened, with a device cookie.
-func (s *Service) SignInExternal(ctx context.Context, u *store.User, deviceToken string) (*session.Tokens, error) {
+// a session opened, with a device cookie. Its outcome is logged and
+// counted as a password sign-in's, with via=provider.
+func (s *Service) SignInExternal(ctx context.Context, u *store.User, deviceToken string) (tokens *session.Tokens, err error) {
+	userID := u.ID
+	defer func() { s.observeSignIn(ctx, methodProvider, userID, err) }()
 	if err := s.deviceTokens.CheckToken(deviceToken); err != nil {
 		return nil, err
 	}
@@ -202,8 +205,7 @@ func (s *Service) SignInExternal(ctx context.Context, u *store.User, deviceToken
 	if u, err = s.saveLogin(ctx, u.ID, "", false); err != nil {
 		return nil, userErr(err)
 	}
-	tokens, err := s.sessions.OpenOn(ctx, u, store.SessionUser, device)
-	if err != nil {
+	if tokens, err = s.sessions.OpenOn(ctx, u, store.SessionUser, device); err != nil {
 		return nil, err
 	}
 	s.giveDeviceCookie(ctx, tokens, "")

@@ -59,7 +59,7 @@ var errNotGuest = apperr.New(apperr.Forbidden, "only a guest account can be upgr
 // per client IP.
 func (s *Service) LoginAsGuest(ctx context.Context, in GuestInput) (*session.Tokens, error) {
 	if ok, retry := s.limits.GuestPerIP.Allow(session.ClientFrom(ctx).IP); !ok {
-		return nil, apperr.Limited(retry)
+		return nil, apperr.LimitedBy(apperr.RuleGuestIP, retry)
 	}
 	if err := s.deviceTokens.AdmitNewAccount(in.DeviceToken); err != nil {
 		return nil, err

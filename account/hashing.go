@@ -38,7 +38,7 @@ func (s *Service) hashErr(err error, userID string) error {
 	case err == nil:
 		return nil
 	case errors.Is(err, password.ErrBusy):
-		e := apperr.Limited(int(math.Ceil(max(s.hasher.RetryAfter().Seconds(), 1))))
+		e := apperr.LimitedBy(apperr.RuleHashQueue, int(math.Ceil(max(s.hasher.RetryAfter().Seconds(), 1))))
 		e.Message = fmt.Sprintf("the server is busy signing others in, try again in %d seconds", e.RetryAfter)
 		return e
 	case errors.Is(err, password.ErrInvalidHash):

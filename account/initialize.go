@@ -148,7 +148,7 @@ func (s *Service) initialize(ctx context.Context, a Admin, signIn bool) (*firstA
 	}
 	// A bootstrap hash left behind does no harm: initialized_at refuses the token.
 	s.store.DeleteSetting(ctx, settingBootstrapHash)
-	s.log.Info("initialized: first administrator created", "user", u.ID)
+	s.log.InfoContext(ctx, "initialized: first administrator created", "user", u.ID)
 	first.user = u
 	return first, nil
 }

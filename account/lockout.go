@@ -86,7 +86,7 @@ func (s *Service) refuseLocked(a attempt) error {
 		wait = s.unknown.RetryAfter(a.key, a.now)
 	}
 	if wait > 0 {
-		return apperr.Limited(int(math.Ceil(wait.Seconds())))
+		return apperr.LimitedBy(apperr.RuleLockout, int(math.Ceil(wait.Seconds())))
 	}
 	return nil
 }
@@ -108,7 +108,7 @@ func (s *Service) failed(ctx context.Context, a attempt) error {
 			return err
 		}
 		if st.LockedUntil.After(a.now) && !st.LockedUntil.Equal(before) {
-			s.log.Warn("account.locked: sign-in locked for clients without a device cookie",
+			s.log.WarnContext(ctx, "account.locked: sign-in locked for clients without a device cookie",
 				"user_id", a.user.ID, "until", st.LockedUntil, "failures", st.Failures)
 		}
 	}
@@ -132,7 +132,7 @@ func (s *Service) Unlock(ctx context.Context, userID string) error {
 	if err := s.store.ClearLockout(ctx, userID); err != nil {
 		return userErr(err)
 	}
-	s.log.Info("account.unlocked: sign-in lockout cleared", "user_id", userID)
+	s.log.InfoContext(ctx, "account.unlocked: sign-in lockout cleared", "user_id", userID)
 	return nil
 }
 

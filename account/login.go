@@ -30,68 +30,79 @@ type Credentials struct {
 // same work, the lockout's included (lockout.go); the account's status is
 // revealed only to someone who knows the password.
 func (s *Service) Login(ctx context.Context, c Credentials) (*session.Tokens, error) {
+	tokens, userID, err := s.login(ctx, c)
+	s.observeSignIn(ctx, methodPassword, userID, err)
+	return tokens, err
+}
+
+// login is Login, returning also the id of the account with a password
+// that the identifier found, if any: the log line of the outcome names
+// it, and tells a wrong password from an unknown identifier by it.
+func (s *Service) login(ctx context.Context, c Credentials) (_ *session.Tokens, userID string, _ error) {
 	// Bounded first: the identifier becomes a lockout key, and the password
 	// is hashed.
 	if err := checkBytes("identifier", c.Identifier, maxIdentifier); err != nil {
-		return nil, err
+		return nil, userID, err
 	}
 	if err := checkBytes("password", c.Password, maxPassword); err != nil {
-		return nil, err
+		return nil, userID, err
 	}
 	if err := s.deviceTokens.CheckToken(c.DeviceToken); err != nil {
-		return nil, err
+		return nil, userID, err
 	}
 	if ok, retry := s.limits.LoginPerIP.Allow(session.ClientFrom(ctx).IP); !ok {
-		return nil, apperr.Limited(retry)
+		return nil, userID, apperr.LimitedBy(apperr.RuleLoginIP, retry)
 	}
 	u, err := s.findByIdentifier(ctx, c.Identifier)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return nil, err
+		return nil, userID, err
 	}
 	if err != nil || u.PasswordHash == "" {
 		u = nil // no account to sign in to with a password
+	} else {
+		userID = u.ID
 	}
 	a := s.newAttempt(ctx, u, c)
 	if err := s.refuseLocked(a); err != nil {
-		return nil, err
+		return nil, userID, err
 	}
 	if u == nil {
 		if err := s.verifyDummy(ctx, c.Password); err != nil {
-			return nil, err
+			return nil, userID, err
 		}
-		return nil, s.failed(ctx, a)
+		return nil, userID, s.failed(ctx, a)
 	}
 	ok, rehash, err := s.verify(ctx, u.ID, c.Password, u.PasswordHash)
 	if err != nil {
-		return nil, err
+		return nil, userID, err
 	}
 	if !ok {
-		return nil, s.failed(ctx, a)
+		return nil, userID, s.failed(ctx, a)
 	}
 	if !u.Active() {
-		return nil, apperr.New(apperr.UserNotActive, "the account is %s", strings.ToLower(string(u.Status)))
+		return nil, userID, apperr.New(apperr.UserNotActive, "the account is %s", strings.ToLower(string(u.Status)))
 	}
 	if s.cfg.Verification.holdsBack(u) {
 		// Only someone who knows the password learns this, and gets the
 		// link again: without a session they cannot ask for it otherwise.
 		s.askToVerify(ctx, u)
-		return nil, errEmailNotVerified
+		return nil, userID, errEmailNotVerified
 	}
 	// After the password: DEVICE_DENIED tells only the account's owner
 	// about its devices, and is no failed password for the lockout.
 	device, err := s.deviceTokens.Admit(ctx, u.ID, c.DeviceToken)
 	if err != nil {
-		return nil, err
+		return nil, userID, err
 	}
 	if u, err = s.recordLogin(ctx, u, c.Password, rehash, !a.known()); err != nil {
-		return nil, err
+		return nil, userID, err
 	}
 	tokens, err := s.sessions.OpenOn(ctx, u, store.SessionUser, device)
 	if err != nil {
-		return nil, err
+		return nil, userID, err
 	}
 	s.giveDeviceCookie(ctx, tokens, c.DeviceCookie)
-	return tokens, nil
+	return tokens, userID, nil
 }
 
 // recordLogin stamps LastLoginAt and, when the stored hash is outdated

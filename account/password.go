@@ -79,7 +79,7 @@ func (s *Service) confirmPassword(ctx context.Context, p *session.Principal, pla
 		return nil, err
 	}
 	if ok, retry := s.limits.ConfirmPerAccount.Allow("confirm:" + p.UserID); !ok {
-		return nil, apperr.Limited(retry)
+		return nil, apperr.LimitedBy(apperr.RulePasswordConfirm, retry)
 	}
 	u, err := s.store.GetUser(ctx, p.UserID)
 	if err != nil {

@@ -58,7 +58,8 @@ type Service struct {
 	// deviceTokens are the devices of device control (package devices),
 	// known by the client's device token: unrelated to device cookies.
 	deviceTokens *devices.Service
-	avatars      Avatars // nil: no uploaded avatars
+	avatars      Avatars              // nil: no uploaded avatars
+	signIns      func(outcome string) // counts each sign-in's outcome; nil: not counted
 
 	filterLimits store.FilterLimits // what a client's filter may be
 	adminChanges adminLock          // serializes the changes that can remove an administrator (lastadmin.go)
@@ -78,6 +79,9 @@ type Deps struct {
 	DeviceTokens *devices.Service
 	Avatars      Avatars // told of replaced avatar URLs; nil: none
 	Log          *slog.Logger
+	// SignIns counts each sign-in's outcome (one of SignInOutcomes:
+	// usergraph_signins_total); nil: not counted.
+	SignIns func(outcome string)
 }
 
 // New returns the account service.
@@ -94,7 +98,7 @@ func New(d Deps, cfg Config) *Service {
 	return &Service{store: d.Store, hasher: d.Hasher, policy: d.Policy, sessions: d.Sessions,
 		access: d.Access, limits: d.Limits, cfg: cfg, log: d.Log,
 		unknown: lockout.NewUnknown(cfg.Lockout), devices: d.Devices, deviceTokens: d.DeviceTokens, avatars: d.Avatars,
-		filterLimits: store.ClientFilterLimits(cfg.MaxFilterWidth), adminChanges: newAdminLock()}
+		signIns: d.SignIns, filterLimits: store.ClientFilterLimits(cfg.MaxFilterWidth), adminChanges: newAdminLock()}
 }
 
 // setKeys recomputes a user's email and phone keys from its identifiers.

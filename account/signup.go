@@ -74,7 +74,7 @@ func (s *Service) Signup(ctx context.Context, in NewUser) (*store.User, *session
 // ALREADY_EXISTS tells whether the identifier is taken.
 func (s *Service) limitSignup(ctx context.Context) error {
 	if ok, retry := s.limits.SignupPerIP.Allow(session.ClientFrom(ctx).IP); !ok {
-		return apperr.Limited(retry)
+		return apperr.LimitedBy(apperr.RuleSignupIP, retry)
 	}
 	return nil
 }

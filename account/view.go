@@ -106,7 +106,7 @@ func (s *Service) viewOrNil(ctx context.Context, viewer *session.Principal, u *s
 // keep theirs). Rate-limited per client, since it reveals accounts.
 func (s *Service) UsernameExists(ctx context.Context, username string) (bool, error) {
 	if ok, retry := s.limits.LookupPerIP.Allow(session.ClientFrom(ctx).IP); !ok {
-		return false, apperr.Limited(retry)
+		return false, apperr.LimitedBy(apperr.RuleLookupIP, retry)
 	}
 	if _, _, err := s.checkUsername(username); err != nil {
 		return false, err

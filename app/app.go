@@ -15,6 +15,10 @@ import (
 	"runtime/debug"
 	"sync"
 	"time"
+
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/usergraph/usergraph/telemetry"
 )
 
 // The HTTP servers' timeouts. A client has this long to send its request
@@ -42,11 +46,21 @@ type Main struct {
 	listener net.Listener
 	stop     context.CancelFunc // ends the background work (sessions, outbox, recovery)
 	done     chan struct{}      // closed when it has ended: deliveries in flight recorded
+	tracing  *telemetry.Tracing // nil until Run, unless TraceWith set it
 }
 
-// New returns a server for cfg.
+// New returns a server for cfg. Its log lines written for a request carry
+// the request's id (telemetry.Logger).
 func New(cfg Config, log *slog.Logger) *Main {
-	return &Main{cfg: cfg, log: log, done: make(chan struct{})}
+	return &Main{cfg: cfg, log: telemetry.Logger(log), done: make(chan struct{})}
+}
+
+// TraceWith makes the server trace into tp, whatever USERGRAPH_OTEL says:
+// for tests (an in-memory exporter) and programs that embed the server
+// with a tracer provider of their own, which they shut down. Call it
+// before Run.
+func (m *Main) TraceWith(tp trace.TracerProvider) {
+	m.tracing = telemetry.TracingWith(tp)
 }
 
 // Run checks the configuration (a Config built by hand, not by Load, is
@@ -62,7 +76,11 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if m.cfg.HTTP.PublicURL == "" {
 		m.cfg.HTTP.PublicURL = "http://" + m.listener.Addr().String()
 	}
-	if m.svc, err = openServices(ctx, m.cfg, m.log); err != nil {
+	if err := m.startTracing(ctx); err != nil {
+		m.listener.Close()
+		return err
+	}
+	if m.svc, err = openServices(ctx, m.cfg, m.log, watch{registry: telemetry.NewRegistry(), tracing: m.tracing}); err != nil {
 		m.listener.Close()
 		return err
 	}
@@ -83,6 +101,24 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err := m.startApart(metrics); err != nil {
 		m.Close() // what already serves stops with the failure
 		return err
+	}
+	return nil
+}
+
+// startTracing sets up tracing: the provider TraceWith gave, else OTLP
+// when the configuration asks for it, else none.
+func (m *Main) startTracing(ctx context.Context) error {
+	switch {
+	case m.tracing != nil:
+	case m.cfg.Telemetry.OTel:
+		version, _ := telemetry.Build()
+		t, err := telemetry.StartTracing(ctx, version)
+		if err != nil {
+			return err
+		}
+		m.tracing = t
+	default:
+		m.tracing = telemetry.TracingOff()
 	}
 	return nil
 }
@@ -199,6 +235,11 @@ func (m *Main) Close() error {
 	if m.svc != nil {
 		errs = append(errs, m.svc.close())
 		m.svc = nil
+	}
+	if m.tracing != nil { // the spans of the last requests and deliveries go out
+		ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+		defer cancel()
+		errs = append(errs, m.tracing.Shutdown(ctx))
 	}
 	return errors.Join(errs...)
 }

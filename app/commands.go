@@ -85,7 +85,7 @@ func Init(ctx context.Context, env Env, args []string) error {
 	if cfg.HTTP.PublicURL == "" { // no listener: the issuer a server on this address would have
 		cfg.HTTP.PublicURL = "http://" + cfg.HTTP.Listen
 	}
-	svc, err := openServices(ctx, cfg, newLogger(cfg.Log, env.Stderr))
+	svc, err := openServices(ctx, cfg, newLogger(cfg.Log, env.Stderr), unwatched())
 	if err != nil {
 		return err
 	}

@@ -51,6 +51,7 @@ type Config struct {
 	Social    SocialConfig
 	Log       LogConfig
 	Runtime   RuntimeConfig
+	Telemetry TelemetryConfig
 }
 
 // HTTPConfig is the HTTP surface: where it listens and what it allows.
@@ -228,6 +229,14 @@ const (
 	LogText LogFormat = "text"
 	LogJSON LogFormat = "json"
 )
+
+// TelemetryConfig is tracing's (package telemetry); the metrics have
+// their listener in HTTPConfig.
+type TelemetryConfig struct {
+	// OTel turns on OpenTelemetry tracing over OTLP/HTTP, set up by the
+	// standard OTEL_* variables (telemetry.StartTracing).
+	OTel bool
+}
 
 // RuntimeConfig is the Go runtime's.
 type RuntimeConfig struct {

@@ -31,7 +31,17 @@ func (e edgeSessions) Authenticate(ctx context.Context, token string) (context.C
 	if err != nil {
 		return ctx, nil, err
 	}
-	return session.WithPrincipal(ctx, p), &httpapi.Caller{UserID: p.UserID, Roles: p.Roles()}, nil
+	return session.WithPrincipal(ctx, p), caller(p), nil
+}
+
+// caller is what /authorization tells the upstream about p: an
+// application's session names the application and has no user.
+func caller(p *session.Principal) *httpapi.Caller {
+	if p.IsApp() {
+		return &httpapi.Caller{Roles: p.Roles(), Application: p.Application.ID}
+	}
+	u := p.User
+	return &httpapi.Caller{UserID: p.UserID, Roles: u.Roles, Username: u.Username, Email: u.Email, Name: u.DisplayFullName()}
 }
 
 func (edgeSessions) WithRefusal(ctx context.Context, err error) context.Context {

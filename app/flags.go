@@ -31,6 +31,7 @@ func (c *Config) bind(fs *flag.FlagSet) {
 	fs.Var(newValue(&c.Log.Format, parseLogFormat, formatString), "log-format", "`format`: text or json")
 	fs.StringVar(&h.PprofListen, "pprof-listen", h.PprofListen, "serve net/http/pprof on this address (off when empty)")
 	fs.StringVar(&h.MetricsListen, "metrics-listen", h.MetricsListen, "serve /metrics on this address instead of the API listener (empty: on the API listener)")
+	fs.BoolVar(&c.Telemetry.OTel, "otel", c.Telemetry.OTel, "OpenTelemetry tracing over OTLP/HTTP; the exporter reads the standard OTEL_EXPORTER_OTLP_* variables")
 	fs.Var(newValue(&c.Runtime.MemoryLimit, parseMemoryLimit, formatMemoryLimit), "memory-limit", "soft limit of the Go heap (e.g. 160MiB, 1GiB, or off); GOMEMLIMIT wins when set")
 
 	a := &c.Accounts

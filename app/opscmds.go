@@ -92,7 +92,7 @@ func Keys(ctx context.Context, env Env, args []string) error {
 	if sub != "rotate" {
 		return cl.refuse(fmt.Errorf("unknown keys command %q: want rotate", sub))
 	}
-	db, err := openStore(ctx, cfg.Store, newLogger(cfg.Log, env.Stderr))
+	db, err := openStore(ctx, cfg.Store, newLogger(cfg.Log, env.Stderr), unwatched())
 	if err != nil {
 		return err
 	}

@@ -117,7 +117,7 @@ func runImport(ctx context.Context, env Env, cfg Config, o importFlags, rows tra
 	if cfg.HTTP.PublicURL == "" { // no listener: the issuer a server on this address would have
 		cfg.HTTP.PublicURL = "http://" + cfg.HTTP.Listen
 	}
-	svc, err := openServices(ctx, cfg, newLogger(cfg.Log, env.Stderr))
+	svc, err := openServices(ctx, cfg, newLogger(cfg.Log, env.Stderr), unwatched())
 	if err != nil {
 		return err
 	}
@@ -198,7 +198,7 @@ func Export(ctx context.Context, env Env, args []string) error {
 		return cl.refuse(fmt.Errorf("-format %q: want jsonl or csv", format))
 	}
 	opts.CSV = format == string(transfer.FormatCSV)
-	db, err := openStore(ctx, cfg.Store, newLogger(cfg.Log, env.Stderr))
+	db, err := openStore(ctx, cfg.Store, newLogger(cfg.Log, env.Stderr), unwatched())
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,9 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/usergraph/usergraph/access"
 	"github.com/usergraph/usergraph/account"
 	"github.com/usergraph/usergraph/apps"
@@ -26,12 +29,15 @@ import (
 	"github.com/usergraph/usergraph/store"
 	"github.com/usergraph/usergraph/store/mongo"
 	"github.com/usergraph/usergraph/store/sqlite"
+	"github.com/usergraph/usergraph/store/storetrace"
+	"github.com/usergraph/usergraph/telemetry"
 	"github.com/usergraph/usergraph/token"
 )
 
 // services are the rules built on the store: what the server serves, and
 // what commands such as init call directly.
 type services struct {
+	watch    watch
 	store    store.Store
 	tokens   *token.Service
 	sessions *session.Manager
@@ -46,12 +52,26 @@ type services struct {
 	avatars  *avatars.Service
 }
 
+// watch is what the server reports into for its operators: the
+// registry /metrics serves and the tracing (package telemetry).
+type watch struct {
+	registry *prometheus.Registry
+	tracing  *telemetry.Tracing
+}
+
+// unwatched is the watch of a command that serves nothing: a registry no
+// one reads, tracing off.
+func unwatched() watch {
+	return watch{registry: telemetry.NewRegistry(), tracing: telemetry.TracingOff()}
+}
+
 // openServices opens the store and builds the services on it, bringing
 // stored data up to date (built-in roles, username keys). cfg's public URL
-// must be set: it is the tokens' issuer.
-func openServices(ctx context.Context, cfg Config, log *slog.Logger) (_ *services, err error) {
-	s := &services{}
-	if s.store, err = openStore(ctx, cfg.Store, log); err != nil {
+// must be set: it is the tokens' issuer. Store calls, sign-ins and
+// deliveries report into w.
+func openServices(ctx context.Context, cfg Config, log *slog.Logger, w watch) (_ *services, err error) {
+	s := &services{watch: w}
+	if s.store, err = openStore(ctx, cfg.Store, log, w); err != nil {
 		return nil, err
 	}
 	defer func() {
@@ -123,7 +143,8 @@ func (s *services) openRecovery(cfg Config, log *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("mail: %w", err)
 	}
-	s.worker = outbox.New(outbox.Config{Store: s.store, Log: log, PollInterval: cfg.Outbox.PollInterval})
+	s.worker = outbox.New(outbox.Config{Store: s.store, Log: log, PollInterval: cfg.Outbox.PollInterval,
+		Tracer: s.watch.tracer("github.com/usergraph/usergraph/outbox")})
 	deps := recovery.Deps{Store: s.store, Accounts: s.accounts, Queue: s.worker, Mail: mailer, Log: log,
 		Limits: recovery.Limits{
 			RequestPerIP: ratelimit.New(cfg.Limits.RecoveryPerIP), RequestPerAccount: ratelimit.New(cfg.Limits.RecoveryPerAccount),
@@ -160,6 +181,7 @@ func newAccounts(ctx context.Context, s *services, cfg Config, log *slog.Logger)
 	return account.New(account.Deps{
 		Store: s.store, Hasher: s.hasher, Devices: devices, DeviceTokens: s.devices, Sessions: s.sessions, Access: s.access, Log: log,
 		Avatars: s.avatars,
+		SignIns: telemetry.SignInCounter(s.watch.registry, account.SignInOutcomes()),
 		Policy:  password.Policy{MinLength: cfg.Passwords.MinLength},
 		Limits: account.Limits{
 			LoginPerIP:        ratelimit.New(l.LoginPerIP),
@@ -194,41 +216,55 @@ func (s *services) handler(c Config, log *slog.Logger) (api, metrics http.Handle
 	if err != nil {
 		return nil, nil, err
 	}
-	gql, err := httpapi.NewGraphQL(schema, cfg, log, r.WithLoaders)
+	tel := httpapi.NewTelemetry(s.watch.registry, s.watch.tracing)
+	gql, err := httpapi.NewGraphQL(schema, cfg, tel, log, r.WithLoaders)
 	if err != nil {
 		return nil, nil, err
 	}
 	return httpapi.New(httpapi.Deps{
-		GraphQL:  gql,
-		Sessions: edgeSessions{s.sessions},
-		Access:   edgeAccess{s.access},
-		JWKS:     s.tokens.JWKS,
-		Ready:    s.store.Ping,
-		Hashing:  hashStats(s.hasher),
-		Avatars:  edgeAvatars{s.avatars},
-		Recovery: edgeRecovery{s.recovery},
-		OAuth:    edgeOAuth{s.social},
-		Log:      log,
+		GraphQL:   gql,
+		Sessions:  edgeSessions{s.sessions},
+		Access:    edgeAccess{s.access},
+		JWKS:      s.tokens.JWKS,
+		Ready:     s.store.Ping,
+		Hashing:   hashStats(s.hasher),
+		Avatars:   edgeAvatars{s.avatars},
+		Recovery:  edgeRecovery{s.recovery},
+		OAuth:     edgeOAuth{s.social},
+		Log:       log,
+		Telemetry: tel,
 	}, cfg)
+}
+
+// tracer is a tracer of w's tracing, or nil when tracing is off (for
+// those that skip their tracing work on nil).
+func (w watch) tracer(name string) trace.Tracer {
+	if !w.tracing.On() {
+		return nil
+	}
+	return w.tracing.Provider.Tracer(name)
 }
 
 // close closes the store.
 func (s *services) close() error { return s.store.Close() }
 
-// openStore opens the backend the database URL names.
-func openStore(ctx context.Context, c StoreConfig, log *slog.Logger) (store.Store, error) {
+// openStore opens the backend the database URL names, timed and traced
+// into w (store/storetrace).
+func openStore(ctx context.Context, c StoreConfig, log *slog.Logger, w watch) (store.Store, error) {
 	var (
-		db  store.Store
-		err error
+		db     store.Store
+		err    error
+		system = "sqlite"
 	)
 	if path, ok := strings.CutPrefix(c.URL, "sqlite:"); ok {
 		db, err = sqlite.Open(ctx, path, sqlite.Options{IndexedPaths: c.IndexedPaths})
 	} else {
+		system = "mongodb"
 		db, err = mongo.Open(ctx, c.URL, mongo.Options{Database: c.Mongo.Database, Timeout: c.Mongo.Timeout,
 			MaxPoolSize: c.Mongo.MaxPoolSize, IndexedPaths: c.IndexedPaths, Log: log})
 	}
 	if err != nil {
 		return nil, fmt.Errorf("database: %w", err)
 	}
-	return db, nil
+	return storetrace.New(db, system, w.registry, w.tracing.Provider), nil
 }

@@ -88,6 +88,10 @@ type Error struct {
 	Message    string // safe to show
 	Field      string // the input field at fault, when there is one
 	RetryAfter int    // seconds, for RATE_LIMITED
+	// Rule names the limit that refused a RATE_LIMITED attempt (the
+	// Rule… constants): for the operators' log and metrics, never shown
+	// to clients.
+	Rule string
 
 	// cause is what went wrong underneath (a store sentinel, a driver
 	// error): for logs and errors.Is/As, never for clients, which see
@@ -150,6 +154,38 @@ func Limited(retryAfter int) *Error {
 	e := New(RateLimited, "too many attempts, try again in %d seconds", retryAfter)
 	e.RetryAfter = retryAfter
 	return e
+}
+
+// LimitedBy is Limited by the limit named rule (one of the Rule…
+// constants), which the log and usergraph_rate_limited_total report.
+func LimitedBy(rule string, retryAfter int) *Error {
+	e := Limited(retryAfter)
+	e.Rule = rule
+	return e
+}
+
+// The limits that answer RATE_LIMITED, as operators see them: the value
+// of usergraph_rate_limited_total's rule label and of the refusal's log
+// line. Each is named after the setting that sets it (docs/OPERATIONS.md).
+const (
+	RuleLoginIP         = "login_ip"         // -login-limit-ip
+	RuleLockout         = "lockout"          // -login-limit-account: the sign-in lockout
+	RulePasswordConfirm = "password_confirm" // -login-limit-account: changePassword, deleteAccount
+	RuleLookupIP        = "lookup_ip"        // -lookup-limit-ip
+	RuleSignupIP        = "signup_ip"        // -signup-limit-ip
+	RuleGuestIP         = "guest_ip"         // -guest-limit-ip
+	RuleApplicationIP   = "application_ip"   // -login-limit-ip, counted apart: applicationSession
+	RuleOAuthIP         = "oauth_ip"         // -oauth-limit-ip: social sign-ins
+	RuleRecoveryIP      = "recovery_ip"      // -recovery-limit-ip
+	RuleRecoveryAccount = "recovery_account" // -recovery-limit-account
+	RuleMailInterval    = "mail_interval"    // one verification mail per address a minute
+	RuleHashQueue       = "hash_queue"       // -hash-queue-timeout: no hashing slot in time
+)
+
+// LimitRules are the Rule… constants.
+func LimitRules() []string {
+	return []string{RuleLoginIP, RuleLockout, RulePasswordConfirm, RuleLookupIP, RuleSignupIP, RuleGuestIP,
+		RuleApplicationIP, RuleOAuthIP, RuleRecoveryIP, RuleRecoveryAccount, RuleMailInterval, RuleHashQueue}
 }
 
 // As returns the *Error in err's chain, if any.

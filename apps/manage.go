@@ -50,7 +50,7 @@ func (s *Service) Create(ctx context.Context, actor *session.Principal, in Input
 		return nil, err // a collision of 128 random bits: a fault
 	}
 	// application.created is emitted here once the events issue lands.
-	s.log.Info("application created", "application", a.ID, "roles", a.Roles, "by", actor.UserID)
+	s.log.InfoContext(ctx, "application created", "application", a.ID, "roles", a.Roles, "by", actor.UserID)
 	return &Credentials{Application: a, ClientSecret: secret}, nil
 }
 
@@ -93,7 +93,7 @@ func (s *Service) RotateSecret(ctx context.Context, id string) (*Credentials, er
 	if err != nil {
 		return nil, notFound(err)
 	}
-	s.log.Info("application secret rotated", "application", id)
+	s.log.InfoContext(ctx, "application secret rotated", "application", id)
 	return &Credentials{Application: a, ClientSecret: secret}, nil
 }
 
@@ -109,7 +109,7 @@ func (s *Service) Delete(ctx context.Context, id string) error {
 		return notFound(err)
 	}
 	// application.deleted is emitted here once the events issue lands.
-	s.log.Info("application deleted", "application", id)
+	s.log.InfoContext(ctx, "application deleted", "application", id)
 	return nil
 }
 

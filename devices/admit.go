@@ -42,7 +42,7 @@ func (s *Service) Admit(ctx context.Context, userID, token string) (*store.Devic
 		return d, err
 	}
 	if s.cfg.Control && !d.CanAccess {
-		s.log.Info("sign-in refused: device not permitted", "user", userID, "device", d.ID)
+		s.log.InfoContext(ctx, "sign-in refused: device not permitted", "user", userID, "device", d.ID)
 		return nil, errDenied
 	}
 	return d, nil
@@ -121,10 +121,10 @@ func (s *Service) trim(ctx context.Context, d *store.Device) {
 	evicted, err := s.store.TrimDevices(ctx, d.UserID, s.cfg.Max, d.ID)
 	if err == nil && len(evicted) > 0 {
 		_, err = s.sessions.RevokeDevices(ctx, d.UserID, evicted)
-		s.log.Info("devices over the cap forgotten", "user", d.UserID, "devices", len(evicted), "max", s.cfg.Max)
+		s.log.InfoContext(ctx, "devices over the cap forgotten", "user", d.UserID, "devices", len(evicted), "max", s.cfg.Max)
 	}
 	if err != nil {
-		s.log.Error("keeping a user's devices within the cap", "user", d.UserID, "err", err)
+		s.log.ErrorContext(ctx, "keeping a user's devices within the cap", "user", d.UserID, "err", err)
 	}
 }
 

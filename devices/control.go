@@ -21,7 +21,7 @@ func (s *Service) Permit(ctx context.Context, userID, token string) (*store.Devi
 	if err != nil {
 		return nil, err
 	}
-	s.log.Info("device permitted", "user", userID, "device", d.ID)
+	s.log.InfoContext(ctx, "device permitted", "user", userID, "device", d.ID)
 	return d, nil
 }
 
@@ -45,7 +45,7 @@ func (s *Service) Restrict(ctx context.Context, userID, token string) (*store.De
 	if err != nil {
 		return nil, err
 	}
-	s.log.Info("device restricted", "user", userID, "device", d.ID, "sessions_ended", ended)
+	s.log.InfoContext(ctx, "device restricted", "user", userID, "device", d.ID, "sessions_ended", ended)
 	return d, nil
 }
 

@@ -115,7 +115,7 @@ func (s *Service) Forget(ctx context.Context, viewer *session.Principal, id stri
 	if err := s.store.DeleteDevice(ctx, d.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
-	s.log.Info("device forgotten", "user", d.UserID, "device", d.ID, "by", viewer.UserID)
+	s.log.InfoContext(ctx, "device forgotten", "user", d.UserID, "device", d.ID, "by", viewer.UserID)
 	return nil
 }
 

@@ -49,6 +49,20 @@ func TestSocialSignUpAndSignIn(t *testing.T) {
 	if n := userCount(t, e.ts, admin.AccessToken); n != 2 {
 		t.Errorf("%d accounts, want the administrator and olga", n)
 	}
+	// The operators see each provider sign-in as they see a password one:
+	// a login line with its method, counted in usergraph_signins_total.
+	var provided int
+	for _, l := range e.ts.lines() {
+		if l.msg() == "login.succeeded" && l.attrs["via"] == "provider" && l.attrs["user_id"] == me.ID {
+			provided++
+		}
+	}
+	if provided != 3 {
+		t.Errorf("%d login.succeeded lines with via=provider for olga, want 3 (the sign-up's, SIGN_UP's and SIGN_IN's)", provided)
+	}
+	if got := metricValue(t, e.ts, `usergraph_signins_total{outcome="success"}`); got < 3 {
+		t.Errorf("usergraph_signins_total{outcome=\"success\"} = %v, want at least olga's 3", got)
+	}
 	auths := e.acme.Authorizations()
 	q := auths[len(auths)-1]
 	if q.Get("code_challenge_method") != "S256" || len(q.Get("code_challenge")) != 43 || q.Get("nonce") == "" ||

@@ -53,6 +53,12 @@ type option func(*app.Config)
 // smaller parameters) and brute-force limits off unless an option sets them.
 func startServer(t *testing.T, opts ...option) *testServer {
 	t.Helper()
+	return startWith(t, serverConfig(t, opts...))
+}
+
+// serverConfig is the configuration startServer starts a server with.
+func serverConfig(t *testing.T, opts ...option) app.Config {
+	t.Helper()
 	cfg := testConfig(t, filepath.Join(t.TempDir(), "usergraph.db"))
 	if uri := os.Getenv(mongoEnv); uri != "" {
 		useMongo(t, &cfg, uri)
@@ -60,7 +66,7 @@ func startServer(t *testing.T, opts ...option) *testServer {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	return startWith(t, cfg)
+	return cfg
 }
 
 func testConfig(t *testing.T, dbPath string) app.Config {
@@ -127,10 +133,14 @@ func startWith(t *testing.T, cfg app.Config) *testServer {
 }
 
 // launch is startWith that returns its error, so several servers can be
-// started at once from goroutines of their own (startInstances).
-func launch(t *testing.T, cfg app.Config) (*testServer, error) {
+// started at once from goroutines of their own (startInstances). prepare
+// runs before the server starts (startTraced).
+func launch(t *testing.T, cfg app.Config, prepare ...func(*app.Main)) (*testServer, error) {
 	logs := &syncWriter{w: &bytes.Buffer{}}
 	m := app.New(cfg, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	for _, p := range prepare {
+		p(m)
+	}
 	if err := m.Run(context.Background()); err != nil {
 		return nil, err
 	}

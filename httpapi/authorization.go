@@ -41,16 +41,14 @@ func (a authorization) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if e, ok := apperr.As(failure); ok {
 			status = e.Status
 		}
+		a.refused(r, http.StatusUnauthorized, apperr.Unauthenticated, status, "", "")
 		w.Header().Set("WWW-Authenticate", `Bearer realm="usergraph"`)
 		writeStatus(w, r, http.StatusUnauthorized, apperr.New(apperr.Unauthenticated, "sign in first").WithStatus(status))
 		return
 	}
 	resource, verb := forwarded(r)
-	if p.UserID != "" { // an application's session has no user
-		w.Header().Set("X-Auth-User", p.UserID)
-	}
 	if resource == "" {
-		w.WriteHeader(http.StatusOK)
+		allow(w, p)
 		return
 	}
 	ok, err := a.access.Allowed(r.Context(), p.Roles, resource, verb)
@@ -61,16 +59,29 @@ func (a authorization) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case err != nil:
 		a.unavailable(w, r, err)
 	case !ok:
+		a.refused(r, http.StatusForbidden, apperr.Forbidden, 609, verb, resource)
 		writeStatus(w, r, http.StatusForbidden, apperr.New(apperr.Forbidden, "%s %s is not allowed", verb, resource))
 	default:
-		w.WriteHeader(http.StatusOK)
+		allow(w, p)
 	}
+}
+
+// refused logs a 401 or 403 at info: the code and status, and for a 403
+// the verb and the resource's path, without its query string (which may
+// carry the upstream's tokens).
+func (a authorization) refused(r *http.Request, httpStatus int, code apperr.Code, status int, verb, resource string) {
+	attrs := []slog.Attr{slog.Int("http_status", httpStatus), slog.String("code", string(code)), slog.Int("status", status)}
+	if resource != "" {
+		path, _, _ := strings.Cut(resource, "?")
+		path, _, _ = strings.Cut(path, "#")
+		attrs = append(attrs, slog.String("verb", verb), slog.String("resource", path))
+	}
+	a.log.LogAttrs(r.Context(), slog.LevelInfo, "authorization refused", attrs...)
 }
 
 // unavailable answers 503: the session or permission check could not be
 // made. The proxy should refuse this request and the client try again.
 func (a authorization) unavailable(w http.ResponseWriter, r *http.Request, err error) {
-	w.Header().Del("X-Auth-User") // no verdict, so no identity either
 	w.Header().Set("Retry-After", strconv.Itoa(unavailableRetryAfter))
 	writeFault(w, r, a.log, http.StatusServiceUnavailable, "authorization check failed", err)
 }

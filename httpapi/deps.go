@@ -22,6 +22,9 @@ type Deps struct {
 	Recovery Recovery                    // the hosted reset and verification pages; nil: none
 	OAuth    OAuthCallback               // completes sign-ins at /oauth/callback; nil: no such route
 	Log      *slog.Logger
+	// Telemetry is the metrics and tracing shared with the GraphQL
+	// endpoint (NewTelemetry); nil: a registry of its own, no tracing.
+	Telemetry *Telemetry
 }
 
 // Sessions is the session layer as the HTTP surface uses it. What the
@@ -46,10 +49,17 @@ type Sessions interface {
 	WithCookies(ctx context.Context, jar Cookies) context.Context
 }
 
-// Caller is a request's signed-in caller, as /authorization needs it.
+// Caller is a request's signed-in caller, as /authorization needs it: to
+// check its roles, and to tell the upstream who it is (forwardauth.go).
 type Caller struct {
-	UserID string // "" for an application's session
-	Roles  []string
+	UserID   string // "" for an application's session
+	Roles    []string
+	Username string // "" when the account has none (it signs in by email or phone)
+	Email    string
+	Name     string // the full name, stored or first + last
+	// Application is the application's id for an application's session,
+	// which has no user (UserID, Username, Email and Name are "").
+	Application string
 }
 
 // Client describes where a request comes from.

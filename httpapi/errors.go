@@ -17,10 +17,11 @@ import (
 // introspection and gqlgen's own parse and validation errors describe the
 // request; anything else is a fault: the client sees INTERNAL and a request
 // id, the log gets the cause (logFault, once per request).
-func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
+func presentError(log *slog.Logger, m *metrics) graphql.ErrorPresenterFunc {
 	return func(ctx context.Context, err error) *gqlerror.Error {
 		gqlErr := graphql.DefaultErrorPresenter(ctx, err)
 		if e, ok := apperr.As(err); ok && e.Code != apperr.Internal {
+			noteRefusal(ctx, log, m, e, gqlErr.Path.String())
 			gqlErr.Message = e.Message
 			gqlErr.Extensions = extensions(e)
 			return gqlErr
@@ -42,6 +43,23 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 		out := internalError(ctx)
 		out.Path = gqlErr.Path
 		return out
+	}
+}
+
+// noteRefusal logs, at info, a refusal an operator may want to see: a
+// caller without a valid session (UNAUTHENTICATED and its status: no,
+// invalid or expired token), one without the permission (FORBIDDEN), an
+// attempt over a limit (RATE_LIMITED with the limit's rule, also counted
+// in usergraph_rate_limited_total). path is the field refused.
+func noteRefusal(ctx context.Context, log *slog.Logger, m *metrics, e *apperr.Error, path string) {
+	switch e.Code {
+	case apperr.Unauthenticated, apperr.Forbidden:
+		log.LogAttrs(ctx, slog.LevelInfo, "refused", slog.String("code", string(e.Code)), slog.Int("status", e.Status),
+			slog.String("path", path))
+	case apperr.RateLimited:
+		m.limited(e)
+		log.LogAttrs(ctx, slog.LevelInfo, "refused", slog.String("code", string(e.Code)), slog.String("rule", e.Rule),
+			slog.Int("retry_after", e.RetryAfter), slog.String("path", path))
 	}
 }
 

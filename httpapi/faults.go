@@ -50,15 +50,16 @@ func (f *faultLog) first(err error) bool {
 	return true
 }
 
-// logFault logs err, a fault of the request in ctx, with the request id,
-// unless this request logged it already. A panic's stack goes with it.
+// logFault logs err, a fault of the request in ctx (with the request id,
+// which the logger, telemetry.Logger, takes from ctx), unless this
+// request logged it already. A panic's stack goes with it.
 // The attributes are the error and where it happened, never the request's
 // variables or headers, which hold passwords and tokens.
 func logFault(ctx context.Context, log *slog.Logger, msg string, err error, attrs ...any) {
 	if f, _ := ctx.Value(faultLogKey{}).(*faultLog); f != nil && !f.first(err) {
 		return
 	}
-	attrs = append([]any{"request_id", RequestID(ctx), "err", err}, attrs...)
+	attrs = append([]any{"err", err}, attrs...) // request_id: telemetry.Logger adds it
 	var p *panicked
 	if errors.As(err, &p) {
 		attrs = append(attrs, "stack", string(p.stack))

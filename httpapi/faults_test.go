@@ -14,6 +14,8 @@ import (
 
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/usergraph/usergraph/telemetry"
 )
 
 // The panic paths cannot be reached through the public API (no resolver
@@ -50,7 +52,7 @@ func panickingHandler(http.ResponseWriter, *http.Request) { panic("handler explo
 
 func TestWithRecoverLogsStackAndAnswersRequestID(t *testing.T) {
 	var log bytes.Buffer
-	srv := httptest.NewServer(withRequestID(withRecover(slog.New(slog.NewTextHandler(&log, nil)), http.HandlerFunc(panickingHandler))))
+	srv := httptest.NewServer(withRequestID(withRecover(telemetry.Logger(slog.New(slog.NewTextHandler(&log, nil))), http.HandlerFunc(panickingHandler))))
 	defer srv.Close()
 
 	res, err := http.Get(srv.URL)
@@ -89,7 +91,7 @@ func resolveAndPanic(ctx context.Context, log *slog.Logger) (presented *gqlerror
 	defer func() {
 		if p := recover(); p != nil {
 			err := gqlerror.WrapPath(ast.Path{ast.PathName("me")}, recoverFunc()(ctx, p))
-			presented = presentError(log)(ctx, err)
+			presented = presentError(log, newTestTelemetry().metrics)(ctx, err)
 		}
 	}()
 	panickingResolver()
@@ -100,8 +102,8 @@ func panickingResolver() { panic("resolver exploded") }
 
 func TestResolverPanicIsOneFaultWithStack(t *testing.T) {
 	var log bytes.Buffer
-	logger := slog.New(slog.NewTextHandler(&log, nil))
-	ctx := withFaultLog(context.WithValue(context.Background(), requestIDKey{}, "req-1"))
+	logger := telemetry.Logger(slog.New(slog.NewTextHandler(&log, nil)))
+	ctx := withFaultLog(telemetry.WithRequestID(context.Background(), "req-1"))
 
 	e := resolveAndPanic(ctx, logger)
 	if got := e.Extensions["code"]; got != "INTERNAL" {
@@ -124,10 +126,10 @@ func TestResolverPanicIsOneFaultWithStack(t *testing.T) {
 // and the same fault in another request, are logged too.
 func TestPresenterLogsEachFaultOncePerRequest(t *testing.T) {
 	var log bytes.Buffer
-	present := presentError(slog.New(slog.NewTextHandler(&log, nil)))
+	present := presentError(telemetry.Logger(slog.New(slog.NewTextHandler(&log, nil))), newTestTelemetry().metrics)
 	shared, other := errors.New("store down"), errors.New("store still down")
-	req1 := withFaultLog(context.WithValue(context.Background(), requestIDKey{}, "req-1"))
-	req2 := withFaultLog(context.WithValue(context.Background(), requestIDKey{}, "req-2"))
+	req1 := withFaultLog(telemetry.WithRequestID(context.Background(), "req-1"))
+	req2 := withFaultLog(telemetry.WithRequestID(context.Background(), "req-2"))
 
 	for _, c := range []struct {
 		ctx   context.Context
@@ -156,8 +158,8 @@ func TestPresenterLogsEachFaultOncePerRequest(t *testing.T) {
 // validation error, nothing logged.
 func TestPresenterRecognisesIntrospectionRefusal(t *testing.T) {
 	var log bytes.Buffer
-	ctx := withFaultLog(context.WithValue(context.Background(), requestIDKey{}, "req-1"))
-	e := presentError(slog.New(slog.NewTextHandler(&log, nil)))(ctx, gqlerror.WrapPath(ast.Path{ast.PathName("__schema")}, errIntrospectionOff))
+	ctx := withFaultLog(telemetry.WithRequestID(context.Background(), "req-1"))
+	e := presentError(telemetry.Logger(slog.New(slog.NewTextHandler(&log, nil))), newTestTelemetry().metrics)(ctx, gqlerror.WrapPath(ast.Path{ast.PathName("__schema")}, errIntrospectionOff))
 	if got := e.Extensions["code"]; got != "GRAPHQL_VALIDATION_FAILED" {
 		t.Errorf("code = %v, want GRAPHQL_VALIDATION_FAILED", got)
 	}

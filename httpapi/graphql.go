@@ -10,6 +10,8 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/usergraph/usergraph/telemetry"
 )
 
 // NewGraphQL returns the GraphQL endpoint for schema (the resolvers', with
@@ -22,15 +24,26 @@ import (
 // validating, a cap on validation errors, depth and complexity before
 // executing. around, if not nil, wraps each operation that passed them
 // (the resolvers' per-request dataloaders).
-func NewGraphQL(schema graphql.ExecutableSchema, cfg Config, log *slog.Logger, around graphql.OperationMiddleware) (http.Handler, error) {
+//
+// tel receives what each operation tells operators (graphqlobserve.go);
+// nil: metrics of its own, no tracing (unit tests).
+func NewGraphQL(schema graphql.ExecutableSchema, cfg Config, tel *Telemetry, log *slog.Logger, around graphql.OperationMiddleware) (http.Handler, error) {
+	if tel == nil {
+		tel = newTestTelemetry()
+	}
+	log = telemetry.Logger(log)
 	srv := handler.New(schema)
+	srv.Use(newOperationObserver(schema.Schema(), tel)) // first: it sees every response, refused ones included
+	if tel.tracer != nil {
+		srv.Use(resolverSpans{tracer: tel.tracer})
+	}
 	srv.AddTransport(specStatus{transport.POST{}})
 	srv.AddTransport(specStatus{newMultipartUploads(cfg.MaxBodyBytes, cfg.MaxUploadBytes)})
 	srv.AddTransport(specStatus{getQueries{maxTokens: cfg.MaxTokens}})
 	srv.AddTransport(transport.Options{AllowedMethods: []string{http.MethodGet, http.MethodPost, http.MethodOptions}})
 	docs := lru.New[*ast.QueryDocument](1000)
 	srv.SetQueryCache(docs)
-	srv.SetErrorPresenter(presentError(log))
+	srv.SetErrorPresenter(presentError(log, tel.metrics))
 	srv.SetRecoverFunc(recoverFunc())
 	srv.SetParserTokenLimit(cfg.MaxTokens)
 	srv.SetValidationRulesFn(validationRules(cfg.Introspection))

@@ -51,7 +51,7 @@ func testGraphQL(t testing.TB, cfg Config) http.Handler {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := NewGraphQL(es, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), r.WithLoaders)
+	h, err := NewGraphQL(es, cfg, nil, slog.New(slog.NewTextHandler(io.Discard, nil)), r.WithLoaders)
 	if err != nil {
 		t.Fatal(err)
 	}

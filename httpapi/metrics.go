@@ -6,22 +6,26 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/usergraph/usergraph/apperr"
 )
 
-// metrics are the Prometheus series /metrics exposes: requests and their
-// latency per route, plus the Go runtime and process collectors. Each
-// server gets its own registry, so tests can run several servers.
+// metrics are the Prometheus series of the HTTP surface: requests and
+// their latency per route, GraphQL operations by root field and code, and
+// the attempts refused by a rate limit. They live on the server's
+// registry (telemetry.NewRegistry), beside the runtime's, the store's
+// and the sign-ins'.
 type metrics struct {
-	reg      *prometheus.Registry
-	requests *prometheus.CounterVec
-	latency  *prometheus.HistogramVec
+	reg         *prometheus.Registry
+	requests    *prometheus.CounterVec
+	latency     *prometheus.HistogramVec
+	operations  *prometheus.CounterVec
+	rateLimited *prometheus.CounterVec
 }
 
-func newMetrics() *metrics {
+func newMetrics(reg *prometheus.Registry) *metrics {
 	m := &metrics{
-		reg: prometheus.NewRegistry(),
+		reg: reg,
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "usergraph_http_requests_total", Help: "HTTP requests by route and status code.",
 		}, []string{"route", "code"}),
@@ -29,10 +33,28 @@ func newMetrics() *metrics {
 			Name: "usergraph_http_request_duration_seconds", Help: "HTTP request latency by route.",
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
 		}, []string{"route"}),
+		operations: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "usergraph_graphql_operations_total",
+			Help: "GraphQL operations by operation (the first root field, or anonymous when the request named none the schema has) and code (OK, or the first error's code).",
+		}, []string{"operation", "code"}),
+		rateLimited: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "usergraph_rate_limited_total", Help: "Attempts answered RATE_LIMITED, by the limit that refused them.",
+		}, []string{"rule"}),
 	}
-	m.reg.MustRegister(m.requests, m.latency,
-		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	for _, rule := range apperr.LimitRules() {
+		m.rateLimited.WithLabelValues(rule) // at 0, so that rates exist before the first refusal
+	}
+	reg.MustRegister(m.requests, m.latency, m.operations, m.rateLimited)
 	return m
+}
+
+// limited counts an attempt a rate limit refused.
+func (m *metrics) limited(e *apperr.Error) {
+	rule := e.Rule
+	if rule == "" {
+		rule = "other"
+	}
+	m.rateLimited.WithLabelValues(rule).Inc()
 }
 
 // watchHasher exports the password hasher's totals: how long hashes take
@@ -78,12 +100,20 @@ func (m *metrics) route(name string, next http.Handler) http.Handler {
 
 type statusWriter struct {
 	http.ResponseWriter
-	status int
+	status      int
+	wroteHeader bool
 }
 
 func (s *statusWriter) WriteHeader(code int) {
-	s.status = code
+	if !s.wroteHeader {
+		s.status, s.wroteHeader = code, true
+	}
 	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusWriter) Write(b []byte) (int, error) {
+	s.wroteHeader = true // an implicit 200
+	return s.ResponseWriter.Write(b)
 }
 
 func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }

@@ -3,8 +3,6 @@ package httpapi
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"io"
 	"log/slog"
@@ -15,24 +13,26 @@ import (
 	"strings"
 
 	"github.com/usergraph/usergraph/apperr"
+	"github.com/usergraph/usergraph/telemetry"
 )
 
-type requestIDKey struct{}
+// RequestID returns the id given to the request (echoed in X-Request-Id,
+// in INTERNAL errors and in every log line of the request, so that a
+// report can be matched to the log).
+func RequestID(ctx context.Context) string { return telemetry.RequestID(ctx) }
 
-// RequestID returns the id given to the request (echoed in X-Request-Id and
-// in INTERNAL errors, so a report can be matched to the log).
-func RequestID(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDKey{}).(string)
-	return id
-}
-
+// withRequestID gives each request its id: the X-Request-Id a proxy in
+// front sent, when it is one (telemetry.AcceptRequestID: bounded length
+// and charset), so that the proxy's log and this one name the request
+// alike; otherwise a fresh one. The answer carries it in X-Request-Id.
 func withRequestID(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b := make([]byte, 8)
-		rand.Read(b)
-		id := hex.EncodeToString(b)
+		id := r.Header.Get("X-Request-Id")
+		if !telemetry.AcceptRequestID(id) {
+			id = telemetry.NewRequestID()
+		}
 		w.Header().Set("X-Request-Id", id)
-		ctx := withFaultLog(context.WithValue(r.Context(), requestIDKey{}, id))
+		ctx := withFaultLog(telemetry.WithRequestID(r.Context(), id))
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
@@ -59,6 +59,9 @@ func withRecover(log *slog.Logger, next http.Handler) http.Handler {
 func withClient(trusted []netip.Prefix, deviceCookie string, sessions Sessions, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c := Client{IP: clientIP(r, trusted), UserAgent: r.UserAgent()}
+		if rec := recordFrom(r.Context()); rec != nil {
+			rec.clientIP = c.IP
+		}
 		if dc, err := r.Cookie(deviceCookie); err == nil && deviceCookie != "" {
 			c.DeviceCookie = dc.Value
 		}

@@ -1,9 +1,10 @@
 // Package httpapi is usergraph's HTTP surface: the GraphQL endpoint and
 // GraphiQL, the hosted reset and verification pages, /authorization for
 // reverse proxies, the JWKS, health and metrics, with the middleware
-// every request passes (request id, client address, CORS, the
-// cross-origin (CSRF) check, body limit, authentication). It receives
-// what it calls as Deps (deps.go) and reaches no store.
+// every request passes (request id, access log and tracing, client
+// address, CORS, the cross-origin (CSRF) check, body limit,
+// authentication). It receives what it calls as Deps (deps.go) and
+// reaches no store.
 package httpapi
 
 import (
@@ -11,6 +12,8 @@ import (
 	"net/http"
 	"net/netip"
 	"time"
+
+	"github.com/usergraph/usergraph/telemetry"
 )
 
 // Config shapes the HTTP surface.
@@ -67,7 +70,12 @@ func DefaultConfig() Config {
 // New returns the whole API handler and the /metrics handler, which the
 // API serves too unless cfg.MetricsApart.
 func New(d Deps, cfg Config) (api, metrics http.Handler, err error) {
-	m := newMetrics()
+	tel := d.Telemetry
+	if tel == nil {
+		tel = newTestTelemetry()
+	}
+	log := telemetry.Logger(d.Log)
+	m := tel.metrics
 	if d.Hashing != nil {
 		m.watchHasher(d.Hashing)
 	}
@@ -83,14 +91,14 @@ func New(d Deps, cfg Config) (api, metrics http.Handler, err error) {
 		mux.Handle("GET "+graphiqlAssetsPath, bundle)
 	}
 	if d.Recovery != nil {
-		pages, err := newRecoveryPages(d.Recovery, cfg, d.Log)
+		pages, err := newRecoveryPages(d.Recovery, cfg, log)
 		if err != nil {
 			return nil, nil, err
 		}
 		pages.mount(mux, m)
 	}
-	mux.Handle("GET /authorization", m.route("authorization", authorization{access: d.Access, log: d.Log}))
-	mux.Handle("GET /avatars/{id}", m.route("avatars", avatars{source: d.Avatars, log: d.Log}))
+	mux.Handle("GET /authorization", m.route("authorization", authorization{access: d.Access, log: log}))
+	mux.Handle("GET /avatars/{id}", m.route("avatars", avatars{source: d.Avatars, log: log}))
 	mux.Handle("GET /.well-known/jwks.json", m.route("jwks", jwks(d.JWKS)))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
@@ -103,7 +111,7 @@ func New(d Deps, cfg Config) (api, metrics http.Handler, err error) {
 		mux.Handle("GET /metrics", m.handler())
 	}
 
-	auth := authenticator{sessions: d.Sessions, cookieName: cfg.CookieName, log: d.Log}
+	auth := authenticator{sessions: d.Sessions, cookieName: cfg.CookieName, log: log}
 	var h http.Handler = mux
 	h = auth.wrap(h)
 	h = withBodyLimit(cfg.MaxBodyBytes, cfg.MaxUploadBytes, h)
@@ -114,7 +122,8 @@ func New(d Deps, cfg Config) (api, metrics http.Handler, err error) {
 		return nil, nil, err
 	}
 	h = withClient(cfg.TrustedProxies, cfg.DeviceCookieName, d.Sessions, h)
-	h = withRecover(d.Log, h)
+	h = withRecover(log, h)
+	h = tel.observe(log, mux, h) // the access log and the request's span
 	h = withRequestID(h)
 	return h, m.handler(), nil
 }

@@ -24,6 +24,10 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/usergraph/usergraph/store"
 )
 
@@ -47,6 +51,8 @@ type Config struct {
 	// are purged (default 7 days); PurgeInterval how often (default 1h).
 	Retention     time.Duration
 	PurgeInterval time.Duration
+	// Tracer gives each delivery attempt a span (deliverSpan); nil: none.
+	Tracer trace.Tracer
 }
 
 // Defaults of Config.
@@ -231,6 +237,7 @@ func (w *Worker) fill(ctx context.Context, k *kind, inflight *sync.WaitGroup) {
 // deliver makes one attempt at m, records its outcome in the store and
 // reports it.
 func (w *Worker) deliver(ctx context.Context, k *kind, m *store.OutboxMessage) {
+	ctx, span := w.deliverSpan(ctx, k, m)
 	err := w.send(ctx, k, m)
 	o := Outcome{Message: m, At: store.Now()}
 	var recErr error
@@ -261,6 +268,24 @@ func (w *Worker) deliver(ctx context.Context, k *kind, m *store.OutboxMessage) {
 	if k.observe != nil {
 		k.observe(ctx, o)
 	}
+	if span != nil {
+		span.SetAttributes(attribute.String("outbox.outcome", string(o.Status)))
+		if o.Status != Delivered {
+			span.SetStatus(codes.Error, string(o.Status))
+		}
+		span.End()
+	}
+}
+
+// deliverSpan starts the span of one delivery attempt, a trace of its
+// own (the message was queued by a request long done): its kind and
+// attempt, never the recipient or the content. nil without a tracer.
+func (w *Worker) deliverSpan(ctx context.Context, k *kind, m *store.OutboxMessage) (context.Context, trace.Span) {
+	if w.cfg.Tracer == nil {
+		return ctx, nil
+	}
+	return w.cfg.Tracer.Start(ctx, "outbox.deliver "+k.name, trace.WithSpanKind(trace.SpanKindClient),
+		trace.WithAttributes(attribute.String("outbox.kind", k.name), attribute.Int("outbox.attempt", m.Attempts)))
 }
 
 // send calls the sender under the kind's timeout. A panicking sender is

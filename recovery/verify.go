@@ -77,7 +77,7 @@ func (s *Service) resend(ctx context.Context, u *store.User) error {
 	if err != nil || granted {
 		return err
 	}
-	return apperr.Limited(max(1, int(time.Until(next).Seconds()+0.999)))
+	return apperr.LimitedBy(apperr.RuleMailInterval, max(1, int(time.Until(next).Seconds()+0.999)))
 }
 
 // sendVerification writes a new token for address (replacing u's earlier

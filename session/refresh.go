@@ -82,7 +82,7 @@ func (m *Manager) repeat(ctx context.Context, hash string, now time.Time) (*Toke
 	if err := m.store.CreateRefreshToken(ctx, sibling); err != nil {
 		return nil, err
 	}
-	m.log.Debug("refresh token repeated within the reuse window; sibling issued", "session", s.ID, "user", u.ID)
+	m.log.DebugContext(ctx, "refresh token repeated within the reuse window; sibling issued", "session", s.ID, "user", u.ID)
 	m.activity.record(s, now)
 	return m.signUser(u, s, plain)
 }
@@ -105,7 +105,7 @@ func (m *Manager) justRotated(ctx context.Context, rt *store.RefreshToken, now t
 
 // reused revokes the session of a replayed refresh token.
 func (m *Manager) reused(ctx context.Context, rt *store.RefreshToken) error {
-	m.log.Warn("refresh token reused; revoking session", "session", rt.SessionID, "user", rt.UserID)
+	m.log.WarnContext(ctx, "refresh token reused; revoking session", "session", rt.SessionID, "user", rt.UserID)
 	if err := m.Revoke(ctx, rt.SessionID); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err
 	}

@@ -141,7 +141,7 @@ func (s *Service) provider(name string) (provider, error) {
 // limit counts a social sign-in against the client's IP.
 func (s *Service) limit(ctx context.Context) error {
 	if ok, retry := s.limits.PerIP.Allow(session.ClientFrom(ctx).IP); !ok {
-		return apperr.Limited(retry)
+		return apperr.LimitedBy(apperr.RuleOAuthIP, retry)
 	}
 	return nil
 }

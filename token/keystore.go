@@ -29,7 +29,7 @@ func (s *Service) Rotate(ctx context.Context) error {
 	if err := s.load(ctx); err != nil {
 		return err
 	}
-	s.log.Info("token: rotated signing key", "kid", id)
+	s.log.InfoContext(ctx, "token: rotated signing key", "kid", id)
 	return nil
 }
 
