@@ -5,10 +5,33 @@ import (
 	"maps"
 	"slices"
 	"testing"
+
+	"github.com/Khan/genqlient/graphql"
+
+	"github.com/usergraph/usergraph/client"
 )
 
 // The API's operations as the tests call them: signing up and in, the
 // records they read, roles and users as an administrator manages them.
+
+// api returns the typed client (package client) of the server, sending
+// token as the bearer token ("" for none). The tests that use it break
+// when a schema change would break a client built from the schema.
+func (ts *testServer) api(token string) graphql.Client {
+	return client.New(ts.url+"/graphql", token, nil)
+}
+
+// wantErr fails unless err carries the GraphQL error code (and, when status
+// is non-zero, that internalStatus).
+func wantErr(t *testing.T, err error, code string, status int) {
+	t.Helper()
+	if got := client.Code(err); got != code {
+		t.Fatalf("error code = %q, want %q (error: %v)", got, code, err)
+	}
+	if status != 0 && client.InternalStatus(err) != status {
+		t.Fatalf("internalStatus = %d, want %d (error: %v)", client.InternalStatus(err), status, err)
+	}
+}
 
 // testPassword is the password of the accounts the tests create, unless a
 // test is about passwords.
@@ -37,11 +60,21 @@ const signupMutation = `mutation($in: SignupInput!) { signup(input: $in) { user 
 // password, and returns its tokens.
 func (ts *testServer) signup(t *testing.T, username, password string) auth {
 	t.Helper()
-	return mustSignup(t, ts, vars{"username": username, "email": username + "@example.com", "password": password})
+	res, err := client.Signup(t.Context(), ts.api(""), &client.SignupInput{
+		Username: client.Ptr(username), Email: client.Ptr(username + "@example.com"), Password: password,
+	})
+	if err != nil {
+		t.Fatalf("signup %s: %v", username, err)
+	}
+	if res.Signup.Auth == nil {
+		t.Fatalf("signup of %s returned no tokens", username)
+	}
+	return authOf(&res.Signup.Auth.AuthFields)
 }
 
 // mustSignup signs up with input in (and testPassword, unless in has a
 // password), fails the test on errors and returns the new account's tokens.
+// It takes any fields, as the tests of other areas write them.
 func mustSignup(t *testing.T, ts *testServer, in vars) auth {
 	t.Helper()
 	in = maps.Clone(in)
@@ -66,38 +99,53 @@ const loginMutation = `mutation($id: String!, $pw: String!) { login(input: {iden
 // login signs in and returns the tokens; it fails the test on errors.
 func (ts *testServer) login(t *testing.T, identifier, password string) auth {
 	t.Helper()
-	r := ts.mustGQL(t, "", loginMutation, vars{"id": identifier, "pw": password})
-	var out struct {
-		Login auth `json:"login"`
+	res, err := client.Login(t.Context(), ts.api(""), &client.LoginInput{Identifier: identifier, Password: password})
+	if err != nil {
+		t.Fatalf("login as %s: %v", identifier, err)
 	}
-	r.decode(t, &out)
-	return out.Login
+	return authOf(&res.Login.AuthFields)
 }
 
 // meID returns the id of the caller of token, failing on errors.
 func (ts *testServer) meID(t *testing.T, token string) string {
 	t.Helper()
-	var out struct {
-		Me struct {
-			ID string `json:"id"`
-		} `json:"me"`
+	res, err := client.Me(t.Context(), ts.api(token))
+	if err != nil {
+		t.Fatalf("me: %v", err)
 	}
-	ts.mustGQL(t, token, `{ me { id } }`, nil).decode(t, &out)
-	return out.Me.ID
+	if res.Me == nil {
+		t.Fatal("me = null")
+	}
+	return res.Me.Id
 }
 
 // admin initializes the server and returns the first administrator's tokens.
 func (ts *testServer) admin(t *testing.T) auth {
 	t.Helper()
-	r := ts.mustGQL(t, "", `mutation($in: InitializeInput!) { initialize(input: $in) { auth { `+authFields+` } } }`,
-		vars{"in": vars{"bootstrapToken": ts.bootstrapToken(t), "username": "root", "password": "root-password-1"}})
-	var out struct {
-		Initialize struct {
-			Auth auth `json:"auth"`
-		} `json:"initialize"`
+	res, err := client.Initialize(t.Context(), ts.api(""), &client.InitializeInput{
+		BootstrapToken: ts.bootstrapToken(t), Username: client.Ptr("root"), Password: client.Ptr("root-password-1"),
+	})
+	if err != nil {
+		t.Fatalf("initialize: %v", err)
 	}
-	r.decode(t, &out)
-	return out.Initialize.Auth
+	return authOf(&res.Initialize.Auth.AuthFields)
+}
+
+// authOf keeps what the tests use of a typed client's AuthPayload.
+func authOf(a *client.AuthFields) auth {
+	var out auth
+	out.AccessToken, out.RefreshToken, out.ExpiresIn = a.AccessToken, a.RefreshToken, a.ExpiresIn
+	out.Session.ID, out.Session.Current = a.Session.Id, a.Session.Current
+	out.User.ID, out.User.Username = a.User.Id, deref(a.User.Username)
+	return out
+}
+
+// deref returns *s, or "" for nil.
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }
 
 // apiUser decodes a User as the tests select it (any subset of fields).
@@ -197,13 +245,14 @@ func getRole(t *testing.T, ts *testServer, token, name string) *apiRole {
 // returns its id and tokens.
 func newUserWithRoles(t *testing.T, ts *testServer, adminToken, username string, roles ...string) (string, auth) {
 	t.Helper()
-	in := vars{"username": username, "email": username + "@example.com", "password": testPassword}
-	if roles != nil {
-		in["roles"] = roles
+	res, err := client.CreateUser(t.Context(), ts.api(adminToken), &client.CreateUserInput{
+		Username: client.Ptr(username), Email: client.Ptr(username + "@example.com"), Password: client.Ptr(testPassword),
+		Roles: roles,
+	})
+	if err != nil {
+		t.Fatalf("createUser %s: %v", username, err)
 	}
-	r := ts.mustGQL(t, adminToken, `mutation($in: CreateUserInput!) { createUser(input: $in) { id } }`, vars{"in": in})
-	id := dataField[struct{ ID string }](t, r, "createUser").ID
-	return id, ts.login(t, username, testPassword)
+	return res.CreateUser.Id, ts.login(t, username, testPassword)
 }
 
 const adminUserFields = `__typename id username email emailVerified phone firstName lastName fullName tags metadata appMetadata status active roles { name } deletedAt`
@@ -226,8 +275,8 @@ func createUser(t *testing.T, ts *testServer, token string, in vars) apiUser {
 // loginCode tries to sign in and returns the error code ("" on success).
 func loginCode(t *testing.T, ts *testServer, id, pw string) (string, int) {
 	t.Helper()
-	r := ts.gql(t, "", loginMutation, vars{"id": id, "pw": pw})
-	return r.code(), r.status()
+	_, err := client.Login(t.Context(), ts.api(""), &client.LoginInput{Identifier: id, Password: pw})
+	return client.Code(err), client.InternalStatus(err)
 }
 
 const userFields = `id username email emailVerified phone firstName lastName fullName website avatarUrl

@@ -8,13 +8,24 @@ import (
 	"testing"
 
 	"github.com/usergraph/usergraph/app"
+	"github.com/usergraph/usergraph/client"
 )
+
+// Signing up and in, through the typed client (package client): a schema
+// change that breaks these operations for clients breaks these tests.
 
 func TestSignupLoginMeRefreshLogout(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t)
-	a := ts.signup(t, "alice", testPassword)
-	if a.AccessToken == "" || !strings.HasPrefix(a.RefreshToken, "ugr_") || !a.Session.Current {
+	ctx, anon := t.Context(), ts.api("")
+	signedUp, err := client.Signup(ctx, anon, &client.SignupInput{
+		Username: client.Ptr("alice"), Email: client.Ptr("alice@example.com"), Password: testPassword,
+	})
+	if err != nil {
+		t.Fatalf("signup: %v", err)
+	}
+	a := signedUp.Signup.Auth
+	if a == nil || a.AccessToken == "" || !strings.HasPrefix(a.RefreshToken, "ugr_") || !a.Session.Current || a.TokenType != "Bearer" {
 		t.Fatalf("signup tokens look wrong: %+v", a)
 	}
 	// expiresIn is what is left of the token's life when the answer is
@@ -23,31 +34,38 @@ func TestSignupLoginMeRefreshLogout(t *testing.T) {
 	if want := int(ts.cfg.Sessions.AccessTokenTTL.Seconds()); a.ExpiresIn > want || a.ExpiresIn < want-5 {
 		t.Errorf("expiresIn = %d, want the access-token lifetime %d (less at most 5 s spent answering)", a.ExpiresIn, want)
 	}
-	if got := ts.meID(t, a.AccessToken); got != a.User.ID {
-		t.Fatalf("me = %s, want %s", got, a.User.ID)
+	if got := ts.meID(t, a.AccessToken); got != a.User.Id {
+		t.Fatalf("me = %s, want %s", got, a.User.Id)
 	}
 
-	b := ts.login(t, "ALICE@example.com", testPassword)
-	if b.Session.ID == a.Session.ID {
+	loggedIn, err := client.Login(ctx, anon, &client.LoginInput{Identifier: "ALICE@example.com", Password: testPassword})
+	if err != nil {
+		t.Fatalf("login: %v", err)
+	}
+	b := loggedIn.Login
+	if b.Session.Id == a.Session.Id {
 		t.Fatal("login reused the sign-up session")
 	}
 
-	r := ts.mustGQL(t, "", `mutation($t: String!) { refreshSession(refreshToken: $t) { `+authFields+` } }`, vars{"t": b.RefreshToken})
-	var ref struct {
-		RefreshSession auth `json:"refreshSession"`
+	refreshed, err := client.RefreshSession(ctx, anon, b.RefreshToken)
+	if err != nil {
+		t.Fatalf("refreshSession: %v", err)
 	}
-	r.decode(t, &ref)
-	if ref.RefreshSession.RefreshToken == b.RefreshToken || ref.RefreshSession.Session.ID != b.Session.ID {
-		t.Fatalf("refresh should rotate the token within the same session: %+v", ref.RefreshSession)
+	ref := refreshed.RefreshSession
+	if ref.RefreshToken == b.RefreshToken || ref.Session.Id != b.Session.Id {
+		t.Fatalf("refresh should rotate the token within the same session: %+v", ref)
 	}
-	if got := ts.meID(t, ref.RefreshSession.AccessToken); got != a.User.ID {
+	if got := ts.meID(t, ref.AccessToken); got != a.User.Id {
 		t.Fatalf("me with refreshed token = %s", got)
 	}
 
-	ts.mustGQL(t, ref.RefreshSession.AccessToken, `mutation { logout }`, nil)
-	wantCode(t, ts.gql(t, ref.RefreshSession.AccessToken, `{ me { id } }`, nil), "UNAUTHENTICATED", 607)
+	if out, err := client.Logout(ctx, ts.api(ref.AccessToken)); err != nil || !out.Logout {
+		t.Fatalf("logout = %+v, %v; want true", out, err)
+	}
+	_, err = client.Me(ctx, ts.api(ref.AccessToken))
+	wantErr(t, err, "UNAUTHENTICATED", 607)
 	// The other session is untouched.
-	if got := ts.meID(t, a.AccessToken); got != a.User.ID {
+	if got := ts.meID(t, a.AccessToken); got != a.User.Id {
 		t.Fatalf("logout ended another session")
 	}
 }
@@ -56,32 +74,23 @@ func TestSignupStoresProfileAndMetadata(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t)
 	meta := `{"plan":"pro","limits":{"seats":5,"ratio":1.50},"flags":[true,null,"x"],"big":12345678901234567890}`
-	r := ts.mustGQL(t, "", `mutation($in: SignupInput!) { signup(input: $in) {
-		user { username email phone firstName lastName fullName website avatarUrl address additionalInfo tags metadata appMetadata status active isGuest emailVerified roles { name } }
-		auth { accessToken } } }`, vars{"in": vars{
-		"username": "Bob.Smith", "email": "Bob@Example.com", "password": "a long enough secret",
-		"phone": "+1 415 555 0123", "firstName": "Bob", "lastName": "Smith", "website": "https://bob.example",
-		"avatarUrl": "https://img.example/bob.png", "address": "1 Main St", "additionalInfo": "hi",
-		"tags": []string{"beta", "beta", "team"}, "metadata": json.RawMessage(meta),
-	}})
-	var out struct {
-		Signup struct {
-			User struct {
-				Username, Email, Phone, FirstName, LastName, FullName, Website, AvatarURL, Address, AdditionalInfo string
-				Tags                                                                                               []string
-				Metadata, AppMetadata                                                                              json.RawMessage
-				Status                                                                                             string
-				Active, IsGuest, EmailVerified                                                                     bool
-				Roles                                                                                              []struct{ Name string }
-			}
-		}
+	res, err := client.Signup(t.Context(), ts.api(""), &client.SignupInput{
+		Username: client.Ptr("Bob.Smith"), Email: client.Ptr("Bob@Example.com"), Password: "a long enough secret",
+		Phone: client.Ptr("+1 415 555 0123"), FirstName: client.Ptr("Bob"), LastName: client.Ptr("Smith"),
+		Website: client.Ptr("https://bob.example"), AvatarUrl: client.Ptr("https://img.example/bob.png"),
+		Address: client.Ptr("1 Main St"), AdditionalInfo: client.Ptr("hi"),
+		Tags: []string{"beta", "beta", "team"}, Metadata: client.Ptr(json.RawMessage(meta)),
+	})
+	if err != nil {
+		t.Fatalf("signup: %v", err)
 	}
-	r.decode(t, &out)
-	u := out.Signup.User
+	u := res.Signup.User
 	want := map[string][2]string{
-		"username": {u.Username, "Bob.Smith"}, "email": {u.Email, "Bob@Example.com"},
-		"phone": {u.Phone, "+14155550123"}, "fullName": {u.FullName, "Bob Smith"},
-		"status": {u.Status, "ACTIVE"}, "tags": {strings.Join(u.Tags, ","), "beta,team"},
+		"username": {deref(u.Username), "Bob.Smith"}, "email": {deref(u.Email), "Bob@Example.com"},
+		"phone": {deref(u.Phone), "+14155550123"}, "fullName": {deref(u.FullName), "Bob Smith"},
+		"website": {deref(u.Website), "https://bob.example"}, "avatarUrl": {deref(u.AvatarUrl), "https://img.example/bob.png"},
+		"address": {deref(u.Address), "1 Main St"}, "additionalInfo": {deref(u.AdditionalInfo), "hi"},
+		"status": {string(u.Status), "ACTIVE"}, "tags": {strings.Join(u.Tags, ","), "beta,team"},
 		"appMetadata": {string(u.AppMetadata), "{}"},
 	}
 	for field, gw := range want {
@@ -101,18 +110,18 @@ func TestSignupDuplicatesInAnyCase(t *testing.T) {
 	ts.signup(t, "carol", testPassword)
 	cases := []struct {
 		name  string
-		in    vars
+		in    client.SignupInput
 		field string
 	}{
-		{"username upper case", vars{"username": "CAROL", "password": "another good secret"}, "username"},
-		{"email mixed case", vars{"email": "Carol@EXAMPLE.com", "password": "another good secret"}, "email"},
+		{"username upper case", client.SignupInput{Username: client.Ptr("CAROL"), Password: "another good secret"}, "username"},
+		{"email mixed case", client.SignupInput{Email: client.Ptr("Carol@EXAMPLE.com"), Password: "another good secret"}, "email"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			r := ts.gql(t, "", signupMutation, vars{"in": c.in})
-			wantCode(t, r, "ALREADY_EXISTS", 602)
-			if r.field() != c.field {
-				t.Errorf("field = %q, want %q", r.field(), c.field)
+			_, err := client.Signup(t.Context(), ts.api(""), &c.in)
+			wantErr(t, err, "ALREADY_EXISTS", 602)
+			if got := client.Field(err); got != c.field {
+				t.Errorf("field = %q, want %q", got, c.field)
 			}
 		})
 	}
@@ -125,12 +134,16 @@ func TestSignupConcurrentSameEmail(t *testing.T) {
 	var wg sync.WaitGroup
 	codes := make([]string, n)
 	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			r := ts.gql(t, "", signupMutation, vars{"in": vars{"username": fmt.Sprintf("racer%d", i), "email": "Race@example.com", "password": testPassword}})
-			codes[i] = r.code()
-		}()
+		wg.Go(func() {
+			_, err := client.Signup(t.Context(), ts.api(""), &client.SignupInput{
+				Username: client.Ptr(fmt.Sprintf("racer%d", i)), Email: client.Ptr("Race@example.com"), Password: testPassword,
+			})
+			if err != nil && client.Code(err) == "" {
+				codes[i] = "no answer: " + err.Error()
+				return
+			}
+			codes[i] = client.Code(err)
+		})
 	}
 	wg.Wait()
 	ok, dup := 0, 0
@@ -152,59 +165,64 @@ func TestSignupConcurrentSameEmail(t *testing.T) {
 func TestSignupRejectsBadInput(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t)
+	dave := func(in client.SignupInput) client.SignupInput {
+		in.Username = client.Ptr("dave")
+		if in.Password == "" {
+			in.Password = testPassword
+		}
+		return in
+	}
+	raw := func(s string) *json.RawMessage { return client.Ptr(json.RawMessage(s)) }
 	cases := []struct {
 		name   string
-		in     vars
+		in     client.SignupInput
 		code   string
 		status int
 		field  string
 	}{
-		{"no identifier", vars{"password": testPassword}, "BAD_USER_INPUT", 0, "username"},
-		{"bad username", vars{"username": "a b", "password": testPassword}, "INVALID_USERNAME", 900, "username"},
-		{"username with @", vars{"username": "a@b", "password": testPassword}, "INVALID_USERNAME", 900, "username"},
-		{"bad email", vars{"email": "not-an-email", "password": testPassword}, "INVALID_EMAIL", 901, "email"},
-		{"bad phone", vars{"username": "dave", "phone": "12", "password": testPassword}, "INVALID_PHONE", 804, "phone"},
-		{"short password", vars{"username": "dave", "password": "short"}, "WEAK_PASSWORD", 0, "password"},
-		{"common password", vars{"username": "dave", "password": "password123"}, "WEAK_PASSWORD", 0, "password"},
-		{"password is username", vars{"username": "davedave", "password": "DaveDave"}, "WEAK_PASSWORD", 0, "password"},
-		{"metadata not object", vars{"username": "dave", "password": testPassword, "metadata": []int{1}}, "BAD_USER_INPUT", 0, "metadata"},
-		{"metadata dotted key", vars{"username": "dave", "password": testPassword, "metadata": vars{"a.b": 1}}, "BAD_USER_INPUT", 0, "metadata"},
-		{"metadata dollar key", vars{"username": "dave", "password": testPassword, "metadata": vars{"$set": 1}}, "BAD_USER_INPUT", 0, "metadata"},
-		{"website not http", vars{"username": "dave", "password": testPassword, "website": "javascript:alert(1)"}, "BAD_USER_INPUT", 0, "website"},
+		{"no identifier", client.SignupInput{Password: testPassword}, "BAD_USER_INPUT", 0, "username"},
+		{"bad username", client.SignupInput{Username: client.Ptr("a b"), Password: testPassword}, "INVALID_USERNAME", 900, "username"},
+		{"username with @", client.SignupInput{Username: client.Ptr("a@b"), Password: testPassword}, "INVALID_USERNAME", 900, "username"},
+		{"bad email", client.SignupInput{Email: client.Ptr("not-an-email"), Password: testPassword}, "INVALID_EMAIL", 901, "email"},
+		{"bad phone", dave(client.SignupInput{Phone: client.Ptr("12")}), "INVALID_PHONE", 804, "phone"},
+		{"short password", dave(client.SignupInput{Password: "short"}), "WEAK_PASSWORD", 0, "password"},
+		{"common password", dave(client.SignupInput{Password: "password123"}), "WEAK_PASSWORD", 0, "password"},
+		{"password is username", client.SignupInput{Username: client.Ptr("davedave"), Password: "DaveDave"}, "WEAK_PASSWORD", 0, "password"},
+		{"metadata not object", dave(client.SignupInput{Metadata: raw(`[1]`)}), "BAD_USER_INPUT", 0, "metadata"},
+		{"metadata dotted key", dave(client.SignupInput{Metadata: raw(`{"a.b":1}`)}), "BAD_USER_INPUT", 0, "metadata"},
+		{"metadata dollar key", dave(client.SignupInput{Metadata: raw(`{"$set":1}`)}), "BAD_USER_INPUT", 0, "metadata"},
+		{"website not http", dave(client.SignupInput{Website: client.Ptr("javascript:alert(1)")}), "BAD_USER_INPUT", 0, "website"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			r := ts.gql(t, "", signupMutation, vars{"in": c.in})
-			wantCode(t, r, c.code, c.status)
-			if r.field() != c.field {
-				t.Errorf("field = %q, want %q", r.field(), c.field)
+			_, err := client.Signup(t.Context(), ts.api(""), &c.in)
+			wantErr(t, err, c.code, c.status)
+			if got := client.Field(err); got != c.field {
+				t.Errorf("field = %q, want %q", got, c.field)
 			}
 		})
 	}
 	// None of them left an account behind.
-	r := ts.gql(t, "", `mutation { login(input: {identifier: "dave", password: "correct horse battery"}) { accessToken } }`, nil)
-	wantCode(t, r, "INVALID_CREDENTIALS", 603)
+	if code, st := loginCode(t, ts, "dave", testPassword); code != "INVALID_CREDENTIALS" || st != 603 {
+		t.Fatalf("login as dave = %s %d, want INVALID_CREDENTIALS 603", code, st)
+	}
 }
 
 func TestPendingSignupCannotLogin(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, withConfig(func(c *app.Config) { c.Accounts.SignupStatus = "PENDING" }))
-	r := ts.mustGQL(t, "", `mutation($in: SignupInput!) { signup(input: $in) { user { status lastLoginAt } auth { accessToken } } }`,
-		vars{"in": vars{"username": "erin", "password": testPassword}})
-	var out struct {
-		Signup struct {
-			User struct {
-				Status      string
-				LastLoginAt *string
-			}
-			Auth *auth
-		}
+	res, err := client.Signup(t.Context(), ts.api(""), &client.SignupInput{Username: client.Ptr("erin"), Password: testPassword})
+	if err != nil {
+		t.Fatalf("signup: %v", err)
 	}
-	r.decode(t, &out)
-	if out.Signup.User.Status != "PENDING" || out.Signup.Auth != nil || out.Signup.User.LastLoginAt != nil {
-		t.Fatalf("pending signup = %+v, want status PENDING, no auth and no lastLoginAt (not signed in)", out.Signup)
+	if u := res.Signup.User; u.Status != client.UserStatusPending || res.Signup.Auth != nil || u.LastLoginAt != nil {
+		t.Fatalf("pending signup = %+v, auth %+v; want status PENDING, no auth and no lastLoginAt (not signed in)", u, res.Signup.Auth)
 	}
-	wantCode(t, ts.gql(t, "", loginMutation, vars{"id": "erin", "pw": testPassword}), "USER_NOT_ACTIVE", 601)
+	if code, st := loginCode(t, ts, "erin", testPassword); code != "USER_NOT_ACTIVE" || st != 601 {
+		t.Fatalf("login while PENDING = %s %d, want USER_NOT_ACTIVE 601", code, st)
+	}
 	// A wrong password does not reveal the account's status.
-	wantCode(t, ts.gql(t, "", loginMutation, vars{"id": "erin", "pw": "wrong horse battery"}), "INVALID_CREDENTIALS", 603)
+	if code, st := loginCode(t, ts, "erin", "wrong horse battery"); code != "INVALID_CREDENTIALS" || st != 603 {
+		t.Fatalf("wrong password while PENDING = %s %d, want INVALID_CREDENTIALS 603", code, st)
+	}
 }

@@ -19,6 +19,7 @@ import (
 	"testing"
 
 	"github.com/usergraph/usergraph/app"
+	"github.com/usergraph/usergraph/client"
 )
 
 // Avatars go up as GraphQL multipart requests, as a browser's FormData or
@@ -500,4 +501,38 @@ func TestAvatarURLHTTPSOnly(t *testing.T) {
 	// The uploaded image it replaced is deleted, as an upload's would be:
 	// else uploading and setting a URL in turn would pile images up.
 	wantGone(t, "the uploaded avatar a URL replaced", uploaded)
+}
+
+// The typed client (package client) sends uploadAvatar as a multipart
+// request of its own: a JPEG goes up, is served back, and a file that is
+// not an image comes back as BAD_USER_INPUT on file; removeAvatar clears it.
+func TestAvatarThroughTheTypedClient(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t)
+	bo := ts.api(ts.signup(t, "boavatar", testPassword).AccessToken)
+
+	res, err := client.UploadAvatar(t.Context(), bo, client.Upload{Name: "me.jpg", Body: bytes.NewReader(jpegWithEXIF(t, 40, 30))})
+	if err != nil {
+		t.Fatalf("uploadAvatar: %v", err)
+	}
+	url := deref(res.UploadAvatar.AvatarUrl)
+	if !strings.HasPrefix(url, ts.url+"/avatars/") {
+		t.Fatalf("avatarUrl = %q, want %s/avatars/{id}", url, ts.url)
+	}
+	wantImage(t, url, "image/jpeg", 40, 30)
+
+	_, err = client.UploadAvatar(t.Context(), bo, client.Upload{Name: "notes.png", Body: strings.NewReader("not an image")})
+	wantErr(t, err, "BAD_USER_INPUT", 0)
+	if got := client.Field(err); got != "file" {
+		t.Errorf("field = %q, want file", got)
+	}
+
+	removed, err := client.RemoveAvatar(t.Context(), bo)
+	if err != nil {
+		t.Fatalf("removeAvatar: %v", err)
+	}
+	if removed.RemoveAvatar.AvatarUrl != nil {
+		t.Errorf("avatarUrl after removeAvatar = %q, want null", *removed.RemoveAvatar.AvatarUrl)
+	}
+	wantGone(t, "after removeAvatar", url)
 }
