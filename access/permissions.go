@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/usergraph/usergraph/apperr"
+	"github.com/usergraph/usergraph/audit"
 	"github.com/usergraph/usergraph/store"
 )
 
@@ -101,6 +102,9 @@ func (s *Service) RemovePermission(ctx context.Context, role, id string) error {
 func (s *Service) editPermissions(ctx context.Context, role string, edit func([]store.Permission) ([]store.Permission, error)) error {
 	n, err := NormalizeRoleName(role)
 	if err != nil {
+		return err
+	}
+	if ctx, err = s.withRoleEvent(ctx, audit.PermissionChanged, n, audit.Data{"name": n}); err != nil {
 		return err
 	}
 	_, err = s.store.UpdateRole(ctx, n, func(r *store.Role) error {

@@ -24,6 +24,12 @@ const (
 	// credentials: listing (GET), creating (POST), changing and rotating
 	// the secret (PATCH), deleting (DELETE).
 	ResourceApplications = "graphql/applications"
+	// ResourceAudit guards reading the audit trail (GET).
+	ResourceAudit = "graphql/audit"
+	// ResourceWebhooks guards the webhooks: listing them and their
+	// deliveries (GET), creating (POST), changing and redelivering
+	// (PATCH), deleting (DELETE).
+	ResourceWebhooks = "graphql/webhooks"
 )
 
 // Require returns nil if roles grant verb on resource, and FORBIDDEN naming

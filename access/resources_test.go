@@ -29,7 +29,7 @@ func TestSchemaResources(t *testing.T) {
 		t.Fatalf("parse schema.graphqls: %v", err)
 	}
 	known := []string{access.ResourceUsers, access.ResourceUserRoles, access.ResourceRoles, access.ResourceUserDevices,
-		access.ResourceApplications}
+		access.ResourceApplications, access.ResourceAudit, access.ResourceWebhooks}
 	named := map[string]bool{}
 	for _, def := range schema.Types {
 		for _, f := range def.Fields {

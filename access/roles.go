@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/usergraph/usergraph/apperr"
+	"github.com/usergraph/usergraph/audit"
 	"github.com/usergraph/usergraph/store"
 )
 
@@ -84,7 +85,8 @@ func (s *Service) CreateRole(ctx context.Context, name, description string) (*st
 	now := store.Now()
 	r := &store.Role{ID: store.NewID(), Name: n, Description: description,
 		Permissions: []store.Permission{}, CreatedAt: now, UpdatedAt: now}
-	if err := s.store.CreateRole(ctx, r); err != nil {
+	ev := audit.New(ctx, audit.RoleCreated, r.ID, audit.Data{"name": n})
+	if err := s.store.CreateRole(audit.With(ctx, ev), r); err != nil {
 		return nil, roleErr(err, n)
 	}
 	s.invalidate()
@@ -105,6 +107,10 @@ func (s *Service) UpdateRole(ctx context.Context, name, newName, description str
 	if description, err = checkText("description", description, maxRoleDescription); err != nil {
 		return nil, err
 	}
+	ctx, err = s.withRoleEvent(ctx, audit.RoleUpdated, old, audit.Data{"name": n, "previousName": old})
+	if err != nil {
+		return nil, err
+	}
 	r, err := s.store.UpdateRole(ctx, old, func(r *store.Role) error {
 		if r.BuiltIn && n != old {
 			return apperr.New(apperr.Forbidden, "built-in role %q cannot be renamed", old)
@@ -117,7 +123,7 @@ func (s *Service) UpdateRole(ctx context.Context, name, newName, description str
 	}
 	s.invalidate()
 	if n != old {
-		return r, s.moveHolders(ctx, old, []string{n})
+		return r, s.moveHolders(store.WithoutEvents(ctx), old, []string{n})
 	}
 	return r, nil
 }
@@ -135,11 +141,22 @@ func (s *Service) DeleteRole(ctx context.Context, name string) error {
 	if r.BuiltIn {
 		return apperr.New(apperr.Forbidden, "built-in role %q cannot be deleted", n)
 	}
-	if err := s.store.DeleteRole(ctx, n); err != nil {
+	ev := audit.New(ctx, audit.RoleDeleted, r.ID, audit.Data{"name": n})
+	if err := s.store.DeleteRole(audit.With(ctx, ev), n); err != nil {
 		return roleErr(err, n)
 	}
 	s.invalidate()
 	return s.moveHolders(ctx, n, nil)
+}
+
+// withRoleEvent returns ctx carrying an event of type typ about the role
+// named name (its id, read first), or NOT_FOUND.
+func (s *Service) withRoleEvent(ctx context.Context, typ, name string, data audit.Data) (context.Context, error) {
+	r, err := s.store.GetRole(ctx, name)
+	if err != nil {
+		return ctx, roleErr(err, name)
+	}
+	return audit.With(ctx, audit.New(ctx, typ, r.ID, data)), nil
 }
 
 // moveHolders replaces role old by add on every user holding it. Without

@@ -8,6 +8,7 @@ import (
 
 	"github.com/usergraph/usergraph/access"
 	"github.com/usergraph/usergraph/apperr"
+	"github.com/usergraph/usergraph/audit"
 	"github.com/usergraph/usergraph/session"
 	"github.com/usergraph/usergraph/store"
 )
@@ -42,7 +43,8 @@ func (s *Service) CreateUser(ctx context.Context, actor *session.Principal, in N
 	if err != nil {
 		return nil, err
 	}
-	return u, userErr(s.store.CreateUser(ctx, u))
+	ev := audit.New(ctx, audit.UserSignedUp, u.ID, audit.Data{"status": u.Status, "by": "administrator"})
+	return u, userErr(s.store.CreateUser(audit.With(ctx, ev), u))
 }
 
 // AdminChange is ProfileChange plus what only administrators change.
@@ -66,7 +68,7 @@ func (s *Service) UpdateUser(ctx context.Context, id string, ch AdminChange) (*s
 	if err != nil {
 		return nil, err
 	}
-	u, err := s.update(ctx, id, func(u *store.User) error {
+	u, err := s.update(audit.With(ctx, adminChangeEvents(ctx, id, ch)...), id, func(u *store.User) error {
 		if ch.Username != nil {
 			if err := s.changeUsername(u, *ch.Username); err != nil {
 				return err
@@ -95,6 +97,29 @@ func (s *Service) UpdateUser(ctx context.Context, id string, ch AdminChange) (*s
 	}
 	_, err = s.sessions.RevokeUser(ctx, id, "")
 	return u, err
+}
+
+// adminChangeEvents are the events of an administrator's change of a user:
+// user.updated naming the fields, and the password's and metadata's own.
+func adminChangeEvents(ctx context.Context, id string, ch AdminChange) []*store.Event {
+	fields := ch.ProfileChange.fields()
+	if ch.Username != nil {
+		fields = append(fields, "username")
+	}
+	if ch.EmailVerified != nil {
+		fields = append(fields, "emailVerified")
+	}
+	var evs []*store.Event
+	if len(fields) > 0 {
+		evs = append(evs, audit.New(ctx, audit.UserUpdated, id, audit.Data{"fields": fields}))
+	}
+	if ch.AppMetadataPatch != nil {
+		evs = append(evs, audit.New(ctx, audit.UserMetadataChanged, id, audit.Data{"field": "appMetadata"}))
+	}
+	if ch.Password != nil {
+		evs = append(evs, audit.New(ctx, audit.PasswordChanged, id, audit.Data{"by": "administrator"}))
+	}
+	return evs
 }
 
 func (s *Service) changeUsername(u *store.User, username string) error {
@@ -139,7 +164,8 @@ func (s *Service) SetStatus(ctx context.Context, id string, status store.Status)
 		}
 		defer unlock()
 	}
-	u, err := s.update(ctx, id, func(u *store.User) error {
+	ev := audit.New(ctx, audit.UserStatusChanged, id, audit.Data{"status": status})
+	u, err := s.update(audit.With(ctx, ev), id, func(u *store.User) error {
 		u.Status = status
 		if status == store.StatusActive {
 			u.DeletedAt = time.Time{}
@@ -162,7 +188,8 @@ func (s *Service) GrantRole(ctx context.Context, id, role string) (*store.User, 
 	if err != nil {
 		return nil, err
 	}
-	return s.update(ctx, id, func(u *store.User) error {
+	ev := audit.New(ctx, audit.RoleGranted, id, audit.Data{"role": roles[0]})
+	return s.update(audit.With(ctx, ev), id, func(u *store.User) error {
 		if !u.HasRole(roles[0]) {
 			u.Roles = append(u.Roles, roles[0])
 		}
@@ -186,7 +213,8 @@ func (s *Service) RevokeRole(ctx context.Context, id, role string) (*store.User,
 		}
 		defer unlock()
 	}
-	return s.update(ctx, id, func(u *store.User) error {
+	ev := audit.New(ctx, audit.RoleRevoked, id, audit.Data{"role": name})
+	return s.update(audit.With(ctx, ev), id, func(u *store.User) error {
 		u.Roles = slices.DeleteFunc(u.Roles, func(r string) bool { return r == name })
 		return nil
 	})
@@ -203,12 +231,13 @@ func (s *Service) DeleteUser(ctx context.Context, id string, hard bool) error {
 		return err
 	}
 	defer unlock()
+	ev := audit.New(ctx, audit.UserDeleted, id, audit.Data{"hard": hard})
 	if hard {
-		err := s.store.DeleteUser(ctx, id)
+		err := s.store.DeleteUser(audit.With(ctx, ev), id)
 		s.sessions.ForgetUsers(id)
 		return userErr(err)
 	}
-	if _, err := s.update(ctx, id, func(u *store.User) error {
+	if _, err := s.update(audit.With(ctx, ev), id, func(u *store.User) error {
 		u.Status = store.StatusSuspended
 		if !u.Deleted() {
 			u.DeletedAt = store.Now()

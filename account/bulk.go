@@ -8,6 +8,7 @@ import (
 
 	"github.com/usergraph/usergraph/access"
 	"github.com/usergraph/usergraph/apperr"
+	"github.com/usergraph/usergraph/audit"
 	"github.com/usergraph/usergraph/session"
 	"github.com/usergraph/usergraph/store"
 )
@@ -45,7 +46,7 @@ func (s *Service) UpdateUsers(ctx context.Context, actor *session.Principal, f *
 	}
 	defer unlock()
 	return len(ids), s.inChunks(ids, func(chunk []string) error {
-		_, err := s.store.PatchUsers(ctx, &store.UserFilter{IDs: chunk}, sp)
+		_, err := s.store.PatchUsers(audit.With(ctx, patchEvents(ctx, chunk, sp)...), &store.UserFilter{IDs: chunk}, sp)
 		if err != nil {
 			return userErr(err)
 		}
@@ -68,16 +69,44 @@ func (s *Service) DeleteUsers(ctx context.Context, f *store.UserFilter, hard boo
 	soft := store.UserPatch{Status: &suspended, DeletedAt: store.Now(), UpdatedAt: store.Now()}
 	return len(ids), s.inChunks(ids, func(chunk []string) error {
 		var err error
+		evs := make([]*store.Event, len(chunk))
+		for i, id := range chunk {
+			evs[i] = audit.New(ctx, audit.UserDeleted, id, audit.Data{"hard": hard, "bulk": true})
+		}
 		if hard {
-			_, err = s.store.DeleteUsers(ctx, &store.UserFilter{IDs: chunk})
+			_, err = s.store.DeleteUsers(audit.With(ctx, evs...), &store.UserFilter{IDs: chunk})
 		} else {
-			_, err = s.store.PatchUsers(ctx, &store.UserFilter{IDs: chunk}, soft)
+			_, err = s.store.PatchUsers(audit.With(ctx, evs...), &store.UserFilter{IDs: chunk}, soft)
 		}
 		if err != nil {
 			return userErr(err)
 		}
 		return s.afterBulk(ctx, chunk, true)
 	})
+}
+
+// patchEvents are a bulk patch's events: one per user and change, each
+// going with that user's write.
+func patchEvents(ctx context.Context, ids []string, p store.UserPatch) []*store.Event {
+	var evs []*store.Event
+	for _, id := range ids {
+		if p.Status != nil {
+			evs = append(evs, audit.New(ctx, audit.UserStatusChanged, id, audit.Data{"status": *p.Status, "bulk": true}))
+		}
+		for _, r := range p.AddRoles {
+			evs = append(evs, audit.New(ctx, audit.RoleGranted, id, audit.Data{"role": r, "bulk": true}))
+		}
+		for _, r := range p.RemoveRoles {
+			evs = append(evs, audit.New(ctx, audit.RoleRevoked, id, audit.Data{"role": r, "bulk": true}))
+		}
+		if len(p.AddTags) > 0 || len(p.RemoveTags) > 0 {
+			evs = append(evs, audit.New(ctx, audit.UserUpdated, id, audit.Data{"fields": []string{"tags"}, "bulk": true}))
+		}
+		if p.AppMetadata != nil {
+			evs = append(evs, audit.New(ctx, audit.UserMetadataChanged, id, audit.Data{"field": "appMetadata", "bulk": true}))
+		}
+	}
+	return evs
 }
 
 // checkBulkFilter is checkFilter that also refuses a filter selecting

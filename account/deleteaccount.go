@@ -3,6 +3,7 @@ package account
 import (
 	"context"
 
+	"github.com/usergraph/usergraph/audit"
 	"github.com/usergraph/usergraph/session"
 )
 
@@ -18,7 +19,8 @@ func (s *Service) DeleteAccount(ctx context.Context, p *session.Principal, plain
 		return err
 	}
 	defer unlock()
-	err = s.store.DeleteUser(ctx, u.ID)
+	ev := audit.New(ctx, audit.UserDeleted, u.ID, audit.Data{"hard": true, "by": "self"})
+	err = s.store.DeleteUser(audit.With(ctx, ev), u.ID)
 	s.sessions.ForgetUsers(u.ID)
 	return userErr(err)
 }

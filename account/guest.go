@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/usergraph/usergraph/apperr"
+	"github.com/usergraph/usergraph/audit"
 	"github.com/usergraph/usergraph/ratelimit"
 	"github.com/usergraph/usergraph/session"
 	"github.com/usergraph/usergraph/store"
@@ -107,7 +108,9 @@ func (s *Service) createGuest(ctx context.Context, u *store.User) error {
 			return err // the generated names pass the rules: a fault
 		}
 		setUsername(u, name, key)
-		err = s.store.CreateUser(ctx, u)
+		err = s.store.CreateUser(audit.With(ctx,
+			audit.By(audit.New(ctx, audit.UserSignedUp, u.ID, audit.Data{"status": u.Status, "guest": true}), u.ID),
+			audit.By(audit.New(ctx, audit.LoginSucceeded, u.ID, audit.Data{"method": "guest"}), u.ID)), u)
 		if store.ConflictField(err) != store.FieldUsername || attempt == 2 {
 			return userErr(err)
 		}
@@ -169,7 +172,8 @@ func (s *Service) UpgradeGuest(ctx context.Context, p *session.Principal, in Gue
 	if err != nil {
 		return nil, err
 	}
-	u, err := s.update(ctx, p.UserID, func(u *store.User) error {
+	ev := audit.New(ctx, audit.GuestUpgraded, p.UserID, nil)
+	u, err := s.update(audit.With(ctx, ev), p.UserID, func(u *store.User) error {
 		if !u.IsGuest {
 			return errNotGuest // upgraded meanwhile
 		}
@@ -179,7 +183,6 @@ func (s *Service) UpgradeGuest(ctx context.Context, p *session.Principal, in Gue
 	if err != nil {
 		return nil, err
 	}
-	// guest.upgraded is emitted here once the events issue lands.
 	if err := s.sessions.Promote(ctx, u.ID); err != nil {
 		return nil, err
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/usergraph/usergraph/access"
 	"github.com/usergraph/usergraph/apperr"
+	"github.com/usergraph/usergraph/audit"
 	"github.com/usergraph/usergraph/session"
 	"github.com/usergraph/usergraph/store"
 )
@@ -140,7 +141,8 @@ func (s *Service) initialize(ctx context.Context, a Admin, signIn bool) (*firstA
 		}
 		return nil, err
 	}
-	if err := s.store.CreateUser(ctx, u); err != nil {
+	ev := audit.By(audit.New(ctx, audit.UserSignedUp, u.ID, audit.Data{"status": u.Status, "by": "initialize"}), u.ID)
+	if err := s.store.CreateUser(audit.With(ctx, ev), u); err != nil {
 		return nil, s.undoInitialize(ctx, "", userErr(err))
 	}
 	if first.device, err = s.deviceTokens.Enroll(ctx, u.ID, a.DeviceToken); err != nil {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/usergraph/usergraph/apperr"
+	"github.com/usergraph/usergraph/audit"
 	"github.com/usergraph/usergraph/session"
 	"github.com/usergraph/usergraph/store"
 )
@@ -37,6 +38,14 @@ type attempt struct {
 }
 
 func (a attempt) known() bool { return a.deviceKey != "" }
+
+// userID is the id of the account tried, "" for an unknown identifier.
+func (a attempt) userID() string {
+	if a.user == nil {
+		return ""
+	}
+	return a.user.ID
+}
 
 func (s *Service) newAttempt(ctx context.Context, u *store.User, c Credentials) attempt {
 	a := attempt{user: u, now: time.Now()}
@@ -93,7 +102,16 @@ func (s *Service) refuseLocked(a attempt) error {
 
 // failed counts a wrong password where the attempt's kind says and returns
 // the answer: INVALID_CREDENTIALS, whatever the count now is.
+//
+// The login.failed event goes with the failure's count where the account
+// keeps one; account.locked follows in its own write when that count
+// locked the account (the count is decided inside the store's write).
 func (s *Service) failed(ctx context.Context, a attempt) error {
+	reason := "wrong_password"
+	if a.user == nil {
+		reason = "unknown_identifier"
+	}
+	ev := audit.New(ctx, audit.LoginFailed, a.userID(), audit.Data{"reason": reason})
 	switch {
 	case a.known():
 		s.devices.Fail(a.deviceKey)
@@ -101,7 +119,7 @@ func (s *Service) failed(ctx context.Context, a attempt) error {
 		s.unknown.Fail(a.key, a.now)
 	case !s.cfg.Lockout.Off():
 		before := a.user.Lockout.LockedUntil
-		st, err := s.store.RecordLoginFailure(ctx, a.user.ID, func(l store.Lockout) store.Lockout {
+		st, err := s.store.RecordLoginFailure(audit.With(ctx, ev), a.user.ID, func(l store.Lockout) store.Lockout {
 			return s.cfg.Lockout.Fail(l, a.now)
 		})
 		if err != nil {
@@ -110,9 +128,26 @@ func (s *Service) failed(ctx context.Context, a attempt) error {
 		if st.LockedUntil.After(a.now) && !st.LockedUntil.Equal(before) {
 			s.log.WarnContext(ctx, "account.locked: sign-in locked for clients without a device cookie",
 				"user_id", a.user.ID, "until", st.LockedUntil, "failures", st.Failures)
+			locked := audit.New(ctx, audit.AccountLocked, a.user.ID, audit.Data{"until": st.LockedUntil, "failures": st.Failures})
+			if err := s.store.RecordEvents(ctx, locked); err != nil {
+				return err
+			}
 		}
+		return errBadCredentials
+	}
+	if err := s.store.RecordEvents(ctx, ev); err != nil {
+		return err
 	}
 	return errBadCredentials
+}
+
+// loginRefused records a sign-in refused after the identifier was read
+// (locked, not active, unverified, device denied) and returns answer.
+func (s *Service) loginRefused(ctx context.Context, userID, reason string, answer error) error {
+	if err := s.store.RecordEvents(ctx, audit.New(ctx, audit.LoginFailed, userID, audit.Data{"reason": reason})); err != nil {
+		return err
+	}
+	return answer
 }
 
 // giveDeviceCookie hands a client that just signed in its device cookie:
@@ -129,7 +164,8 @@ func (s *Service) giveDeviceCookie(ctx context.Context, t *session.Tokens, given
 // unlockAccount. A completed password reset proves the owner as well, so
 // the recovery flow calls it too. Returns NOT_FOUND for an unknown user.
 func (s *Service) Unlock(ctx context.Context, userID string) error {
-	if err := s.store.ClearLockout(ctx, userID); err != nil {
+	ev := audit.New(ctx, audit.AccountUnlocked, userID, nil)
+	if err := s.store.ClearLockout(audit.With(ctx, ev), userID); err != nil {
 		return userErr(err)
 	}
 	s.log.InfoContext(ctx, "account.unlocked: sign-in lockout cleared", "user_id", userID)

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/usergraph/usergraph/apperr"
+	"github.com/usergraph/usergraph/audit"
 	"github.com/usergraph/usergraph/session"
 	"github.com/usergraph/usergraph/store"
 )
@@ -64,7 +65,7 @@ func (s *Service) login(ctx context.Context, c Credentials) (_ *session.Tokens, 
 	}
 	a := s.newAttempt(ctx, u, c)
 	if err := s.refuseLocked(a); err != nil {
-		return nil, userID, err
+		return nil, userID, s.loginRefused(ctx, a.userID(), "locked", err)
 	}
 	if u == nil {
 		if err := s.verifyDummy(ctx, c.Password); err != nil {
@@ -80,19 +81,20 @@ func (s *Service) login(ctx context.Context, c Credentials) (_ *session.Tokens, 
 		return nil, userID, s.failed(ctx, a)
 	}
 	if !u.Active() {
-		return nil, userID, apperr.New(apperr.UserNotActive, "the account is %s", strings.ToLower(string(u.Status)))
+		return nil, userID, s.loginRefused(ctx, u.ID, "not_active",
+			apperr.New(apperr.UserNotActive, "the account is %s", strings.ToLower(string(u.Status))))
 	}
 	if s.cfg.Verification.holdsBack(u) {
 		// Only someone who knows the password learns this, and gets the
 		// link again: without a session they cannot ask for it otherwise.
 		s.askToVerify(ctx, u)
-		return nil, userID, errEmailNotVerified
+		return nil, userID, s.loginRefused(ctx, u.ID, "email_not_verified", errEmailNotVerified)
 	}
 	// After the password: DEVICE_DENIED tells only the account's owner
 	// about its devices, and is no failed password for the lockout.
 	device, err := s.deviceTokens.Admit(ctx, u.ID, c.DeviceToken)
 	if err != nil {
-		return nil, userID, err
+		return nil, userID, s.loginRefused(ctx, u.ID, "device_denied", err)
 	}
 	if u, err = s.recordLogin(ctx, u, c.Password, rehash, !a.known()); err != nil {
 		return nil, userID, err
@@ -118,14 +120,17 @@ func (s *Service) recordLogin(ctx context.Context, u *store.User, plain string, 
 			return nil, err
 		}
 	}
-	return s.saveLogin(ctx, u.ID, newHash, clearLockout)
+	ev := audit.By(audit.New(ctx, audit.LoginSucceeded, u.ID, audit.Data{"method": "password"}), u.ID)
+	return s.saveLogin(ctx, u.ID, newHash, clearLockout, ev)
 }
 
 // saveLogin writes a sign-in to the user with id: its time, a new
-// password hash if one is given, the lockout cleared if asked.
-func (s *Service) saveLogin(ctx context.Context, id, newHash string, clearLockout bool) (*store.User, error) {
+// password hash if one is given, the lockout cleared if asked, and the
+// events given (a password sign-in's login.succeeded; social sign-in
+// records its own).
+func (s *Service) saveLogin(ctx context.Context, id, newHash string, clearLockout bool, evs ...*store.Event) (*store.User, error) {
 	now := store.Now()
-	return s.store.UpdateUser(ctx, id, func(u *store.User) error {
+	return s.store.UpdateUser(audit.With(ctx, evs...), id, func(u *store.User) error {
 		u.LastLoginAt = now
 		if newHash != "" {
 			u.PasswordHash = newHash

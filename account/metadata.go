@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 
 	"github.com/usergraph/usergraph/apperr"
+	"github.com/usergraph/usergraph/audit"
 	"github.com/usergraph/usergraph/store"
 )
 
@@ -24,7 +25,8 @@ func (s *Service) SetMetadata(ctx context.Context, id string, metadata json.RawM
 	if err != nil {
 		return nil, err
 	}
-	return s.update(ctx, id, func(u *store.User) error {
+	ev := audit.New(ctx, audit.UserMetadataChanged, id, audit.Data{"field": "metadata"})
+	return s.update(audit.With(ctx, ev), id, func(u *store.User) error {
 		u.Metadata = md
 		return nil
 	})
@@ -42,7 +44,8 @@ func (s *Service) SetMetadataField(ctx context.Context, id, key string, value js
 	}
 	patch := mergePatchAt(path, value)
 	remove := len(value) == 0 || string(value) == "null"
-	return s.update(ctx, id, func(u *store.User) error {
+	ev := audit.New(ctx, audit.UserMetadataChanged, id, audit.Data{"field": "metadata", "key": key})
+	return s.update(audit.With(ctx, ev), id, func(u *store.User) error {
 		if _, ok := store.LookupPath(u.Metadata, path); remove && !ok {
 			return nil // nothing to remove; the merge patch would create empty objects on the way
 		}

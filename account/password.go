@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/usergraph/usergraph/apperr"
+	"github.com/usergraph/usergraph/audit"
 	"github.com/usergraph/usergraph/session"
 	"github.com/usergraph/usergraph/store"
 )
@@ -24,7 +25,8 @@ func (s *Service) ChangePassword(ctx context.Context, p *session.Principal, oldP
 	if err != nil {
 		return err
 	}
-	if u, err = s.update(ctx, u.ID, func(u *store.User) error {
+	ev := audit.New(ctx, audit.PasswordChanged, u.ID, nil)
+	if u, err = s.update(audit.With(ctx, ev), u.ID, func(u *store.User) error {
 		u.PasswordHash = hash
 		return nil
 	}); err != nil {
@@ -55,7 +57,8 @@ func (s *Service) ResetPassword(ctx context.Context, u *store.User, newPassword 
 	if err := redeem(ctx); err != nil {
 		return nil, err
 	}
-	if u, err = s.update(ctx, u.ID, func(u *store.User) error {
+	ev := audit.By(audit.New(ctx, audit.PasswordReset, u.ID, nil), u.ID)
+	if u, err = s.update(audit.With(ctx, ev), u.ID, func(u *store.User) error {
 		u.PasswordHash = hash
 		return nil
 	}); err != nil {

@@ -6,6 +6,7 @@ import (
 	"errors"
 
 	"github.com/usergraph/usergraph/apperr"
+	"github.com/usergraph/usergraph/audit"
 	"github.com/usergraph/usergraph/session"
 	"github.com/usergraph/usergraph/store"
 )
@@ -36,7 +37,7 @@ func (s *Service) UpdateProfile(ctx context.Context, p *session.Principal, ch Pr
 		}
 	}
 	pending := "" // the address this change leaves waiting, if any (asking again mails again)
-	u, err := s.update(ctx, p.UserID, func(u *store.User) error {
+	u, err := s.update(audit.With(ctx, profileEvents(ctx, p.UserID, ch, s.cfg.Verification.On())...), p.UserID, func(u *store.User) error {
 		if err := s.applyChange(u, ch, !s.cfg.Verification.On()); err != nil {
 			return err
 		}
@@ -167,7 +168,8 @@ func (s *Service) ChangeUsername(ctx context.Context, p *session.Principal, user
 	if err := s.limitSignup(ctx); err != nil {
 		return nil, err
 	}
-	return s.update(ctx, p.UserID, func(u *store.User) error {
+	ev := audit.New(ctx, audit.UsernameChanged, p.UserID, nil)
+	return s.update(audit.With(ctx, ev), p.UserID, func(u *store.User) error {
 		setUsername(u, name, key)
 		return nil
 	})

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/usergraph/usergraph/apperr"
+	"github.com/usergraph/usergraph/audit"
 	"github.com/usergraph/usergraph/session"
 	"github.com/usergraph/usergraph/store"
 )
@@ -44,7 +45,11 @@ func (s *Service) Signup(ctx context.Context, in NewUser) (*store.User, *session
 	if signIn {
 		u.LastLoginAt = u.CreatedAt // signed in at once: the first sign-in, stored with the user
 	}
-	if err := s.store.CreateUser(ctx, u); err != nil {
+	evs := []*store.Event{audit.By(audit.New(ctx, audit.UserSignedUp, u.ID, audit.Data{"status": u.Status}), u.ID)}
+	if signIn {
+		evs = append(evs, audit.By(audit.New(ctx, audit.LoginSucceeded, u.ID, audit.Data{"method": "signup"}), u.ID))
+	}
+	if err := s.store.CreateUser(audit.With(ctx, evs...), u); err != nil {
 		if v.Enforced() && store.ConflictField(err) == store.FieldEmail {
 			u, err = s.signupTaken(ctx, u)
 			return u, nil, err

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/usergraph/usergraph/apperr"
+	"github.com/usergraph/usergraph/audit"
 	"github.com/usergraph/usergraph/store"
 )
 
@@ -141,7 +142,8 @@ func (s *Service) signupTaken(ctx context.Context, u *store.User) (*store.User, 
 // unknown user.
 func (s *Service) ConfirmEmail(ctx context.Context, userID, address string, at time.Time) (*store.User, error) {
 	key := store.FoldKey(address)
-	return s.update(ctx, userID, func(u *store.User) error {
+	ev := audit.By(audit.New(ctx, audit.EmailVerified, userID, nil), userID)
+	return s.update(audit.With(ctx, ev), userID, func(u *store.User) error {
 		switch {
 		case u.PendingEmail != "" && store.FoldKey(u.PendingEmail) == key:
 			u.Email, u.PendingEmail = u.PendingEmail, ""

@@ -135,6 +135,7 @@ func (m *Main) serve(h http.Handler) {
 	work.Go(func() { m.svc.sessions.Run(bg) })
 	work.Go(func() { m.svc.worker.Run(bg) })
 	work.Go(func() { m.svc.recovery.Run(bg) })
+	work.Go(func() { m.svc.events.Run(bg) })
 	work.Go(func() { m.svc.social.Warm(bg) })
 	work.Go(func() { m.svc.social.Run(bg) })
 	go func() {

@@ -15,6 +15,7 @@ import (
 	"github.com/usergraph/usergraph/access"
 	"github.com/usergraph/usergraph/account"
 	"github.com/usergraph/usergraph/avatars"
+	"github.com/usergraph/usergraph/events"
 	"github.com/usergraph/usergraph/httpapi"
 	"github.com/usergraph/usergraph/lockout"
 	"github.com/usergraph/usergraph/mail"
@@ -47,6 +48,7 @@ type Config struct {
 	SMS       SMSConfig
 	Outbox    OutboxConfig
 	Recovery  RecoveryConfig
+	Events    EventsConfig
 	Avatars   AvatarConfig
 	Social    SocialConfig
 	Log       LogConfig
@@ -185,6 +187,17 @@ type OutboxConfig struct {
 	PollInterval time.Duration // no setting
 }
 
+// EventsConfig is the audit trail's and the webhooks' (package events).
+type EventsConfig struct {
+	AuditRetention      time.Duration
+	WebhookAllowPrivate bool
+	WebhookTimeout      time.Duration
+	// No settings: the defaults of package events unless a test shortens them.
+	WebhookRetryDelay time.Duration // the first retry's wait
+	DisableAfter      time.Duration // failing this long disables a webhook
+	JanitorInterval   time.Duration // relays of pending events
+}
+
 // RecoveryConfig is account recovery's and email verification's.
 type RecoveryConfig struct {
 	ResetByEmail       bool
@@ -303,6 +316,9 @@ func DefaultConfig() Config {
 			ResetTTL: recovery.DefaultResetTTL, VerifyTTL: recovery.DefaultVerifyTTL, SMSCodeTTL: recovery.DefaultSMSCodeTTL,
 			MailInterval: recovery.DefaultMailInterval,
 		},
+		Events: EventsConfig{AuditRetention: events.DefaultRetention, WebhookTimeout: events.DefaultTimeout,
+			WebhookRetryDelay: events.DefaultBaseDelay, DisableAfter: events.DefaultDisableAfter,
+			JanitorInterval: events.DefaultJanitorInterval},
 		Avatars: AvatarConfig{MaxBytes: avatars.DefaultMaxBytes},
 		Social: SocialConfig{ReturnURL: api.OAuthReturnURL, DiscoveryRetry: social.DefaultDiscoveryRetry,
 			StateTTL: social.DefaultStateTTL},
@@ -316,7 +332,7 @@ func DefaultConfig() Config {
 func (c *Config) Check() error {
 	checks := []func() error{c.HTTP.check, c.Store.check, c.Passwords.check, c.Sessions.check,
 		c.Accounts.check, c.Limits.check, c.Mail.check, c.SMS.check, c.Outbox.check, c.Recovery.check, c.Avatars.check,
-		c.Social.check}
+		c.Social.check, c.Events.check}
 	for _, check := range checks {
 		if err := check(); err != nil {
 			return err
@@ -469,6 +485,16 @@ func (s *SMSConfig) check() error {
 func (o *OutboxConfig) check() error {
 	if o.Policy.BaseDelay <= 0 {
 		return errors.New("outbox-retry-delay must be positive")
+	}
+	return nil
+}
+
+func (e *EventsConfig) check() error {
+	switch {
+	case e.AuditRetention <= 0:
+		return errors.New("audit-retention must be positive")
+	case e.WebhookTimeout <= 0:
+		return errors.New("webhook-timeout must be positive")
 	}
 	return nil
 }

@@ -106,6 +106,10 @@ func (c *Config) bind(fs *flag.FlagSet) {
 	fs.DurationVar(&c.Outbox.Policy.BaseDelay, "outbox-retry-delay", c.Outbox.Policy.BaseDelay, "wait before retrying a mail or SMS that failed for a temporary reason; it doubles with each retry, up to an hour")
 	fs.StringVar(&c.SMS.WebhookURL, "sms-webhook-url", c.SMS.WebhookURL, "SMS are POSTed here as signed JSON (docs/RECOVERY.md; empty: SMS reset is off, RESET_UNSUPPORTED 803)")
 	fs.StringVar(&c.SMS.WebhookSecret, "sms-webhook-secret", c.SMS.WebhookSecret, "key of the SMS webhooks' signature, whsec_ and base64 (Standard Webhooks)")
+	ev := &c.Events
+	fs.DurationVar(&ev.AuditRetention, "audit-retention", ev.AuditRetention, "how long audit events (and webhook delivery records) are kept")
+	fs.BoolVar(&ev.WebhookAllowPrivate, "webhook-allow-private", ev.WebhookAllowPrivate, "allow webhook URLs on loopback and private addresses")
+	fs.DurationVar(&ev.WebhookTimeout, "webhook-timeout", ev.WebhookTimeout, "bound of one webhook delivery")
 
 	so := &c.Social
 	fs.StringVar(&so.ConfigFile, "oauth-config", so.ConfigFile, "`path` of the JSON providers file of social sign-in (docs/SOCIAL.md; empty: no providers)")

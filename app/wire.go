@@ -15,6 +15,7 @@ import (
 	"github.com/usergraph/usergraph/apps"
 	"github.com/usergraph/usergraph/avatars"
 	"github.com/usergraph/usergraph/devices"
+	"github.com/usergraph/usergraph/events"
 	"github.com/usergraph/usergraph/httpapi"
 	"github.com/usergraph/usergraph/lockout"
 	"github.com/usergraph/usergraph/mail"
@@ -49,6 +50,7 @@ type services struct {
 	recovery *recovery.Service
 	social   *social.Service
 	apps     *apps.Service
+	events   *events.Service // the audit trail and webhooks; Main runs its janitor
 	avatars  *avatars.Service
 }
 
@@ -107,6 +109,11 @@ func openServices(ctx context.Context, cfg Config, log *slog.Logger, w watch) (_
 	if err := s.openRecovery(cfg, log); err != nil {
 		return nil, err
 	}
+	ec := cfg.Events
+	s.events = events.New(events.Deps{Store: s.store, Queue: s.worker, Log: log}, events.Config{
+		Retention: ec.AuditRetention, AllowPrivate: ec.WebhookAllowPrivate, Timeout: ec.WebhookTimeout,
+		BaseDelay: ec.WebhookRetryDelay, DisableAfter: ec.DisableAfter, JanitorInterval: ec.JanitorInterval})
+	s.events.Register(s.worker)                  // deliveries to webhooks
 	s.sessions.AlsoPurge(s.accounts.PurgeGuests) // the janitor deletes idle guests
 	s.apps = apps.New(apps.Deps{Store: s.store, Sessions: s.sessions, Access: s.access,
 		SessionsPerIP: ratelimit.New(cfg.Limits.LoginPerIP), Log: log}) // each tries a secret, as a login does
@@ -211,7 +218,7 @@ func (s *services) handler(c Config, log *slog.Logger) (api, metrics http.Handle
 		AppName: c.Mail.AppName, TemplatesDir: c.Mail.TemplatesDir, // the pages', as the mails'
 	}
 	r := &resolvers.Resolver{Accounts: s.accounts, Sessions: s.sessions, Access: s.access, Devices: s.devices,
-		Apps: s.apps, Tokens: s.tokens, Recovery: s.recovery, Avatars: s.avatars, Social: s.social, Log: log}
+		Apps: s.apps, Tokens: s.tokens, Recovery: s.recovery, Avatars: s.avatars, Social: s.social, Events: s.events, Log: log}
 	schema, err := r.Schema()
 	if err != nil {
 		return nil, nil, err

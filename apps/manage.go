@@ -9,6 +9,7 @@ import (
 
 	"github.com/usergraph/usergraph/access"
 	"github.com/usergraph/usergraph/apperr"
+	"github.com/usergraph/usergraph/audit"
 	"github.com/usergraph/usergraph/session"
 	"github.com/usergraph/usergraph/store"
 )
@@ -46,10 +47,10 @@ func (s *Service) Create(ctx context.Context, actor *session.Principal, in Input
 	now := store.Now()
 	a.ID, a.ClientID, a.SecretHash = store.NewID(), newClientID(), hash
 	a.SecretSince, a.CreatedAt, a.UpdatedAt = now, now, now
-	if err := s.store.CreateApplication(ctx, a); err != nil {
+	ev := audit.New(ctx, audit.ApplicationCreated, a.ID, audit.Data{"roles": a.Roles})
+	if err := s.store.CreateApplication(audit.With(ctx, ev), a); err != nil {
 		return nil, err // a collision of 128 random bits: a fault
 	}
-	// application.created is emitted here once the events issue lands.
 	s.log.InfoContext(ctx, "application created", "application", a.ID, "roles", a.Roles, "by", actor.UserID)
 	return &Credentials{Application: a, ClientSecret: secret}, nil
 }
@@ -65,7 +66,8 @@ func (s *Service) Update(ctx context.Context, actor *session.Principal, id strin
 	if _, err := s.Get(ctx, id); err != nil {
 		return nil, err
 	}
-	a, err := s.store.UpdateApplication(ctx, id, func(a *store.Application) error {
+	ev := audit.New(ctx, audit.ApplicationUpdated, id, audit.Data{"roles": in.Roles})
+	a, err := s.store.UpdateApplication(audit.With(ctx, ev), id, func(a *store.Application) error {
 		if err := s.apply(ctx, actor, a, in); err != nil {
 			return err
 		}
@@ -84,7 +86,8 @@ func (s *Service) RotateSecret(ctx context.Context, id string) (*Credentials, er
 		return nil, err
 	}
 	secret, hash := newSecret()
-	a, err := s.store.UpdateApplication(ctx, id, func(a *store.Application) error {
+	ev := audit.New(ctx, audit.ApplicationSecretRotated, id, nil)
+	a, err := s.store.UpdateApplication(audit.With(ctx, ev), id, func(a *store.Application) error {
 		now := store.Now()
 		a.SecretHash, a.SecretSince, a.UpdatedAt = hash, now, now
 		return nil
@@ -103,12 +106,11 @@ func (s *Service) Delete(ctx context.Context, id string) error {
 	if len(id) > maxIDBytes {
 		return errNoApplication
 	}
-	err := s.store.DeleteApplication(ctx, id)
+	err := s.store.DeleteApplication(audit.With(ctx, audit.New(ctx, audit.ApplicationDeleted, id, nil)), id)
 	s.sessions.ForgetApplication(id)
 	if err != nil {
 		return notFound(err)
 	}
-	// application.deleted is emitted here once the events issue lands.
 	s.log.InfoContext(ctx, "application deleted", "application", id)
 	return nil
 }

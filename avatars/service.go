@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/usergraph/usergraph/apperr"
+	"github.com/usergraph/usergraph/audit"
 	"github.com/usergraph/usergraph/store"
 )
 
@@ -154,7 +155,8 @@ func (s *Service) reencode(ctx context.Context, data []byte) ([]byte, string, er
 // old is from the update's last run, the one that was written.
 func (s *Service) point(ctx context.Context, userID, url string) (*store.User, string, error) {
 	var old string
-	u, err := s.store.UpdateUser(ctx, userID, func(u *store.User) error {
+	ev := audit.New(ctx, audit.UserUpdated, userID, audit.Data{"fields": []string{"avatarUrl"}})
+	u, err := s.store.UpdateUser(audit.With(ctx, ev), userID, func(u *store.User) error {
 		old = s.idOf(u.AvatarURL)
 		u.AvatarURL = url
 		u.UpdatedAt = store.Now()

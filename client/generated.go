@@ -566,6 +566,149 @@ func (v *ApplicationsResponse) GetApplications() []*ApplicationsApplicationsAppl
 	return v.Applications
 }
 
+// AuditEventsAuditEventsAuditEventConnection includes the requested fields of the GraphQL type AuditEventConnection.
+type AuditEventsAuditEventsAuditEventConnection struct {
+	Edges    []*AuditEventsAuditEventsAuditEventConnectionEdgesAuditEventEdge `json:"edges"`
+	PageInfo *AuditEventsAuditEventsAuditEventConnectionPageInfo              `json:"pageInfo"`
+}
+
+// GetEdges returns AuditEventsAuditEventsAuditEventConnection.Edges, and is useful for accessing the field via an interface.
+func (v *AuditEventsAuditEventsAuditEventConnection) GetEdges() []*AuditEventsAuditEventsAuditEventConnectionEdgesAuditEventEdge {
+	return v.Edges
+}
+
+// GetPageInfo returns AuditEventsAuditEventsAuditEventConnection.PageInfo, and is useful for accessing the field via an interface.
+func (v *AuditEventsAuditEventsAuditEventConnection) GetPageInfo() *AuditEventsAuditEventsAuditEventConnectionPageInfo {
+	return v.PageInfo
+}
+
+// AuditEventsAuditEventsAuditEventConnectionEdgesAuditEventEdge includes the requested fields of the GraphQL type AuditEventEdge.
+type AuditEventsAuditEventsAuditEventConnectionEdgesAuditEventEdge struct {
+	Cursor string                                                                       `json:"cursor"`
+	Node   *AuditEventsAuditEventsAuditEventConnectionEdgesAuditEventEdgeNodeAuditEvent `json:"node"`
+}
+
+// GetCursor returns AuditEventsAuditEventsAuditEventConnectionEdgesAuditEventEdge.Cursor, and is useful for accessing the field via an interface.
+func (v *AuditEventsAuditEventsAuditEventConnectionEdgesAuditEventEdge) GetCursor() string {
+	return v.Cursor
+}
+
+// GetNode returns AuditEventsAuditEventsAuditEventConnectionEdgesAuditEventEdge.Node, and is useful for accessing the field via an interface.
+func (v *AuditEventsAuditEventsAuditEventConnectionEdgesAuditEventEdge) GetNode() *AuditEventsAuditEventsAuditEventConnectionEdgesAuditEventEdgeNodeAuditEvent {
+	return v.Node
+}
+
+// AuditEventsAuditEventsAuditEventConnectionEdgesAuditEventEdgeNodeAuditEvent includes the requested fields of the GraphQL type AuditEvent.
+// The GraphQL type's documentation follows.
+//
+// An entry of the audit trail (administrators: GET on graphql/audit). It holds
+// ids, never names or addresses, so a deleted user's trail keeps no personal
+// data; data never holds a secret. The types are API.md's catalogue.
+type AuditEventsAuditEventsAuditEventConnectionEdgesAuditEventEdgeNodeAuditEvent struct {
+	Id string `json:"id"`
+	// e.g. login.succeeded, role.granted, user.status_changed
+	Type string    `json:"type"`
+	At   time.Time `json:"at"`
+	// Who acted: a user's or an application's id; null for the server itself or an anonymous caller.
+	ActorId *string `json:"actorId"`
+	// Whom or what the event is about: a user, a role, an application, a webhook.
+	SubjectId *string         `json:"subjectId"`
+	Ip        *string         `json:"ip"`
+	UserAgent *string         `json:"userAgent"`
+	Data      json.RawMessage `json:"data"`
+}
+
+// GetId returns AuditEventsAuditEventsAuditEventConnectionEdgesAuditEventEdgeNodeAuditEvent.Id, and is useful for accessing the field via an interface.
+func (v *AuditEventsAuditEventsAuditEventConnectionEdgesAuditEventEdgeNodeAuditEvent) GetId() string {
+	return v.Id
+}
+
+// GetType returns AuditEventsAuditEventsAuditEventConnectionEdgesAuditEventEdgeNodeAuditEvent.Type, and is useful for accessing the field via an interface.
+func (v *AuditEventsAuditEventsAuditEventConnectionEdgesAuditEventEdgeNodeAuditEvent) GetType() string {
+	return v.Type
+}
+
+// GetAt returns AuditEventsAuditEventsAuditEventConnectionEdgesAuditEventEdgeNodeAuditEvent.At, and is useful for accessing the field via an interface.
+func (v *AuditEventsAuditEventsAuditEventConnectionEdgesAuditEventEdgeNodeAuditEvent) GetAt() time.Time {
+	return v.At
+}
+
+// GetActorId returns AuditEventsAuditEventsAuditEventConnectionEdgesAuditEventEdgeNodeAuditEvent.ActorId, and is useful for accessing the field via an interface.
+func (v *AuditEventsAuditEventsAuditEventConnectionEdgesAuditEventEdgeNodeAuditEvent) GetActorId() *string {
+	return v.ActorId
+}
+
+// GetSubjectId returns AuditEventsAuditEventsAuditEventConnectionEdgesAuditEventEdgeNodeAuditEvent.SubjectId, and is useful for accessing the field via an interface.
+func (v *AuditEventsAuditEventsAuditEventConnectionEdgesAuditEventEdgeNodeAuditEvent) GetSubjectId() *string {
+	return v.SubjectId
+}
+
+// GetIp returns AuditEventsAuditEventsAuditEventConnectionEdgesAuditEventEdgeNodeAuditEvent.Ip, and is useful for accessing the field via an interface.
+func (v *AuditEventsAuditEventsAuditEventConnectionEdgesAuditEventEdgeNodeAuditEvent) GetIp() *string {
+	return v.Ip
+}
+
+// GetUserAgent returns AuditEventsAuditEventsAuditEventConnectionEdgesAuditEventEdgeNodeAuditEvent.UserAgent, and is useful for accessing the field via an interface.
+func (v *AuditEventsAuditEventsAuditEventConnectionEdgesAuditEventEdgeNodeAuditEvent) GetUserAgent() *string {
+	return v.UserAgent
+}
+
+// GetData returns AuditEventsAuditEventsAuditEventConnectionEdgesAuditEventEdgeNodeAuditEvent.Data, and is useful for accessing the field via an interface.
+func (v *AuditEventsAuditEventsAuditEventConnectionEdgesAuditEventEdgeNodeAuditEvent) GetData() json.RawMessage {
+	return v.Data
+}
+
+// AuditEventsAuditEventsAuditEventConnectionPageInfo includes the requested fields of the GraphQL type PageInfo.
+type AuditEventsAuditEventsAuditEventConnectionPageInfo struct {
+	HasNextPage bool    `json:"hasNextPage"`
+	EndCursor   *string `json:"endCursor"`
+}
+
+// GetHasNextPage returns AuditEventsAuditEventsAuditEventConnectionPageInfo.HasNextPage, and is useful for accessing the field via an interface.
+func (v *AuditEventsAuditEventsAuditEventConnectionPageInfo) GetHasNextPage() bool {
+	return v.HasNextPage
+}
+
+// GetEndCursor returns AuditEventsAuditEventsAuditEventConnectionPageInfo.EndCursor, and is useful for accessing the field via an interface.
+func (v *AuditEventsAuditEventsAuditEventConnectionPageInfo) GetEndCursor() *string {
+	return v.EndCursor
+}
+
+// AuditEventsResponse is returned by AuditEvents on success.
+type AuditEventsResponse struct {
+	// The audit trail, newest first.
+	AuditEvents *AuditEventsAuditEventsAuditEventConnection `json:"auditEvents"`
+}
+
+// GetAuditEvents returns AuditEventsResponse.AuditEvents, and is useful for accessing the field via an interface.
+func (v *AuditEventsResponse) GetAuditEvents() *AuditEventsAuditEventsAuditEventConnection {
+	return v.AuditEvents
+}
+
+type AuditFilter struct {
+	// Any of these types (from the catalogue).
+	Types     []string    `json:"types"`
+	ActorId   *string     `json:"actorId"`
+	SubjectId *string     `json:"subjectId"`
+	Ip        *string     `json:"ip"`
+	At        *TimeFilter `json:"at,omitempty"`
+}
+
+// GetTypes returns AuditFilter.Types, and is useful for accessing the field via an interface.
+func (v *AuditFilter) GetTypes() []string { return v.Types }
+
+// GetActorId returns AuditFilter.ActorId, and is useful for accessing the field via an interface.
+func (v *AuditFilter) GetActorId() *string { return v.ActorId }
+
+// GetSubjectId returns AuditFilter.SubjectId, and is useful for accessing the field via an interface.
+func (v *AuditFilter) GetSubjectId() *string { return v.SubjectId }
+
+// GetIp returns AuditFilter.Ip, and is useful for accessing the field via an interface.
+func (v *AuditFilter) GetIp() *string { return v.Ip }
+
+// GetAt returns AuditFilter.At, and is useful for accessing the field via an interface.
+func (v *AuditFilter) GetAt() *TimeFilter { return v.At }
+
 // AuthFields includes the GraphQL fields of AuthPayload requested by the fragment AuthFields.
 // The GraphQL type's documentation follows.
 //
@@ -1736,6 +1879,137 @@ type CreateUserResponse struct {
 // GetCreateUser returns CreateUserResponse.CreateUser, and is useful for accessing the field via an interface.
 func (v *CreateUserResponse) GetCreateUser() *CreateUserCreateUser { return v.CreateUser }
 
+// CreateWebhookCreateWebhookWebhookCreated includes the requested fields of the GraphQL type WebhookCreated.
+// The GraphQL type's documentation follows.
+//
+// A webhook as created, with its signing secret (whsec_…), shown this once.
+type CreateWebhookCreateWebhookWebhookCreated struct {
+	Webhook *CreateWebhookCreateWebhookWebhookCreatedWebhook `json:"webhook"`
+	Secret  string                                           `json:"secret"`
+}
+
+// GetWebhook returns CreateWebhookCreateWebhookWebhookCreated.Webhook, and is useful for accessing the field via an interface.
+func (v *CreateWebhookCreateWebhookWebhookCreated) GetWebhook() *CreateWebhookCreateWebhookWebhookCreatedWebhook {
+	return v.Webhook
+}
+
+// GetSecret returns CreateWebhookCreateWebhookWebhookCreated.Secret, and is useful for accessing the field via an interface.
+func (v *CreateWebhookCreateWebhookWebhookCreated) GetSecret() string { return v.Secret }
+
+// CreateWebhookCreateWebhookWebhookCreatedWebhook includes the requested fields of the GraphQL type Webhook.
+// The GraphQL type's documentation follows.
+//
+// A receiver of events: each event of a type it lists (or every type, with
+// "*") is POSTed to url as JSON, signed per Standard Webhooks with the
+// webhook's secret (docs/EVENTS.md shows a receiver).
+type CreateWebhookCreateWebhookWebhookCreatedWebhook struct {
+	WebhookFields `json:"-"`
+}
+
+// GetId returns CreateWebhookCreateWebhookWebhookCreatedWebhook.Id, and is useful for accessing the field via an interface.
+func (v *CreateWebhookCreateWebhookWebhookCreatedWebhook) GetId() string { return v.WebhookFields.Id }
+
+// GetUrl returns CreateWebhookCreateWebhookWebhookCreatedWebhook.Url, and is useful for accessing the field via an interface.
+func (v *CreateWebhookCreateWebhookWebhookCreatedWebhook) GetUrl() string { return v.WebhookFields.Url }
+
+// GetEvents returns CreateWebhookCreateWebhookWebhookCreatedWebhook.Events, and is useful for accessing the field via an interface.
+func (v *CreateWebhookCreateWebhookWebhookCreatedWebhook) GetEvents() []string {
+	return v.WebhookFields.Events
+}
+
+// GetActive returns CreateWebhookCreateWebhookWebhookCreatedWebhook.Active, and is useful for accessing the field via an interface.
+func (v *CreateWebhookCreateWebhookWebhookCreatedWebhook) GetActive() bool {
+	return v.WebhookFields.Active
+}
+
+// GetCreatedAt returns CreateWebhookCreateWebhookWebhookCreatedWebhook.CreatedAt, and is useful for accessing the field via an interface.
+func (v *CreateWebhookCreateWebhookWebhookCreatedWebhook) GetCreatedAt() time.Time {
+	return v.WebhookFields.CreatedAt
+}
+
+// GetLastDeliveryAt returns CreateWebhookCreateWebhookWebhookCreatedWebhook.LastDeliveryAt, and is useful for accessing the field via an interface.
+func (v *CreateWebhookCreateWebhookWebhookCreatedWebhook) GetLastDeliveryAt() *time.Time {
+	return v.WebhookFields.LastDeliveryAt
+}
+
+// GetConsecutiveFailures returns CreateWebhookCreateWebhookWebhookCreatedWebhook.ConsecutiveFailures, and is useful for accessing the field via an interface.
+func (v *CreateWebhookCreateWebhookWebhookCreatedWebhook) GetConsecutiveFailures() int {
+	return v.WebhookFields.ConsecutiveFailures
+}
+
+func (v *CreateWebhookCreateWebhookWebhookCreatedWebhook) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*CreateWebhookCreateWebhookWebhookCreatedWebhook
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.CreateWebhookCreateWebhookWebhookCreatedWebhook = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	err = json.Unmarshal(
+		b, &v.WebhookFields)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type __premarshalCreateWebhookCreateWebhookWebhookCreatedWebhook struct {
+	Id string `json:"id"`
+
+	Url string `json:"url"`
+
+	Events []string `json:"events"`
+
+	Active bool `json:"active"`
+
+	CreatedAt time.Time `json:"createdAt"`
+
+	LastDeliveryAt *time.Time `json:"lastDeliveryAt"`
+
+	ConsecutiveFailures int `json:"consecutiveFailures"`
+}
+
+func (v *CreateWebhookCreateWebhookWebhookCreatedWebhook) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *CreateWebhookCreateWebhookWebhookCreatedWebhook) __premarshalJSON() (*__premarshalCreateWebhookCreateWebhookWebhookCreatedWebhook, error) {
+	var retval __premarshalCreateWebhookCreateWebhookWebhookCreatedWebhook
+
+	retval.Id = v.WebhookFields.Id
+	retval.Url = v.WebhookFields.Url
+	retval.Events = v.WebhookFields.Events
+	retval.Active = v.WebhookFields.Active
+	retval.CreatedAt = v.WebhookFields.CreatedAt
+	retval.LastDeliveryAt = v.WebhookFields.LastDeliveryAt
+	retval.ConsecutiveFailures = v.WebhookFields.ConsecutiveFailures
+	return &retval, nil
+}
+
+// CreateWebhookResponse is returned by CreateWebhook on success.
+type CreateWebhookResponse struct {
+	// A new webhook; its signing secret is in the answer only.
+	CreateWebhook *CreateWebhookCreateWebhookWebhookCreated `json:"createWebhook"`
+}
+
+// GetCreateWebhook returns CreateWebhookResponse.CreateWebhook, and is useful for accessing the field via an interface.
+func (v *CreateWebhookResponse) GetCreateWebhook() *CreateWebhookCreateWebhookWebhookCreated {
+	return v.CreateWebhook
+}
+
 // DeleteAccountResponse is returned by DeleteAccount on success.
 type DeleteAccountResponse struct {
 	// Deletes the caller's account for good. A guest has no password: any string will do.
@@ -1780,6 +2054,15 @@ type DeleteUsersResponse struct {
 
 // GetDeleteUsers returns DeleteUsersResponse.DeleteUsers, and is useful for accessing the field via an interface.
 func (v *DeleteUsersResponse) GetDeleteUsers() int { return v.DeleteUsers }
+
+// DeleteWebhookResponse is returned by DeleteWebhook on success.
+type DeleteWebhookResponse struct {
+	// Deletes a webhook; what was queued for it is dropped.
+	DeleteWebhook bool `json:"deleteWebhook"`
+}
+
+// GetDeleteWebhook returns DeleteWebhookResponse.DeleteWebhook, and is useful for accessing the field via an interface.
+func (v *DeleteWebhookResponse) GetDeleteWebhook() bool { return v.DeleteWebhook }
 
 // DeviceFields includes the GraphQL fields of Device requested by the fragment DeviceFields.
 // The GraphQL type's documentation follows.
@@ -4787,6 +5070,15 @@ func (v *ProfileInput) GetTags() *[]string { return v.Tags }
 
 // GetMetadata returns ProfileInput.Metadata, and is useful for accessing the field via an interface.
 func (v *ProfileInput) GetMetadata() *json.RawMessage { return v.Metadata }
+
+// RedeliverWebhookResponse is returned by RedeliverWebhook on success.
+type RedeliverWebhookResponse struct {
+	// Queues a past delivery's event to its webhook again (same webhook-id: receivers may drop it as a repeat).
+	RedeliverWebhook bool `json:"redeliverWebhook"`
+}
+
+// GetRedeliverWebhook returns RedeliverWebhookResponse.RedeliverWebhook, and is useful for accessing the field via an interface.
+func (v *RedeliverWebhookResponse) GetRedeliverWebhook() bool { return v.RedeliverWebhook }
 
 // RefreshSessionRefreshSessionAuthPayload includes the requested fields of the GraphQL type AuthPayload.
 // The GraphQL type's documentation follows.
@@ -8548,6 +8840,114 @@ type UpdateUsersResponse struct {
 // GetUpdateUsers returns UpdateUsersResponse.UpdateUsers, and is useful for accessing the field via an interface.
 func (v *UpdateUsersResponse) GetUpdateUsers() int { return v.UpdateUsers }
 
+// UpdateWebhookResponse is returned by UpdateWebhook on success.
+type UpdateWebhookResponse struct {
+	// Replaces a webhook's URL and events (and activity, if given); reactivating starts its failures over.
+	UpdateWebhook *UpdateWebhookUpdateWebhook `json:"updateWebhook"`
+}
+
+// GetUpdateWebhook returns UpdateWebhookResponse.UpdateWebhook, and is useful for accessing the field via an interface.
+func (v *UpdateWebhookResponse) GetUpdateWebhook() *UpdateWebhookUpdateWebhook {
+	return v.UpdateWebhook
+}
+
+// UpdateWebhookUpdateWebhook includes the requested fields of the GraphQL type Webhook.
+// The GraphQL type's documentation follows.
+//
+// A receiver of events: each event of a type it lists (or every type, with
+// "*") is POSTed to url as JSON, signed per Standard Webhooks with the
+// webhook's secret (docs/EVENTS.md shows a receiver).
+type UpdateWebhookUpdateWebhook struct {
+	WebhookFields `json:"-"`
+}
+
+// GetId returns UpdateWebhookUpdateWebhook.Id, and is useful for accessing the field via an interface.
+func (v *UpdateWebhookUpdateWebhook) GetId() string { return v.WebhookFields.Id }
+
+// GetUrl returns UpdateWebhookUpdateWebhook.Url, and is useful for accessing the field via an interface.
+func (v *UpdateWebhookUpdateWebhook) GetUrl() string { return v.WebhookFields.Url }
+
+// GetEvents returns UpdateWebhookUpdateWebhook.Events, and is useful for accessing the field via an interface.
+func (v *UpdateWebhookUpdateWebhook) GetEvents() []string { return v.WebhookFields.Events }
+
+// GetActive returns UpdateWebhookUpdateWebhook.Active, and is useful for accessing the field via an interface.
+func (v *UpdateWebhookUpdateWebhook) GetActive() bool { return v.WebhookFields.Active }
+
+// GetCreatedAt returns UpdateWebhookUpdateWebhook.CreatedAt, and is useful for accessing the field via an interface.
+func (v *UpdateWebhookUpdateWebhook) GetCreatedAt() time.Time { return v.WebhookFields.CreatedAt }
+
+// GetLastDeliveryAt returns UpdateWebhookUpdateWebhook.LastDeliveryAt, and is useful for accessing the field via an interface.
+func (v *UpdateWebhookUpdateWebhook) GetLastDeliveryAt() *time.Time {
+	return v.WebhookFields.LastDeliveryAt
+}
+
+// GetConsecutiveFailures returns UpdateWebhookUpdateWebhook.ConsecutiveFailures, and is useful for accessing the field via an interface.
+func (v *UpdateWebhookUpdateWebhook) GetConsecutiveFailures() int {
+	return v.WebhookFields.ConsecutiveFailures
+}
+
+func (v *UpdateWebhookUpdateWebhook) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*UpdateWebhookUpdateWebhook
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.UpdateWebhookUpdateWebhook = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	err = json.Unmarshal(
+		b, &v.WebhookFields)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type __premarshalUpdateWebhookUpdateWebhook struct {
+	Id string `json:"id"`
+
+	Url string `json:"url"`
+
+	Events []string `json:"events"`
+
+	Active bool `json:"active"`
+
+	CreatedAt time.Time `json:"createdAt"`
+
+	LastDeliveryAt *time.Time `json:"lastDeliveryAt"`
+
+	ConsecutiveFailures int `json:"consecutiveFailures"`
+}
+
+func (v *UpdateWebhookUpdateWebhook) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *UpdateWebhookUpdateWebhook) __premarshalJSON() (*__premarshalUpdateWebhookUpdateWebhook, error) {
+	var retval __premarshalUpdateWebhookUpdateWebhook
+
+	retval.Id = v.WebhookFields.Id
+	retval.Url = v.WebhookFields.Url
+	retval.Events = v.WebhookFields.Events
+	retval.Active = v.WebhookFields.Active
+	retval.CreatedAt = v.WebhookFields.CreatedAt
+	retval.LastDeliveryAt = v.WebhookFields.LastDeliveryAt
+	retval.ConsecutiveFailures = v.WebhookFields.ConsecutiveFailures
+	return &retval, nil
+}
+
 // A username and/or an email, and a password: what a guest becomes a full account with.
 type UpgradeGuestInput struct {
 	Username  *string `json:"username"`
@@ -10556,6 +10956,290 @@ type VerifyEmailResponse struct {
 // GetVerifyEmail returns VerifyEmailResponse.VerifyEmail, and is useful for accessing the field via an interface.
 func (v *VerifyEmailResponse) GetVerifyEmail() bool { return v.VerifyEmail }
 
+// WebhookDeliveriesResponse is returned by WebhookDeliveries on success.
+type WebhookDeliveriesResponse struct {
+	// Delivery attempts, newest first: of one webhook, or of all.
+	WebhookDeliveries *WebhookDeliveriesWebhookDeliveriesWebhookDeliveryConnection `json:"webhookDeliveries"`
+}
+
+// GetWebhookDeliveries returns WebhookDeliveriesResponse.WebhookDeliveries, and is useful for accessing the field via an interface.
+func (v *WebhookDeliveriesResponse) GetWebhookDeliveries() *WebhookDeliveriesWebhookDeliveriesWebhookDeliveryConnection {
+	return v.WebhookDeliveries
+}
+
+// WebhookDeliveriesWebhookDeliveriesWebhookDeliveryConnection includes the requested fields of the GraphQL type WebhookDeliveryConnection.
+type WebhookDeliveriesWebhookDeliveriesWebhookDeliveryConnection struct {
+	Edges    []*WebhookDeliveriesWebhookDeliveriesWebhookDeliveryConnectionEdgesWebhookDeliveryEdge `json:"edges"`
+	PageInfo *WebhookDeliveriesWebhookDeliveriesWebhookDeliveryConnectionPageInfo                   `json:"pageInfo"`
+}
+
+// GetEdges returns WebhookDeliveriesWebhookDeliveriesWebhookDeliveryConnection.Edges, and is useful for accessing the field via an interface.
+func (v *WebhookDeliveriesWebhookDeliveriesWebhookDeliveryConnection) GetEdges() []*WebhookDeliveriesWebhookDeliveriesWebhookDeliveryConnectionEdgesWebhookDeliveryEdge {
+	return v.Edges
+}
+
+// GetPageInfo returns WebhookDeliveriesWebhookDeliveriesWebhookDeliveryConnection.PageInfo, and is useful for accessing the field via an interface.
+func (v *WebhookDeliveriesWebhookDeliveriesWebhookDeliveryConnection) GetPageInfo() *WebhookDeliveriesWebhookDeliveriesWebhookDeliveryConnectionPageInfo {
+	return v.PageInfo
+}
+
+// WebhookDeliveriesWebhookDeliveriesWebhookDeliveryConnectionEdgesWebhookDeliveryEdge includes the requested fields of the GraphQL type WebhookDeliveryEdge.
+type WebhookDeliveriesWebhookDeliveriesWebhookDeliveryConnectionEdgesWebhookDeliveryEdge struct {
+	Cursor string                                                                                                  `json:"cursor"`
+	Node   *WebhookDeliveriesWebhookDeliveriesWebhookDeliveryConnectionEdgesWebhookDeliveryEdgeNodeWebhookDelivery `json:"node"`
+}
+
+// GetCursor returns WebhookDeliveriesWebhookDeliveriesWebhookDeliveryConnectionEdgesWebhookDeliveryEdge.Cursor, and is useful for accessing the field via an interface.
+func (v *WebhookDeliveriesWebhookDeliveriesWebhookDeliveryConnectionEdgesWebhookDeliveryEdge) GetCursor() string {
+	return v.Cursor
+}
+
+// GetNode returns WebhookDeliveriesWebhookDeliveriesWebhookDeliveryConnectionEdgesWebhookDeliveryEdge.Node, and is useful for accessing the field via an interface.
+func (v *WebhookDeliveriesWebhookDeliveriesWebhookDeliveryConnectionEdgesWebhookDeliveryEdge) GetNode() *WebhookDeliveriesWebhookDeliveriesWebhookDeliveryConnectionEdgesWebhookDeliveryEdgeNodeWebhookDelivery {
+	return v.Node
+}
+
+// WebhookDeliveriesWebhookDeliveriesWebhookDeliveryConnectionEdgesWebhookDeliveryEdgeNodeWebhookDelivery includes the requested fields of the GraphQL type WebhookDelivery.
+// The GraphQL type's documentation follows.
+//
+// One attempt to deliver an event to a webhook.
+type WebhookDeliveriesWebhookDeliveriesWebhookDeliveryConnectionEdgesWebhookDeliveryEdgeNodeWebhookDelivery struct {
+	Id        string `json:"id"`
+	WebhookId string `json:"webhookId"`
+	EventId   string `json:"eventId"`
+	EventType string `json:"eventType"`
+	// 1 for the first attempt.
+	Attempt int `json:"attempt"`
+	// The receiver's HTTP status; null if none came.
+	Status    *int      `json:"status"`
+	Error     *string   `json:"error"`
+	At        time.Time `json:"at"`
+	Delivered bool      `json:"delivered"`
+}
+
+// GetId returns WebhookDeliveriesWebhookDeliveriesWebhookDeliveryConnectionEdgesWebhookDeliveryEdgeNodeWebhookDelivery.Id, and is useful for accessing the field via an interface.
+func (v *WebhookDeliveriesWebhookDeliveriesWebhookDeliveryConnectionEdgesWebhookDeliveryEdgeNodeWebhookDelivery) GetId() string {
+	return v.Id
+}
+
+// GetWebhookId returns WebhookDeliveriesWebhookDeliveriesWebhookDeliveryConnectionEdgesWebhookDeliveryEdgeNodeWebhookDelivery.WebhookId, and is useful for accessing the field via an interface.
+func (v *WebhookDeliveriesWebhookDeliveriesWebhookDeliveryConnectionEdgesWebhookDeliveryEdgeNodeWebhookDelivery) GetWebhookId() string {
+	return v.WebhookId
+}
+
+// GetEventId returns WebhookDeliveriesWebhookDeliveriesWebhookDeliveryConnectionEdgesWebhookDeliveryEdgeNodeWebhookDelivery.EventId, and is useful for accessing the field via an interface.
+func (v *WebhookDeliveriesWebhookDeliveriesWebhookDeliveryConnectionEdgesWebhookDeliveryEdgeNodeWebhookDelivery) GetEventId() string {
+	return v.EventId
+}
+
+// GetEventType returns WebhookDeliveriesWebhookDeliveriesWebhookDeliveryConnectionEdgesWebhookDeliveryEdgeNodeWebhookDelivery.EventType, and is useful for accessing the field via an interface.
+func (v *WebhookDeliveriesWebhookDeliveriesWebhookDeliveryConnectionEdgesWebhookDeliveryEdgeNodeWebhookDelivery) GetEventType() string {
+	return v.EventType
+}
+
+// GetAttempt returns WebhookDeliveriesWebhookDeliveriesWebhookDeliveryConnectionEdgesWebhookDeliveryEdgeNodeWebhookDelivery.Attempt, and is useful for accessing the field via an interface.
+func (v *WebhookDeliveriesWebhookDeliveriesWebhookDeliveryConnectionEdgesWebhookDeliveryEdgeNodeWebhookDelivery) GetAttempt() int {
+	return v.Attempt
+}
+
+// GetStatus returns WebhookDeliveriesWebhookDeliveriesWebhookDeliveryConnectionEdgesWebhookDeliveryEdgeNodeWebhookDelivery.Status, and is useful for accessing the field via an interface.
+func (v *WebhookDeliveriesWebhookDeliveriesWebhookDeliveryConnectionEdgesWebhookDeliveryEdgeNodeWebhookDelivery) GetStatus() *int {
+	return v.Status
+}
+
+// GetError returns WebhookDeliveriesWebhookDeliveriesWebhookDeliveryConnectionEdgesWebhookDeliveryEdgeNodeWebhookDelivery.Error, and is useful for accessing the field via an interface.
+func (v *WebhookDeliveriesWebhookDeliveriesWebhookDeliveryConnectionEdgesWebhookDeliveryEdgeNodeWebhookDelivery) GetError() *string {
+	return v.Error
+}
+
+// GetAt returns WebhookDeliveriesWebhookDeliveriesWebhookDeliveryConnectionEdgesWebhookDeliveryEdgeNodeWebhookDelivery.At, and is useful for accessing the field via an interface.
+func (v *WebhookDeliveriesWebhookDeliveriesWebhookDeliveryConnectionEdgesWebhookDeliveryEdgeNodeWebhookDelivery) GetAt() time.Time {
+	return v.At
+}
+
+// GetDelivered returns WebhookDeliveriesWebhookDeliveriesWebhookDeliveryConnectionEdgesWebhookDeliveryEdgeNodeWebhookDelivery.Delivered, and is useful for accessing the field via an interface.
+func (v *WebhookDeliveriesWebhookDeliveriesWebhookDeliveryConnectionEdgesWebhookDeliveryEdgeNodeWebhookDelivery) GetDelivered() bool {
+	return v.Delivered
+}
+
+// WebhookDeliveriesWebhookDeliveriesWebhookDeliveryConnectionPageInfo includes the requested fields of the GraphQL type PageInfo.
+type WebhookDeliveriesWebhookDeliveriesWebhookDeliveryConnectionPageInfo struct {
+	HasNextPage bool    `json:"hasNextPage"`
+	EndCursor   *string `json:"endCursor"`
+}
+
+// GetHasNextPage returns WebhookDeliveriesWebhookDeliveriesWebhookDeliveryConnectionPageInfo.HasNextPage, and is useful for accessing the field via an interface.
+func (v *WebhookDeliveriesWebhookDeliveriesWebhookDeliveryConnectionPageInfo) GetHasNextPage() bool {
+	return v.HasNextPage
+}
+
+// GetEndCursor returns WebhookDeliveriesWebhookDeliveriesWebhookDeliveryConnectionPageInfo.EndCursor, and is useful for accessing the field via an interface.
+func (v *WebhookDeliveriesWebhookDeliveriesWebhookDeliveryConnectionPageInfo) GetEndCursor() *string {
+	return v.EndCursor
+}
+
+// WebhookFields includes the GraphQL fields of Webhook requested by the fragment WebhookFields.
+// The GraphQL type's documentation follows.
+//
+// A receiver of events: each event of a type it lists (or every type, with
+// "*") is POSTed to url as JSON, signed per Standard Webhooks with the
+// webhook's secret (docs/EVENTS.md shows a receiver).
+type WebhookFields struct {
+	Id     string   `json:"id"`
+	Url    string   `json:"url"`
+	Events []string `json:"events"`
+	// False once disabled (by updateWebhook, or after 24 hours of failed deliveries).
+	Active              bool       `json:"active"`
+	CreatedAt           time.Time  `json:"createdAt"`
+	LastDeliveryAt      *time.Time `json:"lastDeliveryAt"`
+	ConsecutiveFailures int        `json:"consecutiveFailures"`
+}
+
+// GetId returns WebhookFields.Id, and is useful for accessing the field via an interface.
+func (v *WebhookFields) GetId() string { return v.Id }
+
+// GetUrl returns WebhookFields.Url, and is useful for accessing the field via an interface.
+func (v *WebhookFields) GetUrl() string { return v.Url }
+
+// GetEvents returns WebhookFields.Events, and is useful for accessing the field via an interface.
+func (v *WebhookFields) GetEvents() []string { return v.Events }
+
+// GetActive returns WebhookFields.Active, and is useful for accessing the field via an interface.
+func (v *WebhookFields) GetActive() bool { return v.Active }
+
+// GetCreatedAt returns WebhookFields.CreatedAt, and is useful for accessing the field via an interface.
+func (v *WebhookFields) GetCreatedAt() time.Time { return v.CreatedAt }
+
+// GetLastDeliveryAt returns WebhookFields.LastDeliveryAt, and is useful for accessing the field via an interface.
+func (v *WebhookFields) GetLastDeliveryAt() *time.Time { return v.LastDeliveryAt }
+
+// GetConsecutiveFailures returns WebhookFields.ConsecutiveFailures, and is useful for accessing the field via an interface.
+func (v *WebhookFields) GetConsecutiveFailures() int { return v.ConsecutiveFailures }
+
+type WebhookInput struct {
+	// An absolute http(s) URL; loopback and private addresses only with USERGRAPH_WEBHOOK_ALLOW_PRIVATE.
+	Url string `json:"url"`
+	// Event types from the catalogue, or ["*"] for all.
+	Events []string `json:"events"`
+	// Default true on creation; unchanged on update when omitted.
+	Active *bool `json:"active"`
+}
+
+// GetUrl returns WebhookInput.Url, and is useful for accessing the field via an interface.
+func (v *WebhookInput) GetUrl() string { return v.Url }
+
+// GetEvents returns WebhookInput.Events, and is useful for accessing the field via an interface.
+func (v *WebhookInput) GetEvents() []string { return v.Events }
+
+// GetActive returns WebhookInput.Active, and is useful for accessing the field via an interface.
+func (v *WebhookInput) GetActive() *bool { return v.Active }
+
+// WebhooksResponse is returned by Webhooks on success.
+type WebhooksResponse struct {
+	// The webhooks, oldest first.
+	Webhooks []*WebhooksWebhooksWebhook `json:"webhooks"`
+}
+
+// GetWebhooks returns WebhooksResponse.Webhooks, and is useful for accessing the field via an interface.
+func (v *WebhooksResponse) GetWebhooks() []*WebhooksWebhooksWebhook { return v.Webhooks }
+
+// WebhooksWebhooksWebhook includes the requested fields of the GraphQL type Webhook.
+// The GraphQL type's documentation follows.
+//
+// A receiver of events: each event of a type it lists (or every type, with
+// "*") is POSTed to url as JSON, signed per Standard Webhooks with the
+// webhook's secret (docs/EVENTS.md shows a receiver).
+type WebhooksWebhooksWebhook struct {
+	WebhookFields `json:"-"`
+}
+
+// GetId returns WebhooksWebhooksWebhook.Id, and is useful for accessing the field via an interface.
+func (v *WebhooksWebhooksWebhook) GetId() string { return v.WebhookFields.Id }
+
+// GetUrl returns WebhooksWebhooksWebhook.Url, and is useful for accessing the field via an interface.
+func (v *WebhooksWebhooksWebhook) GetUrl() string { return v.WebhookFields.Url }
+
+// GetEvents returns WebhooksWebhooksWebhook.Events, and is useful for accessing the field via an interface.
+func (v *WebhooksWebhooksWebhook) GetEvents() []string { return v.WebhookFields.Events }
+
+// GetActive returns WebhooksWebhooksWebhook.Active, and is useful for accessing the field via an interface.
+func (v *WebhooksWebhooksWebhook) GetActive() bool { return v.WebhookFields.Active }
+
+// GetCreatedAt returns WebhooksWebhooksWebhook.CreatedAt, and is useful for accessing the field via an interface.
+func (v *WebhooksWebhooksWebhook) GetCreatedAt() time.Time { return v.WebhookFields.CreatedAt }
+
+// GetLastDeliveryAt returns WebhooksWebhooksWebhook.LastDeliveryAt, and is useful for accessing the field via an interface.
+func (v *WebhooksWebhooksWebhook) GetLastDeliveryAt() *time.Time {
+	return v.WebhookFields.LastDeliveryAt
+}
+
+// GetConsecutiveFailures returns WebhooksWebhooksWebhook.ConsecutiveFailures, and is useful for accessing the field via an interface.
+func (v *WebhooksWebhooksWebhook) GetConsecutiveFailures() int {
+	return v.WebhookFields.ConsecutiveFailures
+}
+
+func (v *WebhooksWebhooksWebhook) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*WebhooksWebhooksWebhook
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.WebhooksWebhooksWebhook = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	err = json.Unmarshal(
+		b, &v.WebhookFields)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type __premarshalWebhooksWebhooksWebhook struct {
+	Id string `json:"id"`
+
+	Url string `json:"url"`
+
+	Events []string `json:"events"`
+
+	Active bool `json:"active"`
+
+	CreatedAt time.Time `json:"createdAt"`
+
+	LastDeliveryAt *time.Time `json:"lastDeliveryAt"`
+
+	ConsecutiveFailures int `json:"consecutiveFailures"`
+}
+
+func (v *WebhooksWebhooksWebhook) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *WebhooksWebhooksWebhook) __premarshalJSON() (*__premarshalWebhooksWebhooksWebhook, error) {
+	var retval __premarshalWebhooksWebhooksWebhook
+
+	retval.Id = v.WebhookFields.Id
+	retval.Url = v.WebhookFields.Url
+	retval.Events = v.WebhookFields.Events
+	retval.Active = v.WebhookFields.Active
+	retval.CreatedAt = v.WebhookFields.CreatedAt
+	retval.LastDeliveryAt = v.WebhookFields.LastDeliveryAt
+	retval.ConsecutiveFailures = v.WebhookFields.ConsecutiveFailures
+	return &retval, nil
+}
+
 // __AddPermissionInput is used internally by genqlient
 type __AddPermissionInput struct {
 	Role  string           `json:"role"`
@@ -10579,6 +11263,22 @@ func (v *__ApplicationSessionInput) GetClientId() string { return v.ClientId }
 
 // GetClientSecret returns __ApplicationSessionInput.ClientSecret, and is useful for accessing the field via an interface.
 func (v *__ApplicationSessionInput) GetClientSecret() string { return v.ClientSecret }
+
+// __AuditEventsInput is used internally by genqlient
+type __AuditEventsInput struct {
+	Filter *AuditFilter `json:"filter,omitempty"`
+	First  *int         `json:"first"`
+	After  *string      `json:"after"`
+}
+
+// GetFilter returns __AuditEventsInput.Filter, and is useful for accessing the field via an interface.
+func (v *__AuditEventsInput) GetFilter() *AuditFilter { return v.Filter }
+
+// GetFirst returns __AuditEventsInput.First, and is useful for accessing the field via an interface.
+func (v *__AuditEventsInput) GetFirst() *int { return v.First }
+
+// GetAfter returns __AuditEventsInput.After, and is useful for accessing the field via an interface.
+func (v *__AuditEventsInput) GetAfter() *string { return v.After }
 
 // __AuthorizeInput is used internally by genqlient
 type __AuthorizeInput struct {
@@ -10636,6 +11336,14 @@ type __CreateUserInput struct {
 // GetInput returns __CreateUserInput.Input, and is useful for accessing the field via an interface.
 func (v *__CreateUserInput) GetInput() *CreateUserInput { return v.Input }
 
+// __CreateWebhookInput is used internally by genqlient
+type __CreateWebhookInput struct {
+	Input *WebhookInput `json:"input,omitempty"`
+}
+
+// GetInput returns __CreateWebhookInput.Input, and is useful for accessing the field via an interface.
+func (v *__CreateWebhookInput) GetInput() *WebhookInput { return v.Input }
+
 // __DeleteAccountInput is used internally by genqlient
 type __DeleteAccountInput struct {
 	Password string `json:"password"`
@@ -10683,6 +11391,14 @@ func (v *__DeleteUsersInput) GetFilter() *UserFilter { return v.Filter }
 
 // GetHard returns __DeleteUsersInput.Hard, and is useful for accessing the field via an interface.
 func (v *__DeleteUsersInput) GetHard() bool { return v.Hard }
+
+// __DeleteWebhookInput is used internally by genqlient
+type __DeleteWebhookInput struct {
+	Id string `json:"id"`
+}
+
+// GetId returns __DeleteWebhookInput.Id, and is useful for accessing the field via an interface.
+func (v *__DeleteWebhookInput) GetId() string { return v.Id }
 
 // __DevicesInput is used internally by genqlient
 type __DevicesInput struct {
@@ -10847,6 +11563,14 @@ func (v *__PermitDeviceInput) GetUserId() string { return v.UserId }
 
 // GetDeviceToken returns __PermitDeviceInput.DeviceToken, and is useful for accessing the field via an interface.
 func (v *__PermitDeviceInput) GetDeviceToken() string { return v.DeviceToken }
+
+// __RedeliverWebhookInput is used internally by genqlient
+type __RedeliverWebhookInput struct {
+	DeliveryId string `json:"deliveryId"`
+}
+
+// GetDeliveryId returns __RedeliverWebhookInput.DeliveryId, and is useful for accessing the field via an interface.
+func (v *__RedeliverWebhookInput) GetDeliveryId() string { return v.DeliveryId }
 
 // __RefreshSessionInput is used internally by genqlient
 type __RefreshSessionInput struct {
@@ -11116,6 +11840,18 @@ func (v *__UpdateUsersInput) GetFilter() *UserFilter { return v.Filter }
 // GetPatch returns __UpdateUsersInput.Patch, and is useful for accessing the field via an interface.
 func (v *__UpdateUsersInput) GetPatch() *UserPatchInput { return v.Patch }
 
+// __UpdateWebhookInput is used internally by genqlient
+type __UpdateWebhookInput struct {
+	Id    string        `json:"id"`
+	Input *WebhookInput `json:"input,omitempty"`
+}
+
+// GetId returns __UpdateWebhookInput.Id, and is useful for accessing the field via an interface.
+func (v *__UpdateWebhookInput) GetId() string { return v.Id }
+
+// GetInput returns __UpdateWebhookInput.Input, and is useful for accessing the field via an interface.
+func (v *__UpdateWebhookInput) GetInput() *WebhookInput { return v.Input }
+
 // __UpgradeGuestInput is used internally by genqlient
 type __UpgradeGuestInput struct {
 	Input *UpgradeGuestInput `json:"input,omitempty"`
@@ -11195,6 +11931,22 @@ type __VerifyEmailInput struct {
 
 // GetToken returns __VerifyEmailInput.Token, and is useful for accessing the field via an interface.
 func (v *__VerifyEmailInput) GetToken() string { return v.Token }
+
+// __WebhookDeliveriesInput is used internally by genqlient
+type __WebhookDeliveriesInput struct {
+	WebhookId *string `json:"webhookId"`
+	First     *int    `json:"first"`
+	After     *string `json:"after"`
+}
+
+// GetWebhookId returns __WebhookDeliveriesInput.WebhookId, and is useful for accessing the field via an interface.
+func (v *__WebhookDeliveriesInput) GetWebhookId() *string { return v.WebhookId }
+
+// GetFirst returns __WebhookDeliveriesInput.First, and is useful for accessing the field via an interface.
+func (v *__WebhookDeliveriesInput) GetFirst() *int { return v.First }
+
+// GetAfter returns __WebhookDeliveriesInput.After, and is useful for accessing the field via an interface.
+func (v *__WebhookDeliveriesInput) GetAfter() *string { return v.After }
 
 // The mutation executed by AddPermission.
 const AddPermission_Operation = `
@@ -11345,6 +12097,60 @@ func Applications(
 	}
 
 	data_ = &ApplicationsResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The query executed by AuditEvents.
+const AuditEvents_Operation = `
+query AuditEvents ($filter: AuditFilter, $first: Int, $after: String) {
+	auditEvents(filter: $filter, first: $first, after: $after) {
+		edges {
+			cursor
+			node {
+				id
+				type
+				at
+				actorId
+				subjectId
+				ip
+				userAgent
+				data
+			}
+		}
+		pageInfo {
+			hasNextPage
+			endCursor
+		}
+	}
+}
+`
+
+func AuditEvents(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	filter *AuditFilter,
+	first *int,
+	after *string,
+) (data_ *AuditEventsResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "AuditEvents",
+		Query:  AuditEvents_Operation,
+		Variables: &__AuditEventsInput{
+			Filter: filter,
+			First:  first,
+			After:  after,
+		},
+	}
+
+	data_ = &AuditEventsResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(
@@ -11670,6 +12476,52 @@ func CreateUser(
 	return data_, err_
 }
 
+// The mutation executed by CreateWebhook.
+const CreateWebhook_Operation = `
+mutation CreateWebhook ($input: WebhookInput!) {
+	createWebhook(input: $input) {
+		webhook {
+			... WebhookFields
+		}
+		secret
+	}
+}
+fragment WebhookFields on Webhook {
+	id
+	url
+	events
+	active
+	createdAt
+	lastDeliveryAt
+	consecutiveFailures
+}
+`
+
+func CreateWebhook(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	input *WebhookInput,
+) (data_ *CreateWebhookResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "CreateWebhook",
+		Query:  CreateWebhook_Operation,
+		Variables: &__CreateWebhookInput{
+			Input: input,
+		},
+	}
+
+	data_ = &CreateWebhookResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
 // The mutation executed by DeleteAccount.
 const DeleteAccount_Operation = `
 mutation DeleteAccount ($password: String!) {
@@ -11823,6 +12675,38 @@ func DeleteUsers(
 	}
 
 	data_ = &DeleteUsersResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by DeleteWebhook.
+const DeleteWebhook_Operation = `
+mutation DeleteWebhook ($id: ID!) {
+	deleteWebhook(id: $id)
+}
+`
+
+func DeleteWebhook(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+) (data_ *DeleteWebhookResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "DeleteWebhook",
+		Query:  DeleteWebhook_Operation,
+		Variables: &__DeleteWebhookInput{
+			Id: id,
+		},
+	}
+
+	data_ = &DeleteWebhookResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(
@@ -13025,6 +13909,38 @@ func PermitDevice(
 	}
 
 	data_ = &PermitDeviceResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by RedeliverWebhook.
+const RedeliverWebhook_Operation = `
+mutation RedeliverWebhook ($deliveryId: ID!) {
+	redeliverWebhook(deliveryId: $deliveryId)
+}
+`
+
+func RedeliverWebhook(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	deliveryId string,
+) (data_ *RedeliverWebhookResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "RedeliverWebhook",
+		Query:  RedeliverWebhook_Operation,
+		Variables: &__RedeliverWebhookInput{
+			DeliveryId: deliveryId,
+		},
+	}
+
+	data_ = &RedeliverWebhookResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(
@@ -14594,6 +15510,51 @@ func UpdateUsers(
 	return data_, err_
 }
 
+// The mutation executed by UpdateWebhook.
+const UpdateWebhook_Operation = `
+mutation UpdateWebhook ($id: ID!, $input: WebhookInput!) {
+	updateWebhook(id: $id, input: $input) {
+		... WebhookFields
+	}
+}
+fragment WebhookFields on Webhook {
+	id
+	url
+	events
+	active
+	createdAt
+	lastDeliveryAt
+	consecutiveFailures
+}
+`
+
+func UpdateWebhook(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+	input *WebhookInput,
+) (data_ *UpdateWebhookResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "UpdateWebhook",
+		Query:  UpdateWebhook_Operation,
+		Variables: &__UpdateWebhookInput{
+			Id:    id,
+			Input: input,
+		},
+	}
+
+	data_ = &UpdateWebhookResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
 // The mutation executed by UpgradeGuest.
 const UpgradeGuest_Operation = `
 mutation UpgradeGuest ($input: UpgradeGuestInput!) {
@@ -15116,6 +16077,100 @@ func VerifyEmail(
 	}
 
 	data_ = &VerifyEmailResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The query executed by WebhookDeliveries.
+const WebhookDeliveries_Operation = `
+query WebhookDeliveries ($webhookId: ID, $first: Int, $after: String) {
+	webhookDeliveries(webhookId: $webhookId, first: $first, after: $after) {
+		edges {
+			cursor
+			node {
+				id
+				webhookId
+				eventId
+				eventType
+				attempt
+				status
+				error
+				at
+				delivered
+			}
+		}
+		pageInfo {
+			hasNextPage
+			endCursor
+		}
+	}
+}
+`
+
+func WebhookDeliveries(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	webhookId *string,
+	first *int,
+	after *string,
+) (data_ *WebhookDeliveriesResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "WebhookDeliveries",
+		Query:  WebhookDeliveries_Operation,
+		Variables: &__WebhookDeliveriesInput{
+			WebhookId: webhookId,
+			First:     first,
+			After:     after,
+		},
+	}
+
+	data_ = &WebhookDeliveriesResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The query executed by Webhooks.
+const Webhooks_Operation = `
+query Webhooks {
+	webhooks {
+		... WebhookFields
+	}
+}
+fragment WebhookFields on Webhook {
+	id
+	url
+	events
+	active
+	createdAt
+	lastDeliveryAt
+	consecutiveFailures
+}
+`
+
+func Webhooks(
+	ctx_ context.Context,
+	client_ graphql.Client,
+) (data_ *WebhooksResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "Webhooks",
+		Query:  Webhooks_Operation,
+	}
+
+	data_ = &WebhooksResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(

@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/usergraph/usergraph/apperr"
+	"github.com/usergraph/usergraph/audit"
 	"github.com/usergraph/usergraph/store"
 )
 
@@ -109,7 +110,7 @@ func (s *Service) register(ctx context.Context, userID, token string, canAccess 
 	if err != nil {
 		return nil, err
 	}
-	s.trim(ctx, d)
+	s.trim(store.WithoutEvents(ctx), d) // the events, if any, went with the registration
 	return d, nil
 }
 
@@ -129,13 +130,19 @@ func (s *Service) trim(ctx context.Context, d *store.Device) {
 }
 
 // setAccess registers the device with canAccess, or changes the access of
-// the one registered.
+// the one registered. Its device.permitted or device.restricted event goes
+// with whichever write sets the access: the registration or the update.
 func (s *Service) setAccess(ctx context.Context, userID, token string, canAccess bool) (*store.Device, error) {
-	d, err := s.register(ctx, userID, token, canAccess)
+	typ := audit.DeviceRestricted
+	if canAccess {
+		typ = audit.DevicePermitted
+	}
+	d, err := s.register(audit.With(ctx, audit.New(ctx, typ, userID, audit.Data{"registered": true})), userID, token, canAccess)
 	if err != nil || d.CanAccess == canAccess {
 		return d, err
 	}
-	return s.store.UpdateDevice(ctx, d.ID, func(d *store.Device) error {
+	ev := audit.New(ctx, typ, userID, audit.Data{"device": d.ID})
+	return s.store.UpdateDevice(audit.With(ctx, ev), d.ID, func(d *store.Device) error {
 		d.CanAccess = canAccess
 		return nil
 	})

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/usergraph/usergraph/apperr"
+	"github.com/usergraph/usergraph/audit"
 	"github.com/usergraph/usergraph/session"
 	"github.com/usergraph/usergraph/store"
 )
@@ -88,10 +89,12 @@ func (s *Service) Rename(ctx context.Context, viewer *session.Principal, id, nam
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.find(ctx, viewer, id, store.VerbPatch); err != nil {
+	owner, err := s.find(ctx, viewer, id, store.VerbPatch)
+	if err != nil {
 		return nil, err
 	}
-	d, err := s.store.UpdateDevice(ctx, id, func(d *store.Device) error {
+	ev := audit.New(ctx, audit.DeviceRenamed, owner.UserID, audit.Data{"device": id})
+	d, err := s.store.UpdateDevice(audit.With(ctx, ev), id, func(d *store.Device) error {
 		d.Name = name
 		return nil
 	})
@@ -112,7 +115,8 @@ func (s *Service) Forget(ctx context.Context, viewer *session.Principal, id stri
 	if _, err := s.sessions.RevokeDevices(ctx, d.UserID, []string{d.ID}); err != nil {
 		return err
 	}
-	if err := s.store.DeleteDevice(ctx, d.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
+	ev := audit.New(ctx, audit.DeviceForgotten, d.UserID, audit.Data{"device": d.ID})
+	if err := s.store.DeleteDevice(audit.With(ctx, ev), d.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
 	s.log.InfoContext(ctx, "device forgotten", "user", d.UserID, "device", d.ID, "by", viewer.UserID)

@@ -24,7 +24,8 @@ var publicFields = []string{"applicationSession", "forgotUsername", "initialize"
 	"resetPasswordWithCode", "signup", "usernameExists", "verifyEmail"}
 
 // permissionResources are the resources @hasPermission may name.
-var permissionResources = []string{"graphql/applications", "graphql/roles", "graphql/users", "graphql/users/devices", "graphql/users/roles"}
+var permissionResources = []string{"graphql/applications", "graphql/audit", "graphql/roles", "graphql/users", "graphql/users/devices", "graphql/users/roles",
+	"graphql/webhooks"}
 
 var accessDirectives = []string{"public", "signedIn", "hasRole", "hasPermission"}
 

@@ -54,7 +54,7 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email string) error 
 	if err != nil {
 		return err
 	}
-	if err := s.queue.Enqueue(ctx, msg); err != nil {
+	if err := s.queue.Enqueue(s.withRequested(ctx, u), msg); err != nil {
 		return err
 	}
 	if u != nil {

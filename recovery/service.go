@@ -22,6 +22,7 @@ import (
 
 	"github.com/usergraph/usergraph/account"
 	"github.com/usergraph/usergraph/apperr"
+	"github.com/usergraph/usergraph/audit"
 	"github.com/usergraph/usergraph/mail"
 	"github.com/usergraph/usergraph/ratelimit"
 	"github.com/usergraph/usergraph/sms"
@@ -156,6 +157,16 @@ var (
 
 // event is the one place each action reports what happened (name is the
 // event type of API.md's list). The audit trail will hook in here.
+// withRequested returns ctx carrying the password.reset_requested event of
+// u, which goes with the message the request queues; none for a request
+// about no account (its decoy is no event).
+func (s *Service) withRequested(ctx context.Context, u *store.User) context.Context {
+	if u == nil {
+		return ctx
+	}
+	return audit.With(ctx, audit.New(ctx, audit.PasswordResetRequest, u.ID, nil))
+}
+
 func (s *Service) event(ctx context.Context, name, userID string) {
 	s.log.InfoContext(ctx, name, "user_id", userID)
 }

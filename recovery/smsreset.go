@@ -61,7 +61,7 @@ func (s *Service) RequestPasswordResetBySms(ctx context.Context, username string
 			return err
 		}
 	}
-	if err := s.queue.Enqueue(ctx, msg); err != nil {
+	if err := s.queue.Enqueue(s.withRequested(ctx, u), msg); err != nil {
 		return err
 	}
 	if u != nil {

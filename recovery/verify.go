@@ -8,6 +8,7 @@ import (
 
 	"github.com/usergraph/usergraph/account"
 	"github.com/usergraph/usergraph/apperr"
+	"github.com/usergraph/usergraph/audit"
 	"github.com/usergraph/usergraph/mail"
 	"github.com/usergraph/usergraph/outbox"
 	"github.com/usergraph/usergraph/session"
@@ -112,7 +113,8 @@ func (s *Service) sendVerification(ctx context.Context, u *store.User, address s
 	}); err != nil {
 		return true, time.Time{}, err
 	}
-	if err := s.queue.Enqueue(ctx, msg); err != nil {
+	sent := audit.New(ctx, audit.EmailVerificationSent, u.ID, nil)
+	if err := s.queue.Enqueue(audit.With(ctx, sent), msg); err != nil {
 		return true, time.Time{}, err
 	}
 	s.event(ctx, "email.verification_sent", u.ID)

@@ -11,6 +11,7 @@ import (
 	"github.com/usergraph/usergraph/apps"
 	"github.com/usergraph/usergraph/avatars"
 	"github.com/usergraph/usergraph/devices"
+	"github.com/usergraph/usergraph/events"
 	"github.com/usergraph/usergraph/graph"
 	"github.com/usergraph/usergraph/recovery"
 	"github.com/usergraph/usergraph/session"
@@ -27,6 +28,7 @@ type Resolver struct {
 	Apps     *apps.Service
 	Tokens   *token.Service
 	Recovery *recovery.Service
+	Events   *events.Service
 	Avatars  *avatars.Service
 	Social   *social.Service
 	Log      *slog.Logger

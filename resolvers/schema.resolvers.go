@@ -59,8 +59,7 @@ func (r *mutationResolver) RefreshSession(ctx context.Context, refreshToken stri
 
 // Logout is the resolver for the logout field.
 func (r *mutationResolver) Logout(ctx context.Context) (bool, error) {
-	p := session.FromContext(ctx)
-	if err := r.Sessions.Revoke(ctx, p.SessionID); err != nil {
+	if err := r.Sessions.Logout(ctx, session.FromContext(ctx)); err != nil {
 		return false, err
 	}
 	clearCookie(ctx)
@@ -369,6 +368,30 @@ func (r *mutationResolver) RotateSigningKey(ctx context.Context) (bool, error) {
 	return err == nil, err
 }
 
+// CreateWebhook is the resolver for the createWebhook field.
+func (r *mutationResolver) CreateWebhook(ctx context.Context, input model.WebhookInput) (*model.WebhookCreated, error) {
+	c, err := r.Events.CreateWebhook(ctx, webhookInput(input))
+	if err != nil {
+		return nil, err
+	}
+	return &model.WebhookCreated{Webhook: toWebhook(c.Webhook), Secret: c.Secret}, nil
+}
+
+// UpdateWebhook is the resolver for the updateWebhook field.
+func (r *mutationResolver) UpdateWebhook(ctx context.Context, id string, input model.WebhookInput) (*model.Webhook, error) {
+	return webhookOrErr(r.Events.UpdateWebhook(ctx, id, webhookInput(input)))
+}
+
+// DeleteWebhook is the resolver for the deleteWebhook field.
+func (r *mutationResolver) DeleteWebhook(ctx context.Context, id string) (bool, error) {
+	return true, r.Events.DeleteWebhook(ctx, id)
+}
+
+// RedeliverWebhook is the resolver for the redeliverWebhook field.
+func (r *mutationResolver) RedeliverWebhook(ctx context.Context, deliveryID string) (bool, error) {
+	return true, r.Events.Redeliver(ctx, deliveryID)
+}
+
 // Me is the resolver for the me field.
 func (r *queryResolver) Me(ctx context.Context) (*model.User, error) {
 	return toUser(session.FromContext(ctx).User), nil
@@ -475,6 +498,37 @@ func (r *queryResolver) Applications(ctx context.Context) ([]*model.Application,
 		out[i] = toApplication(a)
 	}
 	return out, nil
+}
+
+// AuditEvents is the resolver for the auditEvents field.
+func (r *queryResolver) AuditEvents(ctx context.Context, filter *model.AuditFilter, first *int, after *string) (*model.AuditEventConnection, error) {
+	page, err := r.Events.Events(ctx, auditFilter(filter), intOr(first, 0), val(after))
+	if err != nil {
+		return nil, err
+	}
+	return auditConnection(page, val(after)), nil
+}
+
+// Webhooks is the resolver for the webhooks field.
+func (r *queryResolver) Webhooks(ctx context.Context) ([]*model.Webhook, error) {
+	hooks, err := r.Events.Webhooks(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*model.Webhook, len(hooks))
+	for i, w := range hooks {
+		out[i] = toWebhook(w)
+	}
+	return out, nil
+}
+
+// WebhookDeliveries is the resolver for the webhookDeliveries field.
+func (r *queryResolver) WebhookDeliveries(ctx context.Context, webhookID *string, first *int, after *string) (*model.WebhookDeliveryConnection, error) {
+	page, err := r.Events.Deliveries(ctx, val(webhookID), intOr(first, 0), val(after))
+	if err != nil {
+		return nil, err
+	}
+	return deliveryConnection(page, val(after)), nil
 }
 
 // Device is the resolver for the device field.

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/usergraph/usergraph/apperr"
+	"github.com/usergraph/usergraph/audit"
 	"github.com/usergraph/usergraph/store"
 )
 
@@ -33,7 +34,9 @@ func (m *Manager) OpenApp(ctx context.Context, a *store.Application) (*Tokens, e
 		LastSeenAt:    now,
 		ExpiresAt:     now.Add(m.tokens.AccessTTL()),
 	}
-	if err := m.store.CreateSession(ctx, s); err != nil {
+	ev := audit.New(ctx, audit.LoginSucceeded, a.ID, audit.Data{"method": "application", "session": s.ID})
+	ev.ActorID, ev.ActorKind = a.ID, audit.ActorApplication
+	if err := m.store.CreateSession(audit.With(ctx, ev), s); err != nil {
 		return nil, err
 	}
 	t, err := m.sign(a.ID, a.Roles, s, "")

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/usergraph/usergraph/apperr"
+	"github.com/usergraph/usergraph/audit"
 	"github.com/usergraph/usergraph/store"
 )
 
@@ -58,7 +59,15 @@ type failureKey struct{}
 type clientKey struct{}
 
 // WithPrincipal returns ctx carrying the authenticated caller.
+// It names the caller as the actor of the events the request records.
 func WithPrincipal(ctx context.Context, p *Principal) context.Context {
+	if p != nil {
+		if p.Application != nil {
+			ctx = audit.WithActor(ctx, p.Application.ID, audit.ActorApplication)
+		} else {
+			ctx = audit.WithActor(ctx, p.UserID, audit.ActorUser)
+		}
+	}
 	return context.WithValue(ctx, principalKey{}, p)
 }
 
@@ -95,7 +104,9 @@ func FailureFrom(ctx context.Context) error {
 }
 
 // WithClient returns ctx carrying the request's client description.
+// Its IP and user agent are the origin of the events the request records.
 func WithClient(ctx context.Context, c Client) context.Context {
+	ctx = audit.WithOrigin(ctx, c.IP, c.UserAgent)
 	return context.WithValue(ctx, clientKey{}, c)
 }
 

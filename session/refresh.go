@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/usergraph/usergraph/apperr"
+	"github.com/usergraph/usergraph/audit"
 	"github.com/usergraph/usergraph/store"
 )
 
@@ -106,7 +107,8 @@ func (m *Manager) justRotated(ctx context.Context, rt *store.RefreshToken, now t
 // reused revokes the session of a replayed refresh token.
 func (m *Manager) reused(ctx context.Context, rt *store.RefreshToken) error {
 	m.log.WarnContext(ctx, "refresh token reused; revoking session", "session", rt.SessionID, "user", rt.UserID)
-	if err := m.Revoke(ctx, rt.SessionID); err != nil && !errors.Is(err, store.ErrNotFound) {
+	ev := audit.New(ctx, audit.RefreshReuseDetected, rt.UserID, audit.Data{"session": rt.SessionID})
+	if err := m.Revoke(audit.With(ctx, ev), rt.SessionID); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
 	return errReusedRefresh

@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/usergraph/usergraph/apperr"
+	"github.com/usergraph/usergraph/audit"
 	"github.com/usergraph/usergraph/store"
 )
 
@@ -15,6 +16,12 @@ func (m *Manager) Revoke(ctx context.Context, sessionID string) error {
 	err := m.store.RevokeSession(ctx, sessionID, m.now())
 	m.cache.forgetSession(sessionID) // again: a check may have run meanwhile
 	return err
+}
+
+// Logout ends the caller's own session (the logout event goes with it).
+func (m *Manager) Logout(ctx context.Context, p *Principal) error {
+	ev := audit.New(ctx, audit.Logout, p.UserID, audit.Data{"session": p.SessionID})
+	return m.Revoke(audit.With(ctx, ev), p.SessionID)
 }
 
 // RevokeOwn ends one of the caller's live sessions. Another user's session
@@ -28,7 +35,8 @@ func (m *Manager) RevokeOwn(ctx context.Context, caller *Principal, sessionID st
 		}
 		return err
 	}
-	return m.Revoke(ctx, sessionID)
+	ev := audit.New(ctx, audit.SessionRevoked, caller.UserID, audit.Data{"session": sessionID})
+	return m.Revoke(audit.With(ctx, ev), sessionID)
 }
 
 // RevokeUser ends every session of a user except exceptSessionID (may be
@@ -66,7 +74,11 @@ func (m *Manager) revoke(ctx context.Context, userIDs []string, exceptSessionID 
 		return nil, nil
 	}
 	m.ForgetUsers(userIDs...)
-	ids, err := m.store.RevokeSessions(ctx, store.SessionRevocation{UserIDs: userIDs, ExceptID: exceptSessionID, At: m.now()})
+	evs := make([]*store.Event, len(userIDs))
+	for i, id := range userIDs {
+		evs[i] = audit.New(ctx, audit.SessionRevoked, id, audit.Data{"all": true, "except": exceptSessionID})
+	}
+	ids, err := m.store.RevokeSessions(audit.With(ctx, evs...), store.SessionRevocation{UserIDs: userIDs, ExceptID: exceptSessionID, At: m.now()})
 	m.ForgetUsers(userIDs...)
 	return ids, err
 }

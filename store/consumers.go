@@ -25,6 +25,14 @@ type AccountStore interface {
 	UserStore
 	UsernameKeyStore
 	SettingStore
+	EventRecorder
+}
+
+// EventRecorder is EventStore.RecordEvents: for the services' acts that
+// change nothing else (a refused sign-in), whose events are stored alone.
+type EventRecorder interface {
+	// RecordEvents is EventStore.RecordEvents.
+	RecordEvents(ctx context.Context, evs ...*Event) error
 }
 
 // SessionManagerStore is what package session uses: sessions and their
@@ -71,6 +79,14 @@ type RecoveryStore interface {
 	GetUserByKey(ctx context.Context, field KeyField, key string) (*User, error)
 }
 
+// EventsStore is what package events uses: the audit trail, webhooks and
+// their deliveries, and the outbox that carries events to them.
+type EventsStore interface {
+	EventStore
+	WebhookStore
+	OutboxStore
+}
+
 // AvatarsStore is what package avatars uses: the images, and the user
 // whose AvatarURL points at one.
 type AvatarsStore interface {
@@ -88,6 +104,7 @@ type AvatarsStore interface {
 type SocialStore interface {
 	IdentityStore
 	OAuthStateStore
+	EventRecorder
 	// GetUser is UserStore.GetUser.
 	GetUser(ctx context.Context, id string) (*User, error)
 	// GetUserByKey is UserStore.GetUserByKey.
@@ -103,6 +120,7 @@ var (
 	_ AccessStore         = Store(nil)
 	_ DevicesStore        = Store(nil)
 	_ RecoveryStore       = Store(nil)
+	_ EventsStore         = Store(nil)
 	_ AvatarsStore        = Store(nil)
 	_ SocialStore         = Store(nil)
 )

@@ -37,6 +37,8 @@ type Store interface {
 	OutboxStore
 	RecoveryTokenStore
 	ThrottleStore
+	EventStore
+	WebhookStore
 	IdentityStore
 	OAuthStateStore
 

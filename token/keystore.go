@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/usergraph/usergraph/audit"
 	"github.com/usergraph/usergraph/store"
 )
 
@@ -21,7 +22,7 @@ import (
 func (s *Service) Rotate(ctx context.Context) error {
 	s.loadMu.Lock()
 	defer s.loadMu.Unlock()
-	id, err := s.createKey(ctx)
+	id, err := s.createKey(audit.With(ctx, audit.New(ctx, audit.SigningKeyRotated, "", nil)))
 	if err != nil {
 		return err
 	}

@@ -60,6 +60,43 @@ type ApplicationInput struct {
 	Roles []string `json:"roles,omitempty"`
 }
 
+// An entry of the audit trail (administrators: GET on graphql/audit). It holds
+// ids, never names or addresses, so a deleted user's trail keeps no personal
+// data; data never holds a secret. The types are API.md's catalogue.
+type AuditEvent struct {
+	ID string `json:"id"`
+	// e.g. login.succeeded, role.granted, user.status_changed
+	Type string    `json:"type"`
+	At   time.Time `json:"at"`
+	// Who acted: a user's or an application's id; null for the server itself or an anonymous caller.
+	ActorID *string `json:"actorId,omitempty"`
+	// Whom or what the event is about: a user, a role, an application, a webhook.
+	SubjectID *string         `json:"subjectId,omitempty"`
+	IP        *string         `json:"ip,omitempty"`
+	UserAgent *string         `json:"userAgent,omitempty"`
+	Data      json.RawMessage `json:"data"`
+}
+
+type AuditEventConnection struct {
+	Edges    []*AuditEventEdge `json:"edges"`
+	Nodes    []*AuditEvent     `json:"nodes"`
+	PageInfo *PageInfo         `json:"pageInfo"`
+}
+
+type AuditEventEdge struct {
+	Cursor string      `json:"cursor"`
+	Node   *AuditEvent `json:"node"`
+}
+
+type AuditFilter struct {
+	// Any of these types (from the catalogue).
+	Types     []string    `json:"types,omitempty"`
+	ActorID   *string     `json:"actorId,omitempty"`
+	SubjectID *string     `json:"subjectId,omitempty"`
+	IP        *string     `json:"ip,omitempty"`
+	At        *TimeFilter `json:"at,omitempty"`
+}
+
 // Tokens of a new or refreshed session.
 type AuthPayload struct {
 	// A short-lived JWT; send it as `Authorization: Bearer <accessToken>`.
@@ -493,6 +530,61 @@ type UserPatchInput struct {
 	RemoveTags  []string    `json:"removeTags,omitempty"`
 	// JSON merge patch.
 	AppMetadata json.RawMessage `json:"appMetadata,omitempty"`
+}
+
+// A receiver of events: each event of a type it lists (or every type, with
+// "*") is POSTed to url as JSON, signed per Standard Webhooks with the
+// webhook's secret (docs/EVENTS.md shows a receiver).
+type Webhook struct {
+	ID     string   `json:"id"`
+	URL    string   `json:"url"`
+	Events []string `json:"events"`
+	// False once disabled (by updateWebhook, or after 24 hours of failed deliveries).
+	Active              bool       `json:"active"`
+	CreatedAt           time.Time  `json:"createdAt"`
+	LastDeliveryAt      *time.Time `json:"lastDeliveryAt,omitempty"`
+	ConsecutiveFailures int        `json:"consecutiveFailures"`
+}
+
+// A webhook as created, with its signing secret (whsec_…), shown this once.
+type WebhookCreated struct {
+	Webhook *Webhook `json:"webhook"`
+	Secret  string   `json:"secret"`
+}
+
+// One attempt to deliver an event to a webhook.
+type WebhookDelivery struct {
+	ID        string `json:"id"`
+	WebhookID string `json:"webhookId"`
+	EventID   string `json:"eventId"`
+	EventType string `json:"eventType"`
+	// 1 for the first attempt.
+	Attempt int `json:"attempt"`
+	// The receiver's HTTP status; null if none came.
+	Status    *int      `json:"status,omitempty"`
+	Error     *string   `json:"error,omitempty"`
+	At        time.Time `json:"at"`
+	Delivered bool      `json:"delivered"`
+}
+
+type WebhookDeliveryConnection struct {
+	Edges    []*WebhookDeliveryEdge `json:"edges"`
+	Nodes    []*WebhookDelivery     `json:"nodes"`
+	PageInfo *PageInfo              `json:"pageInfo"`
+}
+
+type WebhookDeliveryEdge struct {
+	Cursor string           `json:"cursor"`
+	Node   *WebhookDelivery `json:"node"`
+}
+
+type WebhookInput struct {
+	// An absolute http(s) URL; loopback and private addresses only with USERGRAPH_WEBHOOK_ALLOW_PRIVATE.
+	URL string `json:"url"`
+	// Event types from the catalogue, or ["*"] for all.
+	Events []string `json:"events"`
+	// Default true on creation; unchanged on update when omitted.
+	Active *bool `json:"active,omitempty"`
 }
 
 type EmailVerificationStatus string

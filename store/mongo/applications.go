@@ -35,8 +35,8 @@ func (d *applicationDoc) application() *store.Application {
 		CreatedAt: timeOf(d.CreatedAt), UpdatedAt: timeOf(d.UpdatedAt), LastUsedAt: timeOf(d.LastUsedAt), Version: d.Version}
 }
 
-// CreateApplication inserts a; the unique index refuses a taken client id.
-func (db *DB) CreateApplication(ctx context.Context, a *store.Application) error {
+// createApplication inserts a; the unique index refuses a taken client id.
+func (db *DB) createApplication(ctx context.Context, a *store.Application) error {
 	a.Normalize()
 	_, err := db.apps.InsertOne(ctx, toApplicationDoc(a))
 	if err == nil {
@@ -94,10 +94,10 @@ func (db *DB) ListApplications(ctx context.Context) ([]*store.Application, error
 	return out, nil
 }
 
-// UpdateApplication is a read-modify-write with a version check (cas.go),
+// updateApplication is a read-modify-write with a version check (cas.go),
 // its write claimed first (claims.go). The client id stays as stored; the
 // last use only moves forward.
-func (db *DB) UpdateApplication(ctx context.Context, id string, update func(*store.Application) error) (*store.Application, error) {
+func (db *DB) updateApplication(ctx context.Context, id string, update func(*store.Application) error) (*store.Application, error) {
 	var out *store.Application
 	err := retry(ctx, "update application", func() error {
 		a, err := db.GetApplication(ctx, id)
@@ -130,8 +130,8 @@ func (db *DB) UpdateApplication(ctx context.Context, id string, update func(*sto
 	return out, err
 }
 
-// DeleteApplication removes one application.
-func (db *DB) DeleteApplication(ctx context.Context, id string) error {
+// deleteApplication removes one application.
+func (db *DB) deleteApplication(ctx context.Context, id string) error {
 	res, err := db.apps.DeleteOne(ctx, bson.D{{Key: "_id", Value: id}})
 	if err != nil {
 		return wrap("delete application", err)

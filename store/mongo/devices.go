@@ -30,9 +30,9 @@ func (d *deviceDoc) device() *store.Device {
 		LastUsedAt: timeOf(d.LastUsedAt), CreatedAt: timeOf(d.CreatedAt), Version: d.Version}
 }
 
-// CreateDevice inserts d; the unique index on (userId, token) refuses a
+// createDevice inserts d; the unique index on (userId, token) refuses a
 // second device with the same token for the user, on every server.
-func (db *DB) CreateDevice(ctx context.Context, d *store.Device) error {
+func (db *DB) createDevice(ctx context.Context, d *store.Device) error {
 	d.Normalize()
 	_, err := db.devices.InsertOne(ctx, toDeviceDoc(d))
 	if err == nil {
@@ -101,11 +101,11 @@ func (db *DB) findDevices(ctx context.Context, f bson.D, opts *options.FindOptio
 	return out, nil
 }
 
-// UpdateDevice is a read-modify-write with a version check (cas.go), its
+// updateDevice is a read-modify-write with a version check (cas.go), its
 // write claimed first (claims.go): a rename racing a restriction cannot
 // undo it, even on a server that writes whole documents back. The user
 // and the token stay as stored; LastUsedAt only moves forward.
-func (db *DB) UpdateDevice(ctx context.Context, id string, update func(*store.Device) error) (*store.Device, error) {
+func (db *DB) updateDevice(ctx context.Context, id string, update func(*store.Device) error) (*store.Device, error) {
 	var out *store.Device
 	err := retry(ctx, "update device", func() error {
 		d, err := db.GetDevice(ctx, id)
@@ -142,8 +142,8 @@ func (db *DB) UpdateDevice(ctx context.Context, id string, update func(*store.De
 	return out, err
 }
 
-// DeleteDevice removes one device.
-func (db *DB) DeleteDevice(ctx context.Context, id string) error {
+// deleteDevice removes one device.
+func (db *DB) deleteDevice(ctx context.Context, id string) error {
 	res, err := db.devices.DeleteOne(ctx, bson.D{{Key: "_id", Value: id}})
 	if err != nil {
 		return wrap("delete device", err)

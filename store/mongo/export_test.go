@@ -70,3 +70,18 @@ func (db *DB) TakeWriteClaim(ctx context.Context, key string) error {
 // Driver is the driver's handle on the store's database, for checks of
 // what Open created.
 func (db *DB) Driver() *mongo.Database { return db.db }
+
+// UpdateUserUnrelayed is UpdateUser that stops after its write, before the
+// relay: what a process that died between the two leaves behind.
+func (db *DB) UpdateUserUnrelayed(ctx context.Context, id string, update func(*store.User) error) error {
+	u, err := db.GetUser(ctx, id)
+	if err != nil {
+		return err
+	}
+	read := u.Version
+	if err := update(u); err != nil {
+		return err
+	}
+	u.Normalize()
+	return db.replaceUser(ctx, u, read, store.EventsOf(ctx))
+}

@@ -88,6 +88,7 @@ func (db *DB) indexSpecs(paths []store.IndexedPath) ([]indexSpec, error) {
 	}
 	specs = append(specs, db.outboxIndexSpecs(k)...)
 	specs = append(specs, db.recoveryIndexSpecs(k)...)
+	specs = append(specs, db.eventIndexSpecs(k)...)
 	for _, p := range paths {
 		root := "metadata"
 		if p.AppMetadata {

@@ -64,6 +64,14 @@ var documentedIndexes = []wantIndex{
 	{"throttle_turns", "lastAt", "lastAt:1", false, 0},
 	{"throttle_claims", "at", "at:1", false, 0},
 	{"avatars.files", "metadata.userId", "metadata.userId:1", false, 0},
+	{"users", "pendingEvents_id", "pendingEvents._id:1", false, 0},
+	{"audit_events", "type_id", "type:1,_id:1", false, 0},
+	{"audit_events", "actorId_id", "actorId:1,_id:1", false, 0},
+	{"audit_events", "subjectId_id", "subjectId:1,_id:1", false, 0},
+	{"audit_events", "ip_id", "ip:1,_id:1", false, 0},
+	{"audit_events", "at", "at:1", false, 0},
+	{"webhook_deliveries", "webhookId_id", "webhookId:1,_id:1", false, 0},
+	{"webhook_deliveries", "at", "at:1", false, 0},
 }
 
 // After Open the server holds exactly the documented indexes (besides

@@ -10,8 +10,8 @@ import (
 	"github.com/usergraph/usergraph/store"
 )
 
-// CreateSigningKey inserts k; the key bytes are BSON binary.
-func (db *DB) CreateSigningKey(ctx context.Context, k *store.SigningKey) error {
+// createSigningKey inserts k; the key bytes are BSON binary.
+func (db *DB) createSigningKey(ctx context.Context, k *store.SigningKey) error {
 	if _, err := db.keys.InsertOne(ctx, toKeyDoc(k)); err != nil {
 		return idConflict("insert signing key", err, store.FieldID)
 	}

@@ -28,20 +28,27 @@ func (db *DB) RecordLoginFailure(ctx context.Context, id string, next func(store
 		out = l
 		return nil
 	})
-	return out, err
+	if err != nil {
+		return out, err
+	}
+	return out, db.relay(ctx, id, store.EventsOf(ctx))
 }
 
 // ClearLockout zeroes the lockout fields, with the same version check: an
 // unconditional update would, on a server that writes back whole
 // documents (claims.go), undo a write of the user made meanwhile.
 func (db *DB) ClearLockout(ctx context.Context, id string) error {
-	return retry(ctx, "clear lockout", func() error {
+	err := retry(ctx, "clear lockout", func() error {
 		d, err := db.readLockout(ctx, id)
 		if err != nil {
 			return err
 		}
 		return db.setLockout(ctx, "clear lockout", id, d.Version, lockoutFields{})
 	})
+	if err != nil {
+		return err
+	}
+	return db.relay(ctx, id, store.EventsOf(ctx))
 }
 
 // lockoutRead is a user's lockout fields and version.
@@ -62,15 +69,20 @@ func (db *DB) readLockout(ctx context.Context, id string) (*lockoutRead, error) 
 
 // setLockout writes the lockout fields of a user read at version read,
 // under the claim of the next version; errStale if it moved.
+// The events of ctx are pushed onto the user's pending events by the
+// same update (events.go).
 func (db *DB) setLockout(ctx context.Context, op, id string, read int64, l lockoutFields) error {
 	return db.writeVersion(ctx, db.users, id, read, func(ctx context.Context, next int64) (bool, error) {
-		res, err := db.users.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "version", Value: read}},
-			bson.D{{Key: "$set", Value: bson.D{
-				{Key: "loginFailures", Value: l.LoginFailures},
-				{Key: "lastLoginFailureAt", Value: l.LastLoginFailureAt},
-				{Key: "lockedUntil", Value: l.LockedUntil},
-				{Key: "version", Value: next},
-			}}})
+		update, err := pushEvents(bson.D{{Key: "$set", Value: bson.D{
+			{Key: "loginFailures", Value: l.LoginFailures},
+			{Key: "lastLoginFailureAt", Value: l.LastLoginFailureAt},
+			{Key: "lockedUntil", Value: l.LockedUntil},
+			{Key: "version", Value: next},
+		}}}, store.EventsOf(ctx))
+		if err != nil {
+			return false, err
+		}
+		res, err := db.users.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "version", Value: read}}, update)
 		if err != nil {
 			return false, wrap(op, err)
 		}

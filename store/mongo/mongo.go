@@ -73,6 +73,9 @@ const (
 	collTurns          = "throttle_turns"
 	collTurnClaims     = "throttle_claims"
 
+	collEvents      = "audit_events"
+	collWebhooks    = "webhooks"
+	collDeliveries  = "webhook_deliveries"
 	collIdentities  = "identities" // claims of provider accounts (identities.go)
 	collOAuthStates = "oauth_states"
 )
@@ -100,6 +103,9 @@ type DB struct {
 	turns          *mongo.Collection // throttle.go
 	turnClaims     *mongo.Collection // one document per turn taken
 
+	events      *mongo.Collection   // the audit trail (events.go)
+	webhooks    *mongo.Collection   // webhooks.go
+	deliveries  *mongo.Collection   // webhooks' delivery attempts
 	avatars     *mongo.GridFSBucket // avatars.go
 	identities  *mongo.Collection   // identities.go
 	oauthStates *mongo.Collection   // oauthstates.go
@@ -178,6 +184,9 @@ func newDB(client *mongo.Client, name string, log *slog.Logger) *DB {
 		turns:          d.Collection(collTurns),
 		turnClaims:     d.Collection(collTurnClaims),
 
+		events:      d.Collection(collEvents),
+		webhooks:    d.Collection(collWebhooks),
+		deliveries:  d.Collection(collDeliveries),
 		avatars:     d.GridFSBucket(options.GridFSBucket().SetName(avatarsBucket)),
 		identities:  d.Collection(collIdentities),
 		oauthStates: d.Collection(collOAuthStates),

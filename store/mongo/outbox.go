@@ -51,9 +51,9 @@ func (d *outboxDoc) message() *store.OutboxMessage {
 		LastError: d.LastError, CreatedAt: timeOf(d.CreatedAt), DoneAt: timeOf(d.DoneAt)}
 }
 
-// EnqueueOutbox inserts the messages unordered, so that an id stored
+// enqueueOutbox inserts the messages unordered, so that an id stored
 // already (a duplicate key, ignored) does not stop the others.
-func (db *DB) EnqueueOutbox(ctx context.Context, msgs ...*store.OutboxMessage) error {
+func (db *DB) enqueueOutbox(ctx context.Context, msgs ...*store.OutboxMessage) error {
 	docs := make([]any, len(msgs))
 	for i, m := range msgs {
 		if m.ID == "" || m.Kind == "" {

@@ -156,7 +156,11 @@ func (db *DB) patchUser(ctx context.Context, c cond, u *store.User, p store.User
 			return err
 		}
 		u.Normalize()
-		err = db.replaceUser(ctx, u, read)
+		evs := store.EventsFor(store.EventsOf(ctx), u.ID)
+		err = db.replaceUser(ctx, u, read, evs)
+		if err == nil {
+			return db.relay(ctx, u.ID, evs)
+		}
 		if !errors.Is(err, errStale) {
 			return err
 		}
@@ -189,6 +193,13 @@ func (db *DB) DeleteUsers(ctx context.Context, f *store.UserFilter) (int, error)
 		}
 		ids, err := db.userIDs(ctx, q)
 		if err != nil || len(ids) == 0 {
+			return deleted, err
+		}
+		var evs []*store.Event
+		for _, id := range ids {
+			evs = append(evs, store.EventsFor(store.EventsOf(ctx), id)...)
+		}
+		if err := db.relay(ctx, "", evs); err != nil { // before the documents go
 			return deleted, err
 		}
 		if err := db.deleteUserData(ctx, ids); err != nil {

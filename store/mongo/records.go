@@ -87,6 +87,9 @@ type userDoc struct {
 	FirstNameKey string `bson:"firstNameKey"`
 	LastNameKey  string `bson:"lastNameKey"`
 	FullNameKey  string `bson:"fullNameKey"`
+	// PendingEvents are set only by an insert (CreateUser): updates push
+	// onto them and relays pull from them (events.go), never replace them.
+	PendingEvents []eventDoc `bson:"pendingEvents,omitempty"`
 }
 
 // emailVerificationDoc is a user's store.EmailVerification.

@@ -9,8 +9,8 @@ import (
 	"github.com/usergraph/usergraph/store"
 )
 
-// CreateRole inserts r; its id is the _id, its name is unique.
-func (db *DB) CreateRole(ctx context.Context, r *store.Role) error {
+// createRole inserts r; its id is the _id, its name is unique.
+func (db *DB) createRole(ctx context.Context, r *store.Role) error {
 	r.Normalize()
 	d := toRoleDoc(r)
 	if _, err := db.roles.InsertOne(ctx, d); err != nil {
@@ -45,11 +45,11 @@ func (db *DB) ListRoles(ctx context.Context) ([]*store.Role, error) {
 	return out, nil
 }
 
-// UpdateRole is a read-modify-write with a version check (cas.go), its
+// updateRole is a read-modify-write with a version check (cas.go), its
 // write claimed first (claims.go). A retry
 // reads by name again: if a concurrent rename won, the role is not found,
 // as if the rename had come first.
-func (db *DB) UpdateRole(ctx context.Context, name string, update func(*store.Role) error) (*store.Role, error) {
+func (db *DB) updateRole(ctx context.Context, name string, update func(*store.Role) error) (*store.Role, error) {
 	var out *store.Role
 	err := retry(ctx, "update role", func() error {
 		r, err := db.GetRole(ctx, name)
@@ -80,8 +80,8 @@ func (db *DB) UpdateRole(ctx context.Context, name string, update func(*store.Ro
 	return out, err
 }
 
-// DeleteRole removes a role by name.
-func (db *DB) DeleteRole(ctx context.Context, name string) error {
+// deleteRole removes a role by name.
+func (db *DB) deleteRole(ctx context.Context, name string) error {
 	res, err := db.roles.DeleteOne(ctx, bson.D{{Key: "name", Value: name}})
 	if err != nil {
 		return wrap("delete role", err)

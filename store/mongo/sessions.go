@@ -12,11 +12,11 @@ import (
 	"github.com/usergraph/usergraph/store"
 )
 
-// CreateSession inserts s, then its tokens. Without a transaction, a
+// createSession inserts s, then its tokens. Without a transaction, a
 // failed token insert is undone by deleting the session and whatever
 // tokens of it were stored; should that fail too, what is left is a
 // session no client holds a token of, which expires unused.
-func (db *DB) CreateSession(ctx context.Context, s *store.Session, tokens ...*store.RefreshToken) error {
+func (db *DB) createSession(ctx context.Context, s *store.Session, tokens ...*store.RefreshToken) error {
 	s.Normalize()
 	if _, err := db.sessions.InsertOne(ctx, toSessionDoc(s)); err != nil {
 		return idConflict("insert session", err, store.FieldID)
@@ -109,8 +109,8 @@ func (db *DB) UpdateSession(ctx context.Context, id string, update func(*store.S
 	return out, err
 }
 
-// RevokeSession ends one session; an already revoked one keeps its time.
-func (db *DB) RevokeSession(ctx context.Context, id string, at time.Time) error {
+// revokeSession ends one session; an already revoked one keeps its time.
+func (db *DB) revokeSession(ctx context.Context, id string, at time.Time) error {
 	revoked, err := db.revokeSessions(ctx, bson.D{{Key: "_id", Value: id}, {Key: "revokedAt", Value: never}}, at)
 	if err != nil || len(revoked) == 1 {
 		return err
@@ -126,9 +126,9 @@ func (db *DB) RevokeSession(ctx context.Context, id string, at time.Time) error 
 	return nil
 }
 
-// RevokeSessions ends every live session of the users (on the devices, if
+// revokeUsersSessions ends every live session of the users (on the devices, if
 // named) except one.
-func (db *DB) RevokeSessions(ctx context.Context, r store.SessionRevocation) ([]string, error) {
+func (db *DB) revokeUsersSessions(ctx context.Context, r store.SessionRevocation) ([]string, error) {
 	if len(r.UserIDs) == 0 {
 		return nil, nil
 	}

@@ -19,10 +19,14 @@ func (db *DB) CreateUser(ctx context.Context, u *store.User) error {
 	if err != nil {
 		return err
 	}
+	evs := store.EventsOf(ctx)
+	if d.PendingEvents, err = eventDocs(evs); err != nil {
+		return err
+	}
 	if _, err := db.users.InsertOne(ctx, d); err != nil {
 		return db.userConflict(ctx, "insert user", err, d, true)
 	}
-	return nil
+	return db.relay(ctx, u.ID, evs)
 }
 
 // CreateUsers inserts users in ordered batches of up to 1,000: the first
@@ -100,20 +104,24 @@ func (db *DB) UpdateUser(ctx context.Context, id string, update func(*store.User
 		}
 		u.ID = id
 		u.Normalize()
-		if err := db.replaceUser(ctx, u, read); err != nil {
+		if err := db.replaceUser(ctx, u, read, store.EventsOf(ctx)); err != nil {
 			return err
 		}
 		out = u
 		return nil
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	return out, db.relay(ctx, id, store.EventsOf(ctx))
 }
 
 // replaceUser writes u if the stored version is still read, under the
 // claim of the next version (writeVersion), and gives u that version;
 // errStale if another writer has it or the user changed or went since.
 // LastRequestAt only moves forward (replaceKeeping).
-func (db *DB) replaceUser(ctx context.Context, u *store.User, read int64) error {
+// evs are pushed onto the user's pending events by the same update.
+func (db *DB) replaceUser(ctx context.Context, u *store.User, read int64, evs []*store.Event) error {
 	d, err := toUserDoc(u)
 	if err != nil {
 		return err
@@ -122,6 +130,9 @@ func (db *DB) replaceUser(ctx context.Context, u *store.User, read int64) error 
 		d.Version = next
 		update, err := replaceKeeping(d, "lastRequestAt")
 		if err != nil {
+			return false, err
+		}
+		if update, err = pushEvents(update, evs); err != nil {
 			return false, err
 		}
 		res, err := db.users.UpdateOne(ctx, bson.D{{Key: "_id", Value: u.ID}, {Key: "version", Value: read}}, update)
@@ -140,8 +151,12 @@ func (db *DB) replaceUser(ctx context.Context, u *store.User, read int64) error 
 // devices, avatars and identities. Those go first: if the user's delete
 // then fails, a retry finds the user still there and finishes the job.
 // The identities go with the user's document; their claims after it
-// (identities.go).
+// (identities.go). Its events are relayed before anything goes: they must
+// outlive the document.
 func (db *DB) DeleteUser(ctx context.Context, id string) error {
+	if err := db.relay(ctx, "", store.EventsOf(ctx)); err != nil {
+		return err
+	}
 	if err := db.deleteUserData(ctx, []string{id}); err != nil {
 		return err
 	}

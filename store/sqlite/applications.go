@@ -83,12 +83,5 @@ func (db *DB) UpdateApplication(ctx context.Context, id string, update func(*sto
 
 // DeleteApplication removes one application.
 func (db *DB) DeleteApplication(ctx context.Context, id string) error {
-	res, err := db.exec(ctx, `DELETE FROM applications WHERE id = ?`, id)
-	if err != nil {
-		return err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return store.ErrNotFound
-	}
-	return nil
+	return db.execOne(ctx, `DELETE FROM applications WHERE id = ?`, id)
 }

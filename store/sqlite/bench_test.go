@@ -151,3 +151,44 @@ func BenchmarkCompileFilter(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkLoginWrite is a sign-in's one write (the last-login stamp) with
+// and without its login.succeeded event, and with the event and a webhook
+// that takes every event (its delivery is written in the same
+// transaction). Run with -count to interleave the three.
+func BenchmarkLoginWrite(b *testing.B) {
+	for _, arm := range []struct {
+		name          string
+		event, hooked bool
+	}{{"no-event", false, false}, {"event", true, false}, {"event-and-webhook", true, true}} {
+		b.Run(arm.name, func(b *testing.B) {
+			db, users := seeded(b, 1000)
+			ctx := context.Background()
+			if arm.hooked {
+				w := &store.Webhook{ID: store.NewID(), URL: "https://receiver.example", Events: []string{"*"},
+					Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", Active: true, CreatedAt: store.Now().Add(-time.Hour)}
+				if err := db.CreateWebhook(ctx, w); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				u := users[i%len(users)]
+				wctx := ctx
+				if arm.event {
+					wctx = store.WithEvents(ctx, &store.Event{ID: store.NewID(), Type: "login.succeeded", At: store.Now(),
+						ActorID: u.ID, ActorKind: "user", SubjectID: u.ID, IP: "203.0.113.7", UserAgent: "bench",
+						Data: json.RawMessage(`{"method":"password"}`)})
+				}
+				if _, err := db.UpdateUser(wctx, u.ID, func(u *store.User) error {
+					u.LastLoginAt = store.Now()
+					return nil
+				}); err != nil {
+					b.Fatal(err)
+				}
+				i++
+			}
+		})
+	}
+}

@@ -98,14 +98,7 @@ func (db *DB) UpdateDevice(ctx context.Context, id string, update func(*store.De
 
 // DeleteDevice removes one device.
 func (db *DB) DeleteDevice(ctx context.Context, id string) error {
-	res, err := db.exec(ctx, `DELETE FROM devices WHERE id = ?`, id)
-	if err != nil {
-		return err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return store.ErrNotFound
-	}
-	return nil
+	return db.execOne(ctx, `DELETE FROM devices WHERE id = ?`, id)
 }
 
 // TrimDevices reads the user's devices and deletes the excess in one

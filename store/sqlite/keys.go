@@ -45,15 +45,3 @@ func (db *DB) RetireSigningKey(ctx context.Context, id string, at time.Time) err
 func (db *DB) DeleteSigningKey(ctx context.Context, id string) error {
 	return db.execOne(ctx, `DELETE FROM signing_keys WHERE id = ?`, id)
 }
-
-// execOne runs a write that must touch one row; none is store.ErrNotFound.
-func (db *DB) execOne(ctx context.Context, q string, args ...any) error {
-	res, err := db.exec(ctx, q, args...)
-	if err != nil {
-		return mapErr(err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return store.ErrNotFound
-	}
-	return nil
-}

@@ -48,15 +48,21 @@ func (db *DB) EnqueueOutbox(ctx context.Context, msgs ...*store.OutboxMessage) e
 	}
 	return db.tx(ctx, func(tx txn) error {
 		for _, m := range msgs {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO outbox
-				(id, kind, payload, order_key, ref, state, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-				ON CONFLICT (id) DO NOTHING`,
-				m.ID, m.Kind, m.Payload, m.OrderKey, m.Ref, string(m.State), ms(m.NextAttemptAt), ms(m.CreatedAt)); err != nil {
-				return mapErr(err)
+			if err := insertOutbox(ctx, tx, m); err != nil {
+				return err
 			}
 		}
 		return nil
 	})
+}
+
+// insertOutbox inserts a normalized message unless its id is stored.
+func insertOutbox(ctx context.Context, tx txn, m *store.OutboxMessage) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO outbox
+		(id, kind, payload, order_key, ref, state, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO NOTHING`,
+		m.ID, m.Kind, m.Payload, m.OrderKey, m.Ref, string(m.State), ms(m.NextAttemptAt), ms(m.CreatedAt))
+	return mapErr(err)
 }
 
 // claimOutbox leases the claimable messages in one statement. The order-key

@@ -78,12 +78,5 @@ func (db *DB) UpdateRole(ctx context.Context, name string, update func(*store.Ro
 
 // DeleteRole removes a role by name.
 func (db *DB) DeleteRole(ctx context.Context, name string) error {
-	res, err := db.exec(ctx, `DELETE FROM roles WHERE name = ?`, name)
-	if err != nil {
-		return mapErr(err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return store.ErrNotFound
-	}
-	return nil
+	return db.execOne(ctx, `DELETE FROM roles WHERE name = ?`, name)
 }

@@ -87,16 +87,9 @@ func (db *DB) UpdateSession(ctx context.Context, id string, update func(*store.S
 
 // RevokeSession ends one session; an already revoked one keeps its time.
 func (db *DB) RevokeSession(ctx context.Context, id string, at time.Time) error {
-	res, err := db.exec(ctx, `UPDATE sessions SET
+	return db.execOne(ctx, `UPDATE sessions SET
 		revoked_at = CASE WHEN revoked_at = 0 THEN ? ELSE revoked_at END,
 		version = version + 1 WHERE id = ?`, ms(at), id)
-	if err != nil {
-		return mapErr(err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return store.ErrNotFound
-	}
-	return nil
 }
 
 // RevokeSessions ends every live session of the users (on the devices, if

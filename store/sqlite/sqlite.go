@@ -193,7 +193,18 @@ func runMigration(ctx context.Context, tx txn, name string) error {
 
 // tx runs fn in a write transaction: through the group-committing writer
 // once the store is open, directly while Open migrates.
+// Events the context carries (store.WithEvents) are written in the same
+// transaction, after fn: with the change, or, if fn fails, not at all.
 func (db *DB) tx(ctx context.Context, fn func(txn) error) error {
+	if evs := store.EventsOf(ctx); len(evs) > 0 {
+		change := fn
+		fn = func(tx txn) error {
+			if err := change(tx); err != nil {
+				return err
+			}
+			return insertEvents(ctx, tx, evs)
+		}
+	}
 	if db.writer != nil {
 		return db.writer.do(ctx, fn)
 	}
@@ -207,6 +218,22 @@ func (db *DB) tx(ctx context.Context, fn func(txn) error) error {
 		return err
 	}
 	return mapErr(tx.Commit())
+}
+
+// execOne runs one write statement that must change a row: none changed
+// is store.ErrNotFound, returned inside the transaction, so the events it
+// carries are not stored either.
+func (db *DB) execOne(ctx context.Context, q string, args ...any) error {
+	return db.tx(ctx, func(tx txn) error {
+		res, err := tx.ExecContext(ctx, q, args...)
+		if err != nil {
+			return mapErr(err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return store.ErrNotFound
+		}
+		return nil
+	})
 }
 
 // exec runs one write statement.

@@ -76,6 +76,8 @@ func RunWith(t *testing.T, open func(t *testing.T) store.Store, opts Options) {
 		concurrencyTests,
 		outboxTests,
 		recoveryTests,
+		eventTests,
+		webhookTests,
 		identityTests,
 		oauthStateTests,
 	}

@@ -11,6 +11,7 @@ import (
 
 // methods are the names of the timed methods, indexed by the op argument of begin.
 var methods = [...]string{
+	"AddWebhookDelivery",
 	"ClaimOutbox",
 	"ClearLockout",
 	"CompleteOutbox",
@@ -27,6 +28,7 @@ var methods = [...]string{
 	"CreateSigningKey",
 	"CreateUser",
 	"CreateUsers",
+	"CreateWebhook",
 	"DeleteApplication",
 	"DeleteAvatar",
 	"DeleteDevice",
@@ -36,6 +38,7 @@ var methods = [...]string{
 	"DeleteSigningKey",
 	"DeleteUser",
 	"DeleteUsers",
+	"DeleteWebhook",
 	"DropOutbox",
 	"EnqueueOutbox",
 	"FailRecoveryToken",
@@ -45,6 +48,7 @@ var methods = [...]string{
 	"GetAvatar",
 	"GetDevice",
 	"GetDeviceByToken",
+	"GetEvent",
 	"GetIdentity",
 	"GetOutbox",
 	"GetRecoveryToken",
@@ -55,28 +59,37 @@ var methods = [...]string{
 	"GetUser",
 	"GetUserByKey",
 	"GetUsers",
+	"GetWebhook",
+	"GetWebhookDelivery",
 	"ListApplications",
 	"ListDevices",
+	"ListEvents",
 	"ListIdentities",
 	"ListRoles",
 	"ListSessions",
 	"ListSigningKeys",
 	"ListUsernameKeys",
 	"ListUsers",
+	"ListWebhookDeliveries",
+	"ListWebhooks",
 	"NextOutboxDue",
 	"PatchUsers",
 	"Ping",
+	"PurgeEvents",
 	"PurgeGuests",
 	"PurgeOAuthStates",
 	"PurgeOutbox",
 	"PurgeRecoveryTokens",
 	"PurgeSessions",
 	"PurgeTurns",
+	"PurgeWebhookDeliveries",
 	"PutAvatar",
 	"PutRecoveryToken",
 	"PutSetting",
 	"RecordActivity",
+	"RecordEvents",
 	"RecordLoginFailure",
+	"RelayEvents",
 	"RetireSigningKey",
 	"RetryOutbox",
 	"RevokeSession",
@@ -90,17 +103,24 @@ var methods = [...]string{
 	"UpdateRole",
 	"UpdateSession",
 	"UpdateUser",
+	"UpdateWebhook",
 	"UseRecoveryToken",
 }
 
-func (s *Store) ClaimOutbox(ctx context.Context, p1 store.OutboxClaim) (_ []*store.OutboxMessage, err error) {
+func (s *Store) AddWebhookDelivery(ctx context.Context, p1 *store.WebhookDelivery) (err error) {
 	ctx, c := s.begin(ctx, 0)
+	defer func() { s.end(c, err) }()
+	return s.next.AddWebhookDelivery(ctx, p1)
+}
+
+func (s *Store) ClaimOutbox(ctx context.Context, p1 store.OutboxClaim) (_ []*store.OutboxMessage, err error) {
+	ctx, c := s.begin(ctx, 1)
 	defer func() { s.end(c, err) }()
 	return s.next.ClaimOutbox(ctx, p1)
 }
 
 func (s *Store) ClearLockout(ctx context.Context, p1 string) (err error) {
-	ctx, c := s.begin(ctx, 1)
+	ctx, c := s.begin(ctx, 2)
 	defer func() { s.end(c, err) }()
 	return s.next.ClearLockout(ctx, p1)
 }
@@ -110,469 +130,547 @@ func (s *Store) Close() (err error) {
 }
 
 func (s *Store) CompleteOutbox(ctx context.Context, p1 string, p2 store.OutboxLease, p3 time.Time) (err error) {
-	ctx, c := s.begin(ctx, 2)
+	ctx, c := s.begin(ctx, 3)
 	defer func() { s.end(c, err) }()
 	return s.next.CompleteOutbox(ctx, p1, p2, p3)
 }
 
 func (s *Store) ConsumeOAuthState(ctx context.Context, p1 string) (_ *store.OAuthState, err error) {
-	ctx, c := s.begin(ctx, 3)
+	ctx, c := s.begin(ctx, 4)
 	defer func() { s.end(c, err) }()
 	return s.next.ConsumeOAuthState(ctx, p1)
 }
 
 func (s *Store) CountUsers(ctx context.Context, p1 *store.UserFilter) (_ int, err error) {
-	ctx, c := s.begin(ctx, 4)
+	ctx, c := s.begin(ctx, 5)
 	defer func() { s.end(c, err) }()
 	return s.next.CountUsers(ctx, p1)
 }
 
 func (s *Store) CreateApplication(ctx context.Context, p1 *store.Application) (err error) {
-	ctx, c := s.begin(ctx, 5)
+	ctx, c := s.begin(ctx, 6)
 	defer func() { s.end(c, err) }()
 	return s.next.CreateApplication(ctx, p1)
 }
 
 func (s *Store) CreateDevice(ctx context.Context, p1 *store.Device) (err error) {
-	ctx, c := s.begin(ctx, 6)
+	ctx, c := s.begin(ctx, 7)
 	defer func() { s.end(c, err) }()
 	return s.next.CreateDevice(ctx, p1)
 }
 
 func (s *Store) CreateIdentity(ctx context.Context, p1 *store.Identity) (err error) {
-	ctx, c := s.begin(ctx, 7)
+	ctx, c := s.begin(ctx, 8)
 	defer func() { s.end(c, err) }()
 	return s.next.CreateIdentity(ctx, p1)
 }
 
 func (s *Store) CreateOAuthState(ctx context.Context, p1 *store.OAuthState) (err error) {
-	ctx, c := s.begin(ctx, 8)
+	ctx, c := s.begin(ctx, 9)
 	defer func() { s.end(c, err) }()
 	return s.next.CreateOAuthState(ctx, p1)
 }
 
 func (s *Store) CreateRefreshToken(ctx context.Context, p1 *store.RefreshToken) (err error) {
-	ctx, c := s.begin(ctx, 9)
+	ctx, c := s.begin(ctx, 10)
 	defer func() { s.end(c, err) }()
 	return s.next.CreateRefreshToken(ctx, p1)
 }
 
 func (s *Store) CreateRole(ctx context.Context, p1 *store.Role) (err error) {
-	ctx, c := s.begin(ctx, 10)
+	ctx, c := s.begin(ctx, 11)
 	defer func() { s.end(c, err) }()
 	return s.next.CreateRole(ctx, p1)
 }
 
 func (s *Store) CreateSession(ctx context.Context, p1 *store.Session, p2 ...*store.RefreshToken) (err error) {
-	ctx, c := s.begin(ctx, 11)
+	ctx, c := s.begin(ctx, 12)
 	defer func() { s.end(c, err) }()
 	return s.next.CreateSession(ctx, p1, p2...)
 }
 
 func (s *Store) CreateSetting(ctx context.Context, p1 string, p2 string) (err error) {
-	ctx, c := s.begin(ctx, 12)
+	ctx, c := s.begin(ctx, 13)
 	defer func() { s.end(c, err) }()
 	return s.next.CreateSetting(ctx, p1, p2)
 }
 
 func (s *Store) CreateSigningKey(ctx context.Context, p1 *store.SigningKey) (err error) {
-	ctx, c := s.begin(ctx, 13)
+	ctx, c := s.begin(ctx, 14)
 	defer func() { s.end(c, err) }()
 	return s.next.CreateSigningKey(ctx, p1)
 }
 
 func (s *Store) CreateUser(ctx context.Context, p1 *store.User) (err error) {
-	ctx, c := s.begin(ctx, 14)
+	ctx, c := s.begin(ctx, 15)
 	defer func() { s.end(c, err) }()
 	return s.next.CreateUser(ctx, p1)
 }
 
 func (s *Store) CreateUsers(ctx context.Context, p1 []*store.User) (err error) {
-	ctx, c := s.begin(ctx, 15)
+	ctx, c := s.begin(ctx, 16)
 	defer func() { s.end(c, err) }()
 	return s.next.CreateUsers(ctx, p1)
 }
 
+func (s *Store) CreateWebhook(ctx context.Context, p1 *store.Webhook) (err error) {
+	ctx, c := s.begin(ctx, 17)
+	defer func() { s.end(c, err) }()
+	return s.next.CreateWebhook(ctx, p1)
+}
+
 func (s *Store) DeleteApplication(ctx context.Context, p1 string) (err error) {
-	ctx, c := s.begin(ctx, 16)
+	ctx, c := s.begin(ctx, 18)
 	defer func() { s.end(c, err) }()
 	return s.next.DeleteApplication(ctx, p1)
 }
 
 func (s *Store) DeleteAvatar(ctx context.Context, p1 string, p2 string) (err error) {
-	ctx, c := s.begin(ctx, 17)
+	ctx, c := s.begin(ctx, 19)
 	defer func() { s.end(c, err) }()
 	return s.next.DeleteAvatar(ctx, p1, p2)
 }
 
 func (s *Store) DeleteDevice(ctx context.Context, p1 string) (err error) {
-	ctx, c := s.begin(ctx, 18)
+	ctx, c := s.begin(ctx, 20)
 	defer func() { s.end(c, err) }()
 	return s.next.DeleteDevice(ctx, p1)
 }
 
 func (s *Store) DeleteIdentity(ctx context.Context, p1 string, p2 string, p3 func(u *store.User, remaining []*store.Identity) error) (err error) {
-	ctx, c := s.begin(ctx, 19)
+	ctx, c := s.begin(ctx, 21)
 	defer func() { s.end(c, err) }()
 	return s.next.DeleteIdentity(ctx, p1, p2, p3)
 }
 
 func (s *Store) DeleteRole(ctx context.Context, p1 string) (err error) {
-	ctx, c := s.begin(ctx, 20)
+	ctx, c := s.begin(ctx, 22)
 	defer func() { s.end(c, err) }()
 	return s.next.DeleteRole(ctx, p1)
 }
 
 func (s *Store) DeleteSetting(ctx context.Context, p1 string) (err error) {
-	ctx, c := s.begin(ctx, 21)
+	ctx, c := s.begin(ctx, 23)
 	defer func() { s.end(c, err) }()
 	return s.next.DeleteSetting(ctx, p1)
 }
 
 func (s *Store) DeleteSigningKey(ctx context.Context, p1 string) (err error) {
-	ctx, c := s.begin(ctx, 22)
+	ctx, c := s.begin(ctx, 24)
 	defer func() { s.end(c, err) }()
 	return s.next.DeleteSigningKey(ctx, p1)
 }
 
 func (s *Store) DeleteUser(ctx context.Context, p1 string) (err error) {
-	ctx, c := s.begin(ctx, 23)
+	ctx, c := s.begin(ctx, 25)
 	defer func() { s.end(c, err) }()
 	return s.next.DeleteUser(ctx, p1)
 }
 
 func (s *Store) DeleteUsers(ctx context.Context, p1 *store.UserFilter) (_ int, err error) {
-	ctx, c := s.begin(ctx, 24)
+	ctx, c := s.begin(ctx, 26)
 	defer func() { s.end(c, err) }()
 	return s.next.DeleteUsers(ctx, p1)
 }
 
+func (s *Store) DeleteWebhook(ctx context.Context, p1 string) (err error) {
+	ctx, c := s.begin(ctx, 27)
+	defer func() { s.end(c, err) }()
+	return s.next.DeleteWebhook(ctx, p1)
+}
+
 func (s *Store) DropOutbox(ctx context.Context, p1 string, p2 store.OutboxLease, p3 time.Time, p4 string) (err error) {
-	ctx, c := s.begin(ctx, 25)
+	ctx, c := s.begin(ctx, 28)
 	defer func() { s.end(c, err) }()
 	return s.next.DropOutbox(ctx, p1, p2, p3, p4)
 }
 
 func (s *Store) EnqueueOutbox(ctx context.Context, p1 ...*store.OutboxMessage) (err error) {
-	ctx, c := s.begin(ctx, 26)
+	ctx, c := s.begin(ctx, 29)
 	defer func() { s.end(c, err) }()
 	return s.next.EnqueueOutbox(ctx, p1...)
 }
 
 func (s *Store) FailRecoveryToken(ctx context.Context, p1 string, p2 time.Time, p3 int) (_ int, err error) {
-	ctx, c := s.begin(ctx, 27)
+	ctx, c := s.begin(ctx, 30)
 	defer func() { s.end(c, err) }()
 	return s.next.FailRecoveryToken(ctx, p1, p2, p3)
 }
 
 func (s *Store) FindRecoveryToken(ctx context.Context, p1 store.TokenPurpose, p2 string) (_ *store.RecoveryToken, err error) {
-	ctx, c := s.begin(ctx, 28)
+	ctx, c := s.begin(ctx, 31)
 	defer func() { s.end(c, err) }()
 	return s.next.FindRecoveryToken(ctx, p1, p2)
 }
 
 func (s *Store) GetApplication(ctx context.Context, p1 string) (_ *store.Application, err error) {
-	ctx, c := s.begin(ctx, 29)
+	ctx, c := s.begin(ctx, 32)
 	defer func() { s.end(c, err) }()
 	return s.next.GetApplication(ctx, p1)
 }
 
 func (s *Store) GetApplicationByClientID(ctx context.Context, p1 string) (_ *store.Application, err error) {
-	ctx, c := s.begin(ctx, 30)
+	ctx, c := s.begin(ctx, 33)
 	defer func() { s.end(c, err) }()
 	return s.next.GetApplicationByClientID(ctx, p1)
 }
 
 func (s *Store) GetAvatar(ctx context.Context, p1 string) (_ *store.Avatar, err error) {
-	ctx, c := s.begin(ctx, 31)
+	ctx, c := s.begin(ctx, 34)
 	defer func() { s.end(c, err) }()
 	return s.next.GetAvatar(ctx, p1)
 }
 
 func (s *Store) GetDevice(ctx context.Context, p1 string) (_ *store.Device, err error) {
-	ctx, c := s.begin(ctx, 32)
+	ctx, c := s.begin(ctx, 35)
 	defer func() { s.end(c, err) }()
 	return s.next.GetDevice(ctx, p1)
 }
 
 func (s *Store) GetDeviceByToken(ctx context.Context, p1 string, p2 string) (_ *store.Device, err error) {
-	ctx, c := s.begin(ctx, 33)
+	ctx, c := s.begin(ctx, 36)
 	defer func() { s.end(c, err) }()
 	return s.next.GetDeviceByToken(ctx, p1, p2)
 }
 
+func (s *Store) GetEvent(ctx context.Context, p1 string) (_ *store.Event, err error) {
+	ctx, c := s.begin(ctx, 37)
+	defer func() { s.end(c, err) }()
+	return s.next.GetEvent(ctx, p1)
+}
+
 func (s *Store) GetIdentity(ctx context.Context, p1 string, p2 string) (_ *store.Identity, err error) {
-	ctx, c := s.begin(ctx, 34)
+	ctx, c := s.begin(ctx, 38)
 	defer func() { s.end(c, err) }()
 	return s.next.GetIdentity(ctx, p1, p2)
 }
 
 func (s *Store) GetOutbox(ctx context.Context, p1 string) (_ *store.OutboxMessage, err error) {
-	ctx, c := s.begin(ctx, 35)
+	ctx, c := s.begin(ctx, 39)
 	defer func() { s.end(c, err) }()
 	return s.next.GetOutbox(ctx, p1)
 }
 
 func (s *Store) GetRecoveryToken(ctx context.Context, p1 store.TokenPurpose, p2 string) (_ *store.RecoveryToken, err error) {
-	ctx, c := s.begin(ctx, 36)
+	ctx, c := s.begin(ctx, 40)
 	defer func() { s.end(c, err) }()
 	return s.next.GetRecoveryToken(ctx, p1, p2)
 }
 
 func (s *Store) GetRefreshToken(ctx context.Context, p1 string) (_ *store.RefreshToken, err error) {
-	ctx, c := s.begin(ctx, 37)
+	ctx, c := s.begin(ctx, 41)
 	defer func() { s.end(c, err) }()
 	return s.next.GetRefreshToken(ctx, p1)
 }
 
 func (s *Store) GetRole(ctx context.Context, p1 string) (_ *store.Role, err error) {
-	ctx, c := s.begin(ctx, 38)
+	ctx, c := s.begin(ctx, 42)
 	defer func() { s.end(c, err) }()
 	return s.next.GetRole(ctx, p1)
 }
 
 func (s *Store) GetSession(ctx context.Context, p1 string) (_ *store.Session, err error) {
-	ctx, c := s.begin(ctx, 39)
+	ctx, c := s.begin(ctx, 43)
 	defer func() { s.end(c, err) }()
 	return s.next.GetSession(ctx, p1)
 }
 
 func (s *Store) GetSetting(ctx context.Context, p1 string) (_ string, err error) {
-	ctx, c := s.begin(ctx, 40)
+	ctx, c := s.begin(ctx, 44)
 	defer func() { s.end(c, err) }()
 	return s.next.GetSetting(ctx, p1)
 }
 
 func (s *Store) GetUser(ctx context.Context, p1 string) (_ *store.User, err error) {
-	ctx, c := s.begin(ctx, 41)
+	ctx, c := s.begin(ctx, 45)
 	defer func() { s.end(c, err) }()
 	return s.next.GetUser(ctx, p1)
 }
 
 func (s *Store) GetUserByKey(ctx context.Context, p1 store.KeyField, p2 string) (_ *store.User, err error) {
-	ctx, c := s.begin(ctx, 42)
+	ctx, c := s.begin(ctx, 46)
 	defer func() { s.end(c, err) }()
 	return s.next.GetUserByKey(ctx, p1, p2)
 }
 
 func (s *Store) GetUsers(ctx context.Context, p1 []string) (_ []*store.User, err error) {
-	ctx, c := s.begin(ctx, 43)
+	ctx, c := s.begin(ctx, 47)
 	defer func() { s.end(c, err) }()
 	return s.next.GetUsers(ctx, p1)
 }
 
+func (s *Store) GetWebhook(ctx context.Context, p1 string) (_ *store.Webhook, err error) {
+	ctx, c := s.begin(ctx, 48)
+	defer func() { s.end(c, err) }()
+	return s.next.GetWebhook(ctx, p1)
+}
+
+func (s *Store) GetWebhookDelivery(ctx context.Context, p1 string) (_ *store.WebhookDelivery, err error) {
+	ctx, c := s.begin(ctx, 49)
+	defer func() { s.end(c, err) }()
+	return s.next.GetWebhookDelivery(ctx, p1)
+}
+
 func (s *Store) ListApplications(ctx context.Context) (_ []*store.Application, err error) {
-	ctx, c := s.begin(ctx, 44)
+	ctx, c := s.begin(ctx, 50)
 	defer func() { s.end(c, err) }()
 	return s.next.ListApplications(ctx)
 }
 
 func (s *Store) ListDevices(ctx context.Context, p1 []string, p2 *bool) (_ []*store.Device, err error) {
-	ctx, c := s.begin(ctx, 45)
+	ctx, c := s.begin(ctx, 51)
 	defer func() { s.end(c, err) }()
 	return s.next.ListDevices(ctx, p1, p2)
 }
 
+func (s *Store) ListEvents(ctx context.Context, p1 store.EventQuery) (_ []*store.Event, _ bool, err error) {
+	ctx, c := s.begin(ctx, 52)
+	defer func() { s.end(c, err) }()
+	return s.next.ListEvents(ctx, p1)
+}
+
 func (s *Store) ListIdentities(ctx context.Context, p1 []string) (_ []*store.Identity, err error) {
-	ctx, c := s.begin(ctx, 46)
+	ctx, c := s.begin(ctx, 53)
 	defer func() { s.end(c, err) }()
 	return s.next.ListIdentities(ctx, p1)
 }
 
 func (s *Store) ListRoles(ctx context.Context) (_ []*store.Role, err error) {
-	ctx, c := s.begin(ctx, 47)
+	ctx, c := s.begin(ctx, 54)
 	defer func() { s.end(c, err) }()
 	return s.next.ListRoles(ctx)
 }
 
 func (s *Store) ListSessions(ctx context.Context, p1 []string, p2 time.Time) (_ []*store.Session, err error) {
-	ctx, c := s.begin(ctx, 48)
+	ctx, c := s.begin(ctx, 55)
 	defer func() { s.end(c, err) }()
 	return s.next.ListSessions(ctx, p1, p2)
 }
 
 func (s *Store) ListSigningKeys(ctx context.Context) (_ []*store.SigningKey, err error) {
-	ctx, c := s.begin(ctx, 49)
+	ctx, c := s.begin(ctx, 56)
 	defer func() { s.end(c, err) }()
 	return s.next.ListSigningKeys(ctx)
 }
 
 func (s *Store) ListUsernameKeys(ctx context.Context, p1 string, p2 int) (_ []store.UsernameKey, err error) {
-	ctx, c := s.begin(ctx, 50)
+	ctx, c := s.begin(ctx, 57)
 	defer func() { s.end(c, err) }()
 	return s.next.ListUsernameKeys(ctx, p1, p2)
 }
 
 func (s *Store) ListUsers(ctx context.Context, p1 store.UserQuery) (_ *store.UserPage, err error) {
-	ctx, c := s.begin(ctx, 51)
+	ctx, c := s.begin(ctx, 58)
 	defer func() { s.end(c, err) }()
 	return s.next.ListUsers(ctx, p1)
 }
 
+func (s *Store) ListWebhookDeliveries(ctx context.Context, p1 string, p2 int, p3 string) (_ []*store.WebhookDelivery, _ bool, err error) {
+	ctx, c := s.begin(ctx, 59)
+	defer func() { s.end(c, err) }()
+	return s.next.ListWebhookDeliveries(ctx, p1, p2, p3)
+}
+
+func (s *Store) ListWebhooks(ctx context.Context) (_ []*store.Webhook, err error) {
+	ctx, c := s.begin(ctx, 60)
+	defer func() { s.end(c, err) }()
+	return s.next.ListWebhooks(ctx)
+}
+
 func (s *Store) NextOutboxDue(ctx context.Context, p1 string, p2 time.Time) (_ time.Time, err error) {
-	ctx, c := s.begin(ctx, 52)
+	ctx, c := s.begin(ctx, 61)
 	defer func() { s.end(c, err) }()
 	return s.next.NextOutboxDue(ctx, p1, p2)
 }
 
 func (s *Store) PatchUsers(ctx context.Context, p1 *store.UserFilter, p2 store.UserPatch) (_ int, err error) {
-	ctx, c := s.begin(ctx, 53)
+	ctx, c := s.begin(ctx, 62)
 	defer func() { s.end(c, err) }()
 	return s.next.PatchUsers(ctx, p1, p2)
 }
 
 func (s *Store) Ping(ctx context.Context) (err error) {
-	ctx, c := s.begin(ctx, 54)
+	ctx, c := s.begin(ctx, 63)
 	defer func() { s.end(c, err) }()
 	return s.next.Ping(ctx)
 }
 
+func (s *Store) PurgeEvents(ctx context.Context, p1 time.Time, p2 int) (_ int, err error) {
+	ctx, c := s.begin(ctx, 64)
+	defer func() { s.end(c, err) }()
+	return s.next.PurgeEvents(ctx, p1, p2)
+}
+
 func (s *Store) PurgeGuests(ctx context.Context, p1 time.Time, p2 int) (_ int, err error) {
-	ctx, c := s.begin(ctx, 55)
+	ctx, c := s.begin(ctx, 65)
 	defer func() { s.end(c, err) }()
 	return s.next.PurgeGuests(ctx, p1, p2)
 }
 
 func (s *Store) PurgeOAuthStates(ctx context.Context, p1 time.Time) (_ int, err error) {
-	ctx, c := s.begin(ctx, 56)
+	ctx, c := s.begin(ctx, 66)
 	defer func() { s.end(c, err) }()
 	return s.next.PurgeOAuthStates(ctx, p1)
 }
 
 func (s *Store) PurgeOutbox(ctx context.Context, p1 time.Time) (_ int, err error) {
-	ctx, c := s.begin(ctx, 57)
+	ctx, c := s.begin(ctx, 67)
 	defer func() { s.end(c, err) }()
 	return s.next.PurgeOutbox(ctx, p1)
 }
 
 func (s *Store) PurgeRecoveryTokens(ctx context.Context, p1 time.Time) (_ int, err error) {
-	ctx, c := s.begin(ctx, 58)
+	ctx, c := s.begin(ctx, 68)
 	defer func() { s.end(c, err) }()
 	return s.next.PurgeRecoveryTokens(ctx, p1)
 }
 
 func (s *Store) PurgeSessions(ctx context.Context, p1 time.Time) (_ int, err error) {
-	ctx, c := s.begin(ctx, 59)
+	ctx, c := s.begin(ctx, 69)
 	defer func() { s.end(c, err) }()
 	return s.next.PurgeSessions(ctx, p1)
 }
 
 func (s *Store) PurgeTurns(ctx context.Context, p1 time.Time) (_ int, err error) {
-	ctx, c := s.begin(ctx, 60)
+	ctx, c := s.begin(ctx, 70)
 	defer func() { s.end(c, err) }()
 	return s.next.PurgeTurns(ctx, p1)
 }
 
+func (s *Store) PurgeWebhookDeliveries(ctx context.Context, p1 time.Time, p2 int) (_ int, err error) {
+	ctx, c := s.begin(ctx, 71)
+	defer func() { s.end(c, err) }()
+	return s.next.PurgeWebhookDeliveries(ctx, p1, p2)
+}
+
 func (s *Store) PutAvatar(ctx context.Context, p1 *store.Avatar) (err error) {
-	ctx, c := s.begin(ctx, 61)
+	ctx, c := s.begin(ctx, 72)
 	defer func() { s.end(c, err) }()
 	return s.next.PutAvatar(ctx, p1)
 }
 
 func (s *Store) PutRecoveryToken(ctx context.Context, p1 *store.RecoveryToken) (err error) {
-	ctx, c := s.begin(ctx, 62)
+	ctx, c := s.begin(ctx, 73)
 	defer func() { s.end(c, err) }()
 	return s.next.PutRecoveryToken(ctx, p1)
 }
 
 func (s *Store) PutSetting(ctx context.Context, p1 string, p2 string) (err error) {
-	ctx, c := s.begin(ctx, 63)
+	ctx, c := s.begin(ctx, 74)
 	defer func() { s.end(c, err) }()
 	return s.next.PutSetting(ctx, p1, p2)
 }
 
 func (s *Store) RecordActivity(ctx context.Context, p1 []store.Activity) (err error) {
-	ctx, c := s.begin(ctx, 64)
+	ctx, c := s.begin(ctx, 75)
 	defer func() { s.end(c, err) }()
 	return s.next.RecordActivity(ctx, p1)
 }
 
+func (s *Store) RecordEvents(ctx context.Context, p1 ...*store.Event) (err error) {
+	ctx, c := s.begin(ctx, 76)
+	defer func() { s.end(c, err) }()
+	return s.next.RecordEvents(ctx, p1...)
+}
+
 func (s *Store) RecordLoginFailure(ctx context.Context, p1 string, p2 func(store.Lockout) store.Lockout) (_ store.Lockout, err error) {
-	ctx, c := s.begin(ctx, 65)
+	ctx, c := s.begin(ctx, 77)
 	defer func() { s.end(c, err) }()
 	return s.next.RecordLoginFailure(ctx, p1, p2)
 }
 
+func (s *Store) RelayEvents(ctx context.Context, p1 int) (_ int, err error) {
+	ctx, c := s.begin(ctx, 78)
+	defer func() { s.end(c, err) }()
+	return s.next.RelayEvents(ctx, p1)
+}
+
 func (s *Store) RetireSigningKey(ctx context.Context, p1 string, p2 time.Time) (err error) {
-	ctx, c := s.begin(ctx, 66)
+	ctx, c := s.begin(ctx, 79)
 	defer func() { s.end(c, err) }()
 	return s.next.RetireSigningKey(ctx, p1, p2)
 }
 
 func (s *Store) RetryOutbox(ctx context.Context, p1 string, p2 store.OutboxLease, p3 time.Time, p4 string) (err error) {
-	ctx, c := s.begin(ctx, 67)
+	ctx, c := s.begin(ctx, 80)
 	defer func() { s.end(c, err) }()
 	return s.next.RetryOutbox(ctx, p1, p2, p3, p4)
 }
 
 func (s *Store) RevokeSession(ctx context.Context, p1 string, p2 time.Time) (err error) {
-	ctx, c := s.begin(ctx, 68)
+	ctx, c := s.begin(ctx, 81)
 	defer func() { s.end(c, err) }()
 	return s.next.RevokeSession(ctx, p1, p2)
 }
 
 func (s *Store) RevokeSessions(ctx context.Context, p1 store.SessionRevocation) (_ []string, err error) {
-	ctx, c := s.begin(ctx, 69)
+	ctx, c := s.begin(ctx, 82)
 	defer func() { s.end(c, err) }()
 	return s.next.RevokeSessions(ctx, p1)
 }
 
 func (s *Store) RotateRefreshToken(ctx context.Context, p1 string, p2 string, p3 time.Time) (_ *store.RefreshToken, err error) {
-	ctx, c := s.begin(ctx, 70)
+	ctx, c := s.begin(ctx, 83)
 	defer func() { s.end(c, err) }()
 	return s.next.RotateRefreshToken(ctx, p1, p2, p3)
 }
 
 func (s *Store) SetUsernameKey(ctx context.Context, p1 string, p2 string, p3 string) (err error) {
-	ctx, c := s.begin(ctx, 71)
+	ctx, c := s.begin(ctx, 84)
 	defer func() { s.end(c, err) }()
 	return s.next.SetUsernameKey(ctx, p1, p2, p3)
 }
 
 func (s *Store) TakeTurn(ctx context.Context, p1 string, p2 time.Time, p3 time.Duration) (_ bool, _ time.Time, err error) {
-	ctx, c := s.begin(ctx, 72)
+	ctx, c := s.begin(ctx, 85)
 	defer func() { s.end(c, err) }()
 	return s.next.TakeTurn(ctx, p1, p2, p3)
 }
 
 func (s *Store) TrimDevices(ctx context.Context, p1 string, p2 int, p3 string) (_ []string, err error) {
-	ctx, c := s.begin(ctx, 73)
+	ctx, c := s.begin(ctx, 86)
 	defer func() { s.end(c, err) }()
 	return s.next.TrimDevices(ctx, p1, p2, p3)
 }
 
 func (s *Store) UpdateApplication(ctx context.Context, p1 string, p2 func(*store.Application) error) (_ *store.Application, err error) {
-	ctx, c := s.begin(ctx, 74)
+	ctx, c := s.begin(ctx, 87)
 	defer func() { s.end(c, err) }()
 	return s.next.UpdateApplication(ctx, p1, p2)
 }
 
 func (s *Store) UpdateDevice(ctx context.Context, p1 string, p2 func(*store.Device) error) (_ *store.Device, err error) {
-	ctx, c := s.begin(ctx, 75)
+	ctx, c := s.begin(ctx, 88)
 	defer func() { s.end(c, err) }()
 	return s.next.UpdateDevice(ctx, p1, p2)
 }
 
 func (s *Store) UpdateRole(ctx context.Context, p1 string, p2 func(*store.Role) error) (_ *store.Role, err error) {
-	ctx, c := s.begin(ctx, 76)
+	ctx, c := s.begin(ctx, 89)
 	defer func() { s.end(c, err) }()
 	return s.next.UpdateRole(ctx, p1, p2)
 }
 
 func (s *Store) UpdateSession(ctx context.Context, p1 string, p2 func(*store.Session) error) (_ *store.Session, err error) {
-	ctx, c := s.begin(ctx, 77)
+	ctx, c := s.begin(ctx, 90)
 	defer func() { s.end(c, err) }()
 	return s.next.UpdateSession(ctx, p1, p2)
 }
 
 func (s *Store) UpdateUser(ctx context.Context, p1 string, p2 func(*store.User) error) (_ *store.User, err error) {
-	ctx, c := s.begin(ctx, 78)
+	ctx, c := s.begin(ctx, 91)
 	defer func() { s.end(c, err) }()
 	return s.next.UpdateUser(ctx, p1, p2)
 }
 
+func (s *Store) UpdateWebhook(ctx context.Context, p1 string, p2 func(*store.Webhook) error) (_ *store.Webhook, err error) {
+	ctx, c := s.begin(ctx, 92)
+	defer func() { s.end(c, err) }()
+	return s.next.UpdateWebhook(ctx, p1, p2)
+}
+
 func (s *Store) UseRecoveryToken(ctx context.Context, p1 string, p2 time.Time) (err error) {
-	ctx, c := s.begin(ctx, 79)
+	ctx, c := s.begin(ctx, 93)
 	defer func() { s.end(c, err) }()
 	return s.next.UseRecoveryToken(ctx, p1, p2)
 }
