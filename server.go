@@ -3,6 +3,10 @@
 //
 //	usergraph [serve] [flags]   run the server (the default command)
 //	usergraph init [flags]      create the first administrator from the command line
+//	usergraph import FILE       import users (docs/IMPORT.md); export FILE writes them
+//	usergraph config            print the effective settings, secrets redacted
+//	usergraph keys rotate       sign access tokens with a new key
+//	usergraph backup FILE       copy the SQLite database of a running server
 //	usergraph version           print the version
 //	usergraph help [command]    list the commands, or show one's flags
 //
@@ -39,6 +43,11 @@ type command struct {
 var commands = []command{
 	{"serve", "run the server (the default)", app.Serve},
 	{"init", "create the first administrator from the command line", app.Init},
+	{"import", "import users from a file (usergraph's format, Firebase, Supabase)", app.Import},
+	{"export", "export every user to a file", app.Export},
+	{"config", "print the effective settings, secrets redacted", app.ConfigCommand},
+	{"keys", "keys rotate: sign tokens with a new key", app.Keys},
+	{"backup", "copy the SQLite database of a running server", app.Backup},
 	{"version", "print the version", app.Version},
 }
 

@@ -254,6 +254,11 @@ func (s *Service) DeleteUser(ctx context.Context, id string, hard bool) error {
 // count first (list names the input), then each name ("role" in errors, as
 // clients know it), duplicates dropped.
 func (s *Service) checkRoles(ctx context.Context, list string, names []string) ([]string, error) {
+	return checkRolesWith(ctx, list, names, s.access.Exists)
+}
+
+// checkRolesWith is checkRoles asking exists whether a role exists.
+func checkRolesWith(ctx context.Context, list string, names []string, exists func(context.Context, string) (bool, error)) ([]string, error) {
 	if err := checkCount(list, len(names), maxRoles); err != nil {
 		return nil, err
 	}
@@ -268,7 +273,7 @@ func (s *Service) checkRoles(ctx context.Context, list string, names []string) (
 			continue
 		}
 		seen[n] = true
-		ok, err := s.access.Exists(ctx, n)
+		ok, err := exists(ctx, n)
 		if err != nil {
 			return nil, err
 		}

@@ -13,7 +13,8 @@ import (
 // deleted), since nobody could then administer it. The changes that can
 // take one away are exactly these, and each is guarded: SetStatus to a
 // status other than ACTIVE, RevokeRole of admin, DeleteUser, DeleteAccount,
-// UpdateUsers with such a status or removing admin, and DeleteUsers. No
+// UpdateUsers with such a status or removing admin, DeleteUsers, and an
+// import's replacement of an administrator (Import.Replace). No
 // other write removes the admin role or makes a user inactive (access
 // refuses to rename or delete the built-in admin role).
 //

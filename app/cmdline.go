@@ -65,6 +65,8 @@ type commandLine struct {
 	fs       *flag.FlagSet
 	own      map[string]bool // the command's own flags, listed first in -help
 	cfg      *Config         // nil: the command has no settings
+	operands []string        // names of the arguments that are no flags (FILE), each required
+	args     []string        // their values, after parse
 }
 
 func newCommandLine(name, synopsis, about string) *commandLine {
@@ -86,6 +88,31 @@ func (cl *commandLine) ownFlags(bind func(*flag.FlagSet)) {
 	})
 }
 
+// wantOperands names the arguments the command takes besides its flags,
+// in order (e.g. "FILE"); each is required, and flags may come before or
+// after them.
+func (cl *commandLine) wantOperands(names ...string) { cl.operands = names }
+
+// parseFlags parses args, taking the operands out from among the flags.
+func (cl *commandLine) parseFlags(args []string) error {
+	if err := cl.fs.Parse(args); err != nil {
+		return err
+	}
+	for cl.fs.NArg() > 0 {
+		if len(cl.args) == len(cl.operands) {
+			return fmt.Errorf("unexpected argument %q", cl.fs.Arg(0))
+		}
+		cl.args = append(cl.args, cl.fs.Arg(0))
+		if err := cl.fs.Parse(cl.fs.Args()[1:]); err != nil {
+			return err
+		}
+	}
+	if len(cl.args) < len(cl.operands) {
+		return fmt.Errorf("missing %s", cl.operands[len(cl.args)])
+	}
+	return nil
+}
+
 // settings registers every setting of c, starting from its values.
 func (cl *commandLine) settings(c *Config) {
 	cl.cfg = c
@@ -97,15 +124,12 @@ func (cl *commandLine) settings(c *Config) {
 // that name nothing (a typo would otherwise go unnoticed). -help prints
 // the help on env.Stdout and returns flag.ErrHelp.
 func (cl *commandLine) parse(args []string, env Env) error {
-	if err := cl.fs.Parse(args); err != nil {
+	if err := cl.parseFlags(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			cl.printHelp(env.Stdout)
 			return err
 		}
 		return cl.refuse(err)
-	}
-	if cl.fs.NArg() > 0 {
-		return cl.refuse(fmt.Errorf("unexpected argument %q", cl.fs.Arg(0)))
 	}
 	given := map[string]bool{}
 	cl.fs.Visit(func(f *flag.Flag) { given[f.Name] = true })

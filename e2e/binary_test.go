@@ -144,6 +144,12 @@ func TestCommandLine(t *testing.T) {
 			stdout: []string{"usergraph "}, stderr: []string{"warning: USERGRAPH_BOGUS"}},
 		{name: "a bad setting is refused", env: []string{"USERGRAPH_LOG_LEVEL=loud"}, args: []string{"-listen", "127.0.0.1:0"}, exit: 2,
 			stderr: []string{"USERGRAPH_LOG_LEVEL"}},
+		{name: "import needs its file", args: []string{"import", "-dry-run"}, exit: 2, stderr: []string{"missing FILE", "usage: usergraph import [flags] FILE"}},
+		{name: "import takes one file", args: []string{"import", "a.jsonl", "b.jsonl"}, exit: 2, stderr: []string{`unexpected argument "b.jsonl"`}},
+		{name: "import of an unknown format", args: []string{"import", "-format", "xml", "/dev/null"}, exit: 2, stderr: []string{`-format "xml"`}},
+		{name: "import -help", args: []string{"import", "-help"}, exit: 0,
+			stdout: []string{"Flags of import:", "-dry-run", "-update", "-rejects", "-firebase-signer-key", "Server settings"}},
+		{name: "keys without rotate", args: []string{"keys"}, exit: 2, stderr: []string{"want rotate"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -129,7 +129,25 @@ func startWith(t *testing.T, cfg app.Config) *testServer {
 	if err != nil {
 		t.Fatalf("start server: %v", err)
 	}
+	t.Cleanup(func() { ts.logFaults(t) })
 	return ts
+}
+
+// logFaults adds the server's warnings and errors to a failed test's
+// output: an INTERNAL answer says only "internal error", the log says why.
+func (ts *testServer) logFaults(t *testing.T) {
+	if !t.Failed() {
+		return
+	}
+	var faults []string
+	for _, line := range strings.Split(ts.logs.String(), "\n") {
+		if strings.Contains(line, "level=WARN") || strings.Contains(line, "level=ERROR") {
+			faults = append(faults, line)
+		}
+	}
+	if len(faults) > 0 {
+		t.Logf("the server's warnings and errors:\n%s", strings.Join(faults, "\n"))
+	}
 }
 
 // launch is startWith that returns its error, so several servers can be

@@ -30,12 +30,8 @@ func isBcrypt(encoded string) bool {
 // bcrypt reads at most 72 bytes of the password, as the system that made
 // the hash did.
 func (h *Hasher) verifyBcrypt(ctx context.Context, plain, encoded string) (ok, rehash bool, err error) {
-	cost, err := bcrypt.Cost([]byte(encoded))
-	if err != nil {
-		return false, false, invalidHash("bcrypt: %v", err)
-	}
-	if cost > maxBcryptCost {
-		return false, false, invalidHash("bcrypt cost %d above %d", cost, maxBcryptCost)
+	if err := checkBcrypt(encoded); err != nil {
+		return false, false, err
 	}
 	var cmp error
 	if err := h.bounded(ctx, func() {
@@ -50,4 +46,16 @@ func (h *Hasher) verifyBcrypt(ctx context.Context, plain, encoded string) (ok, r
 		return false, false, nil
 	}
 	return false, false, invalidHash("bcrypt: %v", cmp)
+}
+
+// checkBcrypt parses a bcrypt hash's cost and bounds it.
+func checkBcrypt(encoded string) error {
+	cost, err := bcrypt.Cost([]byte(encoded))
+	if err != nil {
+		return invalidHash("bcrypt: %v", err)
+	}
+	if cost > maxBcryptCost {
+		return invalidHash("bcrypt cost %d above %d", cost, maxBcryptCost)
+	}
+	return nil
 }

@@ -1,5 +1,6 @@
 // Package password hashes and verifies passwords (argon2id in PHC string
-// form, bcrypt accepted for imported users) and checks new passwords against
+// form; bcrypt, PBKDF2 and Firebase's scrypt accepted for imported users,
+// who are rehashed at their next sign-in) and checks new passwords against
 // the password policy.
 //
 // Hashing is deliberately expensive in memory and time, so every hash and
@@ -119,10 +120,11 @@ func (h *Hasher) Hash(ctx context.Context, plain string) (string, error) {
 	return encodePHC(p, salt, key), nil
 }
 
-// Verify reports whether plain matches encoded, an argon2id PHC string or a
-// bcrypt hash. rehash is true when plain matched and the hash should be
-// replaced by Hash(plain): it is bcrypt, or argon2id with parameters other
-// than the hasher's. A wrong password is ok == false with a nil error; a
+// Verify reports whether plain matches encoded: an argon2id PHC string, or
+// one of the schemes accepted to migrate users (bcrypt, PBKDF2, Firebase's
+// scrypt: imported.go). rehash is true when plain matched and the hash
+// should be replaced by Hash(plain): it is not argon2id, or argon2id with
+// parameters other than the hasher's. A wrong password is ok == false with a nil error; a
 // malformed or out-of-bounds hash is an error matching ErrInvalidHash; an
 // ended ctx returns ctx.Err(); a full queue returns ErrBusy.
 func (h *Hasher) Verify(ctx context.Context, plain, encoded string) (ok, rehash bool, err error) {
@@ -131,8 +133,33 @@ func (h *Hasher) Verify(ctx context.Context, plain, encoded string) (ok, rehash 
 		return h.verifyArgon2id(ctx, plain, encoded)
 	case isBcrypt(encoded):
 		return h.verifyBcrypt(ctx, plain, encoded)
+	case strings.HasPrefix(encoded, pbkdf2Prefix):
+		return h.verifyPBKDF2(ctx, plain, encoded)
+	case strings.HasPrefix(encoded, firebasePrefix):
+		return h.verifyFirebase(ctx, plain, encoded)
 	}
 	return false, false, invalidHash("unknown scheme")
+}
+
+// Check reports whether Verify could check passwords against encoded: its
+// scheme is known and its parameters are within this hasher's bounds. It
+// computes nothing, so an importer can refuse a hash that would never
+// verify before storing it. The error matches ErrInvalidHash.
+func (h *Hasher) Check(encoded string) error {
+	var err error
+	switch {
+	case strings.HasPrefix(encoded, argon2idPrefix):
+		_, _, _, err = decodePHC(encoded, h.stored)
+	case isBcrypt(encoded):
+		err = checkBcrypt(encoded)
+	case strings.HasPrefix(encoded, pbkdf2Prefix):
+		_, err = decodePBKDF2(encoded)
+	case strings.HasPrefix(encoded, firebasePrefix):
+		_, err = decodeFirebase(encoded, h.stored)
+	default:
+		err = invalidHash("unknown scheme: want argon2id, bcrypt, pbkdf2-sha1/sha256/sha512 or firebase-scrypt")
+	}
+	return err
 }
 
 // VerifyDummy spends the work of a real Verify and discards the result.

@@ -124,3 +124,27 @@ var (
 	_ AvatarsStore        = Store(nil)
 	_ SocialStore         = Store(nil)
 )
+
+// TransferStore is what package transfer uses: users found by id or key
+// and inserted in bulk, with their identities (imports), and listed in
+// pages with their identities (exports). Updates of existing users go
+// through package account.
+type TransferStore interface {
+	UserLister
+	// CreateIdentity is IdentityStore.CreateIdentity.
+	CreateIdentity(ctx context.Context, id *Identity) error
+	// GetIdentity is IdentityStore.GetIdentity.
+	GetIdentity(ctx context.Context, provider, subject string) (*Identity, error)
+	// ListIdentities is IdentityStore.ListIdentities.
+	ListIdentities(ctx context.Context, userIDs []string) ([]*Identity, error)
+	// GetUser is UserStore.GetUser.
+	GetUser(ctx context.Context, id string) (*User, error)
+	// GetUserByKey is UserStore.GetUserByKey.
+	GetUserByKey(ctx context.Context, field KeyField, key string) (*User, error)
+	// CreateUser is UserStore.CreateUser.
+	CreateUser(ctx context.Context, u *User) error
+	// CreateUsers is UserStore.CreateUsers.
+	CreateUsers(ctx context.Context, users []*User) error
+}
+
+var _ TransferStore = Store(nil)
