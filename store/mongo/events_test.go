@@ -288,3 +288,38 @@ func TestDeleteUsersAfterCrash(t *testing.T) {
 		t.Errorf("second RelayEvents = %d, %v; want 0", n, err)
 	}
 }
+
+// A user deleted while one of their sessions still holds the event of a
+// crashed revocation: the deletion relays it before the session goes.
+func TestDeleteUserRelaysItsSessionsEvents(t *testing.T) {
+	db := openTestDB(t, mongo.ServerURI(t))
+	ctx := t.Context()
+	u := &store.User{ID: store.NewID(), Username: "del-sess", UsernameKey: "del-sess", Status: store.StatusActive, CreatedAt: store.Now()}
+	if err := db.CreateUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	now := store.Now()
+	s := &store.Session{ID: store.NewID(), UserID: u.ID, Kind: store.SessionUser, CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(time.Hour)}
+	if err := db.CreateSession(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	revoked := &store.Event{ID: store.NewID(), Type: "session.revoked", At: now, SubjectID: u.ID}
+	db.CrashBeforeRelay(true)
+	err := db.RevokeSession(store.WithEvents(ctx, revoked), s.ID, now)
+	db.CrashBeforeRelay(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deleted := &store.Event{ID: store.NewID(), Type: "user.deleted", At: now, SubjectID: u.ID}
+	if err := db.DeleteUser(store.WithEvents(ctx, deleted), u.ID); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range []*store.Event{revoked, deleted} {
+		if _, err := db.GetEvent(ctx, e.ID); err != nil {
+			t.Errorf("GetEvent(%s) after the deletion: %v, want it stored", e.Type, err)
+		}
+	}
+	if _, err := db.GetSession(ctx, s.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("the session after the deletion: %v, want ErrNotFound", err)
+	}
+}

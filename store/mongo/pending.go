@@ -2,6 +2,7 @@ package mongo
 
 import (
 	"context"
+	"errors"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -161,6 +162,9 @@ func (db *DB) finishDelete(ctx context.Context, coll *mongo.Collection, id strin
 	if marked {
 		var d pendingDoc
 		err := coll.FindOne(ctx, bson.D{{Key: "_id", Value: id}}, options.FindOne().SetProjection(bson.D{{Key: fieldPendingEvents, Value: 1}})).Decode(&d)
+		if errors.Is(err, mongo.ErrNoDocuments) {
+			return nil // another relay (another instance's janitor) finished it
+		}
 		if err != nil {
 			return wrap("find pending events", err)
 		}
@@ -225,7 +229,14 @@ func (db *DB) RelayEvents(ctx context.Context, limit int) (int, error) {
 // relayPending relays the pending events of up to limit documents of
 // coll, and adds their ids to moved.
 func (db *DB) relayPending(ctx context.Context, coll *mongo.Collection, limit int, moved map[string]bool) error {
-	cur, err := coll.Find(ctx, bson.D{{Key: fieldPendingEvents + "._id", Value: bson.D{{Key: "$exists", Value: true}}}},
+	return db.relayPendingOf(ctx, coll, nil, limit, moved)
+}
+
+// relayPendingOf is relayPending of the documents of coll that f (nil:
+// any) selects; limit 0 is no limit.
+func (db *DB) relayPendingOf(ctx context.Context, coll *mongo.Collection, f bson.D, limit int, moved map[string]bool) error {
+	f = append(bson.D{{Key: fieldPendingEvents + "._id", Value: bson.D{{Key: "$exists", Value: true}}}}, f...)
+	cur, err := coll.Find(ctx, f,
 		options.Find().SetProjection(bson.D{{Key: fieldPendingEvents, Value: 1}, {Key: fieldDeleting, Value: 1}}).SetLimit(int64(limit)))
 	if err != nil {
 		return wrap("find pending events", err)

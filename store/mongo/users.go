@@ -180,6 +180,13 @@ func (db *DB) DeleteUser(ctx context.Context, id string) error {
 // avatars of the users.
 func (db *DB) deleteUserData(ctx context.Context, ids []string) error {
 	f := bson.D{{Key: "userId", Value: bson.D{{Key: "$in", Value: ids}}}}
+	// Events a crashed write left in the users' sessions and devices
+	// (a revocation, a device forgotten) are relayed before those go.
+	for _, coll := range []*mongo.Collection{db.sessions, db.devices} {
+		if err := db.relayPendingOf(ctx, coll, f, 0, map[string]bool{}); err != nil {
+			return err
+		}
+	}
 	if _, err := db.tokens.DeleteMany(ctx, f); err != nil {
 		return wrap("delete refresh tokens", err)
 	}
