@@ -3,6 +3,7 @@ package account_test
 import (
 	"regexp"
 	"testing"
+	"time"
 
 	"github.com/usergraph/usergraph/account"
 	"github.com/usergraph/usergraph/apperr"
@@ -103,5 +104,37 @@ func TestSignInExternal(t *testing.T) {
 	}
 	if got := enforce.stored(t, v.ID); got.LastLoginAt.IsZero() {
 		t.Error("the sign-in was not recorded (lastLoginAt)")
+	}
+}
+
+// An account with no password (social sign-in only) proves itself with a
+// sign-in of the last ten minutes where others give their password: it can
+// delete itself and set a first password; an older session cannot, and
+// once it has a password, the password is asked again.
+func TestPasswordlessAccountUsesAFreshSignIn(t *testing.T) {
+	e := newEnv(t)
+	u := e.external(t, account.ExternalUser{Username: "nopw"})
+	tok, err := e.accounts.SignInExternal(e.ctx, u, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh := e.principal(t, tok)
+	stale := *fresh
+	opened := *fresh.Session
+	opened.CreatedAt = store.Now().Add(-account.FreshSignIn - time.Minute)
+	stale.Session = &opened
+
+	wantCode(t, "deleteAccount from a session of 11 minutes ago", e.accounts.DeleteAccount(e.ctx, &stale, ""), apperr.WrongPassword, "password")
+	wantCode(t, "changePassword from a session of 11 minutes ago", e.accounts.ChangePassword(e.ctx, &stale, "", goodPassword), apperr.WrongPassword, "oldPassword")
+
+	if err := e.accounts.ChangePassword(e.ctx, fresh, "", goodPassword); err != nil {
+		t.Fatalf("a first password from a fresh sign-in: %v", err)
+	}
+	if _, err := e.accounts.Login(e.ctx, account.Credentials{Identifier: "nopw", Password: goodPassword}); err != nil {
+		t.Fatalf("login with the first password: %v", err)
+	}
+	wantCode(t, "deleteAccount without the password it now has", e.accounts.DeleteAccount(e.ctx, fresh, ""), apperr.WrongPassword, "password")
+	if err := e.accounts.DeleteAccount(e.ctx, fresh, goodPassword); err != nil {
+		t.Fatalf("deleteAccount with the password: %v", err)
 	}
 }

@@ -4,9 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
-	"os"
-	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,13 +11,13 @@ import (
 	"github.com/usergraph/usergraph/account"
 	"github.com/usergraph/usergraph/apperr"
 	"github.com/usergraph/usergraph/devices"
+	"github.com/usergraph/usergraph/internal/servicetest"
 	"github.com/usergraph/usergraph/lockout"
 	"github.com/usergraph/usergraph/password"
 	"github.com/usergraph/usergraph/ratelimit"
 	"github.com/usergraph/usergraph/session"
 	"github.com/usergraph/usergraph/store"
 	"github.com/usergraph/usergraph/store/sqlite"
-	"github.com/usergraph/usergraph/token"
 )
 
 // The rules of package account, against a real SQLite store in a temporary
@@ -66,19 +63,12 @@ func newEnv(t *testing.T, opts ...func(*options)) *env {
 		f(&o)
 	}
 	ctx := session.WithClient(t.Context(), session.Client{IP: "192.0.2.1", UserAgent: "test"})
-	db := newStore(t)
-	log := slog.New(slog.DiscardHandler)
-	tokens, err := token.New(ctx, db, token.Config{Issuer: "http://test", Audience: "http://test"}, log)
-	if err != nil {
-		t.Fatal(err)
+	role := o.defaultRole
+	if role == "" {
+		role = "-" // none
 	}
-	sessions := session.New(db, tokens, session.Config{IdleTimeout: time.Hour, Lifetime: 24 * time.Hour,
-		CacheTTL: time.Hour, FlushEvery: time.Hour}, log)
-	roles := access.New(db, o.defaultRole, time.Hour, log)
-	roles.OnHoldersChanged(sessions.ForgetUsers)
-	if err := roles.EnsureBuiltIns(ctx); err != nil {
-		t.Fatal(err)
-	}
+	c := servicetest.New(t, ctx, servicetest.Options{DefaultRole: role})
+	db, sessions, roles, log := c.DB, c.Sessions, c.Roles, c.Log
 	devices, err := lockout.LoadDevices(ctx, db, o.deviceBudget)
 	if err != nil {
 		t.Fatal(err)
@@ -229,47 +219,5 @@ func jsonEqual(t *testing.T, got json.RawMessage, want string) bool {
 
 func ptr[T any](v T) *T { return &v }
 
-// newStore opens a fresh database in a temporary directory: a copy of an
-// empty database migrated once per test binary, since copying and opening
-// one costs a few milliseconds and migrating each anew some 25.
-func newStore(tb testing.TB) *sqlite.DB {
-	tb.Helper()
-	migrated.once.Do(func() { migrated.data, migrated.err = migratedDatabase() })
-	if migrated.err != nil {
-		tb.Fatal(migrated.err)
-	}
-	path := filepath.Join(tb.TempDir(), "accounts.db")
-	if err := os.WriteFile(path, migrated.data, 0o600); err != nil {
-		tb.Fatal(err)
-	}
-	db, err := sqlite.Open(context.Background(), path, sqlite.Options{})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { db.Close() })
-	return db
-}
-
-// migrated is the file of an empty database with every migration applied.
-var migrated struct {
-	once sync.Once
-	data []byte
-	err  error
-}
-
-func migratedDatabase() ([]byte, error) {
-	dir, err := os.MkdirTemp("", "usergraph-test-")
-	if err != nil {
-		return nil, err
-	}
-	defer os.RemoveAll(dir)
-	path := filepath.Join(dir, "migrated.db")
-	db, err := sqlite.Open(context.Background(), path, sqlite.Options{})
-	if err != nil {
-		return nil, err
-	}
-	if err := db.Close(); err != nil { // checkpoints the log into the file
-		return nil, err
-	}
-	return os.ReadFile(path)
-}
+// newStore opens a fresh database (servicetest.Store).
+func newStore(tb testing.TB) *sqlite.DB { return servicetest.Store(tb) }

@@ -3,19 +3,15 @@ package account
 import (
 	"context"
 	"fmt"
-	"log/slog"
-	"path/filepath"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/usergraph/usergraph/access"
 	"github.com/usergraph/usergraph/apperr"
+	"github.com/usergraph/usergraph/internal/servicetest"
 	"github.com/usergraph/usergraph/password"
 	"github.com/usergraph/usergraph/session"
 	"github.com/usergraph/usergraph/store"
-	"github.com/usergraph/usergraph/store/sqlite"
-	"github.com/usergraph/usergraph/token"
 )
 
 // newAdminGuardService wires an account service as the server does, on a
@@ -23,21 +19,8 @@ import (
 func newAdminGuardService(t *testing.T) (*Service, store.Store) {
 	t.Helper()
 	ctx := t.Context()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "lastadmin.db"), sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	log := slog.New(slog.DiscardHandler)
-	tokens, err := token.New(ctx, db, token.Config{Issuer: "http://test", Audience: "http://test"}, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sessions := session.New(db, tokens, session.Config{IdleTimeout: time.Hour, Lifetime: 24 * time.Hour}, log)
-	roles := access.New(db, "user", time.Minute, log)
-	if err := roles.EnsureBuiltIns(ctx); err != nil {
-		t.Fatal(err)
-	}
+	c := servicetest.New(t, ctx, servicetest.Options{})
+	db, sessions, roles, log := c.DB, c.Sessions, c.Roles, c.Log
 	hasher := password.NewHasher(password.Params{Memory: 64, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32}, 4)
 	return New(Deps{Store: db, Hasher: hasher, Policy: password.Policy{MinLength: 8}, Sessions: sessions,
 		Access: roles, Log: log}, Config{}), db

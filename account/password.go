@@ -2,6 +2,7 @@ package account
 
 import (
 	"context"
+	"time"
 
 	"github.com/usergraph/usergraph/apperr"
 	"github.com/usergraph/usergraph/audit"
@@ -10,6 +11,14 @@ import (
 )
 
 var errWrongPassword = apperr.New(apperr.WrongPassword, "the password is wrong").OnField("password")
+
+// FreshSignIn is how long after a sign-in an account without a password
+// (social sign-in only) may do what otherwise asks for its password:
+// delete itself, set a first password (changePassword, any oldPassword).
+const FreshSignIn = 10 * time.Minute
+
+var errSignInAgain = apperr.New(apperr.WrongPassword,
+	"this account has no password: sign in again with its provider, then retry within 10 minutes").OnField("password")
 
 // ChangePassword replaces the caller's password after checking the old one,
 // and ends the caller's other sessions.
@@ -76,7 +85,8 @@ func (s *Service) ResetPassword(ctx context.Context, u *store.User, newPassword 
 }
 
 // confirmPassword checks the caller's current password (rate-limited like
-// logins, since a stolen session could otherwise guess it).
+// logins, since a stolen session could otherwise guess it), or for an
+// account without one, that the caller signed in within FreshSignIn.
 func (s *Service) confirmPassword(ctx context.Context, p *session.Principal, plain string) (*store.User, error) {
 	if err := checkBytes("password", plain, maxPassword); err != nil {
 		return nil, err
@@ -89,10 +99,16 @@ func (s *Service) confirmPassword(ctx context.Context, p *session.Principal, pla
 		return nil, userErr(err)
 	}
 	if u.PasswordHash == "" {
+		// An account made through a provider has no password to give; a
+		// sign-in within FreshSignIn stands in for it (sudo mode), so such
+		// an account can still delete itself or set a first password.
+		if p.Session != nil && store.Now().Sub(p.Session.CreatedAt) <= FreshSignIn {
+			return u, nil
+		}
 		if err := s.verifyDummy(ctx, plain); err != nil {
 			return nil, err
 		}
-		return nil, errWrongPassword
+		return nil, errSignInAgain
 	}
 	ok, _, err := s.verify(ctx, u.ID, plain, u.PasswordHash)
 	if err != nil {

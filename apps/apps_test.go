@@ -5,8 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"log/slog"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,11 +12,11 @@ import (
 	"github.com/usergraph/usergraph/access"
 	"github.com/usergraph/usergraph/apperr"
 	"github.com/usergraph/usergraph/apps"
+	"github.com/usergraph/usergraph/internal/servicetest"
 	"github.com/usergraph/usergraph/ratelimit"
 	"github.com/usergraph/usergraph/session"
 	"github.com/usergraph/usergraph/store"
 	"github.com/usergraph/usergraph/store/sqlite"
-	"github.com/usergraph/usergraph/token"
 )
 
 // The application rules against a real SQLite store, wired as the server
@@ -37,25 +35,10 @@ type env struct {
 func newEnv(t *testing.T, perIP ratelimit.Rule) *env {
 	t.Helper()
 	ctx := t.Context()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "apps.db"), sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	log := slog.New(slog.DiscardHandler)
-	tokens, err := token.New(ctx, db, token.Config{Issuer: "http://test", Audience: "http://test"}, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sessions := session.New(db, tokens, session.Config{IdleTimeout: time.Hour, Lifetime: 24 * time.Hour,
-		CacheTTL: time.Hour, FlushEvery: time.Hour}, log)
-	roles := access.New(db, "user", time.Hour, log)
-	if err := roles.EnsureBuiltIns(ctx); err != nil {
-		t.Fatal(err)
-	}
-	a := apps.New(apps.Deps{Store: db, Sessions: sessions, Access: roles, SessionsPerIP: ratelimit.New(perIP), Log: log})
+	c := servicetest.New(t, ctx, servicetest.Options{})
+	a := apps.New(apps.Deps{Store: c.DB, Sessions: c.Sessions, Access: c.Roles, SessionsPerIP: ratelimit.New(perIP), Log: c.Log})
 	admin := &session.Principal{UserID: store.NewID(), User: &store.User{Roles: []string{access.AdminRole}}}
-	return &env{ctx: ctx, db: db, sessions: sessions, roles: roles, apps: a, admin: admin}
+	return &env{ctx: ctx, db: c.DB, sessions: c.Sessions, roles: c.Roles, apps: a, admin: admin}
 }
 
 func wantCode(t *testing.T, what string, err error, code apperr.Code) {

@@ -4,21 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/usergraph/usergraph/access"
 	"github.com/usergraph/usergraph/apperr"
 	"github.com/usergraph/usergraph/devices"
+	"github.com/usergraph/usergraph/internal/servicetest"
 	"github.com/usergraph/usergraph/session"
 	"github.com/usergraph/usergraph/store"
 	"github.com/usergraph/usergraph/store/sqlite"
-	"github.com/usergraph/usergraph/token"
 )
 
 // The device rules against a real SQLite store, wired as the server wires
@@ -37,25 +34,10 @@ type env struct {
 func newEnv(t *testing.T, cfg devices.Config) *env {
 	t.Helper()
 	ctx := t.Context()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "devices.db"), sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	log := slog.New(slog.DiscardHandler)
-	tokens, err := token.New(ctx, db, token.Config{Issuer: "http://test", Audience: "http://test"}, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sessions := session.New(db, tokens, session.Config{IdleTimeout: time.Hour, Lifetime: 24 * time.Hour,
-		CacheTTL: time.Hour, FlushEvery: time.Hour}, log)
-	roles := access.New(db, "user", time.Hour, log)
-	if err := roles.EnsureBuiltIns(ctx); err != nil {
-		t.Fatal(err)
-	}
-	d := devices.New(devices.Deps{Store: db, Sessions: sessions, Access: roles, Log: log}, cfg)
-	sessions.GateDevices(d)
-	return &env{ctx: ctx, db: db, sessions: sessions, devices: d, roles: roles}
+	c := servicetest.New(t, ctx, servicetest.Options{})
+	d := devices.New(devices.Deps{Store: c.DB, Sessions: c.Sessions, Access: c.Roles, Log: c.Log}, cfg)
+	c.Sessions.GateDevices(d)
+	return &env{ctx: ctx, db: c.DB, sessions: c.Sessions, devices: d, roles: c.Roles}
 }
 
 var controlOn = devices.Config{Control: true}

@@ -244,3 +244,18 @@ func TestSocialUsersByProvider(t *testing.T) {
 		t.Errorf("another user sees olga's identities: %+v", got.Identities)
 	}
 }
+
+// An account made by a provider has no password; right after signing in
+// it deletes itself without one, and the provider account can sign up
+// anew.
+func TestSocialAccountDeletesItself(t *testing.T) {
+	t.Parallel()
+	e := startSocial(t)
+	e.acme.SignInAs(olga)
+	up := e.mustFlow(t, "", "acme", "SIGN_UP")
+	e.ts.mustGQL(t, up.AccessToken, `mutation { deleteAccount(password: "") }`, nil)
+	wantCode(t, e.flow(t, "", "acme", "SIGN_IN"), "IDENTITY_NOT_LINKED", 0)
+	if again := e.mustFlow(t, "", "acme", "SIGN_UP"); again.User.ID == up.User.ID {
+		t.Errorf("the new sign-up reached the deleted account %s", up.User.ID)
+	}
+}

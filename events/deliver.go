@@ -86,7 +86,11 @@ func (d *sender) Deliver(ctx context.Context, m *store.OutboxMessage) error {
 	if err := d.s.store.AddWebhookDelivery(ctx, rec); err != nil {
 		d.s.log.Error("events: recording a webhook delivery failed", "webhook", w.ID, "event", p.Event.ID, "err", err)
 	}
-	d.s.health(ctx, w, sendErr == nil, now)
+	if d.s.health(ctx, w, sendErr == nil, now) {
+		// The attempt that disables the webhook ends its delivery: a
+		// retry after reactivation would send an event from before it.
+		return outbox.Permanent(sendErr)
+	}
 	return sendErr
 }
 
@@ -130,13 +134,13 @@ func (d *sender) post(ctx context.Context, w *store.Webhook, e *store.Event) (in
 // health records an attempt's outcome on the webhook: a success clears the
 // failures; a failure counts, and a webhook that has failed without a
 // success for DisableAfter is disabled, with its webhook.disabled event
-// in the same write.
-func (s *Service) health(ctx context.Context, w *store.Webhook, ok bool, now time.Time) {
+// in the same write. It reports whether this attempt disabled it.
+func (s *Service) health(ctx context.Context, w *store.Webhook, ok bool, now time.Time) (disabled bool) {
 	ctx = context.WithoutCancel(ctx)
 	// A success writes only to clear failures, or to move lastDeliveryAt
 	// on by a minute or more: not one more write per delivery.
 	if ok && w.ConsecutiveFailures == 0 && now.Sub(w.LastDeliveryAt) < lastDeliveryGrain {
-		return
+		return false
 	}
 	disable := !ok && w.Active && !w.FailingSince.IsZero() && now.Sub(w.FailingSince) >= s.cfg.DisableAfter
 	if disable {
@@ -164,6 +168,7 @@ func (s *Service) health(ctx context.Context, w *store.Webhook, ok bool, now tim
 	if disable {
 		s.log.Warn("webhook.disabled: failing for too long", "webhook", w.ID, "since", w.FailingSince)
 	}
+	return disable && err == nil
 }
 
 func truncate(s string, n int) string {

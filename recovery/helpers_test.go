@@ -3,16 +3,14 @@ package recovery_test
 import (
 	"context"
 	"encoding/json"
-	"log/slog"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/usergraph/usergraph/access"
 	"github.com/usergraph/usergraph/account"
 	"github.com/usergraph/usergraph/apperr"
 	"github.com/usergraph/usergraph/devices"
+	"github.com/usergraph/usergraph/internal/servicetest"
 	"github.com/usergraph/usergraph/lockout"
 	"github.com/usergraph/usergraph/mail"
 	"github.com/usergraph/usergraph/outbox"
@@ -23,7 +21,6 @@ import (
 	"github.com/usergraph/usergraph/sms"
 	"github.com/usergraph/usergraph/store"
 	"github.com/usergraph/usergraph/store/sqlite"
-	"github.com/usergraph/usergraph/token"
 )
 
 // The rules of package recovery, against a real SQLite store with the
@@ -54,23 +51,9 @@ type env struct {
 func newEnv(t *testing.T, cfg recovery.Config, limits ...recovery.Limits) *env {
 	t.Helper()
 	ctx := session.WithClient(t.Context(), session.Client{IP: "192.0.2.1", UserAgent: "test"})
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "recovery.db"), sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	c := servicetest.New(t, ctx, servicetest.Options{})
+	db, sessions, roles, log := c.DB, c.Sessions, c.Roles, c.Log
 	calls := &counting{Store: db}
-	log := slog.New(slog.DiscardHandler)
-	tokens, err := token.New(ctx, db, token.Config{Issuer: "http://test", Audience: "http://test"}, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sessions := session.New(db, tokens, session.Config{IdleTimeout: time.Hour, Lifetime: 24 * time.Hour,
-		CacheTTL: time.Hour, FlushEvery: time.Hour}, log)
-	roles := access.New(db, "user", time.Hour, log)
-	if err := roles.EnsureBuiltIns(ctx); err != nil {
-		t.Fatal(err)
-	}
 	cookies, err := lockout.LoadDevices(ctx, db, ratelimit.Rule{Burst: 1000, Per: time.Hour})
 	if err != nil {
 		t.Fatal(err)

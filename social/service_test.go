@@ -6,19 +6,17 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/usergraph/usergraph/access"
 	"github.com/usergraph/usergraph/account"
 	"github.com/usergraph/usergraph/apperr"
 	"github.com/usergraph/usergraph/devices"
+	"github.com/usergraph/usergraph/internal/servicetest"
 	"github.com/usergraph/usergraph/lockout"
 	"github.com/usergraph/usergraph/password"
 	"github.com/usergraph/usergraph/ratelimit"
@@ -27,7 +25,6 @@ import (
 	"github.com/usergraph/usergraph/social/oidctest"
 	"github.com/usergraph/usergraph/store"
 	"github.com/usergraph/usergraph/store/sqlite"
-	"github.com/usergraph/usergraph/token"
 )
 
 // Social sign-in's rules against a real SQLite store, with the services
@@ -58,22 +55,8 @@ func newEnv(t *testing.T, providers ...social.ProviderConfig) *env {
 func newEnvOn(t *testing.T, wrap func(*sqlite.DB) store.SocialStore, providers ...social.ProviderConfig) *env {
 	t.Helper()
 	ctx := session.WithClient(t.Context(), session.Client{IP: "192.0.2.1"})
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "social.db"), sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	log := slog.New(slog.DiscardHandler)
-	tokens, err := token.New(ctx, db, token.Config{Issuer: "http://test", Audience: "http://test"}, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sessions := session.New(db, tokens, session.Config{IdleTimeout: time.Hour, Lifetime: 24 * time.Hour,
-		CacheTTL: time.Hour, FlushEvery: time.Hour}, log)
-	roles := access.New(db, "user", time.Hour, log)
-	if err := roles.EnsureBuiltIns(ctx); err != nil {
-		t.Fatal(err)
-	}
+	c := servicetest.New(t, ctx, servicetest.Options{})
+	db, sessions, roles, log := c.DB, c.Sessions, c.Roles, c.Log
 	devs := devices.New(devices.Deps{Store: db, Sessions: sessions, Access: roles, Log: log}, devices.Config{})
 	cookies, err := lockout.LoadDevices(ctx, db, ratelimit.Rule{Burst: 100, Per: time.Hour})
 	if err != nil {
