@@ -171,9 +171,41 @@ func (s *Service) moveHolders(ctx context.Context, old string, add []string) err
 	if err != nil {
 		return err
 	}
-	_, err = s.store.PatchUsers(ctx, f, store.UserPatch{RemoveRoles: []string{old}, AddRoles: add, UpdatedAt: store.Now()})
+	patch := store.UserPatch{RemoveRoles: []string{old}, AddRoles: add, UpdatedAt: store.Now()}
+	for chunk := range slices.Chunk(ids, holdersChunk) {
+		// Each holder's change carries its events (the store keeps those
+		// of the users it changes): the filter still asks for the old
+		// name, so a holder who lost it meanwhile is neither changed nor
+		// told so.
+		f := &store.UserFilter{IDs: chunk, Roles: &store.SetMatch{Any: []string{old}}}
+		if _, err = s.store.PatchUsers(audit.With(ctx, holderEvents(ctx, chunk, old, add)...), f, patch); err != nil {
+			break
+		}
+	}
 	s.forgetUsers(ids...)
 	return err
+}
+
+// holdersChunk bounds the users (and events) of one PatchUsers of a
+// role's holders.
+const holdersChunk = 500
+
+// holderEvents are the events of moving the holders ids off the role old
+// (deleted, or renamed to add[0]): role.revoked of old and, on a rename,
+// role.granted of the new name, for each of them.
+func holderEvents(ctx context.Context, ids []string, old string, add []string) []*store.Event {
+	evs := make([]*store.Event, 0, len(ids)*(1+len(add)))
+	for _, id := range ids {
+		if len(add) == 0 {
+			evs = append(evs, audit.New(ctx, audit.RoleRevoked, id, audit.Data{"role": old, "roleDeleted": true}))
+			continue
+		}
+		evs = append(evs, audit.New(ctx, audit.RoleRevoked, id, audit.Data{"role": old, "renamedTo": add[0]}))
+		for _, n := range add {
+			evs = append(evs, audit.New(ctx, audit.RoleGranted, id, audit.Data{"role": n, "renamedFrom": old}))
+		}
+	}
+	return evs
 }
 
 // EnsureBuiltIns creates the admin role and the default role if missing.

@@ -1,6 +1,7 @@
 package access_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/usergraph/usergraph/access"
 	"github.com/usergraph/usergraph/apperr"
 	"github.com/usergraph/usergraph/store"
+	"github.com/usergraph/usergraph/store/sqlite"
 )
 
 // Role names are folded to lower case and trimmed; they are 1 to 64
@@ -188,6 +190,10 @@ func TestRenameMovesHolders(t *testing.T) {
 	if got, want := f.take(), slices.Sorted(slices.Values([]string{a.ID, b.ID})); !slices.Equal(got, want) {
 		t.Errorf("OnHoldersChanged got %v, want the holders %v", got, want)
 	}
+	for _, u := range []*store.User{a, b} {
+		wantRoleEvents(t, db, u.ID, []string{"role.granted author", "role.revoked editor"})
+	}
+	wantRoleEvents(t, db, c.ID, nil)
 	if !allowed(t, s, []string{"author"}, "/docs/x", store.VerbPut) || allowed(t, s, []string{"editor"}, "/docs/x", store.VerbPut) {
 		t.Error("after the rename the permission should be the new name's, at once, and no longer the old's")
 	}
@@ -230,6 +236,8 @@ func TestDeleteRemovesFromHolders(t *testing.T) {
 	if got := f.take(); !slices.Equal(got, []string{a.ID}) {
 		t.Errorf("OnHoldersChanged got %v, want the holder %v", got, a.ID)
 	}
+	wantRoleEvents(t, db, a.ID, []string{"role.revoked editor"})
+	wantRoleEvents(t, db, b.ID, nil)
 	if allowed(t, s, []string{"editor"}, "/docs/x", store.VerbPut) {
 		t.Error("a deleted role still grants its permission")
 	}
@@ -334,5 +342,28 @@ func TestCatalogueTTL(t *testing.T) {
 	time.Sleep(30 * time.Millisecond) // past quick's TTL; only a lower bound matters
 	if !allowed(t, quick, []string{"reader"}, "/docs/a", store.VerbGet) {
 		t.Error("an instance past its TTL still answers from its old catalogue")
+	}
+}
+
+// wantRoleEvents fails unless the trail of user holds exactly the role
+// events want ("<type> <role>", sorted).
+func wantRoleEvents(t *testing.T, db *sqlite.DB, user string, want []string) {
+	t.Helper()
+	evs, _, err := db.ListEvents(t.Context(), store.EventQuery{First: 50,
+		Filter: store.AuditFilter{SubjectID: user, Types: []string{"role.granted", "role.revoked"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range evs {
+		var d struct{ Role string }
+		if err := json.Unmarshal(e.Data, &d); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, e.Type+" "+d.Role)
+	}
+	slices.Sort(got)
+	if !slices.Equal(got, want) {
+		t.Errorf("role events of %s: got %v, want %v", user, got, want)
 	}
 }

@@ -236,10 +236,14 @@ func (s *Service) confirmDeletion(ctx context.Context, p *session.Principal, pla
 
 // PurgeGuests deletes the guests idle longer than the guest TTL, a batch
 // at a time, with their sessions and devices: the session janitor runs it
-// on its schedule (session.Manager.AlsoPurge). Failures are logged; the
-// next run picks up what is left.
+// on its schedule (session.Manager.AlsoPurge). Each deletion stores a
+// user.deleted event by the server itself (no actor) with it. Failures
+// are logged; the next run picks up what is left.
 func (s *Service) PurgeGuests(ctx context.Context) {
 	idleBefore := store.Now().Add(-s.cfg.Guests.TTL)
+	ctx = store.WithEventFor(ctx, func(id string) *store.Event {
+		return audit.New(ctx, audit.UserDeleted, id, audit.Data{"hard": true, "by": "janitor", "guest": true})
+	})
 	total := 0
 	for {
 		n, err := s.store.PurgeGuests(ctx, idleBefore, guestPurgeBatch)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/usergraph/usergraph/account"
 	"github.com/usergraph/usergraph/apperr"
+	"github.com/usergraph/usergraph/audit"
 	"github.com/usergraph/usergraph/devices"
 	"github.com/usergraph/usergraph/ratelimit"
 	"github.com/usergraph/usergraph/session"
@@ -215,7 +216,18 @@ func TestPurgeGuests(t *testing.T) {
 		if _, err := e.db.GetUser(e.ctx, id); err == nil {
 			t.Errorf("idle guest %s is still stored", id)
 		}
+		// Each deletion left its event, by the server itself.
+		evs, _, err := e.db.ListEvents(e.ctx, store.EventQuery{First: 10, Filter: store.AuditFilter{SubjectID: id, Types: []string{audit.UserDeleted}}})
+		if err != nil || len(evs) != 1 || evs[0].ActorID != "" {
+			t.Errorf("user.deleted events of idle guest %s: %+v (%v), want one with no actor", id, evs, err)
+		}
 	}
 	e.stored(t, fresh.ID)
 	e.stored(t, member.UserID)
+	for _, id := range []string{fresh.ID, member.UserID} {
+		evs, _, err := e.db.ListEvents(e.ctx, store.EventQuery{First: 10, Filter: store.AuditFilter{SubjectID: id, Types: []string{audit.UserDeleted}}})
+		if err != nil || len(evs) != 0 {
+			t.Errorf("user.deleted events of %s, who stays: %d (%v), want none", id, len(evs), err)
+		}
+	}
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/usergraph/usergraph/account"
 	"github.com/usergraph/usergraph/apperr"
+	"github.com/usergraph/usergraph/audit"
 	"github.com/usergraph/usergraph/session"
 	"github.com/usergraph/usergraph/store"
 )
@@ -99,7 +100,10 @@ func (s *Service) signUp(ctx context.Context, provider string, prof *Profile, de
 		return nil, err
 	}
 	id := &store.Identity{UserID: u.ID, Provider: provider, Subject: prof.Subject, Email: prof.Email, LinkedAt: store.Now()}
-	if err := s.store.CreateIdentity(ctx, id); err != nil {
+	// The sign-up is complete when its identity is linked: both events
+	// ride with that write.
+	evs := audit.With(ctx, signedUpEvent(ctx, u.ID, provider), linkedEvent(ctx, id))
+	if err := s.store.CreateIdentity(evs, id); err != nil {
 		s.undoSignUp(ctx, u)
 		if store.ConflictField(err) == store.FieldIdentity { // another sign-up of this identity won
 			return s.signIn(ctx, provider, prof, deviceToken)
@@ -139,7 +143,7 @@ func (s *Service) link(ctx context.Context, provider string, prof *Profile, user
 // addIdentity links id to its user; linking one already linked to that
 // user does nothing.
 func (s *Service) addIdentity(ctx context.Context, id *store.Identity) error {
-	err := s.store.CreateIdentity(ctx, id)
+	err := s.store.CreateIdentity(audit.With(ctx, linkedEvent(ctx, id)), id)
 	switch {
 	case err == nil:
 		s.linked(ctx, id)

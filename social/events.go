@@ -8,26 +8,37 @@ import (
 )
 
 // What social sign-in does, as the audit trail and webhooks tell it: the
-// one place each event is emitted (identity.linked, identity.unlinked,
+// one place each event is built (identity.linked, identity.unlinked,
 // user.signed_up, login.succeeded, login.failed, each with "provider" in
 // its data), with a log line that names ids and providers, never a token
-// or an email. The events are recorded right after the change they
-// describe, not with its write: a crash between the two loses the event
-// (docs/EVENTS.md).
+// or an email. The events of a link, an unlink and a sign-up ride with the
+// identity's write (audit.With on CreateIdentity or DeleteIdentity), so the
+// store writes them with the change (docs/EVENTS.md); their log lines
+// follow the write. Sign-ins change nothing of social's own: theirs are
+// recorded after.
+
+func linkedEvent(ctx context.Context, id *store.Identity) *store.Event {
+	return audit.New(ctx, audit.IdentityLinked, id.UserID, audit.Data{"provider": id.Provider})
+}
+
+func unlinkedEvent(ctx context.Context, userID, provider string) *store.Event {
+	return audit.New(ctx, audit.IdentityUnlinked, userID, audit.Data{"provider": provider})
+}
+
+func signedUpEvent(ctx context.Context, userID, provider string) *store.Event {
+	return audit.By(audit.New(ctx, audit.UserSignedUp, userID, audit.Data{"provider": provider}), userID)
+}
 
 func (s *Service) linked(ctx context.Context, id *store.Identity) {
 	s.log.InfoContext(ctx, "identity.linked", "user_id", id.UserID, "provider", id.Provider)
-	s.record(ctx, audit.New(ctx, audit.IdentityLinked, id.UserID, audit.Data{"provider": id.Provider}))
 }
 
 func (s *Service) unlinked(ctx context.Context, userID, provider string) {
 	s.log.InfoContext(ctx, "identity.unlinked", "user_id", userID, "provider", provider)
-	s.record(ctx, audit.New(ctx, audit.IdentityUnlinked, userID, audit.Data{"provider": provider}))
 }
 
 func (s *Service) signedUp(ctx context.Context, userID, provider string) {
 	s.log.InfoContext(ctx, "user.signed_up", "user_id", userID, "provider", provider)
-	s.record(ctx, audit.By(audit.New(ctx, audit.UserSignedUp, userID, audit.Data{"provider": provider}), userID))
 }
 
 func (s *Service) signedIn(ctx context.Context, userID, provider string) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/usergraph/usergraph/apperr"
+	"github.com/usergraph/usergraph/audit"
 	"github.com/usergraph/usergraph/session"
 	"github.com/usergraph/usergraph/store"
 )
@@ -18,7 +19,7 @@ func (s *Service) Unlink(ctx context.Context, caller *session.Principal, provide
 	if len(provider) > 32 {
 		return nil, apperr.Input("provider", "no sign-in provider is named %q", truncate(provider, 32))
 	}
-	err := s.store.DeleteIdentity(ctx, caller.UserID, provider, func(u *store.User, remaining []*store.Identity) error {
+	err := s.store.DeleteIdentity(audit.With(ctx, unlinkedEvent(ctx, caller.UserID, provider)), caller.UserID, provider, func(u *store.User, remaining []*store.Identity) error {
 		if u.PasswordHash == "" && len(remaining) == 0 {
 			return apperr.New(apperr.LastSignInMethod,
 				"this is the account's only way to sign in: set a password or link another provider first")

@@ -11,8 +11,8 @@ import (
 // method called with a context that carries events (WithEvents) stores them
 // with its change. The embedded backend writes them in the change's
 // transaction; a backend without multi-document transactions writes them
-// into the changed user's document (a pending events field, set by the same
-// update) and relays them to the audit trail and the outbox afterwards,
+// into the changed document (a pending events field, set by the same
+// write) and relays them to the audit trail and the outbox afterwards,
 // idempotently, so a crash between the two loses nothing and duplicates
 // nothing (see docs/EVENTS.md).
 //
@@ -77,6 +77,31 @@ func WithoutEvents(ctx context.Context) context.Context {
 		return ctx
 	}
 	return context.WithValue(ctx, eventsKey{}, []*Event(nil))
+}
+
+type eventForKey struct{}
+
+// WithEventFor returns ctx carrying mk, for a write that picks the records
+// it changes itself (PurgeGuests): it calls mk with the id of each one it
+// changes and stores the event returned with that change, as WithEvents'
+// events are stored.
+func WithEventFor(ctx context.Context, mk func(subjectID string) *Event) context.Context {
+	return context.WithValue(ctx, eventForKey{}, mk)
+}
+
+// EventsForEach returns the events mk of ctx (WithEventFor) makes for the
+// ids, normalized; none if ctx carries no mk.
+func EventsForEach(ctx context.Context, ids []string) []*Event {
+	mk, _ := ctx.Value(eventForKey{}).(func(string) *Event)
+	if mk == nil {
+		return nil
+	}
+	evs := make([]*Event, len(ids))
+	for i, id := range ids {
+		evs[i] = mk(id)
+		evs[i].Normalize()
+	}
+	return evs
 }
 
 // EventsFor returns those of evs about subject.

@@ -98,6 +98,8 @@ type UserStore interface {
 	// request, is before it — with their sessions, refresh tokens,
 	// devices and avatars, and returns how many it deleted. It finds them by index, not
 	// by reading every user; a guest upgraded or active meanwhile stays.
+	// With WithEventFor, each guest's deletion stores the event made for
+	// it, as a write with WithEvents would.
 	PurgeGuests(ctx context.Context, idleBefore time.Time, limit int) (int, error)
 
 	// RecordActivity applies a batch of observed requests: each session's

@@ -21,6 +21,7 @@ type applicationDoc struct {
 	UpdatedAt   bson.DateTime `bson:"updatedAt"`
 	LastUsedAt  bson.DateTime `bson:"lastUsedAt"`
 	Version     int64         `bson:"version"`
+	Deleting    bool          `bson:"deleting,omitempty"` // pending.go: reads skip it
 }
 
 func toApplicationDoc(a *store.Application) *applicationDoc {
@@ -36,9 +37,13 @@ func (d *applicationDoc) application() *store.Application {
 }
 
 // createApplication inserts a; the unique index refuses a taken client id.
-func (db *DB) createApplication(ctx context.Context, a *store.Application) error {
+func (db *DB) createApplication(ctx context.Context, a *store.Application, evs []*store.Event) error {
 	a.Normalize()
-	_, err := db.apps.InsertOne(ctx, toApplicationDoc(a))
+	doc, err := withPending(toApplicationDoc(a), evs)
+	if err != nil {
+		return err
+	}
+	_, err = db.apps.InsertOne(ctx, doc)
 	if err == nil {
 		return nil
 	}
@@ -73,13 +78,16 @@ func (db *DB) findApplication(ctx context.Context, f bson.D) (*store.Application
 	if err := db.apps.FindOne(ctx, f).Decode(&d); err != nil {
 		return nil, wrap("find application", err)
 	}
+	if d.Deleting { // its deletion is decided (pending.go)
+		return nil, store.ErrNotFound
+	}
 	return d.application(), nil
 }
 
 // ListApplications returns every application, oldest first. There are
 // few: the sort needs no index.
 func (db *DB) ListApplications(ctx context.Context) ([]*store.Application, error) {
-	cur, err := db.apps.Find(ctx, bson.D{}, options.Find().SetSort(bson.D{{Key: "createdAt", Value: 1}, {Key: "_id", Value: 1}}))
+	cur, err := db.apps.Find(ctx, bson.D{live}, options.Find().SetSort(bson.D{{Key: "createdAt", Value: 1}, {Key: "_id", Value: 1}}))
 	if err != nil {
 		return nil, wrap("list applications", err)
 	}
@@ -97,7 +105,7 @@ func (db *DB) ListApplications(ctx context.Context) ([]*store.Application, error
 // updateApplication is a read-modify-write with a version check (cas.go),
 // its write claimed first (claims.go). The client id stays as stored; the
 // last use only moves forward.
-func (db *DB) updateApplication(ctx context.Context, id string, update func(*store.Application) error) (*store.Application, error) {
+func (db *DB) updateApplication(ctx context.Context, id string, update func(*store.Application) error, evs []*store.Event) (*store.Application, error) {
 	var out *store.Application
 	err := retry(ctx, "update application", func() error {
 		a, err := db.GetApplication(ctx, id)
@@ -115,7 +123,14 @@ func (db *DB) updateApplication(ctx context.Context, id string, update func(*sto
 		a.Normalize()
 		err = db.writeVersion(ctx, db.apps, id, read, func(ctx context.Context, next int64) (bool, error) {
 			a.Version = next
-			res, err := db.apps.ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "version", Value: read}}, toApplicationDoc(a))
+			up, err := setAll(toApplicationDoc(a))
+			if err == nil {
+				up, err = pushEvents(up, evs)
+			}
+			if err != nil {
+				return false, err
+			}
+			res, err := db.apps.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "version", Value: read}, live}, up)
 			if err != nil {
 				return false, wrap("update application", err)
 			}
@@ -128,16 +143,4 @@ func (db *DB) updateApplication(ctx context.Context, id string, update func(*sto
 		return nil
 	})
 	return out, err
-}
-
-// deleteApplication removes one application.
-func (db *DB) deleteApplication(ctx context.Context, id string) error {
-	res, err := db.apps.DeleteOne(ctx, bson.D{{Key: "_id", Value: id}})
-	if err != nil {
-		return wrap("delete application", err)
-	}
-	if res.DeletedCount == 0 {
-		return store.ErrNotFound
-	}
-	return nil
 }

@@ -18,6 +18,7 @@ type deviceDoc struct {
 	LastUsedAt bson.DateTime `bson:"lastUsedAt"`
 	CreatedAt  bson.DateTime `bson:"createdAt"`
 	Version    int64         `bson:"version"`
+	Deleting   bool          `bson:"deleting,omitempty"` // pending.go: reads skip it
 }
 
 func toDeviceDoc(d *store.Device) *deviceDoc {
@@ -32,9 +33,13 @@ func (d *deviceDoc) device() *store.Device {
 
 // createDevice inserts d; the unique index on (userId, token) refuses a
 // second device with the same token for the user, on every server.
-func (db *DB) createDevice(ctx context.Context, d *store.Device) error {
+func (db *DB) createDevice(ctx context.Context, d *store.Device, evs []*store.Event) error {
 	d.Normalize()
-	_, err := db.devices.InsertOne(ctx, toDeviceDoc(d))
+	doc, err := withPending(toDeviceDoc(d), evs)
+	if err != nil {
+		return err
+	}
+	_, err = db.devices.InsertOne(ctx, doc)
 	if err == nil {
 		return nil
 	}
@@ -69,6 +74,9 @@ func (db *DB) findDevice(ctx context.Context, f bson.D) (*store.Device, error) {
 	if err := db.devices.FindOne(ctx, f).Decode(&d); err != nil {
 		return nil, wrap("find device", err)
 	}
+	if d.Deleting { // its deletion is decided (pending.go)
+		return nil, store.ErrNotFound
+	}
 	return d.device(), nil
 }
 
@@ -86,7 +94,7 @@ func (db *DB) ListDevices(ctx context.Context, userIDs []string, canAccess *bool
 }
 
 func (db *DB) findDevices(ctx context.Context, f bson.D, opts *options.FindOptionsBuilder) ([]*store.Device, error) {
-	cur, err := db.devices.Find(ctx, f, opts)
+	cur, err := db.devices.Find(ctx, append(f, live), opts)
 	if err != nil {
 		return nil, wrap("list devices", err)
 	}
@@ -105,7 +113,7 @@ func (db *DB) findDevices(ctx context.Context, f bson.D, opts *options.FindOptio
 // write claimed first (claims.go): a rename racing a restriction cannot
 // undo it, even on a server that writes whole documents back. The user
 // and the token stay as stored; LastUsedAt only moves forward.
-func (db *DB) updateDevice(ctx context.Context, id string, update func(*store.Device) error) (*store.Device, error) {
+func (db *DB) updateDevice(ctx context.Context, id string, update func(*store.Device) error, evs []*store.Event) (*store.Device, error) {
 	var out *store.Device
 	err := retry(ctx, "update device", func() error {
 		d, err := db.GetDevice(ctx, id)
@@ -124,10 +132,13 @@ func (db *DB) updateDevice(ctx context.Context, id string, update func(*store.De
 		err = db.writeVersion(ctx, db.devices, id, read, func(ctx context.Context, next int64) (bool, error) {
 			d.Version = next
 			update, err := replaceKeeping(toDeviceDoc(d), "lastUsedAt")
+			if err == nil {
+				update, err = pushEvents(update, evs)
+			}
 			if err != nil {
 				return false, err
 			}
-			res, err := db.devices.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "version", Value: read}}, update)
+			res, err := db.devices.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "version", Value: read}, live}, update)
 			if err != nil {
 				return false, wrap("update device", err)
 			}
@@ -140,18 +151,6 @@ func (db *DB) updateDevice(ctx context.Context, id string, update func(*store.De
 		return nil
 	})
 	return out, err
-}
-
-// deleteDevice removes one device.
-func (db *DB) deleteDevice(ctx context.Context, id string) error {
-	res, err := db.devices.DeleteOne(ctx, bson.D{{Key: "_id", Value: id}})
-	if err != nil {
-		return wrap("delete device", err)
-	}
-	if res.DeletedCount == 0 {
-		return store.ErrNotFound
-	}
-	return nil
 }
 
 // TrimDevices reads the user's devices and deletes the excess in one

@@ -2,85 +2,119 @@ package mongo
 
 import (
 	"context"
-	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/usergraph/usergraph/store"
 )
 
-// The writes of records that have no pending events field: each relays
-// the events of its context once its change is written (events.go says
-// what a crash in between costs).
+// The writes of records other than users (sessions.go and webhooks.go
+// have theirs): each carries the events of its context in the document it
+// writes (pending.go), then relays them from it.
 
-// CreateSession inserts s and its tokens, then relays the events.
+// CreateSession inserts s, carrying the events, and its tokens.
 func (db *DB) CreateSession(ctx context.Context, s *store.Session, tokens ...*store.RefreshToken) error {
-	return db.emitted(ctx, db.createSession(ctx, s, tokens...))
+	evs := store.EventsOf(ctx)
+	if err := db.createSession(ctx, s, evs, tokens...); err != nil {
+		return err
+	}
+	return db.relayFrom(ctx, db.sessions, []string{s.ID}, evs)
 }
 
-// RevokeSession ends one session, then relays the events.
-func (db *DB) RevokeSession(ctx context.Context, id string, at time.Time) error {
-	return db.emitted(ctx, db.revokeSession(ctx, id, at))
-}
-
-// RevokeSessions ends sessions, then relays the events.
-func (db *DB) RevokeSessions(ctx context.Context, r store.SessionRevocation) ([]string, error) {
-	ids, err := db.revokeUsersSessions(ctx, r)
-	return ids, db.emitted(ctx, err)
-}
-
-// CreateRole inserts a role, then relays the events.
+// CreateRole inserts a role carrying the events.
 func (db *DB) CreateRole(ctx context.Context, r *store.Role) error {
-	return db.emitted(ctx, db.createRole(ctx, r))
+	evs := store.EventsOf(ctx)
+	if err := db.createRole(ctx, r, evs); err != nil {
+		return err
+	}
+	return db.relayFrom(ctx, db.roles, []string{r.ID}, evs)
 }
 
-// UpdateRole changes a role, then relays the events.
+// UpdateRole changes a role by an update that carries the events.
 func (db *DB) UpdateRole(ctx context.Context, name string, update func(*store.Role) error) (*store.Role, error) {
-	r, err := db.updateRole(ctx, name, update)
-	return r, db.emitted(ctx, err)
+	evs := store.EventsOf(ctx)
+	r, err := db.updateRole(ctx, name, update, evs)
+	if err != nil {
+		return nil, err
+	}
+	return r, db.relayFrom(ctx, db.roles, []string{r.ID}, evs)
 }
 
-// DeleteRole removes a role, then relays the events.
+// DeleteRole removes a role by name; with events, by marking it deleted
+// first (pending.go).
 func (db *DB) DeleteRole(ctx context.Context, name string) error {
-	return db.emitted(ctx, db.deleteRole(ctx, name))
+	return db.deleteWithEvents(ctx, "delete role", db.roles, bson.D{{Key: "name", Value: name}})
 }
 
-// CreateDevice inserts a device, then relays the events.
+// CreateDevice inserts a device carrying the events.
 func (db *DB) CreateDevice(ctx context.Context, d *store.Device) error {
-	return db.emitted(ctx, db.createDevice(ctx, d))
+	evs := store.EventsOf(ctx)
+	if err := db.createDevice(ctx, d, evs); err != nil {
+		return err
+	}
+	return db.relayFrom(ctx, db.devices, []string{d.ID}, evs)
 }
 
-// UpdateDevice changes a device, then relays the events.
+// UpdateDevice changes a device by an update that carries the events.
 func (db *DB) UpdateDevice(ctx context.Context, id string, update func(*store.Device) error) (*store.Device, error) {
-	d, err := db.updateDevice(ctx, id, update)
-	return d, db.emitted(ctx, err)
+	evs := store.EventsOf(ctx)
+	d, err := db.updateDevice(ctx, id, update, evs)
+	if err != nil {
+		return nil, err
+	}
+	return d, db.relayFrom(ctx, db.devices, []string{id}, evs)
 }
 
-// DeleteDevice removes a device, then relays the events.
+// DeleteDevice removes one device; with events, by marking it deleted
+// first (pending.go).
 func (db *DB) DeleteDevice(ctx context.Context, id string) error {
-	return db.emitted(ctx, db.deleteDevice(ctx, id))
+	return db.deleteWithEvents(ctx, "delete device", db.devices, bson.D{{Key: "_id", Value: id}})
 }
 
-// CreateApplication inserts an application, then relays the events.
+// CreateApplication inserts an application carrying the events.
 func (db *DB) CreateApplication(ctx context.Context, a *store.Application) error {
-	return db.emitted(ctx, db.createApplication(ctx, a))
+	evs := store.EventsOf(ctx)
+	if err := db.createApplication(ctx, a, evs); err != nil {
+		return err
+	}
+	return db.relayFrom(ctx, db.apps, []string{a.ID}, evs)
 }
 
-// UpdateApplication changes an application, then relays the events.
+// UpdateApplication changes an application by an update that carries the
+// events.
 func (db *DB) UpdateApplication(ctx context.Context, id string, update func(*store.Application) error) (*store.Application, error) {
-	a, err := db.updateApplication(ctx, id, update)
-	return a, db.emitted(ctx, err)
+	evs := store.EventsOf(ctx)
+	a, err := db.updateApplication(ctx, id, update, evs)
+	if err != nil {
+		return nil, err
+	}
+	return a, db.relayFrom(ctx, db.apps, []string{id}, evs)
 }
 
-// DeleteApplication removes an application, then relays the events.
+// DeleteApplication removes one application; with events, by marking it
+// deleted first (pending.go).
 func (db *DB) DeleteApplication(ctx context.Context, id string) error {
-	return db.emitted(ctx, db.deleteApplication(ctx, id))
+	return db.deleteWithEvents(ctx, "delete application", db.apps, bson.D{{Key: "_id", Value: id}})
 }
 
-// CreateSigningKey inserts a key, then relays the events.
+// CreateSigningKey inserts a key carrying the events.
 func (db *DB) CreateSigningKey(ctx context.Context, k *store.SigningKey) error {
-	return db.emitted(ctx, db.createSigningKey(ctx, k))
+	evs := store.EventsOf(ctx)
+	if err := db.createSigningKey(ctx, k, evs); err != nil {
+		return err
+	}
+	return db.relayFrom(ctx, db.keys, []string{k.ID}, evs)
 }
 
-// EnqueueOutbox stores messages, then relays the events.
+// EnqueueOutbox stores messages carrying the events, then relays them.
 func (db *DB) EnqueueOutbox(ctx context.Context, msgs ...*store.OutboxMessage) error {
-	return db.emitted(ctx, db.enqueueOutbox(ctx, msgs...))
+	evs := store.EventsOf(ctx)
+	if err := db.enqueueOutbox(ctx, evs, msgs...); err != nil {
+		return err
+	}
+	ids := make([]string, len(msgs))
+	for i, m := range msgs {
+		ids[i] = m.ID
+	}
+	return db.relayFrom(ctx, db.outbox, ids, evs)
 }

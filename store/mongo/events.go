@@ -11,21 +11,18 @@ import (
 	"github.com/usergraph/usergraph/store"
 )
 
-// Events without multi-document transactions. A write of a user that
-// carries events (store.WithEvents) pushes them onto the user's
-// pendingEvents array in the same update, which MongoDB applies
-// atomically: the change is never stored without its events. The write
-// then relays them: it inserts them into audit_events and their webhook
-// deliveries into the outbox (both
-// keyed by the event's id, so a repeat inserts nothing) and pulls them from
-// the user. A crash before the pull leaves them pending; RelayEvents, which
-// the janitor runs, finds such users and relays again.
-//
-// Writes of other records (sessions, roles, devices, applications,
-// webhooks) and deletions relay their events right after the change (a
-// deletion: right before it, so the event outlives the document): a crash
-// in between loses the event of a change that happened, or keeps the event
-// of a deletion that did not. docs/EVENTS.md says so.
+// Events without multi-document transactions. A write that carries events
+// (store.WithEvents) puts them into the document it changes, as its
+// pendingEvents array, by the same insert or update, which MongoDB applies
+// atomically: the change is never stored without its events. That holds
+// for every record a change with events writes: users, sessions, roles,
+// devices, applications, webhooks, signing keys and outbox messages (a
+// deletion marks the document first: pending.go). The write then relays them: it inserts them
+// into audit_events and their webhook deliveries into the outbox (both
+// keyed by the event's id, so a repeat inserts nothing) and pulls them
+// from the document. A crash before the pull leaves them pending;
+// RelayEvents, which the janitor runs, finds such documents by the index
+// on pendingEvents._id of each collection and relays again.
 
 const fieldPendingEvents = "pendingEvents"
 
@@ -76,27 +73,65 @@ func pushEvents(update bson.D, evs []*store.Event) (bson.D, error) {
 }
 
 // relay stores evs in the trail and their deliveries to the webhooks that
-// are to get them in the outbox, then, if userID is set,
-// pulls them from that user's pending events. Every step is idempotent.
+// are to get them in the outbox, then, if userID is set, pulls them from
+// that user's pending events. Every step is idempotent.
 func (db *DB) relay(ctx context.Context, userID string, evs []*store.Event) error {
+	var ids []string
+	if userID != "" {
+		ids = []string{userID}
+	}
+	return db.relayFrom(ctx, db.users, ids, evs)
+}
+
+// relayFrom stores evs in the trail and the outbox (store), then pulls
+// them from the pending events of the documents ids of coll, which carry
+// them. Every step is idempotent: a repeat, or a second relay of the same
+// events from another document, stores nothing twice.
+func (db *DB) relayFrom(ctx context.Context, coll *mongo.Collection, ids []string, evs []*store.Event) error {
 	if len(evs) == 0 {
 		return nil
 	}
+	if db.crashBeforeRelay && len(ids) > 0 {
+		return nil
+	}
 	ctx = store.WithoutEvents(ctx)
+	docs, err := db.storeEvents(ctx, evs)
+	if err != nil || len(ids) == 0 {
+		return err
+	}
+	// $pullAll of the documents as pushed, not $pull by condition, which
+	// FerretDB leaves undone; the relayed events are equal to what was
+	// pushed, field for field.
+	pushed := make(bson.A, len(docs))
+	for i := range docs {
+		pushed[i] = docs[i]
+	}
+	pull := bson.D{{Key: "$pullAll", Value: bson.D{{Key: fieldPendingEvents, Value: pushed}}}}
+	if len(ids) == 1 {
+		_, err = coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: ids[0]}}, pull)
+	} else {
+		_, err = coll.UpdateMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}}, pull)
+	}
+	return wrap("clear pending events", err)
+}
+
+// storeEvents inserts evs into the trail and their deliveries into the outbox,
+// both keyed by the event's id, so a repeat inserts nothing.
+func (db *DB) storeEvents(ctx context.Context, evs []*store.Event) ([]eventDoc, error) {
 	docs, err := eventDocs(evs)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	trail := make([]any, len(docs))
 	for i := range docs {
 		trail[i] = docs[i]
 	}
 	if _, err := db.events.InsertMany(ctx, trail, options.InsertMany().SetOrdered(false)); err != nil && !onlyDuplicates(err) {
-		return wrap("insert events", err)
+		return nil, wrap("insert events", err)
 	}
 	hooks, err := db.ListWebhooks(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var msgs []*store.OutboxMessage
 	for _, e := range evs {
@@ -106,31 +141,7 @@ func (db *DB) relay(ctx context.Context, userID string, evs []*store.Event) erro
 			}
 		}
 	}
-	if err := db.enqueueOutbox(ctx, msgs...); err != nil {
-		return err
-	}
-	if userID == "" {
-		return nil
-	}
-	// $pullAll of the documents as pushed, not $pull by condition, which
-	// FerretDB leaves undone; the relayed events are equal to what was
-	// pushed, field for field.
-	pushed := make(bson.A, len(docs))
-	for i := range docs {
-		pushed[i] = docs[i]
-	}
-	_, err = db.users.UpdateOne(ctx, bson.D{{Key: "_id", Value: userID}}, bson.D{{Key: "$pullAll", Value: bson.D{
-		{Key: fieldPendingEvents, Value: pushed}}}})
-	return wrap("clear pending events", err)
-}
-
-// emitted relays the events of ctx after a write of a record that has no
-// pending events field, if the write succeeded; it returns the write's error.
-func (db *DB) emitted(ctx context.Context, err error) error {
-	if err != nil {
-		return err
-	}
-	return db.relay(ctx, "", store.EventsOf(ctx))
+	return docs, db.enqueueOutbox(ctx, nil, msgs...)
 }
 
 // RecordEvents stores events that come with no other change.
@@ -139,38 +150,6 @@ func (db *DB) RecordEvents(ctx context.Context, evs ...*store.Event) error {
 		e.Normalize()
 	}
 	return db.relay(ctx, "", evs)
-}
-
-// RelayEvents relays the events left pending in users by writes that
-// stopped before their relay.
-func (db *DB) RelayEvents(ctx context.Context, limit int) (int, error) {
-	if limit < 1 {
-		return 0, nil
-	}
-	cur, err := db.users.Find(ctx, bson.D{{Key: fieldPendingEvents + "._id", Value: bson.D{{Key: "$exists", Value: true}}}},
-		options.Find().SetProjection(bson.D{{Key: fieldPendingEvents, Value: 1}}).SetLimit(int64(limit)))
-	if err != nil {
-		return 0, wrap("find pending events", err)
-	}
-	var docs []struct {
-		ID      string     `bson:"_id"`
-		Pending []eventDoc `bson:"pendingEvents"`
-	}
-	if err := cur.All(ctx, &docs); err != nil {
-		return 0, wrap("find pending events", err)
-	}
-	n := 0
-	for _, d := range docs {
-		evs := make([]*store.Event, len(d.Pending))
-		for i := range d.Pending {
-			evs[i] = d.Pending[i].event()
-		}
-		if err := db.relay(ctx, d.ID, evs); err != nil {
-			return n, err
-		}
-		n += len(evs)
-	}
-	return n, nil
 }
 
 // GetEvent returns store.ErrNotFound if no event has the id.
@@ -273,6 +252,13 @@ func (db *DB) eventIndexSpecs(k func(...string) bson.D) []indexSpec {
 		{coll: db.events, name: "ip_id", keys: k("ip", "_id")},
 		{coll: db.events, name: "at", keys: k("at")},
 		{coll: db.users, name: "pendingEvents_id", keys: k(fieldPendingEvents + "._id")},
+		{coll: db.sessions, name: "pendingEvents_id", keys: k(fieldPendingEvents + "._id")},
+		{coll: db.roles, name: "pendingEvents_id", keys: k(fieldPendingEvents + "._id")},
+		{coll: db.devices, name: "pendingEvents_id", keys: k(fieldPendingEvents + "._id")},
+		{coll: db.apps, name: "pendingEvents_id", keys: k(fieldPendingEvents + "._id")},
+		{coll: db.webhooks, name: "pendingEvents_id", keys: k(fieldPendingEvents + "._id")},
+		{coll: db.keys, name: "pendingEvents_id", keys: k(fieldPendingEvents + "._id")},
+		{coll: db.outbox, name: "pendingEvents_id", keys: k(fieldPendingEvents + "._id")},
 		{coll: db.deliveries, name: "webhookId_id", keys: k("webhookId", "_id")},
 		{coll: db.deliveries, name: "at", keys: k("at")},
 	}

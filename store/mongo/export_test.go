@@ -85,3 +85,14 @@ func (db *DB) UpdateUserUnrelayed(ctx context.Context, id string, update func(*s
 	u.Normalize()
 	return db.replaceUser(ctx, u, read, store.EventsOf(ctx))
 }
+
+// CrashBeforeRelay makes every write of db with events stop after its
+// change, before the relay (on), or work whole again (off).
+func (db *DB) CrashBeforeRelay(on bool) { db.crashBeforeRelay = on }
+
+// DocumentExists reports whether coll holds a document with the id,
+// marked deleted or not.
+func (db *DB) DocumentExists(ctx context.Context, coll, id string) (bool, error) {
+	n, err := db.db.Collection(coll).CountDocuments(ctx, bson.D{{Key: "_id", Value: id}})
+	return n > 0, err
+}

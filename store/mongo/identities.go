@@ -67,7 +67,8 @@ func (d identityDoc) identity(userID string) *store.Identity {
 }
 
 // CreateIdentity claims the provider account, then adds the identity to
-// its user; if that fails, the claim is given back.
+// its user, by an update that carries the events of ctx (events.go); if
+// that fails, the claim is given back.
 func (db *DB) CreateIdentity(ctx context.Context, id *store.Identity) error {
 	if id.UserID == "" || id.Provider == "" || id.Subject == "" {
 		return store.Invalidf("an identity needs a user, a provider and a subject")
@@ -89,12 +90,13 @@ func (db *DB) CreateIdentity(ctx context.Context, id *store.Identity) error {
 			return store.AlreadyExists(store.FieldProvider)
 		}
 		doc := identityDoc{Provider: id.Provider, Subject: id.Subject, Email: id.Email, LinkedAt: dateOf(id.LinkedAt)}
-		return db.writeIdentities(ctx, u, append(u.Identities, doc))
+		return db.writeIdentities(ctx, u, append(u.Identities, doc), store.EventsOf(ctx))
 	})
 	if err != nil {
 		db.releaseIdentity(ctx, key, id.UserID)
+		return err
 	}
-	return err
+	return db.relay(ctx, id.UserID, store.EventsOf(ctx))
 }
 
 // maxClaimTakeovers bounds how often one link removes a stale claim and
@@ -167,8 +169,9 @@ func (db *DB) readIdentities(ctx context.Context, userID string) (*userIdentitie
 }
 
 // writeIdentities replaces the user's identities and providers, read at
-// u.Version, in one versioned write (errStale if the user moved since).
-func (db *DB) writeIdentities(ctx context.Context, u *userIdentities, ids []identityDoc) error {
+// u.Version, in one versioned write (errStale if the user moved since)
+// that pushes evs onto the user's pending events.
+func (db *DB) writeIdentities(ctx context.Context, u *userIdentities, ids []identityDoc, evs []*store.Event) error {
 	providers := make([]string, len(ids))
 	for i, d := range ids {
 		providers[i] = d.Provider
@@ -177,9 +180,12 @@ func (db *DB) writeIdentities(ctx context.Context, u *userIdentities, ids []iden
 		ids = []identityDoc{}
 	}
 	return db.writeVersion(ctx, db.users, u.ID, u.Version, func(ctx context.Context, next int64) (bool, error) {
-		res, err := db.users.UpdateOne(ctx, bson.D{{Key: "_id", Value: u.ID}, {Key: "version", Value: u.Version}},
-			bson.D{{Key: "$set", Value: bson.D{{Key: "identities", Value: ids}, {Key: fieldProviders, Value: providers},
-				{Key: "version", Value: next}}}})
+		update, err := pushEvents(bson.D{{Key: "$set", Value: bson.D{{Key: "identities", Value: ids}, {Key: fieldProviders, Value: providers},
+			{Key: "version", Value: next}}}}, evs)
+		if err != nil {
+			return false, err
+		}
+		res, err := db.users.UpdateOne(ctx, bson.D{{Key: "_id", Value: u.ID}, {Key: "version", Value: u.Version}}, update)
 		if err != nil {
 			return false, wrap("write identities", err)
 		}
@@ -233,7 +239,8 @@ func (db *DB) ListIdentities(ctx context.Context, userIDs []string) ([]*store.Id
 }
 
 // DeleteIdentity removes the identity from its user in a versioned write
-// (so check sees the user as the write leaves it), then the claim.
+// (so check sees the user as the write leaves it) that carries the events
+// of ctx, then the claim.
 func (db *DB) DeleteIdentity(ctx context.Context, userID, provider string, check func(*store.User, []*store.Identity) error) error {
 	var gone identityDoc
 	err := retry(ctx, "unlink identity", func() error {
@@ -254,13 +261,13 @@ func (db *DB) DeleteIdentity(ctx context.Context, userID, provider string, check
 		if err := check(u, list); err != nil {
 			return err
 		}
-		return db.writeIdentities(ctx, ids, remaining)
+		return db.writeIdentities(ctx, ids, remaining, store.EventsOf(ctx))
 	})
 	if err != nil {
 		return err
 	}
 	db.releaseIdentity(ctx, identityKey(gone.Provider, gone.Subject), userID)
-	return nil
+	return db.relay(ctx, userID, store.EventsOf(ctx))
 }
 
 // readUserWithIdentities reads a user document once, as the record and as

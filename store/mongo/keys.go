@@ -11,8 +11,12 @@ import (
 )
 
 // createSigningKey inserts k; the key bytes are BSON binary.
-func (db *DB) createSigningKey(ctx context.Context, k *store.SigningKey) error {
-	if _, err := db.keys.InsertOne(ctx, toKeyDoc(k)); err != nil {
+func (db *DB) createSigningKey(ctx context.Context, k *store.SigningKey, evs []*store.Event) error {
+	doc, err := withPending(toKeyDoc(k), evs)
+	if err != nil {
+		return err
+	}
+	if _, err := db.keys.InsertOne(ctx, doc); err != nil {
 		return idConflict("insert signing key", err, store.FieldID)
 	}
 	return nil

@@ -111,6 +111,11 @@ type DB struct {
 	oauthStates *mongo.Collection   // oauthstates.go
 
 	log *slog.Logger
+
+	// crashBeforeRelay, set by tests only (export_test.go), makes every
+	// write stop after its change, before relaying the events it carries:
+	// what a process that died between the two leaves behind.
+	crashBeforeRelay bool
 }
 
 var _ store.Store = (*DB)(nil)

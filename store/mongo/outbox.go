@@ -52,15 +52,21 @@ func (d *outboxDoc) message() *store.OutboxMessage {
 }
 
 // enqueueOutbox inserts the messages unordered, so that an id stored
-// already (a duplicate key, ignored) does not stop the others.
-func (db *DB) enqueueOutbox(ctx context.Context, msgs ...*store.OutboxMessage) error {
+// already (a duplicate key, ignored) does not stop the others. Each
+// carries evs as its pending events (pending.go): the events of the act
+// that queues them.
+func (db *DB) enqueueOutbox(ctx context.Context, evs []*store.Event, msgs ...*store.OutboxMessage) error {
 	docs := make([]any, len(msgs))
 	for i, m := range msgs {
 		if m.ID == "" || m.Kind == "" {
 			return store.Invalidf("an outbox message needs an id and a kind")
 		}
 		m.Normalize()
-		docs[i] = toOutboxDoc(m)
+		d, err := withPending(toOutboxDoc(m), evs)
+		if err != nil {
+			return err
+		}
+		docs[i] = d
 	}
 	if len(docs) == 0 {
 		return nil

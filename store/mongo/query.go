@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/usergraph/usergraph/store"
@@ -195,12 +196,19 @@ func (db *DB) DeleteUsers(ctx context.Context, f *store.UserFilter) (int, error)
 		if err != nil || len(ids) == 0 {
 			return deleted, err
 		}
-		var evs []*store.Event
-		for _, id := range ids {
-			evs = append(evs, store.EventsFor(store.EventsOf(ctx), id)...)
-		}
-		if err := db.relay(ctx, "", evs); err != nil { // before the documents go
+		marked, plain, err := db.markUsersDeleted(ctx, c, ids)
+		if err != nil {
 			return deleted, err
+		}
+		for _, id := range marked {
+			if err := db.finishDelete(ctx, db.users, id, true); err != nil {
+				return deleted, err
+			}
+			deleted++
+		}
+		last = ids[len(ids)-1]
+		if ids = plain; len(ids) == 0 {
+			continue
 		}
 		if err := db.deleteUserData(ctx, ids); err != nil {
 			return deleted, err
@@ -213,8 +221,37 @@ func (db *DB) DeleteUsers(ctx context.Context, f *store.UserFilter) (int, error)
 		if err := db.deleteIdentityClaims(ctx, ids); err != nil {
 			return deleted, err
 		}
-		last = ids[len(ids)-1]
 	}
+}
+
+// markUsersDeleted marks those of the users ids that still match c and
+// have events in ctx deleted, each pushing its events, in one bulk write
+// (pending.go), and returns the ids marked (with any a crashed delete
+// left marked) and those without events, to delete plainly.
+func (db *DB) markUsersDeleted(ctx context.Context, c cond, ids []string) (marked, plain []string, err error) {
+	all := store.EventsOf(ctx)
+	var models []mongo.WriteModel
+	for _, id := range ids {
+		evs := store.EventsFor(all, id)
+		if len(evs) == 0 {
+			plain = append(plain, id)
+			continue
+		}
+		update, err := pushEvents(bson.D{{Key: "$set", Value: bson.D{{Key: fieldDeleting, Value: true}}}}, evs)
+		if err != nil {
+			return nil, nil, err
+		}
+		// Not one a crashed delete marked: its deletion and events stand.
+		f := append(bson.D{live}, and(c, field("_id", id)).query()...)
+		models = append(models, mongo.NewUpdateOneModel().SetFilter(f).SetUpdate(update))
+	}
+	if len(models) > 0 {
+		if _, err := db.users.BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false)); err != nil {
+			return nil, nil, wrap("mark users deleted", err)
+		}
+	}
+	marked, err = db.idsOf(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}, {Key: fieldDeleting, Value: true}}, 0)
+	return marked, plain, err
 }
 
 // userIDs returns the first chunk of matching ids, in id order.

@@ -90,6 +90,7 @@ type userDoc struct {
 	// PendingEvents are set only by an insert (CreateUser): updates push
 	// onto them and relays pull from them (events.go), never replace them.
 	PendingEvents []eventDoc `bson:"pendingEvents,omitempty"`
+	Deleting      bool       `bson:"deleting,omitempty"` // pending.go: reads skip it
 }
 
 // emailVerificationDoc is a user's store.EmailVerification.
@@ -253,6 +254,7 @@ type roleDoc struct {
 	CreatedAt   bson.DateTime   `bson:"createdAt"`
 	UpdatedAt   bson.DateTime   `bson:"updatedAt"`
 	Version     int64           `bson:"version"`
+	Deleting    bool            `bson:"deleting,omitempty"` // pending.go: reads skip it
 }
 
 func toRoleDoc(r *store.Role) *roleDoc {

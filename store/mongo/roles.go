@@ -10,10 +10,14 @@ import (
 )
 
 // createRole inserts r; its id is the _id, its name is unique.
-func (db *DB) createRole(ctx context.Context, r *store.Role) error {
+func (db *DB) createRole(ctx context.Context, r *store.Role, evs []*store.Event) error {
 	r.Normalize()
 	d := toRoleDoc(r)
-	if _, err := db.roles.InsertOne(ctx, d); err != nil {
+	doc, err := withPending(d, evs)
+	if err != nil {
+		return err
+	}
+	if _, err := db.roles.InsertOne(ctx, doc); err != nil {
 		return db.roleConflict(ctx, "insert role", err, d, true)
 	}
 	return nil
@@ -22,7 +26,7 @@ func (db *DB) createRole(ctx context.Context, r *store.Role) error {
 // GetRole returns store.ErrNotFound if no role has the name.
 func (db *DB) GetRole(ctx context.Context, name string) (*store.Role, error) {
 	var d roleDoc
-	if err := db.roles.FindOne(ctx, bson.D{{Key: "name", Value: name}}).Decode(&d); err != nil {
+	if err := db.roles.FindOne(ctx, bson.D{{Key: "name", Value: name}, live}).Decode(&d); err != nil {
 		return nil, wrap("find role", err)
 	}
 	return d.role(), nil
@@ -30,7 +34,7 @@ func (db *DB) GetRole(ctx context.Context, name string) (*store.Role, error) {
 
 // ListRoles returns every role ordered by name (byte-wise: no collation).
 func (db *DB) ListRoles(ctx context.Context) ([]*store.Role, error) {
-	cur, err := db.roles.Find(ctx, bson.D{}, options.Find().SetSort(bson.D{{Key: "name", Value: 1}}))
+	cur, err := db.roles.Find(ctx, bson.D{live}, options.Find().SetSort(bson.D{{Key: "name", Value: 1}}))
 	if err != nil {
 		return nil, wrap("list roles", err)
 	}
@@ -49,7 +53,7 @@ func (db *DB) ListRoles(ctx context.Context) ([]*store.Role, error) {
 // write claimed first (claims.go). A retry
 // reads by name again: if a concurrent rename won, the role is not found,
 // as if the rename had come first.
-func (db *DB) updateRole(ctx context.Context, name string, update func(*store.Role) error) (*store.Role, error) {
+func (db *DB) updateRole(ctx context.Context, name string, update func(*store.Role) error, evs []*store.Event) (*store.Role, error) {
 	var out *store.Role
 	err := retry(ctx, "update role", func() error {
 		r, err := db.GetRole(ctx, name)
@@ -65,7 +69,14 @@ func (db *DB) updateRole(ctx context.Context, name string, update func(*store.Ro
 		err = db.writeVersion(ctx, db.roles, id, read, func(ctx context.Context, next int64) (bool, error) {
 			r.Version = next
 			d := toRoleDoc(r)
-			res, err := db.roles.ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "version", Value: read}}, d)
+			up, err := setAll(d)
+			if err == nil {
+				up, err = pushEvents(up, evs)
+			}
+			if err != nil {
+				return false, err
+			}
+			res, err := db.roles.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "version", Value: read}, live}, up)
 			if err != nil {
 				return false, db.roleConflict(ctx, "update role", err, d, false)
 			}
@@ -78,16 +89,4 @@ func (db *DB) updateRole(ctx context.Context, name string, update func(*store.Ro
 		return nil
 	})
 	return out, err
-}
-
-// deleteRole removes a role by name.
-func (db *DB) deleteRole(ctx context.Context, name string) error {
-	res, err := db.roles.DeleteOne(ctx, bson.D{{Key: "name", Value: name}})
-	if err != nil {
-		return wrap("delete role", err)
-	}
-	if res.DeletedCount == 0 {
-		return store.ErrNotFound
-	}
-	return nil
 }

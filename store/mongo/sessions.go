@@ -16,9 +16,13 @@ import (
 // failed token insert is undone by deleting the session and whatever
 // tokens of it were stored; should that fail too, what is left is a
 // session no client holds a token of, which expires unused.
-func (db *DB) createSession(ctx context.Context, s *store.Session, tokens ...*store.RefreshToken) error {
+func (db *DB) createSession(ctx context.Context, s *store.Session, evs []*store.Event, tokens ...*store.RefreshToken) error {
 	s.Normalize()
-	if _, err := db.sessions.InsertOne(ctx, toSessionDoc(s)); err != nil {
+	doc, err := withPending(toSessionDoc(s), evs)
+	if err != nil {
+		return err
+	}
+	if _, err := db.sessions.InsertOne(ctx, doc); err != nil {
 		return idConflict("insert session", err, store.FieldID)
 	}
 	if len(tokens) == 0 {
@@ -109,11 +113,18 @@ func (db *DB) UpdateSession(ctx context.Context, id string, update func(*store.S
 	return out, err
 }
 
-// revokeSession ends one session; an already revoked one keeps its time.
-func (db *DB) revokeSession(ctx context.Context, id string, at time.Time) error {
-	revoked, err := db.revokeSessions(ctx, bson.D{{Key: "_id", Value: id}, {Key: "revokedAt", Value: never}}, at)
-	if err != nil || len(revoked) == 1 {
+// RevokeSession ends one session; an already revoked one keeps its time.
+// The events of ctx ride in the session revoked; if it was revoked
+// before, they describe no stored change and are stored alone.
+func (db *DB) RevokeSession(ctx context.Context, id string, at time.Time) error {
+	evs := store.EventsOf(ctx)
+	all := func(string) []*store.Event { return evs }
+	revoked, err := db.revokeSessions(ctx, bson.D{{Key: "_id", Value: id}, {Key: "revokedAt", Value: never}}, at, all)
+	if err != nil {
 		return err
+	}
+	if len(revoked) == 1 {
+		return db.relayFrom(ctx, db.sessions, []string{id}, evs)
 	}
 	// Not revoked now: either revoked before (fine) or not there.
 	n, err := db.sessions.CountDocuments(ctx, bson.D{{Key: "_id", Value: id}})
@@ -123,14 +134,17 @@ func (db *DB) revokeSession(ctx context.Context, id string, at time.Time) error 
 	if n == 0 {
 		return store.ErrNotFound
 	}
-	return nil
+	return db.relay(ctx, "", evs)
 }
 
-// revokeUsersSessions ends every live session of the users (on the devices, if
-// named) except one.
-func (db *DB) revokeUsersSessions(ctx context.Context, r store.SessionRevocation) ([]string, error) {
+// RevokeSessions ends every live session of the users (on the devices, if
+// named) except one. Each event rides in every session of its subject
+// that the write revokes (one event in several documents is relayed once:
+// relays are keyed by the event's id); the events of users none of whose
+// sessions was live describe no stored change and are stored alone.
+func (db *DB) RevokeSessions(ctx context.Context, r store.SessionRevocation) ([]string, error) {
 	if len(r.UserIDs) == 0 {
-		return nil, nil
+		return nil, db.relay(ctx, "", store.EventsOf(ctx))
 	}
 	f := bson.D{
 		{Key: "userId", Value: bson.D{{Key: "$in", Value: r.UserIDs}}},
@@ -140,26 +154,93 @@ func (db *DB) revokeUsersSessions(ctx context.Context, r store.SessionRevocation
 	if len(r.DeviceIDs) > 0 {
 		f = append(f, bson.E{Key: "deviceId", Value: bson.D{{Key: "$in", Value: r.DeviceIDs}}})
 	}
-	return db.revokeSessions(ctx, f, r.At)
+	evs := store.EventsOf(ctx)
+	ids, err := db.revokeSessions(ctx, f, r.At, func(user string) []*store.Event { return store.EventsFor(evs, user) })
+	if err != nil {
+		return nil, err
+	}
+	return ids, db.relaySessions(ctx, ids, evs)
+}
+
+// relaySessions relays evs from the sessions ids that carry them, and
+// those no session carries alone.
+func (db *DB) relaySessions(ctx context.Context, ids []string, evs []*store.Event) error {
+	if len(evs) == 0 {
+		return nil
+	}
+	if len(ids) == 0 {
+		return db.relay(ctx, "", evs)
+	}
+	owners, err := db.sessionOwners(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}})
+	if err != nil {
+		return err
+	}
+	byUser := map[string][]string{}
+	for id, o := range owners {
+		byUser[o.UserID] = append(byUser[o.UserID], id)
+	}
+	var alone []*store.Event
+	for _, e := range evs {
+		if len(byUser[e.SubjectID]) == 0 {
+			alone = append(alone, e)
+		}
+	}
+	for user, sessions := range byUser {
+		if err := db.relayFrom(ctx, db.sessions, sessions, store.EventsFor(evs, user)); err != nil {
+			return err
+		}
+	}
+	return db.relay(ctx, "", alone)
+}
+
+type sessionOwner struct {
+	UserID  string
+	Version int64
+}
+
+// sessionOwners reads the user and the version of each session f matches.
+func (db *DB) sessionOwners(ctx context.Context, f bson.D) (map[string]sessionOwner, error) {
+	cur, err := db.sessions.Find(ctx, f, options.Find().SetProjection(bson.D{{Key: "userId", Value: 1}, {Key: "version", Value: 1}}))
+	if err != nil {
+		return nil, wrap("find sessions", err)
+	}
+	var docs []struct {
+		ID      string `bson:"_id"`
+		UserID  string `bson:"userId"`
+		Version int64  `bson:"version"`
+	}
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, wrap("find sessions", err)
+	}
+	out := make(map[string]sessionOwner, len(docs))
+	for _, d := range docs {
+		out[d.ID] = sessionOwner{UserID: d.UserID, Version: d.Version}
+	}
+	return out, nil
 }
 
 // revokeSessions revokes the unrevoked sessions f matches and returns
-// their ids. It reads their versions first (a multi-document update
+// their ids; each session's revocation pushes the events carry returns
+// for its user. It reads their versions first (a multi-document update
 // returns no ids), then writes each as a versioned write under its claim
 // (claimBatch), all in one bulk write; a session whose next version
 // another writer holds is read again and retried.
-func (db *DB) revokeSessions(ctx context.Context, f bson.D, at time.Time) ([]string, error) {
+func (db *DB) revokeSessions(ctx context.Context, f bson.D, at time.Time, carry func(user string) []*store.Event) ([]string, error) {
 	var revoked []string
 	err := retry(ctx, "revoke sessions", func() error {
-		versions, err := versionsOf(ctx, db.sessions, f)
-		if err != nil || len(versions) == 0 {
+		owners, err := db.sessionOwners(ctx, f)
+		if err != nil || len(owners) == 0 {
 			return err
+		}
+		versions := make(map[string]int64, len(owners))
+		for id, o := range owners {
+			versions[id] = o.Version
 		}
 		claimed, err := db.claimBatch(ctx, db.sessions, versions)
 		if err != nil {
 			return err
 		}
-		if err := db.writeRevocations(ctx, versions, claimed, at); err != nil {
+		if err := db.writeRevocations(ctx, owners, claimed, at, carry); err != nil {
 			return err
 		}
 		var left bson.A
@@ -180,17 +261,22 @@ func (db *DB) revokeSessions(ctx context.Context, f bson.D, at time.Time) ([]str
 }
 
 // writeRevocations revokes the sessions claimed, each conditioned on the
-// version read, on a context the caller's cancellation does not reach
-// (writeClaimed says why).
-func (db *DB) writeRevocations(ctx context.Context, versions, claimed map[string]int64, at time.Time) error {
+// version read and pushing its user's events, on a context the caller's
+// cancellation does not reach (writeClaimed says why).
+func (db *DB) writeRevocations(ctx context.Context, owners map[string]sessionOwner, claimed map[string]int64, at time.Time, carry func(string) []*store.Event) error {
 	if len(claimed) == 0 {
 		return nil
 	}
 	models := make([]mongo.WriteModel, 0, len(claimed))
 	for id, next := range claimed {
+		update, err := pushEvents(bson.D{{Key: "$set", Value: bson.D{{Key: "revokedAt", Value: dateOf(store.Trunc(at))}, {Key: "version", Value: next}}}},
+			carry(owners[id].UserID))
+		if err != nil {
+			return err
+		}
 		models = append(models, mongo.NewUpdateOneModel().
-			SetFilter(bson.D{{Key: "_id", Value: id}, {Key: "version", Value: versions[id]}, {Key: "revokedAt", Value: never}}).
-			SetUpdate(bson.D{{Key: "$set", Value: bson.D{{Key: "revokedAt", Value: dateOf(store.Trunc(at))}, {Key: "version", Value: next}}}}))
+			SetFilter(bson.D{{Key: "_id", Value: id}, {Key: "version", Value: owners[id].Version}, {Key: "revokedAt", Value: never}}).
+			SetUpdate(update))
 	}
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), claimedWriteTimeout)
 	defer cancel()

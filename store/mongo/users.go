@@ -61,6 +61,9 @@ func (db *DB) findUser(ctx context.Context, filter bson.D) (*store.User, error) 
 	if err := db.users.FindOne(ctx, filter).Decode(&d); err != nil {
 		return nil, wrap("find user", err)
 	}
+	if d.Deleting { // its deletion is decided (pending.go)
+		return nil, store.ErrNotFound
+	}
 	return d.user()
 }
 
@@ -151,11 +154,14 @@ func (db *DB) replaceUser(ctx context.Context, u *store.User, read int64, evs []
 // devices, avatars and identities. Those go first: if the user's delete
 // then fails, a retry finds the user still there and finishes the job.
 // The identities go with the user's document; their claims after it
-// (identities.go). Its events are relayed before anything goes: they must
-// outlive the document.
+// (identities.go). With events, the user is first marked deleted with
+// them, and finishDelete relays them and removes it all (pending.go).
 func (db *DB) DeleteUser(ctx context.Context, id string) error {
-	if err := db.relay(ctx, "", store.EventsOf(ctx)); err != nil {
-		return err
+	if evs := store.EventsOf(ctx); len(evs) > 0 {
+		if _, err := db.markDeleted(ctx, "delete user", db.users, bson.D{{Key: "_id", Value: id}}, evs); err != nil {
+			return err
+		}
+		return db.finishDelete(ctx, db.users, id, true)
 	}
 	if err := db.deleteUserData(ctx, []string{id}); err != nil {
 		return err
@@ -174,6 +180,13 @@ func (db *DB) DeleteUser(ctx context.Context, id string) error {
 // avatars of the users.
 func (db *DB) deleteUserData(ctx context.Context, ids []string) error {
 	f := bson.D{{Key: "userId", Value: bson.D{{Key: "$in", Value: ids}}}}
+	// Events a crashed write left in the users' sessions and devices
+	// (a revocation, a device forgotten) are relayed before those go.
+	for _, coll := range []*mongo.Collection{db.sessions, db.devices} {
+		if err := db.relayPendingOf(ctx, coll, f, 0, map[string]bool{}); err != nil {
+			return err
+		}
+	}
 	if _, err := db.tokens.DeleteMany(ctx, f); err != nil {
 		return wrap("delete refresh tokens", err)
 	}

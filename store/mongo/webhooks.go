@@ -21,6 +21,7 @@ type webhookDoc struct {
 	LastDeliveryAt      bson.DateTime `bson:"lastDeliveryAt"`
 	CreatedAt           bson.DateTime `bson:"createdAt"`
 	Version             int64         `bson:"version"`
+	Deleting            bool          `bson:"deleting,omitempty"` // pending.go: reads skip it
 }
 
 func toWebhookDoc(w *store.Webhook) *webhookDoc {
@@ -38,11 +39,19 @@ func (d *webhookDoc) webhook() *store.Webhook {
 // CreateWebhook inserts w.
 func (db *DB) CreateWebhook(ctx context.Context, w *store.Webhook) error {
 	w.Normalize()
-	_, err := db.webhooks.InsertOne(ctx, toWebhookDoc(w))
+	evs := store.EventsOf(ctx)
+	doc, err := withPending(toWebhookDoc(w), evs)
+	if err != nil {
+		return err
+	}
+	_, err = db.webhooks.InsertOne(ctx, doc)
 	if _, dup := dupIndex(err); dup {
 		return store.AlreadyExists(store.FieldID)
 	}
-	return db.emitted(ctx, wrap("insert webhook", err))
+	if err != nil {
+		return wrap("insert webhook", err)
+	}
+	return db.relayFrom(ctx, db.webhooks, []string{w.ID}, evs)
 }
 
 // GetWebhook returns store.ErrNotFound if no webhook has the id.
@@ -51,12 +60,15 @@ func (db *DB) GetWebhook(ctx context.Context, id string) (*store.Webhook, error)
 	if err := db.webhooks.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d); err != nil {
 		return nil, wrap("find webhook", err)
 	}
+	if d.Deleting { // its deletion is decided (pending.go)
+		return nil, store.ErrNotFound
+	}
 	return d.webhook(), nil
 }
 
 // ListWebhooks returns every webhook, oldest first.
 func (db *DB) ListWebhooks(ctx context.Context) ([]*store.Webhook, error) {
-	cur, err := db.webhooks.Find(ctx, bson.D{}, options.Find().SetSort(bson.D{{Key: "createdAt", Value: 1}, {Key: "_id", Value: 1}}))
+	cur, err := db.webhooks.Find(ctx, bson.D{live}, options.Find().SetSort(bson.D{{Key: "createdAt", Value: 1}, {Key: "_id", Value: 1}}))
 	if err != nil {
 		return nil, wrap("find webhooks", err)
 	}
@@ -75,6 +87,7 @@ func (db *DB) ListWebhooks(ctx context.Context) ([]*store.Webhook, error) {
 // write claimed first (claims.go).
 func (db *DB) UpdateWebhook(ctx context.Context, id string, update func(*store.Webhook) error) (*store.Webhook, error) {
 	var out *store.Webhook
+	evs := store.EventsOf(ctx)
 	err := retry(ctx, "update webhook", func() error {
 		w, err := db.GetWebhook(ctx, id)
 		if err != nil {
@@ -88,7 +101,14 @@ func (db *DB) UpdateWebhook(ctx context.Context, id string, update func(*store.W
 		w.Normalize()
 		err = db.writeVersion(ctx, db.webhooks, id, read, func(ctx context.Context, next int64) (bool, error) {
 			w.Version = next
-			res, err := db.webhooks.ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "version", Value: read}}, toWebhookDoc(w))
+			up, err := setAll(toWebhookDoc(w))
+			if err == nil {
+				up, err = pushEvents(up, evs)
+			}
+			if err != nil {
+				return false, err
+			}
+			res, err := db.webhooks.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "version", Value: read}, live}, up)
 			if err != nil {
 				return false, wrap("update webhook", err)
 			}
@@ -100,22 +120,16 @@ func (db *DB) UpdateWebhook(ctx context.Context, id string, update func(*store.W
 		out = w
 		return nil
 	})
-	return out, db.emitted(ctx, err)
+	if err != nil {
+		return nil, err
+	}
+	return out, db.relayFrom(ctx, db.webhooks, []string{id}, evs)
 }
 
-// DeleteWebhook removes a webhook, then its deliveries.
+// DeleteWebhook removes a webhook, then its deliveries; with events, by
+// marking it deleted first (pending.go).
 func (db *DB) DeleteWebhook(ctx context.Context, id string) error {
-	res, err := db.webhooks.DeleteOne(ctx, bson.D{{Key: "_id", Value: id}})
-	if err != nil {
-		return wrap("delete webhook", err)
-	}
-	if res.DeletedCount == 0 {
-		return store.ErrNotFound
-	}
-	if _, err := db.deliveries.DeleteMany(ctx, bson.D{{Key: "webhookId", Value: id}}); err != nil {
-		return wrap("delete webhook deliveries", err)
-	}
-	return db.emitted(ctx, nil)
+	return db.deleteWithEvents(ctx, "delete webhook", db.webhooks, bson.D{{Key: "_id", Value: id}})
 }
 
 type deliveryDoc struct {

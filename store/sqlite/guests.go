@@ -3,6 +3,8 @@ package sqlite
 import (
 	"context"
 	"time"
+
+	"github.com/usergraph/usergraph/store"
 )
 
 // idleGuests selects a batch of guests idle since before a time: last
@@ -12,8 +14,8 @@ import (
 const idleGuests = `SELECT id FROM users WHERE is_guest = 1 AND last_request_at < ? AND created_at < ?
 	ORDER BY last_request_at LIMIT ?`
 
-// PurgeGuests deletes a batch of idle guests with their data in one
-// transaction.
+// PurgeGuests deletes a batch of idle guests with their data, and the
+// event made for each (store.WithEventFor), in one transaction.
 func (db *DB) PurgeGuests(ctx context.Context, idleBefore time.Time, limit int) (int, error) {
 	if limit < 1 {
 		return 0, nil
@@ -43,10 +45,21 @@ func (db *DB) PurgeGuests(ctx context.Context, idleBefore time.Time, limit int) 
 			return mapErr(err)
 		}
 		n = len(ids)
-		return deleteUserData(ctx, tx, in, ids...)
+		if err := deleteUserData(ctx, tx, in, ids...); err != nil {
+			return err
+		}
+		return insertEvents(ctx, tx, store.EventsForEach(ctx, guestIDs(ids)))
 	})
 	if err != nil {
 		return 0, err
 	}
 	return n, nil
+}
+
+func guestIDs(ids []any) []string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = id.(string)
+	}
+	return out
 }

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"slices"
 	"strconv"
 
 	"github.com/usergraph/usergraph/store"
@@ -65,18 +66,27 @@ func (db *DB) PatchUsers(ctx context.Context, f *store.UserFilter, p store.UserP
 		return 0, err
 	}
 	matched := 0
-	err = db.tx(ctx, func(tx txn) error {
+	// The events go in the transaction, but only those of the users the
+	// patch changes: one a patch leaves as it was has nothing to tell.
+	evs := store.EventsOf(ctx)
+	changed := map[string]bool{}
+	err = db.tx(store.WithoutEvents(ctx), func(tx txn) error {
 		// Walk the matches in id order, a chunk at a time, so a patch over
 		// a million users never holds them all in memory.
 		last := ""
+		matched = 0
+		clear(changed)
 		for {
 			chunk, err := db.queryUsers(ctx, tx, `SELECT `+userColumns+` FROM users WHERE `+cond+
 				` AND id > ? ORDER BY id LIMIT 500`, append(append([]any{}, args...), last)...)
-			if err != nil || len(chunk) == 0 {
+			if err != nil {
 				return err
 			}
+			if len(chunk) == 0 {
+				return insertEvents(ctx, tx, slices.DeleteFunc(slices.Clone(evs), func(e *store.Event) bool { return !changed[e.SubjectID] }))
+			}
 			matched += len(chunk)
-			if err := patchEach(ctx, tx, chunk, p); err != nil {
+			if err := patchEach(ctx, tx, chunk, p, changed); err != nil {
 				return err
 			}
 			last = chunk[len(chunk)-1].ID
@@ -88,7 +98,9 @@ func (db *DB) PatchUsers(ctx context.Context, f *store.UserFilter, p store.UserP
 	return matched, nil
 }
 
-func patchEach(ctx context.Context, tx txn, users []*store.User, p store.UserPatch) error {
+// patchEach writes p to each of users it changes, and adds their ids to
+// changed.
+func patchEach(ctx context.Context, tx txn, users []*store.User, p store.UserPatch, changed map[string]bool) error {
 	stmt, err := tx.PrepareContext(ctx, `UPDATE users SET status = ?, roles = ?, tags = ?,
 		app_metadata = ?, deleted_at = ?, updated_at = ?, version = version + 1 WHERE id = ?`)
 	if err != nil {
@@ -96,13 +108,14 @@ func patchEach(ctx context.Context, tx txn, users []*store.User, p store.UserPat
 	}
 	defer stmt.Close()
 	for _, u := range users {
-		changed, err := store.ApplyPatch(u, p)
+		ok, err := store.ApplyPatch(u, p)
 		if err != nil {
 			return err
 		}
-		if !changed {
+		if !ok {
 			continue
 		}
+		changed[u.ID] = true
 		if _, err := stmt.ExecContext(ctx, string(u.Status), jsonList(u.Roles), jsonList(u.Tags),
 			jsonObject(u.AppMetadata), ms(u.DeletedAt), ms(u.UpdatedAt), u.ID); err != nil {
 			return mapErr(err)

@@ -15,7 +15,9 @@ var eventTests = []subTest{
 	{"EventsWithUserWrites", testEventsWithUserWrites},
 	{"EventsNotStoredWithoutTheirChange", testEventsNotStoredWithoutChange},
 	{"EventsWithOtherWrites", testEventsWithOtherWrites},
+	{"EventsWithIdentityWrites", testEventsWithIdentityWrites},
 	{"EventsBulkPerUser", testEventsBulkPerUser},
+	{"EventsBulkOnlyChanged", testEventsBulkOnlyChanged},
 	{"EventsRecordIdempotent", testEventsRecordIdempotent},
 	{"EventsNothingLeftToRelay", testEventsNothingLeftToRelay},
 	{"AuditPagingNewestFirst", testAuditPaging},
@@ -159,6 +161,12 @@ func testEventsWithOtherWrites(t *testing.T, s store.Store) {
 	if err := s.RevokeSession(store.WithEvents(ctx, revoked), sess.ID, t0); err != nil {
 		t.Fatal(err)
 	}
+	// Ending the sessions of a user who has none changes nothing, and the
+	// act's event is stored all the same.
+	none := newEvent("session.revoked", u.ID, t0)
+	if _, err := s.RevokeSessions(store.WithEvents(ctx, none), store.SessionRevocation{UserIDs: []string{u.ID}, At: t0}); err != nil {
+		t.Fatal(err)
+	}
 	created := newEvent("role.created", "editors", t0)
 	if err := s.CreateRole(store.WithEvents(ctx, created), newRole("editors")); err != nil {
 		t.Fatal(err)
@@ -171,8 +179,36 @@ func testEventsWithOtherWrites(t *testing.T, s store.Store) {
 	if err := s.RecordEvents(ctx, standalone); err != nil {
 		t.Fatal(err)
 	}
-	wantStored(t, s, revoked, created, deleted, standalone)
-	for _, e := range []*store.Event{revoked, created, deleted, standalone} {
+	wantStored(t, s, revoked, none, created, deleted, standalone)
+	for _, e := range []*store.Event{revoked, none, created, deleted, standalone} {
+		wantDelivery(t, s, e, hook)
+	}
+}
+
+// A link and an unlink store the events of their context with the
+// identity's write; an unlink the check refuses stores none.
+func testEventsWithIdentityWrites(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	hook := subscribed(t, s)
+	u := newUser("ann")
+	mustCreateUsers(t, s, u)
+	id := &store.Identity{UserID: u.ID, Provider: "github", Subject: "gh-1", LinkedAt: t0}
+	signedUp, linked := newEvent("user.signed_up", u.ID, t0), newEvent("identity.linked", u.ID, t0)
+	if err := s.CreateIdentity(store.WithEvents(ctx, signedUp, linked), id); err != nil {
+		t.Fatal(err)
+	}
+	refused := newEvent("identity.unlinked", u.ID, t0.Add(time.Second))
+	err := s.DeleteIdentity(store.WithEvents(ctx, refused), u.ID, "github", func(*store.User, []*store.Identity) error { return errBoom })
+	if !errors.Is(err, errBoom) {
+		t.Fatalf("DeleteIdentity(refused): err %v, want errBoom", err)
+	}
+	wantNotStored(t, s, hook, refused)
+	unlinked := newEvent("identity.unlinked", u.ID, t0.Add(2*time.Second))
+	if err := s.DeleteIdentity(store.WithEvents(ctx, unlinked), u.ID, "github", func(*store.User, []*store.Identity) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	wantStored(t, s, signedUp, linked, unlinked)
+	for _, e := range []*store.Event{signedUp, linked, unlinked} {
 		wantDelivery(t, s, e, hook)
 	}
 }
@@ -200,6 +236,26 @@ func testEventsBulkPerUser(t *testing.T, s store.Store) {
 	}
 	wantStored(t, s, delA, delC)
 	wantDelivery(t, s, delC, hook)
+}
+
+// A bulk patch stores the events of the users it changes, and not those
+// of users it selects but leaves as they were.
+func testEventsBulkOnlyChanged(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	hook := subscribed(t, s)
+	a, b := newUser("ann"), newUser("bob")
+	b.Status = store.StatusSuspended
+	mustCreateUsers(t, s, a, b)
+	suspended := store.StatusSuspended
+	evA, evB := newEvent("user.status_changed", a.ID, t0), newEvent("user.status_changed", b.ID, t0)
+	n, err := s.PatchUsers(store.WithEvents(ctx, evA, evB), &store.UserFilter{IDs: []string{a.ID, b.ID}},
+		store.UserPatch{Status: &suspended, UpdatedAt: t0})
+	if err != nil || n != 2 {
+		t.Fatalf("PatchUsers = %d, %v; want 2 selected", n, err)
+	}
+	wantStored(t, s, evA)
+	wantDelivery(t, s, evA, hook)
+	wantNotStored(t, s, hook, evB)
 }
 
 func testEventsRecordIdempotent(t *testing.T, s store.Store) {

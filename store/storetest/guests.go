@@ -13,6 +13,7 @@ import (
 var guestTests = []subTest{
 	{"PurgeGuests", testPurgeGuests},
 	{"PurgeGuestsInBatches", testPurgeGuestsBatches},
+	{"PurgeGuestsEvents", testPurgeGuestsEvents},
 }
 
 // guest returns a guest created at created whose last request was at
@@ -102,5 +103,34 @@ func testPurgeGuestsBatches(t *testing.T, s store.Store) {
 	}
 	if n := mustCount(t, s, nil); n != 0 {
 		t.Errorf("users left after the batches: %d, want 0", n)
+	}
+}
+
+// With WithEventFor, each purged guest's deletion stores the event made
+// for it, delivered to the webhooks; a guest who stays gets none.
+func testPurgeGuestsEvents(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	hook := subscribed(t, s)
+	idle, recent := guest("idle", day(1), day(40)), guest("recent", day(4), day(60))
+	mustCreateUsers(t, s, idle, recent)
+	made := map[string]*store.Event{}
+	ctx = store.WithEventFor(ctx, func(id string) *store.Event {
+		made[id] = newEvent("user.deleted", id, t0)
+		return made[id]
+	})
+	if n, err := s.PurgeGuests(ctx, day(50), 100); err != nil || n != 1 {
+		t.Fatalf("PurgeGuests = %d, %v; want 1", n, err)
+	}
+	if made[idle.ID] == nil {
+		t.Fatal("no event made for the purged guest")
+	}
+	wantStored(t, s, made[idle.ID])
+	wantDelivery(t, s, made[idle.ID], hook)
+	if e := made[recent.ID]; e != nil {
+		wantNotStored(t, s, hook, e)
+	}
+	evs, _, err := s.ListEvents(t.Context(), store.EventQuery{First: 10, Filter: store.AuditFilter{SubjectID: recent.ID}})
+	if err != nil || len(evs) != 0 {
+		t.Errorf("events of the guest who stays: %d (%v), want none", len(evs), err)
 	}
 }
