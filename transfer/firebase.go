@@ -19,6 +19,7 @@ import (
 // streamed one user at a time.
 type firebaseReader struct {
 	dec    *json.Decoder
+	in     *boundedReader          // under dec: no user may take more than maxLine bytes
 	params password.FirebaseParams // the project's hash parameters; no signer key: none given
 	n      int
 	inside bool // the users array is open
@@ -28,7 +29,28 @@ type firebaseReader struct {
 // password hash parameters (the console's Password hash parameters); users
 // with a password are refused without them.
 func NewFirebase(r io.Reader, p password.FirebaseParams) Reader {
-	return &firebaseReader{dec: json.NewDecoder(r), params: p}
+	in := &boundedReader{r: r, max: maxLine}
+	return &firebaseReader{dec: json.NewDecoder(in), in: in, params: p}
+}
+
+// boundedReader fails a read once more than max bytes were read since the
+// last reset: one user of a Firebase export is decoded whole, so a
+// malformed file with a giant entry stops with an error instead of
+// filling memory. The decoder reads ahead, so the bound holds to within
+// its buffer.
+type boundedReader struct {
+	r   io.Reader
+	n   int
+	max int
+}
+
+func (b *boundedReader) Read(p []byte) (int, error) {
+	if b.n > b.max {
+		return 0, fmt.Errorf("an entry longer than %d bytes", b.max)
+	}
+	n, err := b.r.Read(p)
+	b.n += n
+	return n, err
 }
 
 func (f *firebaseReader) Next() (Row, error) {
@@ -42,6 +64,7 @@ func (f *firebaseReader) Next() (Row, error) {
 		return Row{}, io.EOF // the rest of the file is not read: it holds no users
 	}
 	var raw json.RawMessage
+	f.in.n = 0
 	if err := f.dec.Decode(&raw); err != nil {
 		return Row{}, fmt.Errorf("firebase export, user %d: %w", f.n+1, err)
 	}

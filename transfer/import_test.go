@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/usergraph/usergraph/password"
 	"github.com/usergraph/usergraph/store"
 	"github.com/usergraph/usergraph/store/sqlite"
 	"github.com/usergraph/usergraph/transfer"
@@ -168,6 +169,21 @@ func TestReadJSONLinesTooLong(t *testing.T) {
 	next, err := r.Next()
 	if err != nil || next.Err != nil || next.Rec.Username != "next" || next.N != 2 {
 		t.Fatalf("the next line: %+v, %v", next, err)
+	}
+}
+
+// TestReadFirebaseEntryTooLong: a Firebase export's users are decoded one
+// whole entry at a time, so an entry over the bound stops the read with an
+// error rather than being held in memory; the entries before it are read.
+func TestReadFirebaseEntryTooLong(t *testing.T) {
+	in := `{"users": [{"localId": "u1", "email": "a@example.com"}, {"localId": "u2", "displayName": "` +
+		strings.Repeat("a", 3<<20) + `"}]}`
+	r := transfer.NewFirebase(strings.NewReader(in), password.FirebaseParams{})
+	if first, err := r.Next(); err != nil || first.Err != nil {
+		t.Fatalf("the first user: %+v, %v", first, err)
+	}
+	if _, err := r.Next(); err == nil || !strings.Contains(err.Error(), "longer than") {
+		t.Fatalf("the 3 MiB entry: %v, want an error naming the bound", err)
 	}
 }
 
